@@ -1,0 +1,177 @@
+"""The Pulse application: one configuration, its plugins, store, probes and monitor.
+
+``Pulse`` owns the order in which things start and stop (see the life cycle in
+:mod:`pulse_core.hookspecs`) so that on a clean stop every check taken is written and every
+plugin hears ``pulse_shutdown`` while the store is still open.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import logging
+import time
+from pathlib import Path
+from typing import Mapping, Sequence
+
+from pulse_core.config import load_config_file
+from pulse_core.config.model import PulseConfig
+from pulse_core.engine.maintenance import run_maintenance
+from pulse_core.engine.monitor import Monitor
+from pulse_core.engine.scheduler import Scheduler
+from pulse_core.engine.writer import StoreWriter
+from pulse_core.models import StatusChange
+from pulse_core.plugins import PluginHost
+from pulse_core.probe import Probe, UnavailableProbe
+from pulse_core.store import Store
+from pulse_core.web import health
+
+log = logging.getLogger("pulse")
+
+BUILTIN_PLUGINS = (health,)
+
+
+class StoreNotFound(Exception):
+    """No installed store plugin serves the configured URL."""
+
+
+def load_plugins(environ: Mapping[str, str] | None = None) -> PluginHost:
+    """The built-in plugins, then every installed one allowed by the environment."""
+    host = PluginHost(environ)
+    host.load(BUILTIN_PLUGINS)
+    return host
+
+
+def open_config(path: Path, plugins: PluginHost) -> PulseConfig:
+    registries = plugins.registries
+    return load_config_file(
+        path, probes=registries.probes, sections=registries.config_sections
+    )
+
+
+def build_store(url: str, plugins: PluginHost) -> Store:
+    scheme = url.split(":", 1)[0].split("+", 1)[0]
+    store_class = plugins.registries.stores.get(scheme)
+    if store_class is None:
+        known = ", ".join(sorted(plugins.registries.stores)) or "none"
+        raise StoreNotFound(
+            f"storage.url {scheme}://...: no installed store plugin serves '{scheme}' "
+            f"(installed schemes: {known}); install pulse-store-sql"
+        )
+    return store_class(url)
+
+
+class Pulse:
+    """A running monitor. Build it with :meth:`create`, then ``await start()`` / ``stop()``."""
+
+    def __init__(self, config: PulseConfig, plugins: PluginHost, store: Store) -> None:
+        self.config = config
+        self.plugins = plugins
+        self.store = store
+        self.started_ts = time.time()
+        self.probes: dict[str, Probe] = {}
+        self.writer = StoreWriter(store, self._announce)
+        self.monitor = Monitor(self.probes, self.writer)
+        self.scheduler = Scheduler(self.monitor.run_check)
+        self._writing: asyncio.Task[None] | None = None
+        self._upkeep: asyncio.Task[None] | None = None
+        self._scheduling: asyncio.Task[None] | None = None
+        self._announcements: set[asyncio.Task[None]] = set()
+
+    @classmethod
+    def create(cls, config_path: Path, environ: Mapping[str, str] | None = None) -> Pulse:
+        plugins = load_plugins(environ)
+        config = open_config(config_path, plugins)
+        return cls(config, plugins, build_store(_storage_url(config), plugins))
+
+    async def start(self) -> None:
+        await self.store.open()
+        await self._record_config_version()
+        await self.store.sync_catalog(self.config.groups, self.config.endpoints)
+        await self._start_probes()
+        self.monitor.set_endpoints(self.config.endpoints)
+        self.monitor.restore(await self.store.load_snapshots(), time.time())
+        self._writing = asyncio.create_task(self.writer.run(), name="pulse-writer")
+        self._upkeep = asyncio.create_task(
+            run_maintenance(self.store, self.config.storage.retention_days),
+            name="pulse-maintenance",
+        )
+        await self.plugins.notify("pulse_startup", app=self)
+        await self.plugins.notify("pulse_config_applied", app=self, config=self.config)
+        self.scheduler.schedule(self.config.endpoints)
+        self._scheduling = asyncio.create_task(self.scheduler.run(), name="pulse-scheduler")
+        log.info(
+            "monitoring %d endpoints in %d groups",
+            sum(ep.enabled for ep in self.config.endpoints), len(self.config.groups),
+        )
+
+    async def _start_probes(self) -> None:
+        types = {endpoint.type for endpoint in self.config.endpoints}
+        registry = self.plugins.registries.probes
+        for type_name in sorted(types):
+            probe: Probe = registry[type_name](self.config.probe_defaults.get(type_name))
+            try:
+                await probe.start()
+            except Exception as exc:
+                log.error("the %s probe cannot start, its checks will fail: %s", type_name, exc)
+                probe = UnavailableProbe(type_name, f"{type_name} probe unavailable: {exc}")
+            self.probes[type_name] = probe
+
+    async def _record_config_version(self) -> None:
+        text = self.config.source_text
+        digest = hashlib.sha256(text.encode()).hexdigest()
+        versions = await self.store.config_versions()
+        if not versions or versions[0].sha256 != digest:
+            source = str(self.config.source_path) if self.config.source_path else None
+            await self.store.add_config_version(text, digest, time.time(), "pulse run", source)
+
+    async def stop(self) -> None:
+        """Stop checking, flush every pending write, tell the plugins, close the store."""
+        await _cancel(self._scheduling, self._upkeep)
+        for probe in self.probes.values():
+            try:
+                await probe.close()
+            except Exception:
+                log.exception("closing the %s probe failed", probe.type_name)
+        await _cancel(self._writing)
+        if self._announcements:
+            await asyncio.gather(*self._announcements)
+        await self.plugins.notify("pulse_shutdown", app=self)
+        await self.store.close()
+
+    async def _announce(self, changes: Sequence[StatusChange]) -> None:
+        """Tell the plugins about stored changes without making the writer wait for them."""
+        for change in changes:
+            state = self.monitor.states.get(change.endpoint_id)
+            if state is None:
+                continue
+            log.info(
+                "%s is %s (was %s)%s", state.endpoint.name, change.state.value,
+                change.previous.value, f": {change.error}" if change.error else "",
+            )
+            task = asyncio.create_task(
+                self.plugins.notify(
+                    "pulse_status_changed", app=self, change=change, endpoint=state.endpoint
+                )
+            )
+            self._announcements.add(task)
+            task.add_done_callback(self._announcements.discard)
+
+
+def _storage_url(config: PulseConfig) -> str:
+    url = config.storage.url
+    assert url is not None, "the config loader fills in the default storage URL"
+    return url
+
+
+async def _cancel(*tasks: asyncio.Task[None] | None) -> None:
+    running = [task for task in tasks if task is not None]
+    for task in running:
+        task.cancel()
+    for task in running:
+        try:
+            await task
+        except asyncio.CancelledError:
+            pass
+        except Exception:
+            log.exception("task %s ended with an error", task.get_name())

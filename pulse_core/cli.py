@@ -1,0 +1,143 @@
+"""The ``pulse`` command."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import logging
+import os
+import signal
+import sys
+from dataclasses import asdict
+from pathlib import Path
+from typing import Sequence
+
+from pulse_core.app import Pulse, StoreNotFound, load_plugins, open_config
+from pulse_core.cli_once import probe_all, render_table
+from pulse_core.config import ConfigError
+from pulse_core.config.model import PulseConfig
+from pulse_core.web.server import create_web_app, serve_web_app
+
+log = logging.getLogger("pulse")
+
+
+def _config_argument(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--config",
+        "-c",
+        type=Path,
+        default=os.environ.get("PULSE_CONFIG"),
+        required="PULSE_CONFIG" not in os.environ,
+        help="the YAML configuration file (default: $PULSE_CONFIG)",
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="pulse", description="Network availability monitor")
+    parser.add_argument("--log-level", default=os.environ.get("PULSE_LOG_LEVEL", "INFO"))
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    run = commands.add_parser("run", help="monitor until stopped (SIGINT/SIGTERM)")
+    _config_argument(run)
+
+    check = commands.add_parser("check", help="validate the configuration and list endpoints")
+    _config_argument(check)
+
+    once = commands.add_parser("once", help="check every endpoint once and print the results")
+    _config_argument(once)
+    once.add_argument("--json", action="store_true", help="print JSON instead of a table")
+
+    plugins = commands.add_parser("plugins", help="list plugins, their hooks and load errors")
+    plugins.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(
+        level=args.log_level.upper(),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+    handler = {"run": cmd_run, "check": cmd_check, "once": cmd_once, "plugins": cmd_plugins}
+    try:
+        return handler[args.command](args)
+    except ConfigError as error:
+        print(error, file=sys.stderr)
+        return 1
+    except StoreNotFound as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    pulse = Pulse.create(args.config)
+    asyncio.run(_run_until_signalled(pulse))
+    return 0
+
+
+async def _run_until_signalled(pulse: Pulse) -> None:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
+    await pulse.start()
+    server = pulse.config.server
+    log.info("web API on http://%s:%d", server.host, server.port)
+    try:
+        await serve_web_app(create_web_app(pulse), server.host, server.port, stop)
+    finally:
+        log.info("stopping: flushing pending writes")
+        await pulse.stop()
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    config = open_config(args.config, load_plugins())
+    print(describe_endpoints(config))
+    return 0
+
+
+def describe_endpoints(config: PulseConfig) -> str:
+    lines = []
+    for group in sorted(config.groups, key=lambda g: (g.sort_order, g.id)):
+        members = [ep for ep in config.endpoints if ep.group_id == group.id]
+        lines.append(f"{group.name} ({group.id}): {len(members)} endpoint(s)")
+        for endpoint in members:
+            disabled = "  [disabled]" if not endpoint.enabled else ""
+            lines.append(
+                f"  {endpoint.type:<5} {endpoint.name:<40} {endpoint.address:<30} "
+                f"every {endpoint.interval_s:g} s{disabled}"
+            )
+    total = len(config.endpoints)
+    lines.append(f"configuration OK: {total} endpoint(s) in {len(config.groups)} group(s)")
+    return "\n".join(lines)
+
+
+def cmd_once(args: argparse.Namespace) -> int:
+    plugins = load_plugins()
+    config = open_config(args.config, plugins)
+    rows = asyncio.run(probe_all(config, plugins.registries.probes, show_progress=not args.json))
+    if args.json:
+        print(json.dumps(rows, indent=2))
+    else:
+        print(render_table(rows))
+    return 0
+
+
+def cmd_plugins(args: argparse.Namespace) -> int:
+    infos = load_plugins().plugin_infos()
+    if args.json:
+        print(json.dumps([asdict(info) for info in infos], indent=2))
+        return 0
+    for info in infos:
+        print(f"{info.name} {info.version or '(built-in)'}")
+        if info.hooks:
+            print(f"  hooks: {', '.join(info.hooks)}")
+        if info.error:
+            print(f"  ERROR: {info.error}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

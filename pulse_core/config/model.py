@@ -1,0 +1,115 @@
+"""The validated configuration: what ``pulse_core.config.load_config`` returns.
+
+The pydantic models mirror the YAML (REFERENCE.md 1.1 plus Pulse's additions); the result,
+``PulseConfig``, is what the rest of Pulse uses: groups and endpoints already expanded,
+defaults applied, secrets resolved.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal, Mapping
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from pulse_core.models import Endpoint, Group
+
+GROUP_ID_PATTERN = r"^[a-z0-9][a-z0-9-]{1,62}[a-z0-9]$"
+COLOR_PATTERN = r"^#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})$"
+
+
+class Section(BaseModel):
+    """Base of every YAML mapping: unknown keys are errors, values are immutable."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class ServerSection(Section):
+    host: str = "0.0.0.0"
+    port: int = Field(8080, ge=1, le=65535)
+
+
+class StorageSection(Section):
+    url: str | None = Field(
+        None, description="SQLAlchemy-style URL; default a SQLite file in the data directory"
+    )
+    retention_days: int = Field(60, ge=1)
+
+
+class DefaultsSection(BaseModel):
+    """``defaults``: values every target inherits. ``defaults.<type>`` sections (for example
+    ``defaults.http``) belong to the probe plugin of that type and are validated by it."""
+
+    model_config = ConfigDict(extra="allow", frozen=True)
+
+    interval_seconds: int = Field(10, ge=1)
+    timeout_ms: int = Field(1500, ge=100)
+    retries: int = Field(1, ge=0)
+    failure_threshold: int = Field(2, ge=1)
+    success_threshold: int = Field(2, ge=1)
+    max_addresses_per_target: int = Field(4096, ge=1)
+
+
+class GroupSection(Section):
+    id: str = Field(pattern=GROUP_ID_PATTERN)
+    name: str = Field(min_length=1)
+    parent_id: str | None = None
+    color: str | None = Field(None, pattern=COLOR_PATTERN)
+    sort_order: int = 0
+
+
+class TargetSection(BaseModel):
+    """One ``targets[]`` entry. Keys not listed here belong to the probe plugin of ``type``."""
+
+    model_config = ConfigDict(extra="allow", frozen=True)
+
+    type: str
+    group: str
+    host: str | None = None
+    cidr: str | None = None
+    wildcard: str | None = None
+    name: str | None = None
+    port: int | None = Field(None, ge=1, le=65535)
+    interval_seconds: int | None = Field(None, ge=1)
+    timeout_ms: int | None = Field(None, ge=100)
+    retries: int | None = Field(None, ge=0)
+    failure_threshold: int | None = Field(None, ge=1)
+    success_threshold: int | None = Field(None, ge=1)
+    expected_rtt_ms: float | None = Field(None, gt=0)
+    enabled: bool = True
+    notes: str | None = None
+
+
+class ConfigFile(Section):
+    """The whole YAML document. Top-level keys claimed by plugins are validated separately."""
+
+    model_config = ConfigDict(extra="allow", frozen=True)
+
+    version: Literal[1]
+    defaults: DefaultsSection
+    groups: list[GroupSection] = Field(min_length=1)
+    targets: list[TargetSection] = Field(min_length=1)
+    server: ServerSection = ServerSection()
+    storage: StorageSection = StorageSection()
+
+
+@dataclass(frozen=True)
+class PulseConfig:
+    """A loaded configuration, ready to run."""
+
+    defaults: DefaultsSection
+    groups: tuple[Group, ...]
+    endpoints: tuple[Endpoint, ...]
+    server: ServerSection
+    storage: StorageSection
+    #: validated ``defaults.<type>`` sections, by probe type (absent ones at their defaults)
+    probe_defaults: Mapping[str, BaseModel] = field(default_factory=dict)
+    #: validated top-level sections claimed by plugins, by name
+    sections: Mapping[str, Any] = field(default_factory=dict)
+    #: the YAML text as given (before ``${VAR}`` substitution, so no secret is kept)
+    source_text: str = ""
+    source_path: Path | None = None
+
+    def group(self, group_id: str) -> Group:
+        return next(g for g in self.groups if g.id == group_id)

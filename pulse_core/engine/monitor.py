@@ -1,0 +1,65 @@
+"""The live picture: every endpoint's state, updated by each check.
+
+The scheduler calls :meth:`Monitor.run_check`; the result goes through the endpoint's state
+machine, then to the store writer; changes are announced once stored. The API reads live
+status from here, never from the database.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Iterable, Mapping
+
+from pulse_core.engine.checks import run_probe
+from pulse_core.engine.state import EndpointState
+from pulse_core.engine.writer import StoreWriter
+from pulse_core.models import CheckResult, CheckStatus, Endpoint, EndpointSnapshot
+from pulse_core.probe import Probe
+
+
+class Monitor:
+    def __init__(self, probes: Mapping[str, Probe], writer: StoreWriter) -> None:
+        self._probes = probes
+        self._writer = writer
+        self.states: dict[str, EndpointState] = {}
+
+    def set_endpoints(self, endpoints: Iterable[Endpoint]) -> None:
+        """Follow a new configuration; endpoints that stay keep their state."""
+        states: dict[str, EndpointState] = {}
+        for endpoint in endpoints:
+            state = self.states.get(endpoint.id)
+            if state is None:
+                state = EndpointState(endpoint)
+            else:
+                state.endpoint = endpoint
+            states[endpoint.id] = state
+        self.states = states
+
+    def restore(self, snapshots: Mapping[str, EndpointSnapshot], now: float) -> None:
+        """Resume remembered states; outages interrupted by a long gap are closed."""
+        for endpoint_id, snapshot in snapshots.items():
+            state = self.states.get(endpoint_id)
+            if state is None:
+                continue
+            closed = state.restore(snapshot, now)
+            if closed is not None:
+                self._writer.add_outage(closed)
+                self._writer.add_snapshot(state.snapshot())
+
+    async def run_check(self, endpoint: Endpoint, due: float) -> None:
+        started = time.time()
+        result = await run_probe(self._probes[endpoint.type], endpoint)
+        check = CheckResult(
+            endpoint.id,
+            started,
+            CheckStatus.UP if result.ok else CheckStatus.DOWN,
+            result.rtt_ms,
+            result.error,
+        )
+        state = self.states.get(endpoint.id)
+        if state is None:  # removed from the configuration while it was being checked
+            return
+        change = state.observe(check)
+        self._writer.add_check(check)
+        if change is not None:
+            self._writer.add_change(change, state.snapshot())

@@ -1,0 +1,135 @@
+"""The single writer between the monitor and the store.
+
+Probing never waits on the database: results are queued in memory and written in batches by
+one task. A batch is written when it is large, when a status change is waiting (so alerts
+are not held back), or every ``flush_interval_s``. A failed write keeps the batch and tries
+again with backoff, so a locked or briefly unreachable database loses nothing; only past
+``max_pending`` queued checks are the oldest dropped, loudly, to protect memory.
+Status changes are handed to ``on_stored`` only after the batch holding them is written, so
+whoever hears of a change can read it back from the store.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import deque
+from typing import Awaitable, Callable, Sequence
+
+from pulse_core.models import CheckResult, EndpointSnapshot, Outage, StatusChange
+from pulse_core.store import Store
+
+log = logging.getLogger("pulse.writer")
+
+OnStored = Callable[[Sequence[StatusChange]], Awaitable[None]]
+
+
+class StoreWriter:
+    def __init__(
+        self,
+        store: Store,
+        on_stored: OnStored,
+        *,
+        batch_size: int = 5000,
+        flush_interval_s: float = 0.5,
+        max_pending: int = 1_000_000,
+    ) -> None:
+        self._store = store
+        self._on_stored = on_stored
+        self._batch_size = batch_size
+        self._flush_interval_s = flush_interval_s
+        self._max_pending = max_pending
+        self._checks: deque[CheckResult] = deque()
+        self._outages: dict[tuple[str, float], Outage] = {}
+        self._snapshots: dict[str, EndpointSnapshot] = {}
+        self._changes: list[StatusChange] = []
+        self._wake = asyncio.Event()
+        self.dropped = 0
+        self.failures = 0
+
+    @property
+    def pending(self) -> int:
+        return len(self._checks)
+
+    def add_check(self, check: CheckResult) -> None:
+        if len(self._checks) >= self._max_pending:
+            self._checks.popleft()
+            self.dropped += 1
+            if self.dropped % 10_000 == 1:
+                log.error("store is not keeping up: %d checks dropped so far", self.dropped)
+        self._checks.append(check)
+        if len(self._checks) >= self._batch_size:
+            self._wake.set()
+
+    def add_outage(self, outage: Outage) -> None:
+        self._outages[(outage.endpoint_id, outage.started_ts)] = outage
+        self._wake.set()
+
+    def add_snapshot(self, snapshot: EndpointSnapshot) -> None:
+        self._snapshots[snapshot.endpoint_id] = snapshot
+        self._wake.set()
+
+    def add_change(self, change: StatusChange, snapshot: EndpointSnapshot) -> None:
+        if change.outage is not None:
+            self.add_outage(change.outage)
+        self.add_snapshot(snapshot)
+        self._changes.append(change)
+
+    async def run(self) -> None:
+        """Write until cancelled; cancelling flushes what is pending first (one attempt)."""
+        backoff = self._flush_interval_s
+        try:
+            while True:
+                try:
+                    async with asyncio.timeout(backoff):
+                        await self._wake.wait()
+                except TimeoutError:
+                    pass
+                self._wake.clear()
+                if await self.flush():
+                    backoff = self._flush_interval_s
+                else:
+                    backoff = min(backoff * 2, 30.0)
+        except asyncio.CancelledError:
+            await self.flush()
+            raise
+
+    async def flush(self) -> bool:
+        """Write everything pending; return whether it all went to the store."""
+        while self._checks or self._outages or self._snapshots:
+            checks = [self._checks.popleft() for _ in range(min(self._batch_size, len(self._checks)))]
+            outages, self._outages = list(self._outages.values()), {}
+            snapshots, self._snapshots = list(self._snapshots.values()), {}
+            changes, self._changes = self._changes, []
+            try:
+                if checks:  # each part is forgotten once written, so a retry never repeats it
+                    await self._store.write_checks(checks)
+                    checks = []
+                if outages:
+                    await self._store.write_outages(outages)
+                    outages = []
+                if snapshots:
+                    await self._store.write_snapshots(snapshots)
+                    snapshots = []
+            except Exception as exc:
+                self.failures += 1
+                log.error("writing to the store failed, will retry: %s", exc)
+                self._requeue(checks, outages, snapshots, changes)
+                return False
+            if changes:
+                await self._on_stored(changes)
+        return True
+
+    def _requeue(
+        self,
+        checks: list[CheckResult],
+        outages: list[Outage],
+        snapshots: list[EndpointSnapshot],
+        changes: list[StatusChange],
+    ) -> None:
+        self._checks.extendleft(reversed(checks))
+        for outage in outages:
+            self._outages.setdefault((outage.endpoint_id, outage.started_ts), outage)
+        for snapshot in snapshots:
+            self._snapshots.setdefault(snapshot.endpoint_id, snapshot)
+        self._changes[:0] = changes

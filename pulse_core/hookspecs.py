@@ -1,0 +1,140 @@
+"""The contract between Pulse's core and its plugins.
+
+A plugin is a module or object with functions marked ``@hookimpl`` (``from pulse_core import
+hookimpl``) whose names are listed here. It is found through the ``pulse`` entry-point group::
+
+    [project.entry-points.pulse]
+    pulse-probe-icmp = "pulse_probe_icmp.plugin"
+
+Two kinds of hooks:
+
+**Registration hooks** (``pulse_register_*``, ``pulse_config_sections``) are synchronous and
+cheap. They run while the application is assembled, before the configuration is read. A
+plugin hands classes or objects to the ``register`` callback it is given; the core keeps the
+registries and reports duplicates and bad registrations by plugin name.
+
+**Event hooks** (``pulse_startup``, ``pulse_status_changed``, ...) may be ``async def``. The
+core calls every implementation concurrently, each under a timeout and with its own error
+handling that names the plugin: a slow or broken plugin never delays another or the monitor.
+Their return values are ignored.
+
+Load order: the core's built-in plugins are registered first, then entry points in name
+order, so a plugin registered later can replace a built-in registration of the same name.
+``PULSE_PLUGINS`` (a comma-separated allow-list of entry-point names) and
+``PULSE_DISABLE_PLUGINS`` (a deny-list, which also applies to built-ins) restrict loading.
+
+Life cycle of a ``pulse run``::
+
+    load plugins ─> pulse_register_* / pulse_config_sections ─> read YAML
+      ─> store.open ─> probes start ─> pulse_startup ─> web server up
+      ─> [checks ... pulse_status_changed ...] ─> SIGTERM
+      ─> web server down ─> probes close ─> pending writes flushed ─> pulse_shutdown ─> store.close
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, Callable
+
+import pluggy
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel
+    from quart import Blueprint
+
+    from pulse_core.app import Pulse
+    from pulse_core.config.model import PulseConfig
+    from pulse_core.models import Endpoint, StatusChange
+    from pulse_core.probe import Probe
+    from pulse_core.store import Store
+
+hookspec = pluggy.HookspecMarker("pulse")
+
+
+@hookspec
+def pulse_register_probes(register: Callable[[type[Probe]], None]) -> None:
+    """Register probe classes, one per target ``type``.
+
+    Call ``register(MyProbe)`` for each :class:`pulse_core.probe.Probe` subclass. The class
+    names the ``type:`` it checks and the target keys it owns; the core builds one instance of
+    it when monitoring starts and calls ``check`` on it directly for every check.
+
+    Example::
+
+        @hookimpl
+        def pulse_register_probes(register):
+            register(TcpProbe)
+    """
+
+
+@hookspec
+def pulse_register_stores(register: Callable[[type[Store]], None]) -> None:
+    """Register store classes, chosen by the scheme of ``storage.url``.
+
+    Call ``register(MyStore)`` for each :class:`pulse_core.store.Store` subclass; its
+    ``url_schemes`` say which URLs it serves (``("sqlite", "postgresql")``).
+    """
+
+
+@hookspec
+def pulse_register_blueprints(register: Callable[[Blueprint], None]) -> None:
+    """Register Quart blueprints served by the web server.
+
+    Call ``register(blueprint)``; routes are mounted as the blueprint declares them (use a
+    ``url_prefix`` such as ``/api/metrics``). Inside a request,
+    ``quart.current_app.config["PULSE"]`` is the running :class:`pulse_core.app.Pulse`.
+    """
+
+
+@hookspec
+def pulse_config_sections(register: Callable[[str, type[BaseModel]], None]) -> None:
+    """Claim top-level sections of the YAML configuration.
+
+    Call ``register("metrics", MetricsSection)`` with a pydantic model; the section is
+    validated with it (errors are reported with their YAML line and column) and the instance
+    is found in ``config.sections["metrics"]``. A top-level key nobody claims is an error.
+    """
+
+
+@hookspec
+async def pulse_startup(app: Pulse) -> None:
+    """Monitoring is about to start: the configuration is loaded and the store is open.
+
+    May be ``async def``. Start background work here; stop it in :func:`pulse_shutdown`.
+    """
+
+
+@hookspec
+async def pulse_shutdown(app: Pulse) -> None:
+    """Monitoring has stopped and pending writes are flushed; the store is still open.
+
+    May be ``async def``.
+    """
+
+
+@hookspec
+async def pulse_config_applied(app: Pulse, config: PulseConfig) -> None:
+    """A configuration took effect (at start-up and after every change through the API).
+
+    May be ``async def``.
+    """
+
+
+@hookspec
+async def pulse_status_changed(app: Pulse, change: StatusChange, endpoint: Endpoint) -> None:
+    """An endpoint's damped state changed (``change.previous`` is ``unknown`` for the first
+    state reached after start-up).
+
+    May be ``async def``. Called once per change, after the change is stored. Exporters,
+    push channels and alerting listen here.
+    """
+
+
+def hook_names() -> list[str]:
+    """Every hook of the contract, for documentation and tests."""
+    return sorted(name for name in globals() if name.startswith("pulse_"))
+
+
+def hook_doc(name: str) -> str:
+    """The docstring of hook ``name``."""
+    function: Any = globals()[name]
+    return function.__doc__ or ""

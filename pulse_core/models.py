@@ -1,0 +1,196 @@
+"""The values that flow between the core and its plugins.
+
+They are plain frozen dataclasses so that a probe, a store or a notifier written by a third
+party depends on nothing but this module. Timestamps are POSIX seconds (``float``, UTC):
+cheap to compare and to store on the hot path; the web layer turns them into ISO-8601.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from typing import Any, Mapping
+
+
+class CheckStatus(enum.StrEnum):
+    """The outcome of one check."""
+
+    UP = "up"
+    DOWN = "down"
+
+
+class State(enum.StrEnum):
+    """An endpoint's damped state: it changes only after a run of equal check outcomes."""
+
+    UNKNOWN = "unknown"
+    UP = "up"
+    DOWN = "down"
+
+
+class LiveStatus(enum.StrEnum):
+    """What the API shows for an endpoint right now (REFERENCE.md 1.2)."""
+
+    UP = "up"
+    DOWN = "down"
+    FLAPPING = "flapping"
+
+
+@dataclass(frozen=True, slots=True)
+class Group:
+    id: str
+    name: str
+    parent_id: str | None = None
+    color: str | None = None
+    sort_order: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Endpoint:
+    """One thing that is checked: a target of the YAML after ``cidr``/``wildcard`` expansion.
+
+    ``id`` is derived from what is checked (type, host, port and the probe's identity keys), not
+    from the name, so renaming an endpoint keeps its history. ``options`` holds the validated
+    keys owned by the probe plugin of ``type`` (for example ``http_path`` for ``http``).
+    """
+
+    id: str
+    name: str
+    group_id: str
+    type: str
+    host: str
+    port: int | None = None
+    interval_s: float = 10.0
+    timeout_ms: int = 1500
+    retries: int = 1
+    failure_threshold: int = 2
+    success_threshold: int = 2
+    expected_rtt_ms: float | None = None
+    enabled: bool = True
+    notes: str | None = None
+    options: Any = None
+
+    @property
+    def address(self) -> str:
+        """``host`` or ``host:port``: how people write the address of what is checked."""
+        if self.port is None:
+            return self.host
+        return f"[{self.host}]:{self.port}" if ":" in self.host else f"{self.host}:{self.port}"
+
+
+@dataclass(frozen=True, slots=True)
+class ProbeResult:
+    """What a probe reports for one attempt. ``error`` is a short sentence for people."""
+
+    ok: bool
+    rtt_ms: float | None = None
+    error: str | None = None
+    details: Mapping[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def success(cls, rtt_ms: float | None, **details: Any) -> ProbeResult:
+        return cls(True, rtt_ms, None, details)
+
+    @classmethod
+    def failure(cls, error: str, rtt_ms: float | None = None, **details: Any) -> ProbeResult:
+        return cls(False, rtt_ms, error, details)
+
+
+@dataclass(frozen=True, slots=True)
+class CheckResult:
+    """One stored check: a probe's result stamped by the engine (``ts`` is when it started)."""
+
+    endpoint_id: str
+    ts: float
+    status: CheckStatus
+    rtt_ms: float | None = None
+    error: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Outage:
+    """A period in DOWN state. Its identity is ``(endpoint_id, started_ts)``.
+
+    ``gap`` is set when monitoring stopped while the outage was open, so its end is the last
+    moment Pulse knew about, not an observed recovery.
+    """
+
+    endpoint_id: str
+    started_ts: float
+    ended_ts: float | None = None
+    last_error: str | None = None
+    gap: bool = False
+
+    @property
+    def duration_s(self) -> float | None:
+        return None if self.ended_ts is None else self.ended_ts - self.started_ts
+
+
+@dataclass(frozen=True, slots=True)
+class StatusChange:
+    """An endpoint's damped state changed.
+
+    ``previous`` is ``State.UNKNOWN`` for the first state reached after start-up. ``outage``
+    is the outage this change opened (DOWN) or closed (UP), if any.
+    """
+
+    endpoint_id: str
+    ts: float
+    state: State
+    previous: State
+    rtt_ms: float | None = None
+    error: str | None = None
+    outage: Outage | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class EndpointSnapshot:
+    """What the store remembers of an endpoint's state, so a restart resumes where it left off."""
+
+    endpoint_id: str
+    state: State
+    state_since: float | None
+    last_check_ts: float | None
+    open_outage: Outage | None = None
+
+
+class Resolution(enum.StrEnum):
+    QUARTER_HOUR = "15m"
+    DAILY = "daily"
+
+
+@dataclass(frozen=True, slots=True)
+class Rollup:
+    """Aggregated checks of one endpoint in one UTC bucket (15 minutes or one day).
+
+    Counts are kept, not only ratios, so coarser buckets are exact sums of finer ones.
+    ``down_events`` counts up→down transitions whose down check falls in the bucket.
+    """
+
+    endpoint_id: str
+    bucket_ts: float
+    resolution: Resolution
+    total: int
+    up: int
+    rtt_sum_ms: float
+    rtt_count: int
+    down_events: int
+
+    @property
+    def up_pct(self) -> float:
+        return round(self.up * 100.0 / self.total, 2) if self.total else 0.0
+
+    @property
+    def avg_rtt_ms(self) -> float | None:
+        return round(self.rtt_sum_ms / self.rtt_count, 2) if self.rtt_count else None
+
+
+@dataclass(frozen=True, slots=True)
+class ConfigVersion:
+    """One applied configuration file, kept verbatim."""
+
+    id: int
+    applied_ts: float
+    sha256: str
+    yaml_text: str
+    actor: str | None = None
+    note: str | None = None

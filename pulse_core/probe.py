@@ -1,0 +1,75 @@
+"""What a probe plugin implements: one object per target ``type`` that checks endpoints.
+
+The scheduler calls :meth:`Probe.check` directly (never through pluggy) for every check, so a
+probe keeps whatever shared machinery it needs (one ICMP socket, one HTTP connection pool)
+between calls and releases it in :meth:`Probe.close`.
+"""
+
+from __future__ import annotations
+
+import abc
+from typing import ClassVar
+
+from pydantic import BaseModel, ConfigDict
+
+from pulse_core.models import Endpoint, ProbeResult
+
+
+class NoOptions(BaseModel):
+    """The options model of a probe that owns no keys: any extra key is an error."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Probe(abc.ABC):
+    """Checks endpoints of one target ``type``.
+
+    Class attributes tell the configuration loader what the probe owns:
+
+    - ``type_name``: the value of ``type:`` in a target (``icmp``, ``tcp``, ``http``).
+    - ``target_options``: a pydantic model of the per-target keys this probe owns; a validated
+      instance becomes ``Endpoint.options``. Use ``extra="forbid"`` so typos are reported.
+    - ``defaults_options``: a pydantic model of the ``defaults.<type_name>`` section, or ``None``.
+    - ``port_required``: whether a target of this type must name a ``port``.
+    - ``identity_options``: option names that make two endpoints on the same host and port
+      different endpoints (``http_path`` for http); they enter the endpoint's stable id.
+    """
+
+    type_name: ClassVar[str]
+    target_options: ClassVar[type[BaseModel]] = NoOptions
+    defaults_options: ClassVar[type[BaseModel] | None] = None
+    port_required: ClassVar[bool] = False
+    identity_options: ClassVar[tuple[str, ...]] = ()
+
+    def __init__(self, defaults: BaseModel | None = None) -> None:
+        self.defaults = defaults
+
+    async def start(self) -> None:
+        """Acquire shared resources (sockets, pools). Called once before the first check."""
+
+    async def close(self) -> None:
+        """Release what :meth:`start` acquired. Called once at shutdown."""
+
+    @abc.abstractmethod
+    async def check(self, endpoint: Endpoint) -> ProbeResult:
+        """Check ``endpoint`` once and report the outcome.
+
+        Must return within ``endpoint.timeout_ms`` (report ``"timeout after N ms"``), and report
+        failures as a :class:`ProbeResult` with a short human ``error`` rather than raising:
+        an exception is recorded as a failed check with the exception's text. Retries are the
+        engine's job, not the probe's.
+        """
+
+
+class UnavailableProbe(Probe):
+    """Stands in for a probe that could not start (for example ICMP without the privilege to
+    open its socket): every check fails with the reason, so the rest of the site is still
+    monitored and the problem is visible on each affected endpoint."""
+
+    def __init__(self, type_name: str, reason: str) -> None:
+        super().__init__(None)
+        self.type_name = type_name  # type: ignore[misc]  # an instance stands in for a class
+        self.reason = reason
+
+    async def check(self, endpoint: Endpoint) -> ProbeResult:
+        return ProbeResult.failure(self.reason)

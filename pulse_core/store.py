@@ -1,0 +1,129 @@
+"""What a store plugin implements: where checks, outages, rollups and configuration live.
+
+The core owns *when* things are written (a single writer task hands over checks in batches)
+and *which* rules apply (thresholds, outages, retention age); a store owns *how* they are
+kept. Every method is a coroutine: a store backed by a blocking driver runs it in a thread of
+its own so the event loop that probes never waits on a disk.
+
+A store is chosen by the scheme of ``storage.url`` in the YAML (``sqlite:///pulse.db``); the
+store class registered for that scheme is built with the URL. ``pulse_core.testing`` ships
+``StoreConformance``, the behaviour every store must pass.
+"""
+
+from __future__ import annotations
+
+import abc
+from typing import ClassVar, Sequence
+
+from pulse_core.models import (
+    CheckResult,
+    ConfigVersion,
+    Endpoint,
+    EndpointSnapshot,
+    Group,
+    Outage,
+    Resolution,
+    Rollup,
+)
+
+
+class Store(abc.ABC):
+    """Persistent history of one Pulse installation."""
+
+    #: URL schemes this store serves, e.g. ``("sqlite",)``; ``sqlite+aiosqlite`` style URLs
+    #: match on the part before ``+``.
+    url_schemes: ClassVar[tuple[str, ...]]
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+
+    # -- life cycle ---------------------------------------------------------------------------
+    @abc.abstractmethod
+    async def open(self) -> None:
+        """Connect and create or migrate the schema. Called once before anything else."""
+
+    @abc.abstractmethod
+    async def close(self) -> None:
+        """Finish pending work and disconnect. Nothing written before ``close`` may be lost."""
+
+    @abc.abstractmethod
+    async def ping(self) -> bool:
+        """Whether the store answers right now (for health checks); never raises."""
+
+    # -- catalogue ----------------------------------------------------------------------------
+    @abc.abstractmethod
+    async def sync_catalog(self, groups: Sequence[Group], endpoints: Sequence[Endpoint]) -> None:
+        """Make the stored groups and endpoints those of the running configuration.
+
+        Endpoints that left the configuration are marked removed, never deleted with their
+        history; an endpoint that comes back under the same id finds its history again.
+        """
+
+    # -- writes (called by the core's single writer) ------------------------------------------
+    @abc.abstractmethod
+    async def write_checks(self, checks: Sequence[CheckResult]) -> None:
+        """Append a batch of checks, in one transaction."""
+
+    @abc.abstractmethod
+    async def write_outages(self, outages: Sequence[Outage]) -> None:
+        """Insert or update outages, identified by ``(endpoint_id, started_ts)``."""
+
+    @abc.abstractmethod
+    async def write_snapshots(self, snapshots: Sequence[EndpointSnapshot]) -> None:
+        """Remember endpoints' damped states (replacing what was kept for each endpoint)."""
+
+    # -- restart ------------------------------------------------------------------------------
+    @abc.abstractmethod
+    async def load_snapshots(self) -> dict[str, EndpointSnapshot]:
+        """The remembered state of every endpoint, with its open outage and the time of its
+        last stored check, keyed by endpoint id."""
+
+    # -- reads --------------------------------------------------------------------------------
+    @abc.abstractmethod
+    async def checks(
+        self, endpoint_id: str, start: float, end: float, limit: int | None = None
+    ) -> list[CheckResult]:
+        """Checks of one endpoint with ``start <= ts < end``, oldest first; with ``limit``,
+        the newest ``limit`` of them (still oldest first)."""
+
+    @abc.abstractmethod
+    async def outages(
+        self, endpoint_id: str | None, start: float, end: float
+    ) -> list[Outage]:
+        """Outages (of one endpoint, or all with ``None``) that overlap ``[start, end)``,
+        oldest first; an open outage overlaps every range after its start."""
+
+    @abc.abstractmethod
+    async def rollups(
+        self, endpoint_id: str, resolution: Resolution, start: float, end: float
+    ) -> list[Rollup]:
+        """Buckets of one endpoint whose start lies in ``[start, end)``, oldest first."""
+
+    # -- maintenance (called by the core's maintenance task) ----------------------------------
+    @abc.abstractmethod
+    async def update_rollups(self) -> int:
+        """Recompute, whole, every 15-minute and daily bucket that received checks since the
+        last call; return how many buckets were written."""
+
+    @abc.abstractmethod
+    async def prune_checks(self, before: float, batch_size: int) -> int:
+        """Delete at most ``batch_size`` checks older than ``before``; return how many.
+
+        The core calls it repeatedly, pausing in between, until it returns less than
+        ``batch_size``, so a large backlog never holds the database for long. Rollups and
+        outages are kept."""
+
+    # -- configuration versions ---------------------------------------------------------------
+    @abc.abstractmethod
+    async def add_config_version(
+        self, yaml_text: str, sha256: str, applied_ts: float, actor: str | None, note: str | None
+    ) -> ConfigVersion:
+        """Keep an applied configuration file; ids increase with every call."""
+
+    @abc.abstractmethod
+    async def config_versions(self) -> list[ConfigVersion]:
+        """Every kept version, newest first."""
+
+    @abc.abstractmethod
+    async def config_version(self, version_id: int) -> ConfigVersion | None:
+        """One kept version, or ``None``."""

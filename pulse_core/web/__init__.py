@@ -1,0 +1,1 @@
+"""The web server: a Quart application assembled from the blueprints plugins register."""

@@ -1,0 +1,165 @@
+"""The plugin host: loading entry points, guarding against broken plugins, event dispatch."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from pulse_core import hookimpl, hookspecs
+from pulse_core.plugins import PluginHost
+
+PLUGIN_SOURCES = {
+    "good_probe_plugin": """
+        from pulse_core import hookimpl
+        from pulse_core.models import ProbeResult
+        from pulse_core.probe import Probe
+
+        class EchoProbe(Probe):
+            type_name = "echo"
+
+            async def check(self, endpoint):
+                return ProbeResult.success(0.1)
+
+        @hookimpl
+        def pulse_register_probes(register):
+            register(EchoProbe)
+    """,
+    "broken_import_plugin": """
+        raise RuntimeError("this plugin is broken on purpose")
+    """,
+    "misspelled_hook_plugin": """
+        from pulse_core import hookimpl
+
+        @hookimpl
+        def pulse_register_probe(register):  # missing the final "s"
+            pass
+    """,
+    "wrong_arguments_plugin": """
+        from pulse_core import hookimpl
+
+        @hookimpl
+        def pulse_register_probes(registrar):
+            pass
+    """,
+    "failing_registration_plugin": """
+        from pulse_core import hookimpl
+
+        @hookimpl
+        def pulse_register_probes(register):
+            raise ValueError("cannot register today")
+    """,
+}
+
+
+@pytest.fixture
+def installed_plugins(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Install the plugins above as real distributions with ``pulse`` entry points."""
+    for module, source in PLUGIN_SOURCES.items():
+        (tmp_path / f"{module}.py").write_text(textwrap.dedent(source))
+        name = module.replace("_", "-")
+        dist_info = tmp_path / f"{module}-1.2.3.dist-info"
+        dist_info.mkdir()
+        (dist_info / "METADATA").write_text(
+            f"Metadata-Version: 2.1\nName: {name}\nVersion: 1.2.3\n"
+        )
+        (dist_info / "entry_points.txt").write_text(f"[pulse]\n{name} = {module}\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    yield tmp_path
+    for module in PLUGIN_SOURCES:
+        sys.modules.pop(module, None)
+
+
+def loaded(environ: dict[str, str] | None = None) -> PluginHost:
+    host = PluginHost(environ or {})
+    host.load()
+    return host
+
+
+def test_a_broken_plugin_does_not_stop_the_others(installed_plugins: Path) -> None:
+    host = loaded()
+    assert "echo" in host.registries.probes
+    assert "this plugin is broken on purpose" in host.errors["broken-import-plugin"]
+
+
+def test_a_misspelled_hook_is_reported_and_the_plugin_left_out(installed_plugins: Path) -> None:
+    host = loaded()
+    assert "pulse_register_probe" in host.errors["misspelled-hook-plugin"]
+    assert "registrar" in host.errors["wrong-arguments-plugin"]
+    info = {i.name: i for i in host.plugin_infos()}
+    assert info["misspelled-hook-plugin"].hooks == ()
+
+
+def test_a_failing_registration_names_its_plugin(installed_plugins: Path) -> None:
+    host = loaded()
+    host.registries  # noqa: B018 — building the registries runs the registration hooks
+    assert "cannot register today" in host.errors["failing-registration-plugin"]
+    assert "echo" in host.registries.probes
+
+
+def test_allow_list_loads_only_the_named_plugins(installed_plugins: Path) -> None:
+    host = loaded({"PULSE_PLUGINS": "good-probe-plugin"})
+    assert [info.name for info in host.plugin_infos()] == ["good-probe-plugin"]
+    assert host.errors == {}
+
+
+def test_deny_list_leaves_out_the_named_plugins(installed_plugins: Path) -> None:
+    host = loaded({"PULSE_DISABLE_PLUGINS": "good-probe-plugin, broken-import-plugin"})
+    names = {info.name for info in host.plugin_infos()}
+    assert "good-probe-plugin" not in names
+    assert "broken-import-plugin" not in names
+    assert "echo" not in host.registries.probes
+
+
+def test_plugin_infos_show_versions_and_hooks(installed_plugins: Path) -> None:
+    info = {i.name: i for i in loaded().plugin_infos()}["good-probe-plugin"]
+    assert info.version == "1.2.3"
+    assert info.hooks == ("pulse_register_probes",)
+    assert info.error is None
+
+
+class SlowPlugin:
+    @staticmethod
+    @hookimpl
+    async def pulse_startup(app: object) -> None:
+        await asyncio.sleep(30)
+
+
+class FailingPlugin:
+    @staticmethod
+    @hookimpl
+    def pulse_startup(app: object) -> None:
+        raise RuntimeError("startup exploded")
+
+
+class RecordingPlugin:
+    def __init__(self) -> None:
+        self.calls: list[object] = []
+
+    @hookimpl
+    async def pulse_startup(self, app: object) -> None:
+        self.calls.append(app)
+
+
+async def test_event_hooks_run_concurrently_and_failures_are_contained(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    host = PluginHost({})
+    recording = RecordingPlugin()
+    for name, plugin in [("slow", SlowPlugin), ("failing", FailingPlugin), ("recording", recording)]:
+        host.register(plugin, name=name)
+    caplog.set_level(logging.ERROR, logger="pulse.plugins")
+    await host.notify("pulse_startup", timeout_s=0.2, app="the-app")
+    assert recording.calls == ["the-app"]
+    messages = caplog.text
+    assert "plugin slow: pulse_startup took longer than" in messages
+    assert "plugin failing: pulse_startup failed" in messages
+
+
+def test_every_hook_is_documented() -> None:
+    for name in hookspecs.hook_names():
+        assert len(hookspecs.hook_doc(name).strip()) > 40, name
