@@ -1,26 +1,12 @@
-"""Real TCP peers on loopback for the tcp probe's tests."""
+"""Unwelcoming TCP peers on loopback for the tcp probe's tests (the welcoming one is
+pulse-core's ``tcp_listener`` fixture)."""
 
 from __future__ import annotations
 
-import asyncio
 import socket
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 
 import pytest
-import pytest_asyncio
-
-
-@pytest_asyncio.fixture
-async def accepting_port() -> AsyncIterator[int]:
-    """A server on 127.0.0.1 that accepts every connection and hangs up."""
-
-    def hang_up(_reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        writer.close()
-
-    server = await asyncio.start_server(hang_up, "127.0.0.1", 0)
-    yield server.sockets[0].getsockname()[1]
-    server.close()
-    await server.wait_closed()
 
 
 @pytest.fixture

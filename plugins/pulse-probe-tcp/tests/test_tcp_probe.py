@@ -11,6 +11,7 @@ import pytest
 import pytest_asyncio
 
 from pulse_core.models import Endpoint
+from pulse_core.testing.listeners import TcpListener
 from pulse_core.testing.probe_conformance import ProbeConformance
 from pulse_probe_tcp import TcpProbe
 from pulse_probe_tcp.errors import describe_connect_error, describe_lookup_error
@@ -36,8 +37,8 @@ class TestTcpProbeConformance(ProbeConformance):
         return probe
 
     @pytest.fixture
-    def reachable_endpoint(self, accepting_port: int) -> Endpoint:
-        return tcp_endpoint("127.0.0.1", accepting_port)
+    def reachable_endpoint(self, tcp_listener: TcpListener) -> Endpoint:
+        return tcp_endpoint("127.0.0.1", tcp_listener.port)
 
     @pytest.fixture
     def unreachable_endpoint(self, silent_port: int) -> Endpoint:
@@ -54,9 +55,9 @@ async def probe() -> AsyncIterator[TcpProbe]:
 
 @pytest.mark.asyncio
 async def test_open_port_is_up_and_reports_the_address_used(
-    probe: TcpProbe, accepting_port: int
+    probe: TcpProbe, tcp_listener: TcpListener
 ) -> None:
-    result = await probe.check(tcp_endpoint("127.0.0.1", accepting_port))
+    result = await probe.check(tcp_endpoint("127.0.0.1", tcp_listener.port))
     assert result.ok
     assert result.details["address"] == "127.0.0.1"
 
@@ -75,10 +76,10 @@ async def test_unanswered_syn_is_a_timeout(probe: TcpProbe, silent_port: int) ->
 
 @pytest.mark.asyncio
 async def test_host_name_is_resolved_at_check_time(
-    probe: TcpProbe, accepting_port: int
+    probe: TcpProbe, tcp_listener: TcpListener
 ) -> None:
     """``localhost`` comes from /etc/hosts, so no DNS query leaves the machine."""
-    result = await probe.check(tcp_endpoint("localhost", accepting_port))
+    result = await probe.check(tcp_endpoint("localhost", tcp_listener.port))
     assert result.ok, result.error
     assert result.details["address"] == "127.0.0.1"
 
