@@ -163,3 +163,9 @@ async def test_event_hooks_run_concurrently_and_failures_are_contained(
 def test_every_hook_is_documented() -> None:
     for name in hookspecs.hook_names():
         assert len(hookspecs.hook_doc(name).strip()) > 40, name
+
+
+def test_every_hook_is_in_the_plugin_guide() -> None:
+    guide = (Path(__file__).resolve().parents[1] / "docs" / "plugins.md").read_text()
+    for name in hookspecs.hook_names():
+        assert f"`{name}(" in guide, f"{name} is missing from docs/plugins.md"

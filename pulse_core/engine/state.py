@@ -132,6 +132,8 @@ class EndpointState:
             return replace(snapshot.open_outage, ended_ts=last_ts, gap=True)
         self.state, self.state_since = snapshot.state, snapshot.state_since
         self.open_outage = snapshot.open_outage
+        if snapshot.open_outage is not None:
+            self.last_error = snapshot.open_outage.last_error
         if snapshot.state is not State.UNKNOWN:
             status = CheckStatus(snapshot.state.value)
             threshold = (

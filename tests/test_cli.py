@@ -1,0 +1,94 @@
+"""The ``pulse`` command, run as a user runs it: a real process on real files."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+from pulse_core.testing.listeners import TcpListener, free_tcp_port
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def pulse(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "pulse_core.cli", *args],
+        capture_output=True, text=True, timeout=60, cwd=cwd,
+    )
+
+
+def test_check_lists_the_sample_configuration_per_group() -> None:
+    result = pulse("check", "--config", str(REPO / "config" / "pulse.yaml"))
+    assert result.returncode == 0, result.stderr
+    assert "This machine (this-host): 7 endpoint(s)" in result.stdout
+    assert "loopback block 127.0.1.1" in result.stdout
+    assert "configuration OK: 9 endpoint(s) in 2 group(s)" in result.stdout
+
+
+def test_check_reports_every_error_and_exits_1(tmp_path: Path) -> None:
+    config = tmp_path / "bad.yaml"
+    config.write_text(textwrap.dedent("""\
+        version: 1
+        defaults: {}
+        groups:
+          - id: plant
+            name: Plant
+        targets:
+          - type: tcp
+            host: 10.0.0.1
+            group: plant
+          - type: icmp
+            host: 10.0.0.2
+            group: nowhere
+    """))
+    result = pulse("check", "--config", str(config))
+    assert result.returncode == 1
+    assert "bad.yaml:7:" in result.stderr and "port" in result.stderr
+    assert "bad.yaml:11:" in result.stderr and "nowhere" in result.stderr
+
+
+async def test_once_prints_one_json_row_per_endpoint(tmp_path: Path) -> None:
+    listener = TcpListener()
+    await listener.start()
+    closed_port = free_tcp_port()
+    config = tmp_path / "pulse.yaml"
+    config.write_text(textwrap.dedent(f"""\
+        version: 1
+        defaults: {{timeout_ms: 500, retries: 0}}
+        groups: [{{id: cell-1, name: Cell 1}}]
+        targets:
+          - {{type: tcp, name: robot, host: 127.0.0.1, port: {listener.port}, group: cell-1}}
+          - {{type: tcp, name: vision, host: 127.0.0.1, port: {closed_port}, group: cell-1}}
+    """))
+    try:
+        process = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "pulse_core.cli", "once", "--config", str(config), "--json",
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        )
+        stdout, stderr = await process.communicate()
+    finally:
+        await listener.stop()
+    assert process.returncode == 0, stderr.decode()
+    rows = json.loads(stdout)
+    assert [set(row) for row in rows] == [
+        {"name", "type", "host", "port", "group", "status", "rttMs", "error"}
+    ] * 2
+    robot, vision = rows
+    assert robot["status"] == "up" and robot["rttMs"] >= 0 and robot["error"] is None
+    assert robot["group"] == "Cell 1"
+    assert (vision["status"], vision["error"]) == ("down", "connection refused")
+
+
+def test_plugins_lists_the_first_party_plugins() -> None:
+    result = pulse("plugins", "--json")
+    assert result.returncode == 0, result.stderr
+    plugins = {row["name"]: row for row in json.loads(result.stdout)}
+    for name in ["pulse-probe-icmp", "pulse-probe-tcp", "pulse-probe-http", "pulse-store-sql"]:
+        assert plugins[name]["error"] is None
+        assert plugins[name]["version"]
+    assert plugins["pulse-store-sql"]["hooks"] == ["pulse_register_stores"]
+    assert "pulse_register_blueprints" in plugins["pulse_core.web.health"]["hooks"]
