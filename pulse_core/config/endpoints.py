@@ -1,0 +1,115 @@
+"""Checked targets → endpoints: expansion, inherited defaults, names and stable ids."""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import ipaddress
+import json
+from typing import Sequence
+
+from pydantic import BaseModel
+
+from pulse_core.config.errors import IssueCollector
+from pulse_core.config.expand import AddressRangeError, cidr_range, wildcard_range
+from pulse_core.config.model import DefaultsSection
+from pulse_core.config.targets import CheckedTarget
+from pulse_core.models import Endpoint
+
+
+def endpoint_id(
+    type_name: str, host: str, port: int | None, options: BaseModel, identity_options: Sequence[str]
+) -> str:
+    """16 hex digits of a SHA-256 over what is checked, so renaming keeps an endpoint's history.
+
+    The host is lower-cased and IP literals are written canonically (``2001:DB8:0::1`` and
+    ``2001:db8::1`` are one endpoint).
+    """
+    identity = options.model_dump(mode="json", include=set(identity_options))
+    payload = json.dumps(
+        [type_name, _canonical_host(host), port, identity], sort_keys=True, separators=(",", ":")
+    )
+    return hashlib.sha256(payload.encode()).hexdigest()[:16]
+
+
+def build_endpoints(
+    targets: Sequence[CheckedTarget], defaults: DefaultsSection, issues: IssueCollector
+) -> tuple[Endpoint, ...]:
+    """Every endpoint of ``targets``; two targets that check the same thing are reported."""
+    endpoints: list[Endpoint] = []
+    owner_of: dict[str, int] = {}
+    duplicates: dict[tuple[int, int], list[Endpoint]] = {}
+    for target in targets:
+        hosts = _hosts(target, defaults.max_addresses_per_target, issues)
+        for host in hosts:
+            endpoint = _endpoint(target, host, defaults)
+            first = owner_of.setdefault(endpoint.id, target.index)
+            if first == target.index:
+                endpoints.append(endpoint)
+            else:
+                duplicates.setdefault((first, target.index), []).append(endpoint)
+    for (first, second), repeated in duplicates.items():
+        more = f" (and {len(repeated) - 1} more)" if len(repeated) > 1 else ""
+        issues.add(
+            ("targets", second),
+            f"duplicate endpoint {repeated[0].type.upper()} {repeated[0].address}{more}: "
+            f"targets[{first}] already checks it; remove one of them",
+        )
+    return tuple(endpoints)
+
+
+def _hosts(target: CheckedTarget, cap: int, issues: IssueCollector) -> list[str]:
+    key = target.address_key
+    text: str = getattr(target.section, key)
+    if key == "host":
+        return [text]
+    try:
+        address_range = cidr_range(text) if key == "cidr" else wildcard_range(text)
+    except AddressRangeError as error:
+        issues.add((*target.path, key), str(error))
+        return []
+    if address_range.size > cap:
+        issues.add(
+            (*target.path, key),
+            f"{text} expands to {address_range.size:,} addresses, more than "
+            f"defaults.max_addresses_per_target ({cap:,}): use a smaller range or raise that limit",
+        )
+        return []
+    return list(address_range.addresses())
+
+
+def _endpoint(target: CheckedTarget, host: str, defaults: DefaultsSection) -> Endpoint:
+    section = target.section
+    endpoint = Endpoint(
+        id=endpoint_id(section.type, host, section.port, target.options, target.probe.identity_options),
+        name=section.name or "",
+        group_id=section.group,
+        type=section.type,
+        host=host,
+        port=section.port,
+        interval_s=float(_inherit(section.interval_seconds, defaults.interval_seconds)),
+        timeout_ms=_inherit(section.timeout_ms, defaults.timeout_ms),
+        retries=_inherit(section.retries, defaults.retries),
+        failure_threshold=_inherit(section.failure_threshold, defaults.failure_threshold),
+        success_threshold=_inherit(section.success_threshold, defaults.success_threshold),
+        expected_rtt_ms=section.expected_rtt_ms,
+        enabled=section.enabled,
+        notes=section.notes,
+        options=target.options,
+    )
+    if section.name is None:
+        return dataclasses.replace(endpoint, name=f"{section.type.upper()} {endpoint.address}")
+    if target.address_key != "host":
+        return dataclasses.replace(endpoint, name=f"{section.name} {host}")
+    return endpoint
+
+
+def _inherit(own: int | None, default: int) -> int:
+    return default if own is None else own
+
+
+def _canonical_host(host: str) -> str:
+    try:
+        return str(ipaddress.ip_address(host))
+    except ValueError:
+        return host.lower()

@@ -1,0 +1,59 @@
+"""``${VAR}`` references in string values, replaced from the environment after parsing.
+
+Substituting in the parsed values rather than in the YAML text means a variable can never
+change the document's structure: a password containing ``: `` or a newline stays one string.
+Results are not scanned again, so a value that itself contains ``${...}`` stays literal.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Mapping
+
+from pulse_core.config.errors import IssueCollector, Path
+
+#: ``$$`` (a literal ``$``), ``${...}``, or an unclosed ``${``
+_REFERENCE = re.compile(r"\$(?:(\$)|\{([^}]*)\}|(\{))")
+_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+def substitute_env(
+    value: Any, environ: Mapping[str, str], issues: IssueCollector, path: Path = ()
+) -> Any:
+    """``value`` with every reference in its strings replaced; mapping keys are left alone."""
+    if isinstance(value, dict):
+        return {key: substitute_env(item, environ, issues, (*path, key)) for key, item in value.items()}
+    if isinstance(value, list):
+        return [substitute_env(item, environ, issues, (*path, index)) for index, item in enumerate(value)]
+    if isinstance(value, str) and "$" in value:
+        return _substitute_string(value, environ, issues, path)
+    return value
+
+
+def _substitute_string(text: str, environ: Mapping[str, str], issues: IssueCollector, path: Path) -> str:
+    def replace(match: re.Match[str]) -> str:
+        literal_dollar, body, unclosed = match.groups()
+        if literal_dollar:
+            return "$"
+        if unclosed:
+            issues.add(path, "'${' is not closed: write ${NAME}, or $$ for a literal '$'")
+            return match.group(0)
+        name, has_default, default = body.partition(":-")
+        if not _NAME.fullmatch(name):
+            issues.add(
+                path,
+                f"'${{{body}}}' is not a variable reference: write ${{NAME}} or ${{NAME:-default}}",
+            )
+            return match.group(0)
+        current = environ.get(name)
+        if has_default:
+            return current or default  # as in the shell, an empty variable takes the default
+        if current is None:
+            issues.add(
+                path,
+                f"environment variable {name} is not set: set it or write ${{{name}:-default}}",
+            )
+            return match.group(0)
+        return current
+
+    return _REFERENCE.sub(replace, text)

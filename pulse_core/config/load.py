@@ -1,0 +1,147 @@
+"""Assemble a :class:`PulseConfig` from YAML text, reporting every problem in one error.
+
+The order matters only for what can be checked at all: YAML syntax first (nothing can be
+read past it), then ``${VAR}`` substitution, then the core models of ``model.py``, then the
+checks that need several sections at once (groups referenced by targets, probe types,
+duplicate endpoints). A section that fails validation does not stop the others from being
+checked, so a user fixes a whole file in one round.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any, Mapping, TypeVar
+
+from pydantic import BaseModel, ValidationError
+
+from pulse_core.config.endpoints import build_endpoints
+from pulse_core.config.env import substitute_env
+from pulse_core.config.errors import ConfigError, ConfigIssue, IssueCollector, did_you_mean
+from pulse_core.config.groups import build_groups
+from pulse_core.config.model import ConfigFile, DefaultsSection, GroupSection, PulseConfig, TargetSection
+from pulse_core.config.probe_defaults import check_probe_defaults
+from pulse_core.config.storage import storage_url
+from pulse_core.config.targets import check_targets
+from pulse_core.config.validation import validate
+from pulse_core.config.yaml_source import parse_yaml
+from pulse_core.probe import Probe
+
+ModelT = TypeVar("ModelT", bound=BaseModel)
+
+CORE_KEYS = frozenset(ConfigFile.model_fields)
+
+
+def load_config(
+    text: str,
+    *,
+    probes: Mapping[str, type[Probe]],
+    sections: Mapping[str, type[BaseModel]] = {},
+    source_path: Path | None = None,
+    environ: Mapping[str, str] | None = None,
+) -> PulseConfig:
+    """Validate ``text`` and expand it into groups and endpoints.
+
+    ``probes`` maps each installed target ``type`` to its probe class, ``sections`` each
+    top-level section claimed by a plugin to its model. ``source_path`` names the file in
+    messages and anchors a relative SQLite path; ``environ`` (default ``os.environ``)
+    resolves ``${VAR}`` references. Raises :class:`ConfigError` listing every problem.
+    """
+    clashing = CORE_KEYS.intersection(sections)
+    if clashing:
+        raise ValueError(f"plugin sections may not reuse core keys: {', '.join(sorted(clashing))}")
+    source_name = str(source_path) if source_path is not None else "<config>"
+    environ = os.environ if environ is None else environ
+    document = parse_yaml(text, source_name)
+    issues = IssueCollector(document, document.issues)
+    if not isinstance(document.value, dict):
+        issues.add((), "the configuration must be a mapping with version, defaults, groups and targets")
+        raise issues.error(source_name)
+
+    values: dict[str, Any] = substitute_env(document.value, environ, issues)
+    for key in values.keys() - CORE_KEYS - sections.keys():
+        issues.add(
+            (key,),
+            f"unknown key '{key}': no installed plugin claims it" + did_you_mean(key, [*CORE_KEYS, *sections]),
+            at_key=True,
+        )
+    core = {key: value for key, value in values.items() if key in CORE_KEYS}
+    config_file = validate(ConfigFile, core, (), issues)
+
+    raw_groups = _entries(core.get("groups"))
+    raw_targets = _entries(core.get("targets"))
+    if config_file is not None:
+        defaults = config_file.defaults
+        group_sections = list(enumerate(config_file.groups))
+        target_sections = dict(enumerate(config_file.targets))
+    else:  # errors are reported; keep what is valid so the checks below still run
+        defaults = _valid_or_none(DefaultsSection, core.get("defaults")) or DefaultsSection()
+        group_sections = _valid_entries(GroupSection, raw_groups)
+        target_sections = dict(_valid_entries(TargetSection, raw_targets))
+
+    groups = build_groups(group_sections, issues)
+    # Ids of entries that failed validation count too: one bad group key is one error, not
+    # one more for every target filed under that group.
+    group_ids = {entry["id"] for entry in raw_groups if isinstance(entry, dict) and isinstance(entry.get("id"), str)}
+    probe_defaults = check_probe_defaults(core.get("defaults"), probes, issues)
+    plugin_sections = {
+        name: instance
+        for name, model in sections.items()
+        if name in values and (instance := validate(model, values[name], (name,), issues)) is not None
+    }
+    checked = check_targets(raw_targets, target_sections, probes, group_ids, issues)
+    endpoints = build_endpoints(checked, defaults, issues)
+    if issues.issues or config_file is None:
+        raise issues.error(source_name)
+
+    config_dir = source_path.parent if source_path is not None else None
+    url = storage_url(config_file.storage.url, environ, config_dir)
+    return PulseConfig(
+        defaults=defaults,
+        groups=groups,
+        endpoints=endpoints,
+        server=config_file.server,
+        storage=config_file.storage.model_copy(update={"url": url}),
+        probe_defaults=probe_defaults,
+        sections=plugin_sections,
+        source_text=text,
+        source_path=source_path,
+    )
+
+
+def load_config_file(
+    path: str | Path,
+    *,
+    probes: Mapping[str, type[Probe]],
+    sections: Mapping[str, type[BaseModel]] = {},
+    environ: Mapping[str, str] | None = None,
+) -> PulseConfig:
+    """:func:`load_config` on a UTF-8 file; a file that cannot be read is a :class:`ConfigError`."""
+    source_path = Path(path)
+    try:
+        text = source_path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        reason = error.strerror if isinstance(error, OSError) and error.strerror else str(error)
+        raise ConfigError([ConfigIssue("", f"cannot read the file: {reason}")], str(source_path)) from error
+    return load_config(text, probes=probes, sections=sections, source_path=source_path, environ=environ)
+
+
+def _entries(value: Any) -> list[Any]:
+    """The entries of a ``groups``/``targets`` list; anything else is reported by ConfigFile."""
+    return value if isinstance(value, list) else []
+
+
+def _valid_entries(model: type[ModelT], entries: list[Any]) -> list[tuple[int, ModelT]]:
+    return [
+        (index, instance)
+        for index, entry in enumerate(entries)
+        if (instance := _valid_or_none(model, entry)) is not None
+    ]
+
+
+def _valid_or_none(model: type[ModelT], data: Any) -> ModelT | None:
+    """``model`` from ``data`` without reporting: its errors were reported by ``ConfigFile``."""
+    try:
+        return model.model_validate(data)
+    except ValidationError:
+        return None

@@ -1,0 +1,115 @@
+"""``targets``: the checks each entry must pass before it can become endpoints.
+
+Core keys are validated by ``TargetSection``; the rest depends on the entry's ``type``: the
+probe plugin registered for it owns the remaining keys (validated by its ``target_options``)
+and says whether a ``port`` is required. Groups are looked up here so a missing one is a
+validation error with its path rather than a crash later.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Collection, Mapping
+
+from pydantic import BaseModel
+
+from pulse_core.config.errors import IssueCollector, Path, did_you_mean
+from pulse_core.config.model import TargetSection
+from pulse_core.config.validation import validate
+from pulse_core.probe import Probe
+
+ADDRESS_KEYS = ("host", "cidr", "wildcard")
+
+
+@dataclass(frozen=True)
+class CheckedTarget:
+    """A target that passed every check, ready to be expanded into endpoints."""
+
+    index: int
+    section: TargetSection
+    probe: type[Probe]
+    options: BaseModel
+    #: which of ``host``, ``cidr`` or ``wildcard`` the target gives
+    address_key: str
+
+    @property
+    def path(self) -> Path:
+        return ("targets", self.index)
+
+
+def check_targets(
+    raw_targets: list[Any],
+    sections: Mapping[int, TargetSection],
+    probes: Mapping[str, type[Probe]],
+    group_ids: Collection[str],
+    issues: IssueCollector,
+) -> list[CheckedTarget]:
+    """Report what is wrong with each target; return those with nothing wrong.
+
+    ``sections`` holds the entries ``TargetSection`` accepted (their errors are already
+    reported); the checks here run on the raw entry so that a bad ``port`` does not hide an
+    unknown ``type`` in the same target.
+    """
+    checked: list[CheckedTarget] = []
+    for index, raw in enumerate(raw_targets):
+        if not isinstance(raw, dict):
+            continue
+        issue_count = len(issues.issues)
+        path: Path = ("targets", index)
+        probe = _check_type(raw.get("type"), path, probes, issues)
+        _check_group(raw.get("group"), path, group_ids, issues)
+        address_key = _check_address(raw, path, issues)
+        options = None
+        if probe is not None:
+            if probe.port_required and raw.get("port") is None:
+                issues.add((*path, "port"), f"port is required for {probe.type_name} targets")
+            owned = {key: value for key, value in raw.items() if key not in TargetSection.model_fields}
+            options = validate(
+                probe.target_options, owned, path, issues, owner=f" for {probe.type_name} targets"
+            )
+        section = sections.get(index)
+        if len(issues.issues) == issue_count and section is not None:
+            if probe is not None and options is not None and address_key is not None:
+                checked.append(CheckedTarget(index, section, probe, options, address_key))
+    return checked
+
+
+def _check_type(
+    type_name: Any, path: Path, probes: Mapping[str, type[Probe]], issues: IssueCollector
+) -> type[Probe] | None:
+    if not isinstance(type_name, str):
+        return None  # missing or not text: reported by TargetSection
+    probe = probes.get(type_name)
+    if probe is None:
+        installed = ", ".join(sorted(probes)) or "none"
+        issues.add(
+            (*path, "type"),
+            f"unknown target type '{type_name}' (installed: {installed}); "
+            f"install the pulse-probe-{type_name} distribution to check {type_name} targets",
+        )
+    return probe
+
+
+def _check_group(group: Any, path: Path, group_ids: Collection[str], issues: IssueCollector) -> None:
+    if isinstance(group, str) and group not in group_ids:
+        issues.add(
+            (*path, "group"),
+            f"group '{group}' is not defined: add it under groups" + did_you_mean(group, group_ids),
+        )
+
+
+def _check_address(raw: Mapping[str, Any], path: Path, issues: IssueCollector) -> str | None:
+    """The one address key the target gives, or ``None`` after reporting why there is not one."""
+    given = [key for key in ADDRESS_KEYS if raw.get(key) is not None]
+    if not given:
+        issues.add(path, "a target needs one of host, cidr or wildcard")
+        return None
+    if len(given) > 1:
+        both = "both" if len(given) == 2 else "all"
+        issues.add(path, f"{' and '.join(given)} are {both} given: a target takes only one of them")
+        return None
+    key = given[0]
+    if isinstance(raw[key], str) and not raw[key].strip():
+        issues.add((*path, key), f"{key} must not be empty")
+        return None
+    return key
