@@ -1,0 +1,15 @@
+"""Pulse's entry point for the ``icmp`` target type."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from pulse_core import hookimpl
+from pulse_core.probe import Probe
+
+from pulse_probe_icmp.probe import IcmpProbe
+
+
+@hookimpl
+def pulse_register_probes(register: Callable[[type[Probe]], None]) -> None:
+    register(IcmpProbe)
