@@ -6,7 +6,7 @@ to parse string as an integer"); these say what a person editing YAML must do.
 
 from __future__ import annotations
 
-from typing import Any, TypeVar
+from typing import Any, TypeVar, get_args, get_origin
 
 from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
@@ -74,14 +74,15 @@ def _message(detail: ErrorDetails, model: type[BaseModel], owner: str) -> str:
     if kind == "missing":
         return f"{key} is required"
     if kind == "extra_forbidden":
-        if len(detail["loc"]) == 1:
-            return f"unknown key '{key}'{owner}" + did_you_mean(key, model.model_fields)
-        return f"unknown key '{key}'"
+        owning_model = _model_at(model, detail["loc"][:-1])
+        known = owning_model.model_fields if owning_model is not None else ()
+        return f"unknown key '{key}'{owner}" + did_you_mean(key, known)
     if kind in _TYPE_MESSAGES:
         return _TYPE_MESSAGES[kind]
     if kind in _BOUND_MESSAGES:
         name, template = _BOUND_MESSAGES[kind]
-        return template.format(ctx[name])
+        bound = ctx[name]
+        return template.format(int(bound) if isinstance(bound, float) and bound.is_integer() else bound)
     if kind == "string_type":
         if isinstance(detail["input"], bool):
             return "must be text: put it in quotes (YAML reads yes, no, on and off as true/false)"
@@ -102,3 +103,16 @@ def _message(detail: ErrorDetails, model: type[BaseModel], owner: str) -> str:
         )
     text = detail["msg"]
     return text[:1].lower() + text[1:]
+
+
+def _model_at(model: type[BaseModel], loc: tuple[int | str, ...]) -> type[BaseModel] | None:
+    """The model that validates the mapping at ``loc``, following fields and list items."""
+    current: Any = model
+    for part in loc:
+        if isinstance(part, int) and get_origin(current) is list:
+            current = get_args(current)[0]
+        elif isinstance(current, type) and issubclass(current, BaseModel) and part in current.model_fields:
+            current = current.model_fields[str(part)].annotation
+        else:
+            return None
+    return current if isinstance(current, type) and issubclass(current, BaseModel) else None

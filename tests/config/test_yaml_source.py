@@ -1,0 +1,89 @@
+"""Reading YAML: plain values, positions of every path, and what YAML itself gets wrong."""
+
+from __future__ import annotations
+
+import pytest
+
+from pulse_core.config import ConfigError
+from pulse_core.config.yaml_source import MAX_VALUES, parse_yaml
+
+
+def test_values_are_plain_json_like_data() -> None:
+    document = parse_yaml("when: 2024-05-01\non: yes\nratio: 0.5\nnothing: ~\nlist: [1, two]\n", "t")
+    assert document.value == {
+        "when": "2024-05-01",  # a date stays text
+        "on": True,  # the key stays the word written; the value is YAML's boolean
+        "ratio": 0.5,
+        "nothing": None,
+        "list": [1, "two"],
+    }
+    assert document.issues == []
+
+
+def test_merge_keys_apply_and_explicit_keys_win() -> None:
+    text = "base: &base {retries: 3, timeout_ms: 500}\ntarget:\n  <<: *base\n  retries: 5\n"
+    assert parse_yaml(text, "t").value["target"] == {"retries": 5, "timeout_ms": 500}
+
+
+def test_locate_finds_values_keys_and_the_parent_of_a_missing_key() -> None:
+    document = parse_yaml("top:\n  items:\n    - name: a\n      port: 80\n", "t")
+    assert document.locate(("top", "items", 0, "port")) == (4, 13)
+    assert document.locate(("top", "items", 0, "port"), True) == (4, 7)
+    assert document.locate(("top", "items", 0, "host")) == (3, 7)  # the mapping that lacks it
+    assert document.locate(()) == (1, 1)
+
+
+def test_duplicate_keys_are_reported_at_the_second_occurrence() -> None:
+    document = parse_yaml("a: 1\nb:\n  c: 1\n  c: 2\n", "t")
+    [issue] = document.issues
+    assert (issue.path, issue.line, issue.column) == ("b.c", 4, 3)
+    assert issue.message == "duplicate key 'c': already given on line 3; keep one"
+
+
+def test_duplicate_keys_in_a_configuration_are_errors(load_error, minimal: str) -> None:
+    text = minimal.replace("    host: 10.0.0.5\n", "    host: 10.0.0.5\n    host: 10.0.0.6\n")
+    [issue] = load_error(text).issues
+    assert (issue.path, issue.line, issue.column) == ("targets[0].host", 10, 5)
+    assert issue.message == "duplicate key 'host': already given on line 9; keep one"
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "column", "message"),
+    [
+        ("version: 1\ngroups: [a, b\n", 3, 1, "did not find expected ',' or ']'"),
+        ("version: 1\ndefaults: a: b\n", 2, 12, "mapping values are not allowed"),
+        ("version: 1\n  defaults: {}\n", 2, 11, "mapping values are not allowed"),
+        ("a: 1\n---\nb: 2\n", 2, 1, "but found another document"),
+    ],
+)
+def test_syntax_errors_carry_their_position(
+    load_error, text: str, line: int, column: int, message: str
+) -> None:
+    [issue] = load_error(text).issues
+    assert (issue.line, issue.column) == (line, column)
+    assert issue.message.startswith("invalid YAML: ")
+    assert message in issue.message
+
+
+def test_a_forbidden_character_is_located(load_error) -> None:
+    [issue] = load_error("version: 1\nnotes: a\x07b\n").issues
+    assert (issue.line, issue.column) == (2, 9)
+    assert issue.message == "invalid YAML: character #x0007 is not allowed; remove it"
+
+
+def test_custom_tags_are_refused() -> None:
+    document = parse_yaml("password: !vault abc\nblob: !!binary aGk=\n", "t")
+    assert {issue.path: issue.message for issue in document.issues} == {
+        "password": "unsupported YAML tag '!vault': write a plain value",
+        "blob": "unsupported YAML tag '!!binary': write a plain value",
+    }
+
+
+def test_alias_bombs_stop_early() -> None:
+    lines = ["l0: &l0 [x, x, x, x, x, x, x, x, x, x]"]
+    lines += [f"l{i}: &l{i} [" + ", ".join([f"*l{i - 1}"] * 10) + "]" for i in range(1, 9)]
+    with pytest.raises(ConfigError) as caught:
+        parse_yaml("\n".join(lines), "bomb.yaml")
+    assert caught.value.issues[0].message == (
+        f"the document expands to more than {MAX_VALUES:,} values through aliases"
+    )
