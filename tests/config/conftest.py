@@ -76,11 +76,17 @@ def minimal() -> str:
 
 
 @pytest.fixture
-def load() -> Loader:
+def probes() -> dict[str, type[Probe]]:
+    """The installed probe types, as the plugin manager hands them to the loader."""
+    return dict(PROBES)
+
+
+@pytest.fixture
+def load(probes: dict[str, type[Probe]]) -> Loader:
     """``load_config`` with the test probes and an empty environment unless told otherwise."""
 
     def load(text: str, **keywords: Any) -> PulseConfig:
-        keywords.setdefault("probes", PROBES)
+        keywords.setdefault("probes", probes)
         keywords.setdefault("environ", {})
         return load_config(text, **keywords)
 
