@@ -34,11 +34,11 @@ class IcmpAddress:
     sockaddr: SockAddr
 
     @classmethod
-    def from_sockaddr(cls, family: int, sockaddr: SockAddr) -> IcmpAddress:
-        packed = socket.inet_pton(family, sockaddr[0].partition("%")[0])
+    def of(cls, family: int, host: str, scope_id: int = 0) -> IcmpAddress:
+        """The address ``host`` (a numeric IPv4 or IPv6 address without scope) stands for."""
+        packed = socket.inet_pton(family, host)
         text = socket.inet_ntop(family, packed)
         if family == socket.AF_INET6:
-            scope_id = sockaddr[3] if len(sockaddr) == 4 else 0
             return cls(family, text, packed, (text, 0, 0, scope_id))
         return cls(family, text, packed, (text, 0))
 
@@ -51,14 +51,16 @@ def parse_ip_literal(host: str) -> IcmpAddress | None:
     except ValueError:
         return None
     if isinstance(ip, ipaddress.IPv4Address):
-        return IcmpAddress.from_sockaddr(socket.AF_INET, (str(ip), 0))
+        return IcmpAddress.of(socket.AF_INET, str(ip))
     scope_id = 0
     if ip.scope_id:
         try:
-            scope_id = int(ip.scope_id) if ip.scope_id.isdigit() else socket.if_nametoindex(ip.scope_id)
+            scope_id = (
+                int(ip.scope_id) if ip.scope_id.isdigit() else socket.if_nametoindex(ip.scope_id)
+            )
         except OSError:
             raise HostNotFound(host) from None
-    return IcmpAddress.from_sockaddr(socket.AF_INET6, (str(ip).partition("%")[0], 0, 0, scope_id))
+    return IcmpAddress.of(socket.AF_INET6, str(ip).partition("%")[0], scope_id)
 
 
 class AddressResolver:
@@ -86,5 +88,6 @@ class AddressResolver:
             raise HostNotFound(host) from None
         for family, _type, _proto, _canonname, sockaddr in answers:
             if family in self._families:
-                return IcmpAddress.from_sockaddr(family, sockaddr)
+                scope_id = sockaddr[3] if len(sockaddr) == 4 else 0
+                return IcmpAddress.of(family, str(sockaddr[0]), int(scope_id))
         raise HostNotFound(host)

@@ -23,9 +23,7 @@ CLOCK_RESOLUTION_S = time.get_clock_info("monotonic").resolution
 class DeadlineQueue(Generic[Item]):
     """Calls ``on_expired(item)`` once each item's deadline (in ``loop.time()``) has passed."""
 
-    def __init__(
-        self, loop: asyncio.AbstractEventLoop, on_expired: Callable[[Item], None]
-    ) -> None:
+    def __init__(self, loop: asyncio.AbstractEventLoop, on_expired: Callable[[Item], None]) -> None:
         self._loop = loop
         self._on_expired = on_expired
         self._heap: list[tuple[float, int, Item]] = []

@@ -73,7 +73,7 @@ def send_failure(error: OSError) -> EchoFailure:
 class _Ping:
     """One echo request in flight."""
 
-    __slots__ = ("future", "channel", "sequence", "address", "packet", "sent_at")
+    __slots__ = ("address", "channel", "future", "packet", "sent_at", "sequence")
 
     def __init__(
         self,

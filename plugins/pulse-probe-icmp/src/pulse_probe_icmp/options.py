@@ -14,10 +14,13 @@ class IcmpOptions(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    count: int = Field(1, ge=1, le=100, description="echo requests per check")
+    count: int = Field(default=1, ge=1, le=100, description="echo requests per check")
     packet_interval_ms: int = Field(
-        200, ge=10, description="time between the requests of one check (count > 1)"
+        default=200, ge=10, description="time between the requests of one check (count > 1)"
     )
     payload_size: int = Field(
-        56, ge=0, le=MAX_PAYLOAD_SIZE, description="bytes of payload after the 8-byte ICMP header"
+        default=56,
+        ge=0,
+        le=MAX_PAYLOAD_SIZE,
+        description="bytes of payload after the 8-byte ICMP header",
     )

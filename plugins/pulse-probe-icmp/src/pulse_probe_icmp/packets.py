@@ -63,7 +63,7 @@ class EchoRequestTemplate:
     costs two additions and keeps one code path.
     """
 
-    __slots__ = ("_request_type", "_identifier", "_payload", "_partial_sum")
+    __slots__ = ("_identifier", "_partial_sum", "_payload", "_request_type")
 
     def __init__(self, version: IcmpVersion, identifier: int, payload_size: int) -> None:
         self._request_type = version.echo_request
@@ -90,7 +90,7 @@ class ReplyReader:
     slipped through) reads as ``None``.
     """
 
-    __slots__ = ("_version", "_has_ip_header")
+    __slots__ = ("_has_ip_header", "_version")
 
     def __init__(self, version: IcmpVersion, *, has_ip_header: bool) -> None:
         self._version = version

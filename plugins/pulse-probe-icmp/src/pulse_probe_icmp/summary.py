@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from itertools import pairwise
 from statistics import fmean
 
 from pulse_core.models import ProbeResult
@@ -29,7 +30,7 @@ def summarize(outcomes: Sequence[EchoOutcome], timeout_ms: int) -> ProbeResult:
 
 def _loss_and_jitter(rtts: Sequence[float], sent: int) -> dict[str, float | None]:
     jitter = (
-        round(fmean(abs(later - earlier) for earlier, later in zip(rtts, rtts[1:])), 3)
+        round(fmean(abs(later - earlier) for earlier, later in pairwise(rtts)), 3)
         if len(rtts) > 1
         else None
     )
