@@ -1,0 +1,66 @@
+"""From ``storage.url`` to a SQLAlchemy engine tuned for this store."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import ArgumentError
+
+#: How long a SQLite connection waits for another process's write lock before failing.
+SQLITE_BUSY_TIMEOUT_MS = 5000
+
+_EXAMPLES = "for example sqlite:///pulse.db or postgresql://pulse@db.example/pulse"
+
+
+def database_url(url: str) -> URL:
+    """Parse ``url`` and pick the driver: ``postgresql://`` means psycopg 3.
+
+    Raises ``ValueError`` with a message for people when the URL cannot serve this store.
+    """
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        raise ValueError(f"storage.url is not a database URL ({_EXAMPLES})") from None
+    backend = parsed.get_backend_name()
+    if backend == "postgresql":
+        return parsed.set(drivername="postgresql+psycopg") if parsed.drivername == backend else parsed
+    if backend != "sqlite":
+        raise ValueError(f"storage.url: the SQL store speaks SQLite and PostgreSQL, not {backend!r}")
+    if not parsed.database or parsed.database == ":memory:":
+        raise ValueError(
+            "storage.url: SQLite needs a file path, e.g. sqlite:///pulse.db; an in-memory "
+            "database would be lost at exit and cannot be shared between the store's threads"
+        )
+    return parsed.set(database=str(Path(parsed.database).expanduser()))
+
+
+def create_database_engine(url: URL, connections: int) -> Engine:
+    """An engine with a pool of ``connections`` (one per thread that uses it).
+
+    For SQLite it creates the file's directory and puts every connection in WAL mode, so
+    readers never wait for the writer.
+    """
+    if url.get_backend_name() == "sqlite":
+        assert url.database is not None  # database_url() guarantees a file path
+        Path(url.database).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(url, pool_size=connections, max_overflow=0)
+        event.listen(engine, "connect", _tune_sqlite_connection)
+        return engine
+    # pre-ping: a pooled connection that died with a server restart is replaced, not used.
+    return create_engine(url, pool_size=connections, max_overflow=0, pool_pre_ping=True)
+
+
+def _tune_sqlite_connection(connection: sqlite3.Connection, _record: Any) -> None:
+    """WAL with ``synchronous=NORMAL``: a commit costs no fsync (the WAL is synced at
+    checkpoints) and survives a crash of the process; only power loss can take the last
+    commits. ``foreign_keys`` makes SQLite enforce what PostgreSQL enforces anyway."""
+    cursor = connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.close()

@@ -1,0 +1,75 @@
+"""Outages, identified by ``(endpoint, started)``."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from sqlalchemy import Connection, Row, or_, select
+
+from pulse_core.models import Outage
+
+from pulse_store_sql.millis import from_ms, optional_from_ms, optional_to_ms, to_ms
+from pulse_store_sql.tables import endpoints, outages
+from pulse_store_sql.upsert import insert_missing, upsert
+
+_IDENTITY = ("endpoint_key", "started_ms")
+
+
+def write(connection: Connection, keys: Mapping[str, int], batch: Sequence[Outage]) -> None:
+    """Insert ``batch``, overwriting outages already stored (later in the batch wins)."""
+    connection.execute(upsert(connection, outages, _IDENTITY), _rows(keys, batch))
+
+
+def write_missing(connection: Connection, keys: Mapping[str, int], batch: Sequence[Outage]) -> None:
+    """Insert the outages of ``batch`` that are not stored yet; leave the others as they are."""
+    connection.execute(insert_missing(connection, outages, _IDENTITY), _rows(keys, batch))
+
+
+def _rows(keys: Mapping[str, int], batch: Sequence[Outage]) -> list[dict[str, Any]]:
+    return [
+        {
+            "endpoint_key": keys[outage.endpoint_id],
+            "started_ms": to_ms(outage.started_ts),
+            "ended_ms": optional_to_ms(outage.ended_ts),
+            "last_error": outage.last_error,
+            "gap": outage.gap,
+        }
+        for outage in batch
+    ]
+
+
+def overlapping(
+    connection: Connection, endpoint_id: str | None, start_ms: int, end_ms: int
+) -> list[Outage]:
+    """Outages (of one endpoint, or of all) overlapping ``[start_ms, end_ms)``, oldest first.
+    An open outage lasts until now, so it overlaps every range that ends after its start."""
+    query = (
+        select(
+            endpoints.c.id,
+            outages.c.started_ms,
+            outages.c.ended_ms,
+            outages.c.last_error,
+            outages.c.gap,
+        )
+        .join(endpoints, endpoints.c.key == outages.c.endpoint_key)
+        .where(
+            outages.c.started_ms < end_ms,
+            or_(outages.c.ended_ms.is_(None), outages.c.ended_ms > start_ms),
+        )
+        .order_by(outages.c.started_ms, endpoints.c.id)
+    )
+    if endpoint_id is not None:
+        query = query.where(endpoints.c.id == endpoint_id)
+    return [from_row(row.id, row) for row in connection.execute(query)]
+
+
+def from_row(endpoint_id: str, row: Row[Any]) -> Outage:
+    """The outage in ``row``, a result row with the columns of the outages table."""
+    return Outage(
+        endpoint_id=endpoint_id,
+        started_ts=from_ms(row.started_ms),
+        ended_ts=optional_from_ms(row.ended_ms),
+        last_error=row.last_error,
+        gap=row.gap,
+    )

@@ -1,0 +1,189 @@
+"""15-minute and daily rollups, recomputed whole from the raw checks.
+
+Writing checks widens a persisted *backlog*: the range of check timestamps not yet rolled
+up. ``update_rollups`` then recomputes every 15-minute bucket overlapping that range from
+all of its raw checks (never only the newer ones), and every daily bucket of the days
+touched as the sum of its 15-minute buckets. The work is cut into one transaction per UTC
+day, so writes of new checks interleave with a long catch-up.
+
+The range is shared by all endpoints: a late check of one endpoint makes the buckets of
+the others in the same range be recomputed too. That costs time, never correctness.
+A check inserted *before* checks already stored changes the down event of the check after
+it; if that one lies in a later bucket, outside the backlog, the later bucket is not
+revisited (checks arrive in time order from the engine, so this needs an out-of-order write).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from sqlalchemy import BigInteger, Connection, Table, case, func, literal, or_, select, update
+
+from pulse_core.models import Resolution, Rollup
+
+from pulse_store_sql import checks
+from pulse_store_sql.millis import from_ms
+from pulse_store_sql.tables import endpoints, rollup_backlog, rollups_15m, rollups_daily
+from pulse_store_sql.upsert import Insert, insert_missing, upsert
+
+QUARTER_HOUR_MS = 15 * 60 * 1000
+DAY_MS = 24 * 60 * 60 * 1000
+
+_BUCKET_KEY = ("endpoint_key", "bucket_ms")
+_BACKLOG_ID = 1
+_TABLES: dict[Resolution, Table] = {
+    Resolution.QUARTER_HOUR: rollups_15m,
+    Resolution.DAILY: rollups_daily,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Backlog:
+    """Check timestamps ``from_ms`` to ``to_ms`` (inclusive) are not rolled up yet, as of
+    the ``version``-th write."""
+
+    from_ms: int
+    to_ms: int
+    version: int
+
+    def day_slices(self) -> Iterator[tuple[int, int]]:
+        """``[start, end)`` ranges of whole 15-minute buckets covering the backlog, cut at
+        UTC midnight."""
+        start = self.from_ms // QUARTER_HOUR_MS * QUARTER_HOUR_MS
+        end = self.to_ms // QUARTER_HOUR_MS * QUARTER_HOUR_MS + QUARTER_HOUR_MS
+        while start < end:
+            next_day = (start // DAY_MS + 1) * DAY_MS
+            yield start, min(next_day, end)
+            start = next_day
+
+
+def create_backlog(connection: Connection) -> None:
+    """Create the backlog's row if this is a new database."""
+    connection.execute(
+        insert_missing(connection, rollup_backlog, ["id"]),
+        {"id": _BACKLOG_ID, "from_ms": None, "to_ms": None, "version": 0},
+    )
+
+
+def add_to_backlog(connection: Connection, from_ms: int, to_ms: int) -> None:
+    """Note that checks from ``from_ms`` to ``to_ms`` were written (in this transaction)."""
+    backlog = rollup_backlog.c
+    connection.execute(
+        update(rollup_backlog)
+        .where(backlog.id == _BACKLOG_ID)
+        .values(
+            from_ms=case(
+                (or_(backlog.from_ms.is_(None), backlog.from_ms > from_ms), from_ms),
+                else_=backlog.from_ms,
+            ),
+            to_ms=case(
+                (or_(backlog.to_ms.is_(None), backlog.to_ms < to_ms), to_ms),
+                else_=backlog.to_ms,
+            ),
+            version=backlog.version + 1,
+        )
+    )
+
+
+def pending_backlog(connection: Connection) -> Backlog | None:
+    backlog = rollup_backlog.c
+    row = connection.execute(
+        select(backlog.from_ms, backlog.to_ms, backlog.version).where(backlog.id == _BACKLOG_ID)
+    ).one()
+    return None if row.from_ms is None else Backlog(row.from_ms, row.to_ms, row.version)
+
+
+def clear_backlog(connection: Connection, done: Backlog) -> None:
+    """Forget the backlog ``done`` was read from, unless checks were written since: then it
+    stays, and the next run recomputes their buckets."""
+    backlog = rollup_backlog.c
+    connection.execute(
+        update(rollup_backlog)
+        .where(backlog.id == _BACKLOG_ID, backlog.version == done.version)
+        .values(from_ms=None, to_ms=None)
+    )
+
+
+def recompute(connection: Connection, start_ms: int, end_ms: int) -> int:
+    """Rewrite the 15-minute buckets in ``[start_ms, end_ms)`` (one UTC day at most) from
+    the raw checks, then the daily buckets of the endpoints concerned; return how many
+    buckets were written."""
+    quarter_hours = _count_written(
+        connection,
+        upsert(
+            connection,
+            rollups_15m,
+            _BUCKET_KEY,
+            checks.bucket_aggregates(start_ms, end_ms, QUARTER_HOUR_MS),
+        ),
+    )
+    day_ms = start_ms // DAY_MS * DAY_MS
+    quarter = rollups_15m.c
+    rewritten_endpoints = (
+        select(quarter.endpoint_key)
+        .where(quarter.bucket_ms >= start_ms, quarter.bucket_ms < end_ms)
+        .distinct()
+    )
+    day_sums = (
+        select(
+            quarter.endpoint_key,
+            literal(day_ms, BigInteger).label("bucket_ms"),
+            func.sum(quarter.total),
+            func.sum(quarter.up),
+            func.sum(quarter.rtt_sum_ms),
+            func.sum(quarter.rtt_count),
+            func.sum(quarter.down_events),
+        )
+        .where(
+            quarter.bucket_ms >= day_ms,
+            quarter.bucket_ms < day_ms + DAY_MS,
+            quarter.endpoint_key.in_(rewritten_endpoints),
+        )
+        .group_by(quarter.endpoint_key)
+    )
+    days = _count_written(connection, upsert(connection, rollups_daily, _BUCKET_KEY, day_sums))
+    return quarter_hours + days
+
+
+def _count_written(connection: Connection, statement: Insert) -> int:
+    """Run ``statement``; return how many rows it inserted or updated (SQLAlchemy keeps an
+    INSERT's row count only when asked)."""
+    return connection.execute(statement.execution_options(preserve_rowcount=True)).rowcount
+
+
+def select_range(
+    connection: Connection, endpoint_id: str, resolution: Resolution, start_ms: int, end_ms: int
+) -> list[Rollup]:
+    """Buckets of one endpoint starting in ``[start_ms, end_ms)``, oldest first."""
+    table = _TABLES[resolution]
+    rows = connection.execute(
+        select(
+            table.c.bucket_ms,
+            table.c.total,
+            table.c.up,
+            table.c.rtt_sum_ms,
+            table.c.rtt_count,
+            table.c.down_events,
+        )
+        .join(endpoints, endpoints.c.key == table.c.endpoint_key)
+        .where(
+            endpoints.c.id == endpoint_id,
+            table.c.bucket_ms >= start_ms,
+            table.c.bucket_ms < end_ms,
+        )
+        .order_by(table.c.bucket_ms)
+    )
+    return [
+        Rollup(
+            endpoint_id=endpoint_id,
+            bucket_ts=from_ms(row.bucket_ms),
+            resolution=resolution,
+            total=row.total,
+            up=row.up,
+            rtt_sum_ms=row.rtt_sum_ms,
+            rtt_count=row.rtt_count,
+            down_events=row.down_events,
+        )
+        for row in rows
+    ]

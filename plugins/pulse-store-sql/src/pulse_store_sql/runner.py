@@ -1,0 +1,51 @@
+"""Blocking database work, run off the event loop that probes."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import TypeVar
+
+from sqlalchemy import Connection, Engine
+
+T = TypeVar("T")
+
+
+class DatabaseRunner:
+    """Runs functions of a connection in threads.
+
+    Writes go to one dedicated thread, so they are serialised in the order they were
+    submitted without any lock, and SQLite, which allows a single writer, never sees two.
+    Reads go to a small pool of their own: WAL (and PostgreSQL) let them run beside a write,
+    so a dashboard query never waits behind a big batch of checks, nor a batch behind it.
+    """
+
+    def __init__(self, engine: Engine, reader_threads: int) -> None:
+        self.engine = engine
+        self._writer = ThreadPoolExecutor(1, thread_name_prefix="pulse-store-writer")
+        self._readers = ThreadPoolExecutor(reader_threads, thread_name_prefix="pulse-store-reader")
+
+    async def write(self, work: Callable[[Connection], T]) -> T:
+        """Run ``work`` in one transaction on the writer thread."""
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._writer, self._in_transaction, work)
+
+    async def read(self, work: Callable[[Connection], T]) -> T:
+        """Run ``work`` on a reader thread."""
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._readers, self._connected, work)
+
+    async def close(self) -> None:
+        """Let submitted work finish, then release the threads and the connections."""
+        await asyncio.to_thread(self._writer.shutdown)
+        await asyncio.to_thread(self._readers.shutdown)
+        self.engine.dispose()
+
+    def _in_transaction(self, work: Callable[[Connection], T]) -> T:
+        with self.engine.begin() as connection:
+            return work(connection)
+
+    def _connected(self, work: Callable[[Connection], T]) -> T:
+        with self.engine.connect() as connection:
+            return work(connection)

@@ -1,0 +1,210 @@
+"""``SqlStore``: the Store contract on SQLite or PostgreSQL through SQLAlchemy.
+
+Each method turns its arguments into a function of a connection (from the modules that own
+the tables) and hands it to the ``DatabaseRunner``: writes to the single writer thread,
+reads to the reader pool. Nothing blocking runs on the event loop.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Mapping, Sequence
+from functools import partial
+from typing import TypeVar
+
+from sqlalchemy import Connection, text
+from sqlalchemy.exc import SQLAlchemyError
+
+from pulse_core.models import (
+    CheckResult,
+    ConfigVersion,
+    Endpoint,
+    EndpointSnapshot,
+    Group,
+    Outage,
+    Resolution,
+    Rollup,
+)
+from pulse_core.store import Store
+
+from pulse_store_sql import catalog, checks, config_versions, outages, rollups, snapshots
+from pulse_store_sql.database import create_database_engine, database_url
+from pulse_store_sql.millis import to_ms
+from pulse_store_sql.runner import DatabaseRunner
+from pulse_store_sql.tables import metadata
+
+T = TypeVar("T")
+AboutEndpoint = TypeVar("AboutEndpoint", Outage, EndpointSnapshot)
+
+#: Threads (and pooled connections) for reads: enough for a few dashboards at once.
+READER_THREADS = 4
+#: ``ping`` answers False rather than wait longer than this for the database.
+PING_TIMEOUT_S = 5.0
+
+
+class SqlStore(Store):
+    """History in a SQL database: ``sqlite:///path/pulse.db`` or ``postgresql://...``."""
+
+    url_schemes = ("sqlite", "postgresql")
+
+    def __init__(self, url: str) -> None:
+        super().__init__(url)
+        self._database_url = database_url(url)
+        self._runner: DatabaseRunner | None = None
+        self._endpoint_keys = catalog.EndpointKeys()
+
+    # -- life cycle ---------------------------------------------------------------------------
+    async def open(self) -> None:
+        engine = create_database_engine(self._database_url, connections=READER_THREADS + 1)
+        runner = DatabaseRunner(engine, READER_THREADS)
+        try:
+            await runner.write(_create_schema)
+            await runner.write(self._endpoint_keys.reload)
+        except SQLAlchemyError as error:
+            await runner.close()
+            where = self._database_url.render_as_string(hide_password=True)
+            raise ConnectionError(f"cannot open the database {where}: {_reason(error)}") from error
+        self._runner = runner
+
+    async def close(self) -> None:
+        if self._runner is not None:
+            runner, self._runner = self._runner, None
+            await runner.close()
+
+    async def ping(self) -> bool:
+        if self._runner is None:
+            return False
+        try:
+            await asyncio.wait_for(self._runner.read(_select_one), PING_TIMEOUT_S)
+        except Exception:  # whatever went wrong, the answer is "not answering"; never raise
+            return False
+        return True
+
+    # -- catalogue ----------------------------------------------------------------------------
+    async def sync_catalog(self, groups: Sequence[Group], endpoints: Sequence[Endpoint]) -> None:
+        def work(connection: Connection) -> None:
+            catalog.sync_catalog(connection, groups, endpoints)
+            self._endpoint_keys.reload(connection)
+
+        await self._write(work)
+
+    # -- writes -------------------------------------------------------------------------------
+    async def write_checks(self, batch: Sequence[CheckResult]) -> None:
+        if not batch:
+            return
+
+        def work(connection: Connection) -> None:
+            keys = self._endpoint_keys.resolve(connection, {check.endpoint_id for check in batch})
+            checks.insert(connection, keys, batch)
+            timestamps = [to_ms(check.ts) for check in batch]
+            rollups.add_to_backlog(connection, min(timestamps), max(timestamps))
+
+        await self._write(work)
+
+    async def write_outages(self, batch: Sequence[Outage]) -> None:
+        if batch:
+            await self._write_for_endpoints(outages.write, batch)
+
+    async def write_snapshots(self, batch: Sequence[EndpointSnapshot]) -> None:
+        if batch:
+            await self._write_for_endpoints(snapshots.write, batch)
+
+    # -- restart ------------------------------------------------------------------------------
+    async def load_snapshots(self) -> dict[str, EndpointSnapshot]:
+        return await self._read(snapshots.load)
+
+    # -- reads --------------------------------------------------------------------------------
+    async def checks(
+        self, endpoint_id: str, start: float, end: float, limit: int | None = None
+    ) -> list[CheckResult]:
+        return await self._read(
+            partial(checks.select_range, endpoint_id=endpoint_id, start_ms=to_ms(start),
+                    end_ms=to_ms(end), limit=limit)
+        )
+
+    async def outages(self, endpoint_id: str | None, start: float, end: float) -> list[Outage]:
+        return await self._read(
+            partial(outages.overlapping, endpoint_id=endpoint_id, start_ms=to_ms(start),
+                    end_ms=to_ms(end))
+        )
+
+    async def rollups(
+        self, endpoint_id: str, resolution: Resolution, start: float, end: float
+    ) -> list[Rollup]:
+        return await self._read(
+            partial(rollups.select_range, endpoint_id=endpoint_id, resolution=resolution,
+                    start_ms=to_ms(start), end_ms=to_ms(end))
+        )
+
+    # -- maintenance --------------------------------------------------------------------------
+    async def update_rollups(self) -> int:
+        backlog = await self._write(rollups.pending_backlog)
+        if backlog is None:
+            return 0
+        written = 0
+        # One transaction per day: new checks are written in between, not after the lot.
+        for start_ms, end_ms in backlog.day_slices():
+            written += await self._write(partial(rollups.recompute, start_ms=start_ms, end_ms=end_ms))
+        await self._write(partial(rollups.clear_backlog, done=backlog))
+        return written
+
+    async def prune_checks(self, before: float, batch_size: int) -> int:
+        return await self._write(
+            partial(checks.prune, before_ms=to_ms(before), batch_size=batch_size)
+        )
+
+    # -- configuration versions ---------------------------------------------------------------
+    async def add_config_version(
+        self, yaml_text: str, sha256: str, applied_ts: float, actor: str | None, note: str | None
+    ) -> ConfigVersion:
+        return await self._write(
+            partial(config_versions.add, yaml_text=yaml_text, sha256=sha256,
+                    applied_ts=applied_ts, actor=actor, note=note)
+        )
+
+    async def config_versions(self) -> list[ConfigVersion]:
+        return await self._read(config_versions.newest_first)
+
+    async def config_version(self, version_id: int) -> ConfigVersion | None:
+        return await self._read(partial(config_versions.by_id, version_id=version_id))
+
+    # -- plumbing -----------------------------------------------------------------------------
+    def _open_runner(self) -> DatabaseRunner:
+        if self._runner is None:
+            raise RuntimeError("the SQL store is not open: await store.open() first")
+        return self._runner
+
+    async def _write(self, work: Callable[[Connection], T]) -> T:
+        return await self._open_runner().write(work)
+
+    async def _read(self, work: Callable[[Connection], T]) -> T:
+        return await self._open_runner().read(work)
+
+    async def _write_for_endpoints(
+        self,
+        write: Callable[[Connection, Mapping[str, int], Sequence[AboutEndpoint]], None],
+        batch: Sequence[AboutEndpoint],
+    ) -> None:
+        """Run ``write`` with the keys of the endpoints ``batch`` is about."""
+
+        def work(connection: Connection) -> None:
+            keys = self._endpoint_keys.resolve(connection, {item.endpoint_id for item in batch})
+            write(connection, keys, batch)
+
+        await self._write(work)
+
+
+def _create_schema(connection: Connection) -> None:
+    metadata.create_all(connection)
+    rollups.create_backlog(connection)
+
+
+def _select_one(connection: Connection) -> None:
+    connection.execute(text("SELECT 1"))
+
+
+def _reason(error: SQLAlchemyError) -> str:
+    """The driver's own first line (``connection refused``, ``unable to open database
+    file``) without SQLAlchemy's wrapping and links."""
+    message = str(getattr(error, "orig", None) or error).strip()
+    return message.splitlines()[0] if message else type(error).__name__

@@ -1,0 +1,467 @@
+"""The behaviour every store plugin owes the core, as a pytest class that plugins subclass.
+
+The core trusts its store with the history people look at after an incident: every check to
+the millisecond, outages that open and close, rollups that add up, data that survives a
+restart, retention that never takes rollups or outages with it. This suite checks each
+method of :class:`pulse_core.store.Store` against a real database, so a store author learns
+the contract from a failing test.
+
+How a store author uses it (in the plugin's ``tests/``)::
+
+    import pytest
+
+    from pulse_core.testing.store_conformance import StoreConformance
+    from pulse_store_duck import DuckStore
+
+
+    class TestDuckStoreConformance(StoreConformance):
+        store_class = DuckStore
+
+        @pytest.fixture
+        def store_url(self, tmp_path) -> str:
+            return f"duckdb:///{tmp_path / 'pulse.duckdb'}"
+
+Rules:
+
+- ``store_class``: the :class:`~pulse_core.store.Store` subclass under test; the suite builds
+  it with ``store_class(store_url)``, opens it before each test and closes it after.
+- ``store_url``: a fixture returning the URL of an empty database of the test's own (a file
+  in ``tmp_path``, or a schema or database created for the test and dropped afterwards).
+  Some tests open a second store on the same URL to check that data survives a restart.
+
+Every test is an ordinary method, so a plugin may override one to skip it with a reason.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from typing import ClassVar
+
+import pytest
+import pytest_asyncio
+
+from pulse_core.models import (
+    CheckResult,
+    CheckStatus,
+    Endpoint,
+    EndpointSnapshot,
+    Group,
+    Outage,
+    Resolution,
+    Rollup,
+    State,
+)
+from pulse_core.store import Store
+
+QUARTER_HOUR_S = 15 * 60
+DAY_S = 24 * 60 * 60
+#: A UTC midnight, so also the start of a 15-minute bucket.
+DAY_START = datetime(2024, 3, 1, tzinfo=UTC).timestamp()
+#: The far ends of every range that should hold everything.
+EVER = (0.0, 4_000_000_000.0)
+
+GROUP = Group(id="core", name="Core network", color="#336699")
+ALPHA = Endpoint(
+    id="tcp-127.0.0.1-22", name="Alpha SSH", group_id="core", type="tcp", host="127.0.0.1", port=22
+)
+BETA = Endpoint(id="icmp-127.0.0.2", name="Beta", group_id="core", type="icmp", host="127.0.0.2")
+
+
+async def add_catalog(store: Store) -> None:
+    """Give ``store`` the group and the two endpoints the tests write about."""
+    await store.sync_catalog([GROUP], [ALPHA, BETA])
+
+
+def up(ts: float, rtt_ms: float | None = 10.0, endpoint: Endpoint = ALPHA) -> CheckResult:
+    return CheckResult(endpoint.id, ts, CheckStatus.UP, rtt_ms)
+
+
+def down(ts: float, error: str = "connection refused", endpoint: Endpoint = ALPHA) -> CheckResult:
+    return CheckResult(endpoint.id, ts, CheckStatus.DOWN, None, error)
+
+
+def counts(rollup: Rollup) -> tuple[float, int, int, int, int]:
+    """A bucket's start and counts, to compare buckets in one assertion."""
+    return rollup.bucket_ts, rollup.total, rollup.up, rollup.rtt_count, rollup.down_events
+
+
+class StoreConformance:
+    """What every :class:`~pulse_core.store.Store` must do; see the module for how to use it."""
+
+    store_class: ClassVar[type[Store]]
+
+    @pytest_asyncio.fixture
+    async def store(self, store_url: str) -> AsyncIterator[Store]:
+        store = self.store_class(store_url)
+        await store.open()
+        yield store
+        await store.close()
+
+    # -- life cycle ---------------------------------------------------------------------------
+    @pytest.mark.asyncio
+    async def test_ping_answers_when_open(self, store: Store) -> None:
+        assert await store.ping() is True
+
+    @pytest.mark.asyncio
+    async def test_everything_written_survives_close_and_reopen(self, store_url: str) -> None:
+        first = self.store_class(store_url)
+        await first.open()
+        await add_catalog(first)
+        written_checks = [up(DAY_START + 1, 12.5), down(DAY_START + 11)]
+        outage = Outage(ALPHA.id, DAY_START + 11, None, "connection refused")
+        snapshot = EndpointSnapshot(ALPHA.id, State.DOWN, DAY_START + 11, DAY_START + 11, outage)
+        await first.write_checks(written_checks)
+        await first.write_outages([outage])
+        await first.write_snapshots([snapshot])
+        version = await first.add_config_version("targets: []\n", "0" * 64, DAY_START, "ops", None)
+        await first.close()
+
+        second = self.store_class(store_url)
+        await second.open()
+        try:
+            assert await second.checks(ALPHA.id, *EVER) == written_checks
+            assert await second.outages(ALPHA.id, *EVER) == [outage]
+            assert await second.load_snapshots() == {ALPHA.id: snapshot}
+            assert await second.config_versions() == [version]
+            # Checks written before the restart still reach their rollups.
+            assert await second.update_rollups() > 0
+            (bucket,) = await second.rollups(ALPHA.id, Resolution.QUARTER_HOUR, *EVER)
+            assert counts(bucket) == (DAY_START, 2, 1, 1, 1)
+        finally:
+            await second.close()
+
+    # -- catalogue ----------------------------------------------------------------------------
+    @pytest.mark.asyncio
+    async def test_removed_endpoint_keeps_its_history_and_finds_it_again(
+        self, store: Store
+    ) -> None:
+        await add_catalog(store)
+        before = up(DAY_START + 1, endpoint=BETA)
+        await store.write_checks([before])
+
+        await store.sync_catalog([GROUP], [ALPHA])
+        assert await store.checks(BETA.id, *EVER) == [before]
+
+        renamed = Endpoint(
+            id=BETA.id, name="Beta, renamed", group_id="core", type="icmp", host="127.0.0.2"
+        )
+        await store.sync_catalog([GROUP], [ALPHA, renamed])
+        after = down(DAY_START + 11, endpoint=BETA)
+        await store.write_checks([after])
+        assert await store.checks(BETA.id, *EVER) == [before, after]
+
+    @pytest.mark.asyncio
+    async def test_syncing_the_same_catalog_again_keeps_history(self, store: Store) -> None:
+        await add_catalog(store)
+        check = up(DAY_START + 1)
+        await store.write_checks([check])
+        await add_catalog(store)
+        assert await store.checks(ALPHA.id, *EVER) == [check]
+
+    @pytest.mark.asyncio
+    async def test_unknown_endpoint_has_no_history(self, store: Store) -> None:
+        await add_catalog(store)
+        assert await store.checks("never-configured", *EVER) == []
+        assert await store.outages("never-configured", *EVER) == []
+        assert await store.rollups("never-configured", Resolution.DAILY, *EVER) == []
+
+    @pytest.mark.asyncio
+    async def test_empty_batches_are_accepted(self, store: Store) -> None:
+        await add_catalog(store)
+        await store.write_checks([])
+        await store.write_outages([])
+        await store.write_snapshots([])
+        assert await store.update_rollups() == 0
+
+    # -- checks -------------------------------------------------------------------------------
+    @pytest.mark.asyncio
+    async def test_checks_keep_every_field_to_the_millisecond(self, store: Store) -> None:
+        await add_catalog(store)
+        written = [
+            CheckResult(ALPHA.id, DAY_START + 0.001, CheckStatus.UP, 0.123, None),
+            CheckResult(ALPHA.id, DAY_START + 12.345, CheckStatus.UP, None, None),
+            CheckResult(ALPHA.id, DAY_START + 22.999, CheckStatus.DOWN, 1500.25, "HTTP 503"),
+            CheckResult(ALPHA.id, DAY_START + 33.5, CheckStatus.DOWN, None, "timed out après 1.5 s"),
+        ]
+        await store.write_checks(written)
+        assert await store.checks(ALPHA.id, *EVER) == written
+
+    @pytest.mark.asyncio
+    async def test_checks_range_is_half_open_oldest_first_and_per_endpoint(
+        self, store: Store
+    ) -> None:
+        await add_catalog(store)
+        alpha = [up(DAY_START + offset) for offset in (0, 10, 20, 30)]
+        # Written newest first and interleaved with another endpoint's checks.
+        await store.write_checks([up(DAY_START + 10, endpoint=BETA), *reversed(alpha)])
+        assert await store.checks(ALPHA.id, DAY_START + 10, DAY_START + 30) == alpha[1:3]
+        assert await store.checks(ALPHA.id, DAY_START + 40, DAY_START + 50) == []
+
+    @pytest.mark.asyncio
+    async def test_checks_limit_keeps_the_newest_still_oldest_first(self, store: Store) -> None:
+        await add_catalog(store)
+        written = [up(DAY_START + offset) for offset in range(0, 100, 10)]
+        await store.write_checks(written)
+        assert await store.checks(ALPHA.id, *EVER, limit=3) == written[-3:]
+        assert await store.checks(ALPHA.id, DAY_START, DAY_START + 25, limit=2) == written[1:3]
+        assert await store.checks(ALPHA.id, *EVER, limit=50) == written
+
+    # -- outages ------------------------------------------------------------------------------
+    @pytest.mark.asyncio
+    async def test_outage_is_updated_by_endpoint_and_start(self, store: Store) -> None:
+        await add_catalog(store)
+        opened = Outage(ALPHA.id, DAY_START + 20, None, "connection refused")
+        other_endpoint = Outage(BETA.id, DAY_START + 20, None, "timed out")
+        await store.write_outages([opened, other_endpoint])
+        closed = Outage(ALPHA.id, DAY_START + 20, DAY_START + 80, "connection reset", gap=True)
+        await store.write_outages([closed])
+        assert await store.outages(ALPHA.id, *EVER) == [closed]
+        assert await store.outages(BETA.id, *EVER) == [other_endpoint]
+
+    @pytest.mark.asyncio
+    async def test_later_outage_write_in_one_batch_wins(self, store: Store) -> None:
+        await add_catalog(store)
+        opened = Outage(ALPHA.id, DAY_START + 20, None, "connection refused")
+        closed = Outage(ALPHA.id, DAY_START + 20, DAY_START + 40, "connection refused")
+        await store.write_outages([opened, closed])
+        assert await store.outages(ALPHA.id, *EVER) == [closed]
+
+    @pytest.mark.asyncio
+    @pytest.mark.parametrize(
+        ("start", "end", "expected_starts"),
+        [
+            (0, 1000, [100, 300, 500]),
+            (150, 250, [100]),
+            (200, 300, []),  # the first ended at 200, the second starts at 300
+            (199, 301, [100, 300]),
+            (450, 500, []),  # the open outage starts at 500
+            (500, 501, [500]),
+            (10_000, 20_000, [500]),  # an open outage overlaps every later range
+        ],
+    )
+    async def test_outages_overlapping_a_range(
+        self, store: Store, start: float, end: float, expected_starts: list[float]
+    ) -> None:
+        await add_catalog(store)
+        written = [
+            Outage(ALPHA.id, DAY_START + 300, DAY_START + 400, "timed out"),
+            Outage(ALPHA.id, DAY_START + 100, DAY_START + 200, "connection refused"),
+            Outage(ALPHA.id, DAY_START + 500, None, "host unreachable"),
+        ]
+        await store.write_outages(written)
+        found = await store.outages(ALPHA.id, DAY_START + start, DAY_START + end)
+        assert [outage.started_ts - DAY_START for outage in found] == expected_starts
+
+    @pytest.mark.asyncio
+    async def test_outages_of_all_endpoints_oldest_first(self, store: Store) -> None:
+        await add_catalog(store)
+        alpha = Outage(ALPHA.id, DAY_START + 200, DAY_START + 300)
+        beta = Outage(BETA.id, DAY_START + 100, None)
+        await store.write_outages([alpha, beta])
+        assert await store.outages(None, *EVER) == [beta, alpha]
+        assert await store.outages(None, DAY_START + 250, DAY_START + 260) == [beta, alpha]
+        assert await store.outages(None, DAY_START + 300, DAY_START + 400) == [beta]
+
+    # -- snapshots ----------------------------------------------------------------------------
+    @pytest.mark.asyncio
+    async def test_snapshots_come_back_with_open_outage_and_newest_check(
+        self, store: Store
+    ) -> None:
+        await add_catalog(store)
+        outage = Outage(ALPHA.id, DAY_START + 20.5, None, "connection refused")
+        await store.write_outages([outage])
+        await store.write_checks([down(DAY_START + 10.25), down(DAY_START + 20.5)])
+        alpha = EndpointSnapshot(ALPHA.id, State.DOWN, DAY_START + 20.5, DAY_START + 20.5, outage)
+        beta = EndpointSnapshot(BETA.id, State.UNKNOWN, None, None, None)
+        await store.write_snapshots([alpha, beta])
+        await store.write_checks([down(DAY_START + 30.75)])
+
+        loaded = await store.load_snapshots()
+        assert loaded[ALPHA.id].last_check_ts == DAY_START + 30.75
+        assert loaded[ALPHA.id].open_outage == outage
+        assert (loaded[ALPHA.id].state, loaded[ALPHA.id].state_since) == (
+            State.DOWN,
+            DAY_START + 20.5,
+        )
+        assert loaded[BETA.id] == beta
+
+    @pytest.mark.asyncio
+    async def test_snapshot_replaces_the_previous_one(self, store: Store) -> None:
+        await add_catalog(store)
+        outage = Outage(ALPHA.id, DAY_START + 20, None, "connection refused")
+        await store.write_outages([outage])
+        await store.write_snapshots(
+            [EndpointSnapshot(ALPHA.id, State.DOWN, DAY_START + 20, None, outage)]
+        )
+        recovered = EndpointSnapshot(ALPHA.id, State.UP, DAY_START + 90, None, None)
+        await store.write_snapshots([recovered])
+        assert await store.load_snapshots() == {ALPHA.id: recovered}
+
+    # -- rollups ------------------------------------------------------------------------------
+    @pytest.mark.asyncio
+    async def test_rollup_reference_vector(self, store: Store) -> None:
+        """REFERENCE.md: up, up, down with RTTs 45.2 and 52.1 → 66.67 %, 48.65 ms, 1 event."""
+        await add_catalog(store)
+        await store.write_checks([up(DAY_START + 10, 45.2), up(DAY_START + 20, 52.1), down(DAY_START + 30)])
+        assert await store.update_rollups() == 2  # one 15-minute and one daily bucket
+        assert await store.update_rollups() == 0  # nothing new since
+
+        for resolution in Resolution:
+            (bucket,) = await store.rollups(ALPHA.id, resolution, *EVER)
+            assert (bucket.resolution, bucket.bucket_ts) == (resolution, DAY_START)
+            assert (bucket.up_pct, bucket.avg_rtt_ms, bucket.down_events) == (66.67, 48.65, 1)
+
+    @pytest.mark.asyncio
+    async def test_bucket_is_recomputed_from_all_its_checks(self, store: Store) -> None:
+        await add_catalog(store)
+        await store.write_checks([up(DAY_START + 10, 45.2), up(DAY_START + 20, 52.1)])
+        await store.update_rollups()
+        await store.write_checks([down(DAY_START + 30)])
+        await store.update_rollups()
+        for resolution in Resolution:
+            (bucket,) = await store.rollups(ALPHA.id, resolution, *EVER)
+            assert counts(bucket) == (DAY_START, 3, 2, 2, 1)
+            assert bucket.rtt_sum_ms == pytest.approx(97.3)
+
+    @pytest.mark.asyncio
+    async def test_buckets_are_cut_at_utc_quarter_hours_and_midnight(self, store: Store) -> None:
+        await add_catalog(store)
+        await store.write_checks(
+            [
+                up(DAY_START - 0.001),
+                up(DAY_START),
+                up(DAY_START + QUARTER_HOUR_S - 0.001),
+                up(DAY_START + QUARTER_HOUR_S),
+            ]
+        )
+        await store.update_rollups()
+        quarter_hours = await store.rollups(ALPHA.id, Resolution.QUARTER_HOUR, *EVER)
+        assert [(bucket.bucket_ts - DAY_START, bucket.total) for bucket in quarter_hours] == [
+            (-QUARTER_HOUR_S, 1),
+            (0, 2),
+            (QUARTER_HOUR_S, 1),
+        ]
+        days = await store.rollups(ALPHA.id, Resolution.DAILY, *EVER)
+        assert [(bucket.bucket_ts - DAY_START, bucket.total) for bucket in days] == [
+            (-DAY_S, 1),
+            (0, 3),
+        ]
+
+    @pytest.mark.asyncio
+    async def test_rollups_are_selected_by_bucket_start(self, store: Store) -> None:
+        await add_catalog(store)
+        await store.write_checks([up(DAY_START + n * QUARTER_HOUR_S + 5) for n in range(4)])
+        await store.update_rollups()
+        found = await store.rollups(
+            ALPHA.id, Resolution.QUARTER_HOUR, DAY_START + 1, DAY_START + 3 * QUARTER_HOUR_S
+        )
+        assert [bucket.bucket_ts - DAY_START for bucket in found] == [
+            QUARTER_HOUR_S,
+            2 * QUARTER_HOUR_S,
+        ]
+
+    @pytest.mark.asyncio
+    async def test_only_up_to_down_transitions_are_down_events(self, store: Store) -> None:
+        await add_catalog(store)
+        await store.write_checks(
+            [down(DAY_START + 1), down(DAY_START + 2), up(DAY_START + 3), down(DAY_START + 4), down(DAY_START + 5)]
+        )
+        await store.update_rollups()
+        (bucket,) = await store.rollups(ALPHA.id, Resolution.QUARTER_HOUR, *EVER)
+        assert bucket.down_events == 1
+
+    @pytest.mark.asyncio
+    async def test_down_event_counts_in_its_bucket_when_the_up_check_is_in_the_previous(
+        self, store: Store
+    ) -> None:
+        await add_catalog(store)
+        await store.write_checks([up(DAY_START - 1)])
+        await store.update_rollups()
+        await store.write_checks([down(DAY_START + 1)])
+        await store.update_rollups()
+        for resolution, previous_start in (
+            (Resolution.QUARTER_HOUR, DAY_START - QUARTER_HOUR_S),
+            (Resolution.DAILY, DAY_START - DAY_S),
+        ):
+            previous, current = await store.rollups(ALPHA.id, resolution, *EVER)
+            assert counts(previous) == (previous_start, 1, 1, 1, 0)
+            assert counts(current) == (DAY_START, 1, 0, 0, 1)
+
+    @pytest.mark.asyncio
+    async def test_daily_bucket_is_the_exact_sum_of_its_quarter_hours(self, store: Store) -> None:
+        await add_catalog(store)
+        # A check every 5 minutes for 30 hours across midnight: down for 10 minutes each
+        # hour, and RTTs that vary (a down check's RTT is not a successful RTT).
+        start = DAY_START - 6 * 3600
+        written = []
+        for n in range(30 * 12):
+            ts = start + n * 300
+            if n % 12 in (3, 4):
+                written.append(CheckResult(ALPHA.id, ts, CheckStatus.DOWN, 999.0, "HTTP 500"))
+            else:
+                written.append(up(ts, rtt_ms=10.0 + n % 7 * 0.25))
+        await store.write_checks(written[:200])
+        await store.update_rollups()
+        await store.write_checks(written[200:])
+        await store.update_rollups()
+
+        quarter_hours = await store.rollups(ALPHA.id, Resolution.QUARTER_HOUR, *EVER)
+        days = await store.rollups(ALPHA.id, Resolution.DAILY, *EVER)
+        assert [day.bucket_ts for day in days] == [DAY_START - DAY_S, DAY_START]
+        for day in days:
+            inside = [q for q in quarter_hours if day.bucket_ts <= q.bucket_ts < day.bucket_ts + DAY_S]
+            assert day.total == sum(q.total for q in inside)
+            assert day.up == sum(q.up for q in inside)
+            assert day.rtt_count == sum(q.rtt_count for q in inside)
+            assert day.down_events == sum(q.down_events for q in inside)
+            assert day.rtt_sum_ms == pytest.approx(sum(q.rtt_sum_ms for q in inside))
+            checks_of_day = [c for c in written if day.bucket_ts <= c.ts < day.bucket_ts + DAY_S]
+            assert day.total == len(checks_of_day)
+            assert day.down_events == len(checks_of_day) // 12
+        assert sum(day.up for day in days) == 30 * 10
+
+    # -- retention ----------------------------------------------------------------------------
+    @pytest.mark.asyncio
+    async def test_prune_deletes_old_checks_in_batches_and_keeps_rollups_and_outages(
+        self, store: Store
+    ) -> None:
+        await add_catalog(store)
+        cutoff = DAY_START + 250
+        old = [up(DAY_START + n * 10) for n in range(25)]
+        recent = [up(cutoff + n * 10) for n in range(5)]
+        await store.write_checks(old + recent)
+        await store.update_rollups()
+        outage = Outage(ALPHA.id, DAY_START + 5, DAY_START + 15, "timed out")
+        await store.write_outages([outage])
+        rollups_before = {
+            resolution: await store.rollups(ALPHA.id, resolution, *EVER) for resolution in Resolution
+        }
+
+        deleted = [await store.prune_checks(cutoff, 10) for _ in range(4)]
+
+        assert deleted == [10, 10, 5, 0]
+        assert await store.checks(ALPHA.id, *EVER) == recent
+        assert await store.outages(ALPHA.id, *EVER) == [outage]
+        for resolution, before in rollups_before.items():
+            assert await store.rollups(ALPHA.id, resolution, *EVER) == before
+
+    # -- configuration versions ---------------------------------------------------------------
+    @pytest.mark.asyncio
+    async def test_config_versions_are_kept_verbatim_newest_first(self, store: Store) -> None:
+        first = await store.add_config_version(
+            "targets: []\n", "a" * 64, DAY_START + 0.125, None, None
+        )
+        second = await store.add_config_version(
+            "targets:\n  - host: 127.0.0.1  # ünïcode\n", "b" * 64, DAY_START + 60, "alice", "add"
+        )
+        assert second.id > first.id
+        assert (first.yaml_text, first.sha256, first.applied_ts) == (
+            "targets: []\n",
+            "a" * 64,
+            DAY_START + 0.125,
+        )
+        assert (second.actor, second.note, first.actor, first.note) == ("alice", "add", None, None)
+        assert await store.config_versions() == [second, first]
+        assert await store.config_version(first.id) == first
+        assert await store.config_version(second.id + 1000) is None
