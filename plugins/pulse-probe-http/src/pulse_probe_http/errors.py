@@ -1,0 +1,43 @@
+"""Why a request failed, in the few words a dashboard cell or an alert can hold.
+
+httpx wraps the error that matters (a refused connection, an unknown name, a certificate
+the device's self-signed cert fails) under one or two layers of its own; the chain of
+causes is searched for it, and connection errors are worded like the tcp probe's.
+"""
+
+from __future__ import annotations
+
+import socket
+import ssl
+from collections.abc import Iterator
+
+from pulse_probe_tcp.errors import describe_connect_error, describe_lookup_error
+
+
+def describe_request_error(error: Exception, host: str) -> str:
+    for cause in _causes(error):
+        if isinstance(cause, ssl.SSLCertVerificationError):
+            return f"TLS error: certificate verify failed ({cause.verify_message})"
+        if isinstance(cause, ssl.SSLError):
+            reason = (cause.reason or type(cause).__name__).replace("_", " ").lower()
+            return f"TLS error: {reason}"
+        if isinstance(cause, socket.gaierror):
+            return describe_lookup_error(cause, host)
+        if isinstance(cause, OSError) and cause.errno is not None:
+            return describe_connect_error(cause)
+    return _first_line(error)
+
+
+def _causes(error: BaseException) -> Iterator[BaseException]:
+    """``error`` and what led to it, outermost first."""
+    seen: BaseException | None = error
+    while seen is not None:
+        yield seen
+        seen = seen.__cause__ or seen.__context__
+
+
+def _first_line(error: Exception) -> str:
+    """httpx's own messages are sentences ("Server disconnected without sending a
+    response."); they are shown the way the other errors are: lower case, no full stop."""
+    text = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+    return (text[:1].lower() + text[1:]).rstrip(".")
