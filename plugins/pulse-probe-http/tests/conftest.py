@@ -28,7 +28,9 @@ def start_page_server() -> Iterator[StartPageServer]:
     shut down after the test."""
     started: list[tuple[PageServer, threading.Thread]] = []
 
-    def start(host: str = "127.0.0.1", port: int = 0, tls: ssl.SSLContext | None = None) -> PageServer:
+    def start(
+        host: str = "127.0.0.1", port: int = 0, tls: ssl.SSLContext | None = None
+    ) -> PageServer:
         server = PageServer((host, port), tls)
         thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
         thread.start()
@@ -59,10 +61,24 @@ def self_signed_cert(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Pa
     cert, key = folder / "cert.pem", folder / "key.pem"
     subprocess.run(
         [
-            openssl, "req", "-x509", "-nodes", "-days", "2",
-            "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
-            "-keyout", str(key), "-out", str(cert), "-subj", "/CN=pulse-test",
-            "-addext", f"subjectAltName=IP:127.0.0.1,IP:{HTTPS_PORT_TEST_ADDRESS},DNS:localhost",
+            openssl,
+            "req",
+            "-x509",
+            "-nodes",
+            "-days",
+            "2",
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:prime256v1",
+            "-keyout",
+            str(key),
+            "-out",
+            str(cert),
+            "-subj",
+            "/CN=pulse-test",
+            "-addext",
+            f"subjectAltName=IP:127.0.0.1,IP:{HTTPS_PORT_TEST_ADDRESS},DNS:localhost",
         ],
         check=True,
         capture_output=True,

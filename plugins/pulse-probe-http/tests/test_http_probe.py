@@ -85,17 +85,27 @@ async def test_body_match_is_a_case_insensitive_substring(
 async def test_body_mismatch_names_the_missing_text(
     probe: HttpProbe, status_page: PageServer
 ) -> None:
-    endpoint = http_endpoint("127.0.0.1", status_page.port, http_path="/status", http_match="Running")
+    endpoint = http_endpoint(
+        "127.0.0.1", status_page.port, http_path="/status", http_match="Running"
+    )
     result = await probe.check(endpoint)
     assert (result.ok, result.error) == (False, "body does not contain 'Running'")
     assert result.rtt_ms is not None
 
 
 @pytest.mark.asyncio
-async def test_body_is_searched_up_to_one_mebibyte(probe: HttpProbe, page_server: PageServer) -> None:
-    page_server.replies["/big"] = Reply(200, b"x" * (MAX_BODY_BYTES - 10) + b"EARLY" + b"x" * 100 + b"LATE")
-    early = await probe.check(http_endpoint("127.0.0.1", page_server.port, http_path="/big", http_match="early"))
-    late = await probe.check(http_endpoint("127.0.0.1", page_server.port, http_path="/big", http_match="late"))
+async def test_body_is_searched_up_to_one_mebibyte(
+    probe: HttpProbe, page_server: PageServer
+) -> None:
+    page_server.replies["/big"] = Reply(
+        200, b"x" * (MAX_BODY_BYTES - 10) + b"EARLY" + b"x" * 100 + b"LATE"
+    )
+    early = await probe.check(
+        http_endpoint("127.0.0.1", page_server.port, http_path="/big", http_match="early")
+    )
+    late = await probe.check(
+        http_endpoint("127.0.0.1", page_server.port, http_path="/big", http_match="late")
+    )
     assert early.ok, early.error
     assert (late.ok, late.error) == (False, "body does not contain 'late'")
 
@@ -116,7 +126,9 @@ async def test_any_2xx_is_up_by_default(probe: HttpProbe, page_server: PageServe
 
 
 @pytest.mark.asyncio
-async def test_expected_status_replaces_the_2xx_rule(probe: HttpProbe, page_server: PageServer) -> None:
+async def test_expected_status_replaces_the_2xx_rule(
+    probe: HttpProbe, page_server: PageServer
+) -> None:
     page_server.replies["/"] = Reply(200, b"ok")
     page_server.replies["/auth"] = Reply(401)
     expects_401 = await probe.check(
@@ -130,7 +142,9 @@ async def test_expected_status_replaces_the_2xx_rule(probe: HttpProbe, page_serv
 
 
 @pytest.mark.asyncio
-async def test_redirect_is_not_followed_by_default(probe: HttpProbe, page_server: PageServer) -> None:
+async def test_redirect_is_not_followed_by_default(
+    probe: HttpProbe, page_server: PageServer
+) -> None:
     page_server.replies["/"] = Reply(302, headers={"Location": "/login"})
     page_server.replies["/login"] = Reply(200, b"please log in")
     result = await probe.check(http_endpoint("127.0.0.1", page_server.port))
@@ -205,7 +219,9 @@ async def test_expect_text_is_the_fallback_body_match(page_server: PageServer) -
             http_endpoint("127.0.0.1", page_server.port, http_path="/historian")
         )
         own_match = await probe.check(
-            http_endpoint("127.0.0.1", page_server.port, http_path="/historian", http_match="starting")
+            http_endpoint(
+                "127.0.0.1", page_server.port, http_path="/historian", http_match="starting"
+            )
         )
     finally:
         await probe.close()
@@ -224,7 +240,9 @@ async def test_server_that_never_answers_is_a_timeout(probe: HttpProbe, silent_p
 
 
 @pytest.mark.asyncio
-async def test_closed_port_is_connection_refused(probe: HttpProbe, tcp_listener: TcpListener) -> None:
+async def test_closed_port_is_connection_refused(
+    probe: HttpProbe, tcp_listener: TcpListener
+) -> None:
     await tcp_listener.stop()
     result = await probe.check(http_endpoint("127.0.0.1", tcp_listener.port))
     assert (result.ok, result.error) == (False, "connection refused")
@@ -239,7 +257,9 @@ async def test_unknown_host_name(probe: HttpProbe) -> None:
 
 
 @pytest.mark.asyncio
-async def test_server_hanging_up_without_answer(probe: HttpProbe, tcp_listener: TcpListener) -> None:
+async def test_server_hanging_up_without_answer(
+    probe: HttpProbe, tcp_listener: TcpListener
+) -> None:
     result = await probe.check(http_endpoint("127.0.0.1", tcp_listener.port))
     assert (result.ok, result.error) == (False, "server disconnected without sending a response")
 
@@ -305,14 +325,20 @@ def test_target_url(host: str, port: int | None, path: str, url: str) -> None:
 def test_options_have_defaults_and_normalise_the_method() -> None:
     options = HttpTargetOptions.model_validate({"method": "head"})
     assert options.method == "HEAD"
-    assert (options.http_path, options.expected_status, options.follow_redirects) == ("/", None, False)
+    assert (options.http_path, options.expected_status, options.follow_redirects) == (
+        "/",
+        None,
+        False,
+    )
     assert options.tls_verify is True
 
 
 def test_options_are_hashable_and_dump_headers_as_a_mapping() -> None:
     """Endpoints are frozen dataclasses that hold their options; they must stay hashable."""
     options = HttpTargetOptions.model_validate({"headers": {"X-Plant": "line-1"}})
-    assert hash(options) == hash(HttpTargetOptions.model_validate({"headers": {"X-Plant": "line-1"}}))
+    assert hash(options) == hash(
+        HttpTargetOptions.model_validate({"headers": {"X-Plant": "line-1"}})
+    )
     assert options.model_dump(mode="json")["headers"] == {"X-Plant": "line-1"}
 
 

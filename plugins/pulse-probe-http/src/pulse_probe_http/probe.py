@@ -75,7 +75,9 @@ class HttpProbe(Probe):
         ) as response:
             rtt_ms = round((time.perf_counter() - started) * 1000, 3)
             if not _status_expected(response.status_code, options.expected_status):
-                return ProbeResult.failure(_status_error(response), rtt_ms, status=response.status_code)
+                return ProbeResult.failure(
+                    _status_error(response), rtt_ms, status=response.status_code
+                )
             text = self._expected_text(options)
             if text is not None and not await _body_contains(response, text):
                 return ProbeResult.failure(
