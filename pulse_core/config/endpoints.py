@@ -6,7 +6,7 @@ import dataclasses
 import hashlib
 import ipaddress
 import json
-from typing import Sequence
+from collections.abc import Sequence
 
 from pydantic import BaseModel
 
@@ -81,7 +81,9 @@ def _hosts(target: CheckedTarget, cap: int, issues: IssueCollector) -> list[str]
 def _endpoint(target: CheckedTarget, host: str, defaults: DefaultsSection) -> Endpoint:
     section = target.section
     endpoint = Endpoint(
-        id=endpoint_id(section.type, host, section.port, target.options, target.probe.identity_options),
+        id=endpoint_id(
+            section.type, host, section.port, target.options, target.probe.identity_options
+        ),
         name=section.name or "",
         group_id=section.group,
         type=section.type,

@@ -8,7 +8,8 @@ Results are not scanned again, so a value that itself contains ``${...}`` stays 
 from __future__ import annotations
 
 import re
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 from pulse_core.config.errors import IssueCollector, Path
 
@@ -22,15 +23,22 @@ def substitute_env(
 ) -> Any:
     """``value`` with every reference in its strings replaced; mapping keys are left alone."""
     if isinstance(value, dict):
-        return {key: substitute_env(item, environ, issues, (*path, key)) for key, item in value.items()}
+        return {
+            key: substitute_env(item, environ, issues, (*path, key)) for key, item in value.items()
+        }
     if isinstance(value, list):
-        return [substitute_env(item, environ, issues, (*path, index)) for index, item in enumerate(value)]
+        return [
+            substitute_env(item, environ, issues, (*path, index))
+            for index, item in enumerate(value)
+        ]
     if isinstance(value, str) and "$" in value:
         return _substitute_string(value, environ, issues, path)
     return value
 
 
-def _substitute_string(text: str, environ: Mapping[str, str], issues: IssueCollector, path: Path) -> str:
+def _substitute_string(
+    text: str, environ: Mapping[str, str], issues: IssueCollector, path: Path
+) -> str:
     def replace(match: re.Match[str]) -> str:
         literal_dollar, body, unclosed = match.groups()
         if literal_dollar:

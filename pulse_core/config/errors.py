@@ -7,12 +7,12 @@ an editor can jump to, and the API wants the same list as JSON (REFERENCE.md 1.1
 from __future__ import annotations
 
 import difflib
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any, Iterable, Protocol, Sequence
+from typing import Any, Protocol
 
 #: a place in the YAML document: mapping keys and sequence indexes from the root
 Path = tuple[str | int, ...]
-
 
 
 class Source(Protocol):

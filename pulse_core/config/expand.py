@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import ipaddress
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Iterator
 
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 
@@ -51,7 +51,8 @@ def cidr_range(text: str) -> AddressRange:
                 "or use host for a single address"
             ) from error
         raise AddressRangeError(
-            f"'{text}' is not a network: write an address and prefix like 10.0.0.0/24 or 2001:db8::/120"
+            f"'{text}' is not a network: "
+            "write an address and prefix like 10.0.0.0/24 or 2001:db8::/120"
         ) from error
 
 

@@ -7,7 +7,7 @@ comes back to where it started.
 
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 from pulse_core.config.errors import IssueCollector, did_you_mean
 from pulse_core.config.model import GroupSection
@@ -24,7 +24,8 @@ def build_groups(sections: Sequence[IndexedGroup], issues: IssueCollector) -> tu
         if section.id in index_of:
             issues.add(
                 ("groups", index, "id"),
-                f"duplicate group id '{section.id}': groups[{index_of[section.id]}] already uses it",
+                f"duplicate group id '{section.id}': "
+                f"groups[{index_of[section.id]}] already uses it",
             )
         else:
             index_of[section.id] = index
@@ -47,7 +48,7 @@ def build_groups(sections: Sequence[IndexedGroup], issues: IssueCollector) -> tu
 
 
 def _parent_cycles(groups: dict[str, GroupSection]) -> list[list[str]]:
-    """Every cycle of parent links once, as ``[a, b, a]``, starting at its first group in the file."""
+    """Every cycle of parent links once, as ``[a, b, a]``, from its first group in the file."""
     order = {group_id: position for position, group_id in enumerate(groups)}
     cycles: list[list[str]] = []
     finished: set[str] = set()
@@ -58,9 +59,9 @@ def _parent_cycles(groups: dict[str, GroupSection]) -> list[list[str]]:
             chain.append(current)
             current = groups[current].parent_id
         if current in chain:
-            loop = chain[chain.index(current):]
+            loop = chain[chain.index(current) :]
             first = min(loop, key=order.__getitem__)
-            rotated = loop[loop.index(first):] + loop[: loop.index(first)]
+            rotated = loop[loop.index(first) :] + loop[: loop.index(first)]
             cycles.append([*rotated, first])
         finished.update(chain)
     return cycles

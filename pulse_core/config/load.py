@@ -10,8 +10,9 @@ checked, so a user fixes a whole file in one round.
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Mapping, TypeVar
+from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
@@ -19,7 +20,13 @@ from pulse_core.config.endpoints import build_endpoints
 from pulse_core.config.env import substitute_env
 from pulse_core.config.errors import ConfigError, ConfigIssue, IssueCollector, did_you_mean
 from pulse_core.config.groups import build_groups
-from pulse_core.config.model import ConfigFile, DefaultsSection, GroupSection, PulseConfig, TargetSection
+from pulse_core.config.model import (
+    ConfigFile,
+    DefaultsSection,
+    GroupSection,
+    PulseConfig,
+    TargetSection,
+)
 from pulse_core.config.probe_defaults import check_probe_defaults
 from pulse_core.config.storage import storage_url
 from pulse_core.config.targets import check_targets
@@ -55,14 +62,17 @@ def load_config(
     document = parse_yaml(text, source_name)
     issues = IssueCollector(document, document.issues)
     if not isinstance(document.value, dict):
-        issues.add((), "the configuration must be a mapping with version, defaults, groups and targets")
+        issues.add(
+            (), "the configuration must be a mapping with version, defaults, groups and targets"
+        )
         raise issues.error(source_name)
 
     values: dict[str, Any] = substitute_env(document.value, environ, issues)
     for key in values.keys() - CORE_KEYS - sections.keys():
         issues.add(
             (key,),
-            f"unknown key '{key}': no installed plugin claims it" + did_you_mean(key, [*CORE_KEYS, *sections]),
+            f"unknown key '{key}': no installed plugin claims it"
+            + did_you_mean(key, [*CORE_KEYS, *sections]),
             at_key=True,
         )
     core = {key: value for key, value in values.items() if key in CORE_KEYS}
@@ -82,12 +92,17 @@ def load_config(
     groups = build_groups(group_sections, issues)
     # Ids of entries that failed validation count too: one bad group key is one error, not
     # one more for every target filed under that group.
-    group_ids = {entry["id"] for entry in raw_groups if isinstance(entry, dict) and isinstance(entry.get("id"), str)}
+    group_ids = {
+        entry["id"]
+        for entry in raw_groups
+        if isinstance(entry, dict) and isinstance(entry.get("id"), str)
+    }
     probe_defaults = check_probe_defaults(core.get("defaults"), probes, issues)
     plugin_sections = {
         name: instance
         for name, model in sections.items()
-        if name in values and (instance := validate(model, values[name], (name,), issues)) is not None
+        if name in values
+        and (instance := validate(model, values[name], (name,), issues)) is not None
     }
     checked = check_targets(raw_targets, target_sections, probes, group_ids, issues)
     endpoints = build_endpoints(checked, defaults, issues)
@@ -122,8 +137,12 @@ def load_config_file(
         text = source_path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as error:
         reason = error.strerror if isinstance(error, OSError) and error.strerror else str(error)
-        raise ConfigError([ConfigIssue("", f"cannot read the file: {reason}")], str(source_path)) from error
-    return load_config(text, probes=probes, sections=sections, source_path=source_path, environ=environ)
+        raise ConfigError(
+            [ConfigIssue("", f"cannot read the file: {reason}")], str(source_path)
+        ) from error
+    return load_config(
+        text, probes=probes, sections=sections, source_path=source_path, environ=environ
+    )
 
 
 def _entries(value: Any) -> list[Any]:

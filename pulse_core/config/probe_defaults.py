@@ -7,7 +7,8 @@ not silently ignored.
 
 from __future__ import annotations
 
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 from pydantic import BaseModel
 
@@ -20,7 +21,7 @@ from pulse_core.probe import Probe
 def check_probe_defaults(
     raw_defaults: Any, probes: Mapping[str, type[Probe]], issues: IssueCollector
 ) -> dict[str, BaseModel]:
-    """A validated ``defaults.<type>`` for every probe that has them, absent ones at their defaults."""
+    """A validated ``defaults.<type>`` for every probe that has them (absent: their defaults)."""
     given = raw_defaults if isinstance(raw_defaults, dict) else {}
     owned = {key: value for key, value in given.items() if key not in DefaultsSection.model_fields}
     models = {
@@ -43,7 +44,9 @@ def check_probe_defaults(
     validated: dict[str, BaseModel] = {}
     for name, model in models.items():
         section = owned.get(name, {})
-        instance = validate(model, section, ("defaults", name), issues, owner=f" in defaults.{name}")
+        instance = validate(
+            model, section, ("defaults", name), issues, owner=f" in defaults.{name}"
+        )
         if instance is not None:
             validated[name] = instance
     return validated

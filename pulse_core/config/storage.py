@@ -8,11 +8,13 @@ created here: the store plugin creates the directory when it opens the database.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Mapping
 
 #: ``sqlite:///relative/file.db`` or ``sqlite+driver:///...``; four slashes mean an absolute path
-_RELATIVE_SQLITE = re.compile(r"(?P<scheme>sqlite(?:\+\w+)?):///(?P<path>[^/?][^?]*)(?P<query>\?.*)?")
+_RELATIVE_SQLITE = re.compile(
+    r"(?P<scheme>sqlite(?:\+\w+)?):///(?P<path>[^/?][^?]*)(?P<query>\?.*)?"
+)
 
 
 def default_data_dir(environ: Mapping[str, str]) -> Path:

@@ -8,8 +8,9 @@ validation error with its path rather than a crash later.
 
 from __future__ import annotations
 
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
-from typing import Any, Collection, Mapping
+from typing import Any
 
 from pydantic import BaseModel
 
@@ -63,14 +64,21 @@ def check_targets(
         if probe is not None:
             if probe.port_required and raw.get("port") is None:
                 issues.add((*path, "port"), f"port is required for {probe.type_name} targets")
-            owned = {key: value for key, value in raw.items() if key not in TargetSection.model_fields}
+            owned = {
+                key: value for key, value in raw.items() if key not in TargetSection.model_fields
+            }
             options = validate(
                 probe.target_options, owned, path, issues, owner=f" for {probe.type_name} targets"
             )
         section = sections.get(index)
-        if len(issues.issues) == issue_count and section is not None:
-            if probe is not None and options is not None and address_key is not None:
-                checked.append(CheckedTarget(index, section, probe, options, address_key))
+        if (
+            len(issues.issues) == issue_count
+            and section is not None
+            and probe is not None
+            and options is not None
+            and address_key is not None
+        ):
+            checked.append(CheckedTarget(index, section, probe, options, address_key))
     return checked
 
 
@@ -90,7 +98,9 @@ def _check_type(
     return probe
 
 
-def _check_group(group: Any, path: Path, group_ids: Collection[str], issues: IssueCollector) -> None:
+def _check_group(
+    group: Any, path: Path, group_ids: Collection[str], issues: IssueCollector
+) -> None:
     if isinstance(group, str) and group not in group_ids:
         issues.add(
             (*path, "group"),

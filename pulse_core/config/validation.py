@@ -82,7 +82,9 @@ def _message(detail: ErrorDetails, model: type[BaseModel], owner: str) -> str:
     if kind in _BOUND_MESSAGES:
         name, template = _BOUND_MESSAGES[kind]
         bound = ctx[name]
-        return template.format(int(bound) if isinstance(bound, float) and bound.is_integer() else bound)
+        return template.format(
+            int(bound) if isinstance(bound, float) and bound.is_integer() else bound
+        )
     if kind == "string_type":
         if isinstance(detail["input"], bool):
             return "must be text: put it in quotes (YAML reads yes, no, on and off as true/false)"
@@ -94,8 +96,10 @@ def _message(detail: ErrorDetails, model: type[BaseModel], owner: str) -> str:
     if kind == "string_pattern_mismatch":
         return _PATTERN_HINTS.get(ctx["pattern"], f"must match {ctx['pattern']}")
     if kind == "string_too_short":
-        return "must not be empty" if ctx["min_length"] == 1 else (
-            f"must be at least {ctx['min_length']} characters"
+        return (
+            "must not be empty"
+            if ctx["min_length"] == 1
+            else (f"must be at least {ctx['min_length']} characters")
         )
     if kind == "too_short":
         return f"must list at least {ctx['min_length']} " + (
@@ -111,7 +115,11 @@ def _model_at(model: type[BaseModel], loc: tuple[int | str, ...]) -> type[BaseMo
     for part in loc:
         if isinstance(part, int) and get_origin(current) is list:
             current = get_args(current)[0]
-        elif isinstance(current, type) and issubclass(current, BaseModel) and part in current.model_fields:
+        elif (
+            isinstance(current, type)
+            and issubclass(current, BaseModel)
+            and part in current.model_fields
+        ):
             current = current.model_fields[str(part)].annotation
         else:
             return None

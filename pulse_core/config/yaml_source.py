@@ -12,9 +12,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import yaml
-from yaml.reader import ReaderError
 from yaml.constructor import ConstructorError
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+from yaml.reader import ReaderError
 
 from pulse_core.config.errors import ConfigError, ConfigIssue, Path, format_path
 
@@ -40,7 +40,7 @@ class YamlDocument:
     issues: list[ConfigIssue] = field(default_factory=list)
 
     def value_at(self, path: Path) -> Any:
-        """The value at ``path`` as parsed, before any ``${VAR}`` substitution; ``None`` if absent."""
+        """The value at ``path`` as parsed (before ``${VAR}`` substitution); ``None`` if absent."""
         value = self.value
         for part in path:
             if isinstance(value, dict) and isinstance(part, str):
@@ -122,7 +122,9 @@ class _ValueBuilder:
         mapping: dict[str, Any] = {}
         for key_node, value_node in node.value:
             if not isinstance(key_node, ScalarNode):
-                self._add(key_node, path, "a mapping key must be a plain word, not a list or mapping")
+                self._add(
+                    key_node, path, "a mapping key must be a plain word, not a list or mapping"
+                )
                 continue
             # Keys stay the text written: ``on:`` is the key "on", not the boolean true.
             mapping[key_node.value] = self.build(value_node, (*path, key_node.value))

@@ -6,7 +6,8 @@ identity keys), so these classes carry those and nothing that sends packets.
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import pytest
 from pydantic import BaseModel, ConfigDict, Field
@@ -52,7 +53,9 @@ class HttpProbe(Probe):
     identity_options = ("http_path",)
 
 
-PROBES: dict[str, type[Probe]] = {probe.type_name: probe for probe in (IcmpProbe, TcpProbe, HttpProbe)}
+PROBES: dict[str, type[Probe]] = {
+    probe.type_name: probe for probe in (IcmpProbe, TcpProbe, HttpProbe)
+}
 
 MINIMAL = """\
 version: 1

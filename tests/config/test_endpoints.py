@@ -6,12 +6,21 @@ import re
 
 import pytest
 
-HEAD = "version: 1\ndefaults:\n{defaults}groups:\n  - {{id: plant, name: Plant}}\n  - {{id: hall, name: Hall}}\ntargets:\n"
+HEAD = """\
+version: 1
+defaults:
+{defaults}groups:
+  - {{id: plant, name: Plant}}
+  - {{id: hall, name: Hall}}
+targets:
+"""
 
 
 def config_text(*targets: str, defaults: str = "") -> str:
     indented = "".join(f"  {line}\n" for line in defaults.splitlines())
-    return HEAD.format(defaults=indented or "  {}\n") + "".join(f"  - {target}\n" for target in targets)
+    return HEAD.format(defaults=indented or "  {}\n") + "".join(
+        f"  - {target}\n" for target in targets
+    )
 
 
 # expansion ------------------------------------------------------------------------------
@@ -36,7 +45,9 @@ def test_ranges_expand_to_every_host(load, address: str, count: int, first: str,
 
 
 def test_hostnames_stay_names(load) -> None:
-    [endpoint] = load(config_text("{type: icmp, group: plant, host: PLC-7.plant.example}")).endpoints
+    [endpoint] = load(
+        config_text("{type: icmp, group: plant, host: PLC-7.plant.example}")
+    ).endpoints
     assert endpoint.host == "PLC-7.plant.example"
 
 
@@ -51,10 +62,19 @@ def test_the_expansion_cap_is_checked_before_generating(load_error) -> None:
 
 def test_the_cap_can_be_raised_and_lowered(load, load_error) -> None:
     target = "{type: icmp, group: plant, cidr: 10.0.0.0/19}"
-    assert load_error(config_text(target)).issues[0].message.startswith("10.0.0.0/19 expands to 8,190 addresses")
+    assert (
+        load_error(config_text(target))
+        .issues[0]
+        .message.startswith("10.0.0.0/19 expands to 8,190 addresses")
+    )
     raised = load(config_text(target, defaults="max_addresses_per_target: 8190"))
     assert len(raised.endpoints) == 8190
-    lowered = load_error(config_text("{type: icmp, group: plant, wildcard: 10.0.0.*}", defaults="max_addresses_per_target: 100"))
+    lowered = load_error(
+        config_text(
+            "{type: icmp, group: plant, wildcard: 10.0.0.*}",
+            defaults="max_addresses_per_target: 100",
+        )
+    )
     assert lowered.issues[0].path == "targets[0].wildcard"
 
 
@@ -62,32 +82,45 @@ def test_the_cap_can_be_raised_and_lowered(load, load_error) -> None:
 
 
 def test_defaults_apply_unless_the_target_overrides_them(load) -> None:
-    defaults = "interval_seconds: 30\ntimeout_ms: 800\nretries: 0\nfailure_threshold: 3\nsuccess_threshold: 4"
-    inherited, overriding = load(config_text(
-        "{type: icmp, group: plant, host: a}",
-        "{type: icmp, group: hall, host: b, interval_seconds: 5, timeout_ms: 200, retries: 2,"
-        " failure_threshold: 1, success_threshold: 1, expected_rtt_ms: 12.5, notes: spare}",
-        defaults=defaults,
-    )).endpoints
+    defaults = (
+        "interval_seconds: 30\ntimeout_ms: 800\nretries: 0\nfailure_threshold: 3\n"
+        "success_threshold: 4"
+    )
+    inherited, overriding = load(
+        config_text(
+            "{type: icmp, group: plant, host: a}",
+            "{type: icmp, group: hall, host: b, interval_seconds: 5, timeout_ms: 200, retries: 2,"
+            " failure_threshold: 1, success_threshold: 1, expected_rtt_ms: 12.5, notes: spare}",
+            defaults=defaults,
+        )
+    ).endpoints
     assert (inherited.interval_s, inherited.timeout_ms, inherited.retries) == (30.0, 800, 0)
     assert (inherited.failure_threshold, inherited.success_threshold) == (3, 4)
     assert (inherited.expected_rtt_ms, inherited.notes, inherited.group_id) == (None, None, "plant")
     assert (overriding.interval_s, overriding.timeout_ms, overriding.retries) == (5.0, 200, 2)
     assert (overriding.failure_threshold, overriding.success_threshold) == (1, 1)
-    assert (overriding.expected_rtt_ms, overriding.notes, overriding.group_id) == (12.5, "spare", "hall")
+    assert (overriding.expected_rtt_ms, overriding.notes, overriding.group_id) == (
+        12.5,
+        "spare",
+        "hall",
+    )
     assert isinstance(inherited.interval_s, float)
 
 
 def test_disabled_targets_still_produce_endpoints(load) -> None:
-    endpoints = load(config_text("{type: icmp, group: plant, cidr: 10.0.0.0/30, enabled: false}")).endpoints
+    endpoints = load(
+        config_text("{type: icmp, group: plant, cidr: 10.0.0.0/30, enabled: false}")
+    ).endpoints
     assert [endpoint.enabled for endpoint in endpoints] == [False, False]
 
 
 def test_options_are_the_validated_probe_model(load) -> None:
-    [web, ping] = load(config_text(
-        "{type: http, group: plant, host: hmi-1, http_path: /status, http_match: ready}",
-        "{type: icmp, group: plant, host: plc-1}",
-    )).endpoints
+    [web, ping] = load(
+        config_text(
+            "{type: http, group: plant, host: hmi-1, http_path: /status, http_match: ready}",
+            "{type: icmp, group: plant, host: plc-1}",
+        )
+    ).endpoints
     assert (web.options.http_path, web.options.http_match) == ("/status", "ready")
     assert type(web.options).__name__ == "HttpOptions"
     assert ping.options.payload_bytes == 56
@@ -97,15 +130,20 @@ def test_options_are_the_validated_probe_model(load) -> None:
 
 
 def test_names(load) -> None:
-    names = [endpoint.name for endpoint in load(config_text(
-        "{type: icmp, group: plant, host: 10.0.0.5}",
-        "{type: tcp, group: plant, host: 10.0.0.5, port: 502}",
-        "{type: tcp, group: plant, host: '2001:db8::5', port: 502}",
-        "{type: http, group: plant, host: hmi.local}",
-        "{type: icmp, group: plant, host: 10.0.0.6, name: Press 6}",
-        "{type: tcp, group: plant, cidr: 10.0.1.0/30, port: 5900, name: HMI}",
-        "{type: icmp, group: plant, wildcard: 10.0.2.*}",
-    )).endpoints]
+    names = [
+        endpoint.name
+        for endpoint in load(
+            config_text(
+                "{type: icmp, group: plant, host: 10.0.0.5}",
+                "{type: tcp, group: plant, host: 10.0.0.5, port: 502}",
+                "{type: tcp, group: plant, host: '2001:db8::5', port: 502}",
+                "{type: http, group: plant, host: hmi.local}",
+                "{type: icmp, group: plant, host: 10.0.0.6, name: Press 6}",
+                "{type: tcp, group: plant, cidr: 10.0.1.0/30, port: 5900, name: HMI}",
+                "{type: icmp, group: plant, wildcard: 10.0.2.*}",
+            )
+        ).endpoints
+    ]
     assert names[:7] == [
         "ICMP 10.0.0.5",
         "TCP 10.0.0.5:502",
@@ -158,20 +196,28 @@ def test_ip_literals_are_compared_canonically(load) -> None:
 
 
 def test_duplicate_endpoints_name_both_targets(load_error) -> None:
-    [issue] = load_error(config_text(
-        "{type: icmp, group: plant, host: 10.0.0.5}",
-        "{type: icmp, group: hall, host: 10.0.0.5, name: Again}",
-    )).issues
+    [issue] = load_error(
+        config_text(
+            "{type: icmp, group: plant, host: 10.0.0.5}",
+            "{type: icmp, group: hall, host: 10.0.0.5, name: Again}",
+        )
+    ).issues
     assert issue.path == "targets[1]"
-    assert issue.message == "duplicate endpoint ICMP 10.0.0.5: targets[0] already checks it; remove one of them"
+    assert (
+        issue.message
+        == "duplicate endpoint ICMP 10.0.0.5: targets[0] already checks it; remove one of them"
+    )
     assert (issue.line, issue.column) == (9, 5)
 
 
 def test_overlapping_ranges_are_one_issue_per_pair_of_targets(load_error) -> None:
-    [issue] = load_error(config_text(
-        "{type: icmp, group: plant, cidr: 10.0.0.0/24}",
-        "{type: icmp, group: plant, cidr: 10.0.0.0/25}",
-    )).issues
+    [issue] = load_error(
+        config_text(
+            "{type: icmp, group: plant, cidr: 10.0.0.0/24}",
+            "{type: icmp, group: plant, cidr: 10.0.0.0/25}",
+        )
+    ).issues
     assert issue.message == (
-        "duplicate endpoint ICMP 10.0.0.1 (and 125 more): targets[0] already checks it; remove one of them"
+        "duplicate endpoint ICMP 10.0.0.1 (and 125 more): targets[0] already checks it; "
+        "remove one of them"
     )

@@ -25,7 +25,9 @@ def with_notes(minimal: str, notes: str) -> str:
         ("${NESTED}", {"NESTED": "${SITE}", "SITE": "no"}, "${SITE}"),  # results are not rescanned
     ],
 )
-def test_references_are_replaced(load, minimal: str, notes: str, environ: dict, expected: str) -> None:
+def test_references_are_replaced(
+    load, minimal: str, notes: str, environ: dict, expected: str
+) -> None:
     config = load(with_notes(minimal, notes), environ=environ)
     assert config.endpoints[0].notes == expected
 
@@ -68,11 +70,17 @@ def test_a_missing_variable_names_the_path_and_the_variable(load_error, minimal:
     ],
 )
 def test_malformed_references_are_issues(messages, minimal: str, notes: str, message: str) -> None:
-    assert messages(with_notes(minimal, notes), environ={"SITE": "x"}) == {"targets[0].notes": message}
+    assert messages(with_notes(minimal, notes), environ={"SITE": "x"}) == {
+        "targets[0].notes": message
+    }
 
 
-def test_secrets_are_kept_out_of_the_source_text_and_of_issues(load, load_error, minimal: str) -> None:
-    text = minimal.replace("defaults: {}", "defaults: {}\nstorage:\n  url: postgresql://pulse:${PG_PASSWORD}@db/pulse")
+def test_secrets_are_kept_out_of_the_source_text_and_of_issues(
+    load, load_error, minimal: str
+) -> None:
+    text = minimal.replace(
+        "defaults: {}", "defaults: {}\nstorage:\n  url: postgresql://pulse:${PG_PASSWORD}@db/pulse"
+    )
     config = load(text, environ={"PG_PASSWORD": "s3cret"})
     assert config.storage.url == "postgresql://pulse:s3cret@db/pulse"
     assert "s3cret" not in config.source_text

@@ -62,7 +62,9 @@ def test_the_json_form_matches_the_api_contract(load_error) -> None:
 
 
 def test_an_issue_without_a_position_prints_without_one() -> None:
-    error = ConfigError([ConfigIssue("", "cannot read the file: Permission denied")], "/etc/pulse.yaml")
+    error = ConfigError(
+        [ConfigIssue("", "cannot read the file: Permission denied")], "/etc/pulse.yaml"
+    )
     assert str(error).splitlines() == [
         "/etc/pulse.yaml is not a valid configuration: 1 error",
         "/etc/pulse.yaml: cannot read the file: Permission denied",
@@ -73,13 +75,18 @@ def test_an_unreadable_file_is_a_config_error(tmp_path: Path) -> None:
     missing = tmp_path / "absent.yaml"
     with pytest.raises(ConfigError) as caught:
         load_config_file(missing, probes={})
-    assert str(caught.value).splitlines()[1] == f"{missing}: cannot read the file: No such file or directory"
+    assert (
+        str(caught.value).splitlines()[1]
+        == f"{missing}: cannot read the file: No such file or directory"
+    )
 
     binary = tmp_path / "binary.yaml"
     binary.write_bytes(b"version: 1\n\xff\xfe")
     with pytest.raises(ConfigError) as caught:
         load_config_file(binary, probes={})
-    assert caught.value.issues[0].message.startswith("cannot read the file: 'utf-8' codec can't decode")
+    assert caught.value.issues[0].message.startswith(
+        "cannot read the file: 'utf-8' codec can't decode"
+    )
 
 
 def test_a_file_names_itself_in_messages(tmp_path: Path, probes, minimal: str) -> None:

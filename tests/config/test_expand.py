@@ -41,12 +41,21 @@ def test_a_wildcard_is_one_to_254() -> None:
 @pytest.mark.parametrize(
     ("cidr", "message"),
     [
-        ("10.0.0.5/24", "'10.0.0.5/24' has host bits set: write 10.0.0.0/24 for the whole network, "
-         "or use host for a single address"),
-        ("10.0.0.0/33", "'10.0.0.0/33' is not a network: write an address and prefix like "
-         "10.0.0.0/24 or 2001:db8::/120"),
-        ("plant.local/24", "'plant.local/24' is not a network: write an address and prefix like "
-         "10.0.0.0/24 or 2001:db8::/120"),
+        (
+            "10.0.0.5/24",
+            "'10.0.0.5/24' has host bits set: write 10.0.0.0/24 for the whole network, "
+            "or use host for a single address",
+        ),
+        (
+            "10.0.0.0/33",
+            "'10.0.0.0/33' is not a network: write an address and prefix like "
+            "10.0.0.0/24 or 2001:db8::/120",
+        ),
+        (
+            "plant.local/24",
+            "'plant.local/24' is not a network: write an address and prefix like "
+            "10.0.0.0/24 or 2001:db8::/120",
+        ),
     ],
 )
 def test_invalid_cidrs_explain_the_fix(cidr: str, message: str) -> None:
@@ -55,7 +64,9 @@ def test_invalid_cidrs_explain_the_fix(cidr: str, message: str) -> None:
     assert str(caught.value) == message
 
 
-@pytest.mark.parametrize("wildcard", ["10.0.*", "10.0.0.0", "10.0.256.*", "10.0.0.*.*", "a.b.c.*", "10.0.0.1*"])
+@pytest.mark.parametrize(
+    "wildcard", ["10.0.*", "10.0.0.0", "10.0.256.*", "10.0.0.*.*", "a.b.c.*", "10.0.0.1*"]
+)
 def test_invalid_wildcards_explain_the_fix(wildcard: str) -> None:
     with pytest.raises(AddressRangeError) as caught:
         wildcard_range(wildcard)

@@ -25,7 +25,10 @@ SECTIONS = {"metrics": MetricsSection, "slack": SlackSection}
 
 
 def test_a_claimed_section_is_validated_by_its_model(load, minimal: str) -> None:
-    text = minimal + "metrics:\n  scrape_token: ${TOKEN}\nslack:\n  webhook_url: https://hooks.example/x\n"
+    text = (
+        minimal
+        + "metrics:\n  scrape_token: ${TOKEN}\nslack:\n  webhook_url: https://hooks.example/x\n"
+    )
     config = load(text, sections=SECTIONS, environ={"TOKEN": "t0k"})
     assert config.sections["metrics"] == MetricsSection(scrape_token="t0k")
     assert config.sections["slack"].webhook_url == "https://hooks.example/x"

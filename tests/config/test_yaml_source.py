@@ -9,7 +9,9 @@ from pulse_core.config.yaml_source import MAX_VALUES, parse_yaml
 
 
 def test_values_are_plain_json_like_data() -> None:
-    document = parse_yaml("when: 2024-05-01\non: yes\nratio: 0.5\nnothing: ~\nlist: [1, two]\n", "t")
+    document = parse_yaml(
+        "when: 2024-05-01\non: yes\nratio: 0.5\nnothing: ~\nlist: [1, two]\n", "t"
+    )
     assert document.value == {
         "when": "2024-05-01",  # a date stays text
         "on": True,  # the key stays the word written; the value is YAML's boolean
