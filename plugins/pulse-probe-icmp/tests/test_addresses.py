@@ -37,7 +37,12 @@ def test_a_name_is_not_a_literal() -> None:
     assert parse_ip_literal("plc-7.plant.example") is None
 
 
-async def test_the_resolver_serves_literals_without_asking_the_system() -> None:
+def test_the_resolver_parses_a_literal_once() -> None:
     resolver = AddressResolver({socket.AF_INET})
-    first = await resolver.resolve("127.0.0.5")
-    assert await resolver.resolve("127.0.0.5") is first  # cached, not parsed again
+    first = resolver.literal("127.0.0.5")
+    assert first is not None
+    assert resolver.literal("127.0.0.5") is first
+
+
+def test_the_resolver_leaves_names_to_name_resolution() -> None:
+    assert AddressResolver({socket.AF_INET}).literal("localhost") is None

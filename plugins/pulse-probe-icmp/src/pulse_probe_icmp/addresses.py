@@ -71,16 +71,15 @@ class AddressResolver:
         #: host -> its parsed literal, or ``None`` for a name (so names are not re-parsed)
         self._literals: dict[str, IcmpAddress | None] = {}
 
-    async def resolve(self, host: str) -> IcmpAddress:
+    def literal(self, host: str) -> IcmpAddress | None:
+        """``host`` as an address if it is an IP literal (cached), ``None`` if it is a name."""
         try:
-            literal = self._literals[host]
+            return self._literals[host]
         except KeyError:
             literal = self._literals[host] = parse_ip_literal(host)
-        if literal is not None:
             return literal
-        return await self._resolve_name(host)
 
-    async def _resolve_name(self, host: str) -> IcmpAddress:
+    async def resolve_name(self, host: str) -> IcmpAddress:
         loop = asyncio.get_running_loop()
         try:
             answers = await loop.getaddrinfo(host, None, type=socket.SOCK_RAW)

@@ -56,11 +56,12 @@ class IcmpProbe(Probe):
                 f"{options.count} packets {options.packet_interval_ms} ms apart "
                 f"do not fit in timeout_ms {timeout_ms}"
             )
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + timeout_ms / 1000
+        deadline = asyncio.get_running_loop().time() + timeout_ms / 1000
         try:
-            async with asyncio.timeout_at(deadline):
-                address = await self._resolver.resolve(endpoint.host)
+            address = self._resolver.literal(endpoint.host)
+            if address is None:
+                async with asyncio.timeout_at(deadline):
+                    address = await self._resolver.resolve_name(endpoint.host)
         except HostNotFound as error:
             return ProbeResult.failure(str(error))
         except TimeoutError:
