@@ -60,6 +60,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
         stream=sys.stderr,
     )
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per request is noise
     handler = {"run": cmd_run, "check": cmd_check, "once": cmd_once, "plugins": cmd_plugins}
     try:
         return handler[args.command](args)

@@ -8,8 +8,16 @@ cheap to compare and to store on the hot path; the web layer turns them into ISO
 from __future__ import annotations
 
 import enum
+import ipaddress
 from dataclasses import dataclass, field
 from typing import Any, Mapping
+
+
+def _is_ipv6(host: str) -> bool:
+    try:
+        return isinstance(ipaddress.ip_address(host), ipaddress.IPv6Address)
+    except ValueError:
+        return False
 
 
 class CheckStatus(enum.StrEnum):
@@ -74,7 +82,7 @@ class Endpoint:
         """``host`` or ``host:port``: how people write the address of what is checked."""
         if self.port is None:
             return self.host
-        return f"[{self.host}]:{self.port}" if ":" in self.host else f"{self.host}:{self.port}"
+        return f"[{self.host}]:{self.port}" if _is_ipv6(self.host) else f"{self.host}:{self.port}"
 
 
 @dataclass(frozen=True, slots=True)

@@ -48,7 +48,7 @@ def test_check_reports_every_error_and_exits_1(tmp_path: Path) -> None:
     result = pulse("check", "--config", str(config))
     assert result.returncode == 1
     assert "bad.yaml:7:" in result.stderr and "port" in result.stderr
-    assert "bad.yaml:11:" in result.stderr and "nowhere" in result.stderr
+    assert "bad.yaml:12:" in result.stderr and "nowhere" in result.stderr
 
 
 async def test_once_prints_one_json_row_per_endpoint(tmp_path: Path) -> None:
