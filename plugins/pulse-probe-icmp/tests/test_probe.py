@@ -141,6 +141,6 @@ def test_names_resolve_and_failures_read_plainly_where_nothing_leaves_loopback()
     assert completed.returncode == 0, completed.stderr
     assert json.loads(completed.stdout) == {
         "localhost": [True, None],
-        "no-such-host.invalid": [False, "host not found: no-such-host.invalid"],
+        "no-such-host.invalid": [False, "name lookup failed: no-such-host.invalid (DNS did not answer)"],
         "198.18.0.1": [False, "network unreachable"],
     }

@@ -14,7 +14,7 @@ from pulse_core.models import Endpoint
 from pulse_core.testing.listeners import TcpListener
 from pulse_core.testing.probe_conformance import ProbeConformance
 from pulse_probe_tcp import TcpProbe
-from pulse_probe_tcp.errors import describe_connect_error, describe_lookup_error
+from pulse_core.probe_errors import describe_connect_error, describe_lookup_error
 
 
 def tcp_endpoint(host: str, port: int, timeout_ms: int = 1500) -> Endpoint:

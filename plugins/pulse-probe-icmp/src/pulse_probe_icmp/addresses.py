@@ -13,14 +13,17 @@ import socket
 from collections.abc import Collection
 from dataclasses import dataclass
 
+from pulse_core.probe_errors import describe_lookup_error
+
 SockAddr = tuple[str, int] | tuple[str, int, int, int]
 
 
 class HostNotFound(Exception):
-    """A host name that does not resolve to an address of a usable family."""
+    """A host name that does not resolve to an address of a usable family, worded as every
+    probe words a failed lookup (``pulse_core.probe_errors``)."""
 
-    def __init__(self, host: str) -> None:
-        super().__init__(f"host not found: {host}")
+    def __init__(self, host: str, reason: str | None = None) -> None:
+        super().__init__(reason or f"host not found: {host}")
         self.host = host
 
 
@@ -83,7 +86,9 @@ class AddressResolver:
         loop = asyncio.get_running_loop()
         try:
             answers = await loop.getaddrinfo(host, None, type=socket.SOCK_RAW)
-        except (socket.gaierror, UnicodeError):
+        except socket.gaierror as error:
+            raise HostNotFound(host, describe_lookup_error(error, host)) from None
+        except UnicodeError:
             raise HostNotFound(host) from None
         for family, _type, _proto, _canonname, sockaddr in answers:
             if family in self._families:

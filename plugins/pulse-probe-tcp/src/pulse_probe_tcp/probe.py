@@ -10,7 +10,7 @@ import time
 from pulse_core.models import Endpoint, ProbeResult
 from pulse_core.probe import Probe
 
-from pulse_probe_tcp.errors import describe_connect_error, describe_lookup_error
+from pulse_core.probe_errors import describe_connect_error, describe_lookup_error
 
 SocketAddress = tuple[str, int] | tuple[str, int, int, int]
 

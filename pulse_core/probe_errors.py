@@ -2,7 +2,7 @@
 
 The operating system's texts ("[Errno 111] Connect call failed ('10.0.0.5', 502)") repeat
 what the dashboard already shows and hide the one fact that matters, so they are reduced to
-that fact here. The ``http`` probe words its connection failures with the same functions.
+that fact here, in one place, so every probe words the same failure the same way.
 """
 
 from __future__ import annotations
