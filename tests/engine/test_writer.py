@@ -1,0 +1,110 @@
+"""The single store writer: batches, retries without loss or repeats, changes after storage."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import AsyncIterator, Sequence
+
+import pytest
+import pytest_asyncio
+from pulse_store_sql import SqlStore
+
+from pulse_core.engine.writer import StoreWriter
+from pulse_core.models import (
+    CheckResult,
+    CheckStatus,
+    Endpoint,
+    EndpointSnapshot,
+    Group,
+    Outage,
+    State,
+    StatusChange,
+)
+
+ENDPOINT = Endpoint(id="ep1", name="plc", group_id="g", type="tcp", host="127.0.0.1", port=1)
+
+
+class FlakyStore(SqlStore):
+    """The real SQLite store, whose writes fail while ``broken`` is set (a locked or
+    unreachable database, as far as the writer can tell)."""
+
+    broken = False
+
+    async def write_checks(self, checks: Sequence[CheckResult]) -> None:
+        if self.broken:
+            raise OSError("database is locked")
+        await super().write_checks(checks)
+
+    async def write_outages(self, outages: Sequence[Outage]) -> None:
+        if self.broken:
+            raise OSError("database is locked")
+        await super().write_outages(outages)
+
+
+@pytest_asyncio.fixture
+async def store(tmp_path: Path) -> AsyncIterator[FlakyStore]:
+    store = FlakyStore(f"sqlite:///{tmp_path / 'pulse.db'}")
+    await store.open()
+    await store.sync_catalog([Group("g", "G")], [ENDPOINT])
+    yield store
+    await store.close()
+
+
+def check(ts: float, status: CheckStatus = CheckStatus.UP) -> CheckResult:
+    return CheckResult("ep1", ts, status, 1.0 if status is CheckStatus.UP else None, None)
+
+
+async def test_failed_writes_are_retried_without_loss_or_repeats(store: FlakyStore) -> None:
+    announced: list[StatusChange] = []
+
+    async def on_stored(changes: Sequence[StatusChange]) -> None:
+        announced.extend(changes)
+
+    writer = StoreWriter(store, on_stored, batch_size=10)
+    for ts in range(25):
+        writer.add_check(check(1000.0 + ts))
+    outage = Outage("ep1", 1020.0, None, "refused")
+    change = StatusChange("ep1", 1021.0, State.DOWN, State.UP, None, "refused", outage)
+    writer.add_change(change, EndpointSnapshot("ep1", State.DOWN, 1020.0, 1021.0, outage))
+
+    store.broken = True
+    assert await writer.flush() is False
+    assert announced == []  # not stored, not announced
+    assert writer.pending == 25
+
+    store.broken = False
+    assert await writer.flush() is True
+    stored = await store.checks("ep1", 0, 2000)
+    assert [c.ts for c in stored] == [1000.0 + ts for ts in range(25)]
+    assert await store.outages("ep1", 0, 2000) == [outage]
+    assert announced == [change]
+
+
+async def test_cancelling_the_writer_flushes_what_is_pending(store: FlakyStore) -> None:
+    async def on_stored(changes: Sequence[StatusChange]) -> None:
+        pass
+
+    writer = StoreWriter(store, on_stored, flush_interval_s=60)
+    task = asyncio.create_task(writer.run())
+    await asyncio.sleep(0.05)
+    for ts in range(3):
+        writer.add_check(check(1000.0 + ts))
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    assert len(await store.checks("ep1", 0, 2000)) == 3
+
+
+async def test_beyond_the_memory_cap_the_oldest_checks_are_dropped_and_counted(
+    store: FlakyStore,
+) -> None:
+    async def on_stored(changes: Sequence[StatusChange]) -> None:
+        pass
+
+    writer = StoreWriter(store, on_stored, max_pending=5)
+    for ts in range(8):
+        writer.add_check(check(1000.0 + ts))
+    assert (writer.pending, writer.dropped) == (5, 3)
+    await writer.flush()
+    assert [c.ts for c in await store.checks("ep1", 0, 2000)] == [1003.0 + i for i in range(5)]
