@@ -34,7 +34,7 @@ Every test is an ordinary method, so a plugin may override one to skip it with a
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime
 from typing import ClassVar
 
@@ -182,7 +182,7 @@ class StoreConformance:
             CheckResult(ALPHA.id, DAY_START + 0.001, CheckStatus.UP, 0.123, None),
             CheckResult(ALPHA.id, DAY_START + 12.345, CheckStatus.UP, None, None),
             CheckResult(ALPHA.id, DAY_START + 22.999, CheckStatus.DOWN, 1500.25, "HTTP 503"),
-            CheckResult(ALPHA.id, DAY_START + 33.5, CheckStatus.DOWN, None, "timed out après 1.5 s"),
+            CheckResult(ALPHA.id, DAY_START + 33.5, CheckStatus.DOWN, None, "délai dépassé"),
         ]
         await store.write_checks(written)
         assert await store.checks(ALPHA.id, *EVER) == written
@@ -303,7 +303,9 @@ class StoreConformance:
     async def test_rollup_reference_vector(self, store: Store) -> None:
         """REFERENCE.md: up, up, down with RTTs 45.2 and 52.1 → 66.67 %, 48.65 ms, 1 event."""
         await add_catalog(store)
-        await store.write_checks([up(DAY_START + 10, 45.2), up(DAY_START + 20, 52.1), down(DAY_START + 30)])
+        await store.write_checks(
+            [up(DAY_START + 10, 45.2), up(DAY_START + 20, 52.1), down(DAY_START + 30)]
+        )
         assert await store.update_rollups() == 2  # one 15-minute and one daily bucket
         assert await store.update_rollups() == 0  # nothing new since
 
@@ -364,9 +366,8 @@ class StoreConformance:
     @pytest.mark.asyncio
     async def test_only_up_to_down_transitions_are_down_events(self, store: Store) -> None:
         await add_catalog(store)
-        await store.write_checks(
-            [down(DAY_START + 1), down(DAY_START + 2), up(DAY_START + 3), down(DAY_START + 4), down(DAY_START + 5)]
-        )
+        statuses: list[Callable[[float], CheckResult]] = [down, down, up, down, down]
+        await store.write_checks([check(DAY_START + n) for n, check in enumerate(statuses)])
         await store.update_rollups()
         (bucket,) = await store.rollups(ALPHA.id, Resolution.QUARTER_HOUR, *EVER)
         assert bucket.down_events == 1
@@ -387,6 +388,16 @@ class StoreConformance:
             previous, current = await store.rollups(ALPHA.id, resolution, *EVER)
             assert counts(previous) == (previous_start, 1, 1, 1, 0)
             assert counts(current) == (DAY_START, 1, 0, 0, 1)
+
+    @pytest.mark.asyncio
+    async def test_down_event_counts_after_a_gap_in_monitoring(self, store: Store) -> None:
+        await add_catalog(store)
+        await store.write_checks([up(DAY_START - 5 * 3600)])
+        await store.update_rollups()
+        await store.write_checks([down(DAY_START + 1)])
+        await store.update_rollups()
+        (bucket,) = await store.rollups(ALPHA.id, Resolution.QUARTER_HOUR, DAY_START, DAY_START + 1)
+        assert counts(bucket) == (DAY_START, 1, 0, 0, 1)
 
     @pytest.mark.asyncio
     async def test_daily_bucket_is_the_exact_sum_of_its_quarter_hours(self, store: Store) -> None:
@@ -410,13 +421,14 @@ class StoreConformance:
         days = await store.rollups(ALPHA.id, Resolution.DAILY, *EVER)
         assert [day.bucket_ts for day in days] == [DAY_START - DAY_S, DAY_START]
         for day in days:
-            inside = [q for q in quarter_hours if day.bucket_ts <= q.bucket_ts < day.bucket_ts + DAY_S]
+            day_end = day.bucket_ts + DAY_S
+            inside = [q for q in quarter_hours if day.bucket_ts <= q.bucket_ts < day_end]
             assert day.total == sum(q.total for q in inside)
             assert day.up == sum(q.up for q in inside)
             assert day.rtt_count == sum(q.rtt_count for q in inside)
             assert day.down_events == sum(q.down_events for q in inside)
             assert day.rtt_sum_ms == pytest.approx(sum(q.rtt_sum_ms for q in inside))
-            checks_of_day = [c for c in written if day.bucket_ts <= c.ts < day.bucket_ts + DAY_S]
+            checks_of_day = [c for c in written if day.bucket_ts <= c.ts < day_end]
             assert day.total == len(checks_of_day)
             assert day.down_events == len(checks_of_day) // 12
         assert sum(day.up for day in days) == 30 * 10
@@ -435,7 +447,8 @@ class StoreConformance:
         outage = Outage(ALPHA.id, DAY_START + 5, DAY_START + 15, "timed out")
         await store.write_outages([outage])
         rollups_before = {
-            resolution: await store.rollups(ALPHA.id, resolution, *EVER) for resolution in Resolution
+            resolution: await store.rollups(ALPHA.id, resolution, *EVER)
+            for resolution in Resolution
         }
 
         deleted = [await store.prune_checks(cutoff, 10) for _ in range(4)]

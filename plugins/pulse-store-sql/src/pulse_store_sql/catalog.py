@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import Connection, select
 from sqlmodel import Session
@@ -54,20 +54,22 @@ def sync_catalog(
         session.flush()
 
 
+CatalogRow = TypeVar("CatalogRow", GroupRow, EndpointRow)
+
+
 def _mark_present(
-    session: Session,
-    row_class: type[GroupRow] | type[EndpointRow],
-    present: Mapping[str, Mapping[str, Any]],
+    session: Session, row_class: type[CatalogRow], present: Mapping[str, dict[str, Any]]
 ) -> None:
     """Make the rows of ``row_class`` those in ``present`` (id → column values)."""
     stored = {row.id: row for row in session.scalars(select(row_class))}
     for row_id, values in present.items():
-        row = stored.pop(row_id, None) or row_class(id=row_id)
-        row.sqlmodel_update({**values, "removed": False})
-        session.add(row)
+        row = stored.pop(row_id, None)
+        if row is None:
+            session.add(row_class(id=row_id, **values))
+        else:
+            row.sqlmodel_update({**values, "removed": False})
     for row in stored.values():
         row.removed = True
-        session.add(row)
 
 
 class EndpointKeys:

@@ -9,9 +9,11 @@ one statement, with no ORM object per row.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from typing import Any
 
 from sqlalchemy import (
     Boolean,
+    ColumnClause,
     ColumnElement,
     Connection,
     ScalarSelect,
@@ -86,11 +88,11 @@ def prune(connection: Connection, before_ms: int, batch_size: int) -> int:
     """
     if connection.dialect.name == "postgresql":
         # ``ctid = ANY(ARRAY(...))`` is planned as a TID scan; ``ctid IN (...)`` is not.
-        ctid = literal_column("ctid")
+        ctid: ColumnClause[Any] = literal_column("ctid")
         doomed = select(ctid).where(checks.c.ts_ms < before_ms).limit(batch_size)
         statement = delete(checks).where(ctid == func.any(func.array(doomed.scalar_subquery())))
     else:
-        rowid = literal_column("rowid")
+        rowid: ColumnClause[Any] = literal_column("rowid")
         doomed = select(rowid).where(checks.c.ts_ms < before_ms).limit(batch_size)
         statement = delete(checks).where(rowid.in_(doomed))
     return connection.execute(statement).rowcount
@@ -106,30 +108,28 @@ def newest_ts_ms(endpoint_key: ColumnElement[int]) -> ScalarSelect[int]:
     )
 
 
-def bucket_aggregates(start_ms: int, end_ms: int, bucket_ms: int) -> Select:
+def bucket_aggregates(start_ms: int, end_ms: int, bucket_ms: int) -> Select[Any]:
     """Per endpoint and ``bucket_ms``-wide bucket in ``[start_ms, end_ms)`` (both bucket
     boundaries): ``endpoint_key, bucket_ms, total, up, rtt_sum_ms, rtt_count, down_events``.
 
     RTTs count only for up checks. A down event is a down check whose previous check, in
-    time, is up; the previous check may lie before ``start_ms``, so each endpoint's checks
-    are read from its last check before the range, and ``LAG`` sees it.
+    time, is up. ``LAG`` finds the previous check inside the range; for an endpoint's first
+    check in the range, the previous one is looked up before ``start_ms`` (one index probe
+    per endpoint: ``COALESCE`` evaluates it only when ``LAG`` has nothing). The range itself
+    is read through the timestamp index alone, however long ago an endpoint's last check was.
     """
-    in_range = (
-        select(checks.c.endpoint_key)
-        .where(checks.c.ts_ms >= start_ms, checks.c.ts_ms < end_ms)
-        .distinct()
-        .subquery("in_range")
-    )
-    before_range = (
-        select(func.max(checks.c.ts_ms))
-        .where(checks.c.endpoint_key == in_range.c.endpoint_key, checks.c.ts_ms < start_ms)
+    previous = checks.alias("previous")
+    last_up_before_range = (
+        select(previous.c.up)
+        .where(previous.c.endpoint_key == checks.c.endpoint_key, previous.c.ts_ms < start_ms)
+        .order_by(previous.c.ts_ms.desc())
+        .limit(1)
         .scalar_subquery()
     )
-    reads_from = select(
-        in_range.c.endpoint_key, func.coalesce(before_range, start_ms).label("from_ms")
-    ).subquery("reads_from")
-    previous_up = func.lag(checks.c.up, type_=Boolean).over(
-        partition_by=checks.c.endpoint_key, order_by=checks.c.ts_ms
+    previous_up = func.coalesce(
+        func.lag(checks.c.up).over(partition_by=checks.c.endpoint_key, order_by=checks.c.ts_ms),
+        last_up_before_range,
+        type_=Boolean,
     )
     ordered = (
         select(
@@ -139,26 +139,19 @@ def bucket_aggregates(start_ms: int, end_ms: int, bucket_ms: int) -> Select:
             checks.c.rtt_ms,
             previous_up.label("previous_up"),
         )
-        .join(reads_from, reads_from.c.endpoint_key == checks.c.endpoint_key)
-        .where(checks.c.ts_ms >= reads_from.c.from_ms, checks.c.ts_ms < end_ms)
+        .where(checks.c.ts_ms >= start_ms, checks.c.ts_ms < end_ms)
         .subquery("ordered")
     )
     bucket = (ordered.c.ts_ms // bucket_ms) * bucket_ms
     successful_rtt = and_(ordered.c.up, ordered.c.rtt_ms.is_not(None))
-    return (
-        select(
-            ordered.c.endpoint_key,
-            bucket.label("bucket_ms"),
-            func.count().label("total"),
-            func.sum(case((ordered.c.up, 1), else_=0)).label("up"),
-            func.coalesce(func.sum(case((successful_rtt, ordered.c.rtt_ms))), 0.0).label(
-                "rtt_sum_ms"
-            ),
-            func.sum(case((successful_rtt, 1), else_=0)).label("rtt_count"),
-            func.sum(case((and_(~ordered.c.up, ordered.c.previous_up), 1), else_=0)).label(
-                "down_events"
-            ),
-        )
-        .where(ordered.c.ts_ms >= start_ms)
-        .group_by(ordered.c.endpoint_key, bucket)
-    )
+    return select(
+        ordered.c.endpoint_key,
+        bucket.label("bucket_ms"),
+        func.count().label("total"),
+        func.sum(case((ordered.c.up, 1), else_=0)).label("up"),
+        func.coalesce(func.sum(case((successful_rtt, ordered.c.rtt_ms))), 0.0).label("rtt_sum_ms"),
+        func.sum(case((successful_rtt, 1), else_=0)).label("rtt_count"),
+        func.sum(case((and_(~ordered.c.up, ordered.c.previous_up), 1), else_=0)).label(
+            "down_events"
+        ),
+    ).group_by(ordered.c.endpoint_key, bucket)

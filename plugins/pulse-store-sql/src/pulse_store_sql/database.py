@@ -27,9 +27,14 @@ def database_url(url: str) -> URL:
         raise ValueError(f"storage.url is not a database URL ({_EXAMPLES})") from None
     backend = parsed.get_backend_name()
     if backend == "postgresql":
-        return parsed.set(drivername="postgresql+psycopg") if parsed.drivername == backend else parsed
+        # A bare ``postgresql://`` would pick psycopg2; psycopg 3 is what this store ships with.
+        if parsed.drivername == backend:
+            return parsed.set(drivername="postgresql+psycopg")
+        return parsed
     if backend != "sqlite":
-        raise ValueError(f"storage.url: the SQL store speaks SQLite and PostgreSQL, not {backend!r}")
+        raise ValueError(
+            f"storage.url: the SQL store speaks SQLite and PostgreSQL, not {backend!r}"
+        )
     if not parsed.database or parsed.database == ":memory:":
         raise ValueError(
             "storage.url: SQLite needs a file path, e.g. sqlite:///pulse.db; an in-memory "

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import Connection, Row, or_, select
+from sqlalchemy import Connection, or_, select
 
 from pulse_core.models import Outage
 
@@ -61,15 +61,20 @@ def overlapping(
     )
     if endpoint_id is not None:
         query = query.where(endpoints.c.id == endpoint_id)
-    return [from_row(row.id, row) for row in connection.execute(query)]
+    return [
+        from_columns(row.id, row.started_ms, row.ended_ms, row.last_error, row.gap)
+        for row in connection.execute(query)
+    ]
 
 
-def from_row(endpoint_id: str, row: Row[Any]) -> Outage:
-    """The outage in ``row``, a result row with the columns of the outages table."""
+def from_columns(
+    endpoint_id: str, started_ms: int, ended_ms: int | None, last_error: str | None, gap: bool
+) -> Outage:
+    """The outage stored in a row of the outages table."""
     return Outage(
         endpoint_id=endpoint_id,
-        started_ts=from_ms(row.started_ms),
-        ended_ts=optional_from_ms(row.ended_ms),
-        last_error=row.last_error,
-        gap=row.gap,
+        started_ts=from_ms(started_ms),
+        ended_ts=optional_from_ms(ended_ms),
+        last_error=last_error,
+        gap=gap,
     )

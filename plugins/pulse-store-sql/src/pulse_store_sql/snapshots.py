@@ -73,7 +73,11 @@ def load(connection: Connection) -> dict[str, EndpointSnapshot]:
     )
     loaded: dict[str, EndpointSnapshot] = {}
     for row in connection.execute(query):
-        open_outage = None if row.started_ms is None else outages.from_row(row.id, row)
+        open_outage = None
+        if row.started_ms is not None:
+            open_outage = outages.from_columns(
+                row.id, row.started_ms, row.ended_ms, row.last_error, row.gap
+            )
         loaded[row.id] = EndpointSnapshot(
             endpoint_id=row.id,
             state=State(row.state),

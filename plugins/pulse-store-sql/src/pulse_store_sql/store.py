@@ -12,7 +12,7 @@ from collections.abc import Callable, Mapping, Sequence
 from functools import partial
 from typing import TypeVar
 
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection, make_url, text
 from sqlalchemy.exc import SQLAlchemyError
 
 from pulse_core.models import (
@@ -62,7 +62,7 @@ class SqlStore(Store):
             await runner.write(self._endpoint_keys.reload)
         except SQLAlchemyError as error:
             await runner.close()
-            where = self._database_url.render_as_string(hide_password=True)
+            where = make_url(self.url).render_as_string(hide_password=True)
             raise ConnectionError(f"cannot open the database {where}: {_reason(error)}") from error
         self._runner = runner
 
@@ -82,11 +82,9 @@ class SqlStore(Store):
 
     # -- catalogue ----------------------------------------------------------------------------
     async def sync_catalog(self, groups: Sequence[Group], endpoints: Sequence[Endpoint]) -> None:
-        def work(connection: Connection) -> None:
-            catalog.sync_catalog(connection, groups, endpoints)
-            self._endpoint_keys.reload(connection)
-
-        await self._write(work)
+        await self._write(partial(catalog.sync_catalog, groups=groups, endpoints=endpoints))
+        # Only keys that were committed may be cached: a rolled-back key could be reused.
+        await self._write(self._endpoint_keys.reload)
 
     # -- writes -------------------------------------------------------------------------------
     async def write_checks(self, batch: Sequence[CheckResult]) -> None:
@@ -96,8 +94,8 @@ class SqlStore(Store):
         def work(connection: Connection) -> None:
             keys = self._endpoint_keys.resolve(connection, {check.endpoint_id for check in batch})
             checks.insert(connection, keys, batch)
-            timestamps = [to_ms(check.ts) for check in batch]
-            rollups.add_to_backlog(connection, min(timestamps), max(timestamps))
+            timestamps = [check.ts for check in batch]
+            rollups.add_to_backlog(connection, to_ms(min(timestamps)), to_ms(max(timestamps)))
 
         await self._write(work)
 
@@ -118,22 +116,36 @@ class SqlStore(Store):
         self, endpoint_id: str, start: float, end: float, limit: int | None = None
     ) -> list[CheckResult]:
         return await self._read(
-            partial(checks.select_range, endpoint_id=endpoint_id, start_ms=to_ms(start),
-                    end_ms=to_ms(end), limit=limit)
+            partial(
+                checks.select_range,
+                endpoint_id=endpoint_id,
+                start_ms=to_ms(start),
+                end_ms=to_ms(end),
+                limit=limit,
+            )
         )
 
     async def outages(self, endpoint_id: str | None, start: float, end: float) -> list[Outage]:
         return await self._read(
-            partial(outages.overlapping, endpoint_id=endpoint_id, start_ms=to_ms(start),
-                    end_ms=to_ms(end))
+            partial(
+                outages.overlapping,
+                endpoint_id=endpoint_id,
+                start_ms=to_ms(start),
+                end_ms=to_ms(end),
+            )
         )
 
     async def rollups(
         self, endpoint_id: str, resolution: Resolution, start: float, end: float
     ) -> list[Rollup]:
         return await self._read(
-            partial(rollups.select_range, endpoint_id=endpoint_id, resolution=resolution,
-                    start_ms=to_ms(start), end_ms=to_ms(end))
+            partial(
+                rollups.select_range,
+                endpoint_id=endpoint_id,
+                resolution=resolution,
+                start_ms=to_ms(start),
+                end_ms=to_ms(end),
+            )
         )
 
     # -- maintenance --------------------------------------------------------------------------
@@ -144,7 +156,9 @@ class SqlStore(Store):
         written = 0
         # One transaction per day: new checks are written in between, not after the lot.
         for start_ms, end_ms in backlog.day_slices():
-            written += await self._write(partial(rollups.recompute, start_ms=start_ms, end_ms=end_ms))
+            written += await self._write(
+                partial(rollups.recompute, start_ms=start_ms, end_ms=end_ms)
+            )
         await self._write(partial(rollups.clear_backlog, done=backlog))
         return written
 
@@ -158,8 +172,14 @@ class SqlStore(Store):
         self, yaml_text: str, sha256: str, applied_ts: float, actor: str | None, note: str | None
     ) -> ConfigVersion:
         return await self._write(
-            partial(config_versions.add, yaml_text=yaml_text, sha256=sha256,
-                    applied_ts=applied_ts, actor=actor, note=note)
+            partial(
+                config_versions.add,
+                yaml_text=yaml_text,
+                sha256=sha256,
+                applied_ts=applied_ts,
+                actor=actor,
+                note=note,
+            )
         )
 
     async def config_versions(self) -> list[ConfigVersion]:

@@ -7,6 +7,7 @@ dialect's own ``insert`` construct.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 from sqlalchemy import Connection, Select, Table
 from sqlalchemy.dialects import postgresql, sqlite
@@ -24,7 +25,7 @@ def upsert(
     connection: Connection,
     table: Table,
     conflict_columns: Sequence[str],
-    rows_from: Select | None = None,
+    rows_from: Select[Any] | None = None,
 ) -> Insert:
     """An insert that overwrites every other column of a row whose ``conflict_columns``
     already exist; the rows come from the parameters, or from ``rows_from`` (whose columns

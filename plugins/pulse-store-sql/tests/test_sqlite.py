@@ -1,0 +1,87 @@
+"""What SQLite needs beyond the store contract: WAL, a created directory, and a big write
+that blocks neither readers nor the event loop."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+import time
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+import pytest_asyncio
+
+from pulse_core.models import CheckResult, CheckStatus
+from pulse_core.testing.store_conformance import ALPHA, DAY_START, add_catalog
+from pulse_store_sql import SqlStore
+
+#: Large enough that writing it takes a good fraction of a second.
+BIG_BATCH = 100_000
+#: The WAL file grows past this while the big batch is being written, before it commits.
+WAL_BYTES_MID_WRITE = 1_000_000
+
+
+@pytest.fixture
+def db_path(tmp_path: Path) -> Path:
+    return tmp_path / "data" / "history" / "pulse.db"
+
+
+@pytest_asyncio.fixture
+async def store(db_path: Path) -> AsyncIterator[SqlStore]:
+    store = SqlStore(f"sqlite:///{db_path}")
+    await store.open()
+    yield store
+    await store.close()
+
+
+@pytest.mark.asyncio
+async def test_open_creates_the_directory_and_the_file(db_path: Path, store: SqlStore) -> None:
+    assert db_path.is_file()
+
+
+@pytest.mark.asyncio
+async def test_database_is_in_wal_mode(db_path: Path, store: SqlStore) -> None:
+    with sqlite3.connect(db_path) as connection:
+        (journal_mode,) = connection.execute("PRAGMA journal_mode").fetchone()
+    assert journal_mode == "wal"
+
+
+@pytest.mark.asyncio
+async def test_big_write_blocks_neither_readers_nor_the_event_loop(
+    db_path: Path, store: SqlStore
+) -> None:
+    await add_catalog(store)
+    first = CheckResult(ALPHA.id, DAY_START, CheckStatus.UP, 1.0)
+    await store.write_checks([first])
+    big = [
+        CheckResult(ALPHA.id, DAY_START + 1 + n / 100, CheckStatus.UP, 1.0)
+        for n in range(BIG_BATCH)
+    ]
+    longest_tick_gap = 0.0
+
+    async def tick() -> None:
+        nonlocal longest_tick_gap
+        last = time.perf_counter()
+        while True:
+            await asyncio.sleep(0.005)
+            now = time.perf_counter()
+            longest_tick_gap = max(longest_tick_gap, now - last)
+            last = now
+
+    ticker = asyncio.create_task(tick())
+    writing = asyncio.create_task(store.write_checks(big))
+    wal = db_path.with_name(db_path.name + "-wal")
+    while wal.stat().st_size < WAL_BYTES_MID_WRITE:
+        assert not writing.done(), "the batch was written before a read could overlap it"
+        await asyncio.sleep(0.002)
+
+    seen_mid_write = await store.checks(ALPHA.id, 0, 4e9)
+    read_before_commit = not writing.done()
+    await writing
+    ticker.cancel()
+
+    assert read_before_commit, "the read waited for the write to finish"
+    assert seen_mid_write == [first]  # a reader sees what was committed, not half a batch
+    assert len(await store.checks(ALPHA.id, 0, 4e9)) == BIG_BATCH + 1
+    assert longest_tick_gap < 0.5
