@@ -1,10 +1,15 @@
 """15-minute and daily rollups, recomputed whole from the raw checks.
 
 Writing checks widens a persisted *backlog*: the range of check timestamps not yet rolled
-up. ``update_rollups`` then recomputes every 15-minute bucket overlapping that range from
-all of its raw checks (never only the newer ones), and every daily bucket of the days
-touched as the sum of its 15-minute buckets. The work is cut into one transaction per UTC
-day, so writes of new checks interleave with a long catch-up.
+up, kept in the database in the same transaction as the checks, so checks written just
+before a crash or a restart, or by another node sharing the database, still reach their
+rollups. ``update_rollups`` works through it oldest first, one *slice* per transaction: the
+15-minute buckets of at most one UTC day, each recomputed from all of its raw checks (never
+only the newer ones), then the daily buckets of that day as sums of their 15-minute buckets.
+Each slice shrinks the backlog in the transaction that recomputed it, holding the backlog's
+row lock on PostgreSQL, so a check committed meanwhile by another node widens the backlog
+again instead of being forgotten. Writes of new checks run between slices, never wait for a
+long catch-up as a whole.
 
 The range is shared by all endpoints: a late check of one endpoint makes the buckets of
 the others in the same range be recomputed too. That costs time, never correctness.
@@ -14,9 +19,6 @@ revisited (checks arrive in time order from the engine, so this needs an out-of-
 """
 
 from __future__ import annotations
-
-from collections.abc import Iterator
-from dataclasses import dataclass
 
 from sqlalchemy import BigInteger, Connection, Table, case, func, literal, or_, select, update
 
@@ -38,31 +40,11 @@ _TABLES: dict[Resolution, Table] = {
 }
 
 
-@dataclass(frozen=True, slots=True)
-class Backlog:
-    """Check timestamps ``from_ms`` to ``to_ms`` (inclusive) are not rolled up yet, as of
-    the ``version``-th write."""
-
-    from_ms: int
-    to_ms: int
-    version: int
-
-    def day_slices(self) -> Iterator[tuple[int, int]]:
-        """``[start, end)`` ranges of whole 15-minute buckets covering the backlog, cut at
-        UTC midnight."""
-        start = self.from_ms // QUARTER_HOUR_MS * QUARTER_HOUR_MS
-        end = self.to_ms // QUARTER_HOUR_MS * QUARTER_HOUR_MS + QUARTER_HOUR_MS
-        while start < end:
-            next_day = (start // DAY_MS + 1) * DAY_MS
-            yield start, min(next_day, end)
-            start = next_day
-
-
 def create_backlog(connection: Connection) -> None:
     """Create the backlog's row if this is a new database."""
     connection.execute(
         insert_missing(connection, rollup_backlog, ["id"]),
-        {"id": _BACKLOG_ID, "from_ms": None, "to_ms": None, "version": 0},
+        {"id": _BACKLOG_ID, "from_ms": None, "to_ms": None},
     )
 
 
@@ -81,28 +63,39 @@ def add_to_backlog(connection: Connection, from_ms: int, to_ms: int) -> None:
                 (or_(backlog.to_ms.is_(None), backlog.to_ms < to_ms), to_ms),
                 else_=backlog.to_ms,
             ),
-            version=backlog.version + 1,
         )
     )
 
 
-def pending_backlog(connection: Connection) -> Backlog | None:
+def backlog_end(connection: Connection) -> int | None:
+    """The newest check timestamp not rolled up yet, or ``None`` when all are."""
     backlog = rollup_backlog.c
-    row = connection.execute(
-        select(backlog.from_ms, backlog.to_ms, backlog.version).where(backlog.id == _BACKLOG_ID)
+    end_ms: int | None = connection.execute(
+        select(backlog.to_ms).where(backlog.id == _BACKLOG_ID)
+    ).scalar_one()
+    return end_ms
+
+
+def roll_up_oldest_slice(connection: Connection, until_ms: int) -> int | None:
+    """Recompute the oldest slice of the backlog and take it out; return how many buckets
+    were written, or ``None`` when nothing is left up to ``until_ms``."""
+    backlog = rollup_backlog.c
+    pending = connection.execute(
+        select(backlog.from_ms, backlog.to_ms)
+        .where(backlog.id == _BACKLOG_ID)
+        .with_for_update()
     ).one()
-    return None if row.from_ms is None else Backlog(row.from_ms, row.to_ms, row.version)
-
-
-def clear_backlog(connection: Connection, done: Backlog) -> None:
-    """Forget the backlog ``done`` was read from, unless checks were written since: then it
-    stays, and the next run recomputes their buckets."""
-    backlog = rollup_backlog.c
-    connection.execute(
-        update(rollup_backlog)
-        .where(backlog.id == _BACKLOG_ID, backlog.version == done.version)
-        .values(from_ms=None, to_ms=None)
+    if pending.from_ms is None or pending.from_ms > until_ms:
+        return None
+    start_ms = pending.from_ms // QUARTER_HOUR_MS * QUARTER_HOUR_MS
+    end_ms = min(
+        (start_ms // DAY_MS + 1) * DAY_MS,
+        pending.to_ms // QUARTER_HOUR_MS * QUARTER_HOUR_MS + QUARTER_HOUR_MS,
     )
+    written = recompute(connection, start_ms, end_ms)
+    rest = {"from_ms": end_ms} if end_ms <= pending.to_ms else {"from_ms": None, "to_ms": None}
+    connection.execute(update(rollup_backlog).where(backlog.id == _BACKLOG_ID).values(rest))
+    return written
 
 
 def recompute(connection: Connection, start_ms: int, end_ms: int) -> int:

@@ -150,16 +150,14 @@ class SqlStore(Store):
 
     # -- maintenance --------------------------------------------------------------------------
     async def update_rollups(self) -> int:
-        backlog = await self._write(rollups.pending_backlog)
-        if backlog is None:
+        until_ms = await self._read(rollups.backlog_end)
+        if until_ms is None:
             return 0
         written = 0
-        # One transaction per day: new checks are written in between, not after the lot.
-        for start_ms, end_ms in backlog.day_slices():
-            written += await self._write(
-                partial(rollups.recompute, start_ms=start_ms, end_ms=end_ms)
-            )
-        await self._write(partial(rollups.clear_backlog, done=backlog))
+        # One transaction per slice (a day at most), so writes of new checks run in between.
+        roll_up_slice = partial(rollups.roll_up_oldest_slice, until_ms=until_ms)
+        while (slice_written := await self._write(roll_up_slice)) is not None:
+            written += slice_written
         return written
 
     async def prune_checks(self, before: float, batch_size: int) -> int:

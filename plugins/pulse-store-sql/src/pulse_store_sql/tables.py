@@ -89,20 +89,14 @@ class ConfigVersionRow(_Row, table=True):
 
 
 class RollupBacklogRow(_Row, table=True):
-    """The range of check timestamps written since rollups were last brought up to date.
-
-    A single row (``id`` 1). Kept in the database rather than in memory, in the same
-    transaction as the checks, so checks written just before a crash or a restart, or by
-    another node sharing the database, still reach their rollups. ``version`` grows with
-    every write, so the rollup job clears the range only if nothing was written meanwhile.
-    """
+    """The range of check timestamps not rolled up yet (both ends included): a single row,
+    ``id`` 1, empty (NULLs) when rollups are up to date. See ``rollups``."""
 
     __tablename__ = "rollup_backlog"
 
     id: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
     from_ms: int | None = Field(default=None, sa_type=BigInteger)
     to_ms: int | None = Field(default=None, sa_type=BigInteger)
-    version: int = Field(default=0, sa_type=BigInteger)
 
 
 groups: Table = GroupRow.__table__  # type: ignore[attr-defined]
