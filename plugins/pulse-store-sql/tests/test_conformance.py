@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -35,6 +36,8 @@ class TestPostgresqlStoreConformance(StoreConformance):
         try:
             admin = psycopg.connect(POSTGRESQL_SERVER, autocommit=True)
         except psycopg.OperationalError as error:
+            if os.environ.get("CI"):  # CI has PostgreSQL: its absence is a failure there
+                raise
             pytest.skip(f"no PostgreSQL at {POSTGRESQL_SERVER}: {error}")
         with admin:
             admin.execute(sql.SQL("CREATE SCHEMA {}").format(sql.Identifier(schema)))
