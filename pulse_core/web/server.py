@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from typing import TYPE_CHECKING, Any
 
 from hypercorn.asyncio import serve
@@ -31,6 +32,7 @@ async def serve_web_app(app: Quart, host: str, port: int, shutdown: asyncio.Even
     config = HypercornConfig()
     config.bind = [bind_address(host, port)]
     config.accesslog = None
+    config.errorlog = logging.getLogger("hypercorn.error")  # through our handlers, once
     config.graceful_timeout = 5.0
     app_any: Any = app
     await serve(app_any, config, shutdown_trigger=shutdown.wait)
