@@ -44,6 +44,7 @@ if TYPE_CHECKING:
     from pulse_core.app import Pulse
     from pulse_core.config.model import PulseConfig
     from pulse_core.models import Endpoint, StatusChange
+    from pulse_core.notifier import Notifier
     from pulse_core.probe import Probe
     from pulse_core.store import Store
 
@@ -72,6 +73,17 @@ def pulse_register_stores(register: Callable[[type[Store]], None]) -> None:
 
     Call ``register(MyStore)`` for each :class:`pulse_core.store.Store` subclass; its
     ``url_schemes`` say which URLs it serves (``("sqlite", "postgresql")``).
+    """
+
+
+@hookspec
+def pulse_register_notifiers(register: Callable[[type[Notifier]], None]) -> None:
+    """Register notifier classes, one per kind of receiver.
+
+    Call ``register(SlackNotifier)`` for each :class:`pulse_core.notifier.Notifier` subclass;
+    its ``type_name`` is the key that selects it in a ``notifiers[]`` entry of the YAML
+    (``slack: {webhookUrl: ...}``) and its ``options_model`` validates that block. The core
+    builds one instance per configured entry and calls ``deliver`` for each notification.
     """
 
 

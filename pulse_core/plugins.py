@@ -22,6 +22,7 @@ import pluggy
 from pydantic import BaseModel
 
 from pulse_core import hookspecs
+from pulse_core.notifier import Notifier
 from pulse_core.probe import Probe
 from pulse_core.store import Store
 
@@ -51,6 +52,7 @@ class Registries:
 
     probes: dict[str, type[Probe]] = field(default_factory=dict)
     stores: dict[str, type[Store]] = field(default_factory=dict)
+    notifiers: dict[str, type[Notifier]] = field(default_factory=dict)
     config_sections: dict[str, type[BaseModel]] = field(default_factory=dict)
     blueprints: list[Any] = field(default_factory=list)
 
@@ -157,6 +159,12 @@ class PluginHost:
                 _add_unique(found.stores, scheme, store, "store URL scheme")
 
         self._each_registration("pulse_register_stores", add_store)
+        self._each_registration(
+            "pulse_register_notifiers",
+            lambda notifier: _add_unique(
+                found.notifiers, notifier.type_name, notifier, "notifier type"
+            ),
+        )
         self._each_registration(
             "pulse_config_sections",
             lambda name, model: _add_unique(found.config_sections, name, model, "config section"),

@@ -29,6 +29,26 @@ PLUGIN_SOURCES = {
         def pulse_register_probes(register):
             register(EchoProbe)
     """,
+    "good_notifier_plugin": """
+        from pydantic import BaseModel
+
+        from pulse_core import hookimpl
+        from pulse_core.notifier import Notifier, Receipt
+
+        class LogOptions(BaseModel):
+            path: str
+
+        class LogNotifier(Notifier):
+            type_name = "log"
+            options_model = LogOptions
+
+            async def deliver(self, notification):
+                return Receipt("written")
+
+        @hookimpl
+        def pulse_register_notifiers(register):
+            register(LogNotifier)
+    """,
     "broken_import_plugin": """
         raise RuntimeError("this plugin is broken on purpose")
     """,
@@ -83,6 +103,7 @@ def loaded(environ: dict[str, str] | None = None) -> PluginHost:
 def test_a_broken_plugin_does_not_stop_the_others(installed_plugins: Path) -> None:
     host = loaded()
     assert "echo" in host.registries.probes
+    assert host.registries.notifiers["log"].options_model.__name__ == "LogOptions"
     assert "this plugin is broken on purpose" in host.errors["broken-import-plugin"]
 
 
