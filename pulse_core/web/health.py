@@ -9,11 +9,13 @@ from typing import Callable
 from quart import Blueprint, current_app
 
 from pulse_core import __version__, hookimpl
+from pulse_core.web.access import public
 
 blueprint = Blueprint("health", __name__)
 
 
 @blueprint.get("/api/health")
+@public
 async def health() -> tuple[dict[str, object], int]:
     pulse = current_app.config["PULSE"]
     store_ok = await pulse.store.ping()

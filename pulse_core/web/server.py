@@ -10,6 +10,8 @@ from hypercorn.asyncio import serve
 from hypercorn.config import Config as HypercornConfig
 from quart import Quart
 
+from pulse_core.web.errors import install_error_handlers
+
 if TYPE_CHECKING:
     from pulse_core.app import Pulse
 
@@ -17,6 +19,7 @@ if TYPE_CHECKING:
 def create_web_app(pulse: Pulse) -> Quart:
     app = Quart("pulse")
     app.config["PULSE"] = pulse
+    install_error_handlers(app)
     for blueprint in pulse.plugins.registries.blueprints:
         app.register_blueprint(blueprint)
     return app

@@ -1,0 +1,79 @@
+"""A real Pulse with its web server on a free loopback port, for tests of the web API and of
+plugins that add routes.
+
+``running_pulse(yaml_text, tmp_path)`` starts the monitor and Hypercorn in the test's event
+loop; the YAML's ``server`` and ``storage`` sections are filled in (loopback, a free port, a
+SQLite file under ``tmp_path``) unless the text sets them. ``auth_headers`` carry an
+administrator's credentials, so tests exercise the API as a signed-in caller would.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import AsyncIterator
+
+import httpx
+import yaml
+
+from pulse_core.app import Pulse
+from pulse_core.testing.listeners import free_tcp_port
+from pulse_core.web.server import create_web_app, serve_web_app
+
+
+@dataclass
+class RunningPulse:
+    pulse: Pulse
+    base_url: str
+    config_path: Path
+    auth_headers: dict[str, str] = field(default_factory=dict)
+
+    def client(self, authenticated: bool = True, **options: object) -> httpx.AsyncClient:
+        """An HTTP client for this server (signed in as an administrator by default)."""
+        headers = dict(self.auth_headers) if authenticated else {}
+        return httpx.AsyncClient(base_url=self.base_url, headers=headers, **options)  # type: ignore[arg-type]
+
+
+def _with_test_server_and_storage(yaml_text: str, tmp_path: Path, port: int) -> str:
+    document = yaml.safe_load(yaml_text)
+    document.setdefault("server", {"host": "127.0.0.1", "port": port})
+    document.setdefault("storage", {"url": f"sqlite:///{tmp_path / 'pulse.db'}"})
+    return yaml.safe_dump(document, sort_keys=False)
+
+
+async def _wait_until_serving(base_url: str, timeout_s: float = 15.0) -> None:
+    deadline = time.monotonic() + timeout_s
+    async with httpx.AsyncClient(base_url=base_url) as client:
+        while True:
+            try:
+                await client.get("/api/health")
+                return
+            except httpx.TransportError:
+                if time.monotonic() > deadline:
+                    raise
+                await asyncio.sleep(0.05)
+
+
+@contextlib.asynccontextmanager
+async def running_pulse(yaml_text: str, tmp_path: Path) -> AsyncIterator[RunningPulse]:
+    port = free_tcp_port()
+    config_path = tmp_path / "pulse.yaml"
+    config_path.write_text(_with_test_server_and_storage(yaml_text, tmp_path, port))
+    pulse = Pulse.create(config_path)
+    await pulse.start()
+    stop = asyncio.Event()
+    server = pulse.config.server
+    serving = asyncio.create_task(
+        serve_web_app(create_web_app(pulse), server.host, server.port, stop)
+    )
+    try:
+        base_url = f"http://{server.host}:{server.port}"
+        await _wait_until_serving(base_url)
+        yield RunningPulse(pulse, base_url, config_path)
+    finally:
+        stop.set()
+        await serving
+        await pulse.stop()
