@@ -55,12 +55,19 @@ class EndpointState:
     flips: deque[float] = field(default_factory=deque)
     #: the last few checks, newest last, for sparklines
     recent: deque[CheckResult] = field(default_factory=lambda: deque(maxlen=30))
+    #: checks since start-up, by outcome (``pulse_checks_total``)
+    checks_up: int = 0
+    checks_down: int = 0
 
     def observe(self, check: CheckResult) -> StatusChange | None:
         """Take one check into account; return the state change it caused, if any."""
         previous_check = self.last
         self.last = check
         self.recent.append(check)
+        if check.status is CheckStatus.UP:
+            self.checks_up += 1
+        else:
+            self.checks_down += 1
         if check.error is not None:
             self.last_error = check.error
         if previous_check is not None and previous_check.status != check.status:

@@ -67,6 +67,7 @@ def test_a_single_failure_is_damped() -> None:
     state = EndpointState(endpoint())
     changes = feed(state, [UP, UP, DOWN, UP, UP])
     assert [c.state for c in changes] == [State.UP]
+    assert (state.checks_up, state.checks_down) == (4, 1)
 
 
 def test_thresholds_are_per_endpoint() -> None:
