@@ -11,7 +11,7 @@ import pytest_asyncio
 
 sys.path.insert(0, str(Path(__file__).parent))  # the lab module, with --import-mode=importlib
 
-from netns_lab import NETNS_SKIP_REASON, LabHost, lab_host
+from pulse_core.testing.lab import NETNS_SKIP_REASON, LabHost, lab_host
 
 from pulse_probe_icmp import IcmpProbe
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 import pytest_asyncio
-from netns_lab import LabHost
+from pulse_core.testing.lab import LabHost
 from pulse_core.models import Endpoint
 from pulse_core.testing.probe_conformance import ProbeConformance
 

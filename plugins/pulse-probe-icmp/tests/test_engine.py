@@ -9,7 +9,7 @@ from collections.abc import AsyncIterator
 
 import pytest
 import pytest_asyncio
-from netns_lab import NETNS_SKIP_REASON, LabHost, run_isolated
+from pulse_core.testing.lab import NETNS_SKIP_REASON, LabHost, run_isolated
 
 from pulse_probe_icmp.addresses import IcmpAddress, parse_ip_literal
 from pulse_probe_icmp.engine import (

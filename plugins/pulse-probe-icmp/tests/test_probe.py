@@ -7,7 +7,7 @@ import time
 
 import pydantic
 import pytest
-from netns_lab import IPTABLES_SKIP_REASON, NETNS_SKIP_REASON, LabHost, run_isolated
+from pulse_core.testing.lab import IPTABLES_SKIP_REASON, NETNS_SKIP_REASON, LabHost, run_isolated
 from pulse_core.models import Endpoint
 
 from pulse_probe_icmp import IcmpOptions, IcmpProbe
