@@ -15,6 +15,7 @@ from __future__ import annotations
 import abc
 from typing import ClassVar, Sequence
 
+from pulse_core.accounts import ApiKey, User
 from pulse_core.models import (
     CheckResult,
     ConfigVersion,
@@ -127,3 +128,73 @@ class Store(abc.ABC):
     @abc.abstractmethod
     async def config_version(self, version_id: int) -> ConfigVersion | None:
         """One kept version, or ``None``."""
+
+    # -- accounts: users, API keys and settings of the web API ---------------------------------
+    @abc.abstractmethod
+    async def add_user(
+        self, username: str, email: str | None, role: str, password_hash: str, created_ts: float
+    ) -> User:
+        """Create an active user with session version 1; ids increase with every call.
+        Raises :class:`~pulse_core.accounts.UsernameTaken` if the username exists."""
+
+    @abc.abstractmethod
+    async def users(self) -> list[User]:
+        """Every user, active or not, oldest first."""
+
+    @abc.abstractmethod
+    async def user(self, user_id: int) -> User | None:
+        """One user by id, or ``None``."""
+
+    @abc.abstractmethod
+    async def user_by_username(self, username: str) -> User | None:
+        """One user by exact username, or ``None``."""
+
+    @abc.abstractmethod
+    async def update_user(
+        self,
+        user_id: int,
+        *,
+        role: str | None = None,
+        active: bool | None = None,
+        password_hash: str | None = None,
+        end_sessions: bool = False,
+    ) -> User | None:
+        """Change the given fields (``None`` keeps one); ``end_sessions`` raises the session
+        version by one. Returns the updated user, or ``None`` if there is no such user."""
+
+    @abc.abstractmethod
+    async def add_api_key(
+        self,
+        name: str,
+        role: str,
+        prefix: str,
+        key_hash: str,
+        user_id: int | None,
+        created_ts: float,
+    ) -> ApiKey:
+        """Keep a new API key (never used yet); ids increase with every call."""
+
+    @abc.abstractmethod
+    async def api_keys(self) -> list[ApiKey]:
+        """Every API key, oldest first."""
+
+    @abc.abstractmethod
+    async def api_key_by_prefix(self, prefix: str) -> ApiKey | None:
+        """The key whose prefix this is, or ``None``; prefixes are unique."""
+
+    @abc.abstractmethod
+    async def mark_api_key_used(self, key_id: int, used_ts: float) -> None:
+        """Remember when a key was last used; an unknown id is ignored."""
+
+    @abc.abstractmethod
+    async def delete_api_key(self, key_id: int) -> bool:
+        """Forget a key; whether it existed."""
+
+    @abc.abstractmethod
+    async def setting(self, name: str) -> str | None:
+        """A value the web API keeps across restarts (its session secret), or ``None``."""
+
+    @abc.abstractmethod
+    async def add_setting_if_absent(self, name: str, value: str) -> str:
+        """Keep ``value`` under ``name`` unless a value is kept already; return the kept one.
+        Two processes racing to set it end up with the same value."""

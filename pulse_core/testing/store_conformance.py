@@ -34,6 +34,7 @@ Every test is an ordinary method, so a plugin may override one to skip it with a
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime
 from typing import ClassVar
@@ -41,6 +42,7 @@ from typing import ClassVar
 import pytest
 import pytest_asyncio
 
+from pulse_core.accounts import UsernameTaken
 from pulse_core.models import (
     CheckResult,
     CheckStatus,
@@ -478,3 +480,97 @@ class StoreConformance:
         assert await store.config_versions() == [second, first]
         assert await store.config_version(first.id) == first
         assert await store.config_version(second.id + 1000) is None
+
+    # -- accounts -----------------------------------------------------------------------------
+    @pytest.mark.asyncio
+    async def test_users_are_kept_found_and_listed_oldest_first(self, store: Store) -> None:
+        alice = await store.add_user("alice", "alice@example.org", "admin", "hash-a", DAY_START)
+        bob = await store.add_user("bob", None, "viewer", "hash-b", DAY_START + 0.25)
+        assert bob.id > alice.id
+        assert (alice.username, alice.email, alice.role, alice.password_hash) == (
+            "alice", "alice@example.org", "admin", "hash-a",
+        )
+        assert (alice.active, alice.session_version, alice.created_ts) == (True, 1, DAY_START)
+        assert await store.users() == [alice, bob]
+        assert await store.user(bob.id) == bob
+        assert await store.user_by_username("alice") == alice
+        assert await store.user(bob.id + 1000) is None
+        assert await store.user_by_username("Alice") is None
+
+    @pytest.mark.asyncio
+    async def test_a_taken_username_is_refused_and_the_first_user_kept(self, store: Store) -> None:
+        first = await store.add_user("alice", None, "admin", "hash-a", DAY_START)
+        with pytest.raises(UsernameTaken):
+            await store.add_user("alice", None, "viewer", "hash-b", DAY_START + 1)
+        assert await store.users() == [first]
+
+    @pytest.mark.asyncio
+    async def test_update_user_changes_only_what_is_given(self, store: Store) -> None:
+        user = await store.add_user("carol", None, "editor", "old-hash", DAY_START)
+        demoted = await store.update_user(user.id, role="viewer")
+        assert demoted == dataclasses.replace(user, role="viewer")
+        changed = await store.update_user(user.id, password_hash="new-hash", end_sessions=True)
+        assert changed == dataclasses.replace(
+            user, role="viewer", password_hash="new-hash", session_version=2
+        )
+        deactivated = await store.update_user(user.id, active=False, end_sessions=True)
+        assert deactivated is not None
+        assert (deactivated.active, deactivated.session_version) == (False, 3)
+        assert await store.user(user.id) == deactivated
+        assert await store.update_user(user.id + 1000, role="admin") is None
+
+    @pytest.mark.asyncio
+    async def test_api_keys_are_found_by_prefix_marked_used_and_deleted(
+        self, store: Store
+    ) -> None:
+        owner = await store.add_user("dave", None, "admin", "hash", DAY_START)
+        made_by_owner = await store.add_api_key(
+            "ci", "editor", "pfx00001", "a" * 64, owner.id, DAY_START + 1
+        )
+        made_on_cli = await store.add_api_key(
+            "grafana", "viewer", "pfx00002", "b" * 64, None, DAY_START + 2
+        )
+        assert made_on_cli.id > made_by_owner.id
+        assert (made_by_owner.name, made_by_owner.role, made_by_owner.key_hash) == (
+            "ci", "editor", "a" * 64,
+        )
+        assert (made_by_owner.user_id, made_on_cli.user_id) == (owner.id, None)
+        assert (made_by_owner.created_ts, made_by_owner.last_used_ts) == (DAY_START + 1, None)
+        assert await store.api_keys() == [made_by_owner, made_on_cli]
+        assert await store.api_key_by_prefix("pfx00002") == made_on_cli
+        assert await store.api_key_by_prefix("pfx00003") is None
+
+        await store.mark_api_key_used(made_on_cli.id, DAY_START + 60.5)
+        await store.mark_api_key_used(made_on_cli.id + 1000, DAY_START + 61)
+        used = await store.api_key_by_prefix("pfx00002")
+        assert used == dataclasses.replace(made_on_cli, last_used_ts=DAY_START + 60.5)
+
+        assert await store.delete_api_key(made_by_owner.id) is True
+        assert await store.delete_api_key(made_by_owner.id) is False
+        assert await store.api_key_by_prefix("pfx00001") is None
+        assert await store.api_keys() == [used]
+
+    @pytest.mark.asyncio
+    async def test_a_setting_keeps_its_first_value(self, store: Store) -> None:
+        assert await store.setting("session_secret") is None
+        assert await store.add_setting_if_absent("session_secret", "first") == "first"
+        assert await store.add_setting_if_absent("session_secret", "second") == "first"
+        assert await store.setting("session_secret") == "first"
+
+    @pytest.mark.asyncio
+    async def test_accounts_survive_close_and_reopen(self, store_url: str) -> None:
+        first = self.store_class(store_url)
+        await first.open()
+        user = await first.add_user("erin", None, "admin", "hash", DAY_START)
+        key = await first.add_api_key("ci", "viewer", "pfx00009", "c" * 64, user.id, DAY_START)
+        await first.add_setting_if_absent("session_secret", "kept")
+        await first.close()
+
+        second = self.store_class(store_url)
+        await second.open()
+        try:
+            assert await second.users() == [user]
+            assert await second.api_keys() == [key]
+            assert await second.setting("session_secret") == "kept"
+        finally:
+            await second.close()

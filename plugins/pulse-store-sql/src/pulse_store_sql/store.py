@@ -15,6 +15,7 @@ from typing import TypeVar
 from sqlalchemy import Connection, make_url, text
 from sqlalchemy.exc import SQLAlchemyError
 
+from pulse_core.accounts import ApiKey, User
 from pulse_core.models import (
     CheckResult,
     ConfigVersion,
@@ -27,7 +28,15 @@ from pulse_core.models import (
 )
 from pulse_core.store import Store
 
-from pulse_store_sql import catalog, checks, config_versions, outages, rollups, snapshots
+from pulse_store_sql import (
+    accounts,
+    catalog,
+    checks,
+    config_versions,
+    outages,
+    rollups,
+    snapshots,
+)
 from pulse_store_sql.database import create_database_engine, database_url
 from pulse_store_sql.millis import to_ms
 from pulse_store_sql.runner import DatabaseRunner
@@ -185,6 +194,91 @@ class SqlStore(Store):
 
     async def config_version(self, version_id: int) -> ConfigVersion | None:
         return await self._read(partial(config_versions.by_id, version_id=version_id))
+
+    # -- accounts -----------------------------------------------------------------------------
+    async def add_user(
+        self, username: str, email: str | None, role: str, password_hash: str, created_ts: float
+    ) -> User:
+        return await self._write(
+            partial(
+                accounts.add_user,
+                username=username,
+                email=email,
+                role=role,
+                password_hash=password_hash,
+                created_ts=created_ts,
+            )
+        )
+
+    async def users(self) -> list[User]:
+        return await self._read(accounts.all_users)
+
+    async def user(self, user_id: int) -> User | None:
+        return await self._read(partial(accounts.user_by_id, user_id=user_id))
+
+    async def user_by_username(self, username: str) -> User | None:
+        return await self._read(partial(accounts.user_by_username, username=username))
+
+    async def update_user(
+        self,
+        user_id: int,
+        *,
+        role: str | None = None,
+        active: bool | None = None,
+        password_hash: str | None = None,
+        end_sessions: bool = False,
+    ) -> User | None:
+        return await self._write(
+            partial(
+                accounts.update_user,
+                user_id=user_id,
+                role=role,
+                active=active,
+                password_hash=password_hash,
+                end_sessions=end_sessions,
+            )
+        )
+
+    async def add_api_key(
+        self,
+        name: str,
+        role: str,
+        prefix: str,
+        key_hash: str,
+        user_id: int | None,
+        created_ts: float,
+    ) -> ApiKey:
+        return await self._write(
+            partial(
+                accounts.add_api_key,
+                name=name,
+                role=role,
+                prefix=prefix,
+                key_hash=key_hash,
+                user_id=user_id,
+                created_ts=created_ts,
+            )
+        )
+
+    async def api_keys(self) -> list[ApiKey]:
+        return await self._read(accounts.all_api_keys)
+
+    async def api_key_by_prefix(self, prefix: str) -> ApiKey | None:
+        return await self._read(partial(accounts.api_key_by_prefix, prefix=prefix))
+
+    async def mark_api_key_used(self, key_id: int, used_ts: float) -> None:
+        await self._write(partial(accounts.mark_api_key_used, key_id=key_id, used_ts=used_ts))
+
+    async def delete_api_key(self, key_id: int) -> bool:
+        return await self._write(partial(accounts.delete_api_key, key_id=key_id))
+
+    async def setting(self, name: str) -> str | None:
+        return await self._read(partial(accounts.setting, name=name))
+
+    async def add_setting_if_absent(self, name: str, value: str) -> str:
+        return await self._write(
+            partial(accounts.add_setting_if_absent, name=name, value=value)
+        )
 
     # -- plumbing -----------------------------------------------------------------------------
     def _open_runner(self) -> DatabaseRunner:

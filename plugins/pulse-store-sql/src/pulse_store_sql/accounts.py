@@ -1,0 +1,211 @@
+"""Users, API keys and settings of the web API: few rows, read as records."""
+
+from __future__ import annotations
+
+from sqlalchemy import BigInteger, Connection, Table, Text, select
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Field, Session, col
+
+from pulse_core.accounts import ApiKey, User, UsernameTaken
+
+from pulse_store_sql.millis import from_ms, optional_from_ms, to_ms
+from pulse_store_sql.tables import _Row
+from pulse_store_sql.upsert import insert_missing
+
+
+class UserRow(_Row, table=True):
+    __tablename__ = "users"
+    __table_args__ = {"sqlite_autoincrement": True}  # a deleted id is never reused
+
+    id: int | None = Field(default=None, primary_key=True)
+    username: str = Field(unique=True)
+    email: str | None = None
+    role: str
+    password_hash: str
+    active: bool = True
+    session_version: int = 1
+    created_ms: int = Field(sa_type=BigInteger)
+
+
+class ApiKeyRow(_Row, table=True):
+    __tablename__ = "api_keys"
+    __table_args__ = {"sqlite_autoincrement": True}  # a revoked key's id is never reused
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str
+    role: str
+    prefix: str = Field(unique=True)
+    key_hash: str
+    user_id: int | None = Field(default=None, foreign_key="users.id")
+    created_ms: int = Field(sa_type=BigInteger)
+    last_used_ms: int | None = Field(default=None, sa_type=BigInteger)
+
+
+class SettingRow(_Row, table=True):
+    __tablename__ = "settings"
+
+    name: str = Field(primary_key=True)
+    value: str = Field(sa_type=Text)
+
+
+settings: Table = SettingRow.__table__  # type: ignore[attr-defined]
+
+
+# -- users ------------------------------------------------------------------------------------
+def add_user(
+    connection: Connection,
+    username: str,
+    email: str | None,
+    role: str,
+    password_hash: str,
+    created_ts: float,
+) -> User:
+    row = UserRow(
+        username=username,
+        email=email,
+        role=role,
+        password_hash=password_hash,
+        created_ms=to_ms(created_ts),
+    )
+    try:
+        with Session(bind=connection) as session:
+            session.add(row)
+            session.flush()
+            return _user(row)
+    except IntegrityError as error:
+        raise UsernameTaken(f"the username {username!r} is taken") from error
+
+
+def all_users(connection: Connection) -> list[User]:
+    with Session(bind=connection) as session:
+        return [_user(row) for row in session.scalars(select(UserRow).order_by(col(UserRow.id)))]
+
+
+def user_by_id(connection: Connection, user_id: int) -> User | None:
+    with Session(bind=connection) as session:
+        row = session.get(UserRow, user_id)
+        return None if row is None else _user(row)
+
+
+def user_by_username(connection: Connection, username: str) -> User | None:
+    with Session(bind=connection) as session:
+        row = session.scalars(select(UserRow).where(UserRow.username == username)).first()
+        return None if row is None else _user(row)
+
+
+def update_user(
+    connection: Connection,
+    user_id: int,
+    role: str | None,
+    active: bool | None,
+    password_hash: str | None,
+    end_sessions: bool,
+) -> User | None:
+    with Session(bind=connection) as session:
+        row = session.get(UserRow, user_id)
+        if row is None:
+            return None
+        if role is not None:
+            row.role = role
+        if active is not None:
+            row.active = active
+        if password_hash is not None:
+            row.password_hash = password_hash
+        if end_sessions:
+            row.session_version += 1
+        session.flush()
+        return _user(row)
+
+
+def _user(row: UserRow) -> User:
+    assert row.id is not None  # rows come from the database, which assigned it
+    return User(
+        id=row.id,
+        username=row.username,
+        email=row.email,
+        role=row.role,
+        password_hash=row.password_hash,
+        active=row.active,
+        session_version=row.session_version,
+        created_ts=from_ms(row.created_ms),
+    )
+
+
+# -- API keys ---------------------------------------------------------------------------------
+def add_api_key(
+    connection: Connection,
+    name: str,
+    role: str,
+    prefix: str,
+    key_hash: str,
+    user_id: int | None,
+    created_ts: float,
+) -> ApiKey:
+    with Session(bind=connection) as session:
+        row = ApiKeyRow(
+            name=name,
+            role=role,
+            prefix=prefix,
+            key_hash=key_hash,
+            user_id=user_id,
+            created_ms=to_ms(created_ts),
+        )
+        session.add(row)
+        session.flush()
+        return _api_key(row)
+
+
+def all_api_keys(connection: Connection) -> list[ApiKey]:
+    with Session(bind=connection) as session:
+        rows = session.scalars(select(ApiKeyRow).order_by(col(ApiKeyRow.id)))
+        return [_api_key(row) for row in rows]
+
+
+def api_key_by_prefix(connection: Connection, prefix: str) -> ApiKey | None:
+    with Session(bind=connection) as session:
+        row = session.scalars(select(ApiKeyRow).where(ApiKeyRow.prefix == prefix)).first()
+        return None if row is None else _api_key(row)
+
+
+def mark_api_key_used(connection: Connection, key_id: int, used_ts: float) -> None:
+    with Session(bind=connection) as session:
+        row = session.get(ApiKeyRow, key_id)
+        if row is not None:
+            row.last_used_ms = to_ms(used_ts)
+            session.flush()
+
+
+def delete_api_key(connection: Connection, key_id: int) -> bool:
+    with Session(bind=connection) as session:
+        row = session.get(ApiKeyRow, key_id)
+        if row is None:
+            return False
+        session.delete(row)
+        session.flush()
+        return True
+
+
+def _api_key(row: ApiKeyRow) -> ApiKey:
+    assert row.id is not None  # rows come from the database, which assigned it
+    return ApiKey(
+        id=row.id,
+        name=row.name,
+        role=row.role,
+        prefix=row.prefix,
+        key_hash=row.key_hash,
+        user_id=row.user_id,
+        created_ts=from_ms(row.created_ms),
+        last_used_ts=optional_from_ms(row.last_used_ms),
+    )
+
+
+# -- settings ---------------------------------------------------------------------------------
+def setting(connection: Connection, name: str) -> str | None:
+    return connection.scalar(select(settings.c.value).where(settings.c.name == name))
+
+
+def add_setting_if_absent(connection: Connection, name: str, value: str) -> str:
+    connection.execute(insert_missing(connection, settings, ["name"]), {"name": name, "value": value})
+    kept = setting(connection, name)
+    assert kept is not None  # inserted just now, or already there
+    return kept
