@@ -5,15 +5,31 @@ keeps every notification in a durable outbox and retries; a notifier only turns 
 notification into one request to its receiver and says how that went. It must raise
 :class:`DeliveryError` for a failure, telling a permanent one (a bad token, a payload the
 receiver refuses: retrying cannot help) from a passing one (a timeout, 429, 503).
+
+Writing a notifier plugin:
+
+- subclass :class:`Notifier` (or :class:`pulse_core.alerting.http.HttpNotifier` for a
+  receiver spoken to over HTTP: it brings the outbound guard, a shared client and the
+  classification of replies), set ``type_name`` and ``options_model`` (use
+  :data:`pulse_core.alerting.templates.TemplateTree` / ``TemplateText`` for options that are
+  templates, so mistakes are config errors at load time), implement :meth:`Notifier.deliver`;
+- register it: ``@hookimpl def pulse_register_notifiers(register): register(MyNotifier)``;
+- render messages with ``render_tree(options.body, notification.variables)``; every type
+  should have a sensible default message so that its URL alone is a working configuration;
+- before any connection, ``await self.outbound.check_url(url)`` (or ``check_host``);
+- test against the real receivers of :mod:`pulse_core.testing.receivers`.
 """
 
 from __future__ import annotations
 
 import abc
 from dataclasses import dataclass
-from typing import Any, ClassVar, Literal, Mapping
+from typing import TYPE_CHECKING, Any, ClassVar, Literal, Mapping
 
 from pydantic import BaseModel
+
+if TYPE_CHECKING:
+    from pulse_core.alerting.outbound import OutboundPolicy
 
 NotificationKind = Literal["status_change", "reminder", "summary", "test"]
 
@@ -64,14 +80,22 @@ class Notifier(abc.ABC):
     - ``type_name``: the key that selects this notifier in a ``notifiers[]`` entry
       (``slack: {webhookUrl: ...}`` selects ``slack``).
     - ``options_model``: a pydantic model validating that block.
+    - ``outbound``: the installation's outbound policy; check every destination with it
+      before connecting.
+    - ``secret_keys``: option keys (lower case, any depth) whose values the API shows as
+      ``***``; URLs are shown as scheme and host only, header values always hidden.
     """
 
     type_name: ClassVar[str]
     options_model: ClassVar[type[BaseModel]]
+    secret_keys: ClassVar[frozenset[str]] = frozenset(
+        {"token", "password", "secret", "authorization", "apikey", "api_key"}
+    )
 
-    def __init__(self, name: str, options: BaseModel) -> None:
+    def __init__(self, name: str, options: BaseModel, outbound: OutboundPolicy) -> None:
         self.name = name
         self.options = options
+        self.outbound = outbound
 
     async def start(self) -> None:
         """Acquire shared resources (an HTTP client, an SMTP connection pool)."""
@@ -81,5 +105,9 @@ class Notifier(abc.ABC):
 
     @abc.abstractmethod
     async def deliver(self, notification: Notification) -> Receipt:
-        """Send one notification; raise :class:`DeliveryError` if it did not arrive."""
+        """Send one notification; raise :class:`DeliveryError` if it did not arrive.
+
+        Called for one notifier one notification at a time, in the order they were queued,
+        under a timeout set by the core; a ``reference`` in the notification is what an
+        earlier :class:`Receipt` of the same ``thread_key`` returned."""
 
