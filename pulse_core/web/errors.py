@@ -11,6 +11,9 @@ import logging
 from typing import Any
 
 from quart import Quart
+from pydantic import ValidationError
+from quart_schema import RequestSchemaValidationError
+from quart_schema.validation import QuerystringValidationError, RequestHeadersValidationError
 from werkzeug.exceptions import HTTPException
 
 log = logging.getLogger("pulse.web")
@@ -33,10 +36,35 @@ def not_found(what: str) -> ApiError:
     return ApiError(404, f"{what} not found")
 
 
+def validation_error_body(error: RequestSchemaValidationError) -> dict[str, Any]:
+    """quart-schema's rejection of a query string, header or body, as ``{"message", "errors"}``
+    with one ``{"path", "message"}`` per problem, ``path`` naming the parameter or field."""
+    if isinstance(error, QuerystringValidationError):
+        where = "query parameters"
+    elif isinstance(error, RequestHeadersValidationError):
+        where = "headers"
+    else:
+        where = "request body"
+    cause = error.validation_error
+    if isinstance(cause, ValidationError):
+        problems = [
+            {"path": ".".join(str(part) for part in problem["loc"]), "message": problem["msg"]}
+            for problem in cause.errors(include_url=False)
+        ]
+    else:
+        problems = [{"path": "", "message": str(cause)}]
+    summary = "; ".join(f"{p['path']}: {p['message']}" if p["path"] else p["message"] for p in problems)
+    return {"message": f"invalid {where}: {summary}", "errors": problems}
+
+
 def install_error_handlers(app: Quart) -> None:
     @app.errorhandler(ApiError)
     async def api_error(error: ApiError) -> tuple[dict[str, Any], int, dict[str, str]]:
         return {"message": error.message, **error.details}, error.status, error.headers
+
+    @app.errorhandler(RequestSchemaValidationError)
+    async def invalid_request(error: RequestSchemaValidationError) -> tuple[dict[str, Any], int]:
+        return validation_error_body(error), 400
 
     @app.errorhandler(HTTPException)
     async def http_error(error: HTTPException) -> tuple[dict[str, Any], int]:

@@ -11,6 +11,7 @@ from hypercorn.config import Config as HypercornConfig
 from quart import Quart
 
 from pulse_core.web.errors import install_error_handlers
+from pulse_core.web.openapi import install_openapi
 
 if TYPE_CHECKING:
     from pulse_core.app import Pulse
@@ -20,6 +21,7 @@ def create_web_app(pulse: Pulse) -> Quart:
     app = Quart("pulse")
     app.config["PULSE"] = pulse
     install_error_handlers(app)
+    install_openapi(app)
     for blueprint in pulse.plugins.registries.blueprints:
         app.register_blueprint(blueprint)
     return app

@@ -1,0 +1,1 @@
+"""The built-in REST API: one module per resource, each an ordinary plugin registering a blueprint."""

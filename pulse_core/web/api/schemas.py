@@ -1,0 +1,152 @@
+"""The documented shapes of the read API, for the OpenAPI document.
+
+Views build their JSON with :mod:`pulse_core.web.serialize` (fast, no validation on the hot
+path); these models only describe it. The OpenAPI fuzz test checks every answer against them,
+so a drift between the two fails a test instead of misleading a client.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+from pydantic.alias_generators import to_camel
+
+
+class Shape(BaseModel):
+    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True)
+
+
+class ErrorBody(Shape):
+    """An error: a sentence for people, and details where they help."""
+
+    message: str
+    errors: list[dict[str, object]] | None = None
+
+
+class GroupOut(Shape):
+    id: str
+    name: str
+    parent_id: str | None
+    color: str | None
+    sort_order: int
+
+
+class EndpointOut(Shape):
+    id: str
+    name: str
+    group: GroupOut
+    type: str
+    host: str
+    port: int | None
+    address: str
+    http_path: str | None
+    http_match: str | None
+    interval_seconds: float
+    timeout_ms: int
+    retries: int
+    failure_threshold: int
+    success_threshold: int
+    expected_rtt_ms: float | None
+    enabled: bool
+    notes: str | None
+
+
+class SparkPoint(Shape):
+    ts: datetime
+    s: Literal["u", "d"] = Field(description="u: the check succeeded, d: it failed")
+
+
+class LiveItem(Shape):
+    endpoint: EndpointOut
+    status: Literal["up", "down", "flapping"]
+    rtt_ms: float | None = Field(description="round-trip time of the latest check")
+    last_change_ts: datetime | None = Field(description="when the damped state last changed")
+    sparkline: list[SparkPoint] = Field(description="the latest checks, oldest first")
+
+
+class LiveStatus(Shape):
+    """Every endpoint the filters select, with its live status (from memory, never the database)."""
+
+    items: list[LiveItem]
+
+
+class CheckOut(Shape):
+    ts: datetime
+    status: Literal["up", "down"]
+    rtt_ms: float | None
+    error: str | None
+
+
+class OutageOut(Shape):
+    started_ts: datetime
+    ended_ts: datetime | None
+    duration_s: float | None
+    last_error: str | None
+    gap: bool = Field(description="monitoring stopped during the outage; its end is the last known moment")
+
+
+class EndpointDetail(Shape):
+    """One endpoint, its checks and the outages of the last ``windowMinutes``."""
+
+    endpoint: EndpointOut
+    recent: list[CheckOut]
+    outages: list[OutageOut]
+
+
+class Rollup15mOut(Shape):
+    bucket_ts: datetime
+    up_pct: float
+    avg_rtt_ms: float | None
+    down_events: int
+
+
+class RollupDailyOut(Shape):
+    bucket_date: date
+    up_pct: float
+    avg_rtt_ms: float | None
+    down_events: int
+
+
+class EndpointHistory(Shape):
+    """One endpoint's history over a range; only the list of the requested bucket is filled."""
+
+    endpoint: EndpointOut
+    raw: list[CheckOut]
+    rollup15m: list[Rollup15mOut] = Field(alias="rollup15m")
+    rollup_daily: list[RollupDailyOut]
+    outages: list[OutageOut]
+
+
+class StatusCounts(Shape):
+    up: int
+    down: int
+    flapping: int
+
+
+class GroupSummary(GroupOut):
+    endpoint_count: int = Field(description="endpoints in this group and its child groups")
+    status_counts: StatusCounts = Field(description="their live statuses")
+
+
+class GroupList(Shape):
+    """Every group, in display order (sort order, then name)."""
+
+    items: list[GroupSummary]
+
+
+class GroupDetail(GroupSummary):
+    """One group, with its direct child groups."""
+
+    children: list[GroupSummary]
+
+
+class ExportDocument(Shape):
+    """The JSON form of an export: the request, then one item per row, keyed by the CSV's columns."""
+
+    bucket: Literal["raw", "15m", "daily"]
+    start_time: datetime
+    end_time: datetime
+    columns: list[str]
+    items: list[dict[str, str | float | int | None]]

@@ -1,0 +1,48 @@
+"""``GET /api/status/live``: every endpoint's live status, as the dashboard polls it."""
+
+from __future__ import annotations
+
+import time
+from typing import Callable
+
+from pydantic import BaseModel, Field
+from quart import Blueprint, Response, current_app
+from quart_schema import document_response, tag_blueprint, validate_querystring
+
+from pulse_core import hookimpl
+from pulse_core.web.api.catalog import current_catalog
+from pulse_core.web.api.live import live_board
+from pulse_core.web.api.schemas import ErrorBody, LiveStatus
+
+blueprint = Blueprint("status", __name__)
+tag_blueprint(blueprint, ["Status"])
+
+
+class LiveQuery(BaseModel):
+    group: str | None = Field(None, description="a group id; its child groups are included")
+    search: str | None = Field(
+        None, description="case-insensitive part of an endpoint's name, host or address"
+    )
+
+
+@blueprint.get("/api/status/live")
+@document_response(LiveStatus)
+@document_response(ErrorBody, 400)
+@validate_querystring(LiveQuery)
+async def live_status(query_args: LiveQuery) -> Response:
+    """Live status of every endpoint
+
+    Sorted by group (sort order, then name), then endpoint name. ``status`` is ``down`` when
+    the endpoint has no check yet or its latest is older than two intervals, ``flapping`` after
+    more than three changes in five minutes, else the latest status.
+    """
+    catalog = current_catalog()
+    entries = catalog.select(group_id=query_args.group, search=query_args.search)
+    states = current_app.config["PULSE"].monitor.states
+    body = live_board().render(catalog, entries, states, time.time())
+    return Response(body, content_type="application/json")
+
+
+@hookimpl
+def pulse_register_blueprints(register: Callable[[Blueprint], None]) -> None:
+    register(blueprint)
