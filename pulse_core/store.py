@@ -26,6 +26,7 @@ from pulse_core.models import (
     Resolution,
     Rollup,
 )
+from pulse_core.outbox import OutboxHealth, OutboxMessage
 
 
 class Store(abc.ABC):
@@ -198,3 +199,37 @@ class Store(abc.ABC):
     async def add_setting_if_absent(self, name: str, value: str) -> str:
         """Keep ``value`` under ``name`` unless a value is kept already; return the kept one.
         Two processes racing to set it end up with the same value."""
+
+    # -- outbox: notifications until they are delivered (pulse_core.alerting) ----------------
+    @abc.abstractmethod
+    async def add_to_outbox(self, messages: Sequence[OutboxMessage]) -> int:
+        """Keep new messages in one transaction; a message whose ``id`` is kept already is
+        left as it is (so the same notification queued twice is sent once). Return how many
+        were added."""
+
+    @abc.abstractmethod
+    async def pending_messages(self) -> list[OutboxMessage]:
+        """Every message in state ``pending``, oldest (``created_ts``) first."""
+
+    @abc.abstractmethod
+    async def update_message(self, message: OutboxMessage) -> None:
+        """Record the outcome of a delivery attempt (state, attempts, next attempt, last
+        error, delivery time, reference) of the kept message with ``message.id``, atomically."""
+
+    @abc.abstractmethod
+    async def dead_letters(self, limit: int) -> list[OutboxMessage]:
+        """At most ``limit`` messages in state ``dead``, the most recently tried first."""
+
+    @abc.abstractmethod
+    async def thread_reference(self, notifier: str, thread_key: str) -> str | None:
+        """The ``reference`` of the first delivered message of ``notifier`` in the thread
+        that has one, or None."""
+
+    @abc.abstractmethod
+    async def outbox_health(self) -> dict[str, OutboxHealth]:
+        """Counts of kept messages by notifier name: sent (delivered), failed (dead),
+        pending, the last delivery time and the most recent error."""
+
+    @abc.abstractmethod
+    async def prune_outbox(self, before: float) -> int:
+        """Delete delivered and dead messages created before ``before``; return how many."""

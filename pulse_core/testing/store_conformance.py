@@ -54,6 +54,7 @@ from pulse_core.models import (
     Rollup,
     State,
 )
+from pulse_core.outbox import OutboxMessage, OutboxState
 from pulse_core.store import Store
 
 QUARTER_HOUR_S = 15 * 60
@@ -574,3 +575,79 @@ class StoreConformance:
             assert await second.setting("session_secret") == "kept"
         finally:
             await second.close()
+
+    # -- outbox -------------------------------------------------------------------------------
+    @pytest.mark.asyncio
+    async def test_outbox_keeps_a_message_once_and_pending_oldest_first(self, store: Store) -> None:
+        newer = outbox_message("b", created_ts=DAY_START + 5)
+        older = outbox_message("a", created_ts=DAY_START)
+        assert await store.add_to_outbox([newer, older]) == 2
+        assert await store.add_to_outbox([outbox_message("a", kind="reminder")]) == 0
+        assert await store.pending_messages() == [older, newer]
+
+    @pytest.mark.asyncio
+    async def test_outbox_outcomes_survive_close_and_reopen(self, store_url: str) -> None:
+        first = self.store_class(store_url)
+        await first.open()
+        message = outbox_message("a")
+        await first.add_to_outbox([message, outbox_message("b")])
+        delivered = dataclasses.replace(
+            message, state=OutboxState.DELIVERED, attempts=2, last_attempt_ts=DAY_START + 9,
+            last_error="HTTP 503: busy", delivered_ts=DAY_START + 9, reference="sys-1",
+        )
+        await first.update_message(delivered)
+        await first.close()
+
+        second = self.store_class(store_url)
+        await second.open()
+        try:
+            assert [m.id for m in await second.pending_messages()] == ["b"]
+            assert await second.thread_reference("servicenow", "ep@1") == "sys-1"
+            assert await second.thread_reference("servicenow", "other") is None
+            assert await second.thread_reference("jira", "ep@1") is None
+        finally:
+            await second.close()
+
+    @pytest.mark.asyncio
+    async def test_dead_letters_newest_first_and_health_by_notifier(self, store: Store) -> None:
+        messages = [outbox_message(name) for name in "abcd"]
+        await store.add_to_outbox(messages)
+        await store.update_message(dataclasses.replace(
+            messages[0], state=OutboxState.DELIVERED, attempts=1,
+            last_attempt_ts=DAY_START + 1, delivered_ts=DAY_START + 1,
+        ))
+        for index, message in enumerate(messages[1:3]):
+            await store.update_message(dataclasses.replace(
+                message, state=OutboxState.DEAD, attempts=1,
+                last_attempt_ts=DAY_START + 10 + index, last_error=f"HTTP 400: bad {index}",
+            ))
+        dead = await store.dead_letters(limit=10)
+        assert [m.id for m in dead] == ["c", "b"]
+        assert dead[0].last_error == "HTTP 400: bad 1"
+        health = (await store.outbox_health())["servicenow"]
+        assert (health.sent, health.failed, health.pending) == (1, 2, 1)
+        assert health.last_success_ts == DAY_START + 1
+        assert (health.last_error, health.last_error_ts) == ("HTTP 400: bad 1", DAY_START + 11)
+
+    @pytest.mark.asyncio
+    async def test_prune_outbox_keeps_pending_messages(self, store: Store) -> None:
+        old_delivered = outbox_message("a", created_ts=DAY_START)
+        old_pending = outbox_message("b", created_ts=DAY_START)
+        recent = outbox_message("c", created_ts=DAY_START + DAY_S)
+        await store.add_to_outbox([old_delivered, old_pending, recent])
+        await store.update_message(dataclasses.replace(
+            old_delivered, state=OutboxState.DELIVERED, delivered_ts=DAY_START
+        ))
+        assert await store.prune_outbox(before=DAY_START + 60) == 1
+        assert [m.id for m in await store.pending_messages()] == ["b", "c"]
+
+
+def outbox_message(
+    message_id: str, created_ts: float = DAY_START, kind: str = "status_change"
+) -> OutboxMessage:
+    """A pending ServiceNow message of thread ``ep@1`` whose variables hold awkward text."""
+    return OutboxMessage(
+        id=message_id, notifier="servicenow", kind=kind,
+        variables={"endpoint": {"name": 'a"}, "x": {"'}, "status": "offline", "n": 1.5},
+        created_ts=created_ts, thread_key="ep@1", next_attempt_ts=created_ts,
+    )

@@ -26,6 +26,7 @@ from pulse_core.models import (
     Resolution,
     Rollup,
 )
+from pulse_core.outbox import OutboxHealth, OutboxMessage
 from pulse_core.store import Store
 
 from pulse_store_sql import (
@@ -34,6 +35,7 @@ from pulse_store_sql import (
     checks,
     config_versions,
     outages,
+    outbox,
     rollups,
     snapshots,
 )
@@ -279,6 +281,30 @@ class SqlStore(Store):
         return await self._write(
             partial(accounts.add_setting_if_absent, name=name, value=value)
         )
+
+    # -- outbox -------------------------------------------------------------------------------
+    async def add_to_outbox(self, messages: Sequence[OutboxMessage]) -> int:
+        return await self._write(partial(outbox.add, messages=messages)) if messages else 0
+
+    async def pending_messages(self) -> list[OutboxMessage]:
+        return await self._read(outbox.pending)
+
+    async def update_message(self, message: OutboxMessage) -> None:
+        await self._write(partial(outbox.update_outcome, message=message))
+
+    async def dead_letters(self, limit: int) -> list[OutboxMessage]:
+        return await self._read(partial(outbox.dead, limit=limit))
+
+    async def thread_reference(self, notifier: str, thread_key: str) -> str | None:
+        return await self._read(
+            partial(outbox.thread_reference, notifier=notifier, thread_key=thread_key)
+        )
+
+    async def outbox_health(self) -> dict[str, OutboxHealth]:
+        return await self._read(outbox.health)
+
+    async def prune_outbox(self, before: float) -> int:
+        return await self._write(partial(outbox.prune, before=before))
 
     # -- plumbing -----------------------------------------------------------------------------
     def _open_runner(self) -> DatabaseRunner:

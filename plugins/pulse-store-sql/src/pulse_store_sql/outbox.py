@@ -1,0 +1,184 @@
+"""The outbox of notifications (``pulse_core.outbox``): its table and statements.
+
+One row per message; the table lives in this module (on the store's ``metadata``) because
+nothing else touches it. Delivery updates a row in one statement, so a message is either
+pending or delivered, never half of each; the alert engine reads pending rows at start-up.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    Connection,
+    Index,
+    Integer,
+    Row,
+    Table,
+    Text,
+    and_,
+    delete,
+    func,
+    select,
+    update,
+)
+
+from pulse_core.outbox import OutboxHealth, OutboxMessage, OutboxState
+
+from pulse_store_sql.millis import optional_from_ms, optional_to_ms, to_ms, from_ms
+from pulse_store_sql.tables import metadata
+from pulse_store_sql.upsert import insert_missing
+
+outbox = Table(
+    "outbox",
+    metadata,
+    Column("id", Text, primary_key=True),
+    Column("notifier", Text, nullable=False),
+    Column("kind", Text, nullable=False),
+    Column("variables", Text, nullable=False),
+    Column("thread_key", Text),
+    Column("created_ms", BigInteger, nullable=False),
+    Column("state", Text, nullable=False),
+    Column("attempts", Integer, nullable=False),
+    Column("next_attempt_ms", BigInteger, nullable=False),
+    Column("last_attempt_ms", BigInteger),
+    Column("last_error", Text),
+    Column("delivered_ms", BigInteger),
+    Column("reference", Text),
+    # Start-up and dead letters: WHERE state = ? ORDER BY created_ms / last_attempt_ms
+    Index("ix_outbox_state_created", "state", "created_ms"),
+    # Recovery messages: WHERE notifier = ? AND thread_key = ?
+    Index("ix_outbox_thread", "notifier", "thread_key"),
+)
+
+
+def add(connection: Connection, messages: Sequence[OutboxMessage]) -> int:
+    kept = set(connection.scalars(select(outbox.c.id).where(outbox.c.id.in_([m.id for m in messages]))))
+    new = [_row(message) for message in messages if message.id not in kept]
+    if new:  # another node may add the same id meanwhile: the insert then keeps theirs
+        connection.execute(insert_missing(connection, outbox, ["id"]), new)
+    return len(new)
+
+
+def pending(connection: Connection) -> list[OutboxMessage]:
+    rows = connection.execute(
+        select(outbox).where(outbox.c.state == OutboxState.PENDING.value)
+        .order_by(outbox.c.created_ms, outbox.c.id)
+    )
+    return [_message(row) for row in rows]
+
+
+def update_outcome(connection: Connection, message: OutboxMessage) -> None:
+    values = _row(message)
+    for unchanged in ("id", "notifier", "kind", "variables", "thread_key", "created_ms"):
+        del values[unchanged]
+    connection.execute(update(outbox).where(outbox.c.id == message.id).values(values))
+
+
+def dead(connection: Connection, limit: int) -> list[OutboxMessage]:
+    rows = connection.execute(
+        select(outbox).where(outbox.c.state == OutboxState.DEAD.value)
+        .order_by(outbox.c.last_attempt_ms.desc(), outbox.c.id).limit(limit)
+    )
+    return [_message(row) for row in rows]
+
+
+def thread_reference(connection: Connection, notifier: str, thread_key: str) -> str | None:
+    reference: str | None = connection.scalar(
+        select(outbox.c.reference)
+        .where(
+            outbox.c.notifier == notifier,
+            outbox.c.thread_key == thread_key,
+            outbox.c.state == OutboxState.DELIVERED.value,
+            outbox.c.reference.is_not(None),
+        )
+        .order_by(outbox.c.delivered_ms, outbox.c.id)
+        .limit(1)
+    )
+    return reference
+
+
+def health(connection: Connection) -> dict[str, OutboxHealth]:
+    counts: dict[str, dict[str, Any]] = {}
+    for notifier, state, count, delivered_ms in connection.execute(
+        select(outbox.c.notifier, outbox.c.state, func.count(), func.max(outbox.c.delivered_ms))
+        .group_by(outbox.c.notifier, outbox.c.state)
+    ):
+        entry = counts.setdefault(notifier, {})
+        entry[state] = count
+        if state == OutboxState.DELIVERED.value:
+            entry["last_success_ts"] = optional_from_ms(delivered_ms)
+    latest = (
+        select(outbox.c.notifier, func.max(outbox.c.last_attempt_ms).label("ms"))
+        .where(outbox.c.last_error.is_not(None))
+        .group_by(outbox.c.notifier)
+        .subquery()
+    )
+    for notifier, error, error_ms in connection.execute(
+        select(outbox.c.notifier, outbox.c.last_error, outbox.c.last_attempt_ms).join(
+            latest, and_(outbox.c.notifier == latest.c.notifier, outbox.c.last_attempt_ms == latest.c.ms)
+        )
+    ):
+        entry = counts.setdefault(notifier, {})
+        entry["last_error"], entry["last_error_ts"] = error, from_ms(error_ms)
+    return {
+        notifier: OutboxHealth(
+            notifier,
+            sent=entry.get(OutboxState.DELIVERED.value, 0),
+            failed=entry.get(OutboxState.DEAD.value, 0),
+            pending=entry.get(OutboxState.PENDING.value, 0),
+            last_success_ts=entry.get("last_success_ts"),
+            last_error=entry.get("last_error"),
+            last_error_ts=entry.get("last_error_ts"),
+        )
+        for notifier, entry in counts.items()
+    }
+
+
+def prune(connection: Connection, before: float) -> int:
+    result = connection.execute(
+        delete(outbox).where(
+            outbox.c.state != OutboxState.PENDING.value, outbox.c.created_ms < to_ms(before)
+        )
+    )
+    return result.rowcount
+
+
+def _row(message: OutboxMessage) -> dict[str, Any]:
+    return {
+        "id": message.id,
+        "notifier": message.notifier,
+        "kind": message.kind,
+        "variables": json.dumps(message.variables, ensure_ascii=False),
+        "thread_key": message.thread_key,
+        "created_ms": to_ms(message.created_ts),
+        "state": message.state.value,
+        "attempts": message.attempts,
+        "next_attempt_ms": to_ms(message.next_attempt_ts),
+        "last_attempt_ms": optional_to_ms(message.last_attempt_ts),
+        "last_error": message.last_error,
+        "delivered_ms": optional_to_ms(message.delivered_ts),
+        "reference": message.reference,
+    }
+
+
+def _message(row: Row[Any]) -> OutboxMessage:
+    return OutboxMessage(
+        id=row.id,
+        notifier=row.notifier,
+        kind=row.kind,
+        variables=json.loads(row.variables),
+        created_ts=from_ms(row.created_ms),
+        thread_key=row.thread_key,
+        state=OutboxState(row.state),
+        attempts=row.attempts,
+        next_attempt_ts=from_ms(row.next_attempt_ms),
+        last_attempt_ts=optional_from_ms(row.last_attempt_ms),
+        last_error=row.last_error,
+        delivered_ts=optional_from_ms(row.delivered_ms),
+        reference=row.reference,
+    )
