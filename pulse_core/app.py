@@ -25,11 +25,12 @@ from pulse_core.plugins import PluginHost
 from pulse_core.probe import Probe, UnavailableProbe
 from pulse_core.store import Store
 from pulse_core.web import health
+from pulse_core.web.auth import plugin as accounts
 from pulse_core.web.api import endpoints, export, groups, history, status
 
 log = logging.getLogger("pulse")
 
-BUILTIN_PLUGINS = (health, status, endpoints, history, groups, export)
+BUILTIN_PLUGINS = (health, status, endpoints, history, groups, export, accounts)
 
 
 class StoreNotFound(Exception):

@@ -28,6 +28,12 @@ class Section(BaseModel):
 class ServerSection(Section):
     host: str = "0.0.0.0"
     port: int = Field(8080, ge=1, le=65535)
+    rate_limit_per_minute: int = Field(
+        600, ge=0, description="requests a minute per API key, user or client address; 0: off"
+    )
+    rate_limit_burst: int = Field(
+        100, ge=1, description="requests a caller may send at once before the per-minute rate"
+    )
 
 
 class StorageSection(Section):

@@ -4,7 +4,7 @@ plugins that add routes.
 ``running_pulse(yaml_text, tmp_path)`` starts the monitor and Hypercorn in the test's event
 loop; the YAML's ``server`` and ``storage`` sections are filled in (loopback, a free port, a
 SQLite file under ``tmp_path``) unless the text sets them. ``auth_headers`` carry an
-administrator's credentials, so tests exercise the API as a signed-in caller would.
+administrator's API key, so tests exercise the API as a signed-in caller would.
 """
 
 from __future__ import annotations
@@ -21,6 +21,8 @@ import yaml
 
 from pulse_core.app import Pulse
 from pulse_core.testing.listeners import free_tcp_port
+from pulse_core.web.access import Role
+from pulse_core.web.auth.provisioning import issue_api_key
 from pulse_core.web.server import create_web_app, serve_web_app
 
 
@@ -42,6 +44,13 @@ def _with_test_server_and_storage(yaml_text: str, tmp_path: Path, port: int) -> 
     document.setdefault("server", {"host": "127.0.0.1", "port": port})
     document.setdefault("storage", {"url": f"sqlite:///{tmp_path / 'pulse.db'}"})
     return yaml.safe_dump(document, sort_keys=False)
+
+
+async def _admin_key_headers(pulse: Pulse) -> dict[str, str]:
+    """An administrator's API key made straight in the store, as ``pulse apikey create``
+    does; no user is created, so the server still awaits its first registration."""
+    _, key = await issue_api_key(pulse.store, "test kit", Role.ADMIN, None)
+    return {"Authorization": f"Bearer {key}"}
 
 
 async def _wait_until_serving(base_url: str, timeout_s: float = 15.0) -> None:
@@ -72,7 +81,7 @@ async def running_pulse(yaml_text: str, tmp_path: Path) -> AsyncIterator[Running
     try:
         base_url = f"http://{server.host}:{server.port}"
         await _wait_until_serving(base_url)
-        yield RunningPulse(pulse, base_url, config_path)
+        yield RunningPulse(pulse, base_url, config_path, await _admin_key_headers(pulse))
     finally:
         stop.set()
         await serving

@@ -10,6 +10,7 @@ from hypercorn.asyncio import serve
 from hypercorn.config import Config as HypercornConfig
 from quart import Quart
 
+from pulse_core.web.auth import install_auth
 from pulse_core.web.errors import install_error_handlers
 from pulse_core.web.openapi import install_openapi
 
@@ -21,6 +22,7 @@ def create_web_app(pulse: Pulse) -> Quart:
     app = Quart("pulse")
     app.config["PULSE"] = pulse
     install_error_handlers(app)
+    install_auth(app, pulse.store, pulse.config.server)
     install_openapi(app)
     for blueprint in pulse.plugins.registries.blueprints:
         app.register_blueprint(blueprint)

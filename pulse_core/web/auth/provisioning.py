@@ -1,0 +1,44 @@
+"""Making accounts, shared by the routes, the command line and the test kit: the rules a
+username and a password follow, and issuing an API key."""
+
+from __future__ import annotations
+
+import re
+import time
+
+from pulse_core.accounts import ApiKey
+from pulse_core.store import Store
+from pulse_core.web.access import Role
+from pulse_core.web.auth.keys import new_api_key
+
+USERNAME_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._@-]{0,63}")
+MIN_PASSWORD_LENGTH = 8
+MAX_PASSWORD_LENGTH = 1024
+
+
+def username_problem(username: str) -> str | None:
+    if USERNAME_PATTERN.fullmatch(username) is None:
+        return (
+            "a username has 1 to 64 letters, digits, '.', '_', '@' or '-', "
+            "and starts with a letter or digit"
+        )
+    return None
+
+
+def password_problem(password: str) -> str | None:
+    if len(password) < MIN_PASSWORD_LENGTH:
+        return f"the password is too short: use at least {MIN_PASSWORD_LENGTH} characters"
+    if len(password) > MAX_PASSWORD_LENGTH:
+        return f"the password is too long: use at most {MAX_PASSWORD_LENGTH} characters"
+    return None
+
+
+async def issue_api_key(
+    store: Store, name: str, role: Role, user_id: int | None
+) -> tuple[ApiKey, str]:
+    """Keep a new key; returns it with its secret, which exists nowhere else afterwards."""
+    issued = new_api_key()
+    stored = await store.add_api_key(
+        name, role.value, issued.prefix, issued.key_hash, user_id, time.time()
+    )
+    return stored, issued.key

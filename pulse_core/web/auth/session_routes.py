@@ -1,0 +1,111 @@
+"""``/api/auth/*``: the first registration, signing in and out, changing one's password."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from quart import Blueprint, Response, g, jsonify
+from quart_schema import tag_blueprint, validate_request
+
+from pulse_core.accounts import UsernameTaken
+from pulse_core.web.access import Role, public
+from pulse_core.web.auth.callers import Caller, user_with_password
+from pulse_core.web.auth.context import auth_context
+from pulse_core.web.auth.guard import WRONG_PASSWORD, unauthorized
+from pulse_core.web.auth.provisioning import password_problem, username_problem
+from pulse_core.web.auth.schemas import Credentials, PasswordChange, Registration, user_json
+from pulse_core.web.auth.sessions import end_session, session_claim, start_session
+from pulse_core.web.errors import ApiError, bad_request
+
+blueprint = Blueprint("auth_session", __name__)
+tag_blueprint(blueprint, ["Authentication"])
+
+
+@blueprint.get("/api/auth/setup-required")
+@public
+async def setup_required() -> Response:
+    """``true`` until the first user registers."""
+    return jsonify(not await auth_context().store.users())
+
+
+@blueprint.post("/api/auth/register")
+@public
+@validate_request(Registration)
+async def register(data: Registration) -> tuple[dict[str, Any], int]:
+    """Create the first user, an administrator, and sign them in. Only while no user exists."""
+    for problem in (username_problem(data.username), password_problem(data.password)):
+        if problem is not None:
+            raise bad_request(problem)
+    if "@" not in data.email:
+        raise bad_request("email is not an email address: use name@example.org")
+    if data.password != data.confirm_password:
+        raise bad_request("password and confirmPassword differ: type the same password twice")
+    context = auth_context()
+    password_hash = await context.hasher.hash(data.password)
+    async with context.admins_lock:
+        if await context.store.users():
+            raise ApiError(409, "setup is done: an administrator creates further users")
+        try:
+            user = await context.store.add_user(
+                data.username, data.email, Role.ADMIN.value, password_hash, time.time()
+            )
+        except UsernameTaken as error:
+            raise ApiError(409, str(error)) from error
+    start_session(user)
+    return user_json(user), 201
+
+
+@blueprint.post("/api/auth/login")
+@public
+@validate_request(Credentials)
+async def login(data: Credentials) -> dict[str, Any]:
+    """Sign in with a session cookie. Five wrong passwords lock the username for 30 minutes."""
+    user = await user_with_password(auth_context(), data.username, data.password)
+    if user is None:
+        raise unauthorized(WRONG_PASSWORD)
+    start_session(user)
+    return user_json(user)
+
+
+@blueprint.post("/api/auth/logout")
+@public
+async def logout() -> tuple[str, int]:
+    """End this browser's session (nothing to do without one)."""
+    end_session()
+    return "", 204
+
+
+@blueprint.get("/api/auth/session")
+async def current_session() -> dict[str, Any]:
+    """Who is calling: the signed-in user or the API key, and with which role."""
+    caller: Caller = g.caller
+    principal = caller.principal
+    return {
+        "kind": principal.kind,
+        "id": principal.id,
+        "name": principal.name,
+        "role": principal.role.value,
+        "user": None if caller.user is None else user_json(caller.user),
+    }
+
+
+@blueprint.post("/api/auth/change-password")
+@validate_request(PasswordChange)
+async def change_password(data: PasswordChange) -> tuple[str, int]:
+    """Set a new password; every other session of the user ends."""
+    caller: Caller = g.caller
+    if caller.principal.kind != "user" or caller.user is None:
+        raise ApiError(403, "an API key has no password: sign in as the user to change it")
+    problem = password_problem(data.new_password)
+    if problem is not None:
+        raise bad_request(problem)
+    context = auth_context()
+    if await user_with_password(context, caller.user.username, data.current_password) is None:
+        raise bad_request("currentPassword is wrong")
+    updated = await context.store.update_user(
+        caller.user.id, password_hash=await context.hasher.hash(data.new_password), end_sessions=True
+    )
+    if updated is not None and session_claim() is not None:
+        start_session(updated)  # this session goes on with the new version
+    return "", 204

@@ -1,0 +1,88 @@
+"""``/api/users``: administrators create, list, re-role, deactivate and reactivate users.
+
+Users are never deleted: their API keys and the record of who changed what keep pointing at
+them. There is always an active administrator left; the routes refuse a change that would
+remove the last one, so nobody can lock the installation out of its own settings.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from quart import Blueprint
+from quart_schema import tag_blueprint, validate_request
+
+from pulse_core.accounts import User, UsernameTaken
+from pulse_core.web.access import Role, requires
+from pulse_core.web.auth.context import auth_context
+from pulse_core.web.auth.provisioning import password_problem, username_problem
+from pulse_core.web.auth.schemas import NewUser, UserChange, user_json
+from pulse_core.web.errors import ApiError, bad_request, not_found
+
+blueprint = Blueprint("auth_users", __name__)
+tag_blueprint(blueprint, ["Users"])
+
+
+@blueprint.get("/api/users")
+@requires(Role.ADMIN)
+async def list_users() -> list[dict[str, Any]]:
+    return [user_json(user) for user in await auth_context().store.users()]
+
+
+@blueprint.post("/api/users")
+@requires(Role.ADMIN)
+@validate_request(NewUser)
+async def create_user(data: NewUser) -> tuple[dict[str, Any], int]:
+    for problem in (username_problem(data.username), password_problem(data.password)):
+        if problem is not None:
+            raise bad_request(problem)
+    context = auth_context()
+    password_hash = await context.hasher.hash(data.password)
+    try:
+        user = await context.store.add_user(
+            data.username, data.email, data.role.value, password_hash, time.time()
+        )
+    except UsernameTaken as error:
+        raise ApiError(409, f"{error}: choose another username") from error
+    return user_json(user), 201
+
+
+def _is_active_admin(user: User) -> bool:
+    return user.active and user.role == Role.ADMIN.value
+
+
+@blueprint.patch("/api/users/<int:user_id>")
+@requires(Role.ADMIN)
+@validate_request(UserChange)
+async def change_user(user_id: int, data: UserChange) -> dict[str, Any]:
+    """Change a user's role, deactivate (``"active": false``) or reactivate them, or set a new
+    password; deactivating and a new password end the user's sessions."""
+    if data.password is not None and (problem := password_problem(data.password)) is not None:
+        raise bad_request(problem)
+    context = auth_context()
+    password_hash = None if data.password is None else await context.hasher.hash(data.password)
+    async with context.admins_lock:
+        users = await context.store.users()
+        user = next((user for user in users if user.id == user_id), None)
+        if user is None:
+            raise not_found(f"user {user_id}")
+        stays_admin = (data.role or user.role) == Role.ADMIN and data.active is not False
+        other_admins = [other for other in users if _is_active_admin(other) and other != user]
+        if _is_active_admin(user) and not stays_admin and not other_admins:
+            raise ApiError(
+                409,
+                f"{user.username} is the last active administrator: make another user an "
+                "administrator first",
+            )
+        updated = await context.store.update_user(
+            user_id,
+            role=None if data.role is None else data.role.value,
+            active=data.active,
+            password_hash=password_hash,
+            end_sessions=data.active is False or password_hash is not None,
+        )
+    assert updated is not None  # users are never deleted
+    if password_hash is not None:
+        context.lockout.succeeded(updated.username)  # a new password lifts a lockout
+    return user_json(updated)
