@@ -1,0 +1,1 @@
+"""Prometheus metrics for Pulse: live endpoint status at ``GET /api/metrics``."""

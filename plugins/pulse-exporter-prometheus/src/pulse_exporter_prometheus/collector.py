@@ -1,0 +1,122 @@
+"""Pulse watching itself: a prometheus_client collector over the running application.
+
+Each source below reads one part of the application and yields metric families; the
+collector chains them. Notifier deliveries and failures belong here once the alerting engine
+keeps counters: add one source reading them (for example ``pulse_notifications_total{notifier,
+outcome}``) to ``SOURCES``, and a rule to ``contrib/prometheus/pulse-rules.yml``.
+"""
+
+from __future__ import annotations
+
+import time
+from itertools import accumulate
+from typing import TYPE_CHECKING, Callable, Iterable, Iterator
+
+from prometheus_client.core import (
+    CounterMetricFamily,
+    GaugeMetricFamily,
+    HistogramMetricFamily,
+    Metric,
+)
+from prometheus_client.utils import floatToGoString
+
+from pulse_core.engine.monitor import DURATION_BUCKETS_S
+
+if TYPE_CHECKING:
+    from pulse_core.app import Pulse
+
+Source = Callable[["Pulse"], Iterable[Metric]]
+
+
+def system_metrics(pulse: Pulse) -> Iterator[Metric]:
+    yield GaugeMetricFamily(
+        "pulse_system_uptime", "System uptime in seconds", value=time.time() - pulse.started_ts
+    )
+
+
+def scheduler_metrics(pulse: Pulse) -> Iterator[Metric]:
+    stats = pulse.scheduler.stats
+    yield GaugeMetricFamily(
+        "pulse_scheduler_lag_seconds",
+        "How late the most recently started check began, against its schedule",
+        value=stats.last_lag_s,
+    )
+    yield GaugeMetricFamily(
+        "pulse_scheduler_lag_max_seconds",
+        "The largest scheduling lag since start-up",
+        value=stats.max_lag_s,
+    )
+    yield CounterMetricFamily(
+        "pulse_scheduler_checks_started",
+        "Checks started by the scheduler (rate() gives checks per second)",
+        value=stats.started,
+    )
+    yield CounterMetricFamily(
+        "pulse_scheduler_missed_runs",
+        "Scheduled checks skipped because the previous check of the endpoint outlasted "
+        "its interval",
+        value=stats.missed,
+    )
+
+
+def store_metrics(pulse: Pulse) -> Iterator[Metric]:
+    writer = pulse.writer
+    yield GaugeMetricFamily(
+        "pulse_store_queue_depth",
+        "Checks waiting in memory to be written to the store",
+        value=writer.pending,
+    )
+    yield CounterMetricFamily(
+        "pulse_store_dropped_checks",
+        "Checks dropped because the store fell so far behind that the queue was full",
+        value=writer.dropped,
+    )
+    yield CounterMetricFamily(
+        "pulse_store_write_failures",
+        "Failed store writes (each is retried; nothing is lost until checks are dropped)",
+        value=writer.failures,
+    )
+
+
+def plugin_metrics(pulse: Pulse) -> Iterator[Metric]:
+    yield GaugeMetricFamily(
+        "pulse_plugin_load_errors",
+        "Plugins that failed to load or register (`pulse plugins` names them)",
+        value=len(pulse.plugins.errors),
+    )
+
+
+def probe_duration_metrics(pulse: Pulse) -> Iterator[Metric]:
+    family = HistogramMetricFamily(
+        "pulse_probe_duration_seconds",
+        "Time to check an endpoint, retries included, by probe type",
+        labels=["type"],
+    )
+    bounds = [*(floatToGoString(bound) for bound in DURATION_BUCKETS_S), "+Inf"]
+    for type_name, histogram in sorted(pulse.monitor.durations.items()):
+        cumulative = list(accumulate(histogram.counts))
+        family.add_metric(
+            [type_name], buckets=list(zip(bounds, cumulative)), sum_value=histogram.sum_s
+        )
+    yield family
+
+
+SOURCES: tuple[Source, ...] = (
+    system_metrics,
+    scheduler_metrics,
+    store_metrics,
+    plugin_metrics,
+    probe_duration_metrics,
+)
+
+
+class PulseCollector:
+    """A prometheus_client collector (register it in any ``CollectorRegistry``) of Pulse's
+    own metrics; the per-endpoint families are written by ``endpoint_families``."""
+
+    def __init__(self, pulse: Pulse) -> None:
+        self._pulse = pulse
+
+    def collect(self) -> Iterator[Metric]:
+        for source in SOURCES:
+            yield from source(self._pulse)

@@ -1,0 +1,66 @@
+"""One scrape: read on the event loop, format in a worker thread, in the format asked for.
+
+Text format 0.0.4 unless the ``Accept`` header asks for OpenMetrics (Prometheus itself does);
+prometheus_client's negotiation decides, so its answer and its content type stay in step.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Callable, Iterable
+
+from prometheus_client.exposition import choose_encoder
+from prometheus_client.registry import Collector
+from prometheus_client.core import Metric
+
+from pulse_exporter_prometheus.collector import PulseCollector
+from pulse_exporter_prometheus.endpoint_families import write_endpoint_families
+from pulse_exporter_prometheus.readings import EndpointReading, read_endpoints
+
+if TYPE_CHECKING:
+    from pulse_core.app import Pulse
+
+OPENMETRICS_TYPE = "application/openmetrics-text"
+
+
+@dataclass(frozen=True)
+class ExpositionFormat:
+    content_type: str
+    encode: Callable[[Collector], bytes]
+
+    @property
+    def openmetrics(self) -> bool:
+        return self.content_type.startswith(OPENMETRICS_TYPE)
+
+
+def negotiate(accept: str) -> ExpositionFormat:
+    encode, content_type = choose_encoder(accept)
+    return ExpositionFormat(content_type, encode)
+
+
+class _Collected(Collector):
+    """Families already collected, handed to prometheus_client's encoders."""
+
+    def __init__(self, families: Iterable[Metric]) -> None:
+        self._families = list(families)
+
+    def collect(self) -> Iterable[Metric]:
+        return self._families
+
+
+@dataclass(frozen=True)
+class Scrape:
+    endpoints: list[EndpointReading]
+    families: _Collected
+
+    @classmethod
+    def take(cls, pulse: Pulse, now: float) -> Scrape:
+        """Copy every value a scrape shows; cheap, and must run on the event loop."""
+        endpoints = read_endpoints(pulse.monitor.states.values(), now)
+        return cls(endpoints, _Collected(PulseCollector(pulse).collect()))
+
+    def render(self, exposition_format: ExpositionFormat) -> bytes:
+        """The whole document; safe in a worker thread. prometheus_client's part comes last,
+        since in OpenMetrics it ends with the closing ``# EOF``."""
+        endpoint_part = write_endpoint_families(self.endpoints, exposition_format.openmetrics)
+        return endpoint_part.encode() + exposition_format.encode(self.families)

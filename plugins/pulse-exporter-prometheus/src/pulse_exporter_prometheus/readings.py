@@ -1,0 +1,53 @@
+"""One consistent reading of every endpoint's live state, taken on the event loop.
+
+Rendering a scrape of 10,000 endpoints takes tens of milliseconds and runs in a worker
+thread; the live state keeps changing on the loop meanwhile. So the values are copied here,
+in one pass that never yields, and the thread only formats the copy.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Iterable
+
+from pulse_core.engine.state import EndpointState
+from pulse_core.models import LiveStatus
+
+#: live status → the seed's words, used as label values
+STATUS_WORDS = {LiveStatus.UP: "online", LiveStatus.DOWN: "offline", LiveStatus.FLAPPING: "flapping"}
+
+
+@dataclass(frozen=True, slots=True)
+class EndpointReading:
+    id: str
+    name: str
+    group_id: str
+    status: LiveStatus
+    #: the latest check's round trip; 0 when it failed or there is none yet, as in the seed
+    response_time_ms: float
+    checks_up: int
+    checks_down: int
+
+
+def read_endpoints(states: Iterable[EndpointState], now: float) -> list[EndpointReading]:
+    """Readings of the enabled endpoints (a disabled one is not monitored, so it is neither
+    online nor offline and has no series)."""
+    readings = []
+    for state in states:
+        endpoint = state.endpoint
+        if not endpoint.enabled:
+            continue
+        last = state.last
+        rtt = last.rtt_ms if last is not None and last.rtt_ms is not None else 0.0
+        readings.append(
+            EndpointReading(
+                endpoint.id,
+                endpoint.name,
+                endpoint.group_id,
+                state.live_status(now),
+                float(rtt),
+                state.checks_up,
+                state.checks_down,
+            )
+        )
+    return readings

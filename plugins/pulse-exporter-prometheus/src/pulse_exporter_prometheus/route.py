@@ -1,0 +1,41 @@
+"""``GET /api/metrics``: open like the seed's scrape target, or behind ``metrics.token``."""
+
+from __future__ import annotations
+
+import asyncio
+import hmac
+import time
+
+from quart import Blueprint, Response, current_app, request
+
+from pulse_core.web.access import public
+from pulse_core.web.errors import ApiError
+
+from pulse_exporter_prometheus.exposition import Scrape, negotiate
+from pulse_exporter_prometheus.settings import MetricsSection
+
+blueprint = Blueprint("prometheus", __name__)
+
+
+@blueprint.get("/api/metrics")
+@public  # the token, when configured, is checked below: scrapers are not users
+async def metrics() -> Response:
+    pulse = current_app.config["PULSE"]
+    _require_token(pulse.config.sections.get("metrics"), request.headers.get("Authorization", ""))
+    exposition_format = negotiate(request.headers.get("Accept", ""))
+    scrape = Scrape.take(pulse, time.time())
+    body = await asyncio.to_thread(scrape.render, exposition_format)
+    return Response(body, status=200, content_type=exposition_format.content_type)
+
+
+def _require_token(settings: MetricsSection | None, authorization: str) -> None:
+    if settings is None or settings.token is None:
+        return
+    scheme, _, credentials = authorization.partition(" ")
+    if scheme.lower() == "bearer" and hmac.compare_digest(
+        credentials.strip().encode(), settings.token.encode()
+    ):
+        return
+    error = ApiError(401, "metrics need 'Authorization: Bearer <metrics.token>'")
+    error.headers["WWW-Authenticate"] = 'Bearer realm="pulse metrics"'
+    raise error
