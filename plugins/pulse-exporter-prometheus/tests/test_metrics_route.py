@@ -38,6 +38,7 @@ async def test_text_format_has_the_seed_families_and_passes_promtool(
 
     assert reply.status_code == 200
     assert reply.headers["content-type"] == "text/plain; version=0.0.4; charset=utf-8"
+    assert reply.headers["content-encoding"] == "gzip"  # httpx asks for it, as Prometheus does
     lint = promtool_check_metrics(reply.content)
     assert lint.returncode == 0, lint.stdout.decode() + lint.stderr.decode()
 

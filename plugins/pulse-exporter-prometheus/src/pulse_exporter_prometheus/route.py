@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gzip
 import hmac
 import time
 
@@ -11,7 +12,7 @@ from quart import Blueprint, Response, current_app, request
 from pulse_core.web.access import public
 from pulse_core.web.errors import ApiError
 
-from pulse_exporter_prometheus.exposition import Scrape, negotiate
+from pulse_exporter_prometheus.exposition import ExpositionFormat, Scrape, negotiate
 from pulse_exporter_prometheus.settings import MetricsSection
 
 blueprint = Blueprint("prometheus", __name__)
@@ -23,9 +24,20 @@ async def metrics() -> Response:
     pulse = current_app.config["PULSE"]
     _require_token(pulse.config.sections.get("metrics"), request.headers.get("Authorization", ""))
     exposition_format = negotiate(request.headers.get("Accept", ""))
+    compress = "gzip" in request.headers.get("Accept-Encoding", "")
     scrape = Scrape.take(pulse, time.time())
-    body = await asyncio.to_thread(scrape.render, exposition_format)
-    return Response(body, status=200, content_type=exposition_format.content_type)
+    body = await asyncio.to_thread(_body, scrape, exposition_format, compress)
+    response = Response(body, status=200, content_type=exposition_format.content_type)
+    if compress:
+        response.headers["Content-Encoding"] = "gzip"
+    return response
+
+
+def _body(scrape: Scrape, exposition_format: ExpositionFormat, compress: bool) -> bytes:
+    """Prometheus asks for gzip: 10,000 endpoints are some 5 MB of text, a tenth of that
+    compressed, for a few milliseconds of the worker thread at level 1."""
+    text = scrape.render(exposition_format)
+    return gzip.compress(text, compresslevel=1) if compress else text
 
 
 def _require_token(settings: MetricsSection | None, authorization: str) -> None:
