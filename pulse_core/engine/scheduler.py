@@ -59,6 +59,8 @@ class Scheduler:
         self._wake = asyncio.Event()
         self._running: set[asyncio.Task[None]] = set()
         self._generation: dict[str, int] = {}
+        #: the latest configuration of every scheduled endpoint, by id
+        self._scheduled: dict[str, Endpoint] = {}
         self.stats = SchedulerStats()
 
     def schedule(self, endpoints: Sequence[Endpoint], now: float | None = None) -> None:
@@ -66,6 +68,41 @@ class Scheduler:
         now = time.time() if now is None else now
         self._heap.clear()
         self._generation = {ep.id: self._generation.get(ep.id, 0) + 1 for ep in endpoints}
+        self._scheduled = {ep.id: ep for ep in endpoints}
+        self._spread(endpoints, now)
+
+    def reschedule(self, endpoints: Sequence[Endpoint], now: float | None = None) -> None:
+        """Follow a changed configuration without restarting everything.
+
+        An endpoint still checked at the same interval keeps its place in the schedule (its
+        next check stays due when it was), with its new settings from its next check on; new
+        endpoints and those whose interval changed or that were enabled are spread over their
+        interval from ``now``; endpoints left out are no longer checked.
+        """
+        now = time.time() if now is None else now
+        kept = {
+            endpoint.id
+            for endpoint in endpoints
+            if endpoint.enabled
+            and (previous := self._scheduled.get(endpoint.id)) is not None
+            and previous.enabled
+            and previous.interval_s == endpoint.interval_s
+        }
+        self._scheduled = {ep.id: ep for ep in endpoints}
+        self._generation = {
+            ep.id: self._generation[ep.id] if ep.id in kept else self._generation.get(ep.id, 0) + 1
+            for ep in endpoints
+        }
+        self._heap = [
+            (due, order, self._scheduled[endpoint.id])
+            for due, order, endpoint in self._heap
+            if endpoint.id in kept
+        ]
+        heapq.heapify(self._heap)
+        self._spread([ep for ep in endpoints if ep.id not in kept], now)
+
+    def _spread(self, endpoints: Sequence[Endpoint], now: float) -> None:
+        """Give each enabled endpoint a first due time, evenly spread over its interval."""
         by_interval: dict[float, list[Endpoint]] = defaultdict(list)
         for endpoint in endpoints:
             if endpoint.enabled:
@@ -121,6 +158,7 @@ class Scheduler:
             self._slots.release()
         if self._generation.get(endpoint.id) != generation:
             return  # rescheduled or removed while it ran
+        endpoint = self._scheduled[endpoint.id]  # its settings may have changed meanwhile
         next_due = due + endpoint.interval_s
         now = time.time()
         if next_due < now - endpoint.interval_s:
