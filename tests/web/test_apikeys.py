@@ -1,0 +1,96 @@
+"""API keys: shown once, kept hashed, listed without secrets, revoked at once."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import httpx
+
+from pulse_core.testing.accounts import add_user, key_headers
+from pulse_core.testing.server import running_pulse
+from pulse_core.web.access import Role
+from pulse_core.web.auth.keys import key_hash
+
+CONFIG = """
+version: 1
+defaults: {interval_seconds: 60}
+groups: [{id: plant, name: Plant}]
+targets: [{type: tcp, host: 127.0.0.1, port: 9, group: plant}]
+"""
+PASSWORD = "correct horse"
+
+
+async def test_a_key_is_shown_once_kept_hashed_and_revoked_at_once(tmp_path: Path) -> None:
+    async with running_pulse(CONFIG, tmp_path) as server:
+        async with server.client() as admin:
+            created = await admin.post("/api/apikeys", json={"name": "grafana", "role": "viewer"})
+            key = created.json()["key"]
+            listed = await admin.get("/api/apikeys")
+            async with httpx.AsyncClient(
+                base_url=server.base_url, headers={"Authorization": f"Bearer {key}"}
+            ) as grafana:
+                before = await grafana.get("/api/auth/session")
+                revoked = await admin.delete(f"/api/apikeys/{created.json()['id']}")
+                after = await grafana.get("/api/auth/session")
+            again = await admin.delete(f"/api/apikeys/{created.json()['id']}")
+        stored = await server.pulse.store.api_keys()
+    assert created.status_code == 201
+    assert set(created.json()) >= {"id", "name", "role", "key"}
+    assert (created.json()["name"], created.json()["role"]) == ("grafana", "viewer")
+    grafana_listed = next(entry for entry in listed.json() if entry["name"] == "grafana")
+    assert "key" not in grafana_listed and key not in listed.text
+    assert set(grafana_listed) == {
+        "id", "name", "role", "prefix", "userId", "createdTs", "lastUsedTs",
+    }
+    assert key.startswith(f"pulse_{grafana_listed['prefix']}_")
+    assert all(key not in (entry.key_hash, entry.prefix) for entry in stored)
+    assert (before.status_code, before.json()["name"]) == (200, "grafana")
+    assert revoked.status_code == 204
+    assert after.status_code == 401
+    assert again.status_code == 404
+    assert key_hash(key) not in {entry.key_hash for entry in stored}
+
+
+async def test_last_use_is_recorded(tmp_path: Path) -> None:
+    async with running_pulse(CONFIG, tmp_path) as server:
+        async with server.client() as admin:
+            created = (await admin.post("/api/apikeys", json={"name": "ci"})).json()
+            await admin.get("/api/auth/session", headers={"Authorization": f"Bearer {created['key']}"})
+            listed = {entry["id"]: entry for entry in (await admin.get("/api/apikeys")).json()}
+    assert created["lastUsedTs"] is None and created["role"] == "viewer"
+    assert listed[created["id"]]["lastUsedTs"].endswith("Z")
+
+
+async def test_a_key_never_outranks_its_creator(tmp_path: Path) -> None:
+    async with running_pulse(CONFIG, tmp_path) as server:
+        await add_user(server, "olga", Role.EDITOR, PASSWORD)
+        async with server.client(authenticated=False, auth=("olga", PASSWORD)) as olga:
+            admin_key = await olga.post("/api/apikeys", json={"name": "x", "role": "admin"})
+            editor_key = await olga.post("/api/apikeys", json={"name": "y", "role": "editor"})
+        viewer = await key_headers(server, Role.VIEWER)
+        async with httpx.AsyncClient(base_url=server.base_url, headers=viewer) as read_only:
+            escalation = await read_only.post("/api/apikeys", json={"name": "z", "role": "editor"})
+    assert admin_key.status_code == 403
+    assert "higher role than its creator" in admin_key.json()["message"]
+    assert editor_key.status_code == 201 and editor_key.json()["userId"] is not None
+    assert escalation.status_code == 403
+
+
+async def test_people_see_and_revoke_only_their_own_keys(tmp_path: Path) -> None:
+    async with running_pulse(CONFIG, tmp_path) as server:
+        await add_user(server, "olga", Role.EDITOR, PASSWORD)
+        await add_user(server, "ivan", Role.EDITOR, PASSWORD)
+        async with (
+            server.client(authenticated=False, auth=("olga", PASSWORD)) as olga,
+            server.client(authenticated=False, auth=("ivan", PASSWORD)) as ivan,
+        ):
+            olgas = (await olga.post("/api/apikeys", json={"name": "olga's"})).json()
+            ivans = (await ivan.post("/api/apikeys", json={"name": "ivan's"})).json()
+            olga_sees = [entry["name"] for entry in (await olga.get("/api/apikeys")).json()]
+            olga_revokes_ivans = await olga.delete(f"/api/apikeys/{ivans['id']}")
+            olga_revokes_hers = await olga.delete(f"/api/apikeys/{olgas['id']}")
+        async with server.client() as admin:
+            admin_sees = [entry["name"] for entry in (await admin.get("/api/apikeys")).json()]
+    assert olga_sees == ["olga's"]
+    assert (olga_revokes_ivans.status_code, olga_revokes_hers.status_code) == (404, 204)
+    assert admin_sees == ["test kit", "ivan's"]
