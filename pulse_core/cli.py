@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Sequence
 
 from pulse_core.app import Pulse, StoreNotFound, load_plugins, open_config
+from pulse_core.cli_accounts import add_account_commands, run_account_command
 from pulse_core.cli_once import probe_all, render_table
 from pulse_core.config import ConfigError
 from pulse_core.config.model import PulseConfig
@@ -50,6 +51,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     plugins = commands.add_parser("plugins", help="list plugins, their hooks and load errors")
     plugins.add_argument("--json", action="store_true", help="print JSON instead of a table")
+
+    add_account_commands(commands, _config_argument)
     return parser
 
 
@@ -61,7 +64,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         stream=sys.stderr,
     )
     logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per request is noise
-    handler = {"run": cmd_run, "check": cmd_check, "once": cmd_once, "plugins": cmd_plugins}
+    handler = {
+        "run": cmd_run,
+        "check": cmd_check,
+        "once": cmd_once,
+        "plugins": cmd_plugins,
+        "user": run_account_command,
+        "apikey": run_account_command,
+    }
     try:
         return handler[args.command](args)
     except ConfigError as error:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from quart import Quart
+from quart import Quart, request
 from pydantic import ValidationError
 from quart_schema import RequestSchemaValidationError
 from quart_schema.validation import QuerystringValidationError, RequestHeadersValidationError
@@ -61,6 +61,15 @@ def install_error_handlers(app: Quart) -> None:
     @app.errorhandler(ApiError)
     async def api_error(error: ApiError) -> tuple[dict[str, Any], int, dict[str, str]]:
         return {"message": error.message, **error.details}, error.status, error.headers
+
+    @app.before_request
+    async def refuse_undecodable_json() -> None:
+        """quart-schema decodes JSON bodies without catching bad UTF-8, which would be a 500."""
+        if request.is_json:
+            try:
+                (await request.get_data()).decode()
+            except UnicodeDecodeError:
+                raise bad_request("the request body is not valid UTF-8") from None
 
     @app.errorhandler(RequestSchemaValidationError)
     async def invalid_request(error: RequestSchemaValidationError) -> tuple[dict[str, Any], int]:

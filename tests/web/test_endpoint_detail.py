@@ -68,7 +68,7 @@ async def _open_outage(detail: Any) -> bool | None:
 async def test_window_minutes_bounds_the_recent_checks(tmp_path: Path) -> None:
     async with running_pulse(config(9), tmp_path) as server:
         endpoint_id = next(iter(server.pulse.monitor.states))
-        two_hours_ago = time.time() - 7200
+        two_hours_ago = round(time.time()) - 7200.0  # whole seconds: the store keeps milliseconds
         await server.pulse.store.write_checks(
             [CheckResult(endpoint_id, two_hours_ago, CheckStatus.UP, 12.5)]
         )
