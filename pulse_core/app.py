@@ -14,6 +14,8 @@ import time
 from pathlib import Path
 from typing import Mapping, Sequence
 
+from pulse_core.alerting.engine import AlertEngine
+from pulse_core.alerting.plugin import PLUGIN_NAME, AlertingPlugin
 from pulse_core.config import load_config_file
 from pulse_core.config.model import PulseConfig
 from pulse_core.engine.maintenance import run_maintenance
@@ -40,7 +42,10 @@ class StoreNotFound(Exception):
 def load_plugins(environ: Mapping[str, str] | None = None) -> PluginHost:
     """The built-in plugins, then every installed one allowed by the environment."""
     host = PluginHost(environ)
-    host.load(BUILTIN_PLUGINS)
+    host.load(BUILTIN_PLUGINS, entry_points=False)
+    # Alerting validates ``notifiers`` against this host's notifier types (see its module).
+    host.register(AlertingPlugin(lambda: host.registries.notifiers), name=PLUGIN_NAME)
+    host.load()
     return host
 
 
@@ -75,6 +80,7 @@ class Pulse:
         self.writer = StoreWriter(store, self._announce)
         self.monitor = Monitor(self.probes, self.writer)
         self.scheduler = Scheduler(self.monitor.run_check)
+        self.alerts = AlertEngine(store, plugins.registries.notifiers)
         self._writing: asyncio.Task[None] | None = None
         self._upkeep: asyncio.Task[None] | None = None
         self._scheduling: asyncio.Task[None] | None = None
@@ -93,6 +99,7 @@ class Pulse:
         await self._start_probes()
         self.monitor.set_endpoints(self.config.endpoints)
         self.monitor.restore(await self.store.load_snapshots(), time.time())
+        await self.alerts.start(self.config)
         self._writing = asyncio.create_task(self.writer.run(), name="pulse-writer")
         self._upkeep = asyncio.create_task(
             run_maintenance(self.store, self.config.storage.retention_days),
@@ -139,6 +146,7 @@ class Pulse:
         if self._announcements:
             await asyncio.gather(*self._announcements)
         await self.plugins.notify("pulse_shutdown", app=self)
+        await self.alerts.stop()
         await self.store.close()
 
     async def _announce(self, changes: Sequence[StatusChange]) -> None:

@@ -118,6 +118,8 @@ class AlertingSection(_Section):
     max_age: Duration = 24 * 3600.0
     fallback: str | None = None
     delivery_timeout: Duration = 30.0
+    retry_initial: Duration = 5.0
+    retry_max: Duration = 300.0
 
 
 class NotifierEntry(_Section):

@@ -1,0 +1,5 @@
+"""Pulse notifier plugin: JSON webhooks, with ServiceNow and Jira dialects."""
+
+from pulse_notify_webhook.notifier import WebhookNotifier, WebhookOptions
+
+__all__ = ["WebhookNotifier", "WebhookOptions"]

@@ -1,0 +1,303 @@
+"""The alert engine of a running Pulse: from stored status changes to queued notifications.
+
+What counts as news (issue 5):
+
+- the first state an endpoint reaches after start-up (``previous`` unknown) is news only
+  when it is offline; an online first state sends nothing;
+- a change is routed by the ``alerts`` rules (default: every notifier hears every change),
+  dropped inside a maintenance window, and folded into a group summary during a storm;
+- ``repeat_every`` sends reminders while the endpoint stays offline (timed from the
+  offline message, or from start-up for an endpoint found offline after a restart).
+
+Every notification is written to the store's outbox before it is handed to the courier of
+its notifier (:mod:`pulse_core.alerting.courier`); pending ones are resumed at start-up.
+The hook that feeds the engine returns once the outbox write is done: delivery never
+holds up the monitor.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import hashlib
+import logging
+import time
+import uuid
+from dataclasses import dataclass
+from typing import Any, Mapping
+
+from pulse_core.alerting.courier import Courier, DeliveryRules
+from pulse_core.alerting.routing import notifiers_for
+from pulse_core.alerting.setup import AlertingSetup, alerting_setup
+from pulse_core.alerting.storm import StormGuard
+from pulse_core.alerting.variables import change_variables, summary_variables, test_variables
+from pulse_core.config.model import PulseConfig
+from pulse_core.models import Endpoint, Group, State, StatusChange
+from pulse_core.notifier import Notification, Notifier, Receipt
+from pulse_core.outbox import OutboxHealth, OutboxMessage
+from pulse_core.store import Store
+
+log = logging.getLogger("pulse.alerting")
+
+#: Delivered and dead messages are kept this long for the API, then pruned.
+KEEP_DONE_S = 30 * 24 * 3600
+#: How often reminders are looked for.
+REMINDER_TICK_S = 1.0
+
+
+class UnknownNotifier(LookupError):
+    """No configured notifier has that name."""
+
+
+@dataclass
+class _Outage:
+    """An endpoint that is offline, for reminders."""
+
+    change: StatusChange
+    endpoint: Endpoint
+    due: dict[str, float]  # notifier name → next reminder time
+
+
+class AlertEngine:
+    """Turns status changes into outbox messages and runs one courier per notifier."""
+
+    def __init__(self, store: Store, notifier_types: Mapping[str, type[Notifier]]) -> None:
+        self.store = store
+        self.notifier_types = notifier_types
+        self.setup: AlertingSetup | None = None
+        self.notifiers: dict[str, Notifier] = {}
+        self._config: PulseConfig | None = None
+        self._couriers: dict[str, Courier] = {}
+        self._tasks: list[asyncio.Task[None]] = []
+        self._storm = StormGuard(1, 1.0)
+        self._held: dict[str, list[tuple[list[str], dict[str, Any]]]] = {}
+        self._offline: dict[str, _Outage] = {}
+
+    # -- life cycle ---------------------------------------------------------------------------
+    async def start(self, config: PulseConfig) -> None:
+        """Take ``config`` (raises ConfigError for broken cross-references), start the
+        notifiers and resume the pending messages of the outbox."""
+        setup = alerting_setup(config)
+        self._config, self.setup = config, setup
+        storm = setup.settings.storm
+        self._storm = StormGuard(storm.threshold, storm.window)
+        for entry in setup.entries:
+            notifier = self.notifier_types[entry.type_name](entry.name, entry.options, setup.outbound)
+            try:
+                await notifier.start()
+            except Exception:
+                log.exception("notifier %s cannot start; its messages wait in the outbox", entry.name)
+            self.notifiers[entry.name] = notifier
+            courier = Courier(notifier, self.store, self._rules(entry.name), self._dead_letter)
+            self._couriers[entry.name] = courier
+            self._tasks.append(asyncio.create_task(courier.run(), name=f"notify-{entry.name}"))
+        now = time.time()
+        for message in await self.store.pending_messages():
+            courier = self._couriers.get(message.notifier)
+            if courier is None:
+                log.warning("outbox message for notifier %r, which is no longer configured", message.notifier)
+                continue
+            courier.enqueue(dataclasses.replace(message, next_attempt_ts=min(message.next_attempt_ts, now)))
+        self._tasks.append(asyncio.create_task(self._remind(), name="notify-reminders"))
+        await self._watch_open_outages(config)
+        await self.store.prune_outbox(now - KEEP_DONE_S)
+
+    async def _watch_open_outages(self, config: PulseConfig) -> None:
+        """Endpoints still offline from before a restart get their reminders again."""
+        endpoints = {endpoint.id: endpoint for endpoint in config.endpoints}
+        for snapshot in (await self.store.load_snapshots()).values():
+            endpoint = endpoints.get(snapshot.endpoint_id)
+            if endpoint is None or snapshot.state is not State.DOWN or snapshot.open_outage is None:
+                continue
+            outage = snapshot.open_outage
+            change = StatusChange(endpoint.id, outage.started_ts, State.DOWN, State.UNKNOWN,
+                                  error=outage.last_error, outage=outage)
+            self._watch_outage(change, endpoint)
+
+    async def apply(self, config: PulseConfig) -> None:
+        """Follow a configuration applied at run time (notifiers restart only if changed)."""
+        if self._config is not None and _alerting_sections(config) == _alerting_sections(self._config):
+            self._config = config
+            self.setup = alerting_setup(config)
+            return
+        await self.stop()
+        await self.start(config)
+
+    async def stop(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        self._tasks.clear()
+        self._couriers.clear()
+        for notifier in self.notifiers.values():
+            try:
+                await notifier.close()
+            except Exception:
+                log.exception("closing notifier %s failed", notifier.name)
+        self.notifiers.clear()
+
+    # -- changes ------------------------------------------------------------------------------
+    async def status_changed(self, change: StatusChange, endpoint: Endpoint) -> None:
+        """Queue the notifications ``change`` calls for (called once per stored change)."""
+        if self.setup is None or change.state is State.UNKNOWN:
+            return
+        if change.state is State.UP:
+            self._offline.pop(endpoint.id, None)
+            if change.previous is State.UNKNOWN:
+                return  # an online first state is not news
+        variables = change_variables(change, endpoint, self._group(endpoint.group_id))
+        if self.setup.calendar.silences(endpoint, change.ts):
+            log.info("maintenance window: no alert for %s", endpoint.name)
+            return
+        names = notifiers_for(self.setup.routes, endpoint, variables["status"])
+        if change.state is State.DOWN:
+            self._watch_outage(change, endpoint)
+        if not names:
+            return
+        if not self._storm.admit(endpoint.group_id, change.ts):
+            self._hold(endpoint.group_id, names, variables)
+            return
+        thread = _thread_key(change, endpoint)
+        await self._queue([
+            self._message(name, "status_change", variables, thread,
+                          f"{endpoint.id}|{change.state}|{change.ts}")
+            for name in names
+        ])
+
+    # -- questions from the API and the CLI ---------------------------------------------------
+    async def send_test(self, name: str) -> Receipt:
+        """Send a test message through notifier ``name`` now, outside the outbox."""
+        courier = self._couriers.get(name)
+        if courier is None:
+            raise UnknownNotifier(name)
+        notification = Notification(uuid.uuid4().hex, "test", test_variables(name, time.time()))
+        return await courier.deliver_now(notification)
+
+    async def health(self) -> dict[str, OutboxHealth]:
+        counts = await self.store.outbox_health()
+        return {name: counts.get(name, OutboxHealth(name)) for name in self.notifiers}
+
+    # -- internals ----------------------------------------------------------------------------
+    def _rules(self, name: str) -> DeliveryRules:
+        assert self.setup is not None
+        settings = self.setup.settings
+        return DeliveryRules(
+            self.setup.max_age_of(name), settings.delivery_timeout,
+            settings.retry_initial, settings.retry_max,
+        )
+
+    def _group(self, group_id: str) -> Group | None:
+        assert self._config is not None
+        return next((group for group in self._config.groups if group.id == group_id), None)
+
+    def _message(
+        self, notifier: str, kind: str, variables: dict[str, Any], thread: str | None, cause: str
+    ) -> OutboxMessage:
+        now = time.time()
+        digest = hashlib.sha256(f"{notifier}|{kind}|{cause}".encode()).hexdigest()[:32]
+        return OutboxMessage(digest, notifier, kind, variables, now, thread, next_attempt_ts=now)
+
+    async def _queue(self, messages: list[OutboxMessage]) -> None:
+        """Outbox first, then the couriers: a crash in between loses nothing."""
+        await self.store.add_to_outbox(messages)
+        for message in messages:
+            self._couriers[message.notifier].enqueue(message)
+
+    async def _dead_letter(self, message: OutboxMessage) -> None:
+        assert self.setup is not None
+        fallback = self.setup.fallback_of(message.notifier)
+        if fallback is None or message.notifier == fallback:
+            return
+        variables = dict(message.variables)
+        variables["message"] = (
+            f"[not delivered by {message.notifier}: {message.last_error}] {variables.get('message', '')}"
+        )
+        await self._queue([self._message(fallback, message.kind, variables, None, f"fallback|{message.id}")])
+
+    def _hold(self, group_id: str, names: list[str], variables: dict[str, Any]) -> None:
+        """Keep a storm's change for the group's summary, sent when the window ends."""
+        held = self._held.setdefault(group_id, [])
+        if not held:
+            assert self.setup is not None
+            window = self.setup.settings.storm.window
+            task = asyncio.create_task(self._summarise_later(group_id, window))
+            self._tasks.append(task)
+            task.add_done_callback(self._forget)
+        held.append((names, variables))
+
+    def _forget(self, task: asyncio.Task[None]) -> None:
+        if task in self._tasks:
+            self._tasks.remove(task)
+
+    async def _summarise_later(self, group_id: str, delay_s: float) -> None:
+        await asyncio.sleep(delay_s)
+        held = self._held.pop(group_id, [])
+        group = self._group(group_id) or Group(group_id, group_id)
+        now = time.time()
+        messages = []
+        for name in self.notifiers:
+            changes = [variables for names, variables in held if name in names]
+            if changes:
+                summary = summary_variables(group, changes, now)
+                messages.append(self._message(name, "summary", summary, None, f"{group_id}|{now}"))
+        if messages:
+            await self._queue(messages)
+
+    def _watch_outage(self, change: StatusChange, endpoint: Endpoint) -> None:
+        assert self.setup is not None
+        due: dict[str, float] = {}
+        for route in self.setup.routes:
+            if route.repeat_every_s and "offline" in route.statuses and route.selects.matches(endpoint):
+                for name in route.notify:
+                    due[name] = min(due.get(name, float("inf")), time.time() + route.repeat_every_s)
+        self._offline[endpoint.id] = _Outage(change, endpoint, due)
+
+    async def _remind(self) -> None:
+        while True:
+            await asyncio.sleep(REMINDER_TICK_S)
+            try:
+                await self._send_due_reminders(time.time())
+            except Exception:
+                log.exception("sending reminders failed")
+
+    async def _send_due_reminders(self, now: float) -> None:
+        assert self.setup is not None
+        messages = []
+        for outage in self._offline.values():
+            due_names = [name for name, due in outage.due.items() if due <= now]
+            if not due_names:
+                continue
+            for name in due_names:
+                outage.due[name] = now + _repeat_of(self.setup, outage.endpoint, name)
+            if self.setup.calendar.silences(outage.endpoint, now):
+                continue
+            endpoint = outage.endpoint
+            variables = change_variables(
+                outage.change, endpoint, self._group(endpoint.group_id), "reminder", now
+            )
+            thread = _thread_key(outage.change, endpoint)
+            messages += [
+                self._message(name, "reminder", variables, thread, f"{endpoint.id}|{now}")
+                for name in due_names
+            ]
+        if messages:
+            await self._queue(messages)
+
+
+def _repeat_of(setup: AlertingSetup, endpoint: Endpoint, name: str) -> float:
+    return min(
+        route.repeat_every_s
+        for route in setup.routes
+        if route.repeat_every_s and name in route.notify and route.selects.matches(endpoint)
+    )
+
+
+def _thread_key(change: StatusChange, endpoint: Endpoint) -> str | None:
+    """Messages of one outage share a thread, so a recovery can update the first record."""
+    if change.outage is None:
+        return None
+    return f"{endpoint.id}@{round(change.outage.started_ts * 1000)}"
+
+
+def _alerting_sections(config: PulseConfig) -> list[Any]:
+    return [config.sections.get(name) for name in ("notifiers", "alerts", "maintenance", "alerting", "outbound")]

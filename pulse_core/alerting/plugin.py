@@ -1,0 +1,49 @@
+"""The built-in alerting plugin: claims the alerting sections of the YAML and feeds the
+running Pulse's :class:`~pulse_core.alerting.engine.AlertEngine` from the event hooks.
+
+It is an object, not a module, because the ``notifiers`` section can only be validated
+against the notifier types of its own plugin host (see ``config.notifiers_section``);
+``pulse_core.app.load_plugins`` builds it with that host's lookup.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Callable
+
+from pydantic import BaseModel
+from quart import Blueprint
+
+from pulse_core import hookimpl
+from pulse_core.alerting.config import NotifierTypes, notifiers_section
+from pulse_core.alerting.setup import SECTION_MODELS
+from pulse_core.web.api import integrations
+
+if TYPE_CHECKING:
+    from pulse_core.app import Pulse
+    from pulse_core.config.model import PulseConfig
+    from pulse_core.models import Endpoint, StatusChange
+
+PLUGIN_NAME = "pulse_core.alerting"
+
+
+class AlertingPlugin:
+    def __init__(self, notifier_types: NotifierTypes) -> None:
+        self._notifier_types = notifier_types
+
+    @hookimpl
+    def pulse_config_sections(self, register: Callable[[str, type[BaseModel]], None]) -> None:
+        register("notifiers", notifiers_section(self._notifier_types))
+        for name, model in SECTION_MODELS.items():
+            register(name, model)
+
+    @hookimpl
+    def pulse_register_blueprints(self, register: Callable[[Blueprint], None]) -> None:
+        integrations.pulse_register_blueprints(register)
+
+    @hookimpl
+    async def pulse_status_changed(self, app: Pulse, change: StatusChange, endpoint: Endpoint) -> None:
+        await app.alerts.status_changed(change, endpoint)
+
+    @hookimpl
+    async def pulse_config_applied(self, app: Pulse, config: PulseConfig) -> None:
+        await app.alerts.apply(config)

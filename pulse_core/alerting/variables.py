@@ -1,0 +1,127 @@
+"""The template variables of a notification, built from a status change.
+
+Status words are the seed's: ``online``/``offline`` (and ``unknown`` for the state before the
+first one). Everything is JSON-serialisable, because the variables are kept in the outbox.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any, Sequence
+
+from pulse_core.models import Endpoint, Group, State, StatusChange
+
+STATUS_WORDS = {State.UP: "online", State.DOWN: "offline", State.UNKNOWN: "unknown"}
+#: How many endpoint names a summary lists before "and N more".
+SUMMARY_NAMES = 10
+
+
+def iso_z(ts: float) -> str:
+    """``2024-01-15T10:30:00Z`` (milliseconds only when there are some)."""
+    moment = datetime.fromtimestamp(ts, UTC)
+    text = moment.isoformat(timespec="milliseconds" if moment.microsecond else "seconds")
+    return text.replace("+00:00", "Z")
+
+
+def human_duration(seconds: float) -> str:
+    """``1h 02m 05s``, ``4m 10s``, ``12s``."""
+    whole = int(round(seconds))
+    hours, rest = divmod(whole, 3600)
+    minutes, secs = divmod(rest, 60)
+    if hours:
+        return f"{hours}h {minutes:02d}m {secs:02d}s"
+    if minutes:
+        return f"{minutes}m {secs:02d}s"
+    return f"{secs}s"
+
+
+def endpoint_variables(endpoint: Endpoint, group: Group | None) -> dict[str, str]:
+    return {
+        "id": endpoint.id,
+        "name": endpoint.name,
+        "address": endpoint.address,
+        "group": endpoint.group_id,
+        "group_name": group.name if group else endpoint.group_id,
+        "type": endpoint.type,
+    }
+
+
+def change_variables(
+    change: StatusChange, endpoint: Endpoint, group: Group | None, kind: str = "status_change",
+    now: float | None = None,
+) -> dict[str, Any]:
+    """Variables for a change (``kind`` ``status_change``) or a reminder of it at ``now``."""
+    status, previous = STATUS_WORDS[change.state], STATUS_WORDS[change.previous]
+    duration = ""
+    if change.outage is not None and change.outage.ended_ts is not None:
+        duration = human_duration(change.outage.ended_ts - change.outage.started_ts)
+    elif kind == "reminder" and change.outage is not None and now is not None:
+        duration = human_duration(now - change.outage.started_ts)
+    names = endpoint_variables(endpoint, group)
+    if kind == "reminder":
+        message = f"{endpoint.name} ({endpoint.address}) is still offline, for {duration}"
+    else:
+        message = f"{endpoint.name} ({endpoint.address}) is {status} (was {previous})"
+        if duration:
+            message += f" after {duration}"
+        if change.error and change.state is State.DOWN:
+            message += f": {change.error}"
+    return {
+        "kind": kind,
+        "endpoint": names,
+        "status": status,
+        "previous_status": previous,
+        "timestamp": iso_z(change.ts if kind != "reminder" or now is None else now),
+        "response_time": "" if change.rtt_ms is None else round(change.rtt_ms, 1),
+        "duration": duration,
+        "error": change.error or "",
+        "message": message,
+        "count": 1,
+    }
+
+
+def summary_variables(
+    group: Group, changes: Sequence[dict[str, Any]], ts: float
+) -> dict[str, Any]:
+    """One message for a storm: ``changes`` are the variables of the changes it stands for."""
+    offline = sum(1 for item in changes if item["status"] == "offline")
+    online = len(changes) - offline
+    names = [item["endpoint"]["name"] for item in changes[:SUMMARY_NAMES]]
+    more = len(changes) - len(names)
+    listed = ", ".join(names) + (f" and {more} more" if more else "")
+    status = "offline" if offline >= online else "online"
+    return {
+        "kind": "summary",
+        "endpoint": {
+            "id": "", "name": f"{len(changes)} endpoints in {group.name}", "address": listed,
+            "group": group.id, "group_name": group.name, "type": "",
+        },
+        "status": status,
+        "previous_status": "online" if status == "offline" else "offline",
+        "timestamp": iso_z(ts),
+        "response_time": "",
+        "duration": "",
+        "error": "",
+        "message": f"{len(changes)} endpoints in {group.name} changed "
+        f"({offline} offline, {online} online): {listed}",
+        "count": len(changes),
+    }
+
+
+def test_variables(notifier_name: str, ts: float) -> dict[str, Any]:
+    """A made-up offline change, for ``pulse notify test``."""
+    return {
+        "kind": "test",
+        "endpoint": {
+            "id": "pulse-test", "name": "Pulse test endpoint", "address": "192.0.2.1",
+            "group": "pulse-test", "group_name": "Pulse test", "type": "tcp",
+        },
+        "status": "offline",
+        "previous_status": "online",
+        "timestamp": iso_z(ts),
+        "response_time": "",
+        "duration": "",
+        "error": "",
+        "message": f"Test message from Pulse through notifier '{notifier_name}'",
+        "count": 1,
+    }

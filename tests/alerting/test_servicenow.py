@@ -1,0 +1,75 @@
+"""The seed's ServiceNow block, pasted as YAML, against a real status change of a real target."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from pulse_core.testing.listeners import TcpListener
+from pulse_core.testing.receivers import ServiceNowReceiver
+from pulse_core.testing.server import running_pulse
+
+from .conftest import eventually, pulse_yaml
+
+ISO_Z = r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{3})?Z"
+
+
+def seed_servicenow_block(url: str) -> dict:
+    """The seed's "Webhook Configuration" for ServiceNow, verbatim but for the URL."""
+    return {
+        "url": url,
+        "method": "POST",
+        "headers": {"Authorization": "Basic ${SN_CREDENTIALS}", "Content-Type": "application/json"},
+        "body": {
+            "short_description": "Network endpoint {{endpoint.name}} is {{status}}",
+            "description": "Endpoint {{endpoint.name}} ({{endpoint.address}}) changed from {{previous_status}} to {{status}} at {{timestamp}}",
+            "category": "Network",
+            "subcategory": "Monitoring",
+            "urgency": "{{#eq status 'offline'}}1{{else}}3{{/eq}}",
+            "impact": "2",
+            "caller_id": "monitoring_system",
+        },
+    }
+
+
+async def test_outage_opens_an_incident_and_recovery_resolves_the_same_one(
+    tmp_path: Path, tcp_listener: TcpListener, monkeypatch
+) -> None:
+    monkeypatch.setenv("SN_CREDENTIALS", "cHVsc2U6czNjcmV0")
+    with ServiceNowReceiver(authorization="Basic cHVsc2U6czNjcmV0") as servicenow:
+        notifiers = [{"name": "servicenow", "webhook": seed_servicenow_block(servicenow.incident_url)}]
+        async with running_pulse(pulse_yaml(tcp_listener.port, notifiers), tmp_path) as server:
+            await tcp_listener.stop()
+            created, = await servicenow.wait_for_requests(1)
+            await tcp_listener.start()
+            _, updated = await servicenow.wait_for_requests(2)
+            async with server.client() as client:
+                integrations = (await client.get("/api/integrations")).json()
+
+    body = created.json()
+    address = f"127.0.0.1:{tcp_listener.port}"
+    assert (created.method, created.path) == ("POST", "/api/now/table/incident")
+    assert re.fullmatch(
+        rf"Endpoint PLC 1 \({re.escape(address)}\) changed from online to offline at {ISO_Z}",
+        body.pop("description"),
+    )
+    assert body == {
+        "short_description": "Network endpoint PLC 1 is offline",
+        "category": "Network",
+        "subcategory": "Monitoring",
+        "urgency": "1",
+        "impact": "2",
+        "caller_id": "monitoring_system",
+    }
+    sys_id = next(iter(servicenow.incidents))
+    assert (updated.method, updated.path) == ("PATCH", f"/api/now/table/incident/{sys_id}")
+    assert updated.json()["short_description"] == "Network endpoint PLC 1 is online"
+    assert updated.json()["urgency"] == "3"
+    assert servicenow.incidents[sys_id]["state"] == "6"
+    assert len(servicenow.incidents) == 1
+
+    entry, = integrations["items"]
+    assert entry["health"]["sent"] == 2 and entry["health"]["pending"] == 0
+    assert entry["options"]["headers"] == {"Authorization": "***", "Content-Type": "***"}
+    assert entry["options"]["url"] == f"http://127.0.0.1:{servicenow.port}/***"
+    assert "cHVsc2U6czNjcmV0" not in str(integrations)
