@@ -1,9 +1,15 @@
-"""Raw checks: the one module that knows how they are laid out.
+"""Raw checks: the one module the rest of the store asks about them.
 
-Everything that reads or writes the ``checks`` table goes through here, rollups included, so
-the table can later be compacted (its rows are the bulk of the database) by changing this
-module alone. Writes are SQLAlchemy Core ``executemany``: a batch of thousands of checks is
-one statement, with no ORM object per row.
+Checks live in two tables. ``checks`` holds recent ones, a row each: ``write_checks`` appends
+there, durable at once, with SQLAlchemy Core ``executemany`` (a batch of thousands of checks
+is one statement, with no ORM object per row). ``check_blocks`` holds older ones, packed per
+endpoint and UTC hour into a few bytes each (``block_codec``): ``compaction`` moves an hour
+there once it is over and rolled up. Every read here merges both, so callers never know
+where a check lies; a late check for an hour already packed simply lands in ``checks``.
+
+What is kept of a check: its time to the millisecond (``millis``), its RTT to the
+microsecond (``micros``; rounded when written, so a check reads the same before and after
+packing), its status and its error text, ``None`` RTTs and errors included.
 """
 
 from __future__ import annotations
@@ -12,11 +18,11 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     ColumnClause,
     ColumnElement,
     Connection,
-    ScalarSelect,
     Select,
     and_,
     case,
@@ -25,26 +31,52 @@ from sqlalchemy import (
     literal_column,
     select,
 )
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.functions import GenericFunction
 
 from pulse_core.models import CheckResult, CheckStatus
 
+from pulse_store_sql import blocks
+from pulse_store_sql.block_codec import PackedCheck, decode
+from pulse_store_sql.blocks import StoredCheck
+from pulse_store_sql.micros import kept_rtt_ms
 from pulse_store_sql.millis import from_ms, to_ms
-from pulse_store_sql.tables import checks, endpoints
+from pulse_store_sql.tables import check_blocks, checks, endpoints
 
 
 def insert(connection: Connection, keys: Mapping[str, int], batch: Sequence[CheckResult]) -> None:
     """Append ``batch``; ``keys`` maps each endpoint id in it to its key."""
+    insert_stored(
+        connection,
+        [
+            (
+                keys[check.endpoint_id],
+                StoredCheck(
+                    to_ms(check.ts),
+                    check.status is CheckStatus.UP,
+                    kept_rtt_ms(check.rtt_ms),
+                    check.error,
+                ),
+            )
+            for check in batch
+        ],
+    )
+
+
+def insert_stored(connection: Connection, rows: Sequence[tuple[int, StoredCheck]]) -> None:
+    """Append ``(endpoint_key, check)`` rows to the recent table."""
     connection.execute(
         checks.insert(),
         [
             {
-                "endpoint_key": keys[check.endpoint_id],
-                "ts_ms": to_ms(check.ts),
-                "up": check.status is CheckStatus.UP,
+                "endpoint_key": endpoint_key,
+                "ts_ms": check.ts_ms,
+                "up": check.up,
                 "rtt_ms": check.rtt_ms,
                 "error": check.error,
             }
-            for check in batch
+            for endpoint_key, check in rows
         ],
     )
 
@@ -54,34 +86,83 @@ def select_range(
 ) -> list[CheckResult]:
     """Checks of one endpoint with ``start_ms <= ts < end_ms``, oldest first; with ``limit``,
     the newest ``limit`` of them."""
-    query = (
-        select(checks.c.ts_ms, checks.c.up, checks.c.rtt_ms, checks.c.error)
-        .join(endpoints, endpoints.c.key == checks.c.endpoint_key)
-        .where(
-            endpoints.c.id == endpoint_id,
-            checks.c.ts_ms >= start_ms,
-            checks.c.ts_ms < end_ms,
-        )
-    )
-    if limit is None:
-        rows = list(connection.execute(query.order_by(checks.c.ts_ms)))
-    else:
-        rows = list(connection.execute(query.order_by(checks.c.ts_ms.desc()).limit(limit)))
-        rows.reverse()
+    endpoint_key = connection.execute(
+        select(endpoints.c.key).where(endpoints.c.id == endpoint_id)
+    ).scalar_one_or_none()
+    if endpoint_key is None or limit == 0:
+        return []
+    recent = _recent_in_range(connection, endpoint_key, start_ms, end_ms, limit)
+    packed = _packed_in_range(connection, endpoint_key, start_ms, end_ms, limit, recent)
+    found = sorted(recent + blocks.to_stored(connection, packed), key=lambda check: check.ts_ms)
+    if limit is not None:
+        found = found[-limit:]
     return [
         CheckResult(
             endpoint_id=endpoint_id,
-            ts=from_ms(ts_ms),
-            status=CheckStatus.UP if up else CheckStatus.DOWN,
-            rtt_ms=rtt_ms,
-            error=error,
+            ts=from_ms(check.ts_ms),
+            status=CheckStatus.UP if check.up else CheckStatus.DOWN,
+            rtt_ms=check.rtt_ms,
+            error=check.error,
         )
-        for ts_ms, up, rtt_ms, error in rows
+        for check in found
     ]
 
 
+def _recent_in_range(
+    connection: Connection, endpoint_key: int, start_ms: int, end_ms: int, limit: int | None
+) -> list[StoredCheck]:
+    query = select(checks.c.ts_ms, checks.c.up, checks.c.rtt_ms, checks.c.error).where(
+        checks.c.endpoint_key == endpoint_key,
+        checks.c.ts_ms >= start_ms,
+        checks.c.ts_ms < end_ms,
+    )
+    if limit is not None:
+        query = query.order_by(checks.c.ts_ms.desc()).limit(limit)
+    return [StoredCheck(*row) for row in connection.execute(query)]
+
+
+def _packed_in_range(
+    connection: Connection,
+    endpoint_key: int,
+    start_ms: int,
+    end_ms: int,
+    limit: int | None,
+    recent: Sequence[StoredCheck],
+) -> list[PackedCheck]:
+    """The packed checks in range; with ``limit``, at least those among the newest ``limit``
+    of packed and ``recent`` together, decoding blocks newest first only until no older
+    block can hold one of them."""
+    found: list[PackedCheck] = []
+    with blocks.newest_first(connection, endpoint_key, start_ms, end_ms) as rows:
+        for block_start_ms, last_ts_ms, data in rows:
+            if limit is not None and last_ts_ms < _newest_ts(found, recent, limit):
+                break
+            found += [
+                check
+                for check in decode(data, block_start_ms)
+                if start_ms <= check.ts_ms < end_ms
+            ]
+    return found
+
+
+def _newest_ts(found: Sequence[PackedCheck], recent: Sequence[StoredCheck], limit: int) -> float:
+    """The time of the ``limit``-th newest check of ``found`` and ``recent``; minus infinity
+    while there are fewer."""
+    timestamps = sorted([check.ts_ms for check in found] + [check.ts_ms for check in recent])
+    return timestamps[-limit] if limit <= len(timestamps) else float("-inf")
+
+
 def prune(connection: Connection, before_ms: int, batch_size: int) -> int:
-    """Delete at most ``batch_size`` checks older than ``before_ms``; return how many.
+    """Delete at most ``batch_size`` checks older than ``before_ms``, recent ones first;
+    return how many."""
+    deleted = _prune_recent(connection, before_ms, batch_size)
+    if deleted < batch_size:
+        deleted += blocks.prune(connection, before_ms, batch_size - deleted)
+    return deleted
+
+
+def _prune_recent(connection: Connection, before_ms: int, batch_size: int) -> int:
+    """Delete at most ``batch_size`` recent checks older than ``before_ms``.
 
     Rows are picked by the engine's physical row id, found through the timestamp index, so
     one batch touches only its own rows.
@@ -98,37 +179,97 @@ def prune(connection: Connection, before_ms: int, batch_size: int) -> int:
     return connection.execute(statement).rowcount
 
 
-def newest_ts_ms(endpoint_key: ColumnElement[int]) -> ScalarSelect[int]:
+def unpack_hours_beside_recent(connection: Connection, start_ms: int, end_ms: int) -> None:
+    """Move back to the recent table the packed checks of every hour overlapping
+    ``[start_ms, end_ms)`` in which the same endpoint also has recent checks (it received a
+    late check), so ``bucket_aggregates`` finds each of those hours whole there."""
+    taken = blocks.take_beside_recent(connection, start_ms, end_ms)
+    rows = [(endpoint_key, check) for endpoint_key, stored in taken.items() for check in stored]
+    if rows:
+        insert_stored(connection, rows)
+
+
+class _greatest(GenericFunction[int]):
+    """The larger of two non-NULL integers: ``greatest`` in PostgreSQL, ``max`` in SQLite."""
+
+    type = BigInteger()
+    inherit_cache = True
+
+
+@compiles(_greatest, "sqlite")
+def _greatest_in_sqlite(element: _greatest, compiler: SQLCompiler, **kw: Any) -> str:
+    return f"max({compiler.process(element.clauses, **kw)})"
+
+
+@compiles(_greatest)
+def _greatest_elsewhere(element: _greatest, compiler: SQLCompiler, **kw: Any) -> str:
+    return f"greatest({compiler.process(element.clauses, **kw)})"
+
+
+def _newer_of(recent: ColumnElement[int], packed: ColumnElement[int]) -> ColumnElement[int]:
+    """The larger of two values that may be NULL (``-1`` stands for NULL: both are times or
+    times doubled, never negative in practice)."""
+    return func.nullif(_greatest(func.coalesce(recent, -1), func.coalesce(packed, -1)), -1)
+
+
+def newest_ts_ms(endpoint_key: ColumnElement[int]) -> ColumnElement[int]:
     """The time of the newest check of ``endpoint_key`` (NULL without checks), for use as a
     correlated subquery."""
-    return (
+    recent = (
         select(func.max(checks.c.ts_ms))
         .where(checks.c.endpoint_key == endpoint_key)
         .scalar_subquery()
     )
+    packed = (
+        select(check_blocks.c.last_ts_ms)
+        .where(check_blocks.c.endpoint_key == endpoint_key)
+        .order_by(check_blocks.c.start_ms.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+    return _newer_of(recent, packed)
 
 
-def bucket_aggregates(start_ms: int, end_ms: int, bucket_ms: int) -> Select[Any]:
-    """Per endpoint and ``bucket_ms``-wide bucket in ``[start_ms, end_ms)`` (both bucket
-    boundaries): ``endpoint_key, bucket_ms, total, up, rtt_sum_ms, rtt_count, down_events``.
-
-    RTTs count only for up checks. A down event is a down check whose previous check, in
-    time, is up. ``LAG`` finds the previous check inside the range; for an endpoint's first
-    check in the range, the previous one is looked up before ``start_ms`` (one index probe
-    per endpoint: ``COALESCE`` evaluates it only when ``LAG`` has nothing). The range itself
-    is read through the timestamp index alone, however long ago an endpoint's last check was.
-    """
+def _up_before(endpoint_key: ColumnElement[int], ts_ms: ColumnElement[int]) -> ColumnElement[bool]:
+    """Whether the newest check of ``endpoint_key`` before ``ts_ms`` was up (NULL without
+    one): one index probe into each table, on ``ts * 2 + up`` so that the newer of the two
+    answers carries its status. The hour of ``ts_ms`` must not be packed (see
+    ``unpack_hours_beside_recent``), so every block before it ends before it."""
     previous = checks.alias("previous")
-    last_up_before_range = (
-        select(previous.c.up)
-        .where(previous.c.endpoint_key == checks.c.endpoint_key, previous.c.ts_ms < start_ms)
+    recent = (
+        select(previous.c.ts_ms * 2 + case((previous.c.up, 1), else_=0))
+        .where(previous.c.endpoint_key == endpoint_key, previous.c.ts_ms < ts_ms)
         .order_by(previous.c.ts_ms.desc())
         .limit(1)
         .scalar_subquery()
     )
+    packed = (
+        select(check_blocks.c.last_ts_ms * 2 + case((check_blocks.c.last_up, 1), else_=0))
+        .where(check_blocks.c.endpoint_key == endpoint_key, check_blocks.c.start_ms < ts_ms)
+        .order_by(check_blocks.c.start_ms.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+    return _newer_of(recent, packed) % 2 == 1
+
+
+def bucket_aggregates(start_ms: int, end_ms: int, bucket_ms: int) -> Select[Any]:
+    """Per endpoint and ``bucket_ms``-wide bucket in ``[start_ms, end_ms)`` (both bucket
+    boundaries): ``endpoint_key, bucket_ms, total, up, rtt_sum_ms, rtt_count, down_events``,
+    from the recent table, after ``unpack_hours_beside_recent`` for the same range.
+
+    Only the endpoints with recent checks in a bucket get a row for it: a bucket whose
+    checks are all packed was rolled up before they were packed, and is unchanged since.
+
+    RTTs count only for up checks. A down event is a down check whose previous check, in
+    time, is up. ``LAG`` finds the previous check inside the range; for an endpoint's first
+    check in the range, the previous one is looked up in both tables (``COALESCE`` evaluates
+    that only when ``LAG`` has nothing). The range itself is read through the timestamp
+    index alone, however long ago an endpoint's last check was.
+    """
     previous_up = func.coalesce(
         func.lag(checks.c.up).over(partition_by=checks.c.endpoint_key, order_by=checks.c.ts_ms),
-        last_up_before_range,
+        _up_before(checks.c.endpoint_key, checks.c.ts_ms),
         type_=Boolean,
     )
     ordered = (

@@ -12,7 +12,10 @@ again instead of being forgotten. Writes of new checks run between slices, never
 long catch-up as a whole.
 
 The range is shared by all endpoints: a late check of one endpoint makes the buckets of
-the others in the same range be recomputed too. That costs time, never correctness.
+the others in the same range be recomputed too. That costs time, never correctness. Buckets
+are computed from the recent checks table: an hour is packed into a block (``compaction``)
+only once rolled up, and a late check for a packed hour first brings that hour back
+(``checks.unpack_hours_beside_recent``); buckets whose checks are all packed stay as they are.
 A check inserted *before* checks already stored changes the down event of the check after
 it; if that one lies in a later bucket, outside the backlog, the later bucket is not
 revisited (checks arrive in time order from the engine, so this needs an out-of-order write).
@@ -76,6 +79,16 @@ def backlog_end(connection: Connection) -> int | None:
     return end_ms
 
 
+def backlog_start(connection: Connection) -> int | None:
+    """The oldest check timestamp not rolled up yet, or ``None`` when all are: every check
+    before it counts in its buckets."""
+    backlog = rollup_backlog.c
+    start_ms: int | None = connection.execute(
+        select(backlog.from_ms).where(backlog.id == _BACKLOG_ID)
+    ).scalar_one()
+    return start_ms
+
+
 def roll_up_oldest_slice(connection: Connection, until_ms: int) -> int | None:
     """Recompute the oldest slice of the backlog and take it out; return how many buckets
     were written, or ``None`` when nothing is left up to ``until_ms``."""
@@ -102,6 +115,7 @@ def recompute(connection: Connection, start_ms: int, end_ms: int) -> int:
     """Rewrite the 15-minute buckets in ``[start_ms, end_ms)`` (one UTC day at most) from
     the raw checks, then the daily buckets of the endpoints concerned; return how many
     buckets were written."""
+    checks.unpack_hours_beside_recent(connection, start_ms, end_ms)
     quarter_hours = _count_written(
         connection,
         upsert(

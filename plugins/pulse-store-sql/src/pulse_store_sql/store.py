@@ -8,6 +8,7 @@ reads to the reader pool. Nothing blocking runs on the event loop.
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Callable, Mapping, Sequence
 from functools import partial
 from typing import TypeVar
@@ -33,6 +34,7 @@ from pulse_store_sql import (
     accounts,
     catalog,
     checks,
+    compaction,
     config_versions,
     outages,
     outbox,
@@ -161,14 +163,15 @@ class SqlStore(Store):
 
     # -- maintenance --------------------------------------------------------------------------
     async def update_rollups(self) -> int:
-        until_ms = await self._read(rollups.backlog_end)
-        if until_ms is None:
-            return 0
+        """Also packs the checks of the hours now rolled up into blocks (``compaction``)."""
         written = 0
-        # One transaction per slice (a day at most), so writes of new checks run in between.
-        roll_up_slice = partial(rollups.roll_up_oldest_slice, until_ms=until_ms)
-        while (slice_written := await self._write(roll_up_slice)) is not None:
-            written += slice_written
+        until_ms = await self._read(rollups.backlog_end)
+        if until_ms is not None:
+            # One transaction per slice (a day at most), so writes of new checks run between.
+            roll_up_slice = partial(rollups.roll_up_oldest_slice, until_ms=until_ms)
+            while (slice_written := await self._write(roll_up_slice)) is not None:
+                written += slice_written
+        await compaction.pack_closed_hours(self._open_runner(), to_ms(time.time()))
         return written
 
     async def prune_checks(self, before: float, batch_size: int) -> int:

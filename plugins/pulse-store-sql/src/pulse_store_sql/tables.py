@@ -13,7 +13,18 @@ through this store only, and a per-row constraint check would tax the hottest in
 
 from __future__ import annotations
 
-from sqlalchemy import BigInteger, Boolean, Column, Float, Index, Integer, Table, Text
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    Float,
+    Index,
+    Integer,
+    LargeBinary,
+    Table,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import registry
 from sqlmodel import Field, SQLModel
 
@@ -105,8 +116,10 @@ outages: Table = OutageRow.__table__  # type: ignore[attr-defined]
 snapshots: Table = SnapshotRow.__table__  # type: ignore[attr-defined]
 rollup_backlog: Table = RollupBacklogRow.__table__  # type: ignore[attr-defined]
 
-#: One row per check. No primary key: rows are addressed by the engine's physical row id
-#: (SQLite ``rowid``, PostgreSQL ``ctid``) when pruning, which costs no column.
+#: Recent checks, one row each: what ``write_checks`` writes, until ``compaction`` packs
+#: them into ``check_blocks`` (see ``checks``). No primary key: rows are addressed by the
+#: engine's physical row id (SQLite ``rowid``, PostgreSQL ``ctid``) when pruning, which
+#: costs no column.
 checks = Table(
     "checks",
     metadata,
@@ -119,6 +132,36 @@ checks = Table(
     Index("ix_checks_endpoint_ts", "endpoint_key", "ts_ms"),
     # Retention (WHERE ts_ms < ?) and rollups of a time range across all endpoints.
     Index("ix_checks_ts", "ts_ms"),
+)
+
+
+#: Older checks, one row per endpoint and hour (``block_codec`` holds the checks). ``count``,
+#: ``last_ts_ms`` and ``last_up`` let retention and rollups skip decoding. A rowid table, not
+#: ``WITHOUT ROWID``: SQLite advises that for rows as large as these.
+check_blocks = Table(
+    "check_blocks",
+    metadata,
+    Column("endpoint_key", Integer, nullable=False),
+    Column("start_ms", BigInteger, nullable=False),
+    Column("count", Integer, nullable=False),
+    Column("last_ts_ms", BigInteger, nullable=False),
+    Column("last_up", Boolean, nullable=False),
+    Column("data", LargeBinary, nullable=False),
+    # History reads of one endpoint; one block per endpoint and hour.
+    UniqueConstraint("endpoint_key", "start_ms", name="uq_check_blocks_endpoint_start"),
+    # Retention and rollups of a time range across all endpoints.
+    Index("ix_check_blocks_start", "start_ms"),
+)
+
+#: The error texts of packed checks; blocks hold their ids. A few dozen rows, looked up by
+#: scanning: no index on ``text``, whose length no probe bounds (PostgreSQL refuses index
+#: entries past about 2.7 kB). Two nodes adding the same text at once get two ids for it,
+#: which is harmless.
+check_errors = Table(
+    "check_errors",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("text", Text, nullable=False),
 )
 
 
