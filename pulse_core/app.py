@@ -22,17 +22,18 @@ from pulse_core.engine.maintenance import run_maintenance
 from pulse_core.engine.monitor import Monitor
 from pulse_core.engine.scheduler import Scheduler
 from pulse_core.engine.writer import StoreWriter
+from pulse_core.events import EventBus
 from pulse_core.models import StatusChange
 from pulse_core.plugins import PluginHost
 from pulse_core.probe import Probe, UnavailableProbe
 from pulse_core.store import Store
 from pulse_core.web import health
 from pulse_core.web.auth import plugin as accounts
-from pulse_core.web.api import endpoints, export, groups, history, status
+from pulse_core.web.api import endpoints, export, groups, history, push, status
 
 log = logging.getLogger("pulse")
 
-BUILTIN_PLUGINS = (health, status, endpoints, history, groups, export, accounts)
+BUILTIN_PLUGINS = (health, status, endpoints, history, groups, export, push, accounts)
 
 
 class StoreNotFound(Exception):
@@ -77,6 +78,8 @@ class Pulse:
         self.store = store
         self.started_ts = time.time()
         self.probes: dict[str, Probe] = {}
+        #: every stored status change, for live clients (WebSocket, SSE)
+        self.events: EventBus[StatusChange] = EventBus()
         self.writer = StoreWriter(store, self._announce)
         self.monitor = Monitor(self.probes, self.writer)
         self.scheduler = Scheduler(self.monitor.run_check)
@@ -155,6 +158,7 @@ class Pulse:
             state = self.monitor.states.get(change.endpoint_id)
             if state is None:
                 continue
+            self.events.publish(change)
             log.info(
                 "%s is %s (was %s)%s", state.endpoint.name, change.state.value,
                 change.previous.value, f": {change.error}" if change.error else "",

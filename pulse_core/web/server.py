@@ -18,6 +18,10 @@ if TYPE_CHECKING:
     from pulse_core.app import Pulse
 
 
+#: seconds between the server's pings on every open WebSocket
+WEBSOCKET_PING_INTERVAL_S = 20.0
+
+
 def create_web_app(pulse: Pulse) -> Quart:
     app = Quart("pulse")
     app.config["PULSE"] = pulse
@@ -41,5 +45,6 @@ async def serve_web_app(app: Quart, host: str, port: int, shutdown: asyncio.Even
     config.accesslog = None
     config.errorlog = logging.getLogger("hypercorn.error")  # through our handlers, once
     config.graceful_timeout = 5.0
+    config.websocket_ping_interval = WEBSOCKET_PING_INTERVAL_S  # finds dead live clients
     app_any: Any = app
     await serve(app_any, config, shutdown_trigger=shutdown.wait)

@@ -1,0 +1,245 @@
+"""Live push of status changes: WebSocket ``/api/ws/status`` and SSE ``/api/events/status``.
+
+Both send the seed's messages as JSON text: first one ``snapshot`` of every endpoint the
+client asked for, then a ``status_update`` for each damped status change the monitor stores
+(the same changes alerts fire on), so snapshot plus updates always add up to the current
+damped state. The words are the seed's: ``up`` is ``online``, ``down`` is ``offline``, and
+``unknown`` (no state reached yet) stays ``unknown``.
+
+Flapping is not pushed. It is a reading of the last five minutes of checks, shown by
+``/api/status/live``, that can end by time passing without any check or change; pushing it
+would need a stream of its own that goes stale in between, so the stream carries only what
+is a recorded event.
+
+Every client reads from its own bounded queue on the event bus (``push.client_queue_size``)
+through its own sender, so a slow client never delays the monitor or other clients: when
+its queue overflows it is disconnected — WebSocket close code 1013 with a reason; SSE ends
+its stream with a comment and the browser resumes from ``Last-Event-ID``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import time
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, AsyncIterator, Callable, Iterable, Mapping
+
+from pydantic import BaseModel, ConfigDict, Field
+from quart import Blueprint, Response, current_app, request, websocket
+from quart_schema import document_querystring, document_response, tag_blueprint
+
+from pulse_core import hookimpl
+from pulse_core.engine.state import EndpointState
+from pulse_core.events import SubscriberDropped, Subscription
+from pulse_core.models import StatusChange
+from pulse_core.web.api.catalog import CatalogEntry, current_catalog
+from pulse_core.web.api.schemas import ErrorBody
+from pulse_core.web.serialize import iso
+
+if TYPE_CHECKING:
+    from pulse_core.app import Pulse
+
+blueprint = Blueprint("push", __name__)
+tag_blueprint(blueprint, ["Live push"])
+
+SEED_STATUS = {"up": "online", "down": "offline", "unknown": "unknown", "flapping": "flapping"}
+
+#: WebSocket close code "try again later", for a client that fell behind
+CLOSE_TOO_SLOW = 1013
+#: how long a close frame may wait for a client that does not read
+CLOSE_WAIT_S = 5.0
+
+
+class PushSection(BaseModel):
+    """The ``push:`` section of the YAML configuration."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    client_queue_size: int = Field(
+        256, ge=1, description="messages a client may fall behind before it is disconnected"
+    )
+    heartbeat_seconds: float = Field(
+        15.0, gt=0, description="seconds between SSE heartbeat comments on a quiet stream"
+    )
+
+
+class PushQuery(BaseModel):
+    group: str | None = Field(None, description="a group id; its child groups are included")
+    endpointId: str | None = Field(None, description="one endpoint's id")
+
+
+@dataclass(frozen=True, slots=True)
+class Audience:
+    """The endpoints one client receives: those it asked for when it connected, or all
+    (including endpoints added later) when it set no filter."""
+
+    entries: list[CatalogEntry]
+    endpoint_ids: frozenset[str] | None
+
+    def accepts(self, change: StatusChange) -> bool:
+        return self.endpoint_ids is None or change.endpoint_id in self.endpoint_ids
+
+
+def audience_for(args: Mapping[str, str]) -> Audience:
+    """The client's filters; an unknown group or endpoint is a 400 before anything streams."""
+    group, endpoint_id = args.get("group") or None, args.get("endpointId") or None
+    entries = current_catalog().select(group_id=group, endpoint_id=endpoint_id)
+    filtered = group is not None or endpoint_id is not None
+    ids = frozenset(entry.endpoint.id for entry in entries) if filtered else None
+    return Audience(entries, ids)
+
+
+def status_update(change: StatusChange) -> str:
+    return _message("status_update", change.ts, {
+        "endpointId": change.endpoint_id,
+        "status": SEED_STATUS[change.state.value],
+        "responseTime": change.rtt_ms,
+        "previousStatus": SEED_STATUS[change.previous.value],
+    })
+
+
+def snapshot(entries: Iterable[CatalogEntry], states: Mapping[str, EndpointState]) -> str:
+    return _message("snapshot", time.time(), {
+        "items": [_snapshot_item(entry, states.get(entry.endpoint.id)) for entry in entries]
+    })
+
+
+def _snapshot_item(entry: CatalogEntry, state: EndpointState | None) -> dict[str, object]:
+    last = state.last if state else None
+    return {
+        "endpointId": entry.endpoint.id,
+        "name": entry.endpoint.name,
+        "groupId": entry.group.id,
+        "status": SEED_STATUS[state.state.value] if state else "unknown",
+        "responseTime": last.rtt_ms if last else None,
+        "lastCheckTs": iso(last.ts) if last else None,
+        "lastChangeTs": iso(state.state_since) if state else None,
+    }
+
+
+def _message(kind: str, ts: float, data: dict[str, object]) -> str:
+    return json.dumps({"type": kind, "timestamp": iso(ts), "data": data}, separators=(",", ":"))
+
+
+def _pulse() -> Pulse:
+    pulse: Pulse = current_app.config["PULSE"]
+    return pulse
+
+
+def _settings(pulse: Pulse) -> PushSection:
+    section: PushSection | None = pulse.config.sections.get("push")
+    return section or PushSection()
+
+
+@blueprint.websocket("/api/ws/status")
+async def status_socket() -> None:
+    """Status changes over a WebSocket, after one snapshot."""
+    audience = audience_for(websocket.args)
+    pulse = _pulse()
+    settings = _settings(pulse)
+    with pulse.events.subscribe(settings.client_queue_size, audience.accepts) as subscription:
+        first = snapshot(audience.entries, pulse.monitor.states)
+        await websocket.accept()
+        sending = asyncio.create_task(_send_to_socket(first, subscription))
+        discarding = asyncio.create_task(_discard_incoming())
+        falling_behind = asyncio.create_task(subscription.wait_dropped())
+        tasks = (sending, discarding, falling_behind)
+        try:
+            done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+        finally:  # also when the client left and Quart cancels this handler
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+        if subscription.dropped:
+            reason = (
+                f"too slow: fell {settings.client_queue_size} messages behind; "
+                "reconnect for a fresh snapshot"
+            )
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(websocket.close(CLOSE_TOO_SLOW, reason), CLOSE_WAIT_S)
+            return
+        for task in done:
+            task.result()  # a sender or reader failure is a server error: let it show
+
+
+async def _send_to_socket(first: str, subscription: Subscription[StatusChange]) -> None:
+    await websocket.send(first)
+    while True:
+        event = await subscription.next()
+        await websocket.send(status_update(event.payload))
+
+
+async def _discard_incoming() -> None:
+    """Clients have nothing to say here; read and forget, so nothing piles up unread."""
+    while True:
+        await websocket.receive()
+
+
+@blueprint.get("/api/events/status")
+@document_querystring(PushQuery)
+@document_response(ErrorBody, 400)
+async def status_events() -> Response:
+    """Status changes as Server-Sent Events
+
+    A stream of unnamed events whose ``data`` is the same JSON as the WebSocket's messages:
+    first a ``snapshot``, then one ``status_update`` per status change. Every event has an
+    ``id``; a client that reconnects with ``Last-Event-ID`` gets the events it missed instead
+    of a snapshot, while they are still kept. A comment line is sent on a quiet stream every
+    ``push.heartbeat_seconds`` (15 by default), so proxies keep the connection open.
+    """
+    audience = audience_for(request.args)
+    resume_after = _event_id(request.headers.get("Last-Event-ID"))
+    pulse = _pulse()
+    stream = _event_stream(pulse, audience, resume_after, _settings(pulse))
+    response = Response(
+        stream,
+        mimetype="text/event-stream",
+        headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
+    )
+    response.timeout = None
+    return response
+
+
+def _event_id(header: str | None) -> int | None:
+    """A ``Last-Event-ID`` we may have sent; anything else means starting afresh."""
+    return int(header) if header and header.strip().isdigit() else None
+
+
+async def _event_stream(
+    pulse: Pulse, audience: Audience, resume_after: int | None, settings: PushSection
+) -> AsyncIterator[bytes]:
+    bus = pulse.events
+    with bus.subscribe(settings.client_queue_size, audience.accepts) as subscription:
+        missed = None if resume_after is None else bus.replay_after(resume_after)
+        if missed is None:
+            yield _sse(bus.last_id, snapshot(audience.entries, pulse.monitor.states))
+        else:
+            for event in missed:
+                if audience.accepts(event.payload):
+                    yield _sse(event.id, status_update(event.payload))
+        while True:
+            try:
+                event = await asyncio.wait_for(subscription.next(), settings.heartbeat_seconds)
+            except TimeoutError:
+                yield b": heartbeat\n\n"
+                continue
+            except SubscriberDropped as dropped:
+                yield f": disconnected, {dropped}; reconnect to resume\n\n".encode()
+                return
+            yield _sse(event.id, status_update(event.payload))
+
+
+def _sse(event_id: int, data: str) -> bytes:
+    return f"id: {event_id}\ndata: {data}\n\n".encode()
+
+
+@hookimpl
+def pulse_register_blueprints(register: Callable[[Blueprint], None]) -> None:
+    register(blueprint)
+
+
+@hookimpl
+def pulse_config_sections(register: Callable[[str, type[BaseModel]], None]) -> None:
+    register("push", PushSection)
