@@ -15,6 +15,7 @@ from typing import Sequence
 
 from pulse_core.app import Pulse, StoreNotFound, load_plugins, open_config
 from pulse_core.cli_accounts import add_account_commands, run_account_command
+from pulse_core.cli_notify import add_notify_command, cmd_notify
 from pulse_core.cli_once import probe_all, render_table
 from pulse_core.config import ConfigError
 from pulse_core.config.model import PulseConfig
@@ -53,6 +54,7 @@ def build_parser() -> argparse.ArgumentParser:
     plugins.add_argument("--json", action="store_true", help="print JSON instead of a table")
 
     add_account_commands(commands, _config_argument)
+    add_notify_command(commands, _config_argument)
     return parser
 
 
@@ -71,6 +73,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "plugins": cmd_plugins,
         "user": run_account_command,
         "apikey": run_account_command,
+        "notify": cmd_notify,
     }
     try:
         return handler[args.command](args)

@@ -28,7 +28,7 @@ from typing import Any, Mapping
 
 from pulse_core.alerting.courier import Courier, DeliveryRules
 from pulse_core.alerting.routing import notifiers_for
-from pulse_core.alerting.setup import AlertingSetup, alerting_setup
+from pulse_core.alerting.setup import AlertingSetup, alerting_setup, make_notifier
 from pulse_core.alerting.storm import StormGuard
 from pulse_core.alerting.variables import change_variables, summary_variables, test_variables
 from pulse_core.config.model import PulseConfig
@@ -82,7 +82,7 @@ class AlertEngine:
         storm = setup.settings.storm
         self._storm = StormGuard(storm.threshold, storm.window)
         for entry in setup.entries:
-            notifier = self.notifier_types[entry.type_name](entry.name, entry.options, setup.outbound)
+            notifier = make_notifier(entry, self.notifier_types, setup.outbound)
             try:
                 await notifier.start()
             except Exception:

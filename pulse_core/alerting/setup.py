@@ -22,6 +22,7 @@ from pulse_core.alerting.outbound import OutboundPolicy, OutboundSection
 from pulse_core.alerting.routing import Route, build_routes
 from pulse_core.config.errors import ConfigError, ConfigIssue, did_you_mean
 from pulse_core.config.model import PulseConfig
+from pulse_core.notifier import Notifier
 
 SECTION_MODELS: dict[str, Any] = {
     "alerts": AlertsSection,
@@ -51,6 +52,13 @@ class AlertingSetup:
     def max_age_of(self, name: str) -> float:
         entry = next(entry for entry in self.entries if entry.name == name)
         return entry.max_age or self.settings.max_age
+
+
+def make_notifier(
+    entry: NotifierEntry, types: Mapping[str, type[Notifier]], outbound: OutboundPolicy
+) -> Notifier:
+    """The notifier an entry configures (not started)."""
+    return types[entry.type_name](entry.name, entry.options, outbound)
 
 
 def alerting_setup(config: PulseConfig) -> AlertingSetup:

@@ -1,0 +1,119 @@
+"""Delivery from the outbox: retries, Retry-After, permanent errors, dead letters, fallback,
+isolation of a hanging receiver, and no repeats after a restart."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from pathlib import Path
+
+from pulse_core.outbox import OutboxState
+from pulse_core.testing.receivers import JiraReceiver, Receiver, Reply
+
+from .engine_kit import endpoint_of, engine_yaml, running_engine, went_down
+
+
+def webhook(name: str, url: str, fallback: str | None = None, **options: object) -> dict:
+    entry = {"name": name, "webhook": {"url": url, **options}}
+    return entry if fallback is None else {**entry, "fallback": fallback}
+
+
+async def test_429_retry_after_is_honoured(tmp_path: Path) -> None:
+    with Receiver() as receiver:
+        receiver.script(Reply(429, "rate_limited", {"Retry-After": "1"}))
+        async with running_engine(engine_yaml([webhook("ops", receiver.url)]), tmp_path) as engine:
+            plc = endpoint_of(engine, "127.0.1.1")
+            started = time.monotonic()
+            await engine.status_changed(went_down(plc, time.time()), plc)
+            await receiver.wait_for_requests(2)
+            waited = time.monotonic() - started
+            health = (await engine.health())["ops"]
+    assert waited >= 1.0
+    assert (health.sent, health.pending, health.last_error) == (1, 0, "HTTP 429: rate_limited")
+
+
+async def test_passing_failures_are_retried_with_backoff(tmp_path: Path) -> None:
+    with Receiver() as receiver:
+        receiver.script(Reply(503, "busy"), Reply(502, "bad gateway"))
+        async with running_engine(engine_yaml([webhook("ops", receiver.url)]), tmp_path) as engine:
+            plc = endpoint_of(engine, "127.0.1.1")
+            await engine.status_changed(went_down(plc, time.time()), plc)
+            await receiver.wait_for_requests(3)
+            await asyncio.sleep(0.2)
+            health = (await engine.health())["ops"]
+    assert len(receiver.requests) == 3
+    assert (health.sent, health.failed) == (1, 0)
+
+
+async def test_jira_400_is_a_dead_letter_with_its_errors_sent_to_the_fallback(tmp_path: Path) -> None:
+    with JiraReceiver() as jira, Receiver() as mail_gateway:
+        body = {"fields": {"project": {"key": "NOPE"}, "summary": "{{endpoint.name}} is {{status}}",
+                           "issuetype": {"name": "Bug"}}}
+        notifiers = [webhook("jira", jira.issue_url(2), body=body, fallback="backup"),
+                     webhook("backup", mail_gateway.url, body={"text": "{{message}}"})]
+        text = engine_yaml(notifiers, alerts=[{"notify": ["jira"]}])
+        async with running_engine(text, tmp_path) as engine:
+            plc = endpoint_of(engine, "127.0.1.1")
+            await engine.status_changed(went_down(plc, time.time()), plc)
+            fallback, = await mail_gateway.wait_for_requests(1)
+            await asyncio.sleep(0.5)
+            dead = await engine.store.dead_letters(10)
+            health = await engine.health()
+    assert len(jira.requests) == 1  # permanent: not retried
+    assert [message.notifier for message in dead] == ["jira"]
+    assert dead[0].last_error == "HTTP 400: project: valid project is required"
+    assert health["jira"].failed == 1 and health["backup"].sent == 1
+    assert fallback.json()["text"].startswith(
+        "[not delivered by jira: HTTP 400: project: valid project is required] "
+    )
+
+
+async def test_a_message_older_than_max_age_becomes_a_dead_letter(tmp_path: Path) -> None:
+    with Receiver() as receiver:
+        receiver.stop()  # never answers
+        notifiers = [{**webhook("ops", receiver.url), "max_age": 0.5}]
+        async with running_engine(engine_yaml(notifiers), tmp_path) as engine:
+            plc = endpoint_of(engine, "127.0.1.1")
+            await engine.status_changed(went_down(plc, time.time()), plc)
+            for _ in range(100):
+                dead = await engine.store.dead_letters(10)
+                if dead:
+                    break
+                await asyncio.sleep(0.05)
+    assert dead[0].state is OutboxState.DEAD
+    assert dead[0].last_error.startswith("not delivered within max_age; last error: ops: cannot reach")
+
+
+async def test_a_hanging_receiver_delays_neither_other_notifiers_nor_the_caller(tmp_path: Path) -> None:
+    with Receiver() as hanging, Receiver() as healthy:
+        hanging.delay_s = 5
+        text = engine_yaml([webhook("slow", hanging.url), webhook("fast", healthy.url)],
+                           alerting={"delivery_timeout": 1, "retry_initial": 10})
+        async with running_engine(text, tmp_path) as engine:
+            plc = endpoint_of(engine, "127.0.1.1")
+            started = time.monotonic()
+            await engine.status_changed(went_down(plc, time.time()), plc)
+            returned_after = time.monotonic() - started
+            await healthy.wait_for_requests(1, timeout_s=0.5)
+            await asyncio.sleep(1.2)
+            slow = (await engine.health())["slow"]
+    assert returned_after < 0.5
+    assert slow.pending == 1 and slow.last_error == "no answer within 1 s"
+
+
+async def test_a_restart_sends_nothing_already_sent_and_resumes_what_was_pending(tmp_path: Path) -> None:
+    with Receiver() as receiver:
+        text = engine_yaml([webhook("ops", receiver.url)])
+        async with running_engine(text, tmp_path) as engine:
+            first, second = endpoint_of(engine, "127.0.1.1"), endpoint_of(engine, "127.0.1.2")
+            await engine.status_changed(went_down(first, time.time()), first)
+            await receiver.wait_for_requests(1)
+            receiver.stop()
+            await engine.status_changed(went_down(second, time.time()), second)
+            await asyncio.sleep(0.2)
+        receiver.start()
+        async with running_engine(text, tmp_path) as engine:
+            await receiver.wait_for_requests(2)
+            await asyncio.sleep(0.3)
+    names = [request.json()["endpoint"]["name"] for request in receiver.requests]
+    assert names == [first.name, second.name]
