@@ -1,8 +1,8 @@
 """Why a request failed, in the few words a dashboard cell or an alert can hold.
 
-httpx wraps the error that matters (a refused connection, an unknown name, a certificate
-the device's self-signed cert fails) under one or two layers of its own; the chain of
-causes is searched for it, and connection errors are worded like the tcp probe's.
+The error that matters (a refused connection, an unknown name, a certificate the device's
+self-signed cert fails) may be wrapped; the chain of causes is searched for it, and
+connection errors are worded like the tcp probe's.
 """
 
 from __future__ import annotations
@@ -29,15 +29,15 @@ def describe_request_error(error: Exception, host: str) -> str:
 
 
 def _causes(error: BaseException) -> Iterator[BaseException]:
-    """``error`` and what led to it, outermost first."""
+    """``error`` and what led to it, outermost first (``raise ... from None`` ends the chain)."""
     seen: BaseException | None = error
     while seen is not None:
         yield seen
-        seen = seen.__cause__ or seen.__context__
+        seen = seen.__cause__ or (None if seen.__suppress_context__ else seen.__context__)
 
 
 def _first_line(error: Exception) -> str:
-    """httpx's own messages are sentences ("Server disconnected without sending a
-    response."); they are shown the way the other errors are: lower case, no full stop."""
+    """Messages that are sentences ("Server disconnected.") are shown the way the other
+    errors are: lower case, no full stop."""
     text = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
     return (text[:1].lower() + text[1:]).rstrip(".")
