@@ -18,10 +18,11 @@ import asyncio
 import ipaddress
 import socket
 from dataclasses import dataclass
-from typing import Union
+from typing import Annotated, Any, Union
 from urllib.parse import urlsplit
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, PlainValidator
+from pydantic_core import PydanticCustomError
 
 from pulse_core.notifier import DeliveryError
 
@@ -32,12 +33,24 @@ IPAddress = Union[ipaddress.IPv4Address, ipaddress.IPv6Address]
 _METADATA = (ipaddress.ip_network("fd00:ec2::254/128"),)
 
 
+def _network(value: Any) -> IPNetwork:
+    try:
+        return ipaddress.ip_network(str(value), strict=False)
+    except ValueError:
+        raise PydanticCustomError(
+            "network", "must be a network like 127.0.0.0/8 or fd00::/8"
+        ) from None
+
+
+Network = Annotated[IPNetwork, PlainValidator(_network), PlainSerializer(str)]
+
+
 class OutboundSection(BaseModel):
     """The ``outbound`` section of the YAML."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    allow_networks: tuple[IPNetwork, ...] = Field(
+    allow_networks: tuple[Network, ...] = Field(
         (), description="networks opened although refused by default, e.g. 127.0.0.0/8"
     )
     allow_plain_http: bool = False
