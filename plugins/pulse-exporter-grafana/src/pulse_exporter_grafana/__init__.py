@@ -1,0 +1,1 @@
+"""Grafana JSON data source for Pulse (simpod-json-datasource) at ``/api/grafana``."""
