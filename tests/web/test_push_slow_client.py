@@ -44,6 +44,8 @@ class SilentClient:
 
     def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         self.reader, self.writer = reader, writer
+        assert isinstance(writer.transport, asyncio.Transport)
+        self.transport = writer.transport
         self.protocol = WSConnection(ConnectionType.CLIENT)
 
     @classmethod
@@ -56,12 +58,12 @@ class SilentClient:
         ))
         client.protocol.receive_data(await client.reader.readuntil(b"\r\n\r\n"))
         assert any(isinstance(event, AcceptConnection) for event in client.protocol.events())
-        client.writer.transport.pause_reading()
+        client.transport.pause_reading()
         return client
 
     async def read_to_the_close(self) -> tuple[int, CloseConnection]:
         """Read everything now: the number of messages, then the close frame."""
-        self.writer.transport.resume_reading()
+        self.transport.resume_reading()
         messages = 0
         async with asyncio.timeout(15):
             while data := await self.reader.read(65536):
