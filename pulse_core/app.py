@@ -20,20 +20,32 @@ from pulse_core.config import load_config_file
 from pulse_core.config.model import PulseConfig
 from pulse_core.engine.maintenance import run_maintenance
 from pulse_core.engine.monitor import Monitor
+from pulse_core.engine.reconfigure import ApplyResult, ConfigChanger, start_probe
 from pulse_core.engine.scheduler import Scheduler
 from pulse_core.engine.writer import StoreWriter
 from pulse_core.events import EventBus
 from pulse_core.models import StatusChange
 from pulse_core.plugins import PluginHost
-from pulse_core.probe import Probe, UnavailableProbe
+from pulse_core.probe import Probe
 from pulse_core.store import Store
 from pulse_core.web import health
 from pulse_core.web.auth import plugin as accounts
-from pulse_core.web.api import endpoints, export, groups, history, push, status
+from pulse_core.web.api import (
+    configuration,
+    endpoints,
+    export,
+    groups,
+    history,
+    push,
+    status,
+)
 
 log = logging.getLogger("pulse")
 
-BUILTIN_PLUGINS = (health, status, endpoints, history, groups, export, push, accounts)
+BUILTIN_PLUGINS = (
+    health, status, endpoints, history, groups, export, push, accounts,
+    configuration,
+)
 
 
 class StoreNotFound(Exception):
@@ -84,6 +96,7 @@ class Pulse:
         self.monitor = Monitor(self.probes, self.writer)
         self.scheduler = Scheduler(self.monitor.run_check)
         self.alerts = AlertEngine(store, plugins.registries.notifiers)
+        self.config_changes = ConfigChanger(self)
         self._writing: asyncio.Task[None] | None = None
         self._upkeep: asyncio.Task[None] | None = None
         self._scheduling: asyncio.Task[None] | None = None
@@ -121,13 +134,8 @@ class Pulse:
         types = {endpoint.type for endpoint in self.config.endpoints}
         registry = self.plugins.registries.probes
         for type_name in sorted(types):
-            probe: Probe = registry[type_name](self.config.probe_defaults.get(type_name))
-            try:
-                await probe.start()
-            except Exception as exc:
-                log.error("the %s probe cannot start, its checks will fail: %s", type_name, exc)
-                probe = UnavailableProbe(type_name, f"{type_name} probe unavailable: {exc}")
-            self.probes[type_name] = probe
+            defaults = self.config.probe_defaults.get(type_name)
+            self.probes[type_name], _ = await start_probe(registry[type_name], defaults)
 
     async def _record_config_version(self) -> None:
         text = self.config.source_text
@@ -137,6 +145,13 @@ class Pulse:
             source = str(self.config.source_path) if self.config.source_path else None
             await self.store.add_config_version(text, digest, time.time(), "pulse run", source)
 
+    async def apply_config(
+        self, yaml_text: str, actor: str | None = None, note: str | None = None,
+        dry_run: bool = False,
+    ) -> ApplyResult:
+        """Make ``yaml_text`` the running configuration; see :mod:`pulse_core.engine.reconfigure`."""
+        return await self.config_changes.apply(yaml_text, actor, note, dry_run)
+
     async def stop(self) -> None:
         """Stop checking, flush every pending write, tell the plugins, close the store."""
         await _cancel(self._scheduling, self._upkeep)
@@ -145,6 +160,7 @@ class Pulse:
                 await probe.close()
             except Exception:
                 log.exception("closing the %s probe failed", probe.type_name)
+        await self.config_changes.close()
         await _cancel(self._writing)
         if self._announcements:
             await asyncio.gather(*self._announcements)

@@ -1,0 +1,280 @@
+"""Applying a new configuration to a running Pulse, without a restart and without losing state.
+
+The new YAML is validated by the same loader as at start-up, then compared with the running
+configuration endpoint by endpoint. Endpoint ids depend only on what is checked, so a renamed
+endpoint is *updated* (same id, same history) rather than removed and added. The steps run in
+the order the parts depend on each other:
+
+1. probes are started for new types (and replaced where ``defaults.<type>`` changed);
+2. the store learns the new catalogue, before any check of a new endpoint can reach it;
+3. the text is kept as a new configuration version and saved to the file Pulse was started
+   with (tmp file + rename), so a restart runs what the API applied;
+4. the monitor follows the new endpoints (those that stay keep their state), the scheduler
+   starts new and changed ones and stops removed ones (unchanged ones keep their phase);
+5. plugins hear ``pulse_config_applied``.
+
+Applies run one at a time; an edit of the running text (the write API) happens under the
+same lock, so two concurrent edits cannot lose each other.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import hashlib
+import logging
+import os
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from pydantic import BaseModel
+
+from pulse_core.config import load_config
+from pulse_core.config.model import PulseConfig
+from pulse_core.engine.checks import GUARD_SLACK_S
+from pulse_core.models import Endpoint, EndpointSnapshot, State
+from pulse_core.probe import Probe, UnavailableProbe
+
+if TYPE_CHECKING:
+    from pulse_core.app import Pulse
+
+log = logging.getLogger("pulse.config")
+
+
+@dataclass(frozen=True)
+class EndpointChanges:
+    """How two configurations differ, endpoint by endpoint (compared by id)."""
+
+    added: tuple[Endpoint, ...] = ()
+    #: same id, different settings (a rename, another interval, ...), in the new version
+    updated: tuple[Endpoint, ...] = ()
+    removed: tuple[Endpoint, ...] = ()
+
+    def __bool__(self) -> bool:
+        return bool(self.added or self.updated or self.removed)
+
+
+def diff_endpoints(old: Sequence[Endpoint], new: Sequence[Endpoint]) -> EndpointChanges:
+    before = {endpoint.id: endpoint for endpoint in old}
+    after = {endpoint.id: endpoint for endpoint in new}
+    return EndpointChanges(
+        added=tuple(ep for ep in new if ep.id not in before),
+        updated=tuple(ep for ep in new if ep.id in before and before[ep.id] != ep),
+        removed=tuple(ep for ep in old if ep.id not in after),
+    )
+
+
+@dataclass(frozen=True)
+class ApplyResult:
+    """What applying a configuration did (or, for a dry run, would do)."""
+
+    #: the version now running; ``None`` for a dry run that would create one
+    config_version_id: int | None
+    changes: EndpointChanges
+    warnings: tuple[str, ...]
+    #: whether the text differs from the running one (an identical text changes nothing)
+    changed: bool
+    dry_run: bool
+    #: the validated configuration (the running one when nothing changed)
+    config: PulseConfig
+
+
+async def start_probe(
+    probe_class: type[Probe], defaults: BaseModel | None
+) -> tuple[Probe, str | None]:
+    """A started probe, or one that fails every check with the reason it could not start, so
+    the rest of the site is still monitored; the reason is returned too."""
+    type_name = probe_class.type_name
+    probe = probe_class(defaults)
+    try:
+        await probe.start()
+    except Exception as exc:
+        reason = f"the {type_name} probe cannot start, its checks will fail: {exc}"
+        log.error("%s", reason)
+        return UnavailableProbe(type_name, f"{type_name} probe unavailable: {exc}"), reason
+    return probe, None
+
+
+class ConfigChanger:
+    """Applies configurations to one running :class:`~pulse_core.app.Pulse`, one at a time."""
+
+    def __init__(self, pulse: Pulse) -> None:
+        self._pulse = pulse
+        self._lock = asyncio.Lock()
+        self._retiring: set[asyncio.Task[None]] = set()
+
+    async def apply(
+        self, yaml_text: str, actor: str | None = None, note: str | None = None,
+        dry_run: bool = False,
+    ) -> ApplyResult:
+        """Validate ``yaml_text`` and make it the running configuration (unless ``dry_run``).
+
+        Raises :class:`~pulse_core.config.ConfigError` when the text is not valid; then
+        nothing changes.
+        """
+        async with self._lock:
+            return await self._apply(yaml_text, actor, note, dry_run)
+
+    async def edit(
+        self, change: Callable[[PulseConfig], str], actor: str | None, note: str | None
+    ) -> ApplyResult:
+        """Apply ``change(running configuration)``, the running text edited, atomically with
+        respect to other applies and edits. ``change`` runs in a worker thread."""
+        async with self._lock:
+            text = await asyncio.to_thread(change, self._pulse.config)
+            return await self._apply(text, actor, note, dry_run=False)
+
+    async def close(self) -> None:
+        """Close at once the replaced probes still waiting for their last checks."""
+        for task in self._retiring:
+            task.cancel()
+        await asyncio.gather(*self._retiring, return_exceptions=True)
+
+    async def _apply(
+        self, text: str, actor: str | None, note: str | None, dry_run: bool
+    ) -> ApplyResult:
+        pulse = self._pulse
+        running = pulse.config
+        registries = pulse.plugins.registries
+        config = await asyncio.to_thread(
+            load_config, text, probes=registries.probes,
+            sections=registries.config_sections, source_path=running.source_path,
+        )
+        if text == running.source_text:
+            version_id = (await pulse.store.config_versions())[0].id
+            return ApplyResult(version_id, EndpointChanges(), (), False, dry_run, running)
+        changes = diff_endpoints(running.endpoints, config.endpoints)
+        warnings = _restart_warnings(running, config)
+        if dry_run:
+            return ApplyResult(None, changes, tuple(warnings), True, True, config)
+
+        warnings += await self._prepare_probes(running, config)
+        await pulse.store.sync_catalog(config.groups, config.endpoints)
+        digest = hashlib.sha256(text.encode()).hexdigest()
+        version = await pulse.store.add_config_version(text, digest, time.time(), actor, note)
+        if running.source_path is not None:
+            warnings += await asyncio.to_thread(
+                save_config_text, running.source_path, text, running.source_text
+            )
+        pulse.config = config
+        self._close_outages(changes.removed)
+        pulse.monitor.set_endpoints(config.endpoints)
+        pulse.scheduler.reschedule(config.endpoints)
+        await pulse.plugins.notify("pulse_config_applied", app=pulse, config=config)
+        log.info(
+            "configuration version %d applied by %s: %d added, %d updated, %d removed",
+            version.id, actor or "an unnamed caller", len(changes.added), len(changes.updated),
+            len(changes.removed),
+        )
+        return ApplyResult(version.id, changes, tuple(warnings), True, False, config)
+
+    async def _prepare_probes(self, running: PulseConfig, config: PulseConfig) -> list[str]:
+        """Start a probe for each new type, and a fresh one where its defaults changed.
+
+        A probe no endpoint uses any more keeps running until Pulse stops: it holds little,
+        and a type that comes back finds it ready.
+        """
+        pulse = self._pulse
+        warnings: list[str] = []
+        for type_name in sorted({endpoint.type for endpoint in config.endpoints}):
+            defaults = config.probe_defaults.get(type_name)
+            current = pulse.probes.get(type_name)
+            if current is not None and running.probe_defaults.get(type_name) == defaults:
+                continue
+            probe, problem = await start_probe(pulse.plugins.registries.probes[type_name], defaults)
+            if problem is not None:
+                warnings.append(problem)
+            pulse.probes[type_name] = probe
+            if current is not None:
+                self._retire(current, _longest_check_s(running.endpoints, type_name))
+        return warnings
+
+    def _retire(self, probe: Probe, after_s: float) -> None:
+        """Close a replaced probe once the checks that already hold it can have finished."""
+        task = asyncio.create_task(_close_later(probe, after_s), name=f"retire-{probe.type_name}")
+        self._retiring.add(task)
+        task.add_done_callback(self._retiring.discard)
+
+    def _close_outages(self, removed: Sequence[Endpoint]) -> None:
+        """An endpoint leaving while down ends its outage at its last check, marked as a gap
+        (monitoring stopped, no recovery was seen); should it come back, it starts afresh."""
+        writer = self._pulse.writer
+        for endpoint in removed:
+            state = self._pulse.monitor.states.get(endpoint.id)
+            if state is None or state.open_outage is None:
+                continue
+            outage = state.open_outage
+            last_ts = state.last.ts if state.last is not None else outage.started_ts
+            writer.add_outage(dataclasses.replace(outage, ended_ts=last_ts, gap=True))
+            writer.add_snapshot(EndpointSnapshot(endpoint.id, State.UNKNOWN, None, last_ts))
+
+
+def _restart_warnings(running: PulseConfig, config: PulseConfig) -> list[str]:
+    warnings = []
+    if (running.server.host, running.server.port) != (config.server.host, config.server.port):
+        warnings.append("server.host and server.port take effect when Pulse restarts")
+    if running.storage != config.storage:
+        warnings.append("storage settings take effect when Pulse restarts")
+    return warnings
+
+
+def _longest_check_s(endpoints: Sequence[Endpoint], type_name: str) -> float:
+    """The longest a check of ``type_name`` may take, every attempt timing out."""
+    return max(
+        (
+            (endpoint.timeout_ms / 1000 + GUARD_SLACK_S) * (endpoint.retries + 1)
+            for endpoint in endpoints
+            if endpoint.type == type_name
+        ),
+        default=0.0,
+    )
+
+
+async def _close_later(probe: Probe, delay_s: float) -> None:
+    try:
+        await asyncio.sleep(delay_s)
+    finally:
+        try:
+            await probe.close()
+        except Exception:
+            log.exception("closing the replaced %s probe failed", probe.type_name)
+
+
+def save_config_text(path: Path, text: str, loaded_text: str) -> list[str]:
+    """Write ``text`` over the configuration file, atomically (tmp file + rename).
+
+    The file is left alone when it no longer holds ``loaded_text``: someone edited it since
+    Pulse read it, and their work must not be overwritten. Returns warnings for people.
+    """
+    target = path.resolve()  # a symlinked config stays a symlink; its target is rewritten
+    try:
+        on_disk = target.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        on_disk = loaded_text
+    except (OSError, UnicodeDecodeError) as error:
+        return [_not_saved(path, f"it cannot be read ({error})")]
+    if on_disk != loaded_text:
+        return [_not_saved(path, "it was changed on disk since Pulse loaded it")]
+    temporary = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    try:
+        mode = target.stat().st_mode & 0o7777 if target.exists() else 0o644
+        with open(temporary, "w", encoding="utf-8") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(temporary, mode)
+        os.replace(temporary, target)
+    except OSError as error:
+        temporary.unlink(missing_ok=True)
+        return [_not_saved(path, error.strerror or str(error))]
+    return []
+
+
+def _not_saved(path: Path, reason: str) -> str:
+    return (
+        f"the configuration is running but was not saved to {path}: {reason}; "
+        "save GET /api/configuration/current there, or a restart runs the file as it is"
+    )
