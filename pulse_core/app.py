@@ -32,6 +32,7 @@ from pulse_core.web import health
 from pulse_core.web.auth import plugin as accounts
 from pulse_core.web.api import (
     configuration,
+    endpoint_writes,
     endpoints,
     export,
     groups,
@@ -44,7 +45,7 @@ log = logging.getLogger("pulse")
 
 BUILTIN_PLUGINS = (
     health, status, endpoints, history, groups, export, push, accounts,
-    configuration,
+    configuration, endpoint_writes,
 )
 
 

@@ -1,0 +1,252 @@
+"""``POST /api/endpoints``, ``PUT`` and ``DELETE /api/endpoints/{id}``: the write API of the
+seed's SDKs (``create_endpoint({"name", "address", "type", "port"})``).
+
+The YAML stays the source of truth: each write edits one ``targets[]`` entry of the running
+text (comments and layout kept, see :mod:`pulse_core.config.editing`), and applies the result
+as a new configuration version, so ``GET /api/configuration/current`` always shows it. An
+endpoint expanded from a ``cidr`` or ``wildcard`` target is one of many written as a single
+entry, so it is changed by editing that range in the YAML, never one by one.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+from pydantic.alias_generators import to_camel
+from quart import Blueprint, current_app, request
+from quart_schema import document_response, tag_blueprint, validate_request
+
+from pulse_core import hookimpl
+from pulse_core.config import ConfigError
+from pulse_core.config.editing import (
+    TargetEditError,
+    TargetRef,
+    append_target,
+    endpoint_targets,
+    remove_target,
+    update_target,
+)
+from pulse_core.config.model import PulseConfig
+from pulse_core.engine.reconfigure import ApplyResult, ConfigChanger
+from pulse_core.models import Endpoint
+from pulse_core.web.access import Role, requires
+from pulse_core.web.api.configuration import ApplyOut, apply_json, config_error, request_actor
+from pulse_core.web.api.schemas import EndpointOut, ErrorBody
+from pulse_core.web.errors import ApiError, bad_request, not_found
+from pulse_core.web.serialize import endpoint_json
+
+blueprint = Blueprint("endpoint_writes", __name__)
+tag_blueprint(blueprint, ["Endpoints"])
+
+#: keys of the endpoint JSON that describe an endpoint but are not target keys
+_READ_ONLY = frozenset({"id"})
+_RANGE_KEYS = frozenset({"cidr", "wildcard"})
+_CAPITAL = re.compile(r"(?<!^)(?=[A-Z])")
+
+
+class EndpointWrite(BaseModel):
+    """An endpoint as the SDKs send it.
+
+    Any other target key is accepted too, in camelCase or snake_case (``httpPath`` or
+    ``http_path``, ``expectedRttMs``, ``notes``, ``enabled``...). On ``PUT`` the keys given
+    replace the target's, a key given as ``null`` is removed, and the rest stay as written.
+    """
+
+    model_config = ConfigDict(extra="allow", alias_generator=to_camel, populate_by_name=True)
+
+    name: str | None = None
+    address: str | None = Field(None, description="the host name or IP address checked")
+    host: str | None = Field(None, description="the same as address")
+    type: str | None = Field(None, description="icmp, tcp, http or another installed probe type")
+    port: int | None = None
+    group: str | None = Field(None, description="a group id; the first group when left out")
+    interval_seconds: int | None = None
+    timeout_ms: int | None = None
+    retries: int | None = None
+
+
+class EndpointWritten(EndpointOut):
+    config_version_id: int | None = Field(description="the configuration version now running")
+    warnings: list[str]
+
+
+@dataclass
+class _Write:
+    """Target keys from a request body, and how the client spelled each, for error messages."""
+
+    keys: dict[str, Any]
+    spelling: dict[str, str] = field(default_factory=dict)
+    #: the ``targets[]`` index the write touched, known once the document is edited
+    index: int | None = None
+
+
+@blueprint.post("/api/endpoints")
+@requires(Role.EDITOR)
+@document_response(EndpointWritten, 201)
+@document_response(ErrorBody, 400)
+@validate_request(EndpointWrite)
+async def create_endpoint(data: EndpointWrite) -> tuple[dict[str, Any], int, dict[str, str]]:
+    """Add an endpoint
+
+    Appends a target to the YAML and applies it. ``group`` defaults to the first group.
+    """
+    write = _write_from(data)
+    write.keys = {key: value for key, value in write.keys.items() if value is not None}
+    if "host" not in write.keys:
+        raise bad_request("address is required: the host name or IP address to check")
+
+    def add(config: PulseConfig) -> str:
+        write.keys.setdefault("group", config.groups[0].id)
+        text, write.index = append_target(config.source_text, write.keys)
+        return text
+
+    result = await _apply_edit(add, lambda error: _rejected(error, write))
+    return _written(result.changes.added[0], result, 201)
+
+
+@blueprint.put("/api/endpoints/<endpoint_id>")
+@requires(Role.EDITOR)
+@document_response(EndpointWritten)
+@document_response(ErrorBody, 400)
+@document_response(ErrorBody, 404)
+@document_response(ErrorBody, 409)
+@validate_request(EndpointWrite)
+async def change_endpoint(
+    endpoint_id: str, data: EndpointWrite
+) -> tuple[dict[str, Any], int, dict[str, str]]:
+    """Change an endpoint
+
+    Changing its address, port or type makes it another endpoint, with another id (the
+    answer has the new one); the old id keeps its history.
+    """
+    write = _write_from(data)
+
+    def change(config: PulseConfig) -> str:
+        write.index = _single_target(config, endpoint_id).index
+        return update_target(config.source_text, write.index, write.keys)
+
+    result = await _apply_edit(change, lambda error: _rejected(error, write))
+    if result.changes.added:
+        endpoint = result.changes.added[0]
+    else:
+        endpoint = next(ep for ep in result.config.endpoints if ep.id == endpoint_id)
+    return _written(endpoint, result, 200)
+
+
+@blueprint.delete("/api/endpoints/<endpoint_id>")
+@requires(Role.EDITOR)
+@document_response(ApplyOut)
+@document_response(ErrorBody, 404)
+@document_response(ErrorBody, 409)
+async def delete_endpoint(endpoint_id: str) -> dict[str, Any]:
+    """Delete an endpoint
+
+    Removes its target from the YAML. It is no longer checked; its history is kept.
+    """
+
+    def remove(config: PulseConfig) -> str:
+        refs = endpoint_targets(config)
+        ref = _single_target(config, endpoint_id, refs)
+        if len({other.index for other in refs.values()}) == 1:
+            raise ApiError(
+                409,
+                "the last endpoint cannot be deleted: a configuration needs at least one target",
+            )
+        return remove_target(config.source_text, ref.index)
+
+    return apply_json(await _apply_edit(remove, config_error))
+
+
+def _single_target(
+    config: PulseConfig, endpoint_id: str, refs: Mapping[str, TargetRef] | None = None
+) -> TargetRef:
+    ref = (refs if refs is not None else endpoint_targets(config)).get(endpoint_id)
+    if ref is None:
+        raise not_found(f"endpoint {endpoint_id!r}")
+    if ref.is_range:
+        raise ApiError(
+            409,
+            f"endpoint {endpoint_id} is one address of the {ref.address_key} target "
+            f"'{ref.address}' (targets[{ref.index}]); edit that range in the YAML and apply "
+            "it with POST /api/configuration/apply",
+        )
+    return ref
+
+
+async def _apply_edit(
+    change: Callable[[PulseConfig], str], rejected: Callable[[ConfigError], ApiError]
+) -> ApplyResult:
+    """Apply ``change`` to the running text; ``rejected`` words the loader's refusal."""
+    changes: ConfigChanger = current_app.config["PULSE"].config_changes
+    try:
+        return await changes.edit(change, request_actor(), _note())
+    except ConfigError as error:
+        raise rejected(error) from None
+    except TargetEditError as error:
+        raise ApiError(409, str(error)) from None
+
+
+def _note() -> str:
+    return request.headers.get("X-Note") or f"{request.method} {request.path}"
+
+
+def _write_from(data: EndpointWrite) -> _Write:
+    """The target keys a body sets, in the YAML's snake_case; ``address`` is ``host``."""
+    write = _Write({})
+    for key, value in data.model_dump(exclude_unset=True).items():
+        sent = to_camel(key) if key in EndpointWrite.model_fields else key
+        name = _CAPITAL.sub("_", key).lower()
+        if name in _READ_ONLY:
+            continue
+        if name in _RANGE_KEYS:
+            raise bad_request(
+                f"{sent}: address ranges are written in the YAML; "
+                "add them with POST /api/configuration/apply"
+            )
+        if name == "address":
+            if "host" in write.keys:
+                continue  # host, when both are given, is the more precise of the two
+            name = "host"
+        write.keys[name] = value
+        write.spelling[name] = sent
+    return write
+
+
+def _rejected(error: ConfigError, write: _Write) -> ApiError:
+    """The loader's problems with the edited target, named by the request's fields."""
+    prefix = f"targets[{write.index}]"
+    errors: list[dict[str, Any]] = []
+    for issue in error.issues:
+        if issue.path == prefix or issue.path.startswith(prefix + "."):
+            key = issue.path[len(prefix) + 1 :]
+            errors.append(
+                {"field": write.spelling.get(key, key) or None, "message": issue.message,
+                 "value": issue.value}
+            )
+        else:
+            errors.append(
+                {"field": None, "path": issue.path, "message": issue.message, "value": issue.value}
+            )
+    first = errors[0]
+    summary = f"{first['field']}: {first['message']}" if first["field"] else first["message"]
+    return ApiError(400, f"the endpoint is not valid: {summary}", errors=errors)
+
+
+def _written(
+    endpoint: Endpoint, result: ApplyResult, status: int
+) -> tuple[dict[str, Any], int, dict[str, str]]:
+    body = {
+        **endpoint_json(endpoint, result.config.group(endpoint.group_id)),
+        "configVersionId": result.config_version_id,
+        "warnings": list(result.warnings),
+    }
+    return body, status, {"Location": f"/api/endpoints/{endpoint.id}"}
+
+
+@hookimpl
+def pulse_register_blueprints(register: Callable[[Blueprint], None]) -> None:
+    register(blueprint)
