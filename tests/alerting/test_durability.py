@@ -1,0 +1,82 @@
+"""A notification survives ``kill -9``: written to the outbox first, sent after the restart."""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import yaml
+
+from pulse_core.testing.listeners import TcpListener, free_tcp_port
+from pulse_core.testing.receivers import ServiceNowReceiver
+
+from .conftest import OUTBOUND, eventually
+
+
+def start_pulse(config: Path, log: Path) -> subprocess.Popen[bytes]:
+    return subprocess.Popen(
+        [sys.executable, "-m", "pulse_core.cli", "run", "--config", str(config)],
+        stdout=subprocess.DEVNULL, stderr=log.open("ab"),
+    )
+
+
+def pending_attempts(database: Path) -> int:
+    """Attempts made so far on pending outbox messages (0 when none is pending yet)."""
+    if not database.exists():
+        return 0
+    with sqlite3.connect(database) as connection:
+        try:
+            row = connection.execute(
+                "SELECT COALESCE(MAX(attempts), 0) FROM outbox WHERE state = 'pending'"
+            ).fetchone()
+        except sqlite3.OperationalError:  # the table is not there yet
+            return 0
+    return int(row[0])
+
+
+async def test_killed_while_the_receiver_is_down_the_notification_arrives_once_after_restart(
+    tmp_path: Path, tcp_listener: TcpListener
+) -> None:
+    servicenow = ServiceNowReceiver()  # not started: the receiver is down
+    database = tmp_path / "pulse.db"
+    config = tmp_path / "pulse.yaml"
+    config.write_text(yaml.safe_dump({
+        "version": 1,
+        # 5 s: a restart stays well within the 2.5 intervals after which state starts over
+        "defaults": {"interval_seconds": 5, "timeout_ms": 500, "retries": 0,
+                     "failure_threshold": 1, "success_threshold": 1},
+        "groups": [{"id": "plant", "name": "Plant"}],
+        "targets": [{"type": "tcp", "host": "127.0.0.1", "port": tcp_listener.port,
+                     "group": "plant", "name": "PLC 1"}],
+        "server": {"host": "127.0.0.1", "port": free_tcp_port()},
+        "storage": {"url": f"sqlite:///{database}"},
+        "notifiers": [{"name": "servicenow", "webhook": {
+            "url": servicenow.incident_url, "body": {"short_description": "{{message}}"}}}],
+        "outbound": OUTBOUND,
+        "alerting": {"retry_initial": 0.2, "retry_max": 0.5},
+    }))
+    log = tmp_path / "pulse.log"
+    await tcp_listener.stop()
+    first = start_pulse(config, log)
+    try:
+        await eventually(lambda: pending_attempts(database) >= 2, timeout_s=20)
+    finally:
+        first.send_signal(signal.SIGKILL)
+        first.wait()
+
+    servicenow.start()
+    second = start_pulse(config, log)
+    try:
+        await servicenow.wait_for_requests(1, timeout_s=20)
+        await asyncio.sleep(2)
+    finally:
+        second.send_signal(signal.SIGTERM)
+        second.wait(timeout=20)
+        servicenow.stop()
+    assert len(servicenow.requests) == 1, log.read_text()
+    description = servicenow.requests[0].json()["short_description"]
+    assert description.startswith(f"PLC 1 (127.0.0.1:{tcp_listener.port}) is offline (was unknown)")
