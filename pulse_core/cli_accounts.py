@@ -12,8 +12,9 @@ import asyncio
 import getpass
 import sys
 import time
+from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Awaitable, Callable, TypeVar
+from typing import TypeVar
 
 from pulse_core.accounts import UsernameTaken
 from pulse_core.app import build_store, load_plugins, open_config

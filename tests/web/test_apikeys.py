@@ -55,7 +55,8 @@ async def test_last_use_is_recorded(tmp_path: Path) -> None:
     async with running_pulse(CONFIG, tmp_path) as server:
         async with server.client() as admin:
             created = (await admin.post("/api/apikeys", json={"name": "ci"})).json()
-            await admin.get("/api/auth/session", headers={"Authorization": f"Bearer {created['key']}"})
+            as_ci = {"Authorization": f"Bearer {created['key']}"}
+            await admin.get("/api/auth/session", headers=as_ci)
             listed = {entry["id"]: entry for entry in (await admin.get("/api/apikeys")).json()}
     assert created["lastUsedTs"] is None and created["role"] == "viewer"
     assert listed[created["id"]]["lastUsedTs"].endswith("Z")

@@ -39,7 +39,9 @@ async def test_the_first_user_registers_once_as_administrator(tmp_path: Path) ->
     assert (before, after) == (True, False)
     assert registered.status_code == 201, registered.text
     body = registered.json()
-    assert (body["username"], body["email"], body["role"]) == ("admin", "admin@example.org", "admin")
+    assert (body["username"], body["email"], body["role"]) == (
+        "admin", "admin@example.org", "admin",
+    )
     assert "password" not in str(body).lower()
     assert signed_in.json()["user"]["username"] == "admin"
     assert second.status_code == 409 and "setup is done" in second.json()["message"]

@@ -96,4 +96,3 @@ async def caller_from_session(context: AuthContext, user_id: int, version: int) 
     if user is None or not user.active or user.session_version != version:
         return None
     return user_caller(user)
-

@@ -53,6 +53,17 @@ INVALID_KEY = "the API key is not valid: it was revoked or mistyped, or its owne
 WRONG_PASSWORD = "wrong username or password"
 
 
+def _basic_credentials(value: str) -> tuple[str, str]:
+    try:
+        decoded = base64.b64decode(value, validate=True).decode()
+    except (binascii.Error, UnicodeDecodeError):
+        decoded = ""
+    username, colon, password = decoded.partition(":")
+    if not colon:
+        raise unauthorized("malformed HTTP Basic credentials: expected base64 of user:password")
+    return username, password
+
+
 async def _from_authorization(context: AuthContext, header: str) -> Caller:
     scheme, _, value = header.strip().partition(" ")
     value = value.strip()
@@ -62,12 +73,7 @@ async def _from_authorization(context: AuthContext, header: str) -> Caller:
             raise unauthorized(INVALID_KEY)
         return caller
     if scheme.lower() == "basic":
-        try:
-            username, colon, password = base64.b64decode(value, validate=True).decode().partition(":")
-        except (binascii.Error, UnicodeDecodeError):
-            colon = ""
-        if not colon:
-            raise unauthorized("malformed HTTP Basic credentials: expected base64 of user:password")
+        username, password = _basic_credentials(value)
         user = await user_with_password(context, username, password)
         if user is None:
             raise unauthorized(WRONG_PASSWORD)
@@ -93,7 +99,9 @@ async def identify(context: AuthContext, connection: BaseRequestWebsocket) -> Ca
         raise unauthorized(NOT_SIGNED_IN)
     session_caller = await caller_from_session(context, *claim)
     if session_caller is None:
-        raise unauthorized("your session has ended (signed out elsewhere or password changed); sign in again")
+        raise unauthorized(
+            "your session has ended (signed out elsewhere or password changed); sign in again"
+        )
     return session_caller
 
 

@@ -23,6 +23,7 @@ SALT_BYTES = 16
 #: Hashes computed at once; each holds 128 * n * r bytes.
 CONCURRENT_HASHES = 4
 
+
 def _b64(data: bytes) -> str:
     return base64.b64encode(data).decode().rstrip("=")
 

@@ -8,8 +8,8 @@ whenever there are many.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 #: Buckets kept before the full ones are swept out.
 SWEEP_ABOVE = 10_000

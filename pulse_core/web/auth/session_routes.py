@@ -104,7 +104,9 @@ async def change_password(data: PasswordChange) -> tuple[str, int]:
     if await user_with_password(context, caller.user.username, data.current_password) is None:
         raise bad_request("currentPassword is wrong")
     updated = await context.store.update_user(
-        caller.user.id, password_hash=await context.hasher.hash(data.new_password), end_sessions=True
+        caller.user.id,
+        password_hash=await context.hasher.hash(data.new_password),
+        end_sessions=True,
     )
     if updated is not None and session_claim() is not None:
         start_session(updated)  # this session goes on with the new version

@@ -7,7 +7,6 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Field, Session, col
 
 from pulse_core.accounts import ApiKey, User, UsernameTaken
-
 from pulse_store_sql.millis import from_ms, optional_from_ms, to_ms
 from pulse_store_sql.tables import _Row
 from pulse_store_sql.upsert import insert_missing
@@ -205,7 +204,9 @@ def setting(connection: Connection, name: str) -> str | None:
 
 
 def add_setting_if_absent(connection: Connection, name: str, value: str) -> str:
-    connection.execute(insert_missing(connection, settings, ["name"]), {"name": name, "value": value})
+    connection.execute(
+        insert_missing(connection, settings, ["name"]), {"name": name, "value": value}
+    )
     kept = setting(connection, name)
     assert kept is not None  # inserted just now, or already there
     return kept
