@@ -22,16 +22,16 @@ import json
 import statistics
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from prometheus_client.exposition import generate_latest
+from pulse_exporter_prometheus.exposition import Scrape, negotiate
+from pulse_exporter_prometheus.readings import EndpointReading
 
 from pulse_core.models import CheckResult, CheckStatus
 from pulse_core.testing.server import running_pulse
-from pulse_exporter_prometheus.exposition import Scrape, negotiate
-from pulse_exporter_prometheus.readings import EndpointReading
 
 OPENMETRICS = "application/openmetrics-text; version=1.0.0"
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import itertools
 
-from pulse_core.models import Endpoint, Resolution
-
 from pulse_exporter_grafana.buckets import RAW_CHECK_BUDGET, plan_buckets
+
+from pulse_core.models import Endpoint, Resolution
 
 DAY = 86400
 ENDPOINT = Endpoint(id="e", name="e", group_id="g", type="tcp", host="127.0.0.1", interval_s=10)

@@ -6,9 +6,9 @@ import asyncio
 import time
 from typing import Any
 
-from pulse_core.testing.server import RunningPulse
-
 from pulse_exporter_grafana.buckets import RAW_CHECK_BUDGET
+
+from pulse_core.testing.server import RunningPulse
 
 History = Any  # conftest.History: conftest modules cannot be imported under importlib mode
 
@@ -175,15 +175,25 @@ async def test_long_ranges_come_from_rollups(history: History) -> None:
     assert "needs raw checks" in await post_error(history.server, "/query", percentile)
 
 
-async def _wait_for_live_checks(server: RunningPulse) -> None:
+async def _wait_for_live_statuses(server: RunningPulse, expected: dict[str, str]) -> None:
+    """Until the monitor shows ``expected`` (endpoint name -> live status)."""
     deadline = time.monotonic() + 15
-    while any(state.last is None for state in server.pulse.monitor.states.values()):
-        assert time.monotonic() < deadline
+    while True:
+        now = time.time()
+        seen = {
+            state.endpoint.name: state.live_status(now).value
+            for state in server.pulse.monitor.states.values()
+        }
+        if seen == expected:
+            return
+        assert time.monotonic() < deadline, f"live statuses {seen}, expected {expected}"
         await asyncio.sleep(0.05)
 
 
 async def test_status_count_counts_live_statuses(history: History) -> None:
-    await _wait_for_live_checks(history.server)
+    await _wait_for_live_statuses(
+        history.server, {"router-01": "up", "switch-01": "up", "server-01": "down"}
+    )
     targets = [
         editor_target("status_count", "A", status="online"),
         editor_target("status_count", "B", status="offline"),

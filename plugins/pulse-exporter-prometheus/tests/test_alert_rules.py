@@ -5,14 +5,13 @@ from __future__ import annotations
 import subprocess
 from pathlib import Path
 
-
 REPOSITORY = Path(__file__).resolve().parents[3]
 
 
 
 def promtool(*arguments: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        ["promtool", *arguments], capture_output=True, text=True, timeout=60, cwd=REPOSITORY
+        ["promtool", *arguments], check=False, capture_output=True, text=True, timeout=60, cwd=REPOSITORY
     )
 
 

@@ -9,8 +9,8 @@ into the series' buckets. Either way a series never has more points than ``maxDa
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Sequence
 
 from pulse_core.models import Endpoint, Resolution
 

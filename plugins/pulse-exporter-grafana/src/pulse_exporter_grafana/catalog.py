@@ -7,7 +7,6 @@ from typing import Any
 
 from pulse_core.config.model import PulseConfig
 from pulse_core.web.errors import bad_request
-
 from pulse_exporter_grafana.answers import TARGETS
 from pulse_exporter_grafana.scope import descendant_groups
 

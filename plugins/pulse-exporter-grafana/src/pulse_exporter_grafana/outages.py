@@ -9,7 +9,6 @@ from typing import Any
 from pulse_core.config.model import PulseConfig
 from pulse_core.models import Outage
 from pulse_core.store import Store
-
 from pulse_exporter_grafana.scope import Scope
 
 Table = dict[str, Any]

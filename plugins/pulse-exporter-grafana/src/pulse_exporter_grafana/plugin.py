@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 from quart import Blueprint
 
 from pulse_core import hookimpl
-
 from pulse_exporter_grafana.routes import blueprint
 
 

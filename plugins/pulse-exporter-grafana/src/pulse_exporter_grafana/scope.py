@@ -3,13 +3,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Sequence
 
 from pulse_core.config.model import PulseConfig
 from pulse_core.models import Endpoint
 from pulse_core.web.errors import bad_request
-
 from pulse_exporter_grafana.protocol import AdhocFilter, TargetParams
 
 #: ad hoc filter keys (``/tag-keys``) and what they compare
@@ -32,6 +31,7 @@ def descendant_groups(config: PulseConfig, group_id: str) -> set[str]:
 
 
 def select(config: PulseConfig, params: TargetParams, filters: Sequence[AdhocFilter]) -> Scope:
+    chosen: tuple[Endpoint, ...]
     if params.endpoint_id is not None:
         endpoint = next((ep for ep in config.endpoints if ep.id == params.endpoint_id), None)
         if endpoint is None:

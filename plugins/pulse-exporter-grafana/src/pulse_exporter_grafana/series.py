@@ -5,12 +5,11 @@ from __future__ import annotations
 
 import asyncio
 import math
-from typing import Sequence
+from collections.abc import Sequence
 
 from pulse_core.models import CheckStatus, Endpoint
 from pulse_core.store import Store
 from pulse_core.web.errors import bad_request
-
 from pulse_exporter_grafana.buckets import Buckets
 
 Datapoints = list[list[float]]

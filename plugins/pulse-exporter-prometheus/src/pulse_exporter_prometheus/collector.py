@@ -9,8 +9,9 @@ outcome}``) to ``SOURCES``, and a rule to ``contrib/prometheus/pulse-rules.yml``
 from __future__ import annotations
 
 import time
+from collections.abc import Callable, Iterable, Iterator
 from itertools import accumulate
-from typing import TYPE_CHECKING, Callable, Iterable, Iterator
+from typing import TYPE_CHECKING
 
 from prometheus_client.core import (
     CounterMetricFamily,
@@ -18,7 +19,6 @@ from prometheus_client.core import (
     HistogramMetricFamily,
     Metric,
 )
-from prometheus_client.utils import floatToGoString
 
 from pulse_core.engine.monitor import DURATION_BUCKETS_S
 
@@ -92,7 +92,7 @@ def probe_duration_metrics(pulse: Pulse) -> Iterator[Metric]:
         "Time to check an endpoint, retries included, by probe type",
         labels=["type"],
     )
-    bounds = [*(floatToGoString(bound) for bound in DURATION_BUCKETS_S), "+Inf"]
+    bounds = [*(repr(float(bound)) for bound in DURATION_BUCKETS_S), "+Inf"]
     for type_name, histogram in sorted(pulse.monitor.durations.items()):
         cumulative = list(accumulate(histogram.counts))
         family.add_metric(

@@ -13,10 +13,9 @@ the endpoint's stable id, so two endpoints sharing a name never produce duplicat
 from __future__ import annotations
 
 from collections import Counter
-from typing import Sequence
+from collections.abc import Sequence
 
 from pulse_core.models import LiveStatus
-
 from pulse_exporter_prometheus.readings import STATUS_WORDS, EndpointReading
 
 _ESCAPES = str.maketrans({"\\": "\\\\", '"': '\\"', "\n": "\\n"})

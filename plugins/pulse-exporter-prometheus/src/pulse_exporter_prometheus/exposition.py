@@ -6,12 +6,13 @@ prometheus_client's negotiation decides, so its answer and its content type stay
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Callable, Iterable
+from typing import TYPE_CHECKING
 
+from prometheus_client.core import Metric
 from prometheus_client.exposition import choose_encoder
 from prometheus_client.registry import Collector
-from prometheus_client.core import Metric
 
 from pulse_exporter_prometheus.collector import PulseCollector
 from pulse_exporter_prometheus.endpoint_families import write_endpoint_families

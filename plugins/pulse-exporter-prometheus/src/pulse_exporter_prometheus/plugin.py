@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 from pydantic import BaseModel
 from quart import Blueprint
 
 from pulse_core import hookimpl
-
 from pulse_exporter_prometheus.route import blueprint
 from pulse_exporter_prometheus.settings import MetricsSection
 

@@ -7,8 +7,8 @@ in one pass that never yields, and the thread only formats the copy.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Iterable
 
 from pulse_core.engine.state import EndpointState
 from pulse_core.models import LiveStatus

@@ -11,7 +11,6 @@ from quart import Blueprint, Response, current_app, request
 
 from pulse_core.web.access import public
 from pulse_core.web.errors import ApiError
-
 from pulse_exporter_prometheus.exposition import ExpositionFormat, Scrape, negotiate
 from pulse_exporter_prometheus.settings import MetricsSection
 
