@@ -35,7 +35,10 @@ def cmd_notify(args: argparse.Namespace) -> int:
     entry = next((entry for entry in setup.entries if entry.name == args.name), None)
     if entry is None:
         known = ", ".join(setup.names) or "none"
-        print(f"error: no notifier is called '{args.name}' (configured: {known})", file=sys.stderr)
+        print(
+            f"error: no notifier is called '{args.name}' (configured: {known})",
+            file=sys.stderr,
+        )
         return 2
     notifier = make_notifier(entry, plugins.registries.notifiers, setup.outbound)
     try:
@@ -45,7 +48,10 @@ def cmd_notify(args: argparse.Namespace) -> int:
         print(f"{args.name}: not delivered ({kind}): {error}", file=sys.stderr)
         return 1
     except TimeoutError:
-        print(f"{args.name}: no answer within {setup.settings.delivery_timeout:g} s", file=sys.stderr)
+        print(
+            f"{args.name}: no answer within {setup.settings.delivery_timeout:g} s",
+            file=sys.stderr,
+        )
         return 1
     reference = f" (reference {receipt.reference})" if receipt.reference else ""
     print(f"{args.name}: {receipt.detail}{reference}")
@@ -55,7 +61,9 @@ def cmd_notify(args: argparse.Namespace) -> int:
 async def _send(notifier: Any, timeout_s: float) -> Receipt:
     await notifier.start()
     try:
-        notification = Notification(uuid.uuid4().hex, "test", test_variables(notifier.name, time.time()))
+        notification = Notification(
+            uuid.uuid4().hex, "test", test_variables(notifier.name, time.time())
+        )
         async with asyncio.timeout(timeout_s):
             receipt: Receipt = await notifier.deliver(notification)
             return receipt

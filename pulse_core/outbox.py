@@ -8,8 +8,9 @@ store only keeps and queries them; the alert engine decides what to send and whe
 from __future__ import annotations
 
 import enum
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Mapping
+from typing import Any
 
 
 class OutboxState(enum.StrEnum):

@@ -11,16 +11,17 @@ distribution to install.
 from __future__ import annotations
 
 import re
-from typing import Annotated, Any, Callable, ClassVar, Literal, Mapping, Optional
+from collections.abc import Callable, Mapping
+from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import (
-    ValidationError,
     BaseModel,
     BeforeValidator,
     ConfigDict,
     Field,
     RootModel,
     TypeAdapter,
+    ValidationError,
     create_model,
     model_validator,
 )
@@ -47,12 +48,16 @@ Status = Literal["offline", "online"]
 
 def _duration_s(value: Any) -> float:
     if isinstance(value, bool):
-        raise PydanticCustomError("duration", "must be a duration like 90s, 30m, 4h or 1d")
+        raise PydanticCustomError(
+            "duration", "must be a duration like 90s, 30m, 4h or 1d"
+        )
     if isinstance(value, (int, float)):
         return float(value)
     match = _DURATION.match(str(value))
     if match is None:
-        raise PydanticCustomError("duration", "must be a duration like 90s, 30m, 4h or 1d")
+        raise PydanticCustomError(
+            "duration", "must be a duration like 90s, 30m, 4h or 1d"
+        )
     return float(match.group(1)) * _UNIT_S[match.group(2)]
 
 
@@ -96,7 +101,9 @@ class MaintenanceWindow(_Section):
     endpoints: list[str] = []
     schedule: Cron
     duration: Duration
-    timezone: str | None = Field(None, description="IANA zone of the schedule; default: local")
+    timezone: str | None = Field(
+        None, description="IANA zone of the schedule; default: local"
+    )
 
 
 class MaintenanceSection(RootModel[list[MaintenanceWindow]]):
@@ -167,10 +174,10 @@ class NotifierEntry(_Section):
 def notifier_entry_model(types: Mapping[str, type[Notifier]]) -> type[NotifierEntry]:
     """A ``notifiers[]`` entry model with one optional key per installed notifier type."""
     fields: dict[str, Any] = {
-        type_name: (Optional[notifier.options_model], None)
+        type_name: (notifier.options_model | None, None)
         for type_name, notifier in sorted(types.items())
     }
-    model: type[NotifierEntry] = create_model(  # type: ignore[call-overload]
+    model: type[NotifierEntry] = create_model(
         "NotifierEntryOfInstallation", __base__=NotifierEntry, **fields
     )
     model.type_keys = tuple(sorted(types))
@@ -180,21 +187,25 @@ def notifier_entry_model(types: Mapping[str, type[Notifier]]) -> type[NotifierEn
 class NotifiersSection(RootModel[list[Any]]):
     """``notifiers``: each entry validated by the model of the installed notifier types."""
 
-    notifier_types: ClassVar[NotifierTypes] = staticmethod(lambda: {})
+    notifier_types: ClassVar[NotifierTypes] = staticmethod(dict)
 
     @classmethod
-    def model_validate(cls, obj: Any, **options: Any) -> NotifiersSection:  # type: ignore[override]
+    def model_validate(cls, obj: Any, **options: Any) -> NotifiersSection:
         """Validate entries with :func:`notifier_entry_model` of the types installed now.
 
         Overridden (instead of a validator) so the entries' errors keep their locations."""
-        entries = TypeAdapter(list[notifier_entry_model(cls.notifier_types())]).validate_python(
-            obj, **options
-        )
+        entry_model = notifier_entry_model(cls.notifier_types())
+        adapter: TypeAdapter[list[NotifierEntry]] = TypeAdapter(list[entry_model])  # type: ignore[valid-type]
+        entries = adapter.validate_python(obj, **options)
         names: set[str] = set()
         for index, entry in enumerate(entries):
             if entry.name in names:
-                raise _located_error(cls, [index, "name"], entry.name,
-                                     f"duplicate notifier name '{entry.name}'")
+                raise _located_error(
+                    cls,
+                    [index, "name"],
+                    entry.name,
+                    f"duplicate notifier name '{entry.name}'",
+                )
             names.add(entry.name)
         return cls(root=entries)
 
@@ -203,10 +214,18 @@ class NotifiersSection(RootModel[list[Any]]):
         return list(self.root)
 
 
-def _located_error(model: type[BaseModel], loc: list[Any], value: Any, message: str) -> Exception:
+def _located_error(
+    model: type[BaseModel], loc: list[Any], value: Any, message: str
+) -> Exception:
     return ValidationError.from_exception_data(
         model.__name__,
-        [{"type": PydanticCustomError("duplicate", message), "loc": tuple(loc), "input": value}],
+        [
+            {
+                "type": PydanticCustomError("duplicate", message),
+                "loc": tuple(loc),
+                "input": value,
+            }
+        ],
     )
 
 
@@ -214,5 +233,7 @@ def notifiers_section(notifier_types: NotifierTypes) -> type[NotifiersSection]:
     """The ``notifiers`` section model of one installation, reading its notifier types when
     a configuration is validated (after every plugin has registered)."""
     return type(
-        "NotifiersSection", (NotifiersSection,), {"notifier_types": staticmethod(notifier_types)}
+        "NotifiersSection",
+        (NotifiersSection,),
+        {"notifier_types": staticmethod(notifier_types)},
     )

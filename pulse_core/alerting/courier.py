@@ -26,10 +26,17 @@ import logging
 import random
 import time
 from collections import deque
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Awaitable, Callable
+from typing import cast
 
-from pulse_core.notifier import DeliveryError, Notification, Notifier, Receipt
+from pulse_core.notifier import (
+    DeliveryError,
+    Notification,
+    NotificationKind,
+    Notifier,
+    Receipt,
+)
 from pulse_core.outbox import OutboxMessage, OutboxState
 from pulse_core.store import Store
 
@@ -45,7 +52,8 @@ class DeliveryRules:
 
     def backoff_s(self, attempts: int) -> float:
         """Full-jitter-ish exponential backoff: half to all of ``initial * 2**(attempts-1)``."""
-        ceiling = min(self.backoff_max_s, self.backoff_initial_s * 2 ** max(0, attempts - 1))
+        growth = 2.0 ** max(0, attempts - 1)
+        ceiling = min(self.backoff_max_s, self.backoff_initial_s * growth)
         return ceiling * random.uniform(0.5, 1.0)
 
 
@@ -87,7 +95,9 @@ class Courier:
             try:
                 outcome = await self._attempt(message)
             except Exception:  # the store failed: the message stays first in line
-                log.exception("notifier %s: cannot record a delivery", self.notifier.name)
+                log.exception(
+                    "notifier %s: cannot record a delivery", self.notifier.name
+                )
                 await asyncio.sleep(self.rules.backoff_initial_s)
                 continue
             self._queue.popleft()
@@ -110,39 +120,72 @@ class Courier:
             else None
         )
         notification = Notification(
-            message.id, message.kind, message.variables, message.thread_key, reference  # type: ignore[arg-type]
+            message.id,
+            cast(NotificationKind, message.kind),
+            message.variables,
+            message.thread_key,
+            reference,
         )
         try:
             receipt = await self.deliver_now(notification)
         except DeliveryError as error:
-            return await self._failed(message, str(error), error.permanent, error.retry_after_s)
+            return await self._failed(
+                message, str(error), error.permanent, error.retry_after_s
+            )
         except TimeoutError:
             reason = f"no answer within {self.rules.timeout_s:g} s"
             return await self._failed(message, reason, False, None)
-        except Exception as error:  # a bug in a notifier plugin: keep the message, say why
+        except (
+            Exception
+        ) as error:  # a bug in a notifier plugin: keep the message, say why
             log.exception("notifier %s failed", self.notifier.name)
-            return await self._failed(message, f"notifier error: {error!r}", False, None)
+            return await self._failed(
+                message, f"notifier error: {error!r}", False, None
+            )
         done = dataclasses.replace(
-            message, state=OutboxState.DELIVERED, attempts=message.attempts + 1,
-            last_attempt_ts=now, delivered_ts=time.time(), reference=receipt.reference,
+            message,
+            state=OutboxState.DELIVERED,
+            attempts=message.attempts + 1,
+            last_attempt_ts=now,
+            delivered_ts=time.time(),
+            reference=receipt.reference,
         )
         await self.store.update_message(done)
-        log.info("notifier %s delivered %s: %s", self.notifier.name, message.kind, receipt.detail)
+        log.info(
+            "notifier %s delivered %s: %s",
+            self.notifier.name,
+            message.kind,
+            receipt.detail,
+        )
         return done
 
     async def _failed(
-        self, message: OutboxMessage, reason: str, permanent: bool, retry_after_s: float | None
+        self,
+        message: OutboxMessage,
+        reason: str,
+        permanent: bool,
+        retry_after_s: float | None,
     ) -> OutboxMessage:
         now = time.time()
         if permanent:
             return await self._finish_dead(message, now, reason, attempted=True)
         attempts = message.attempts + 1
-        delay = retry_after_s if retry_after_s is not None else self.rules.backoff_s(attempts)
+        delay = (
+            retry_after_s
+            if retry_after_s is not None
+            else self.rules.backoff_s(attempts)
+        )
         log.warning(
-            "notifier %s: delivery failed (%s); retry in %.1f s", self.notifier.name, reason, delay
+            "notifier %s: delivery failed (%s); retry in %.1f s",
+            self.notifier.name,
+            reason,
+            delay,
         )
         retry = dataclasses.replace(
-            message, attempts=attempts, last_attempt_ts=now, last_error=reason,
+            message,
+            attempts=attempts,
+            last_attempt_ts=now,
+            last_error=reason,
             next_attempt_ts=now + delay,
         )
         await self.store.update_message(retry)
@@ -151,10 +194,15 @@ class Courier:
     async def _finish_dead(
         self, message: OutboxMessage, now: float, reason: str, attempted: bool = False
     ) -> OutboxMessage:
-        log.error("notifier %s: %s given up: %s", self.notifier.name, message.kind, reason)
+        log.error(
+            "notifier %s: %s given up: %s", self.notifier.name, message.kind, reason
+        )
         dead = dataclasses.replace(
-            message, state=OutboxState.DEAD, attempts=message.attempts + int(attempted),
-            last_attempt_ts=now, last_error=reason,
+            message,
+            state=OutboxState.DEAD,
+            attempts=message.attempts + int(attempted),
+            last_attempt_ts=now,
+            last_error=reason,
         )
         await self.store.update_message(dead)
         await self.on_dead(dead)

@@ -12,8 +12,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-_FIELDS = (("minute", 0, 59), ("hour", 0, 23), ("day of month", 1, 31), ("month", 1, 12),
-           ("day of week", 0, 7))
+_FIELDS = (
+    ("minute", 0, 59),
+    ("hour", 0, 23),
+    ("day of month", 1, 31),
+    ("month", 1, 12),
+    ("day of week", 0, 7),
+)
 #: Longest window searched backwards, minute by minute (a week).
 MAX_WINDOW_S = 7 * 24 * 3600
 
@@ -41,9 +46,19 @@ class CronSchedule:
                 f"'{text}' must have 5 fields (minute hour day-of-month month day-of-week)"
             )
         values = [_field(part, *spec) for part, spec in zip(parts, _FIELDS)]
-        weekdays = frozenset(7 if day == 0 else day for day in values[4])  # isoweekday: Sunday=7
-        return cls(text, values[0], values[1], values[2], values[3], weekdays,
-                   parts[2] == "*", parts[4] == "*")
+        weekdays = frozenset(
+            7 if day == 0 else day for day in values[4]
+        )  # isoweekday: Sunday=7
+        return cls(
+            text,
+            values[0],
+            values[1],
+            values[2],
+            values[3],
+            weekdays,
+            parts[2] == "*",
+            parts[4] == "*",
+        )
 
     def matches(self, moment: datetime) -> bool:
         """Whether a start falls in the minute of ``moment``."""

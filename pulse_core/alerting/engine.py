@@ -23,14 +23,19 @@ import hashlib
 import logging
 import time
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Mapping
+from typing import Any
 
 from pulse_core.alerting.courier import Courier, DeliveryRules
 from pulse_core.alerting.routing import notifiers_for
 from pulse_core.alerting.setup import AlertingSetup, alerting_setup, make_notifier
 from pulse_core.alerting.storm import StormGuard
-from pulse_core.alerting.variables import change_variables, summary_variables, test_variables
+from pulse_core.alerting.variables import (
+    change_variables,
+    summary_variables,
+    test_variables,
+)
 from pulse_core.config.model import PulseConfig
 from pulse_core.models import Endpoint, Group, State, StatusChange
 from pulse_core.notifier import Notification, Notifier, Receipt
@@ -61,7 +66,9 @@ class _Outage:
 class AlertEngine:
     """Turns status changes into outbox messages and runs one courier per notifier."""
 
-    def __init__(self, store: Store, notifier_types: Mapping[str, type[Notifier]]) -> None:
+    def __init__(
+        self, store: Store, notifier_types: Mapping[str, type[Notifier]]
+    ) -> None:
         self.store = store
         self.notifier_types = notifier_types
         self.setup: AlertingSetup | None = None
@@ -86,18 +93,32 @@ class AlertEngine:
             try:
                 await notifier.start()
             except Exception:
-                log.exception("notifier %s cannot start; its messages wait in the outbox", entry.name)
+                log.exception(
+                    "notifier %s cannot start; its messages wait in the outbox",
+                    entry.name,
+                )
             self.notifiers[entry.name] = notifier
-            courier = Courier(notifier, self.store, self._rules(entry.name), self._dead_letter)
+            courier = Courier(
+                notifier, self.store, self._rules(entry.name), self._dead_letter
+            )
             self._couriers[entry.name] = courier
-            self._tasks.append(asyncio.create_task(courier.run(), name=f"notify-{entry.name}"))
+            self._tasks.append(
+                asyncio.create_task(courier.run(), name=f"notify-{entry.name}")
+            )
         now = time.time()
         for message in await self.store.pending_messages():
-            courier = self._couriers.get(message.notifier)
-            if courier is None:
-                log.warning("outbox message for notifier %r, which is no longer configured", message.notifier)
+            resumed = self._couriers.get(message.notifier)
+            if resumed is None:
+                log.warning(
+                    "outbox message for notifier %r, which is no longer configured",
+                    message.notifier,
+                )
                 continue
-            courier.enqueue(dataclasses.replace(message, next_attempt_ts=min(message.next_attempt_ts, now)))
+            resumed.enqueue(
+                dataclasses.replace(
+                    message, next_attempt_ts=min(message.next_attempt_ts, now)
+                )
+            )
         self._tasks.append(asyncio.create_task(self._remind(), name="notify-reminders"))
         await self._watch_open_outages(config)
         await self.store.prune_outbox(now - KEEP_DONE_S)
@@ -107,16 +128,28 @@ class AlertEngine:
         endpoints = {endpoint.id: endpoint for endpoint in config.endpoints}
         for snapshot in (await self.store.load_snapshots()).values():
             endpoint = endpoints.get(snapshot.endpoint_id)
-            if endpoint is None or snapshot.state is not State.DOWN or snapshot.open_outage is None:
+            if (
+                endpoint is None
+                or snapshot.state is not State.DOWN
+                or snapshot.open_outage is None
+            ):
                 continue
             outage = snapshot.open_outage
-            change = StatusChange(endpoint.id, outage.started_ts, State.DOWN, State.UNKNOWN,
-                                  error=outage.last_error, outage=outage)
+            change = StatusChange(
+                endpoint.id,
+                outage.started_ts,
+                State.DOWN,
+                State.UNKNOWN,
+                error=outage.last_error,
+                outage=outage,
+            )
             self._watch_outage(change, endpoint)
 
     async def apply(self, config: PulseConfig) -> None:
         """Follow a configuration applied at run time (notifiers restart only if changed)."""
-        if self._config is not None and _alerting_sections(config) == _alerting_sections(self._config):
+        if self._config is not None and _alerting_sections(
+            config
+        ) == _alerting_sections(self._config):
             self._config = config
             self.setup = alerting_setup(config)
             return
@@ -158,11 +191,18 @@ class AlertEngine:
             self._hold(endpoint.group_id, names, variables)
             return
         thread = _thread_key(change, endpoint)
-        await self._queue([
-            self._message(name, "status_change", variables, thread,
-                          f"{endpoint.id}|{change.state}|{change.ts}")
-            for name in names
-        ])
+        await self._queue(
+            [
+                self._message(
+                    name,
+                    "status_change",
+                    variables,
+                    thread,
+                    f"{endpoint.id}|{change.state}|{change.ts}",
+                )
+                for name in names
+            ]
+        )
 
     # -- questions from the API and the CLI ---------------------------------------------------
     async def send_test(self, name: str) -> Receipt:
@@ -170,7 +210,9 @@ class AlertEngine:
         courier = self._couriers.get(name)
         if courier is None:
             raise UnknownNotifier(name)
-        notification = Notification(uuid.uuid4().hex, "test", test_variables(name, time.time()))
+        notification = Notification(
+            uuid.uuid4().hex, "test", test_variables(name, time.time())
+        )
         return await courier.deliver_now(notification)
 
     async def health(self) -> dict[str, OutboxHealth]:
@@ -182,20 +224,31 @@ class AlertEngine:
         assert self.setup is not None
         settings = self.setup.settings
         return DeliveryRules(
-            self.setup.max_age_of(name), settings.delivery_timeout,
-            settings.retry_initial, settings.retry_max,
+            self.setup.max_age_of(name),
+            settings.delivery_timeout,
+            settings.retry_initial,
+            settings.retry_max,
         )
 
     def _group(self, group_id: str) -> Group | None:
         assert self._config is not None
-        return next((group for group in self._config.groups if group.id == group_id), None)
+        return next(
+            (group for group in self._config.groups if group.id == group_id), None
+        )
 
     def _message(
-        self, notifier: str, kind: str, variables: dict[str, Any], thread: str | None, cause: str
+        self,
+        notifier: str,
+        kind: str,
+        variables: dict[str, Any],
+        thread: str | None,
+        cause: str,
     ) -> OutboxMessage:
         now = time.time()
         digest = hashlib.sha256(f"{notifier}|{kind}|{cause}".encode()).hexdigest()[:32]
-        return OutboxMessage(digest, notifier, kind, variables, now, thread, next_attempt_ts=now)
+        return OutboxMessage(
+            digest, notifier, kind, variables, now, thread, next_attempt_ts=now
+        )
 
     async def _queue(self, messages: list[OutboxMessage]) -> None:
         """Outbox first, then the couriers: a crash in between loses nothing."""
@@ -212,7 +265,13 @@ class AlertEngine:
         variables["message"] = (
             f"[not delivered by {message.notifier}: {message.last_error}] {variables.get('message', '')}"
         )
-        await self._queue([self._message(fallback, message.kind, variables, None, f"fallback|{message.id}")])
+        await self._queue(
+            [
+                self._message(
+                    fallback, message.kind, variables, None, f"fallback|{message.id}"
+                )
+            ]
+        )
 
     def _hold(self, group_id: str, names: list[str], variables: dict[str, Any]) -> None:
         """Keep a storm's change for the group's summary, sent when the window ends."""
@@ -239,7 +298,9 @@ class AlertEngine:
             changes = [variables for names, variables in held if name in names]
             if changes:
                 summary = summary_variables(group, changes, now)
-                messages.append(self._message(name, "summary", summary, None, f"{group_id}|{now}"))
+                messages.append(
+                    self._message(name, "summary", summary, None, f"{group_id}|{now}")
+                )
         if messages:
             await self._queue(messages)
 
@@ -247,9 +308,15 @@ class AlertEngine:
         assert self.setup is not None
         due: dict[str, float] = {}
         for route in self.setup.routes:
-            if route.repeat_every_s and "offline" in route.statuses and route.selects.matches(endpoint):
+            if (
+                route.repeat_every_s
+                and "offline" in route.statuses
+                and route.selects.matches(endpoint)
+            ):
                 for name in route.notify:
-                    due[name] = min(due.get(name, float("inf")), time.time() + route.repeat_every_s)
+                    due[name] = min(
+                        due.get(name, float("inf")), time.time() + route.repeat_every_s
+                    )
         self._offline[endpoint.id] = _Outage(change, endpoint, due)
 
     async def _remind(self) -> None:
@@ -277,7 +344,9 @@ class AlertEngine:
             )
             thread = _thread_key(outage.change, endpoint)
             messages += [
-                self._message(name, "reminder", variables, thread, f"{endpoint.id}|{now}")
+                self._message(
+                    name, "reminder", variables, thread, f"{endpoint.id}|{now}"
+                )
                 for name in due_names
             ]
         if messages:
@@ -288,7 +357,9 @@ def _repeat_of(setup: AlertingSetup, endpoint: Endpoint, name: str) -> float:
     return min(
         route.repeat_every_s
         for route in setup.routes
-        if route.repeat_every_s and name in route.notify and route.selects.matches(endpoint)
+        if route.repeat_every_s
+        and name in route.notify
+        and route.selects.matches(endpoint)
     )
 
 
@@ -300,4 +371,7 @@ def _thread_key(change: StatusChange, endpoint: Endpoint) -> str | None:
 
 
 def _alerting_sections(config: PulseConfig) -> list[Any]:
-    return [config.sections.get(name) for name in ("notifiers", "alerts", "maintenance", "alerting", "outbound")]
+    return [
+        config.sections.get(name)
+        for name in ("notifiers", "alerts", "maintenance", "alerting", "outbound")
+    ]

@@ -18,7 +18,8 @@ from __future__ import annotations
 import email.utils
 import json
 import time
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 import httpx
 
@@ -63,11 +64,17 @@ class HttpNotifier(Notifier):
             content = json.dumps(json_body, ensure_ascii=False).encode()
             headers = {"Content-Type": "application/json", **(headers or {})}
         try:
-            response = await self._client.request(method, url, content=content, headers=headers)
+            response = await self._client.request(
+                method, url, content=content, headers=headers
+            )
         except httpx.TimeoutException:
-            raise DeliveryError(f"{self.name}: no reply within {HTTP_TIMEOUT_S:g} s") from None
+            raise DeliveryError(
+                f"{self.name}: no reply within {HTTP_TIMEOUT_S:g} s"
+            ) from None
         except httpx.TransportError as error:
-            raise DeliveryError(f"{self.name}: cannot reach the receiver: {error}") from None
+            raise DeliveryError(
+                f"{self.name}: cannot reach the receiver: {error}"
+            ) from None
         if response.is_success:
             return response
         raise self.failure(response)

@@ -7,9 +7,9 @@ postponed: whoever scheduled the work expects the noise.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, tzinfo
-from typing import Sequence
 from zoneinfo import ZoneInfo
 
 from pulse_core.alerting.config import MaintenanceWindow
@@ -26,7 +26,11 @@ class Window:
     zone: tzinfo | None
 
     def open_at(self, ts: float) -> bool:
-        moment = datetime.fromtimestamp(ts, self.zone) if self.zone else datetime.fromtimestamp(ts)
+        moment = (
+            datetime.fromtimestamp(ts, self.zone)
+            if self.zone
+            else datetime.fromtimestamp(ts)
+        )
         return self.schedule.started_within(moment, self.duration_s)
 
 
@@ -38,15 +42,17 @@ class MaintenanceCalendar:
     def build(
         cls, windows: Sequence[MaintenanceWindow], groups: Sequence[Group]
     ) -> MaintenanceCalendar:
-        return cls(tuple(
-            Window(
-                EndpointFilter.build(groups, window.groups, window.endpoints),
-                window.schedule,
-                window.duration,
-                ZoneInfo(window.timezone) if window.timezone else None,
+        return cls(
+            tuple(
+                Window(
+                    EndpointFilter.build(groups, window.groups, window.endpoints),
+                    window.schedule,
+                    window.duration,
+                    ZoneInfo(window.timezone) if window.timezone else None,
+                )
+                for window in windows
             )
-            for window in windows
-        ))
+        )
 
     def silences(self, endpoint: Endpoint, ts: float) -> bool:
         """Whether a change of ``endpoint`` at ``ts`` falls in an open window for it."""

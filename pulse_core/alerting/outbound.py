@@ -18,7 +18,7 @@ import asyncio
 import ipaddress
 import socket
 from dataclasses import dataclass
-from typing import Annotated, Any, Union
+from typing import Annotated, Any
 from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, PlainValidator
@@ -26,8 +26,8 @@ from pydantic_core import PydanticCustomError
 
 from pulse_core.notifier import DeliveryError
 
-IPNetwork = Union[ipaddress.IPv4Network, ipaddress.IPv6Network]
-IPAddress = Union[ipaddress.IPv4Address, ipaddress.IPv6Address]
+IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
+IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 
 #: Cloud metadata services outside the link-local range (AWS's IPv6 one).
 _METADATA = (ipaddress.ip_network("fd00:ec2::254/128"),)
@@ -84,7 +84,9 @@ class OutboundPolicy:
             raise OutboundRefused(
                 f"{_safe(url)}: plain http is refused; use https or set outbound.allow_plain_http"
             )
-        await self.check_host(parts.hostname, parts.port or (443 if parts.scheme == "https" else 80))
+        await self.check_host(
+            parts.hostname, parts.port or (443 if parts.scheme == "https" else 80)
+        )
 
     async def check_host(self, host: str, port: int) -> None:
         """Resolve ``host`` and raise :class:`OutboundRefused` if any address is refused."""
@@ -98,7 +100,10 @@ class OutboundPolicy:
 
     def refusal(self, address: IPAddress) -> str | None:
         """Why ``address`` is refused, or None when it may be reached."""
-        if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        if (
+            isinstance(address, ipaddress.IPv6Address)
+            and address.ipv4_mapped is not None
+        ):
             address = address.ipv4_mapped
         if any(address in network for network in self.allow_networks):
             return None

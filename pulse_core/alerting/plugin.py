@@ -8,7 +8,8 @@ against the notifier types of its own plugin host (see ``config.notifiers_sectio
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Callable
+from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from pydantic import BaseModel
 from quart import Blueprint
@@ -31,7 +32,9 @@ class AlertingPlugin:
         self._notifier_types = notifier_types
 
     @hookimpl
-    def pulse_config_sections(self, register: Callable[[str, type[BaseModel]], None]) -> None:
+    def pulse_config_sections(
+        self, register: Callable[[str, type[BaseModel]], None]
+    ) -> None:
         register("notifiers", notifiers_section(self._notifier_types))
         for name, model in SECTION_MODELS.items():
             register(name, model)
@@ -41,7 +44,9 @@ class AlertingPlugin:
         integrations.pulse_register_blueprints(register)
 
     @hookimpl
-    async def pulse_status_changed(self, app: Pulse, change: StatusChange, endpoint: Endpoint) -> None:
+    async def pulse_status_changed(
+        self, app: Pulse, change: StatusChange, endpoint: Endpoint
+    ) -> None:
         await app.alerts.status_changed(change, endpoint)
 
     @hookimpl

@@ -27,7 +27,9 @@ def _redact(value: Any, secret_keys: frozenset[str]) -> Any:
         shown: dict[str, Any] = {}
         for key, item in value.items():
             lowered = str(key).lower()
-            if lowered in secret_keys or any(word in lowered for word in ("token", "password", "secret")):
+            if lowered in secret_keys or any(
+                word in lowered for word in ("token", "password", "secret")
+            ):
                 shown[key] = MASK
             elif lowered == "headers" and isinstance(item, dict):
                 shown[key] = {name: MASK for name in item}

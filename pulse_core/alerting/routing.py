@@ -3,8 +3,8 @@ with maintenance windows (a group filter includes its child groups)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Iterable, Sequence
 
 from pulse_core.alerting.config import AlertRule
 from pulse_core.models import Endpoint, Group
@@ -36,10 +36,15 @@ class EndpointFilter:
 
     @classmethod
     def build(
-        cls, groups: Sequence[Group], group_ids: Iterable[str], endpoints: Iterable[str],
+        cls,
+        groups: Sequence[Group],
+        group_ids: Iterable[str],
+        endpoints: Iterable[str],
         types: Iterable[str] = (),
     ) -> EndpointFilter:
-        return cls(descendants(groups, group_ids), frozenset(endpoints), frozenset(types))
+        return cls(
+            descendants(groups, group_ids), frozenset(endpoints), frozenset(types)
+        )
 
     def matches(self, endpoint: Endpoint) -> bool:
         if self.group_ids and endpoint.group_id not in self.group_ids:
@@ -64,7 +69,14 @@ def build_routes(
 ) -> tuple[Route, ...]:
     """The routes of ``alerts``; without that section every notifier hears every change."""
     if rules is None:
-        return (Route(tuple(notifiers), EndpointFilter(), frozenset({"offline", "online"}), None),)
+        return (
+            Route(
+                tuple(notifiers),
+                EndpointFilter(),
+                frozenset({"offline", "online"}),
+                None,
+            ),
+        )
     return tuple(
         Route(
             tuple(rule.notify),
@@ -76,7 +88,9 @@ def build_routes(
     )
 
 
-def notifiers_for(routes: Sequence[Route], endpoint: Endpoint, status: str) -> list[str]:
+def notifiers_for(
+    routes: Sequence[Route], endpoint: Endpoint, status: str
+) -> list[str]:
     """Names of the notifiers a change of ``endpoint`` to ``status`` goes to, each once."""
     names: dict[str, None] = {}
     for route in routes:

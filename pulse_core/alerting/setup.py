@@ -7,8 +7,9 @@ engine takes the configuration, and reported as a :class:`ConfigError` with the 
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Mapping, Sequence
+from typing import Any
 
 from pulse_core.alerting.config import (
     AlertingSection,
@@ -75,7 +76,13 @@ def alerting_setup(config: PulseConfig) -> AlertingSetup:
 
     def check(path: str, value: str, known: Sequence[str], what: str) -> None:
         if value not in known:
-            issues.append(ConfigIssue(path, f"no {what} is called '{value}'" + did_you_mean(value, known), value))
+            issues.append(
+                ConfigIssue(
+                    path,
+                    f"no {what} is called '{value}'" + did_you_mean(value, known),
+                    value,
+                )
+            )
 
     for index, rule in enumerate(alerts.root if alerts else ()):
         for position, name in enumerate(rule.notify):
@@ -84,7 +91,9 @@ def alerting_setup(config: PulseConfig) -> AlertingSetup:
             check(f"alerts[{index}].groups[{position}]", group_id, group_ids, "group")
     for index, window in enumerate(maintenance.root if maintenance else ()):
         for position, group_id in enumerate(window.groups):
-            check(f"maintenance[{index}].groups[{position}]", group_id, group_ids, "group")
+            check(
+                f"maintenance[{index}].groups[{position}]", group_id, group_ids, "group"
+            )
     for index, entry in enumerate(entries):
         if entry.fallback is not None:
             check(f"notifiers[{index}].fallback", entry.fallback, names, "notifier")
@@ -95,7 +104,9 @@ def alerting_setup(config: PulseConfig) -> AlertingSetup:
     return AlertingSetup(
         entries=entries,
         routes=build_routes(alerts.root if alerts else None, names, config.groups),
-        calendar=MaintenanceCalendar.build(maintenance.root if maintenance else (), config.groups),
+        calendar=MaintenanceCalendar.build(
+            maintenance.root if maintenance else (), config.groups
+        ),
         settings=settings,
         outbound=OutboundPolicy.from_section(sections.get("outbound")),
     )

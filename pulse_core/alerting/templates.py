@@ -30,8 +30,9 @@ API for notifier plugins:
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Annotated, Any, Mapping, Union
+from typing import Annotated, Any
 
 from pydantic import BeforeValidator, PlainSerializer
 from pydantic_core import PydanticCustomError
@@ -59,7 +60,9 @@ VARIABLES: frozenset[str] = frozenset(
 
 _TAG = re.compile(r"\{\{\{?\s*(.*?)\s*\}?\}\}", re.DOTALL)
 _PATH = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*")
-_ARGUMENT = re.compile(r"'([^']*)'|\"([^\"]*)\"|(-?\d+(?:\.\d+)?)|(" + _PATH.pattern + ")")
+_ARGUMENT = re.compile(
+    r"'([^']*)'|\"([^\"]*)\"|(-?\d+(?:\.\d+)?)|(" + _PATH.pattern + ")"
+)
 _BLOCK_HELPERS = ("eq", "ne", "if")
 
 
@@ -82,7 +85,7 @@ class _Literal:
     value: str
 
 
-_Operand = Union[_Variable, _Literal]
+_Operand = _Variable | _Literal
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,7 +96,7 @@ class _Block:
     otherwise: tuple[_Node, ...]
 
 
-_Node = Union[_Text, _Variable, _Block]
+_Node = _Text | _Variable | _Block
 
 
 @dataclass(frozen=True, slots=True)
@@ -180,11 +183,15 @@ TemplateText = Annotated[
     Template, BeforeValidator(_validate_text), PlainSerializer(lambda t: t.source)
 ]
 #: A structure (mapping, list, scalars) whose strings are templates.
-TemplateTree = Annotated[Any, BeforeValidator(_validate_tree), PlainSerializer(source_tree)]
+TemplateTree = Annotated[
+    Any, BeforeValidator(_validate_tree), PlainSerializer(source_tree)
+]
 
 
 # -- parsing ----------------------------------------------------------------------------------
-def _parse(source: str, start: int, block: str | None) -> tuple[tuple[_Node, ...], int, str | None]:
+def _parse(
+    source: str, start: int, block: str | None
+) -> tuple[tuple[_Node, ...], int, str | None]:
     """Nodes from ``start`` up to the end, an ``{{else}}`` or a ``{{/name}}``; returns the
     nodes, the position after the stopping tag and that tag (``else``, ``/eq``) or None."""
     nodes: list[_Node] = []
@@ -204,15 +211,21 @@ def _parse(source: str, start: int, block: str | None) -> tuple[tuple[_Node, ...
         if tag == "else" or tag.startswith("/"):
             return tuple(nodes), position, tag
         if tag.startswith("#"):
-            block_node, position = _parse_block(source, tag[1:], match.start(), position)
+            block_node, position = _parse_block(
+                source, tag[1:], match.start(), position
+            )
             nodes.append(block_node)
         elif _PATH.fullmatch(tag):
             nodes.append(_Variable(tag))
         else:
-            raise TemplateError(f"cannot read '{{{{{tag}}}}}' at character {match.start()}")
+            raise TemplateError(
+                f"cannot read '{{{{{tag}}}}}' at character {match.start()}"
+            )
 
 
-def _parse_block(source: str, tag: str, tag_start: int, position: int) -> tuple[_Block, int]:
+def _parse_block(
+    source: str, tag: str, tag_start: int, position: int
+) -> tuple[_Block, int]:
     helper, _, rest = tag.partition(" ")
     if helper not in _BLOCK_HELPERS:
         raise TemplateError(
@@ -243,12 +256,16 @@ def _parse_operands(text: str, tag_start: int) -> tuple[_Operand, ...]:
     while position < len(text):
         match = _ARGUMENT.match(text, position)
         if match is None:
-            raise TemplateError(f"cannot read {text[position:]!r} at character {tag_start}")
+            raise TemplateError(
+                f"cannot read {text[position:]!r} at character {tag_start}"
+            )
         single, double, number, path = match.groups()
         if path is not None:
             operands.append(_Variable(path))
         else:
-            operands.append(_Literal(next(v for v in (single, double, number) if v is not None)))
+            operands.append(
+                _Literal(next(v for v in (single, double, number) if v is not None))
+            )
         position = match.end()
         while position < len(text) and text[position] == " ":
             position += 1
@@ -289,7 +306,9 @@ def _render_node(node: _Node, variables: Mapping[str, Any]) -> str:
     if node.helper == "if":
         chosen = bool(_lookup(variables, _first_path(node)))
     else:
-        equal = _operand(node.operands[0], variables) == _operand(node.operands[1], variables)
+        equal = _operand(node.operands[0], variables) == _operand(
+            node.operands[1], variables
+        )
         chosen = equal if node.helper == "eq" else not equal
     branch = node.then if chosen else node.otherwise
     return "".join(_render_node(child, variables) for child in branch)
@@ -323,5 +342,7 @@ def _compile_at(value: Any, path: str) -> Any:
             for key, item in value.items()
         }
     if isinstance(value, list):
-        return [_compile_at(item, f"{path}[{index}]") for index, item in enumerate(value)]
+        return [
+            _compile_at(item, f"{path}[{index}]") for index, item in enumerate(value)
+        ]
     return value

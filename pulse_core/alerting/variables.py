@@ -6,8 +6,9 @@ first one). Everything is JSON-serialisable, because the variables are kept in t
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime
-from typing import Any, Sequence
+from typing import Any
 
 from pulse_core.models import Endpoint, Group, State, StatusChange
 
@@ -19,13 +20,15 @@ SUMMARY_NAMES = 10
 def iso_z(ts: float) -> str:
     """``2024-01-15T10:30:00Z`` (milliseconds only when there are some)."""
     moment = datetime.fromtimestamp(ts, UTC)
-    text = moment.isoformat(timespec="milliseconds" if moment.microsecond else "seconds")
+    text = moment.isoformat(
+        timespec="milliseconds" if moment.microsecond else "seconds"
+    )
     return text.replace("+00:00", "Z")
 
 
 def human_duration(seconds: float) -> str:
     """``1h 02m 05s``, ``4m 10s``, ``12s``."""
-    whole = int(round(seconds))
+    whole = round(seconds)
     hours, rest = divmod(whole, 3600)
     minutes, secs = divmod(rest, 60)
     if hours:
@@ -47,7 +50,10 @@ def endpoint_variables(endpoint: Endpoint, group: Group | None) -> dict[str, str
 
 
 def change_variables(
-    change: StatusChange, endpoint: Endpoint, group: Group | None, kind: str = "status_change",
+    change: StatusChange,
+    endpoint: Endpoint,
+    group: Group | None,
+    kind: str = "status_change",
     now: float | None = None,
 ) -> dict[str, Any]:
     """Variables for a change (``kind`` ``status_change``) or a reminder of it at ``now``."""
@@ -59,7 +65,9 @@ def change_variables(
         duration = human_duration(now - change.outage.started_ts)
     names = endpoint_variables(endpoint, group)
     if kind == "reminder":
-        message = f"{endpoint.name} ({endpoint.address}) is still offline, for {duration}"
+        message = (
+            f"{endpoint.name} ({endpoint.address}) is still offline, for {duration}"
+        )
     else:
         message = f"{endpoint.name} ({endpoint.address}) is {status} (was {previous})"
         if duration:
@@ -93,8 +101,12 @@ def summary_variables(
     return {
         "kind": "summary",
         "endpoint": {
-            "id": "", "name": f"{len(changes)} endpoints in {group.name}", "address": listed,
-            "group": group.id, "group_name": group.name, "type": "",
+            "id": "",
+            "name": f"{len(changes)} endpoints in {group.name}",
+            "address": listed,
+            "group": group.id,
+            "group_name": group.name,
+            "type": "",
         },
         "status": status,
         "previous_status": "online" if status == "offline" else "offline",
@@ -113,8 +125,12 @@ def test_variables(notifier_name: str, ts: float) -> dict[str, Any]:
     return {
         "kind": "test",
         "endpoint": {
-            "id": "pulse-test", "name": "Pulse test endpoint", "address": "192.0.2.1",
-            "group": "pulse-test", "group_name": "Pulse test", "type": "tcp",
+            "id": "pulse-test",
+            "name": "Pulse test endpoint",
+            "address": "192.0.2.1",
+            "group": "pulse-test",
+            "group_name": "Pulse test",
+            "type": "tcp",
         },
         "status": "offline",
         "previous_status": "online",

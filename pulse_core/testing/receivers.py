@@ -47,8 +47,9 @@ import threading
 import time
 import uuid
 from collections import deque
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Mapping
+from typing import Any, Self
 
 from pulse_core.testing.listeners import free_tcp_port
 
@@ -106,9 +107,13 @@ class Receiver:
     def start(self) -> None:
         if self._server is not None:
             return
-        server = http.server.ThreadingHTTPServer(("127.0.0.1", self.port), _handler_for(self))
+        server = http.server.ThreadingHTTPServer(
+            ("127.0.0.1", self.port), _handler_for(self)
+        )
         server.daemon_threads = True
-        threading.Thread(target=server.serve_forever, name=f"receiver-{self.port}", daemon=True).start()
+        threading.Thread(
+            target=server.serve_forever, name=f"receiver-{self.port}", daemon=True
+        ).start()
         self._server = server
 
     def stop(self) -> None:
@@ -117,7 +122,7 @@ class Receiver:
             server.shutdown()
             server.server_close()
 
-    def __enter__(self) -> Receiver:
+    def __enter__(self) -> Self:
         self.start()
         return self
 
@@ -134,7 +139,9 @@ class Receiver:
         """The service's answer to ``request``; override in subclasses."""
         return Reply(200, "ok")
 
-    async def wait_for_requests(self, count: int, timeout_s: float = 10.0) -> list[ReceivedRequest]:
+    async def wait_for_requests(
+        self, count: int, timeout_s: float = 10.0
+    ) -> list[ReceivedRequest]:
         """The recorded requests once there are at least ``count``; fails after ``timeout_s``."""
         deadline = time.monotonic() + timeout_s
         while len(self.requests) < count:
@@ -166,7 +173,11 @@ def _handler_for(receiver: Receiver) -> type[http.server.BaseHTTPRequestHandler]
                 body = gzip.decompress(body)
             path, _, query = self.path.partition("?")
             request = ReceivedRequest(
-                self.command, path, query, {k.lower(): v for k, v in self.headers.items()}, body
+                self.command,
+                path,
+                query,
+                {k.lower(): v for k, v in self.headers.items()},
+                body,
             )
             reply = receiver._answer(request)
             payload, content_type = reply.encoded()
@@ -201,7 +212,9 @@ class ServiceNowReceiver(Receiver):
 
     TABLE_PATH = "/api/now/table/incident"
 
-    def __init__(self, port: int | None = None, authorization: str | None = None) -> None:
+    def __init__(
+        self, port: int | None = None, authorization: str | None = None
+    ) -> None:
         super().__init__(port)
         self.authorization = authorization
         self.incidents: dict[str, dict[str, Any]] = {}
@@ -212,31 +225,52 @@ class ServiceNowReceiver(Receiver):
         return self.url + self.TABLE_PATH
 
     def handle(self, request: ReceivedRequest) -> Reply:
-        if self.authorization and request.headers.get("authorization") != self.authorization:
-            return _servicenow_error(401, "User Not Authenticated", "Required to provide Auth information")
+        if (
+            self.authorization
+            and request.headers.get("authorization") != self.authorization
+        ):
+            return _servicenow_error(
+                401, "User Not Authenticated", "Required to provide Auth information"
+            )
         fields = _json_or_none(request)
         if not isinstance(fields, dict):
-            return _servicenow_error(400, "Exception while reading request", "Invalid JSON body")
+            return _servicenow_error(
+                400, "Exception while reading request", "Invalid JSON body"
+            )
         if request.method == "POST" and request.path == self.TABLE_PATH:
             sys_id = uuid.uuid4().hex
-            record = {**fields, "sys_id": sys_id, "number": f"INC{next(self._numbers):07d}"}
+            record = {
+                **fields,
+                "sys_id": sys_id,
+                "number": f"INC{next(self._numbers):07d}",
+            }
             record.setdefault("state", "1")
             self.incidents[sys_id] = record
-            return Reply(201, {"result": record}, {"Location": f"{self.incident_url}/{sys_id}"})
-        match = re.fullmatch(re.escape(self.TABLE_PATH) + r"/([0-9a-f]{32})", request.path)
+            return Reply(
+                201, {"result": record}, {"Location": f"{self.incident_url}/{sys_id}"}
+            )
+        match = re.fullmatch(
+            re.escape(self.TABLE_PATH) + r"/([0-9a-f]{32})", request.path
+        )
         if request.method in ("PATCH", "PUT") and match:
-            record = self.incidents.get(match.group(1))
-            if record is None:
+            existing = self.incidents.get(match.group(1))
+            if existing is None:
                 return _servicenow_error(
-                    404, "No Record found", "Record doesn't exist or ACL restricts the record retrieval"
+                    404,
+                    "No Record found",
+                    "Record doesn't exist or ACL restricts the record retrieval",
                 )
-            record.update(fields)
-            return Reply(200, {"result": record})
-        return _servicenow_error(400, "Invalid table", f"{request.method} {request.path}")
+            existing.update(fields)
+            return Reply(200, {"result": existing})
+        return _servicenow_error(
+            400, "Invalid table", f"{request.method} {request.path}"
+        )
 
 
 def _servicenow_error(status: int, message: str, detail: str) -> Reply:
-    return Reply(status, {"error": {"message": message, "detail": detail}, "status": "failure"})
+    return Reply(
+        status, {"error": {"message": message, "detail": detail}, "status": "failure"}
+    )
 
 
 # -- Jira -------------------------------------------------------------------------------------
@@ -244,7 +278,9 @@ class JiraReceiver(Receiver):
     """Jira Cloud's issue and comment endpoints, REST v2 and v3."""
 
     def __init__(
-        self, port: int | None = None, projects: frozenset[str] = frozenset({"NET"}),
+        self,
+        port: int | None = None,
+        projects: frozenset[str] = frozenset({"NET"}),
         authorization: str | None = None,
     ) -> None:
         super().__init__(port)
@@ -258,24 +294,41 @@ class JiraReceiver(Receiver):
         return f"{self.url}/rest/api/{version}/issue"
 
     def handle(self, request: ReceivedRequest) -> Reply:
-        if self.authorization and request.headers.get("authorization") != self.authorization:
-            return Reply(401, {"errorMessages": ["You are not authenticated."], "errors": {}})
+        if (
+            self.authorization
+            and request.headers.get("authorization") != self.authorization
+        ):
+            return Reply(
+                401, {"errorMessages": ["You are not authenticated."], "errors": {}}
+            )
         document = _json_or_none(request)
         if not isinstance(document, dict):
             return _jira_error({}, ["Unexpected character in the request body."])
         create = re.fullmatch(r"/rest/api/([23])/issue", request.path)
         if request.method == "POST" and create:
             return self._create(int(create.group(1)), document)
-        comment = re.fullmatch(r"/rest/api/([23])/issue/([A-Z][A-Z0-9]*-\d+)/comment", request.path)
+        comment = re.fullmatch(
+            r"/rest/api/([23])/issue/([A-Z][A-Z0-9]*-\d+)/comment", request.path
+        )
         if request.method == "POST" and comment:
             key = comment.group(2)
             if key not in self.issues:
-                return Reply(404, {"errorMessages": ["Issue does not exist or you do not have permission to see it."], "errors": {}})
+                return Reply(
+                    404,
+                    {
+                        "errorMessages": [
+                            "Issue does not exist or you do not have permission to see it."
+                        ],
+                        "errors": {},
+                    },
+                )
             if "body" not in document:
                 return _jira_error({"comment": "Comment body can not be empty!"})
             self.comments.setdefault(key, []).append(document["body"])
             return Reply(201, {"id": str(next(self._ids)), "body": document["body"]})
-        return Reply(404, {"errorMessages": ["null for uri: " + request.path], "errors": {}})
+        return Reply(
+            404, {"errorMessages": ["null for uri: " + request.path], "errors": {}}
+        )
 
     def _create(self, version: int, document: dict[str, Any]) -> Reply:
         fields = document.get("fields")
@@ -291,19 +344,36 @@ class JiraReceiver(Receiver):
             errors["issuetype"] = "valid issue type is required"
         description = fields.get("description")
         if version == 3 and description is not None and not _is_adf(description):
-            errors["description"] = "Operation value must be an Atlassian Document (see the Atlassian Document Format)"
-        if version == 2 and description is not None and not isinstance(description, str):
+            errors["description"] = (
+                "Operation value must be an Atlassian Document (see the Atlassian Document Format)"
+            )
+        if (
+            version == 2
+            and description is not None
+            and not isinstance(description, str)
+        ):
             errors["description"] = "Operation value must be a string"
         if errors:
             return _jira_error(errors)
         issue_id = str(next(self._ids))
         key = f"{project['key']}-{len(self.issues) + 1}"  # type: ignore[index]
         self.issues[key] = fields
-        return Reply(201, {"id": issue_id, "key": key, "self": f"{self.url}/rest/api/{version}/issue/{issue_id}"})
+        return Reply(
+            201,
+            {
+                "id": issue_id,
+                "key": key,
+                "self": f"{self.url}/rest/api/{version}/issue/{issue_id}",
+            },
+        )
 
 
 def _is_adf(value: Any) -> bool:
-    return isinstance(value, dict) and value.get("type") == "doc" and value.get("version") == 1
+    return (
+        isinstance(value, dict)
+        and value.get("type") == "doc"
+        and value.get("version") == 1
+    )
 
 
 def _jira_error(errors: dict[str, str], messages: list[str] | None = None) -> Reply:
@@ -314,7 +384,9 @@ def _jira_error(errors: dict[str, str], messages: list[str] | None = None) -> Re
 class SlackReceiver(Receiver):
     """A Slack incoming webhook (any path)."""
 
-    def __init__(self, port: int | None = None, rate_limit_per_s: float | None = None) -> None:
+    def __init__(
+        self, port: int | None = None, rate_limit_per_s: float | None = None
+    ) -> None:
         super().__init__(port)
         self.rate_limit_per_s = rate_limit_per_s
         self.messages: list[dict[str, Any]] = []
@@ -324,10 +396,17 @@ class SlackReceiver(Receiver):
         message = _json_or_none(request)
         if request.method != "POST" or not isinstance(message, dict):
             return Reply(400, "invalid_payload")
-        if not message.get("text") and not message.get("blocks") and not message.get("attachments"):
+        if (
+            not message.get("text")
+            and not message.get("blocks")
+            and not message.get("attachments")
+        ):
             return Reply(400, "no_text")
         now = time.monotonic()
-        if self.rate_limit_per_s and now - self._last_accepted < 1 / self.rate_limit_per_s:
+        if (
+            self.rate_limit_per_s
+            and now - self._last_accepted < 1 / self.rate_limit_per_s
+        ):
             wait = 1 / self.rate_limit_per_s - (now - self._last_accepted)
             return Reply(429, "rate_limited", {"Retry-After": str(max(1, round(wait)))})
         self._last_accepted = now
@@ -342,7 +421,9 @@ ADAPTIVE_CARD = "application/vnd.microsoft.card.adaptive"
 class TeamsReceiver(Receiver):
     """A Teams Workflows webhook (202, proves nothing about delivery, like the real one)."""
 
-    def __init__(self, port: int | None = None, accept_message_card: bool = False) -> None:
+    def __init__(
+        self, port: int | None = None, accept_message_card: bool = False
+    ) -> None:
         super().__init__(port)
         self.accept_message_card = accept_message_card
         self.messages: list[dict[str, Any]] = []
@@ -353,7 +434,9 @@ class TeamsReceiver(Receiver):
             return _teams_error("The request body is not valid JSON.")
         if message.get("@type") == "MessageCard":
             if not self.accept_message_card:
-                return _teams_error("Office 365 connectors are retired: post an Adaptive Card.")
+                return _teams_error(
+                    "Office 365 connectors are retired: post an Adaptive Card."
+                )
             self.messages.append(message)
             return Reply(200, "1")
         attachments = message.get("attachments")
@@ -386,7 +469,9 @@ class SplunkReceiver(Receiver):
     """A Splunk HTTP Event Collector."""
 
     def __init__(
-        self, port: int | None = None, token: str = "hec-token",
+        self,
+        port: int | None = None,
+        token: str = "hec-token",
         indexes: frozenset[str] | None = None,
     ) -> None:
         super().__init__(port)
@@ -425,7 +510,9 @@ def _hec(status: int, text: str, code: int, **extra: Any) -> Reply:
     return Reply(status, {"text": text, "code": code, **extra})
 
 
-def _hec_events(text: str, indexes: frozenset[str] | None) -> tuple[list[dict[str, Any]], Reply | None]:
+def _hec_events(
+    text: str, indexes: frozenset[str] | None
+) -> tuple[list[dict[str, Any]], Reply | None]:
     """The concatenated events of a batch (not an array), or the error HEC answers."""
     decoder = json.JSONDecoder()
     events: list[dict[str, Any]] = []
@@ -437,13 +524,24 @@ def _hec_events(text: str, indexes: frozenset[str] | None) -> tuple[list[dict[st
         try:
             event, position = decoder.raw_decode(text, position)
         except ValueError:
-            return [], _hec(400, "Invalid data format", 6, **{"invalid-event-number": len(events)})
+            return [], _hec(
+                400, "Invalid data format", 6, **{"invalid-event-number": len(events)}
+            )
         if not isinstance(event, dict):
-            return [], _hec(400, "Invalid data format", 6, **{"invalid-event-number": len(events)})
+            return [], _hec(
+                400, "Invalid data format", 6, **{"invalid-event-number": len(events)}
+            )
         if "event" not in event:
-            return [], _hec(400, "Event field is required", 12, **{"invalid-event-number": len(events)})
+            return [], _hec(
+                400,
+                "Event field is required",
+                12,
+                **{"invalid-event-number": len(events)},
+            )
         if indexes is not None and "index" in event and event["index"] not in indexes:
-            return [], _hec(400, "Incorrect index", 7, **{"invalid-event-number": len(events)})
+            return [], _hec(
+                400, "Incorrect index", 7, **{"invalid-event-number": len(events)}
+            )
         events.append(event)
         while position < len(text) and text[position].isspace():
             position += 1

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from typing import Callable
+from collections.abc import Callable
 
 import yaml
 
@@ -12,15 +12,29 @@ import yaml
 OUTBOUND = {"allow_networks": ["127.0.0.0/8"], "allow_plain_http": True}
 
 
-def pulse_yaml(port: int, notifiers: list[dict], name: str = "PLC 1", **sections: object) -> str:
+def pulse_yaml(
+    port: int, notifiers: list[dict], name: str = "PLC 1", **sections: object
+) -> str:
     """One TCP target on loopback ``port`` that turns over after a single check each way."""
     document = {
         "version": 1,
-        "defaults": {"interval_seconds": 1, "timeout_ms": 500, "retries": 0,
-                     "failure_threshold": 1, "success_threshold": 1},
+        "defaults": {
+            "interval_seconds": 1,
+            "timeout_ms": 500,
+            "retries": 0,
+            "failure_threshold": 1,
+            "success_threshold": 1,
+        },
         "groups": [{"id": "press-shop", "name": "Press shop"}],
-        "targets": [{"type": "tcp", "host": "127.0.0.1", "port": port, "group": "press-shop",
-                     "name": name}],
+        "targets": [
+            {
+                "type": "tcp",
+                "host": "127.0.0.1",
+                "port": port,
+                "group": "press-shop",
+                "name": name,
+            }
+        ],
         "notifiers": notifiers,
         "outbound": OUTBOUND,
         "alerting": {"retry_initial": 0.2, "retry_max": 1},

@@ -4,8 +4,8 @@ rules that do not need a real target to go down (routing, storms, windows, retri
 from __future__ import annotations
 
 import contextlib
+from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import AsyncIterator
 
 import yaml
 
@@ -21,11 +21,20 @@ def engine_yaml(notifiers: list[dict], **sections: object) -> str:
     document = {
         "version": 1,
         "defaults": {"interval_seconds": 60},
-        "groups": [{"id": "plant", "name": "Plant"},
-                   {"id": "press-shop", "name": "Press shop", "parent_id": "plant"},
-                   {"id": "office", "name": "Office"}],
-        "targets": [{"type": "tcp", "wildcard": "127.0.1.*", "port": 502, "group": "press-shop"},
-                    {"type": "tcp", "host": "127.0.2.1", "port": 502, "group": "office"}],
+        "groups": [
+            {"id": "plant", "name": "Plant"},
+            {"id": "press-shop", "name": "Press shop", "parent_id": "plant"},
+            {"id": "office", "name": "Office"},
+        ],
+        "targets": [
+            {
+                "type": "tcp",
+                "wildcard": "127.0.1.*",
+                "port": 502,
+                "group": "press-shop",
+            },
+            {"type": "tcp", "host": "127.0.2.1", "port": 502, "group": "office"},
+        ],
         "notifiers": notifiers,
         "outbound": OUTBOUND,
         **sections,
@@ -39,7 +48,9 @@ async def running_engine(yaml_text: str, tmp_path: Path) -> AsyncIterator[AlertE
     """The engine of ``yaml_text``, started on a store in ``tmp_path`` (kept across uses)."""
     plugins = load_plugins()
     registries = plugins.registries
-    config = load_config(yaml_text, probes=registries.probes, sections=registries.config_sections)
+    config = load_config(
+        yaml_text, probes=registries.probes, sections=registries.config_sections
+    )
     store = build_store(f"sqlite:///{tmp_path / 'pulse.db'}", plugins)
     await store.open()
     await store.sync_catalog(config.groups, config.endpoints)
@@ -57,11 +68,17 @@ def endpoint_of(engine: AlertEngine, host: str) -> Endpoint:
     return next(ep for ep in engine._config.endpoints if ep.host == host)
 
 
-def went_down(endpoint: Endpoint, ts: float, previous: State = State.UP) -> StatusChange:
+def went_down(
+    endpoint: Endpoint, ts: float, previous: State = State.UP
+) -> StatusChange:
     outage = Outage(endpoint.id, ts, last_error="connection refused")
-    return StatusChange(endpoint.id, ts, State.DOWN, previous, None, "connection refused", outage)
+    return StatusChange(
+        endpoint.id, ts, State.DOWN, previous, None, "connection refused", outage
+    )
 
 
-def came_up(endpoint: Endpoint, ts: float, down_since: float, previous: State = State.DOWN) -> StatusChange:
+def came_up(
+    endpoint: Endpoint, ts: float, down_since: float, previous: State = State.DOWN
+) -> StatusChange:
     outage = Outage(endpoint.id, down_since, ts) if previous is State.DOWN else None
     return StatusChange(endpoint.id, ts, State.UP, previous, 1.5, None, outage)

@@ -4,29 +4,43 @@ from __future__ import annotations
 
 import pytest
 import yaml
+from pulse_notify_webhook import WebhookNotifier
+from pydantic import ValidationError
 
 from pulse_core.alerting.config import notifiers_section
 from pulse_core.app import load_plugins
 from pulse_core.config import ConfigError, load_config
-from pulse_notify_webhook import WebhookNotifier
-from pydantic import ValidationError
 
-BASE = {"version": 1, "defaults": {}, "groups": [{"id": "plant", "name": "Plant"}],
-        "targets": [{"type": "tcp", "host": "127.0.0.1", "port": 502, "group": "plant"}]}
+BASE = {
+    "version": 1,
+    "defaults": {},
+    "groups": [{"id": "plant", "name": "Plant"}],
+    "targets": [{"type": "tcp", "host": "127.0.0.1", "port": 502, "group": "plant"}],
+}
 
 
 def problems(**sections: object) -> list[tuple[str, str]]:
     registries = load_plugins().registries
     with pytest.raises(ConfigError) as raised:
-        load_config(yaml.safe_dump({**BASE, **sections}), probes=registries.probes,
-                    sections=registries.config_sections)
+        load_config(
+            yaml.safe_dump({**BASE, **sections}),
+            probes=registries.probes,
+            sections=registries.config_sections,
+        )
     return [(issue.path, issue.message) for issue in raised.value.issues]
 
 
 def test_template_mistakes_are_config_errors_with_their_path() -> None:
-    notifiers = [{"name": "jira", "webhook": {"url": "https://jira.example/rest/api/2/issue",
-                                              "body": {"fields": {"summary": "{{endpoint.nmae}}"}}}}]
-    (path, message), = problems(notifiers=notifiers)
+    notifiers = [
+        {
+            "name": "jira",
+            "webhook": {
+                "url": "https://jira.example/rest/api/2/issue",
+                "body": {"fields": {"summary": "{{endpoint.nmae}}"}},
+            },
+        }
+    ]
+    ((path, message),) = problems(notifiers=notifiers)
     assert path == "notifiers[0].webhook.body"
     assert message.startswith("fields.summary: unknown variable 'endpoint.nmae'")
 
@@ -34,7 +48,9 @@ def test_template_mistakes_are_config_errors_with_their_path() -> None:
 def test_a_notifier_type_whose_plugin_is_missing_names_the_distribution() -> None:
     section = notifiers_section(lambda: {"webhook": WebhookNotifier})
     with pytest.raises(ValidationError) as raised:
-        section.model_validate([{"name": "ops", "slack": {"webhookUrl": "https://hooks.slack.com/x"}}])
+        section.model_validate(
+            [{"name": "ops", "slack": {"webhookUrl": "https://hooks.slack.com/x"}}]
+        )
     assert raised.value.errors()[0]["msg"] == (
         "notifier type 'slack' is not installed: install pulse-notify-slack"
     )
@@ -42,22 +58,36 @@ def test_a_notifier_type_whose_plugin_is_missing_names_the_distribution() -> Non
 
 def test_entry_needs_one_type_and_a_unique_name() -> None:
     hook = {"url": "https://hooks.example/x"}
-    assert problems(notifiers=[{"name": "a"}, {"name": "b", "webhook": hook},
-                               {"name": "b", "webhook": hook}]) == [
+    assert problems(
+        notifiers=[
+            {"name": "a"},
+            {"name": "b", "webhook": hook},
+            {"name": "b", "webhook": hook},
+        ]
+    ) == [
         ("notifiers[0]", "needs exactly one notifier type key (webhook); found none"),
     ]
-    assert problems(notifiers=[{"name": "b", "webhook": hook}, {"name": "b", "webhook": hook}]) == [
+    assert problems(
+        notifiers=[{"name": "b", "webhook": hook}, {"name": "b", "webhook": hook}]
+    ) == [
         ("notifiers[1].name", "duplicate notifier name 'b'"),
     ]
 
 
 def test_alerts_maintenance_and_outbound_are_checked() -> None:
-    found = dict(problems(
-        alerts=[{"notify": [], "repeat_every": "soon"}],
-        maintenance=[{"schedule": "0 22 * *", "duration": "4h"}],
-        outbound={"allow_networks": ["not-a-net"]},
-    ))
+    found = dict(
+        problems(
+            alerts=[{"notify": [], "repeat_every": "soon"}],
+            maintenance=[{"schedule": "0 22 * *", "duration": "4h"}],
+            outbound={"allow_networks": ["not-a-net"]},
+        )
+    )
     assert found["alerts[0].notify"] == "must list at least 1 entry"
-    assert found["alerts[0].repeat_every"] == "must be a duration like 90s, 30m, 4h or 1d"
+    assert (
+        found["alerts[0].repeat_every"] == "must be a duration like 90s, 30m, 4h or 1d"
+    )
     assert found["maintenance[0].schedule"].startswith("'0 22 * *' must have 5 fields")
-    assert found["outbound.allow_networks[0]"] == "must be a network like 127.0.0.0/8 or fd00::/8"
+    assert (
+        found["outbound.allow_networks[0]"]
+        == "must be a network like 127.0.0.0/8 or fd00::/8"
+    )

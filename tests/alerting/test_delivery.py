@@ -13,7 +13,9 @@ from pulse_core.testing.receivers import JiraReceiver, Receiver, Reply
 from .engine_kit import endpoint_of, engine_yaml, running_engine, went_down
 
 
-def webhook(name: str, url: str, fallback: str | None = None, **options: object) -> dict:
+def webhook(
+    name: str, url: str, fallback: str | None = None, **options: object
+) -> dict:
     entry = {"name": name, "webhook": {"url": url, **options}}
     return entry if fallback is None else {**entry, "fallback": fallback}
 
@@ -21,7 +23,9 @@ def webhook(name: str, url: str, fallback: str | None = None, **options: object)
 async def test_429_retry_after_is_honoured(tmp_path: Path) -> None:
     with Receiver() as receiver:
         receiver.script(Reply(429, "rate_limited", {"Retry-After": "1"}))
-        async with running_engine(engine_yaml([webhook("ops", receiver.url)]), tmp_path) as engine:
+        async with running_engine(
+            engine_yaml([webhook("ops", receiver.url)]), tmp_path
+        ) as engine:
             plc = endpoint_of(engine, "127.0.1.1")
             started = time.monotonic()
             await engine.status_changed(went_down(plc, time.time()), plc)
@@ -29,13 +33,19 @@ async def test_429_retry_after_is_honoured(tmp_path: Path) -> None:
             waited = time.monotonic() - started
             health = (await engine.health())["ops"]
     assert waited >= 1.0
-    assert (health.sent, health.pending, health.last_error) == (1, 0, "HTTP 429: rate_limited")
+    assert (health.sent, health.pending, health.last_error) == (
+        1,
+        0,
+        "HTTP 429: rate_limited",
+    )
 
 
 async def test_passing_failures_are_retried_with_backoff(tmp_path: Path) -> None:
     with Receiver() as receiver:
         receiver.script(Reply(503, "busy"), Reply(502, "bad gateway"))
-        async with running_engine(engine_yaml([webhook("ops", receiver.url)]), tmp_path) as engine:
+        async with running_engine(
+            engine_yaml([webhook("ops", receiver.url)]), tmp_path
+        ) as engine:
             plc = endpoint_of(engine, "127.0.1.1")
             await engine.status_changed(went_down(plc, time.time()), plc)
             await receiver.wait_for_requests(3)
@@ -45,17 +55,26 @@ async def test_passing_failures_are_retried_with_backoff(tmp_path: Path) -> None
     assert (health.sent, health.failed) == (1, 0)
 
 
-async def test_jira_400_is_a_dead_letter_with_its_errors_sent_to_the_fallback(tmp_path: Path) -> None:
+async def test_jira_400_is_a_dead_letter_with_its_errors_sent_to_the_fallback(
+    tmp_path: Path,
+) -> None:
     with JiraReceiver() as jira, Receiver() as mail_gateway:
-        body = {"fields": {"project": {"key": "NOPE"}, "summary": "{{endpoint.name}} is {{status}}",
-                           "issuetype": {"name": "Bug"}}}
-        notifiers = [webhook("jira", jira.issue_url(2), body=body, fallback="backup"),
-                     webhook("backup", mail_gateway.url, body={"text": "{{message}}"})]
+        body = {
+            "fields": {
+                "project": {"key": "NOPE"},
+                "summary": "{{endpoint.name}} is {{status}}",
+                "issuetype": {"name": "Bug"},
+            }
+        }
+        notifiers = [
+            webhook("jira", jira.issue_url(2), body=body, fallback="backup"),
+            webhook("backup", mail_gateway.url, body={"text": "{{message}}"}),
+        ]
         text = engine_yaml(notifiers, alerts=[{"notify": ["jira"]}])
         async with running_engine(text, tmp_path) as engine:
             plc = endpoint_of(engine, "127.0.1.1")
             await engine.status_changed(went_down(plc, time.time()), plc)
-            fallback, = await mail_gateway.wait_for_requests(1)
+            (fallback,) = await mail_gateway.wait_for_requests(1)
             await asyncio.sleep(0.5)
             dead = await engine.store.dead_letters(10)
             health = await engine.health()
@@ -68,7 +87,9 @@ async def test_jira_400_is_a_dead_letter_with_its_errors_sent_to_the_fallback(tm
     )
 
 
-async def test_a_message_older_than_max_age_becomes_a_dead_letter(tmp_path: Path) -> None:
+async def test_a_message_older_than_max_age_becomes_a_dead_letter(
+    tmp_path: Path,
+) -> None:
     with Receiver() as receiver:
         receiver.stop()  # never answers
         notifiers = [{**webhook("ops", receiver.url), "max_age": 0.5}]
@@ -81,14 +102,20 @@ async def test_a_message_older_than_max_age_becomes_a_dead_letter(tmp_path: Path
                     break
                 await asyncio.sleep(0.05)
     assert dead[0].state is OutboxState.DEAD
-    assert dead[0].last_error.startswith("not delivered within max_age; last error: ops: cannot reach")
+    assert dead[0].last_error.startswith(
+        "not delivered within max_age; last error: ops: cannot reach"
+    )
 
 
-async def test_a_hanging_receiver_delays_neither_other_notifiers_nor_the_caller(tmp_path: Path) -> None:
+async def test_a_hanging_receiver_delays_neither_other_notifiers_nor_the_caller(
+    tmp_path: Path,
+) -> None:
     with Receiver() as hanging, Receiver() as healthy:
         hanging.delay_s = 5
-        text = engine_yaml([webhook("slow", hanging.url), webhook("fast", healthy.url)],
-                           alerting={"delivery_timeout": 3, "retry_initial": 10})
+        text = engine_yaml(
+            [webhook("slow", hanging.url), webhook("fast", healthy.url)],
+            alerting={"delivery_timeout": 3, "retry_initial": 10},
+        )
         async with running_engine(text, tmp_path) as engine:
             plc = endpoint_of(engine, "127.0.1.1")
             started = time.monotonic()
@@ -101,11 +128,16 @@ async def test_a_hanging_receiver_delays_neither_other_notifiers_nor_the_caller(
     assert slow.pending == 1 and slow.last_error == "no answer within 3 s"
 
 
-async def test_a_restart_sends_nothing_already_sent_and_resumes_what_was_pending(tmp_path: Path) -> None:
+async def test_a_restart_sends_nothing_already_sent_and_resumes_what_was_pending(
+    tmp_path: Path,
+) -> None:
     with Receiver() as receiver:
         text = engine_yaml([webhook("ops", receiver.url)])
         async with running_engine(text, tmp_path) as engine:
-            first, second = endpoint_of(engine, "127.0.1.1"), endpoint_of(engine, "127.0.1.2")
+            first, second = (
+                endpoint_of(engine, "127.0.1.1"),
+                endpoint_of(engine, "127.0.1.2"),
+            )
             await engine.status_changed(went_down(first, time.time()), first)
             await receiver.wait_for_requests(1)
             receiver.stop()

@@ -20,7 +20,8 @@ from .conftest import OUTBOUND, eventually
 def start_pulse(config: Path, log: Path) -> subprocess.Popen[bytes]:
     return subprocess.Popen(
         [sys.executable, "-m", "pulse_core.cli", "run", "--config", str(config)],
-        stdout=subprocess.DEVNULL, stderr=log.open("ab"),
+        stdout=subprocess.DEVNULL,
+        stderr=log.open("ab"),
     )
 
 
@@ -44,21 +45,44 @@ async def test_killed_while_the_receiver_is_down_the_notification_arrives_once_a
     servicenow = ServiceNowReceiver()  # not started: the receiver is down
     database = tmp_path / "pulse.db"
     config = tmp_path / "pulse.yaml"
-    config.write_text(yaml.safe_dump({
-        "version": 1,
-        # 5 s: a restart stays well within the 2.5 intervals after which state starts over
-        "defaults": {"interval_seconds": 5, "timeout_ms": 500, "retries": 0,
-                     "failure_threshold": 1, "success_threshold": 1},
-        "groups": [{"id": "plant", "name": "Plant"}],
-        "targets": [{"type": "tcp", "host": "127.0.0.1", "port": tcp_listener.port,
-                     "group": "plant", "name": "PLC 1"}],
-        "server": {"host": "127.0.0.1", "port": free_tcp_port()},
-        "storage": {"url": f"sqlite:///{database}"},
-        "notifiers": [{"name": "servicenow", "webhook": {
-            "url": servicenow.incident_url, "body": {"short_description": "{{message}}"}}}],
-        "outbound": OUTBOUND,
-        "alerting": {"retry_initial": 0.2, "retry_max": 0.5},
-    }))
+    config.write_text(
+        yaml.safe_dump(
+            {
+                "version": 1,
+                # 5 s: a restart stays well within the 2.5 intervals after which state starts over
+                "defaults": {
+                    "interval_seconds": 5,
+                    "timeout_ms": 500,
+                    "retries": 0,
+                    "failure_threshold": 1,
+                    "success_threshold": 1,
+                },
+                "groups": [{"id": "plant", "name": "Plant"}],
+                "targets": [
+                    {
+                        "type": "tcp",
+                        "host": "127.0.0.1",
+                        "port": tcp_listener.port,
+                        "group": "plant",
+                        "name": "PLC 1",
+                    }
+                ],
+                "server": {"host": "127.0.0.1", "port": free_tcp_port()},
+                "storage": {"url": f"sqlite:///{database}"},
+                "notifiers": [
+                    {
+                        "name": "servicenow",
+                        "webhook": {
+                            "url": servicenow.incident_url,
+                            "body": {"short_description": "{{message}}"},
+                        },
+                    }
+                ],
+                "outbound": OUTBOUND,
+                "alerting": {"retry_initial": 0.2, "retry_max": 0.5},
+            }
+        )
+    )
     log = tmp_path / "pulse.log"
     await tcp_listener.stop()
     first = start_pulse(config, log)
@@ -79,4 +103,6 @@ async def test_killed_while_the_receiver_is_down_the_notification_arrives_once_a
         servicenow.stop()
     assert len(servicenow.requests) == 1, log.read_text()
     description = servicenow.requests[0].json()["short_description"]
-    assert description.startswith(f"PLC 1 (127.0.0.1:{tcp_listener.port}) is offline (was unknown)")
+    assert description.startswith(
+        f"PLC 1 (127.0.0.1:{tcp_listener.port}) is offline (was unknown)"
+    )

@@ -9,7 +9,7 @@ from pulse_core.testing.listeners import TcpListener
 from pulse_core.testing.receivers import ServiceNowReceiver
 from pulse_core.testing.server import running_pulse
 
-from .conftest import eventually, pulse_yaml
+from .conftest import pulse_yaml
 
 ISO_Z = r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{3})?Z"
 
@@ -19,7 +19,10 @@ def seed_servicenow_block(url: str) -> dict:
     return {
         "url": url,
         "method": "POST",
-        "headers": {"Authorization": "Basic ${SN_CREDENTIALS}", "Content-Type": "application/json"},
+        "headers": {
+            "Authorization": "Basic ${SN_CREDENTIALS}",
+            "Content-Type": "application/json",
+        },
         "body": {
             "short_description": "Network endpoint {{endpoint.name}} is {{status}}",
             "description": "Endpoint {{endpoint.name}} ({{endpoint.address}}) changed from {{previous_status}} to {{status}} at {{timestamp}}",
@@ -37,10 +40,17 @@ async def test_outage_opens_an_incident_and_recovery_resolves_the_same_one(
 ) -> None:
     monkeypatch.setenv("SN_CREDENTIALS", "cHVsc2U6czNjcmV0")
     with ServiceNowReceiver(authorization="Basic cHVsc2U6czNjcmV0") as servicenow:
-        notifiers = [{"name": "servicenow", "webhook": seed_servicenow_block(servicenow.incident_url)}]
-        async with running_pulse(pulse_yaml(tcp_listener.port, notifiers), tmp_path) as server:
+        notifiers = [
+            {
+                "name": "servicenow",
+                "webhook": seed_servicenow_block(servicenow.incident_url),
+            }
+        ]
+        async with running_pulse(
+            pulse_yaml(tcp_listener.port, notifiers), tmp_path
+        ) as server:
             await tcp_listener.stop()
-            created, = await servicenow.wait_for_requests(1)
+            (created,) = await servicenow.wait_for_requests(1)
             await tcp_listener.start()
             _, updated = await servicenow.wait_for_requests(2)
             async with server.client() as client:
@@ -62,14 +72,20 @@ async def test_outage_opens_an_incident_and_recovery_resolves_the_same_one(
         "caller_id": "monitoring_system",
     }
     sys_id = next(iter(servicenow.incidents))
-    assert (updated.method, updated.path) == ("PATCH", f"/api/now/table/incident/{sys_id}")
+    assert (updated.method, updated.path) == (
+        "PATCH",
+        f"/api/now/table/incident/{sys_id}",
+    )
     assert updated.json()["short_description"] == "Network endpoint PLC 1 is online"
     assert updated.json()["urgency"] == "3"
     assert servicenow.incidents[sys_id]["state"] == "6"
     assert len(servicenow.incidents) == 1
 
-    entry, = integrations["items"]
+    (entry,) = integrations["items"]
     assert entry["health"]["sent"] == 2 and entry["health"]["pending"] == 0
-    assert entry["options"]["headers"] == {"Authorization": "***", "Content-Type": "***"}
+    assert entry["options"]["headers"] == {
+        "Authorization": "***",
+        "Content-Type": "***",
+    }
     assert entry["options"]["url"] == f"http://127.0.0.1:{servicenow.port}/***"
     assert "cHVsc2U6czNjcmV0" not in str(integrations)

@@ -6,9 +6,17 @@ import json
 
 import pytest
 
-from pulse_core.alerting.templates import TemplateError, compile_template, compile_tree, render_tree
+from pulse_core.alerting.templates import (
+    TemplateError,
+    compile_template,
+    compile_tree,
+    render_tree,
+)
 
-OFFLINE = {"status": "offline", "endpoint": {"name": "PLC & <1>", "address": "10.0.0.5:502"}}
+OFFLINE = {
+    "status": "offline",
+    "endpoint": {"name": "PLC & <1>", "address": "10.0.0.5:502"},
+}
 
 
 def test_the_seeds_eq_helper_with_else() -> None:
@@ -18,19 +26,23 @@ def test_the_seeds_eq_helper_with_else() -> None:
 
 
 def test_variables_are_not_html_escaped() -> None:
-    assert compile_template("{{endpoint.name}} at {{endpoint.address}}").render(OFFLINE) == (
-        "PLC & <1> at 10.0.0.5:502"
-    )
+    assert compile_template("{{endpoint.name}} at {{endpoint.address}}").render(
+        OFFLINE
+    ) == ("PLC & <1> at 10.0.0.5:502")
 
 
 def test_if_ne_and_missing_values() -> None:
-    template = compile_template("{{#if duration}}after {{duration}}{{else}}now{{/if}}{{#ne status \"online\"}}!{{/ne}}")
+    template = compile_template(
+        '{{#if duration}}after {{duration}}{{else}}now{{/if}}{{#ne status "online"}}!{{/ne}}'
+    )
     assert template.render({"status": "offline", "duration": ""}) == "now!"
     assert template.render({"status": "online", "duration": "4m 10s"}) == "after 4m 10s"
 
 
 def test_values_containing_quotes_and_braces_stay_inside_their_string() -> None:
-    compiled = compile_tree({"text": "{{endpoint.name}}", "list": ["{{status}}", 2, True]})
+    compiled = compile_tree(
+        {"text": "{{endpoint.name}}", "list": ["{{status}}", 2, True]}
+    )
     hostile = {"status": "{{status}}\n", "endpoint": {"name": 'a"}, "x": {"'}}
     rendered = json.loads(json.dumps(render_tree(compiled, hostile)))
     assert rendered == {"text": 'a"}, "x": {"', "list": ["{{status}}\n", 2, True]}
@@ -49,10 +61,14 @@ def test_values_containing_quotes_and_braces_stay_inside_their_string() -> None:
     ],
 )
 def test_mistakes_are_reported(source: str, message: str) -> None:
-    with pytest.raises(TemplateError, match=message.replace("(", r"\(").replace("{", r"\{")):
+    with pytest.raises(
+        TemplateError, match=message.replace("(", r"\(").replace("{", r"\{")
+    ):
         compile_template(source)
 
 
 def test_a_tree_error_names_its_place() -> None:
-    with pytest.raises(TemplateError, match=r"^fields\.priority\.name: unknown variable 'sattus'"):
+    with pytest.raises(
+        TemplateError, match=r"^fields\.priority\.name: unknown variable 'sattus'"
+    ):
         compile_tree({"fields": {"priority": {"name": "{{sattus}}"}}})

@@ -25,18 +25,39 @@ fields:
 
 
 def config(port: int, url: str) -> str:
-    return yaml.safe_dump({
-        "version": 1,
-        "defaults": {"interval_seconds": 1, "timeout_ms": 500, "retries": 0,
-                     "failure_threshold": 1, "success_threshold": 1},
-        "groups": [{"id": "network", "name": "Network"}],
-        "targets": [{"type": "tcp", "host": "127.0.0.1", "port": port, "group": "network",
-                     "name": "router-01"}],
-        "notifiers": [{"name": "jira", "webhook": {
-            "url": url, "headers": {"Authorization": "Basic ${JIRA_CREDENTIALS}"},
-            "body": yaml.safe_load(SEED_JIRA_PAYLOAD)}}],
-        "outbound": {"allow_networks": ["127.0.0.0/8"], "allow_plain_http": True},
-    })
+    return yaml.safe_dump(
+        {
+            "version": 1,
+            "defaults": {
+                "interval_seconds": 1,
+                "timeout_ms": 500,
+                "retries": 0,
+                "failure_threshold": 1,
+                "success_threshold": 1,
+            },
+            "groups": [{"id": "network", "name": "Network"}],
+            "targets": [
+                {
+                    "type": "tcp",
+                    "host": "127.0.0.1",
+                    "port": port,
+                    "group": "network",
+                    "name": "router-01",
+                }
+            ],
+            "notifiers": [
+                {
+                    "name": "jira",
+                    "webhook": {
+                        "url": url,
+                        "headers": {"Authorization": "Basic ${JIRA_CREDENTIALS}"},
+                        "body": yaml.safe_load(SEED_JIRA_PAYLOAD),
+                    },
+                }
+            ],
+            "outbound": {"allow_networks": ["127.0.0.0/8"], "allow_plain_http": True},
+        }
+    )
 
 
 async def test_v3_issue_gets_an_adf_description_and_recovery_comments_on_it(
@@ -44,9 +65,11 @@ async def test_v3_issue_gets_an_adf_description_and_recovery_comments_on_it(
 ) -> None:
     monkeypatch.setenv("JIRA_CREDENTIALS", "b3BzQGV4YW1wbGUuY29tOnRva2Vu")
     with JiraReceiver(authorization="Basic b3BzQGV4YW1wbGUuY29tOnRva2Vu") as jira:
-        async with running_pulse(config(tcp_listener.port, jira.issue_url(3)), tmp_path):
+        async with running_pulse(
+            config(tcp_listener.port, jira.issue_url(3)), tmp_path
+        ):
             await tcp_listener.stop()
-            created, = await jira.wait_for_requests(1)
+            (created,) = await jira.wait_for_requests(1)
             await tcp_listener.start()
             _, comment = await jira.wait_for_requests(2)
 
@@ -60,12 +83,25 @@ async def test_v3_issue_gets_an_adf_description_and_recovery_comments_on_it(
     }
     first, details = description["content"]
     assert description["type"] == "doc" and description["version"] == 1
-    assert first == {"type": "paragraph", "content": [
-        {"type": "text", "text": "Monitoring endpoint router-01 has changed status to offline."}]}
+    assert first == {
+        "type": "paragraph",
+        "content": [
+            {
+                "type": "text",
+                "text": "Monitoring endpoint router-01 has changed status to offline.",
+            }
+        ],
+    }
     lines = [node["text"] for node in details["content"] if node["type"] == "text"]
-    assert lines[:4] == ["Details:", f"- Address: 127.0.0.1:{tcp_listener.port}",
-                         "- Group: network", "- Response Time: ms"]
-    assert re.fullmatch(r"- Timestamp: \d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{3})?Z", lines[4])
+    assert lines[:4] == [
+        "Details:",
+        f"- Address: 127.0.0.1:{tcp_listener.port}",
+        "- Group: network",
+        "- Response Time: ms",
+    ]
+    assert re.fullmatch(
+        r"- Timestamp: \d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{3})?Z", lines[4]
+    )
     assert comment.path == "/rest/api/3/issue/NET-1/comment"
     text = comment.json()["body"]["content"][0]["content"][0]["text"]
     assert text == "Network Alert: router-01 is online"

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from pulse_notify_webhook import WebhookNotifier, WebhookOptions
 
 from pulse_core.alerting.outbound import OutboundPolicy, OutboundRefused
 from pulse_core.cli import main
@@ -15,41 +16,89 @@ from pulse_core.notifier import DeliveryError, Notification
 from pulse_core.testing.listeners import TcpListener
 from pulse_core.testing.receivers import Receiver, Reply, ServiceNowReceiver
 from pulse_core.testing.server import running_pulse
-from pulse_notify_webhook import WebhookNotifier, WebhookOptions
 
-LOOPBACK_ALLOWED = OutboundPolicy((ipaddress.ip_network("127.0.0.0/8"),), allow_plain_http=True)
-VARIABLES = {"endpoint": {"name": "PLC 1"}, "status": "offline", "message": "PLC 1 is offline"}
+LOOPBACK_ALLOWED = OutboundPolicy(
+    (ipaddress.ip_network("127.0.0.0/8"),), allow_plain_http=True
+)
+VARIABLES = {
+    "endpoint": {"name": "PLC 1"},
+    "status": "offline",
+    "message": "PLC 1 is offline",
+}
 
 
-def notifier(url: str, policy: OutboundPolicy = LOOPBACK_ALLOWED, **options: object) -> WebhookNotifier:
-    return WebhookNotifier("hook", WebhookOptions.model_validate({"url": url, **options}), policy)
+def notifier(
+    url: str, policy: OutboundPolicy = LOOPBACK_ALLOWED, **options: object
+) -> WebhookNotifier:
+    return WebhookNotifier(
+        "hook", WebhookOptions.model_validate({"url": url, **options}), policy
+    )
 
 
-async def test_an_endpoint_name_cannot_break_the_json_body(tmp_path: Path, tcp_listener: TcpListener) -> None:
+async def test_an_endpoint_name_cannot_break_the_json_body(
+    tmp_path: Path, tcp_listener: TcpListener
+) -> None:
     name = 'a"}, "x": {"'
     with Receiver() as receiver:
-        text = yaml.safe_dump({
-            "version": 1,
-            "defaults": {"interval_seconds": 1, "timeout_ms": 500, "retries": 0,
-                         "failure_threshold": 1, "success_threshold": 1},
-            "groups": [{"id": "plant", "name": "Plant & Co"}],
-            "targets": [{"type": "tcp", "host": "127.0.0.1", "port": tcp_listener.port,
-                         "group": "plant", "name": name}],
-            "notifiers": [{"name": "hook", "webhook": {"url": receiver.url, "body": {
-                "title": "{{endpoint.name}} is {{status}}", "group": "{{endpoint.group_name}}"}}}],
-            "outbound": {"allow_networks": ["127.0.0.0/8"], "allow_plain_http": True},
-        })
+        text = yaml.safe_dump(
+            {
+                "version": 1,
+                "defaults": {
+                    "interval_seconds": 1,
+                    "timeout_ms": 500,
+                    "retries": 0,
+                    "failure_threshold": 1,
+                    "success_threshold": 1,
+                },
+                "groups": [{"id": "plant", "name": "Plant & Co"}],
+                "targets": [
+                    {
+                        "type": "tcp",
+                        "host": "127.0.0.1",
+                        "port": tcp_listener.port,
+                        "group": "plant",
+                        "name": name,
+                    }
+                ],
+                "notifiers": [
+                    {
+                        "name": "hook",
+                        "webhook": {
+                            "url": receiver.url,
+                            "body": {
+                                "title": "{{endpoint.name}} is {{status}}",
+                                "group": "{{endpoint.group_name}}",
+                            },
+                        },
+                    }
+                ],
+                "outbound": {
+                    "allow_networks": ["127.0.0.0/8"],
+                    "allow_plain_http": True,
+                },
+            }
+        )
         async with running_pulse(text, tmp_path):
             await tcp_listener.stop()
-            request, = await receiver.wait_for_requests(1)
-    assert json.loads(request.body) == {"title": f"{name} is offline", "group": "Plant & Co"}
+            (request,) = await receiver.wait_for_requests(1)
+    assert json.loads(request.body) == {
+        "title": f"{name} is offline",
+        "group": "Plant & Co",
+    }
 
 
-@pytest.mark.parametrize("url", ["https://169.254.169.254/latest/meta-data", "http://127.0.0.1:9/x"])
+@pytest.mark.parametrize(
+    "url", ["https://169.254.169.254/latest/meta-data", "http://127.0.0.1:9/x"]
+)
 async def test_refused_destinations_are_refused_before_connecting(url: str) -> None:
     with Receiver() as receiver:
-        hook = notifier(url.replace(":9", f":{receiver.port}"), OutboundPolicy(allow_plain_http=True))
-        with pytest.raises(OutboundRefused, match="refused unless listed in outbound.allow_networks"):
+        hook = notifier(
+            url.replace(":9", f":{receiver.port}"),
+            OutboundPolicy(allow_plain_http=True),
+        )
+        with pytest.raises(
+            OutboundRefused, match="refused unless listed in outbound.allow_networks"
+        ):
             await hook.deliver(Notification("1", "test", VARIABLES))
         await hook.close()
     assert receiver.requests == []
@@ -66,7 +115,9 @@ async def test_redirects_are_not_followed() -> None:
     with Receiver() as receiver:
         receiver.script(Reply(302, "", {"Location": "http://169.254.169.254/"}))
         hook = notifier(receiver.url)
-        with pytest.raises(DeliveryError, match="redirects to http://169.254.169.254/") as raised:
+        with pytest.raises(
+            DeliveryError, match="redirects to http://169.254.169.254/"
+        ) as raised:
             await hook.deliver(Notification("1", "test", VARIABLES))
         await hook.close()
     assert raised.value.permanent and len(receiver.requests) == 1
@@ -84,19 +135,43 @@ async def test_default_body_carries_every_variable() -> None:
 def test_pulse_notify_test_prints_the_receivers_answer(tmp_path: Path, capsys) -> None:
     with ServiceNowReceiver() as servicenow:
         config = tmp_path / "pulse.yaml"
-        config.write_text(yaml.safe_dump({
-            "version": 1, "defaults": {},
-            "groups": [{"id": "plant", "name": "Plant"}],
-            "targets": [{"type": "tcp", "host": "127.0.0.1", "port": 9, "group": "plant"}],
-            "notifiers": [{"name": "servicenow", "webhook": {
-                "url": servicenow.incident_url, "body": {"short_description": "{{message}}"}}}],
-            "outbound": {"allow_networks": ["127.0.0.0/8"], "allow_plain_http": True},
-        }))
+        config.write_text(
+            yaml.safe_dump(
+                {
+                    "version": 1,
+                    "defaults": {},
+                    "groups": [{"id": "plant", "name": "Plant"}],
+                    "targets": [
+                        {
+                            "type": "tcp",
+                            "host": "127.0.0.1",
+                            "port": 9,
+                            "group": "plant",
+                        }
+                    ],
+                    "notifiers": [
+                        {
+                            "name": "servicenow",
+                            "webhook": {
+                                "url": servicenow.incident_url,
+                                "body": {"short_description": "{{message}}"},
+                            },
+                        }
+                    ],
+                    "outbound": {
+                        "allow_networks": ["127.0.0.0/8"],
+                        "allow_plain_http": True,
+                    },
+                }
+            )
+        )
         assert main(["notify", "test", "servicenow", "--config", str(config)]) == 0
         assert main(["notify", "test", "nobody", "--config", str(config)]) == 2
     out, err = capsys.readouterr()
     sys_id = next(iter(servicenow.incidents))
-    assert out.strip() == f"servicenow: incident INC0010001 created (reference {sys_id})"
+    assert (
+        out.strip() == f"servicenow: incident INC0010001 created (reference {sys_id})"
+    )
     assert "no notifier is called 'nobody' (configured: servicenow)" in err
     assert servicenow.incidents[sys_id]["short_description"] == (
         "Test message from Pulse through notifier 'servicenow'"

@@ -3,7 +3,8 @@
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from quart import Blueprint, current_app, request
 from quart_schema import tag_blueprint
@@ -76,7 +77,9 @@ async def list_integrations() -> dict[str, Any]:
 @blueprint.get("/api/integrations/dead-letters")
 async def list_dead_letters() -> dict[str, Any]:
     """Notifications given up (permanent error, or older than max_age), newest first"""
-    limit = parse_int(request.args, "limit", DEAD_LETTERS_LIMIT, minimum=1, maximum=1000)
+    limit = parse_int(
+        request.args, "limit", DEAD_LETTERS_LIMIT, minimum=1, maximum=1000
+    )
     messages = await _engine().store.dead_letters(limit)
     return {"items": [_dead_letter_json(message) for message in messages]}
 

@@ -36,14 +36,25 @@ def adf(text: str) -> dict[str, Any]:
     return {"type": "doc", "version": 1, "content": paragraphs}
 
 
-async def send(notifier: WebhookNotifier, notification: Notification, body: Any) -> Receipt:
+async def send(
+    notifier: WebhookNotifier, notification: Notification, body: Any
+) -> Receipt:
     options = notifier.options
     version = api_version(options.url)
     fields = body.get("fields") if isinstance(body, dict) else None
     if notification.reference is None:
-        if version == 3 and isinstance(fields, dict) and isinstance(fields.get("description"), str):
-            body = {**body, "fields": {**fields, "description": adf(fields["description"])}}
-        response = await notifier.request(options.method, options.url, json_body=body, headers=options.headers)
+        if (
+            version == 3
+            and isinstance(fields, dict)
+            and isinstance(fields.get("description"), str)
+        ):
+            body = {
+                **body,
+                "fields": {**fields, "description": adf(fields["description"])},
+            }
+        response = await notifier.request(
+            options.method, options.url, json_body=body, headers=options.headers
+        )
         key = response.json().get("key") if response.content else None
         if not isinstance(key, str):
             raise DeliveryError("Jira answered without an issue key", permanent=True)
@@ -58,5 +69,6 @@ async def send(notifier: WebhookNotifier, notification: Notification, body: Any)
 def _comment_text(fields: Any, notification: Notification) -> str:
     if isinstance(fields, dict) and isinstance(fields.get("summary"), str):
         description = fields.get("description")
-        return fields["summary"] + (f"\n\n{description}" if isinstance(description, str) else "")
+        summary: str = fields["summary"]
+        return summary + (f"\n\n{description}" if isinstance(description, str) else "")
     return str(notification.variables.get("message", ""))

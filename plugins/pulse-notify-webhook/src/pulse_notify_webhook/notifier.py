@@ -16,7 +16,6 @@ import httpx
 from pulse_core.alerting.http import ERROR_EXCERPT_CHARS, HttpNotifier
 from pulse_core.alerting.templates import render_tree
 from pulse_core.notifier import Notification, Receipt
-
 from pulse_notify_webhook import jira, servicenow
 from pulse_notify_webhook.options import WebhookOptions, default_body
 
@@ -39,7 +38,10 @@ class WebhookNotifier(HttpNotifier):
         if dialect == "jira":
             return await jira.send(self, notification, body)
         response = await self.request(
-            self.options.method, self.options.url, json_body=body, headers=self.options.headers
+            self.options.method,
+            self.options.url,
+            json_body=body,
+            headers=self.options.headers,
         )
         return Receipt(f"HTTP {response.status_code}")
 

@@ -26,10 +26,12 @@ class WebhookOptions(BaseModel):
     method: Literal["POST", "PUT", "PATCH"] = "POST"
     headers: dict[str, str] = {}
     body: TemplateTree = Field(
-        None, description="JSON body whose strings are templates; default: every variable"
+        None,
+        description="JSON body whose strings are templates; default: every variable",
     )
     dialect: Literal["auto", "generic", "servicenow", "jira"] = Field(
-        "auto", description="auto: ServiceNow for /api/now/table/..., Jira for /rest/api/N/issue"
+        "auto",
+        description="auto: ServiceNow for /api/now/table/..., Jira for /rest/api/N/issue",
     )
     resolve: TemplateTree = Field(
         DEFAULT_RESOLVE,

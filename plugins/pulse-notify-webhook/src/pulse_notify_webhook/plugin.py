@@ -6,7 +6,6 @@ from collections.abc import Callable
 
 from pulse_core import hookimpl
 from pulse_core.notifier import Notifier
-
 from pulse_notify_webhook.notifier import WebhookNotifier
 
 

@@ -28,8 +28,7 @@ from sqlalchemy import (
 )
 
 from pulse_core.outbox import OutboxHealth, OutboxMessage, OutboxState
-
-from pulse_store_sql.millis import optional_from_ms, optional_to_ms, to_ms, from_ms
+from pulse_store_sql.millis import from_ms, optional_from_ms, optional_to_ms, to_ms
 from pulse_store_sql.tables import metadata
 from pulse_store_sql.upsert import insert_missing
 
@@ -57,7 +56,11 @@ outbox = Table(
 
 
 def add(connection: Connection, messages: Sequence[OutboxMessage]) -> int:
-    kept = set(connection.scalars(select(outbox.c.id).where(outbox.c.id.in_([m.id for m in messages]))))
+    kept = set(
+        connection.scalars(
+            select(outbox.c.id).where(outbox.c.id.in_([m.id for m in messages]))
+        )
+    )
     new = [_row(message) for message in messages if message.id not in kept]
     if new:  # another node may add the same id meanwhile: the insert then keeps theirs
         connection.execute(insert_missing(connection, outbox, ["id"]), new)
@@ -66,7 +69,8 @@ def add(connection: Connection, messages: Sequence[OutboxMessage]) -> int:
 
 def pending(connection: Connection) -> list[OutboxMessage]:
     rows = connection.execute(
-        select(outbox).where(outbox.c.state == OutboxState.PENDING.value)
+        select(outbox)
+        .where(outbox.c.state == OutboxState.PENDING.value)
         .order_by(outbox.c.created_ms, outbox.c.id)
     )
     return [_message(row) for row in rows]
@@ -74,20 +78,31 @@ def pending(connection: Connection) -> list[OutboxMessage]:
 
 def update_outcome(connection: Connection, message: OutboxMessage) -> None:
     values = _row(message)
-    for unchanged in ("id", "notifier", "kind", "variables", "thread_key", "created_ms"):
+    for unchanged in (
+        "id",
+        "notifier",
+        "kind",
+        "variables",
+        "thread_key",
+        "created_ms",
+    ):
         del values[unchanged]
     connection.execute(update(outbox).where(outbox.c.id == message.id).values(values))
 
 
 def dead(connection: Connection, limit: int) -> list[OutboxMessage]:
     rows = connection.execute(
-        select(outbox).where(outbox.c.state == OutboxState.DEAD.value)
-        .order_by(outbox.c.last_attempt_ms.desc(), outbox.c.id).limit(limit)
+        select(outbox)
+        .where(outbox.c.state == OutboxState.DEAD.value)
+        .order_by(outbox.c.last_attempt_ms.desc(), outbox.c.id)
+        .limit(limit)
     )
     return [_message(row) for row in rows]
 
 
-def thread_reference(connection: Connection, notifier: str, thread_key: str) -> str | None:
+def thread_reference(
+    connection: Connection, notifier: str, thread_key: str
+) -> str | None:
     reference: str | None = connection.scalar(
         select(outbox.c.reference)
         .where(
@@ -105,8 +120,12 @@ def thread_reference(connection: Connection, notifier: str, thread_key: str) -> 
 def health(connection: Connection) -> dict[str, OutboxHealth]:
     counts: dict[str, dict[str, Any]] = {}
     for notifier, state, count, delivered_ms in connection.execute(
-        select(outbox.c.notifier, outbox.c.state, func.count(), func.max(outbox.c.delivered_ms))
-        .group_by(outbox.c.notifier, outbox.c.state)
+        select(
+            outbox.c.notifier,
+            outbox.c.state,
+            func.count(),
+            func.max(outbox.c.delivered_ms),
+        ).group_by(outbox.c.notifier, outbox.c.state)
     ):
         entry = counts.setdefault(notifier, {})
         entry[state] = count
@@ -120,7 +139,11 @@ def health(connection: Connection) -> dict[str, OutboxHealth]:
     )
     for notifier, error, error_ms in connection.execute(
         select(outbox.c.notifier, outbox.c.last_error, outbox.c.last_attempt_ms).join(
-            latest, and_(outbox.c.notifier == latest.c.notifier, outbox.c.last_attempt_ms == latest.c.ms)
+            latest,
+            and_(
+                outbox.c.notifier == latest.c.notifier,
+                outbox.c.last_attempt_ms == latest.c.ms,
+            ),
         )
     ):
         entry = counts.setdefault(notifier, {})
@@ -142,7 +165,8 @@ def health(connection: Connection) -> dict[str, OutboxHealth]:
 def prune(connection: Connection, before: float) -> int:
     result = connection.execute(
         delete(outbox).where(
-            outbox.c.state != OutboxState.PENDING.value, outbox.c.created_ms < to_ms(before)
+            outbox.c.state != OutboxState.PENDING.value,
+            outbox.c.created_ms < to_ms(before),
         )
     )
     return result.rowcount
