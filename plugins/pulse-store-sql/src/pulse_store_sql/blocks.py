@@ -113,7 +113,7 @@ def load(
 
 def newest_first(
     connection: Connection, endpoint_key: int, start_ms: int, end_ms: int
-) -> CursorResult[tuple[int, int, bytes]]:
+) -> CursorResult[int, int, bytes]:
     """``start_ms, last_ts_ms, data`` of the blocks of one endpoint that may hold checks in
     ``[start_ms, end_ms)``, newest first, fetched as the caller goes (who closes it)."""
     query = (

@@ -138,9 +138,7 @@ def _packed_in_range(
             if limit is not None and last_ts_ms < _newest_ts(found, recent, limit):
                 break
             found += [
-                check
-                for check in decode(data, block_start_ms)
-                if start_ms <= check.ts_ms < end_ms
+                check for check in decode(data, block_start_ms) if start_ms <= check.ts_ms < end_ms
             ]
     return found
 

@@ -1,8 +1,9 @@
 """Packing recent checks into blocks, an endpoint-hour at a time.
 
-A row per check costs about 110 bytes in SQLite (the row, its two index entries, page
-slack); the same check in a block costs about 3 (``block_codec``). Checks are written as
-rows, durable at once and cheap to insert, and packed here once their hour is *closed*:
+A row per check costs about 60 bytes in a vacuumed SQLite file (the row and its two index
+entries), more with a live database's slack; packed, a check costs about 4, rollups included
+(``block_codec``; ``bench/storage.py`` measures both). Checks are written as rows, durable
+at once and cheap to insert, and packed here once their hour is *closed*:
 over for ``CLOSED_AFTER_MS`` (so the engine's batches have arrived), and rolled up (so the
 rollups, computed in SQL from the rows, never need to decode a block in the normal course).
 ``update_rollups`` runs it after the rollups, one transaction per hour and slice of
@@ -41,14 +42,18 @@ async def pack_closed_hours(runner: DatabaseRunner, now_ms: int) -> int:
         keys = await runner.read(endpoint_keys)
         for first in range(0, len(keys), ENDPOINTS_PER_TRANSACTION):
             some_keys = keys[first : first + ENDPOINTS_PER_TRANSACTION]
-            packed += await runner.write(partial(pack_hour, hour_ms=hour_ms, endpoint_keys=some_keys))
+            packed += await runner.write(
+                partial(pack_hour, hour_ms=hour_ms, endpoint_keys=some_keys)
+            )
         hour_ms = await runner.read(
             partial(oldest_closed_hour, now_ms=now_ms, from_ms=hour_ms + BLOCK_MS)
         )
     return packed
 
 
-def oldest_closed_hour(connection: Connection, now_ms: int, from_ms: int | None = None) -> int | None:
+def oldest_closed_hour(
+    connection: Connection, now_ms: int, from_ms: int | None = None
+) -> int | None:
     """The start of the oldest closed hour (from ``from_ms`` on) with recent checks, or
     ``None``."""
     closed_until_ms = block_start(now_ms - CLOSED_AFTER_MS)
@@ -78,14 +83,18 @@ def pack_hour(connection: Connection, hour_ms: int, endpoint_keys: list[int]) ->
             checks.c.ts_ms >= hour_ms,
             checks.c.ts_ms < hour_ms + BLOCK_MS,
         )
-        .returning(checks.c.endpoint_key, checks.c.ts_ms, checks.c.up, checks.c.rtt_ms, checks.c.error)
+        .returning(
+            checks.c.endpoint_key, checks.c.ts_ms, checks.c.up, checks.c.rtt_ms, checks.c.error
+        )
     ).all()
     if not taken:
         return 0
     by_endpoint: dict[int, list[StoredCheck]] = defaultdict(list)
     for endpoint_key, ts_ms, up, rtt_ms, error in taken:
         by_endpoint[endpoint_key].append(StoredCheck(ts_ms, up, rtt_ms, error))
-    error_ids = error_texts.ids_of(connection, {row.error for row in taken if row.error is not None})
+    error_ids = error_texts.ids_of(
+        connection, {row.error for row in taken if row.error is not None}
+    )
     stored_before = blocks.load(connection, hour_ms, by_endpoint)
     blocks.save(
         connection,
