@@ -1,0 +1,254 @@
+"""Pulse's benchmark suite: everything ``bench/run`` measures, printed as one Markdown table.
+
+Each part runs in processes of its own (``bench/icmp.py``, ``bench/sustained.py`` and the API
+scripts next to this file), so one part's heap, caches or threads never colour another's
+figures. What the comparison needs is installed first: Debian's ``fping`` and
+``prometheus-blackbox-exporter`` with apt-get, ``icmplib`` with pip into this interpreter.
+A part that cannot run is a row saying why, never a missing row.
+
+Figures depend on the machine and on whatever else runs on it: compare rows of one run
+(ratios), not runs of different days. ``--quick`` is the same suite, small enough for CI.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+import icmp  # noqa: E402  (the benchmark scripts are files, not a package)
+
+APT_PACKAGES = {"fping": "fping", "prometheus-blackbox-exporter": "prometheus-blackbox-exporter"}
+PIP_PACKAGES = {"icmplib": "icmplib"}
+
+
+@dataclass(frozen=True)
+class Size:
+    icmp_addresses: int
+    sustained_endpoints: int
+    sustained_seconds: float
+    sustained_interval_s: int
+    api_endpoints: int
+    api_arguments: tuple[str, ...]
+    metrics_arguments: tuple[str, ...]
+    storage_arguments: tuple[str, ...]
+
+
+FULL = Size(10_000, 20_000, 60.0, 10, 10_000, ("--days", "30"), ("--repeat", "9"),
+            ("--endpoints", "100", "--hours", "24"))
+QUICK = Size(1_000, 600, 7.0, 2, 300, ("--days", "2", "--runs", "10", "--interval", "60"),
+             ("--repeat", "2"), ("--endpoints", "10", "--hours", "2"))
+
+
+@dataclass(frozen=True)
+class Row:
+    part: str
+    subject: str
+    result: str
+    goal: str = ""
+
+
+# --- installing what Pulse is compared with ---------------------------------------------------
+
+
+def install_missing() -> list[str]:
+    """Install the missing comparison tools; return a note for each that could not be."""
+    notes = []
+    missing = [package for command, package in APT_PACKAGES.items() if shutil.which(command) is None]
+    if missing:
+        notes += _apt_install(missing)
+    for module, package in PIP_PACKAGES.items():
+        if _importable(module):
+            continue
+        completed = _run([sys.executable, "-m", "pip", "install", "-q", package])
+        if completed.returncode != 0:
+            notes.append(f"pip install {package} failed: {_last_line(completed.stderr)}")
+    return notes
+
+
+def _apt_install(packages: list[str]) -> list[str]:
+    if shutil.which("apt-get") is None or os.geteuid() != 0:
+        return [f"not installed (needs root and apt-get): {' '.join(packages)}"]
+    environment = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    install = ["apt-get", "install", "-y", "-qq", "--no-install-recommends", *packages]
+    if _run(install, environment).returncode != 0:
+        _run(["apt-get", "update", "-qq"], environment)
+        completed = _run(install, environment)
+        if completed.returncode != 0:
+            return [f"apt-get install {' '.join(packages)} failed: {_last_line(completed.stderr)}"]
+    return []
+
+
+def _importable(module: str) -> bool:
+    return _run([sys.executable, "-c", f"import {module}"]).returncode == 0
+
+
+def _run(argv: list[str], environment: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(argv, capture_output=True, text=True, check=False, env=environment)
+
+
+def _last_line(text: str) -> str:
+    lines = [line for line in text.strip().splitlines() if line.strip()]
+    return lines[-1] if lines else "no message"
+
+
+# --- the parts --------------------------------------------------------------------------------
+
+
+ICMP_CONTENDERS = {
+    "fping": "fping (C, -i 0)",
+    "pulse-engine": "Pulse IcmpEngine.ping",
+    "pulse-probe": "Pulse IcmpProbe.check, a task per check",
+    "icmplib": "icmplib async_multiping",
+    "blackbox_exporter": "blackbox_exporter, exporter side",
+}
+ICMP_GOAL_RATIO = 1.5
+
+
+def icmp_rows(size: Size) -> Iterator[Row]:
+    part = f"ICMP, one round, {size.icmp_addresses:,} loopback addresses"
+    rounds: dict[str, icmp.Round] = {}
+    for contender, label in ICMP_CONTENDERS.items():
+        missing = icmp.missing_command(contender)
+        if missing is not None:
+            yield Row(part, label, f"not measured: {missing} is not installed")
+            continue
+        try:
+            rounds[contender] = icmp.measure(contender, size.icmp_addresses)
+        except RuntimeError as error:
+            yield Row(part, label, f"not measured: {error}")
+            continue
+        measured = rounds[contender]
+        fping = rounds.get("fping")
+        ratio = f" · {measured.us_per_check / fping.us_per_check:.2f}× fping" if fping else ""
+        goal = ""
+        if contender == "pulse-engine" and fping is not None:
+            met = measured.us_per_check <= ICMP_GOAL_RATIO * fping.us_per_check
+            goal = f"≤ {ICMP_GOAL_RATIO}× fping: {'met' if met else 'NOT met'}"
+        yield Row(
+            part,
+            label,
+            f"{measured.us_per_check:.1f} µs/check{ratio} · CPU {measured.cpu_s:.3f} s · "
+            f"wall {measured.wall_s:.3f} s · {measured.answered:,}/{measured.checks:,} answered",
+            goal,
+        )
+
+
+def sustained_rows(size: Size) -> Iterator[Row]:
+    from pulse_core.testing.lab import NETNS_SKIP_REASON
+
+    with_lab = NETNS_SKIP_REASON is None and Path("/dev/net/tun").exists()
+    part = (
+        f"Sustained, {size.sustained_endpoints:,} endpoints every {size.sustained_interval_s} s "
+        f"(60/30/10 % ICMP/TCP/HTTP{', with lab hosts' if with_lab else ''}), "
+        f"{size.sustained_seconds:g} s"
+    )
+    argv = [
+        "--endpoints", str(size.sustained_endpoints),
+        "--seconds", str(size.sustained_seconds),
+        "--interval", str(size.sustained_interval_s),
+        *(["--lab"] if with_lab else []),
+    ]
+    completed = _run([sys.executable, str(HERE / "sustained.py"), *argv])
+    if completed.returncode != 0:
+        yield Row(part, "the whole run", f"failed: {_last_line(completed.stderr)}")
+        return
+    s = json.loads(completed.stdout.strip().splitlines()[-1])
+    per_endpoint = s["rss_bytes_per_endpoint"]
+    yield Row(part, "checks per second", f"{s['checks_per_s']:,.0f} ({s['checks']:,} checks, "
+              f"{s['failed_pct']} % failed, {s['lab_endpoints']} lab endpoints)")
+    yield Row(part, "schedule lag p50 / p99 / max",
+              f"{s['lag_p50_ms']} / {s['lag_p99_ms']} / {s['lag_max_ms']} ms",
+              _goal(s["lag_p99_ms"] <= 100, "p99 ≤ 100 ms"))
+    yield Row(part, "CPU, % of one core", f"{s['cpu_pct']} %", _goal(s["cpu_pct"] <= 50, "≤ 50 %"))
+    yield Row(part, "RSS per endpoint above the idle process",
+              f"{per_endpoint:,} bytes (idle {s['rss_idle_mb']} MB)",
+              _goal(per_endpoint <= 1024, "≤ 1 KB"))
+    yield Row(part, "bytes on disk per stored check (SQLite)", f"{s['disk_bytes_per_check']}",
+              _goal(s["disk_bytes_per_check"] <= 8, "≤ 8"))
+    missed = s["first_interval_missed"]
+    yield Row(part, "every endpoint checked within its first interval",
+              "yes" if missed == 0 else f"no: {missed:,} were not", _goal(missed == 0, "yes"))
+
+
+def _goal(met: bool, goal: str) -> str:
+    return f"{goal}: {'met' if met else 'NOT met'}"
+
+
+def api_rows(size: Size) -> Iterator[Row]:
+    """The other benchmark scripts, when present: their tables or JSON figures as rows."""
+    scripts: list[tuple[str, str, tuple[str, ...]]] = [
+        ("api.py", f"API, {size.api_endpoints:,} endpoints",
+         ("--endpoints", str(size.api_endpoints), *size.api_arguments)),
+        ("metrics_render.py", f"GET /api/metrics, {size.api_endpoints:,} endpoints",
+         ("--endpoints", str(size.api_endpoints), *size.metrics_arguments)),
+        ("storage.py", "Storage (SQLite)", size.storage_arguments),
+    ]
+    for script, part, arguments in scripts:
+        if not (HERE / script).exists():
+            continue
+        completed = _run([sys.executable, str(HERE / script), *arguments])
+        if completed.returncode != 0:
+            yield Row(part, script, f"failed: {_last_line(completed.stderr)}")
+            continue
+        yield from _rows_of_output(part, completed.stdout)
+
+
+def _rows_of_output(part: str, output: str) -> Iterator[Row]:
+    """A JSON object becomes a row per figure; a Markdown table a row per line."""
+    last = output.strip().splitlines()[-1] if output.strip() else ""
+    try:
+        figures = json.loads(last)
+    except json.JSONDecodeError:
+        figures = None
+    if isinstance(figures, dict):
+        for name, value in figures.items():
+            yield Row(part, name.replace("_", " "), f"{value:,}" if isinstance(value, int) else str(value))
+        return
+    lines = [line for line in output.splitlines() if line.startswith("|") and "---" not in line]
+    if not lines:
+        yield Row(part, "output", "no figures printed")
+        return
+    header, *body = [[cell.strip() for cell in line.strip("|").split("|")] for line in lines]
+    for cells in body:
+        labelled = (f"{name} {value}" for name, value in zip(header[1:], cells[1:]))
+        yield Row(part, cells[0], " · ".join(labelled))
+
+
+# --- the table --------------------------------------------------------------------------------
+
+
+def markdown(rows: list[Row]) -> str:
+    lines = ["| part | subject | result | goal |", "|---|---|---|---|"]
+    lines += [f"| {r.part} | {r.subject} | {r.result} | {r.goal} |" for r in rows]
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--quick", action="store_true", help="small sizes, for CI (about 1 minute)")
+    parser.add_argument("--no-install", action="store_true", help="use only what is installed")
+    arguments = parser.parse_args()
+    size = QUICK if arguments.quick else FULL
+    notes = [] if arguments.no_install else install_missing()
+    parts: list[Callable[[Size], Iterator[Row]]] = [icmp_rows, sustained_rows, api_rows]
+    rows: list[Row] = []
+    for part in parts:
+        rows += part(size)
+        print(f"bench: {part.__name__.removesuffix('_rows')} done", file=sys.stderr, flush=True)
+    print(markdown(rows))
+    for note in notes:
+        print(f"\nnote: {note}")
+
+
+if __name__ == "__main__":
+    main()
