@@ -13,8 +13,8 @@ from pulse_core.config.editing import (
     remove_target,
     update_target,
 )
-from pulse_core.probe import Probe
 from pulse_core.models import Endpoint, ProbeResult
+from pulse_core.probe import Probe
 
 
 class TcpLike(Probe):
@@ -89,7 +89,10 @@ def test_remove_drops_one_entry() -> None:
 
 
 def test_flow_style_documents_stay_flow_style() -> None:
-    flow = "version: 1\ngroups: [{id: plant, name: Plant}]\ntargets: [{type: icmp, host: a, group: plant}]\n"
+    flow = (
+        "version: 1\ngroups: [{id: plant, name: Plant}]\n"
+        "targets: [{type: icmp, host: a, group: plant}]\n"
+    )
     text, index = append_target(flow, {"type": "icmp", "host": "b", "group": "plant"})
     assert index == 1
     assert text == (
@@ -124,3 +127,52 @@ def test_edited_text_loads_with_the_change() -> None:
                                         "group": "plant"})
     config = load_config(text, probes=PROBES, environ=environ)
     assert [endpoint.address for endpoint in config.endpoints][-1] == "10.0.0.9:80"
+
+
+def test_edits_touch_only_the_lines_of_their_entry() -> None:
+    text = (
+        "version: 1\n"
+        "targets:\n"
+        "  - name: Press\n"
+        "    type: tcp\n"
+        "    notes: |\n"
+        "      spare at the gate\n"
+        "\n"
+        "  # the HMI of line 3, reached over VPN\n"
+        "  -\n"
+        "    # on-site spare: 10.0.0-7\n"
+        "    type: icmp\n"
+        "    host: 10.0.0.7   # keep\n"
+        "  - {type: icmp, host: 10.0.0.8, group: plant}\n"
+        "storage: {url: 'sqlite:///x.db'}"
+    )
+    renamed = update_target(text, 1, {"name": "HMI 3"})
+    # the changed entry is written in the usual layout, its comment kept; nothing else moves
+    assert renamed == text.replace(
+        "  -\n    # on-site spare: 10.0.0-7\n    type: icmp\n    host: 10.0.0.7   # keep\n",
+        "    # on-site spare: 10.0.0-7\n  - type: icmp\n    host: 10.0.0.7   # keep\n"
+        "    name: HMI 3\n",
+    )
+    # a block scalar ends after the blank lines that follow it: they go with their entry
+    assert remove_target(text, 0) == text.replace(
+        "  - name: Press\n    type: tcp\n    notes: |\n      spare at the gate\n\n", ""
+    )
+    flow_entry = update_target(text, 2, {"group": "office"})
+    assert "  - {type: icmp, host: 10.0.0.8, group: office}\n" in flow_entry
+    appended, index = append_target(text, {"type": "icmp", "host": "10.0.0.9"})
+    assert index == 3
+    assert appended == text.replace(
+        "group: plant}\n", "group: plant}\n  - type: icmp\n    host: 10.0.0.9\n"
+    )
+
+
+def test_an_entry_using_an_anchor_elsewhere_is_edited_in_the_whole_document() -> None:
+    text = (
+        "base: &tcp {type: tcp, port: 502}\n"
+        "targets:\n"
+        "  - <<: *tcp\n"
+        "    host: 10.0.0.5\n"
+    )
+    changed = update_target(text, 0, {"port": 503})
+    assert changed.startswith("base: &tcp {type: tcp, port: 502}\n")
+    assert "port: 503" in changed and "<<: *tcp" in changed
