@@ -173,8 +173,11 @@ def request_actor() -> str | None:
 
 
 def config_error(error: ConfigError) -> ApiError:
-    """A 400 with every problem, each located by line and column (REFERENCE.md 1.1)."""
-    body = error.to_dict()
+    """A 400 with every problem, each located by line and column (REFERENCE.md 1.1).
+
+    The text came in the request, so it is called ``<config>``, not by the server's file name.
+    """
+    body = ConfigError(error.issues, "<config>").to_dict()
     return ApiError(400, body["message"], errors=body["errors"])
 
 
