@@ -138,14 +138,14 @@ class ConfigChanger:
     ) -> ApplyResult:
         pulse = self._pulse
         running = pulse.config
+        if text == running.source_text:
+            version_id = (await pulse.store.config_versions())[0].id
+            return ApplyResult(version_id, EndpointChanges(), (), False, dry_run, running)
         registries = pulse.plugins.registries
         config = await asyncio.to_thread(
             load_config, text, probes=registries.probes,
             sections=registries.config_sections, source_path=running.source_path,
         )
-        if text == running.source_text:
-            version_id = (await pulse.store.config_versions())[0].id
-            return ApplyResult(version_id, EndpointChanges(), (), False, dry_run, running)
         changes = diff_endpoints(running.endpoints, config.endpoints)
         warnings = _restart_warnings(running, config)
         if dry_run:
