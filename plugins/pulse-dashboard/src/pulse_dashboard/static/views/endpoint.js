@@ -1,0 +1,91 @@
+// One endpoint: its configuration, recent checks, charts of the last day, and its outages.
+
+import { api, query } from "../api.js";
+import { availabilityChart, lineChart } from "../charts.js";
+import { h } from "../dom.js";
+import { dateTime, duration, percent, rtt, statusBadge } from "../format.js";
+
+const DAY_MS = 86400000;
+const QUARTER_HOUR_MS = 900000;
+
+export async function render(root, [endpointId], app) {
+  const end = Date.now();
+  const start = end - DAY_MS;
+  const [detail, history] = await Promise.all([
+    api(`/api/endpoints/${encodeURIComponent(endpointId)}${query({ windowMinutes: 1440 })}`),
+    api(`/api/history/endpoint/${encodeURIComponent(endpointId)}${query({
+      bucket: "15m", from: new Date(start).toISOString(), to: new Date(end).toISOString(),
+    })}`),
+  ]);
+  const endpoint = detail.endpoint;
+  const recent = detail.recent;
+  const latest = recent[recent.length - 1];
+  const status = h("span", {}, statusBadge(latest ? latest.status : "down"));
+
+  const buckets = (history.rollup15m || []).map((b) => ({ t: Date.parse(b.bucketTs), span: QUARTER_HOUR_MS, upPct: b.upPct }));
+  const rttPoints = recent.map((c) => ({ t: Date.parse(c.ts), v: c.status === "up" ? c.rttMs : null }));
+  const upCount = recent.filter((c) => c.status === "up").length;
+
+  root.append(
+    h("p", {}, h("a", { href: "/", "data-link": true }, "← Overview")),
+    h("h1", {}, endpoint.name, " ", status),
+    h(
+      "div",
+      { class: "grid-2" },
+      h("section", { class: "panel", "aria-label": "Configuration" }, h("h2", {}, "Configuration"), configurationList(endpoint)),
+      h(
+        "section",
+        { class: "panel stack", "aria-label": "Last 24 hours" },
+        h("h2", {}, "Last 24 hours"),
+        h("p", { class: "muted" }, `Availability ${recent.length ? percent((upCount * 100) / recent.length) : "–"} over ${recent.length} checks`),
+        availabilityChart("Availability per 15 minutes", buckets, start, end),
+        lineChart("Response time", rttPoints, " ms", start, end),
+      ),
+    ),
+    h("h2", {}, "Outages"),
+    outagesTable(detail.outages),
+    h("h2", {}, "Recent checks"),
+    checksTable(recent.slice(-50).reverse()),
+  );
+
+  return app.live.subscribe((batch) => {
+    const update = batch.get(endpointId);
+    if (update) status.replaceChildren(statusBadge(update.status));
+  });
+}
+
+function configurationList(endpoint) {
+  const rows = [
+    ["Type", endpoint.type],
+    ["Address", endpoint.address || endpoint.host],
+    ["Group", endpoint.group.name],
+    ["HTTP path", endpoint.httpPath],
+    ["Body must contain", endpoint.httpMatch],
+    ["Interval", `${endpoint.intervalSeconds} s`],
+    ["Timeout", `${endpoint.timeoutMs} ms`],
+    ["Retries", endpoint.retries],
+    ["Expected response", endpoint.expectedRttMs ? `${endpoint.expectedRttMs} ms` : null],
+    ["Enabled", endpoint.enabled ? "yes" : "no"],
+    ["Notes", endpoint.notes],
+    ["Id", endpoint.id],
+  ].filter(([, value]) => value !== null && value !== undefined);
+  return h("dl", { class: "kv" }, rows.map(([key, value]) => [h("dt", {}, key), h("dd", {}, String(value))]));
+}
+
+function outagesTable(outages) {
+  if (!outages.length) return h("p", { class: "muted" }, "No outages in the last 24 hours.");
+  return h("div", { class: "table-scroll" }, h("table", { class: "data" },
+    h("thead", {}, h("tr", {}, h("th", {}, "Started"), h("th", {}, "Ended"), h("th", {}, "Duration"), h("th", {}, "Last error"))),
+    h("tbody", {}, [...outages].reverse().map((o) => h("tr", {},
+      h("td", {}, dateTime(o.startedTs)),
+      h("td", {}, o.endedTs ? dateTime(o.endedTs) : "ongoing"),
+      h("td", {}, o.endedTs ? duration(o.durationS) : duration((Date.now() - Date.parse(o.startedTs)) / 1000)),
+      h("td", {}, o.lastError || "–"))))));
+}
+
+function checksTable(checks) {
+  return h("div", { class: "table-scroll" }, h("table", { class: "data" },
+    h("thead", {}, h("tr", {}, h("th", {}, "Time"), h("th", {}, "Status"), h("th", {}, "Response"), h("th", {}, "Error"))),
+    h("tbody", {}, checks.map((c) => h("tr", {},
+      h("td", {}, dateTime(c.ts)), h("td", {}, statusBadge(c.status)), h("td", {}, rtt(c.rttMs)), h("td", {}, c.error || "–"))))));
+}

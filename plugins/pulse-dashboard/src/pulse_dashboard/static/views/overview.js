@@ -1,0 +1,211 @@
+// Overview: is everything green? Counts, filters, and one row per endpoint.
+//
+// The list is virtual: only the rows in view exist in the page, so 2,000 endpoints scroll as
+// smoothly as 20. Pushed updates change the data and schedule one redraw per frame.
+
+import { api } from "../api.js";
+import { sparkline } from "../charts.js";
+import { h } from "../dom.js";
+import { rtt, since, statusBadge } from "../format.js";
+
+const OVERSCAN = 8;
+const STATUS_ORDER = { down: 0, flapping: 1, up: 2 };
+const STATUS_HEADINGS = { down: "Offline", flapping: "Flapping", up: "Online" };
+
+export async function render(root, _params, app) {
+  const [live, groups] = await Promise.all([api("/api/status/live"), api("/api/groups")]);
+  const groupList = Array.isArray(groups) ? groups : groups.items || [];
+  const items = live.items;
+  const byId = new Map(items.map((item) => [item.endpoint.id, item]));
+  const view = { search: "", group: "", groupBy: "group" };
+
+  const counts = {
+    total: countBox("Total", "total"),
+    up: countBox("Online", "up"),
+    down: countBox("Offline", "down"),
+    flapping: countBox("Flapping", "flapping"),
+  };
+  const inner = h("div", { class: "vlist-inner" });
+  const list = h("div", { class: "vlist", role: "table", "aria-label": "Endpoints", tabindex: "0" }, inner);
+  const rowHeight = () => parseFloat(getComputedStyle(document.documentElement).getPropertyValue("--row-height")) || 52;
+  let rows = [];
+  let frame = 0;
+
+  root.append(
+    h("h1", {}, "Overview"),
+    h("section", { class: "counts", "aria-label": "Endpoint counts" }, Object.values(counts).map((c) => c.node)),
+    h(
+      "div",
+      { class: "filters" },
+      h("label", {}, "Search", h("input", { type: "search", placeholder: "Name or address", oninput: (e) => update({ search: e.target.value }) })),
+      h("label", {}, "Group", groupSelect(groupList, (value) => update({ group: value }))),
+      h("label", {}, "Group by",
+        h("select", { onchange: (e) => update({ groupBy: e.target.value }) },
+          h("option", { value: "group" }, "Group"), h("option", { value: "status" }, "Status"), h("option", { value: "none" }, "Nothing"))),
+    ),
+    h("div", { class: "table-head", "aria-hidden": "true" },
+      h("span", {}, "Status"), h("span", {}, "Name"), h("span", {}, "Address"), h("span", {}, "Group"),
+      h("span", {}, "Response"), h("span", {}, "Since change"), h("span", {}, "Trend")),
+    list,
+  );
+
+  function update(change) {
+    Object.assign(view, change);
+    rebuild();
+  }
+
+  function visibleItems() {
+    const search = view.search.trim().toLowerCase();
+    const groups = view.group ? descendants(groupList, view.group) : null;
+    return items.filter((item) => {
+      if (groups && !groups.has(item.endpoint.group.id)) return false;
+      if (!search) return true;
+      const e = item.endpoint;
+      return `${e.name} ${e.host} ${e.address || ""}`.toLowerCase().includes(search);
+    });
+  }
+
+  function rebuild() {
+    const shown = visibleItems();
+    const tally = { total: shown.length, up: 0, down: 0, flapping: 0 };
+    for (const item of shown) tally[item.status] = (tally[item.status] || 0) + 1;
+    for (const [key, box] of Object.entries(counts)) box.value.textContent = tally[key] ?? 0;
+    rows = layout(shown, view.groupBy, groupList);
+    inner.style.height = `${rows.length * rowHeight()}px`;
+    draw();
+  }
+
+  function draw() {
+    frame = 0;
+    const height = rowHeight();
+    const first = Math.max(0, Math.floor(list.scrollTop / height) - OVERSCAN);
+    const last = Math.min(rows.length, Math.ceil((list.scrollTop + list.clientHeight) / height) + OVERSCAN);
+    const nodes = [];
+    const now = Date.now();
+    for (let index = first; index < last; index += 1) {
+      const row = rows[index];
+      const node = row.heading ? headingRow(row) : endpointRow(row.item, now);
+      node.style.top = `${index * height}px`;
+      nodes.push(node);
+    }
+    inner.replaceChildren(...nodes);
+  }
+
+  const scheduleDraw = () => {
+    if (!frame) frame = requestAnimationFrame(draw);
+  };
+  list.addEventListener("scroll", scheduleDraw, { passive: true });
+  window.addEventListener("resize", scheduleDraw);
+  const ticker = setInterval(scheduleDraw, 15000); // keeps "since change" current
+
+  const unsubscribe = app.live.subscribe((batch) => {
+    let changed = false;
+    for (const [endpointId, data] of batch) {
+      const item = byId.get(endpointId);
+      if (!item) continue;
+      if (item.status !== data.status) {
+        item.sparkline = [...(item.sparkline || []).slice(-29), { ts: data.changedAt, s: data.status === "up" ? "u" : "d" }];
+        item.lastChangeTs = data.changedAt || item.lastChangeTs;
+        changed = true;
+      }
+      item.status = data.status;
+      if (data.rttMs !== null) item.rttMs = data.rttMs;
+    }
+    if (changed) rebuild();
+    else scheduleDraw();
+  });
+
+  rebuild();
+  return () => {
+    unsubscribe();
+    clearInterval(ticker);
+    window.removeEventListener("resize", scheduleDraw);
+    if (frame) cancelAnimationFrame(frame);
+  };
+}
+
+function countBox(label, kind) {
+  const value = h("span", { class: "value", "data-count": kind }, "0");
+  return { value, node: h("div", { class: `count ${kind}` }, value, h("span", { class: "label" }, label)) };
+}
+
+function groupSelect(groups, onChange) {
+  const select = h("select", { name: "group", onchange: (e) => onChange(e.target.value) }, h("option", { value: "" }, "All groups"));
+  const children = new Map();
+  for (const group of groups) {
+    const key = group.parentId || "";
+    if (!children.has(key)) children.set(key, []);
+    children.get(key).push(group);
+  }
+  const addLevel = (parent, depth) => {
+    for (const group of sortGroups(children.get(parent) || [])) {
+      select.append(h("option", { value: group.id }, `${"\u00a0\u00a0".repeat(depth)}${group.name}`));
+      addLevel(group.id, depth + 1);
+    }
+  };
+  addLevel("", 0);
+  return select;
+}
+
+function sortGroups(groups) {
+  return [...groups].sort((a, b) => (a.sortOrder ?? 0) - (b.sortOrder ?? 0) || a.name.localeCompare(b.name));
+}
+
+function descendants(groups, rootId) {
+  const found = new Set([rootId]);
+  let grew = true;
+  while (grew) {
+    grew = false;
+    for (const group of groups) {
+      if (group.parentId && found.has(group.parentId) && !found.has(group.id)) {
+        found.add(group.id);
+        grew = true;
+      }
+    }
+  }
+  return found;
+}
+
+function layout(items, groupBy, groups) {
+  const byName = (a, b) => a.endpoint.name.localeCompare(b.endpoint.name);
+  if (groupBy === "none") return [...items].sort(byName).map((item) => ({ item }));
+  const sections = new Map();
+  for (const item of items) {
+    const key = groupBy === "status" ? item.status : item.endpoint.group.id;
+    if (!sections.has(key)) sections.set(key, []);
+    sections.get(key).push(item);
+  }
+  const order = groupBy === "status"
+    ? [...sections.keys()].sort((a, b) => STATUS_ORDER[a] - STATUS_ORDER[b])
+    : sortGroups(groups).map((g) => g.id).filter((id) => sections.has(id));
+  const rows = [];
+  for (const key of order) {
+    const members = sections.get(key).sort(byName);
+    const group = groupBy === "group" ? members[0].endpoint.group : null;
+    rows.push({ heading: group ? group.name : STATUS_HEADINGS[key], color: group?.color, count: members.length });
+    for (const item of members) rows.push({ item });
+  }
+  return rows;
+}
+
+function headingRow(row) {
+  return h("div", { class: "vrow group-header", role: "row" },
+    h("span", { class: "chip" }, h("span", { class: "swatch", style: row.color ? `background:${row.color}` : null }),
+      `${row.heading} · ${row.count}`));
+}
+
+function endpointRow(item, now) {
+  const endpoint = item.endpoint;
+  const group = endpoint.group;
+  return h(
+    "div",
+    { class: "vrow", role: "row", "data-endpoint-id": endpoint.id, "data-status": item.status },
+    h("span", { class: "cell c-status" }, statusBadge(item.status)),
+    h("span", { class: "cell c-name" }, h("a", { href: `/endpoints/${encodeURIComponent(endpoint.id)}`, "data-link": true }, endpoint.name)),
+    h("span", { class: "cell c-address muted" }, endpoint.address || endpoint.host),
+    h("span", { class: "cell c-group chip" }, h("span", { class: "swatch", style: group.color ? `background:${group.color}` : null }), group.name),
+    h("span", { class: "cell c-rtt" }, rtt(item.rttMs)),
+    h("span", { class: "cell c-since muted" }, since(item.lastChangeTs, now)),
+    h("span", { class: "cell c-spark" }, sparkline(item.sparkline || [])),
+  );
+}
