@@ -67,7 +67,7 @@ def install_error_handlers(app: Quart) -> None:
         """quart-schema decodes JSON bodies without catching bad UTF-8, which would be a 500."""
         if request.is_json:
             try:
-                (await request.get_data()).decode()
+                await request.get_data(as_text=True)
             except UnicodeDecodeError:
                 raise bad_request("the request body is not valid UTF-8") from None
 

@@ -16,7 +16,8 @@ from typing import Any, Callable, TypeVar
 from quart import Quart
 from quart_schema import QuartSchema
 from quart_schema.conversion import model_schema
-from quart_schema.openapi import Info, OpenAPIProvider
+from quart_schema.extension import SecuritySchemeInput
+from quart_schema.openapi import HttpSecurityScheme, Info, OpenAPIProvider
 from werkzeug.routing import Rule
 
 from pulse_core import __version__
@@ -27,9 +28,9 @@ View = TypeVar("View", bound=Callable[..., object])
 _EXTRA_CONTENT_ATTRIBUTE = "pulse_openapi_content"
 
 #: an API key as ``Authorization: Bearer <key>``, or a user's name and password (HTTP Basic)
-SECURITY_SCHEMES = {
-    "apiKey": {"type": "http", "scheme": "bearer", "bearer_format": "Pulse API key"},
-    "password": {"type": "http", "scheme": "basic"},
+SECURITY_SCHEMES: dict[str, SecuritySchemeInput] = {
+    "apiKey": HttpSecurityScheme(scheme="bearer", bearer_format="Pulse API key"),
+    "password": HttpSecurityScheme(scheme="basic"),
 }
 
 
