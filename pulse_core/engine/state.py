@@ -16,6 +16,7 @@ changes come back, which keeps every rule testable with plain timestamps.
 
 from __future__ import annotations
 
+import bisect
 from collections import deque
 from dataclasses import dataclass, field, replace
 
@@ -52,7 +53,9 @@ class EndpointState:
     run_status: CheckStatus | None = None
     run_length: int = 0
     run_started: float = 0.0
-    flips: deque[float] = field(default_factory=deque)
+    #: times of raw up/down changes in the flapping window, oldest first; a list, not a deque:
+    #: it holds a handful of entries, and an empty deque costs 600 bytes in every endpoint
+    flips: list[float] = field(default_factory=list)
     #: the last few checks, newest last, for sparklines
     recent: deque[CheckResult] = field(default_factory=lambda: deque(maxlen=30))
     #: checks since start-up, by outcome (``pulse_checks_total``)
@@ -105,8 +108,9 @@ class EndpointState:
         )
 
     def _forget_flips_before(self, horizon: float) -> None:
-        while self.flips and self.flips[0] < horizon:
-            self.flips.popleft()
+        flips = self.flips
+        if flips and flips[0] < horizon:
+            del flips[: bisect.bisect_left(flips, horizon)]
 
     def live_status(self, now: float) -> LiveStatus:
         last = self.last
