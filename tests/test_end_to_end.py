@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -227,11 +228,16 @@ async def test_sigterm_flushes_pending_checks(layout) -> None:  # type: ignore[n
     finally:
         pulse.kill()
     assert "flushing pending writes" in output
+    counts = re.search(r"stopped: (\d+) checks taken, (\d+) written", output)
+    assert counts is not None, output
+    taken, written = int(counts.group(1)), int(counts.group(2))
+    assert taken == written > 0
     store = await open_store(db)
     try:
-        endpoint = (await _endpoints(config))[0]
-        checks = await store.checks(endpoint.id, 0, time.time())
-        assert len(checks) >= 3  # one a second, all on disk after the stop
+        stored = 0
+        for endpoint in await _endpoints(config):
+            stored += len(await store.checks(endpoint.id, 0, time.time()))
+        assert stored == written  # every check taken before the stop is on disk
     finally:
         await store.close()
 

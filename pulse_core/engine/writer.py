@@ -45,6 +45,7 @@ class StoreWriter:
         self._changes: list[StatusChange] = []
         self._wake = asyncio.Event()
         self.dropped = 0
+        self.written = 0
         self.failures = 0
 
     @property
@@ -104,6 +105,7 @@ class StoreWriter:
             try:
                 if checks:  # each part is forgotten once written, so a retry never repeats it
                     await self._store.write_checks(checks)
+                    self.written += len(checks)
                     checks = []
                 if outages:
                     await self._store.write_outages(outages)
