@@ -24,7 +24,7 @@ from pulse_core.engine.reconfigure import ApplyResult, ConfigChanger, start_prob
 from pulse_core.engine.scheduler import Scheduler
 from pulse_core.engine.writer import StoreWriter
 from pulse_core.events import EventBus
-from pulse_core.models import StatusChange
+from pulse_core.models import CheckResult, StatusChange
 from pulse_core.plugins import PluginHost
 from pulse_core.probe import Probe
 from pulse_core.store import Store
@@ -93,7 +93,7 @@ class Pulse:
         self.probes: dict[str, Probe] = {}
         #: every stored status change, for live clients (WebSocket, SSE)
         self.events: EventBus[StatusChange] = EventBus()
-        self.writer = StoreWriter(store, self._announce)
+        self.writer = StoreWriter(store, self._announce, on_checks=self._announce_checks)
         self.monitor = Monitor(self.probes, self.writer)
         self.scheduler = Scheduler(self.monitor.run_check)
         self.alerts = AlertEngine(store, plugins.registries.notifiers)
@@ -168,6 +168,12 @@ class Pulse:
         await self.plugins.notify("pulse_shutdown", app=self)
         await self.alerts.stop()
         await self.store.close()
+
+    def _announce_checks(self, checks: Sequence[CheckResult]) -> None:
+        """Hand a written batch of checks to ``pulse_checks_stored`` in a task of its own."""
+        task = asyncio.create_task(self.plugins.notify("pulse_checks_stored", app=self, checks=checks))
+        self._announcements.add(task)
+        task.add_done_callback(self._announcements.discard)
 
     async def _announce(self, changes: Sequence[StatusChange]) -> None:
         """Tell the plugins about stored changes without making the writer wait for them."""

@@ -27,13 +27,13 @@ Life cycle of a ``pulse run``::
 
     load plugins ─> pulse_register_* / pulse_config_sections ─> read YAML
       ─> store.open ─> probes start ─> pulse_startup ─> web server up
-      ─> [checks ... pulse_status_changed ...] ─> SIGTERM
+      ─> [checks ... pulse_checks_stored, pulse_status_changed ...] ─> SIGTERM
       ─> web server down ─> probes close ─> pending writes flushed ─> pulse_shutdown ─> store.close
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Any, Callable, Sequence
 
 import pluggy
 
@@ -43,7 +43,7 @@ if TYPE_CHECKING:
 
     from pulse_core.app import Pulse
     from pulse_core.config.model import PulseConfig
-    from pulse_core.models import Endpoint, StatusChange
+    from pulse_core.models import CheckResult, Endpoint, StatusChange
     from pulse_core.notifier import Notifier
     from pulse_core.probe import Probe
     from pulse_core.store import Store
@@ -138,6 +138,18 @@ async def pulse_status_changed(app: Pulse, change: StatusChange, endpoint: Endpo
 
     May be ``async def``. Called once per change, after the change is stored. Exporters,
     push channels and alerting listen here.
+    """
+
+
+@hookspec
+async def pulse_checks_stored(app: Pulse, checks: Sequence[CheckResult]) -> None:
+    """A batch of checks was written to the store (every check, up or down, in batches of up
+    to a few thousand, about twice a second while checks run).
+
+    May be ``async def``. Called once per written batch, in a task of its own so the writer
+    never waits. It is the feed of every check for plugins that forward raw results (the
+    Splunk notifier's ``mode: checks``); keep the work per check tiny: queue the checks and
+    send them from a task of your own. Endpoints are found in ``app.monitor.states``.
     """
 
 

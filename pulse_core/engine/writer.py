@@ -6,7 +6,8 @@ are not held back), or every ``flush_interval_s``. A failed write keeps the batc
 again with backoff, so a locked or briefly unreachable database loses nothing; only past
 ``max_pending`` queued checks are the oldest dropped, loudly, to protect memory.
 Status changes are handed to ``on_stored`` only after the batch holding them is written, so
-whoever hears of a change can read it back from the store.
+whoever hears of a change can read it back from the store; likewise every written batch of
+checks to ``on_checks`` (a synchronous call that must not wait: ``pulse_checks_stored``).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from pulse_core.store import Store
 log = logging.getLogger("pulse.writer")
 
 OnStored = Callable[[Sequence[StatusChange]], Awaitable[None]]
+OnChecks = Callable[[Sequence[CheckResult]], None]
 
 
 class StoreWriter:
@@ -33,9 +35,11 @@ class StoreWriter:
         batch_size: int = 5000,
         flush_interval_s: float = 0.5,
         max_pending: int = 1_000_000,
+        on_checks: OnChecks | None = None,
     ) -> None:
         self._store = store
         self._on_stored = on_stored
+        self._on_checks = on_checks
         self._batch_size = batch_size
         self._flush_interval_s = flush_interval_s
         self._max_pending = max_pending
@@ -106,6 +110,8 @@ class StoreWriter:
                 if checks:  # each part is forgotten once written, so a retry never repeats it
                     await self._store.write_checks(checks)
                     self.written += len(checks)
+                    if self._on_checks is not None:
+                        self._on_checks(checks)
                     checks = []
                 if outages:
                     await self._store.write_outages(outages)
