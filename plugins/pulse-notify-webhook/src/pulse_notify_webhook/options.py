@@ -22,9 +22,12 @@ DEFAULT_RESOLVE = {
 class WebhookOptions(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    url: str = Field(pattern=r"^https?://", description="where the JSON body is sent")
+    # The URL and the headers carry credentials: kept out of repr() (and so out of logs).
+    url: str = Field(
+        pattern=r"^https?://", description="where the JSON body is sent", repr=False
+    )
     method: Literal["POST", "PUT", "PATCH"] = "POST"
-    headers: dict[str, str] = {}
+    headers: dict[str, str] = Field({}, repr=False)
     body: TemplateTree = Field(
         None,
         description="JSON body whose strings are templates; default: every variable",
