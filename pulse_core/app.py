@@ -66,7 +66,8 @@ def load_plugins(environ: Mapping[str, str] | None = None) -> PluginHost:
 def open_config(path: Path, plugins: PluginHost) -> PulseConfig:
     registries = plugins.registries
     return load_config_file(
-        path, probes=registries.probes, sections=registries.config_sections
+        path, probes=registries.probes, sections=registries.config_sections,
+        cross_checks=plugins.check_config,
     )
 
 

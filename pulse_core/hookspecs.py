@@ -108,6 +108,18 @@ def pulse_config_sections(register: Callable[[str, type[BaseModel]], None]) -> N
 
 
 @hookspec
+def pulse_check_config(config: PulseConfig, report: Callable[[tuple[str | int, ...], str], None]) -> None:
+    """Check what spans sections of a configuration that loaded without errors.
+
+    Each section is validated on its own by its model; here a plugin checks references
+    between them (an ``alerts`` rule naming a notifier, a window naming a group) and calls
+    ``report(("alerts", 0, "notify", 1), "no notifier is called 'pager'")`` for each problem.
+    Issues are reported with the YAML line and column of their path, together with the
+    others, by ``pulse check``, at start-up and when a configuration is applied.
+    """
+
+
+@hookspec
 async def pulse_startup(app: Pulse) -> None:
     """Monitoring is about to start: the configuration is loaded and the store is open.
 

@@ -22,6 +22,7 @@ import pluggy
 from pydantic import BaseModel
 
 from pulse_core import hookspecs
+from pulse_core.config.model import PulseConfig
 from pulse_core.notifier import Notifier
 from pulse_core.probe import Probe
 from pulse_core.store import Store
@@ -184,6 +185,18 @@ class PluginHost:
                     self._versions.get(impl.plugin_name),
                     f"{hook_name} failed: {exc!r}",
                 )
+
+    def check_config(
+        self, config: PulseConfig, report: Callable[[tuple[str | int, ...], str], None]
+    ) -> None:
+        """Run every plugin's cross-section checks; a plugin that fails is reported as one
+        issue naming it, so the user learns the file could not be fully checked."""
+        for impl in self._pm.hook.pulse_check_config.get_hookimpls():
+            try:
+                impl.function(config, report)
+            except Exception as exc:
+                log.exception("plugin %s: pulse_check_config failed", impl.plugin_name)
+                report((), f"plugin {impl.plugin_name} could not check the configuration: {exc}")
 
     # -- event hooks --------------------------------------------------------------------------
     async def notify(

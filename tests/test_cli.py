@@ -92,3 +92,23 @@ def test_plugins_lists_the_first_party_plugins() -> None:
         assert plugins[name]["version"]
     assert plugins["pulse-store-sql"]["hooks"] == ["pulse_register_stores"]
     assert "pulse_register_blueprints" in plugins["pulse_core.web.health"]["hooks"]
+
+
+def test_check_reports_references_between_plugin_sections_with_their_place(tmp_path: Path) -> None:
+    config = tmp_path / "alerts.yaml"
+    config.write_text(textwrap.dedent("""\
+        version: 1
+        defaults: {}
+        groups: [{id: plant, name: Plant}]
+        targets: [{type: icmp, host: 127.0.0.1, group: plant}]
+        notifiers:
+          - name: ops
+            webhook: {url: "https://hooks.example/pulse"}
+        alerts:
+          - notify: [opz]
+            groups: [plnat]
+    """))
+    result = pulse("check", "--config", str(config))
+    assert result.returncode == 1
+    assert "alerts.yaml:9:" in result.stderr and "no notifier is called 'opz'" in result.stderr
+    assert "alerts.yaml:10:" in result.stderr and "no group is called 'plnat'" in result.stderr

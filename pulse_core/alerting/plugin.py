@@ -16,7 +16,7 @@ from quart import Blueprint
 
 from pulse_core import hookimpl
 from pulse_core.alerting.config import NotifierTypes, notifiers_section
-from pulse_core.alerting.setup import SECTION_MODELS
+from pulse_core.alerting.setup import SECTION_MODELS, Report, check_references
 from pulse_core.web.api import integrations
 
 if TYPE_CHECKING:
@@ -38,6 +38,10 @@ class AlertingPlugin:
         register("notifiers", notifiers_section(self._notifier_types))
         for name, model in SECTION_MODELS.items():
             register(name, model)
+
+    @hookimpl
+    def pulse_check_config(self, config: PulseConfig, report: Report) -> None:
+        check_references(config, report)
 
     @hookimpl
     def pulse_register_blueprints(self, register: Callable[[Blueprint], None]) -> None:

@@ -7,7 +7,7 @@ engine takes the configuration, and reported as a :class:`ConfigError` with the 
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -21,7 +21,7 @@ from pulse_core.alerting.config import (
 from pulse_core.alerting.maintenance import MaintenanceCalendar
 from pulse_core.alerting.outbound import OutboundPolicy, OutboundSection
 from pulse_core.alerting.routing import Route, build_routes
-from pulse_core.config.errors import ConfigError, ConfigIssue, did_you_mean
+from pulse_core.config.errors import ConfigError, ConfigIssue, did_you_mean, format_path
 from pulse_core.config.model import PulseConfig
 from pulse_core.notifier import Notifier
 
@@ -62,45 +62,76 @@ def make_notifier(
     return types[entry.type_name](entry.name, entry.options, outbound)
 
 
-def alerting_setup(config: PulseConfig) -> AlertingSetup:
-    """The alerting of ``config``; raises :class:`ConfigError` for broken cross-references."""
-    sections: Mapping[str, Any] = config.sections
-    notifiers: NotifiersSection | None = sections.get("notifiers")
-    entries = tuple(notifiers.entries) if notifiers is not None else ()
-    alerts: AlertsSection | None = sections.get("alerts")
-    maintenance: MaintenanceSection | None = sections.get("maintenance")
-    settings: AlertingSection = sections.get("alerting") or AlertingSection()
-    names = [entry.name for entry in entries]
-    group_ids = [group.id for group in config.groups]
-    issues: list[ConfigIssue] = []
+Report = Callable[[tuple[str | int, ...], str], None]
 
-    def check(path: str, value: str, known: Sequence[str], what: str) -> None:
+
+@dataclass(frozen=True)
+class _Sections:
+    """The alerting sections of a config, absent ones as empty."""
+
+    entries: tuple[NotifierEntry, ...]
+    alerts: AlertsSection | None
+    maintenance: MaintenanceSection | None
+    settings: AlertingSection
+
+    @classmethod
+    def of(cls, config: PulseConfig) -> _Sections:
+        sections: Mapping[str, Any] = config.sections
+        notifiers: NotifiersSection | None = sections.get("notifiers")
+        return cls(
+            tuple(notifiers.entries) if notifiers is not None else (),
+            sections.get("alerts"),
+            sections.get("maintenance"),
+            sections.get("alerting") or AlertingSection(),
+        )
+
+    @property
+    def names(self) -> list[str]:
+        return [entry.name for entry in self.entries]
+
+
+def check_references(config: PulseConfig, report: Report) -> None:
+    """Report every name one alerting section uses that another does not define."""
+    found = _Sections.of(config)
+    entries, alerts, maintenance, settings = (
+        found.entries, found.alerts, found.maintenance, found.settings
+    )
+    names = found.names
+    group_ids = [group.id for group in config.groups]
+
+    def check(path: tuple[str | int, ...], value: str, known: Sequence[str], what: str) -> None:
         if value not in known:
-            issues.append(
-                ConfigIssue(
-                    path,
-                    f"no {what} is called '{value}'" + did_you_mean(value, known),
-                    value,
-                )
-            )
+            report(path, f"no {what} is called '{value}'" + did_you_mean(value, known))
 
     for index, rule in enumerate(alerts.root if alerts else ()):
         for position, name in enumerate(rule.notify):
-            check(f"alerts[{index}].notify[{position}]", name, names, "notifier")
+            check(("alerts", index, "notify", position), name, names, "notifier")
         for position, group_id in enumerate(rule.groups):
-            check(f"alerts[{index}].groups[{position}]", group_id, group_ids, "group")
+            check(("alerts", index, "groups", position), group_id, group_ids, "group")
     for index, window in enumerate(maintenance.root if maintenance else ()):
         for position, group_id in enumerate(window.groups):
-            check(
-                f"maintenance[{index}].groups[{position}]", group_id, group_ids, "group"
-            )
+            check(("maintenance", index, "groups", position), group_id, group_ids, "group")
     for index, entry in enumerate(entries):
         if entry.fallback is not None:
-            check(f"notifiers[{index}].fallback", entry.fallback, names, "notifier")
+            check(("notifiers", index, "fallback"), entry.fallback, names, "notifier")
     if settings.fallback is not None:
-        check("alerting.fallback", settings.fallback, names, "notifier")
+        check(("alerting", "fallback"), settings.fallback, names, "notifier")
+
+
+def alerting_setup(config: PulseConfig) -> AlertingSetup:
+    """The alerting of ``config``. Its cross-references were checked when it loaded (through
+    ``pulse_check_config``); a config built without those checks is checked again here."""
+    issues: list[ConfigIssue] = []
+    check_references(
+        config, lambda path, message: issues.append(ConfigIssue(format_path(path), message, None))
+    )
     if issues:
         raise ConfigError(issues, str(config.source_path or "<config>"))
+    found = _Sections.of(config)
+    entries, alerts, maintenance, settings = (
+        found.entries, found.alerts, found.maintenance, found.settings
+    )
+    names = found.names
     return AlertingSetup(
         entries=entries,
         routes=build_routes(alerts.root if alerts else None, names, config.groups),
@@ -108,5 +139,5 @@ def alerting_setup(config: PulseConfig) -> AlertingSetup:
             maintenance.root if maintenance else (), config.groups
         ),
         settings=settings,
-        outbound=OutboundPolicy.from_section(sections.get("outbound")),
+        outbound=OutboundPolicy.from_section(config.sections.get("outbound")),
     )

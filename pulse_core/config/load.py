@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Callable, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
@@ -36,6 +36,9 @@ from pulse_core.probe import Probe
 
 ModelT = TypeVar("ModelT", bound=BaseModel)
 
+CrossChecks = Callable[[PulseConfig, Callable[[tuple[str | int, ...], str], None]], None]
+"""Checks across sections of a config that loaded cleanly; they report ``(path, message)``."""
+
 CORE_KEYS = frozenset(ConfigFile.model_fields)
 
 
@@ -46,13 +49,15 @@ def load_config(
     sections: Mapping[str, type[BaseModel]] = {},
     source_path: Path | None = None,
     environ: Mapping[str, str] | None = None,
+    cross_checks: CrossChecks | None = None,
 ) -> PulseConfig:
     """Validate ``text`` and expand it into groups and endpoints.
 
     ``probes`` maps each installed target ``type`` to its probe class, ``sections`` each
     top-level section claimed by a plugin to its model. ``source_path`` names the file in
     messages and anchors a relative SQLite path; ``environ`` (default ``os.environ``)
-    resolves ``${VAR}`` references. Raises :class:`ConfigError` listing every problem.
+    resolves ``${VAR}`` references; ``cross_checks`` (the plugins' ``pulse_check_config``)
+    run last, on the loaded config. Raises :class:`ConfigError` listing every problem.
     """
     clashing = CORE_KEYS.intersection(sections)
     if clashing:
@@ -111,7 +116,7 @@ def load_config(
 
     config_dir = source_path.parent if source_path is not None else None
     url = storage_url(config_file.storage.url, environ, config_dir)
-    return PulseConfig(
+    config = PulseConfig(
         defaults=defaults,
         groups=groups,
         endpoints=endpoints,
@@ -122,6 +127,11 @@ def load_config(
         source_text=text,
         source_path=source_path,
     )
+    if cross_checks is not None:
+        cross_checks(config, lambda path, message: issues.add(path, message))
+        if issues.issues:
+            raise issues.error(source_name)
+    return config
 
 
 def load_config_file(
@@ -130,6 +140,7 @@ def load_config_file(
     probes: Mapping[str, type[Probe]],
     sections: Mapping[str, type[BaseModel]] = {},
     environ: Mapping[str, str] | None = None,
+    cross_checks: CrossChecks | None = None,
 ) -> PulseConfig:
     """:func:`load_config` on a UTF-8 file; a file that cannot be read is a :class:`ConfigError`."""
     source_path = Path(path)
@@ -141,7 +152,8 @@ def load_config_file(
             [ConfigIssue("", f"cannot read the file: {reason}")], str(source_path)
         ) from error
     return load_config(
-        text, probes=probes, sections=sections, source_path=source_path, environ=environ
+        text, probes=probes, sections=sections, source_path=source_path, environ=environ,
+        cross_checks=cross_checks,
     )
 
 

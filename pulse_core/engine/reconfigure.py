@@ -145,6 +145,7 @@ class ConfigChanger:
         config = await asyncio.to_thread(
             load_config, text, probes=registries.probes,
             sections=registries.config_sections, source_path=running.source_path,
+            cross_checks=pulse.plugins.check_config,
         )
         changes = diff_endpoints(running.endpoints, config.endpoints)
         warnings = _restart_warnings(running, config)
