@@ -57,6 +57,15 @@ class DeliveryRules:
         return ceiling * random.uniform(0.5, 1.0)
 
 
+@dataclass
+class DeliveryCounts:
+    """What a courier has done since it started (``pulse_notifications_total``)."""
+
+    delivered: int = 0
+    failed_attempts: int = 0
+    dead: int = 0
+
+
 class Courier:
     """Sends the messages of one notifier."""
 
@@ -73,6 +82,7 @@ class Courier:
         self.on_dead = on_dead
         self._queue: deque[OutboxMessage] = deque()
         self._wake = asyncio.Event()
+        self.counts = DeliveryCounts()
 
     @property
     def queued(self) -> int:
@@ -151,6 +161,7 @@ class Courier:
             reference=receipt.reference,
         )
         await self.store.update_message(done)
+        self.counts.delivered += 1
         log.info(
             "notifier %s delivered %s: %s",
             self.notifier.name,
@@ -167,6 +178,7 @@ class Courier:
         retry_after_s: float | None,
     ) -> OutboxMessage:
         now = time.time()
+        self.counts.failed_attempts += 1
         if permanent:
             return await self._finish_dead(message, now, reason, attempted=True)
         attempts = message.attempts + 1
@@ -205,5 +217,6 @@ class Courier:
             last_error=reason,
         )
         await self.store.update_message(dead)
+        self.counts.dead += 1
         await self.on_dead(dead)
         return dead

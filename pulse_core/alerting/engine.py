@@ -25,6 +25,7 @@ import time
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
+from types import MappingProxyType
 from typing import Any
 
 from pulse_core.alerting.courier import Courier, DeliveryRules
@@ -214,6 +215,11 @@ class AlertEngine:
             uuid.uuid4().hex, "test", test_variables(name, time.time())
         )
         return await courier.deliver_now(notification)
+
+    @property
+    def couriers(self) -> Mapping[str, Courier]:
+        """The running courier of each notifier, by name (read-only, for metrics)."""
+        return MappingProxyType(self._couriers)
 
     async def health(self) -> dict[str, OutboxHealth]:
         counts = await self.store.outbox_health()

@@ -1,9 +1,7 @@
 """Pulse watching itself: a prometheus_client collector over the running application.
 
 Each source below reads one part of the application and yields metric families; the
-collector chains them. Notifier deliveries and failures belong here once the alerting engine
-keeps counters: add one source reading them (for example ``pulse_notifications_total{notifier,
-outcome}``) to ``SOURCES``, and a rule to ``contrib/prometheus/pulse-rules.yml``.
+collector chains them.
 """
 
 from __future__ import annotations
@@ -101,12 +99,35 @@ def probe_duration_metrics(pulse: Pulse) -> Iterator[Metric]:
     yield family
 
 
+def notifier_metrics(pulse: Pulse) -> Iterator[Metric]:
+    outcomes = CounterMetricFamily(
+        "pulse_notifications",
+        "Notification deliveries by notifier and outcome: delivered, failed_attempt (retried "
+        "unless permanent), dead (given up; in the dead-letter list)",
+        labels=["notifier", "outcome"],
+    )
+    pending = GaugeMetricFamily(
+        "pulse_notifications_pending",
+        "Notifications waiting in the outbox to be delivered, by notifier",
+        labels=["notifier"],
+    )
+    for name, courier in sorted(pulse.alerts.couriers.items()):
+        counts = courier.counts
+        outcomes.add_metric([name, "delivered"], counts.delivered)
+        outcomes.add_metric([name, "failed_attempt"], counts.failed_attempts)
+        outcomes.add_metric([name, "dead"], counts.dead)
+        pending.add_metric([name], courier.queued)
+    yield outcomes
+    yield pending
+
+
 SOURCES: tuple[Source, ...] = (
     system_metrics,
     scheduler_metrics,
     store_metrics,
     plugin_metrics,
     probe_duration_metrics,
+    notifier_metrics,
 )
 
 
