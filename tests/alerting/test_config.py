@@ -30,6 +30,10 @@ def problems(**sections: object) -> list[tuple[str, str]]:
     return [(issue.path, issue.message) for issue in raised.value.issues]
 
 
+def installed_types() -> str:
+    return ", ".join(sorted(load_plugins().registries.notifiers))
+
+
 def test_template_mistakes_are_config_errors_with_their_path() -> None:
     notifiers = [
         {
@@ -65,7 +69,7 @@ def test_entry_needs_one_type_and_a_unique_name() -> None:
             {"name": "b", "webhook": hook},
         ]
     ) == [
-        ("notifiers[0]", "needs exactly one notifier type key (webhook); found none"),
+        ("notifiers[0]", f"needs exactly one notifier type key ({installed_types()}); found none"),
     ]
     assert problems(
         notifiers=[{"name": "b", "webhook": hook}, {"name": "b", "webhook": hook}]
