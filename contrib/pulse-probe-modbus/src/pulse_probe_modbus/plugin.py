@@ -1,0 +1,14 @@
+"""Pulse's entry point into this distribution: registers the ``modbus`` probe."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from pulse_core import hookimpl
+from pulse_core.probe import Probe
+from pulse_probe_modbus.probe import ModbusProbe
+
+
+@hookimpl
+def pulse_register_probes(register: Callable[[type[Probe]], None]) -> None:
+    register(ModbusProbe)

@@ -1,0 +1,26 @@
+"""The Modbus servers the modbus probe's tests talk to (see ``modbus_server``)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import pytest_asyncio
+
+from .modbus_server import ModbusServer
+
+
+@pytest_asyncio.fixture
+async def modbus_server() -> AsyncIterator[ModbusServer]:
+    server = ModbusServer()
+    await server.start()
+    yield server
+    await server.stop()
+
+
+@pytest_asyncio.fixture
+async def silent_modbus_server() -> AsyncIterator[ModbusServer]:
+    """Accepts connections and reads requests but never answers: a hung Modbus task."""
+    server = ModbusServer(silent=True)
+    await server.start()
+    yield server
+    await server.stop()
