@@ -11,7 +11,7 @@ guard) and which query parameters are required.
 
 from __future__ import annotations
 
-from typing import Any, Callable, TypeVar
+from typing import Any, Callable, Iterable, TypeVar
 
 from quart import Quart
 from quart_schema import QuartSchema
@@ -47,6 +47,10 @@ def also_returns(media_type: str, description: str, status: int = 200) -> Callab
 
 
 class PulseOpenAPIProvider(OpenAPIProvider):
+    def generate_rules(self) -> Iterable[Rule]:
+        """The API only: pages and static files plugins serve (the dashboard) are not part of it."""
+        return (rule for rule in super().generate_rules() if rule.rule.startswith("/api/"))
+
     def build_paths(self, rule: Rule) -> tuple[dict[str, Any], dict[str, Any]]:
         paths, components = super().build_paths(rule)
         view = self._app.view_functions[rule.endpoint]

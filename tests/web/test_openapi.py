@@ -44,6 +44,7 @@ async def test_document_is_public_and_describes_the_api(tmp_path: Path) -> None:
     document = reply.json()
     assert document["info"]["title"] == "Pulse" and document["info"]["version"] == __version__
     assert READ_ROUTES <= set(document["paths"])
+    assert all(path.startswith("/api/") for path in document["paths"])  # no dashboard pages
     assert document["components"]["securitySchemes"] == {
         "apiKey": {"type": "http", "scheme": "bearer", "bearerFormat": "Pulse API key"},
         "password": {"type": "http", "scheme": "basic"},
