@@ -190,6 +190,7 @@ async def test_every_page_renders_at_desktop_and_phone_width(
         "history": "/history",
         "configuration": "/configuration",
         "integrations": "/integrations",
+        "api-reference": "/api-reference",
     }
     for name, path in pages.items():
         await page.goto(server.base_url + path)
@@ -199,3 +200,16 @@ async def test_every_page_renders_at_desktop_and_phone_width(
         width = await page.evaluate("document.documentElement.scrollWidth")
         assert width <= viewport["width"], f"{name} scrolls sideways at {viewport['width']} px"
     assert errors == []
+
+
+async def test_the_api_reference_is_drawn_from_the_openapi_document(
+    browser: Browser, server: RunningPulse
+) -> None:
+    page = await browser.new_page(viewport=DESKTOP)
+    await register_and_sign_in(page, server)
+    await page.get_by_role("link", name="API", exact=True).click()
+    live = page.locator("[data-operation='GET /api/status/live']")
+    await expect(live).to_be_visible()
+    await live.locator("summary").click()
+    await expect(live).to_contain_text("needs viewer")
+    await expect(live.locator("td code", has_text="search")).to_be_visible()

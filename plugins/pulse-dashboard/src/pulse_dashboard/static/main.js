@@ -3,6 +3,7 @@
 import { api, whenUnauthorized } from "./api.js";
 import { clear } from "./dom.js";
 import { LiveStatus } from "./live.js";
+import * as apiReference from "./views/api_reference.js";
 import * as configuration from "./views/configuration.js";
 import * as endpoint from "./views/endpoint.js";
 import * as historyView from "./views/history.js";
@@ -16,6 +17,7 @@ const ROUTES = [
   { pattern: /^\/history$/, view: historyView, nav: "history" },
   { pattern: /^\/configuration$/, view: configuration, nav: "configuration" },
   { pattern: /^\/integrations$/, view: integrations, nav: "integrations" },
+  { pattern: /^\/api-reference$/, view: apiReference, nav: "api-reference" },
   { pattern: /^\/(login|setup)$/, view: signIn, nav: null, public: true },
 ];
 
