@@ -213,3 +213,23 @@ async def test_the_api_reference_is_drawn_from_the_openapi_document(
     await live.locator("summary").click()
     await expect(live).to_contain_text("needs viewer")
     await expect(live.locator("td code", has_text="search")).to_be_visible()
+
+
+async def test_two_thousand_endpoints_render_only_the_rows_in_view(
+    browser: Browser, tmp_path: Path, screenshots: Path
+) -> None:
+    config = """
+version: 1
+defaults: {interval_seconds: 30, timeout_ms: 500}
+groups: [{id: cell, name: Robot cells, color: "#2f80ed"}]
+targets: [{type: icmp, name: robot, cidr: 127.2.0.0/21, group: cell}]
+"""
+    async with running_pulse(config, tmp_path) as server:
+        page = await browser.new_page(viewport=DESKTOP, color_scheme="dark")
+        await register_and_sign_in(page, server)
+        await expect(page.locator("[data-count='total']")).to_have_text("2046")
+        assert await page.locator(".vrow").count() < 60
+        await page.locator(".vlist").evaluate("list => { list.scrollTop = list.scrollHeight; }")
+        await expect(page.locator(".vrow", has_text="robot 127.2.7.254")).to_be_visible()
+        assert await page.locator(".vrow").count() < 60
+        await page.screenshot(path=screenshots / "overview-2000-dark.png")

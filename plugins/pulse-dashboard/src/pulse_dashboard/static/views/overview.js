@@ -148,7 +148,12 @@ function groupSelect(groups, onChange) {
 }
 
 function sortGroups(groups) {
-  return [...groups].sort((a, b) => (a.sortOrder ?? 0) - (b.sortOrder ?? 0) || a.name.localeCompare(b.name));
+  return [...groups].sort((a, b) => (a.sortOrder ?? 0) - (b.sortOrder ?? 0) || naturally(a.name, b.name));
+}
+
+// "plc 10.0.0.9" before "plc 10.0.0.10": numbers inside names compare as numbers.
+function naturally(a, b) {
+  return a.localeCompare(b, undefined, { numeric: true, sensitivity: "base" });
 }
 
 function descendants(groups, rootId) {
@@ -167,7 +172,7 @@ function descendants(groups, rootId) {
 }
 
 function layout(items, groupBy, groups) {
-  const byName = (a, b) => a.endpoint.name.localeCompare(b.endpoint.name);
+  const byName = (a, b) => naturally(a.endpoint.name, b.endpoint.name);
   if (groupBy === "none") return [...items].sort(byName).map((item) => ({ item }));
   const sections = new Map();
   for (const item of items) {
