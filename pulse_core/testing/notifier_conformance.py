@@ -89,7 +89,8 @@ def one_target_yaml(
         "alerting": {"retry_initial": 0.2, "retry_max": 1},
         **sections,
     }
-    return yaml.safe_dump(document, sort_keys=False, allow_unicode=True)
+    text: str = yaml.safe_dump(document, sort_keys=False, allow_unicode=True)
+    return text
 
 
 def status_change_notification(state: State = State.DOWN) -> Notification:

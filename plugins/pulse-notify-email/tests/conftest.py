@@ -17,7 +17,7 @@ from typing import Any, Self
 
 import pytest
 from aiosmtpd.controller import Controller
-from aiosmtpd.smtp import AuthResult, Envelope, LoginPassword, Session, SMTP
+from aiosmtpd.smtp import SMTP, AuthResult, Envelope, LoginPassword, Session
 
 from pulse_core.testing.listeners import free_tcp_port
 
@@ -53,9 +53,22 @@ def certificate(tmp_path_factory: pytest.TempPathFactory) -> Certificate:
     made = Certificate(folder / "cert.pem", folder / "key.pem")
     subprocess.run(
         [
-            "openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
-            "-keyout", str(made.key), "-out", str(made.cert), "-subj", "/CN=localhost",
-            "-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost",
+            "openssl",
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-days",
+            "2",
+            "-keyout",
+            str(made.key),
+            "-out",
+            str(made.cert),
+            "-subj",
+            "/CN=localhost",
+            "-addext",
+            "subjectAltName=IP:127.0.0.1,DNS:localhost",
         ],
         check=True,
         capture_output=True,
@@ -69,7 +82,9 @@ class SmtpServer:
 
     def __init__(self, certificate: Certificate, implicit_tls: bool = False) -> None:
         self.port = free_tcp_port()
-        self.cafile = str(certificate.cert)  # what a client trusts to talk to this server
+        self.cafile = str(
+            certificate.cert
+        )  # what a client trusts to talk to this server
         self.emails: list[ReceivedEmail] = []
         self._scripted: deque[str] = deque()
         self._lock = threading.Lock()
@@ -80,7 +95,11 @@ class SmtpServer:
         tls: dict[str, Any] = (
             {"ssl_context": context, "auth_require_tls": False}
             if implicit_tls
-            else {"tls_context": context, "require_starttls": True, "auth_require_tls": True}
+            else {
+                "tls_context": context,
+                "require_starttls": True,
+                "auth_require_tls": True,
+            }
         )
         self._controller = Controller(
             self,
@@ -96,13 +115,21 @@ class SmtpServer:
         with self._lock:
             self._scripted.extend(replies)
 
-    async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
+    async def handle_DATA(
+        self, server: SMTP, session: Session, envelope: Envelope
+    ) -> str:
         with self._lock:
             if self._scripted:
                 return self._scripted.popleft()
-        message = email.message_from_bytes(envelope.content or b"", policy=email.policy.default)
+        message = email.message_from_bytes(
+            envelope.content or b"", policy=email.policy.default
+        )
         assert isinstance(message, EmailMessage)
-        login = session.auth_data.login.decode() if isinstance(session.auth_data, LoginPassword) else None
+        login = (
+            session.auth_data.login.decode()
+            if isinstance(session.auth_data, LoginPassword)
+            else None
+        )
         self.emails.append(
             ReceivedEmail(
                 envelope.mail_from or "",

@@ -14,7 +14,9 @@ from .conftest import LOGIN, SmtpServer
 
 class TestEmailConformance(NotifierConformance):
     notifier_class = EmailNotifier
-    secret = "Mail-Passw0rd-For-Tests"  # the test server's password: it must stay hidden
+    secret = (
+        "Mail-Passw0rd-For-Tests"  # the test server's password: it must stay hidden
+    )
 
     @pytest.fixture
     def receiver(self, smtp_server: SmtpServer) -> SmtpServer:

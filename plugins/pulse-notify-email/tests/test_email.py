@@ -45,7 +45,9 @@ def block(server: SmtpServer, **more: Any) -> dict[str, Any]:
 
 
 def notifier_for(server: SmtpServer, **more: Any) -> EmailNotifier:
-    options = EmailOptions.model_validate({**block(server, **more), "password": PASSWORD})
+    options = EmailOptions.model_validate(
+        {**block(server, **more), "password": PASSWORD}
+    )
     return EmailNotifier("oncall-mail", options, LOOPBACK_POLICY)
 
 
@@ -86,7 +88,7 @@ async def test_an_outage_is_emailed_over_starttls_after_login(
     )
     rich = received.part("html")
     assert f"<p>{html.escape(sentence)}</p>" in rich
-    assert f"<th align=\"left\">Endpoint</th><td>{html.escape(NAME)}</td>" in rich
+    assert f'<th align="left">Endpoint</th><td>{html.escape(NAME)}</td>' in rich
     assert "<1>" not in rich
     (entry,) = integrations["items"]
     assert entry["options"]["password"] == "***"
@@ -123,18 +125,24 @@ async def test_an_untrusted_certificate_is_permanent(smtp_server: SmtpServer) ->
     assert raised.value.permanent
 
 
-async def test_the_outbound_policy_applies_to_the_mail_server(smtp_server: SmtpServer) -> None:
+async def test_the_outbound_policy_applies_to_the_mail_server(
+    smtp_server: SmtpServer,
+) -> None:
     options = EmailOptions.model_validate({**block(smtp_server), "password": PASSWORD})
     notifier = EmailNotifier("oncall-mail", options, OutboundPolicy())
     with pytest.raises(OutboundRefused, match="127.0.0.1 .* is a loopback address"):
         await notifier.deliver(status_change_notification())
     assert smtp_server.emails == []
     allowed = OutboundPolicy((ipaddress.ip_network("127.0.0.1/32"),))
-    await EmailNotifier("oncall-mail", options, allowed).deliver(status_change_notification())
+    await EmailNotifier("oncall-mail", options, allowed).deliver(
+        status_change_notification()
+    )
     assert len(smtp_server.emails) == 1
 
 
-async def test_a_digest_gathers_notifications_into_one_email(smtp_server: SmtpServer) -> None:
+async def test_a_digest_gathers_notifications_into_one_email(
+    smtp_server: SmtpServer,
+) -> None:
     notifier = notifier_for(smtp_server, digest="1s")
     receipts = [
         await notifier.deliver(status_change_notification(state))

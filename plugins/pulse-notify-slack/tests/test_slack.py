@@ -38,8 +38,16 @@ def seed_slack_block(receiver: SlackReceiver) -> dict[str, Any]:
                 {
                     "color": "{{#eq status 'offline'}}danger{{else}}good{{/eq}}",
                     "fields": [
-                        {"title": "Address", "value": "{{endpoint.address}}", "short": True},
-                        {"title": "Group", "value": "{{endpoint.group}}", "short": True},
+                        {
+                            "title": "Address",
+                            "value": "{{endpoint.address}}",
+                            "short": True,
+                        },
+                        {
+                            "title": "Group",
+                            "value": "{{endpoint.group}}",
+                            "short": True,
+                        },
                         {
                             "title": "Response Time",
                             "value": "{{response_time}}ms",
@@ -62,7 +70,11 @@ def expected_message(name: str, status: str, address: str, response_time: str) -
                 "fields": [
                     {"title": "Address", "value": address, "short": True},
                     {"title": "Group", "value": "press-shop", "short": True},
-                    {"title": "Response Time", "value": f"{response_time}ms", "short": True},
+                    {
+                        "title": "Response Time",
+                        "value": f"{response_time}ms",
+                        "short": True,
+                    },
                 ],
             }
         ],
@@ -116,7 +128,9 @@ async def test_invalid_payload_is_a_dead_letter_with_slacks_words(
                     response = await client.get("/api/integrations/dead-letters")
                     return response.json()["items"] or None
 
-                dead = await eventually(dead_letters, every_s=0.25)  # calm: rate-limited API
+                dead = await eventually(
+                    dead_letters, every_s=0.25
+                )  # calm: rate-limited API
     (letter,) = dead
     assert letter["error"] == "HTTP 400: invalid_payload"
     assert letter["attempts"] == 1 and len(slack.requests) == 1
@@ -129,7 +143,9 @@ async def test_rate_limit_waits_for_retry_after_then_delivers(
     with SlackReceiver() as slack:
         slack.script(Reply(429, "rate_limited", {"Retry-After": "1"}))
         direct = SlackNotifier(
-            "ops-slack", SlackOptions.model_validate(seed_slack_block(slack)), LOOPBACK_POLICY
+            "ops-slack",
+            SlackOptions.model_validate(seed_slack_block(slack)),
+            LOOPBACK_POLICY,
         )
         with pytest.raises(DeliveryError) as raised:
             await direct.deliver(status_change_notification())

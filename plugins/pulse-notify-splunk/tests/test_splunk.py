@@ -90,7 +90,9 @@ async def test_checks_mode_sends_every_check_as_concatenated_events(
     tmp_path: Path, tcp_listener: TcpListener
 ) -> None:
     with SplunkReceiver(token=SEED_TOKEN) as splunk:
-        notifiers = [{"name": "splunk", "splunk": seed_splunk_block(splunk, mode="checks")}]
+        notifiers = [
+            {"name": "splunk", "splunk": seed_splunk_block(splunk, mode="checks")}
+        ]
         text = one_target_yaml(tcp_listener.port, notifiers)
         async with running_pulse(text, tmp_path) as server:
 
@@ -101,12 +103,19 @@ async def test_checks_mode_sends_every_check_as_concatenated_events(
             await splunk.wait_for_requests(1)
             await tcp_listener.stop()
             await eventually(statuses_seen)
-        written = server.pulse.writer.written  # every check, the last ones sent at shutdown
-
+        written = (
+            server.pulse.writer.written
+        )  # every check, the last ones sent at shutdown
 
     for event in splunk.events:
         assert set(event) == {"time", "host", "source", "sourcetype", "index", "event"}
-        assert set(event["event"]) == {"endpoint", "status", "response_time", "group", "timestamp"}
+        assert set(event["event"]) == {
+            "endpoint",
+            "status",
+            "response_time",
+            "group",
+            "timestamp",
+        }
         assert event["event"]["endpoint"] == "PLC 1"
     assert len(splunk.events) == written  # and the status changes not sent twice
     assert all(not request.text.lstrip().startswith("[") for request in splunk.requests)
@@ -148,7 +157,10 @@ async def test_a_batch_is_concatenated_objects_gzipped_when_large() -> None:
     [
         (None, True, "HTTP 403: Invalid token (HEC code 4): check splunk.token"),
         (
-            Reply(400, {"text": "Invalid data format", "code": 6, "invalid-event-number": 0}),
+            Reply(
+                400,
+                {"text": "Invalid data format", "code": 6, "invalid-event-number": 0},
+            ),
             True,
             "HTTP 400: Invalid data format (HEC code 6)",
         ),

@@ -28,12 +28,22 @@ class TestTeamsConformance(NotifierConformance):
 
     def refuse_permanently(self, receiver: TeamsReceiver) -> str:
         receiver.script(
-            Reply(404, {"error": {"code": "WorkflowNotFound", "message": "The workflow was not found."}})
+            Reply(
+                404,
+                {
+                    "error": {
+                        "code": "WorkflowNotFound",
+                        "message": "The workflow was not found.",
+                    }
+                },
+            )
         )
         return "The workflow was not found."
 
     def refuse_for_now(self, receiver: TeamsReceiver) -> None:
-        receiver.script(Reply(429, {"error": {"code": "TooManyRequests", "message": "slow down"}}))
+        receiver.script(
+            Reply(429, {"error": {"code": "TooManyRequests", "message": "slow down"}})
+        )
 
     def accepted(self, receiver: TeamsReceiver) -> int:
         return len(receiver.messages)

@@ -17,7 +17,9 @@ from pulse_core.testing.server import running_pulse
 
 ISO_Z = r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{3})?Z"
 WORKFLOW_PATH = "/workflows/0a1b/triggers/manual/paths/invoke"
-WORKFLOW_QUERY = "api-version=1&sp=%2Ftriggers%2Fmanual%2Frun&sv=1.0&sig=Zm9vYmFyc2VjcmV0"
+WORKFLOW_QUERY = (
+    "api-version=1&sp=%2Ftriggers%2Fmanual%2Frun&sv=1.0&sig=Zm9vYmFyc2VjcmV0"
+)
 INJECTION = 'a"}, "x": {"'
 
 #: The seed's "Adaptive Card Format" (an Office 365 connector MessageCard), verbatim.
@@ -41,12 +43,20 @@ SEED_MESSAGE_CARD: dict[str, Any] = {
 
 
 async def outage_messages(
-    teams: TeamsReceiver, card: dict | None, tmp_path: Path, listener: TcpListener, name: str
+    teams: TeamsReceiver,
+    card: dict | None,
+    tmp_path: Path,
+    listener: TcpListener,
+    name: str,
 ) -> tuple[list[dict], dict]:
-    block: dict[str, Any] = {"webhookUrl": f"{teams.url}{WORKFLOW_PATH}?{WORKFLOW_QUERY}"}
+    block: dict[str, Any] = {
+        "webhookUrl": f"{teams.url}{WORKFLOW_PATH}?{WORKFLOW_QUERY}"
+    }
     if card is not None:
         block["card"] = card
-    text = one_target_yaml(listener.port, [{"name": "ops-teams", "teams": block}], name=name)
+    text = one_target_yaml(
+        listener.port, [{"name": "ops-teams", "teams": block}], name=name
+    )
     async with running_pulse(text, tmp_path) as server:
         await listener.stop()
         await teams.wait_for_requests(1)
@@ -69,7 +79,9 @@ async def test_default_adaptive_card_to_a_workflows_webhook(
     card = message["attachments"][0]["content"]
     facts = card["body"][2]["facts"]
     assert re.fullmatch(ISO_Z, facts[4]["value"])
-    sentence = card["body"][1]["text"]  # ends with the probe's own words for the failure
+    sentence = card["body"][1][
+        "text"
+    ]  # ends with the probe's own words for the failure
     assert sentence.startswith(f"{name} ({address}) is offline (was online): ")
     assert message == {
         "type": "message",

@@ -26,7 +26,10 @@ def facts(variables: Mapping[str, Any]) -> Facts:
         ("Endpoint", endpoint.get("name", "")),
         ("Address", endpoint.get("address", "")),
         ("Group", endpoint.get("group_name", "")),
-        ("Status", f"{variables.get('status')} (was {variables.get('previous_status')})"),
+        (
+            "Status",
+            f"{variables.get('status')} (was {variables.get('previous_status')})",
+        ),
         ("Response time", "" if response_time in ("", None) else f"{response_time} ms"),
         ("Outage", variables.get("duration", "")),
         ("Error", variables.get("error", "")),
@@ -39,21 +42,30 @@ def single_email(options: EmailOptions, variables: Mapping[str, Any]) -> EmailMe
     rows = facts(variables)
     sentence = str(variables.get("message", ""))
     width = max(len(label) for label, _ in rows) + 2
-    text = sentence + "\n\n" + "".join(f"{label:<{width}}{value}\n" for label, value in rows)
+    text = (
+        sentence
+        + "\n\n"
+        + "".join(f"{label:<{width}}{value}\n" for label, value in rows)
+    )
     table = "".join(
-        f"<tr><th align=\"left\">{html.escape(label)}</th><td>{html.escape(value)}</td></tr>\n"
+        f'<tr><th align="left">{html.escape(label)}</th><td>{html.escape(value)}</td></tr>\n'
         for label, value in rows
     )
     body = f"<p>{html.escape(sentence)}</p>\n<table>\n{table}</table>"
     return _email(options, options.subject.render(variables), text, body)
 
 
-def digest_email(options: EmailOptions, notifications: Sequence[Mapping[str, Any]]) -> EmailMessage:
+def digest_email(
+    options: EmailOptions, notifications: Sequence[Mapping[str, Any]]
+) -> EmailMessage:
     offline = sum(1 for item in notifications if item.get("status") == "offline")
     online = len(notifications) - offline
     count = f"{len(notifications)} notification{'s' * (len(notifications) != 1)}"
     subject = f"[Pulse] {count}: {offline} offline, {online} online"
-    lines = [f"{item.get('timestamp', '')}  {item.get('message', '')}" for item in notifications]
+    lines = [
+        f"{item.get('timestamp', '')}  {item.get('message', '')}"
+        for item in notifications
+    ]
     text = f"{count} since the last email:\n\n" + "".join(f"{line}\n" for line in lines)
     rows = "".join(
         f"<tr><td>{html.escape(str(item.get('timestamp', '')))}</td>"
@@ -63,13 +75,15 @@ def digest_email(options: EmailOptions, notifications: Sequence[Mapping[str, Any
     )
     body = (
         f"<p>{html.escape(count)} since the last email:</p>\n<table>\n"
-        f"<tr><th align=\"left\">Time</th><th align=\"left\">Status</th>"
-        f"<th align=\"left\">What happened</th></tr>\n{rows}</table>"
+        f'<tr><th align="left">Time</th><th align="left">Status</th>'
+        f'<th align="left">What happened</th></tr>\n{rows}</table>'
     )
     return _email(options, subject, text, body)
 
 
-def _email(options: EmailOptions, subject: str, text: str, html_body: str) -> EmailMessage:
+def _email(
+    options: EmailOptions, subject: str, text: str, html_body: str
+) -> EmailMessage:
     message = EmailMessage()
     message["From"] = options.sender
     message["To"] = ", ".join(options.to)

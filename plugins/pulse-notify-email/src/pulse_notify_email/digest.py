@@ -46,7 +46,9 @@ class Digest:
         """Gather one notification; the first of a window starts its clock."""
         self._gathered.append(variables)
         if self._task is None or self._task.done():
-            self._task = asyncio.create_task(self._send_later(), name=f"email-digest-{self.name}")
+            self._task = asyncio.create_task(
+                self._send_later(), name=f"email-digest-{self.name}"
+            )
 
     async def close(self) -> None:
         if self._task is not None:
@@ -58,7 +60,9 @@ class Digest:
                 async with asyncio.timeout(FINAL_SEND_S):
                     await self._send(self._take())
             except (DeliveryError, TimeoutError) as error:
-                log.error("notifier %s: the last digest was not sent: %s", self.name, error)
+                log.error(
+                    "notifier %s: the last digest was not sent: %s", self.name, error
+                )
 
     def _take(self) -> list[Variables]:
         gathered, self._gathered = self._gathered, []
@@ -76,12 +80,16 @@ class Digest:
                 if error.permanent:
                     log.error(
                         "notifier %s: a digest of %d notifications was refused: %s",
-                        self.name, len(batch), error,
+                        self.name,
+                        len(batch),
+                        error,
                     )
                     return
                 log.warning(
                     "notifier %s: sending a digest failed (%s); retry in %.0f s",
-                    self.name, error, backoff,
+                    self.name,
+                    error,
+                    backoff,
                 )
             await asyncio.sleep(backoff)
             backoff = min(backoff * 2, RETRY_MAX_S)

@@ -27,7 +27,9 @@ class EmailNotifier(Notifier):
     def __init__(self, name: str, options: BaseModel, outbound: OutboundPolicy) -> None:
         super().__init__(name, options, outbound)
         window = self.options.digest
-        self._digest = None if window is None else Digest(name, window, self._send_digest)
+        self._digest = (
+            None if window is None else Digest(name, window, self._send_digest)
+        )
 
     async def close(self) -> None:
         if self._digest is not None:
@@ -44,4 +46,6 @@ class EmailNotifier(Notifier):
         return Receipt(f"sent to {len(self.options.to)} recipient(s): {answer}")
 
     async def _send_digest(self, notifications: list[Mapping[str, Any]]) -> None:
-        await send_email(self.options, self.outbound, digest_email(self.options, notifications))
+        await send_email(
+            self.options, self.outbound, digest_email(self.options, notifications)
+        )

@@ -18,12 +18,18 @@ class EmailOptions(BaseModel):
 
     host: str = Field(min_length=1, description="the SMTP server")
     port: int | None = Field(
-        None, ge=1, le=65535, description="default: 465 with tls, else 587 with starttls, else 25"
+        None,
+        ge=1,
+        le=65535,
+        description="default: 465 with tls, else 587 with starttls, else 25",
     )
-    starttls: bool = Field(True, description="upgrade the connection with STARTTLS (port 587)")
+    starttls: bool = Field(
+        True, description="upgrade the connection with STARTTLS (port 587)"
+    )
     tls: bool = Field(False, description="implicit TLS from the first byte (port 465)")
     cafile: str | None = Field(
-        None, description="CA certificates (PEM) that sign the server's; default: the system's"
+        None,
+        description="CA certificates (PEM) that sign the server's; default: the system's",
     )
     username: str | None = None
     password: str | None = Field(None, repr=False)
@@ -37,7 +43,9 @@ class EmailOptions(BaseModel):
     @model_validator(mode="after")
     def _coherent(self) -> Self:
         if self.tls and self.starttls:
-            raise ValueError("choose tls (implicit, port 465) or starttls (port 587), not both")
+            raise ValueError(
+                "choose tls (implicit, port 465) or starttls (port 587), not both"
+            )
         if (self.username is None) != (self.password is None):
             raise ValueError("username and password go together")
         if self.password is not None and not (self.tls or self.starttls):

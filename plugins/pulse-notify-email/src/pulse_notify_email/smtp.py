@@ -42,7 +42,9 @@ async def send_email(
             password=options.password,
             use_tls=options.tls,
             start_tls=options.starttls,
-            tls_context=ssl.create_default_context(cafile=options.cafile) if encrypted else None,
+            tls_context=ssl.create_default_context(cafile=options.cafile)
+            if encrypted
+            else None,
             timeout=SMTP_TIMEOUT_S,
         )
     except aiosmtplib.SMTPAuthenticationError as error:
@@ -54,16 +56,25 @@ async def send_email(
         raise _refused(where, error.code, error.message) from None
     except aiosmtplib.SMTPRecipientsRefused as error:
         first = error.recipients[0]
-        raise _refused(where, first.code, f"{first.recipient}: {first.message}") from None
+        raise _refused(
+            where, first.code, f"{first.recipient}: {first.message}"
+        ) from None
     except ssl.SSLCertVerificationError as error:
         raise DeliveryError(
             f"{where}: the server's certificate is not trusted ({error.verify_message}): "
             "set cafile to the CA that signs it",
             permanent=True,
         ) from None
-    except (aiosmtplib.SMTPTimeoutError, aiosmtplib.SMTPConnectError, aiosmtplib.SMTPServerDisconnected, OSError) as error:
+    except (
+        aiosmtplib.SMTPTimeoutError,
+        aiosmtplib.SMTPConnectError,
+        aiosmtplib.SMTPServerDisconnected,
+        OSError,
+    ) as error:
         raise DeliveryError(f"{where}: cannot reach the mail server: {error}") from None
-    except aiosmtplib.SMTPException as error:  # no STARTTLS, no AUTH: a configuration mismatch
+    except (
+        aiosmtplib.SMTPException
+    ) as error:  # no STARTTLS, no AUTH: a configuration mismatch
         raise DeliveryError(f"{where}: {error}", permanent=True) from None
     return answer
 

@@ -26,8 +26,12 @@ class SlackOptions(BaseModel):
         repr=False,
         description="the incoming webhook's URL (it is the credential)",
     )
-    channel: str | None = Field(None, description="e.g. #network-alerts (legacy webhooks)")
-    username: str | None = Field(None, description="the sender's name (legacy webhooks)")
+    channel: str | None = Field(
+        None, description="e.g. #network-alerts (legacy webhooks)"
+    )
+    username: str | None = Field(
+        None, description="the sender's name (legacy webhooks)"
+    )
     icon_emoji: str | None = Field(
         None, alias="iconEmoji", description="e.g. :warning: (legacy webhooks)"
     )
@@ -42,5 +46,7 @@ class SlackOptions(BaseModel):
     @classmethod
     def _is_a_message(cls, value: Any) -> Any:
         if not isinstance(value, dict):
-            raise ValueError("must be a message like {text: ..., attachments: [...]}")
+            raise ValueError(  # noqa: TRY004 (pydantic reports ValueError, not TypeError)
+                "must be a message like {text: ..., attachments: [...]}"
+            )
         return value

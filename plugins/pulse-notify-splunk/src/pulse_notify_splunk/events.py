@@ -23,7 +23,9 @@ from pulse_notify_splunk.options import SplunkOptions
 GZIP_FROM_BYTES = 1024
 
 
-def _envelope(options: SplunkOptions, ts: float, event: dict[str, Any]) -> dict[str, Any]:
+def _envelope(
+    options: SplunkOptions, ts: float, event: dict[str, Any]
+) -> dict[str, Any]:
     envelope: dict[str, Any] = {
         "time": round(ts, 3),
         "host": options.host,
@@ -36,7 +38,9 @@ def _envelope(options: SplunkOptions, ts: float, event: dict[str, Any]) -> dict[
     return envelope
 
 
-def notification_event(options: SplunkOptions, variables: Mapping[str, Any]) -> dict[str, Any]:
+def notification_event(
+    options: SplunkOptions, variables: Mapping[str, Any]
+) -> dict[str, Any]:
     """The event of a notification (a status change, reminder, summary or test)."""
     timestamp = str(variables["timestamp"])
     response_time = variables.get("response_time")
@@ -47,14 +51,18 @@ def notification_event(options: SplunkOptions, variables: Mapping[str, Any]) -> 
         {
             "endpoint": endpoint["name"],
             "status": variables["status"],
-            "response_time": response_time if isinstance(response_time, (int, float)) else None,
+            "response_time": response_time
+            if isinstance(response_time, (int, float))
+            else None,
             "group": endpoint["group"],
             "timestamp": timestamp,
         },
     )
 
 
-def check_event(options: SplunkOptions, check: CheckResult, endpoint: Endpoint) -> dict[str, Any]:
+def check_event(
+    options: SplunkOptions, check: CheckResult, endpoint: Endpoint
+) -> dict[str, Any]:
     """The event of one check (``mode: checks``)."""
     return _envelope(
         options,

@@ -62,7 +62,9 @@ class SplunkNotifier(HttpNotifier):
         await super().close()
 
     def take_checks(
-        self, checks: Sequence[CheckResult], endpoint_of: Callable[[str], Endpoint | None]
+        self,
+        checks: Sequence[CheckResult],
+        endpoint_of: Callable[[str], Endpoint | None],
     ) -> None:
         """Queue the events of written checks (``mode: checks``; ignored otherwise)."""
         if self._stream is None:
@@ -78,8 +80,12 @@ class SplunkNotifier(HttpNotifier):
         if not self.options.enabled:
             return Receipt("not sent: splunk.enabled is false")
         if self.options.mode == "checks" and notification.kind != "test":
-            return Receipt("not sent on its own: mode checks sends the check that made it")
-        return await self.send_events([notification_event(self.options, notification.variables)])
+            return Receipt(
+                "not sent on its own: mode checks sends the check that made it"
+            )
+        return await self.send_events(
+            [notification_event(self.options, notification.variables)]
+        )
 
     async def send_events(self, events: list[dict[str, Any]]) -> Receipt:
         """POST ``events`` as one batch; raise :class:`DeliveryError` unless HEC says code 0."""
@@ -92,8 +98,12 @@ class SplunkNotifier(HttpNotifier):
         )
         text, code = _hec_reply(response)
         if code not in (0, None):
-            raise DeliveryError(f"HTTP {response.status_code}: {_explain(text, code)}", permanent=True)
-        return Receipt(f"HEC: {text or 'Success'} ({len(events)} event{'s' * (len(events) != 1)})")
+            raise DeliveryError(
+                f"HTTP {response.status_code}: {_explain(text, code)}", permanent=True
+            )
+        return Receipt(
+            f"HEC: {text or 'Success'} ({len(events)} event{'s' * (len(events) != 1)})"
+        )
 
     def error_message(self, response: httpx.Response) -> str:
         text, code = _hec_reply(response)

@@ -26,5 +26,6 @@ class SplunkOptions(BaseModel):
         default_factory=socket.gethostname, description="default: this machine's name"
     )
     mode: Literal["changes", "checks"] = Field(
-        "changes", description="changes: one event per status change; checks: every check"
+        "changes",
+        description="changes: one event per status change; checks: every check",
     )

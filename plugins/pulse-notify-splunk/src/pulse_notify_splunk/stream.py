@@ -76,7 +76,9 @@ class CheckStream:
             )
 
     def _take_batch(self) -> list[dict[str, Any]]:
-        return [self._queue.popleft() for _ in range(min(BATCH_EVENTS, len(self._queue)))]
+        return [
+            self._queue.popleft() for _ in range(min(BATCH_EVENTS, len(self._queue)))
+        ]
 
     async def _run(self) -> None:
         backoff = RETRY_INITIAL_S

@@ -25,7 +25,9 @@ def workflows_message(card: dict[str, Any]) -> dict[str, Any]:
     """The envelope a Workflows webhook wants around one Adaptive Card."""
     return {
         "type": "message",
-        "attachments": [{"contentType": ADAPTIVE_CARD, "contentUrl": None, "content": card}],
+        "attachments": [
+            {"contentType": ADAPTIVE_CARD, "contentUrl": None, "content": card}
+        ],
     }
 
 
@@ -37,7 +39,9 @@ class TeamsNotifier(HttpNotifier):
 
     def message(self, notification: Notification) -> dict[str, Any]:
         """The JSON body for ``notification``."""
-        rendered: dict[str, Any] = render_tree(self.options.card, notification.variables)
+        rendered: dict[str, Any] = render_tree(
+            self.options.card, notification.variables
+        )
         if self.options.shape == "adaptive_card":
             return workflows_message(rendered)
         return rendered
@@ -47,7 +51,9 @@ class TeamsNotifier(HttpNotifier):
             "POST", self.options.webhook_url, json_body=self.message(notification)
         )
         if response.status_code == 202:
-            return Receipt("HTTP 202: accepted by the workflow (Teams does not confirm the post)")
+            return Receipt(
+                "HTTP 202: accepted by the workflow (Teams does not confirm the post)"
+            )
         return Receipt(f"HTTP {response.status_code}")
 
     def error_message(self, response: httpx.Response) -> str:
