@@ -1,0 +1,109 @@
+"""Status changes from Pulse's Server-Sent Events stream (``GET /api/events/status``).
+
+The stream opens with a ``snapshot`` of every endpoint, then sends a ``status_update`` per
+damped status change, each event with an ``id``. :class:`StatusFeed` turns those messages
+into :class:`StatusChange` values and remembers the last id and every endpoint's status, so a
+reconnection loses nothing: Pulse replays the events after ``Last-Event-ID`` while it still
+keeps them, and otherwise (it restarted, or too much happened) sends a fresh snapshot, which
+the feed compares with what it knew to report the changes made while it was away.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+
+@dataclass(frozen=True, slots=True)
+class StatusChange:
+    """One endpoint's status changed. Statuses are the push stream's words: ``online``,
+    ``offline``, or ``unknown`` (no state reached yet)."""
+
+    endpoint_id: str
+    status: str
+    previous_status: str
+    #: the check's round-trip time; ``None`` when it failed
+    response_time_ms: float | None
+    timestamp: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class ServerSentEvent:
+    id: str | None
+    data: str
+
+
+def parse_events(lines: Iterable[str]) -> Iterator[ServerSentEvent]:
+    """The events of an SSE stream's lines (the WHATWG rules Pulse's stream uses: ``id`` and
+    ``data`` fields, comments, a blank line ending each event)."""
+    event_id: str | None = None
+    data: list[str] = []
+    for line in lines:
+        if not line:
+            if data:
+                yield ServerSentEvent(event_id, "\n".join(data))
+            event_id, data = None, []
+            continue
+        if line.startswith(":"):
+            continue  # a comment: heartbeats keep proxies from closing a quiet stream
+        name, _, value = line.partition(":")
+        value = value.removeprefix(" ")
+        if name == "data":
+            data.append(value)
+        elif name == "id":
+            event_id = value
+
+
+class StatusFeed:
+    """Reads one or several successive connections of the stream as one sequence of changes."""
+
+    def __init__(self) -> None:
+        self.last_event_id: str | None = None
+        #: endpoint id -> its latest status (``online``, ``offline``, ``unknown``)
+        self.statuses: dict[str, str] = {}
+        self._had_snapshot = False
+
+    def read(self, events: Iterable[ServerSentEvent]) -> Iterator[StatusChange]:
+        for event in events:
+            message = json.loads(event.data)
+            if message["type"] == "snapshot":
+                yield from self._compare(message)
+            elif message["type"] == "status_update":
+                change = _change(message)
+                self.statuses[change.endpoint_id] = change.status
+                yield change
+            if event.id is not None:
+                self.last_event_id = event.id
+
+    def _compare(self, snapshot: dict[str, Any]) -> Iterator[StatusChange]:
+        """The first snapshot is the starting point; a later one (after a reconnection the
+        server could not replay) tells which statuses changed in between."""
+        taken = datetime.fromisoformat(snapshot["timestamp"])
+        for item in snapshot["data"]["items"]:
+            endpoint_id, status = item["endpointId"], item["status"]
+            before = self.statuses.get(endpoint_id)
+            self.statuses[endpoint_id] = status
+            if self._had_snapshot and before != status:
+                changed = item["lastChangeTs"]
+                yield StatusChange(
+                    endpoint_id=endpoint_id,
+                    status=status,
+                    previous_status=before or "unknown",
+                    response_time_ms=item["responseTime"],
+                    timestamp=datetime.fromisoformat(changed) if changed else taken,
+                )
+        self._had_snapshot = True
+
+
+def _change(message: dict[str, Any]) -> StatusChange:
+    data = message["data"]
+    return StatusChange(
+        endpoint_id=data["endpointId"],
+        status=data["status"],
+        previous_status=data["previousStatus"],
+        response_time_ms=data["responseTime"],
+        timestamp=datetime.fromisoformat(message["timestamp"]),
+    )
