@@ -8,8 +8,8 @@ hookimpl``) whose names are listed here. It is found through the ``pulse`` entry
 
 Two kinds of hooks:
 
-**Registration hooks** (``pulse_register_*``, ``pulse_config_sections``) are synchronous and
-cheap. They run while the application is assembled, before the configuration is read. A
+**Registration and checking hooks** (``pulse_register_*``, ``pulse_config_sections``,
+``pulse_check_config``) are synchronous and cheap. They run while the application is assembled, before the configuration is read. A
 plugin hands classes or objects to the ``register`` callback it is given; the core keeps the
 registries and reports duplicates and bad registrations by plugin name.
 
@@ -25,7 +25,7 @@ order, so a plugin registered later can replace a built-in registration of the s
 
 Life cycle of a ``pulse run``::
 
-    load plugins ─> pulse_register_* / pulse_config_sections ─> read YAML
+    load plugins ─> pulse_register_* / pulse_config_sections ─> read YAML ─> pulse_check_config
       ─> store.open ─> probes start ─> pulse_startup ─> web server up
       ─> [checks ... pulse_checks_stored, pulse_status_changed ...] ─> SIGTERM
       ─> web server down ─> probes close ─> pending writes flushed ─> pulse_shutdown ─> store.close
@@ -108,7 +108,9 @@ def pulse_config_sections(register: Callable[[str, type[BaseModel]], None]) -> N
 
 
 @hookspec
-def pulse_check_config(config: PulseConfig, report: Callable[[tuple[str | int, ...], str], None]) -> None:
+def pulse_check_config(
+    config: PulseConfig, report: Callable[[tuple[str | int, ...], str], None]
+) -> None:
     """Check what spans sections of a configuration that loaded without errors.
 
     Each section is validated on its own by its model; here a plugin checks references
