@@ -13,6 +13,7 @@ import pytest_asyncio
 from playwright.async_api import Browser, Page, expect
 
 from pulse_core.testing.listeners import TcpListener, free_tcp_port
+from pulse_core.testing.receivers import SlackReceiver
 from pulse_core.testing.server import RunningPulse, running_pulse
 
 from .conftest import DESKTOP, PHONE
@@ -233,3 +234,28 @@ targets: [{type: icmp, name: robot, cidr: 127.2.0.0/21, group: cell}]
         await expect(page.locator(".vrow", has_text="robot 127.2.7.254")).to_be_visible()
         assert await page.locator(".vrow").count() < 60
         await page.screenshot(path=screenshots / "overview-2000-dark.png")
+
+
+async def test_integrations_show_health_and_send_a_test_message(
+    browser: Browser, tmp_path: Path
+) -> None:
+    with SlackReceiver() as slack:
+        config = f"""
+version: 1
+defaults: {{interval_seconds: 30}}
+groups: [{{id: plant, name: Plant}}]
+targets: [{{type: tcp, host: 127.0.0.1, port: {free_tcp_port()}, group: plant}}]
+notifiers:
+  - name: ops-slack
+    slack: {{webhookUrl: "{slack.url}/services/T0/B0/secret"}}
+outbound: {{allow_networks: ["127.0.0.0/8"], allow_plain_http: true}}
+"""
+        async with running_pulse(config, tmp_path) as server:
+            page = await browser.new_page(viewport=DESKTOP)
+            await register_and_sign_in(page, server)
+            await page.get_by_role("link", name="Integrations").click()
+            row = page.locator("tr", has_text="ops-slack")
+            await expect(row).to_contain_text("slack")
+            await row.get_by_role("button", name="Send test").click()
+            await expect(row).to_contain_text("ok")
+            assert len(slack.messages) == 1
