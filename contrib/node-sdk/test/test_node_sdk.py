@@ -1,0 +1,57 @@
+"""Runs the Node SDK's own tests (``node --test``) against a real Pulse, so the README's single
+pytest command covers the Node SDK too."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from pulse_core.testing.accounts import add_user
+from pulse_core.testing.listeners import TcpListener
+from pulse_core.testing.server import running_pulse
+from pulse_core.web.access import Role
+
+NODE_TESTS = Path(__file__).parent
+NODE = shutil.which("node")
+
+
+@pytest.fixture
+async def plc() -> AsyncIterator[TcpListener]:
+    listener = TcpListener()
+    await listener.start()
+    yield listener
+    await listener.stop()
+
+
+@pytest.mark.skipif(NODE is None, reason="Node.js (20 or newer) is not installed")
+async def test_node_sdk_passes_its_tests(plc: TcpListener, tmp_path: Path) -> None:
+    config = f"""
+version: 1
+defaults: {{interval_seconds: 1, timeout_ms: 300}}
+groups: [{{id: plant, name: Plant}}]
+targets:
+  - {{type: tcp, host: 127.0.0.1, port: {plc.port}, group: plant, name: PLC Press}}
+"""
+    async with running_pulse(config, tmp_path) as server:
+        await add_user(server, "admin", Role.ADMIN, "password")
+        environment = {
+            **os.environ,
+            "PULSE_URL": server.base_url,
+            "PULSE_USERNAME": "admin",
+            "PULSE_PASSWORD": "password",
+        }
+        node = await asyncio.create_subprocess_exec(
+            str(NODE), "--test", str(NODE_TESTS),
+            env=environment,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.STDOUT,
+        )
+        output, _ = await asyncio.wait_for(node.communicate(), 120)
+    report = output.decode()
+    assert node.returncode == 0, report
+    assert "# fail 0" in report and "# skipped 0" in report, report
