@@ -278,12 +278,12 @@ async def _first_interval_missed(app: Pulse, cold_start: float, interval_s: int)
     """Endpoints whose first check did not start within the first interval after start-up.
 
     Looked at once every first check has had its interval plus its timeout and retry to
-    finish, when ``recent`` still holds the first check of each endpoint."""
+    finish, when the recent checks still hold the first check of each endpoint."""
     await asyncio.sleep(max(0.0, cold_start + interval_s + 2 * TIMEOUT_MS / 1000 + 1 - time.time()))
     return sum(
         1
         for state in app.monitor.states.values()
-        if not state.recent or state.recent[0].ts > cold_start + interval_s
+        if not (recent := state.recent_checks()) or recent[0][0] > cold_start + interval_s
     )
 
 

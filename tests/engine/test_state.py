@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pulse_core.engine.state import EndpointState
+from pulse_core.engine.state import FLAP_WINDOW_S, RECENT_CHECKS, EndpointState
 from pulse_core.models import (
     CheckResult,
     CheckStatus,
@@ -122,3 +122,22 @@ def test_restart_after_a_long_gap_closes_the_outage_at_the_last_check() -> None:
     changes = feed(state, [DOWN, DOWN], start=1020.0)
     assert changes[0].previous is State.UNKNOWN
     assert changes[0].outage is not None and changes[0].outage.started_ts == 1020.0
+
+
+def test_recent_checks_keep_the_latest_in_order_with_their_outcome() -> None:
+    state = EndpointState(endpoint())
+    assert state.recent_checks() == []
+    statuses = [UP, DOWN] * RECENT_CHECKS + [UP, UP, DOWN]
+    feed(state, statuses, start=0.0)  # a check at time 0.0 keeps its outcome too
+    expected = [
+        (index * 10.0, status is UP) for index, status in enumerate(statuses)
+    ][-RECENT_CHECKS:]
+    assert state.recent_checks() == expected
+
+
+def test_flips_are_forgotten_once_out_of_the_window() -> None:
+    state = EndpointState(endpoint())
+    feed(state, [UP, DOWN, UP])
+    assert list(state.flips) == [1010.0, 1020.0]
+    feed(state, [UP], start=1020.0 + FLAP_WINDOW_S + 1)
+    assert not state.flips

@@ -17,8 +17,13 @@ from typing import Mapping
 
 from quart import current_app
 
-from pulse_core.engine.state import FLAP_WINDOW_S, STALE_AFTER_INTERVALS, EndpointState
-from pulse_core.models import CheckResult, CheckStatus, LiveStatus
+from pulse_core.engine.state import (
+    FLAP_WINDOW_S,
+    RECENT_CHECKS,
+    STALE_AFTER_INTERVALS,
+    EndpointState,
+)
+from pulse_core.models import CheckResult, LiveStatus
 from pulse_core.web.api.catalog import Catalog, CatalogEntry
 from pulse_core.web.serialize import iso
 
@@ -40,8 +45,8 @@ def _status_holds_until(state: EndpointState, now: float) -> float:
     return min((moment for moment in moments if moment > now), default=float("inf"))
 
 
-def _point(check: CheckResult) -> str:
-    return '{"ts":"%s","s":"%s"}' % (iso(check.ts), "u" if check.status is CheckStatus.UP else "d")
+def _point(ts: float, up: bool) -> str:
+    return '{"ts":"%s","s":"%s"}' % (iso(ts), "u" if up else "d")
 
 
 @dataclass(slots=True, eq=False)
@@ -53,9 +58,9 @@ class _RenderedItem:
     flip_count: int = 0
     holds_until: float = 0.0
     data: bytes = b""
-    points: deque[str] = field(default_factory=deque)
-    #: the newest check already in ``points``
-    points_last: CheckResult | None = None
+    points: deque[str] = field(default_factory=lambda: deque(maxlen=RECENT_CHECKS))
+    #: the time of the newest check already in ``points``
+    points_until: float = float("-inf")
 
     def unchanged(self, entry: CatalogEntry, state: EndpointState, now: float) -> bool:
         """Nothing the item shows can differ from what it was rendered with."""
@@ -75,29 +80,20 @@ class _RenderedItem:
         self.since = state.state_since if state else None
         self.flip_count = len(state.flips) if state else 0
         self.holds_until = _status_holds_until(state, now) if state else 0.0
-        self._follow(state.recent if state else deque())
+        self._follow(state.recent_checks() if state else [])
         rtt = self.last.rtt_ms if self.last else None
         self.data = (_ITEM % (
             entry.encoded, status.value, json.dumps(rtt), json.dumps(iso(self.since)),
             ",".join(self.points),
         )).encode()
 
-    def _follow(self, recent: deque[CheckResult]) -> None:
-        """Bring ``points`` level with ``recent``, encoding only the checks not seen yet."""
-        if self.points.maxlen != recent.maxlen:
-            self.points, self.points_last = deque(maxlen=recent.maxlen), None
-        newest = recent[-1] if recent else None
-        if newest is self.points_last:
-            return
-        unseen: list[CheckResult] = []
-        for check in reversed(recent):
-            if check is self.points_last:
-                break
-            unseen.append(check)
-        else:  # the last encoded check has left ``recent``: start over
-            self.points.clear()
-        self.points.extend(_point(check) for check in reversed(unseen))
-        self.points_last = newest
+    def _follow(self, recent: list[tuple[float, bool]]) -> None:
+        """Bring ``points`` level with ``recent`` (``(time, up)``, oldest first), encoding
+        only the checks newer than the last one encoded."""
+        unseen = [check for check in recent if check[0] > self.points_until]
+        if unseen:
+            self.points.extend(_point(ts, up) for ts, up in unseen)
+            self.points_until = unseen[-1][0]
 
 
 class LiveBoard:
