@@ -79,18 +79,18 @@ class Watchdog:
             self._arm(min(self._buckets))
 
 
-_watchdogs: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Watchdog] = (
-    weakref.WeakKeyDictionary()
-)
+#: the watchdog last handed out, with (a weak reference to) its loop: looked up every attempt,
+#: where a WeakKeyDictionary would build a weak reference per lookup
+_latest: tuple[weakref.ref[asyncio.AbstractEventLoop], Watchdog] | None = None
 
 
 def watchdog() -> Watchdog:
     """The running loop's watchdog (one per loop: its timer belongs to that loop)."""
+    global _latest
     loop = asyncio.get_running_loop()
-    found = _watchdogs.get(loop)
-    if found is None:
-        found = _watchdogs[loop] = Watchdog(loop)
-    return found
+    if _latest is None or _latest[0]() is not loop:
+        _latest = (weakref.ref(loop), Watchdog(loop))
+    return _latest[1]
 
 
 async def run_probe(probe: Probe, endpoint: Endpoint) -> ProbeResult:
