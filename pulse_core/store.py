@@ -13,7 +13,7 @@ store class registered for that scheme is built with the URL. ``pulse_core.testi
 from __future__ import annotations
 
 import abc
-from typing import ClassVar, Sequence
+from typing import ClassVar, Mapping, Sequence
 
 from pulse_core.accounts import ApiKey, User
 from pulse_core.models import (
@@ -202,10 +202,22 @@ class Store(abc.ABC):
 
     # -- outbox: notifications until they are delivered (pulse_core.alerting) ----------------
     @abc.abstractmethod
-    async def add_to_outbox(self, messages: Sequence[OutboxMessage]) -> int:
+    async def add_to_outbox(
+        self, messages: Sequence[OutboxMessage], announced: Mapping[str, float] | None = None
+    ) -> int:
         """Keep new messages in one transaction; a message whose ``id`` is kept already is
         left as it is (so the same notification queued twice is sent once). Return how many
-        were added."""
+        were added.
+
+        ``announced`` (endpoint id → time of a status change, possibly with no message at
+        all) raises each endpoint's announced-up-to mark to that time in the same
+        transaction; a mark never goes back. It is the alert engine's record of the latest
+        change it has dealt with, so that after a crash it replays exactly the stored changes
+        it never got to (``pulse_core.alerting.replay``)."""
+
+    @abc.abstractmethod
+    async def announced_up_to(self) -> dict[str, float]:
+        """The announced-up-to mark of every endpoint that has one (see ``add_to_outbox``)."""
 
     @abc.abstractmethod
     async def pending_messages(self) -> list[OutboxMessage]:

@@ -641,6 +641,38 @@ class StoreConformance:
         assert await store.prune_outbox(before=DAY_START + 60) == 1
         assert [m.id for m in await store.pending_messages()] == ["b", "c"]
 
+    @pytest.mark.asyncio
+    async def test_announced_marks_only_rise_and_come_with_the_messages(
+        self, store: Store
+    ) -> None:
+        assert await store.announced_up_to() == {}
+        added = await store.add_to_outbox(
+            [outbox_message("a")], {ALPHA.id: DAY_START + 10, BETA.id: DAY_START + 5}
+        )
+        assert added == 1
+        assert await store.add_to_outbox([], {ALPHA.id: DAY_START + 3}) == 0
+        assert await store.add_to_outbox([], {BETA.id: DAY_START + 20}) == 0
+        assert await store.announced_up_to() == {
+            ALPHA.id: DAY_START + 10,
+            BETA.id: DAY_START + 20,
+        }
+        assert [m.id for m in await store.pending_messages()] == ["a"]
+
+    @pytest.mark.asyncio
+    async def test_announced_marks_survive_close_and_reopen(self, store_url: str) -> None:
+        first = self.store_class(store_url)
+        await first.open()
+        await first.add_to_outbox([], {ALPHA.id: DAY_START + 1.5})
+        await first.close()
+
+        second = self.store_class(store_url)
+        await second.open()
+        try:
+            assert await second.announced_up_to() == {ALPHA.id: DAY_START + 1.5}
+        finally:
+            await second.close()
+
+
 
 def outbox_message(
     message_id: str, created_ts: float = DAY_START, kind: str = "status_change"

@@ -3,12 +3,14 @@
 One row per message; the table lives in this module (on the store's ``metadata``) because
 nothing else touches it. Delivery updates a row in one statement, so a message is either
 pending or delivered, never half of each; the alert engine reads pending rows at start-up.
+Beside it, one row per endpoint keeps the alert engine's announced-up-to mark, raised in
+the transaction that adds the messages of a change (``Store.add_to_outbox``).
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import (
@@ -21,6 +23,7 @@ from sqlalchemy import (
     Table,
     Text,
     and_,
+    bindparam,
     delete,
     func,
     select,
@@ -54,8 +57,20 @@ outbox = Table(
     Index("ix_outbox_thread", "notifier", "thread_key"),
 )
 
+outbox_announced = Table(
+    "outbox_announced",
+    metadata,
+    Column("endpoint_id", Text, primary_key=True),
+    Column("announced_ms", BigInteger, nullable=False),
+)
 
-def add(connection: Connection, messages: Sequence[OutboxMessage]) -> int:
+
+def add(
+    connection: Connection,
+    messages: Sequence[OutboxMessage],
+    announced: Mapping[str, float],
+) -> int:
+    _raise_marks(connection, announced)
     kept = set(
         connection.scalars(
             select(outbox.c.id).where(outbox.c.id.in_([m.id for m in messages]))
@@ -65,6 +80,35 @@ def add(connection: Connection, messages: Sequence[OutboxMessage]) -> int:
     if new:  # another node may add the same id meanwhile: the insert then keeps theirs
         connection.execute(insert_missing(connection, outbox, ["id"]), new)
     return len(new)
+
+
+def _raise_marks(connection: Connection, announced: Mapping[str, float]) -> None:
+    """Insert the marks not kept yet, then raise the kept ones that are lower."""
+    if not announced:
+        return
+    rows = [
+        {"endpoint_id": endpoint_id, "announced_ms": to_ms(ts)}
+        for endpoint_id, ts in announced.items()
+    ]
+    connection.execute(insert_missing(connection, outbox_announced, ["endpoint_id"]), rows)
+    connection.execute(
+        update(outbox_announced)
+        .where(
+            outbox_announced.c.endpoint_id == bindparam("mark_endpoint"),
+            outbox_announced.c.announced_ms < bindparam("mark_ms"),
+        )
+        .values(announced_ms=bindparam("mark_ms")),
+        [{"mark_endpoint": row["endpoint_id"], "mark_ms": row["announced_ms"]} for row in rows],
+    )
+
+
+def announced_up_to(connection: Connection) -> dict[str, float]:
+    return {
+        endpoint_id: from_ms(ms)
+        for endpoint_id, ms in connection.execute(
+            select(outbox_announced.c.endpoint_id, outbox_announced.c.announced_ms)
+        )
+    }
 
 
 def pending(connection: Connection) -> list[OutboxMessage]:

@@ -286,8 +286,17 @@ class SqlStore(Store):
         )
 
     # -- outbox -------------------------------------------------------------------------------
-    async def add_to_outbox(self, messages: Sequence[OutboxMessage]) -> int:
-        return await self._write(partial(outbox.add, messages=messages)) if messages else 0
+    async def add_to_outbox(
+        self, messages: Sequence[OutboxMessage], announced: Mapping[str, float] | None = None
+    ) -> int:
+        if not messages and not announced:
+            return 0
+        return await self._write(
+            partial(outbox.add, messages=messages, announced=announced or {})
+        )
+
+    async def announced_up_to(self) -> dict[str, float]:
+        return await self._read(outbox.announced_up_to)
 
     async def pending_messages(self) -> list[OutboxMessage]:
         return await self._read(outbox.pending)
