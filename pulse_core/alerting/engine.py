@@ -13,6 +13,14 @@ Every notification is written to the store's outbox before it is handed to the c
 its notifier (:mod:`pulse_core.alerting.courier`); pending ones are resumed at start-up.
 The hook that feeds the engine returns once the outbox write is done: delivery never
 holds up the monitor.
+
+The same outbox transaction raises the endpoint's announced-up-to mark to the time of the
+change (also when the change sends nothing: a window, no route), so the store knows which
+of its changes the engine has dealt with. A change is stored *before* it is announced; when
+a crash falls in between, the first start afterwards replays the stored changes above their
+marks (:mod:`pulse_core.alerting.replay`). Changes held for a storm summary are marked with
+the summary, so a crash inside the window replays them too; a stop writes the summaries of
+a window cut short.
 """
 
 from __future__ import annotations
@@ -29,6 +37,7 @@ from types import MappingProxyType
 from typing import Any
 
 from pulse_core.alerting.courier import Courier, DeliveryRules
+from pulse_core.alerting.replay import change_time, unannounced_changes
 from pulse_core.alerting.routing import notifiers_for
 from pulse_core.alerting.setup import AlertingSetup, alerting_setup, make_notifier
 from pulse_core.alerting.storm import StormGuard
@@ -64,6 +73,15 @@ class _Outage:
     due: dict[str, float]  # notifier name → next reminder time
 
 
+@dataclass(frozen=True)
+class _Held:
+    """A change kept back for its group's storm summary."""
+
+    names: list[str]
+    variables: dict[str, Any]
+    announced: dict[str, float]  # the mark it raises once the summary is written
+
+
 class AlertEngine:
     """Turns status changes into outbox messages and runs one courier per notifier."""
 
@@ -78,13 +96,15 @@ class AlertEngine:
         self._couriers: dict[str, Courier] = {}
         self._tasks: list[asyncio.Task[None]] = []
         self._storm = StormGuard(1, 1.0)
-        self._held: dict[str, list[tuple[list[str], dict[str, Any]]]] = {}
+        self._held: dict[str, list[_Held]] = {}
         self._offline: dict[str, _Outage] = {}
+        self._replayed = False
 
     # -- life cycle ---------------------------------------------------------------------------
     async def start(self, config: PulseConfig) -> None:
         """Take ``config`` (raises ConfigError for broken cross-references), start the
-        notifiers and resume the pending messages of the outbox."""
+        notifiers, resume the pending messages of the outbox and, at the first start,
+        replay the changes a crash kept from being announced."""
         setup = alerting_setup(config)
         self._config, self.setup = config, setup
         storm = setup.settings.storm
@@ -122,6 +142,9 @@ class AlertEngine:
             )
         self._tasks.append(asyncio.create_task(self._remind(), name="notify-reminders"))
         await self._watch_open_outages(config)
+        if not self._replayed:
+            self._replayed = True
+            await self._replay_unannounced(config)
         await self.store.prune_outbox(now - KEEP_DONE_S)
 
     async def _watch_open_outages(self, config: PulseConfig) -> None:
@@ -146,6 +169,26 @@ class AlertEngine:
             )
             self._watch_outage(change, endpoint)
 
+    async def _replay_unannounced(self, config: PulseConfig) -> None:
+        """Stored changes above their marks go through the rules now, oldest first.
+
+        Only once per engine: later starts follow a configuration applied at run time,
+        while changes are being announced, and would deal with those twice."""
+        assert self.setup is not None
+        if not self.setup.entries:
+            return
+        horizon = max(self.setup.max_age_of(name) for name in self.setup.names)
+        changes = await unannounced_changes(
+            self.store, config.endpoints, time.time(), horizon
+        )
+        for change, endpoint in changes:
+            log.info(
+                "%s went %s before the last stop, not yet announced: announcing it now",
+                endpoint.name,
+                change.state.value,
+            )
+            await self.status_changed(change, endpoint)
+
     async def apply(self, config: PulseConfig) -> None:
         """Follow a configuration applied at run time (notifiers restart only if changed)."""
         if self._config is not None and _alerting_sections(
@@ -162,6 +205,11 @@ class AlertEngine:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
         self._tasks.clear()
+        for group_id in list(self._held):  # a window cut short still gets its summary
+            try:
+                await self._summarise(group_id)
+            except Exception:
+                log.exception("storm summary of group %s not written", group_id)
         self._couriers.clear()
         for notifier in self.notifiers.values():
             try:
@@ -172,24 +220,34 @@ class AlertEngine:
 
     # -- changes ------------------------------------------------------------------------------
     async def status_changed(self, change: StatusChange, endpoint: Endpoint) -> None:
-        """Queue the notifications ``change`` calls for (called once per stored change)."""
+        """Queue the notifications ``change`` calls for (called once per stored change) and
+        mark the change announced with them."""
         if self.setup is None or change.state is State.UNKNOWN:
             return
         if change.state is State.UP:
             self._offline.pop(endpoint.id, None)
             if change.previous is State.UNKNOWN:
                 return  # an online first state is not news
+        at = change_time(change)
+        announced: dict[str, float] = {} if at is None else {endpoint.id: at}
         variables = change_variables(change, endpoint, self._group(endpoint.group_id))
         if self.setup.calendar.silences(endpoint, change.ts):
             log.info("maintenance window: no alert for %s", endpoint.name)
+            await self._queue([], announced)
             return
-        names = notifiers_for(self.setup.routes, endpoint, variables["status"])
+        age_s = time.time() - change.ts  # a replayed change may be older than max_age
+        names = [
+            name
+            for name in notifiers_for(self.setup.routes, endpoint, variables["status"])
+            if age_s <= self.setup.max_age_of(name)
+        ]
         if change.state is State.DOWN:
             self._watch_outage(change, endpoint)
         if not names:
+            await self._queue([], announced)
             return
         if not self._storm.admit(endpoint.group_id, change.ts):
-            self._hold(endpoint.group_id, names, variables)
+            self._hold(endpoint.group_id, _Held(names, variables, announced))
             return
         thread = _thread_key(change, endpoint)
         await self._queue(
@@ -202,7 +260,8 @@ class AlertEngine:
                     f"{endpoint.id}|{change.state}|{change.ts}",
                 )
                 for name in names
-            ]
+            ],
+            announced,
         )
 
     # -- questions from the API and the CLI ---------------------------------------------------
@@ -256,9 +315,14 @@ class AlertEngine:
             digest, notifier, kind, variables, now, thread, next_attempt_ts=now
         )
 
-    async def _queue(self, messages: list[OutboxMessage]) -> None:
-        """Outbox first, then the couriers: a crash in between loses nothing."""
-        await self.store.add_to_outbox(messages)
+    async def _queue(
+        self,
+        messages: list[OutboxMessage],
+        announced: Mapping[str, float] | None = None,
+    ) -> None:
+        """Outbox (and marks) first, then the couriers: a crash in between loses nothing."""
+        if messages or announced:
+            await self.store.add_to_outbox(messages, announced)
         for message in messages:
             self._couriers[message.notifier].enqueue(message)
 
@@ -279,7 +343,7 @@ class AlertEngine:
             ]
         )
 
-    def _hold(self, group_id: str, names: list[str], variables: dict[str, Any]) -> None:
+    def _hold(self, group_id: str, change: _Held) -> None:
         """Keep a storm's change for the group's summary, sent when the window ends."""
         held = self._held.setdefault(group_id, [])
         if not held:
@@ -288,7 +352,7 @@ class AlertEngine:
             task = asyncio.create_task(self._summarise_later(group_id, window))
             self._tasks.append(task)
             task.add_done_callback(self._forget)
-        held.append((names, variables))
+        held.append(change)
 
     def _forget(self, task: asyncio.Task[None]) -> None:
         if task in self._tasks:
@@ -296,19 +360,25 @@ class AlertEngine:
 
     async def _summarise_later(self, group_id: str, delay_s: float) -> None:
         await asyncio.sleep(delay_s)
+        await self._summarise(group_id)
+
+    async def _summarise(self, group_id: str) -> None:
         held = self._held.pop(group_id, [])
         group = self._group(group_id) or Group(group_id, group_id)
         now = time.time()
         messages = []
         for name in self.notifiers:
-            changes = [variables for names, variables in held if name in names]
+            changes = [change.variables for change in held if name in change.names]
             if changes:
                 summary = summary_variables(group, changes, now)
                 messages.append(
                     self._message(name, "summary", summary, None, f"{group_id}|{now}")
                 )
-        if messages:
-            await self._queue(messages)
+        announced: dict[str, float] = {}
+        for change in held:
+            for endpoint_id, at in change.announced.items():
+                announced[endpoint_id] = max(at, announced.get(endpoint_id, at))
+        await self._queue(messages, announced)
 
     def _watch_outage(self, change: StatusChange, endpoint: Endpoint) -> None:
         assert self.setup is not None

@@ -13,6 +13,7 @@ from pulse_core.alerting.engine import AlertEngine
 from pulse_core.app import build_store, load_plugins
 from pulse_core.config import load_config
 from pulse_core.models import Endpoint, Outage, State, StatusChange
+from pulse_core.testing.receivers import Receiver
 
 from .conftest import OUTBOUND
 
@@ -41,6 +42,22 @@ def engine_yaml(notifiers: list[dict], **sections: object) -> str:
     }
     document.setdefault("alerting", {"retry_initial": 0.2, "retry_max": 1})
     return yaml.safe_dump(document, sort_keys=False)
+
+
+def webhook(name: str, receiver: Receiver) -> dict:
+    """A webhook notifier posting the variables the rule tests look at."""
+    return {
+        "name": name,
+        "webhook": {
+            "url": f"{receiver.url}/{name}",
+            "body": {
+                "text": "{{message}}",
+                "status": "{{status}}",
+                "previous": "{{previous_status}}",
+                "count": "{{count}}",
+            },
+        },
+    }
 
 
 @contextlib.asynccontextmanager

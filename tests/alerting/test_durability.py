@@ -5,8 +5,6 @@ from __future__ import annotations
 import asyncio
 import signal
 import sqlite3
-import subprocess
-import sys
 from pathlib import Path
 
 import yaml
@@ -15,14 +13,7 @@ from pulse_core.testing.listeners import TcpListener, free_tcp_port
 from pulse_core.testing.receivers import ServiceNowReceiver
 
 from .conftest import OUTBOUND, eventually
-
-
-def start_pulse(config: Path, log: Path) -> subprocess.Popen[bytes]:
-    return subprocess.Popen(
-        [sys.executable, "-m", "pulse_core.cli", "run", "--config", str(config)],
-        stdout=subprocess.DEVNULL,
-        stderr=log.open("ab"),
-    )
+from .process_kit import start_pulse
 
 
 def pending_attempts(database: Path) -> int:

@@ -9,22 +9,14 @@ from pathlib import Path
 from pulse_core.models import State
 from pulse_core.testing.receivers import Receiver
 
-from .engine_kit import came_up, endpoint_of, engine_yaml, running_engine, went_down
-
-
-def webhook(name: str, receiver: Receiver) -> dict:
-    return {
-        "name": name,
-        "webhook": {
-            "url": f"{receiver.url}/{name}",
-            "body": {
-                "text": "{{message}}",
-                "status": "{{status}}",
-                "previous": "{{previous_status}}",
-                "count": "{{count}}",
-            },
-        },
-    }
+from .engine_kit import (
+    came_up,
+    endpoint_of,
+    engine_yaml,
+    running_engine,
+    webhook,
+    went_down,
+)
 
 
 async def test_an_online_first_state_is_not_news_an_offline_one_is(

@@ -1,0 +1,186 @@
+"""A change stored just before a crash is announced after the restart, exactly once.
+
+Each test crashes a real ``pulse run`` (``SIGKILL``) right after a status change is stored
+and before the alert engine hears of it (:mod:`tests.alerting.crash_on_change`), restarts
+it without the crash plugin, and counts what a real Slack-like receiver gets.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+from pathlib import Path
+
+import yaml
+
+from pulse_core.testing.listeners import TcpListener, free_tcp_port
+from pulse_core.testing.receivers import SlackReceiver
+
+from .conftest import OUTBOUND, eventually
+from .process_kit import (
+    crash_plugin_path,
+    outbox_counts,
+    run_until_it_crashes,
+    start_pulse,
+    stop,
+    stored_outages,
+    wait_until_monitoring,
+)
+
+#: Time for a running Pulse to send what it should not.
+QUIET_S = 2.0
+
+
+def write_config(tmp_path: Path, port: int, slack: SlackReceiver) -> Path:
+    config = tmp_path / "pulse.yaml"
+    config.write_text(
+        yaml.safe_dump(
+            {
+                "version": 1,
+                # 5 s: a restart stays well within the 2.5 intervals after which state
+                # starts over; one check is enough to reach a state either way
+                "defaults": {
+                    "interval_seconds": 5,
+                    "timeout_ms": 500,
+                    "retries": 0,
+                    "failure_threshold": 1,
+                    "success_threshold": 1,
+                },
+                "groups": [{"id": "plant", "name": "Plant"}],
+                "targets": [
+                    {
+                        "type": "tcp",
+                        "host": "127.0.0.1",
+                        "port": port,
+                        "group": "plant",
+                        "name": "PLC 1",
+                    }
+                ],
+                "server": {"host": "127.0.0.1", "port": free_tcp_port()},
+                "storage": {"url": f"sqlite:///{tmp_path / 'pulse.db'}"},
+                "notifiers": [
+                    {
+                        "name": "ops-slack",
+                        "slack": {
+                            "webhookUrl": f"{slack.url}/services/T0/B0/x",
+                            "messageTemplate": {"text": "{{message}}"},
+                        },
+                    }
+                ],
+                "outbound": OUTBOUND,
+                "alerting": {"retry_initial": 0.2, "retry_max": 0.5},
+            }
+        )
+    )
+    return config
+
+
+def texts(slack: SlackReceiver) -> list[str]:
+    return [message["text"] for message in slack.messages]
+
+
+async def test_an_offline_change_stored_before_a_crash_is_sent_once_and_never_again(
+    tmp_path: Path, tcp_listener: TcpListener
+) -> None:
+    slack = SlackReceiver()
+    slack.start()
+    config, log = (
+        write_config(tmp_path, tcp_listener.port, slack),
+        tmp_path / "pulse.log",
+    )
+    database = tmp_path / "pulse.db"
+    await tcp_listener.stop()
+    try:
+        run_until_it_crashes(config, log, crash_plugin_path(tmp_path))
+        outages = await stored_outages(database)
+        assert [outage.ended_ts for outage in outages] == [None]  # stored ...
+        assert await outbox_counts(database) == {}  # ... and never announced
+        assert slack.messages == []
+
+        second = start_pulse(config, log)
+        try:
+            await eventually(
+                lambda: "ops-slack delivered" in log.read_text(), timeout_s=20
+            )
+        finally:
+            stop(second, signal.SIGKILL)
+
+        third = start_pulse(config, log)
+        try:
+            await wait_until_monitoring(log, starts=3)
+            await asyncio.sleep(QUIET_S)
+        finally:
+            stop(third, signal.SIGTERM)
+    finally:
+        slack.stop()
+    assert texts(slack) == [
+        f"PLC 1 (127.0.0.1:{tcp_listener.port}) is offline (was unknown): "
+        + outages[0].last_error
+    ], log.read_text()
+
+
+async def test_a_recovery_stored_before_a_crash_is_sent_after_the_restart(
+    tmp_path: Path, tcp_listener: TcpListener
+) -> None:
+    slack = SlackReceiver()
+    slack.start()
+    config, log = (
+        write_config(tmp_path, tcp_listener.port, slack),
+        tmp_path / "pulse.log",
+    )
+    await tcp_listener.stop()
+    try:
+        first = start_pulse(config, log)
+        try:
+            await eventually(lambda: len(slack.messages) == 1, timeout_s=20)
+        finally:
+            stop(first, signal.SIGKILL)
+
+        await tcp_listener.start()
+        run_until_it_crashes(config, log, crash_plugin_path(tmp_path))
+        assert len(slack.messages) == 1
+
+        third = start_pulse(config, log)
+        try:
+            await eventually(lambda: len(slack.messages) == 2, timeout_s=20)
+            await asyncio.sleep(QUIET_S)
+        finally:
+            stop(third, signal.SIGTERM)
+    finally:
+        slack.stop()
+    outages = await stored_outages(tmp_path / "pulse.db")
+    assert len(outages) == 1 and outages[0].ended_ts is not None
+    offline, online = texts(slack)
+    assert "is offline (was unknown)" in offline
+    assert (
+        f"PLC 1 (127.0.0.1:{tcp_listener.port}) is online (was offline) after" in online
+    )
+
+
+async def test_a_first_state_online_stored_before_a_crash_sends_nothing(
+    tmp_path: Path, tcp_listener: TcpListener
+) -> None:
+    slack = SlackReceiver()
+    slack.start()
+    config, log = (
+        write_config(tmp_path, tcp_listener.port, slack),
+        tmp_path / "pulse.log",
+    )
+    try:
+        run_until_it_crashes(config, log, crash_plugin_path(tmp_path))
+        assert await stored_outages(tmp_path / "pulse.db") == []
+
+        second = start_pulse(config, log)
+        try:
+            await wait_until_monitoring(log, starts=2)
+            await asyncio.sleep(QUIET_S)
+            assert slack.messages == []
+            await tcp_listener.stop()  # the next change is news: proof the alerts work
+            await eventually(lambda: len(slack.messages) == 1, timeout_s=20)
+            await asyncio.sleep(QUIET_S)
+        finally:
+            stop(second, signal.SIGTERM)
+    finally:
+        slack.stop()
+    assert len(slack.messages) == 1
+    assert "is offline (was online)" in texts(slack)[0]
