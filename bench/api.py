@@ -10,20 +10,24 @@ written to the store and rolled up.
 Requests are made by ``curl`` in its own process, which reports the time of the whole
 exchange, so the client's work is not counted. Goal: live status p95 within 50 ms for 10,000.
 
-``python bench/api.py --endpoints 10000`` prints a table of p50 / p95 / max in milliseconds.
+``python bench/api.py --endpoints 10000`` prints a table of p50 / p95 / max in milliseconds,
+with the machine's load average at the end of the run: the figures mean little without it.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import statistics
 import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from pulse_core.engine.state import RECENT_CHECKS
 from pulse_core.models import CheckResult, CheckStatus
+from pulse_core.testing.listeners import free_tcp_port
 from pulse_core.testing.server import RunningPulse, running_pulse
 
 GROUP_SIZE = 250
@@ -36,6 +40,8 @@ def config(endpoints: int, interval_s: int, db_path: Path) -> str:
         "version: 1",
         f"defaults: {{interval_seconds: {interval_s}, timeout_ms: 1000}}",
         f'storage: {{url: "sqlite:///{db_path}", retention_days: 3650}}',
+        # the benchmark's own requests must not be rate limited (0 turns the limiter off)
+        f"server: {{host: 127.0.0.1, port: {free_tcp_port()}, rate_limit_per_minute: 0}}",
         "groups:",
         "  - {id: site, name: Site}",
         *(f"  - {{id: area-{g:03d}, name: Area {g:03d}, parent_id: site}}" for g in range(groups)),
@@ -52,7 +58,7 @@ def warm_live_states(server: RunningPulse) -> None:
     now = time.time()
     for number, state in enumerate(server.pulse.monitor.states.values()):
         down = number % 10 == 0
-        length = state.recent.maxlen or 30
+        length = RECENT_CHECKS
         for step in range(length):
             ts = now - (length - step) * state.endpoint.interval_s
             if down and step > length - 3:
@@ -137,6 +143,7 @@ async def main(endpoints: int, interval_s: int, days: int, runs: int) -> None:
                               + time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(history_start + DAY_S)),
                               max(3, runs // 20)),
             ]
+    print("load average (1, 5, 15 min): {:.2f} {:.2f} {:.2f}".format(*os.getloadavg()))
     print(f"| {'request':<44} | runs | p50 (ms) | p95 (ms) | max (ms) | MB       |")
     print(f"|{'-' * 46}|------|----------|----------|----------|----------|")
     for timing in timings:

@@ -1,9 +1,13 @@
 """What a configuration shows through the API, worked out once per configuration.
 
-Groups, their hierarchy, every endpoint's JSON (as a dict and already encoded) and its search
-text depend only on the configuration, so they are computed the first time a request sees a
-configuration and reused until another one is applied. Requests then add only what changes
-with every check: live status, RTT, sparklines.
+Groups, their hierarchy, every endpoint's JSON (as a dict, and the live list's part of it
+already encoded) and its search text depend only on the configuration, so they are computed
+the first time a request sees a configuration and reused until another one is applied.
+Requests then add only what changes with every check: live status, RTT, sparklines.
+
+The live list repeats its endpoint for each of thousands of items, so it carries the fields
+of REFERENCE.md 1.3 plus ``address`` (which the dashboard shows) and no more; the detail and
+history routes keep the whole endpoint.
 """
 
 from __future__ import annotations
@@ -20,6 +24,11 @@ from pulse_core.web.errors import bad_request, not_found
 from pulse_core.web.serialize import endpoint_json
 
 _EXTENSION_KEY = "pulse.catalog"
+LIVE_ENDPOINT_KEYS = (
+    "id", "name", "group", "type", "host", "port", "address", "httpPath", "httpMatch",
+    "intervalSeconds", "timeoutMs", "retries", "enabled",
+)
+LIVE_GROUP_KEYS = ("id", "name", "parentId", "color")
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -27,8 +36,8 @@ class CatalogEntry:
     endpoint: Endpoint
     group: Group
     json: dict[str, Any]
-    #: ``json`` encoded once, spliced verbatim into large answers
-    encoded: str
+    #: the live list's part of ``json``, encoded once and spliced verbatim into its items
+    live_encoded: str
     #: name, host and address in lower case, for ``search``
     search_text: str
 
@@ -53,7 +62,7 @@ class Catalog:
         group = self.groups[endpoint.group_id]
         body = endpoint_json(endpoint, group)
         text = "\n".join((endpoint.name, endpoint.host, endpoint.address)).lower()
-        return CatalogEntry(endpoint, group, body, json.dumps(body, separators=(",", ":")), text)
+        return CatalogEntry(endpoint, group, body, _live_encoded(body), text)
 
     def __contains__(self, endpoint_id: object) -> bool:
         return endpoint_id in self._by_id
@@ -103,6 +112,12 @@ class Catalog:
             needle = search.lower()
             entries = [entry for entry in entries if needle in entry.search_text]
         return entries
+
+
+def _live_encoded(body: dict[str, Any]) -> str:
+    live = {key: body[key] for key in LIVE_ENDPOINT_KEYS}
+    live["group"] = {key: body["group"][key] for key in LIVE_GROUP_KEYS}
+    return json.dumps(live, separators=(",", ":"))
 
 
 def _group_order(group: Group) -> tuple[int, str]:

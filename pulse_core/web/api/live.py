@@ -5,15 +5,25 @@ item is kept and reused while its latest check and last change are the same and 
 cannot have moved on: live status changes with time alone only when the latest check turns
 stale or the oldest flip leaves the flapping window, so an item records until when it holds.
 Its sparkline is kept as encoded points, and only checks newer than the last encoded one are
-added. A request then costs a few comparisons per endpoint and one join of bytes.
+added. A request then costs a few comparisons per endpoint.
+
+The answer is sent as it is cut, in chunks of about ``CHUNK_BYTES`` with its length known in
+advance: joining 10,000 items into one body and handing that to the server costs several
+copies of megabytes each (the join, the transport's buffer, its slices), where chunks of a
+few hundred kilobytes are copied once, within the processor's caches, and reach the client
+while the next is cut.
+
+A sparkline holds the latest ``SPARKLINE_POINTS`` (20) checks with times to the second:
+the points are most of the answer's size.
 """
 
 from __future__ import annotations
 
 import json
+import time
 from collections import deque
 from dataclasses import dataclass, field
-from typing import Mapping
+from typing import AsyncIterator, Mapping
 
 from quart import current_app
 
@@ -27,8 +37,13 @@ from pulse_core.models import CheckResult, LiveStatus
 from pulse_core.web.api.catalog import Catalog, CatalogEntry
 from pulse_core.web.serialize import iso
 
+#: every check the state keeps (20): the dashboard draws 20 bars
+SPARKLINE_POINTS = RECENT_CHECKS
+CHUNK_BYTES = 256 * 1024
+
 _EXTENSION_KEY = "pulse.live_board"
 _ITEM = '{"endpoint":%s,"status":"%s","rttMs":%s,"lastChangeTs":%s,"sparkline":[%s]}'
+_OPEN, _SEPARATOR, _CLOSE = b'{"items":[', b",", b"]}"
 
 
 def status_of(state: EndpointState | None, now: float) -> LiveStatus:
@@ -46,7 +61,9 @@ def _status_holds_until(state: EndpointState, now: float) -> float:
 
 
 def _point(ts: float, up: bool) -> str:
-    return '{"ts":"%s","s":"%s"}' % (iso(ts), "u" if up else "d")
+    """``{"ts":"2024-01-15T10:30:00Z","s":"u"}``: ISO 8601 in UTC, to the second."""
+    text = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(ts))
+    return '{"ts":"%s","s":"%s"}' % (text, "u" if up else "d")
 
 
 @dataclass(slots=True, eq=False)
@@ -58,7 +75,7 @@ class _RenderedItem:
     flip_count: int = 0
     holds_until: float = 0.0
     data: bytes = b""
-    points: deque[str] = field(default_factory=lambda: deque(maxlen=RECENT_CHECKS))
+    points: deque[str] = field(default_factory=lambda: deque(maxlen=SPARKLINE_POINTS))
     #: the time of the newest check already in ``points``
     points_until: float = float("-inf")
 
@@ -80,20 +97,46 @@ class _RenderedItem:
         self.since = state.state_since if state else None
         self.flip_count = len(state.flips) if state else 0
         self.holds_until = _status_holds_until(state, now) if state else 0.0
-        self._follow(state.recent_checks() if state else [])
+        if state is not None:
+            self._follow(state.recent_checks())
         rtt = self.last.rtt_ms if self.last else None
         self.data = (_ITEM % (
-            entry.encoded, status.value, json.dumps(rtt), json.dumps(iso(self.since)),
+            entry.live_encoded, status.value, json.dumps(rtt), json.dumps(iso(self.since)),
             ",".join(self.points),
         )).encode()
 
     def _follow(self, recent: list[tuple[float, bool]]) -> None:
-        """Bring ``points`` level with ``recent`` (``(time, up)``, oldest first), encoding
-        only the checks newer than the last one encoded."""
+        """Bring ``points`` level with ``recent``, encoding only the checks newer than the
+        last one encoded (times, not identities: the state hands out fresh tuples)."""
         unseen = [check for check in recent if check[0] > self.points_until]
         if unseen:
             self.points.extend(_point(ts, up) for ts, up in unseen)
             self.points_until = unseen[-1][0]
+
+
+@dataclass(frozen=True, slots=True)
+class LiveBody:
+    """``{"items": [...]}``, as the encoded items it is made of."""
+
+    items: list[bytes]
+
+    def __len__(self) -> int:
+        separators = max(len(self.items) - 1, 0) * len(_SEPARATOR)
+        return len(_OPEN) + sum(map(len, self.items)) + separators + len(_CLOSE)
+
+    async def chunks(self, chunk_bytes: int = CHUNK_BYTES) -> AsyncIterator[bytes]:
+        """The body in pieces of about ``chunk_bytes``."""
+        piece, size = [_OPEN], len(_OPEN)
+        for index, item in enumerate(self.items):
+            if index:
+                piece.append(_SEPARATOR)
+            piece.append(item)
+            size += len(item) + 1
+            if size >= chunk_bytes:
+                yield b"".join(piece)
+                piece, size = [], 0
+        piece.append(_CLOSE)
+        yield b"".join(piece)
 
 
 class LiveBoard:
@@ -106,8 +149,8 @@ class LiveBoard:
     def render(
         self, catalog: Catalog, entries: list[CatalogEntry],
         states: Mapping[str, EndpointState], now: float,
-    ) -> bytes:
-        """``{"items": [...]}`` for ``entries``, in their order."""
+    ) -> LiveBody:
+        """The items of ``entries``, in their order."""
         if catalog is not self._catalog:  # forget endpoints that left the configuration
             self._items = {key: item for key, item in self._items.items() if key in catalog}
             self._catalog = catalog
@@ -124,7 +167,7 @@ class LiveBoard:
                 continue
             item.refresh(entry, state, status_of(state, now), now)
             parts.append(item.data)
-        return b'{"items":[' + b",".join(parts) + b"]}"
+        return LiveBody(parts)
 
 
 def live_board() -> LiveBoard:

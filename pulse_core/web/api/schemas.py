@@ -25,18 +25,23 @@ class ErrorBody(Shape):
     errors: list[dict[str, object]] | None = None
 
 
-class GroupOut(Shape):
+class LiveGroupOut(Shape):
     id: str
     name: str
     parent_id: str | None
     color: str | None
+
+
+class GroupOut(LiveGroupOut):
     sort_order: int
 
 
-class EndpointOut(Shape):
+class LiveEndpointOut(Shape):
+    """An endpoint as the live list shows it: the fields of the reference, and ``address``."""
+
     id: str
     name: str
-    group: GroupOut
+    group: LiveGroupOut
     type: str
     host: str
     port: int | None
@@ -46,10 +51,14 @@ class EndpointOut(Shape):
     interval_seconds: float
     timeout_ms: int
     retries: int
+    enabled: bool
+
+
+class EndpointOut(LiveEndpointOut):
+    group: GroupOut
     failure_threshold: int
     success_threshold: int
     expected_rtt_ms: float | None
-    enabled: bool
     notes: str | None
 
 
@@ -59,11 +68,13 @@ class SparkPoint(Shape):
 
 
 class LiveItem(Shape):
-    endpoint: EndpointOut
+    endpoint: LiveEndpointOut
     status: Literal["up", "down", "flapping"]
     rtt_ms: float | None = Field(description="round-trip time of the latest check")
     last_change_ts: datetime | None = Field(description="when the damped state last changed")
-    sparkline: list[SparkPoint] = Field(description="the latest checks, oldest first")
+    sparkline: list[SparkPoint] = Field(
+        description="the latest 20 checks, oldest first, their times to the second"
+    )
 
 
 class LiveStatus(Shape):

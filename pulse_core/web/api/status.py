@@ -34,13 +34,16 @@ async def live_status(query_args: LiveQuery) -> Response:
 
     Sorted by group (sort order, then name), then endpoint name. ``status`` is ``down`` when
     the endpoint has no check yet or its latest is older than two intervals, ``flapping`` after
-    more than three changes in five minutes, else the latest status.
+    more than three changes in five minutes, else the latest status. ``sparkline`` holds
+    the latest 20 checks, oldest first, their times to the second.
     """
     catalog = current_catalog()
     entries = catalog.select(group_id=query_args.group, search=query_args.search)
     states = current_app.config["PULSE"].monitor.states
     body = live_board().render(catalog, entries, states, time.time())
-    return Response(body, content_type="application/json")
+    response = Response(body.chunks(), content_type="application/json")
+    response.content_length = len(body)
+    return response
 
 
 @hookimpl

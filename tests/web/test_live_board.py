@@ -1,0 +1,84 @@
+"""The live list's encoding: sparkline length and time format, cached items kept current, and
+the chunked body adding up to its announced length."""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+from typing import Any
+
+from pulse_core.app import load_plugins
+from pulse_core.config.load import load_config
+from pulse_core.engine.state import EndpointState
+from pulse_core.models import CheckResult, CheckStatus
+from pulse_core.web.api.catalog import Catalog
+from pulse_core.web.api.live import SPARKLINE_POINTS, LiveBoard, LiveBody
+
+CONFIG = """
+version: 1
+defaults: {interval_seconds: 10}
+groups: [{id: plant, name: Plant}]
+targets:
+  - {type: tcp, host: 127.0.0.1, port: 9, group: plant, name: PLC}
+  - {type: tcp, host: 127.0.0.2, port: 9, group: plant, name: Scanner}
+"""
+ISO_TO_THE_SECOND = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$")
+
+
+def board_parts() -> tuple[Catalog, dict[str, EndpointState]]:
+    config = load_config(CONFIG, probes=load_plugins().registries.probes)
+    return Catalog(config), {endpoint.id: EndpointState(endpoint) for endpoint in config.endpoints}
+
+
+async def decoded(body: LiveBody) -> list[dict[str, Any]]:
+    data = b"".join([chunk async for chunk in body.chunks()])
+    assert len(data) == len(body)
+    items: list[dict[str, Any]] = json.loads(data)["items"]
+    return items
+
+
+def observe(state: EndpointState, ts: float, up: bool = True) -> None:
+    status = CheckStatus.UP if up else CheckStatus.DOWN
+    state.observe(CheckResult(state.endpoint.id, ts, status, 1.0 if up else None))
+
+
+async def test_sparkline_holds_the_latest_checks_with_times_to_the_second() -> None:
+    catalog, states = board_parts()
+    plc = states[catalog.entries[0].endpoint.id]
+    now = time.time()
+    times = [now - 10 * (30 - step) + 0.25 for step in range(30)]
+    for ts in times:
+        observe(plc, ts, up=ts != times[-1])
+    items = await decoded(LiveBoard().render(catalog, catalog.entries, states, now))
+    points = items[0]["sparkline"]
+    assert len(points) == SPARKLINE_POINTS == 20
+    assert all(ISO_TO_THE_SECOND.match(point["ts"]) for point in points)
+    expected = [time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(ts)) for ts in times[-20:]]
+    assert [point["ts"] for point in points] == expected
+    assert [point["s"] for point in points] == ["u"] * 19 + ["d"]
+    assert items[1]["sparkline"] == [] and items[1]["status"] == "down"
+
+
+async def test_a_kept_item_follows_new_checks_and_the_clock() -> None:
+    catalog, states = board_parts()
+    plc = states[catalog.entries[0].endpoint.id]
+    board, now = LiveBoard(), time.time()
+    observe(plc, now - 5)
+    first = await decoded(board.render(catalog, catalog.entries, states, now))
+    assert first[0]["status"] == "up" and len(first[0]["sparkline"]) == 1
+    observe(plc, now + 5, up=False)
+    second = await decoded(board.render(catalog, catalog.entries, states, now + 6))
+    assert [point["s"] for point in second[0]["sparkline"]] == ["u", "d"]
+    stale = await decoded(board.render(catalog, catalog.entries, states, now + 60))
+    assert stale[0]["status"] == "down"  # no check for more than two intervals
+
+
+async def test_a_large_body_comes_in_several_chunks_that_add_up() -> None:
+    catalog, states = board_parts()
+    body = LiveBoard().render(catalog, catalog.entries, states, time.time())
+    chunks = [chunk async for chunk in body.chunks(chunk_bytes=100)]
+    assert len(chunks) > 1
+    assert [item["endpoint"]["name"] for item in await decoded(body)] == ["PLC", "Scanner"]
+    empty = LiveBoard().render(catalog, [], states, time.time())
+    assert await decoded(empty) == [] and len(empty) == len(b'{"items":[]}')
