@@ -16,6 +16,7 @@ from pulse_client import (
     PulseClient,
     PulseConnectionError,
 )
+from pulse_client.client import _finest_bucket
 
 from pulse_core.testing.accounts import add_user, key_headers
 from pulse_core.testing.listeners import TcpListener, free_tcp_port
@@ -84,6 +85,24 @@ async def test_history_of_rollups_with_datetimes(server: RunningPulse, client: P
         bucket="15m",
     )
     assert history["raw"] == [] and isinstance(history["rollup15m"], list)
+
+
+async def test_the_seeds_history_call_works_as_written(
+    server: RunningPulse, client: PulseClient
+) -> None:
+    plc_id = server.pulse.config.endpoints[0].id
+    history = await asyncio.to_thread(
+        client.get_endpoint_history, plc_id, start_time="2024-01-15T00:00:00Z"
+    )
+    assert isinstance(history["rollupDaily"], list) and history["raw"] == []
+
+
+def test_without_a_bucket_the_finest_one_the_range_allows_is_asked_for() -> None:
+    now = datetime.now(UTC)
+    assert _finest_bucket(None, None) == "raw"
+    assert _finest_bucket(now - timedelta(hours=1), None) == "raw"
+    assert _finest_bucket("2024-01-15T00:00:00Z", "2024-03-01T00:00:00Z") == "15m"
+    assert _finest_bucket("2024-01-15T00:00:00Z", None) == "daily"
 
 
 async def test_get_update_and_delete_an_endpoint(server: RunningPulse, client: PulseClient) -> None:

@@ -98,13 +98,16 @@ class PulseClient:
         endpoint_id: str,
         start_time: Instant | None = None,
         end_time: Instant | None = None,
-        bucket: str = "raw",
+        bucket: str | None = None,
     ) -> JSON:
         """An endpoint's history (``GET /api/history/endpoint/{id}``) for ``bucket`` ``raw``,
         ``15m`` or ``daily``: ``{endpoint, raw, rollup15m, rollupDaily, outages}`` with the
         bucket's list filled. ``start_time`` defaults to 1, 7 or 90 days before ``end_time``
-        (default: now)."""
-        params = {"from": _instant(start_time), "to": _instant(end_time), "bucket": bucket}
+        (default: now). Without ``bucket``, the finest one Pulse serves for the range: raw
+        checks up to 2 days, 15-minute buckets up to 93, else daily — so the seed's
+        ``get_endpoint_history("ep-123", start_time="2024-01-15T00:00:00Z")`` works as written."""
+        chosen = bucket or _finest_bucket(start_time, end_time)
+        params = {"from": _instant(start_time), "to": _instant(end_time), "bucket": chosen}
         return self._json("GET", f"/api/history/endpoint/{_segment(endpoint_id)}", params=params)
 
     def export_history(
@@ -242,6 +245,23 @@ def _copy(response: httpx.Response, file: IO[bytes]) -> int:
         file.write(chunk)
         written += len(chunk)
     return written
+
+
+#: the longest range, in days, Pulse serves per bucket (``GET /api/history/endpoint/{id}``)
+BUCKET_LIMIT_DAYS = (("raw", 2.0), ("15m", 93.0))
+
+
+def _finest_bucket(start_time: Instant | None, end_time: Instant | None) -> str:
+    if start_time is None:
+        return "raw"
+    start, end = _moment(start_time), _moment(end_time or datetime.now(UTC))
+    span_days = (end - start).total_seconds() / 86400
+    return next((name for name, days in BUCKET_LIMIT_DAYS if span_days <= days), "daily")
+
+
+def _moment(value: Instant) -> datetime:
+    moment = value if isinstance(value, datetime) else datetime.fromisoformat(value.replace("Z", "+00:00"))
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def _instant(value: Instant | None) -> str | None:
