@@ -13,7 +13,7 @@ store class registered for that scheme is built with the URL. ``pulse_core.testi
 from __future__ import annotations
 
 import abc
-from typing import ClassVar, Mapping, Sequence
+from typing import AsyncIterator, ClassVar, Mapping, Sequence
 
 from pulse_core.accounts import ApiKey, User
 from pulse_core.models import (
@@ -27,6 +27,9 @@ from pulse_core.models import (
     Rollup,
 )
 from pulse_core.outbox import OutboxHealth, OutboxMessage
+
+#: Records per page of the bulk reads: a few megabytes of objects, a query of a few ms.
+PAGE_ROWS = 10_000
 
 
 class Store(abc.ABC):
@@ -100,6 +103,33 @@ class Store(abc.ABC):
         self, endpoint_id: str, resolution: Resolution, start: float, end: float
     ) -> list[Rollup]:
         """Buckets of one endpoint whose start lies in ``[start, end)``, oldest first."""
+
+    # -- bulk reads (exports and dashboards over many endpoints) -------------------------------
+    @abc.abstractmethod
+    def checks_many(
+        self, endpoint_ids: Sequence[str], start: float, end: float, page_rows: int = PAGE_ROWS
+    ) -> AsyncIterator[list[CheckResult]]:
+        """Checks of many endpoints with ``start <= ts < end``, in pages of about
+        ``page_rows``: endpoint after endpoint in the order of ``endpoint_ids``, each oldest
+        first. An endpoint's checks may go on over the next page (one with more than
+        ``page_rows`` in the range is read in slices of time); an endpoint without any, or
+        unknown to the store, is simply absent.
+
+        Why not :meth:`checks` per endpoint: an export of 10,000 endpoints would cost 10,000
+        round trips to the database. A store reads a page with a few queries whatever the
+        number of endpoints on it, and holds no more than a page (or a few) in memory."""
+
+    @abc.abstractmethod
+    def rollups_many(
+        self,
+        endpoint_ids: Sequence[str],
+        resolution: Resolution,
+        start: float,
+        end: float,
+        page_rows: int = PAGE_ROWS,
+    ) -> AsyncIterator[list[Rollup]]:
+        """Buckets of many endpoints whose start lies in ``[start, end)``, in pages of at most
+        ``page_rows``, ordered as :meth:`checks_many` orders checks."""
 
     # -- maintenance (called by the core's maintenance task) ----------------------------------
     @abc.abstractmethod

@@ -69,6 +69,8 @@ ALPHA = Endpoint(
     id="tcp-127.0.0.1-22", name="Alpha SSH", group_id="core", type="tcp", host="127.0.0.1", port=22
 )
 BETA = Endpoint(id="icmp-127.0.0.2", name="Beta", group_id="core", type="icmp", host="127.0.0.2")
+#: an endpoint without history
+GAMMA = Endpoint(id="icmp-127.0.0.3", name="Gamma", group_id="core", type="icmp", host="127.0.0.3")
 
 
 async def add_catalog(store: Store) -> None:
@@ -300,6 +302,61 @@ class StoreConformance:
         recovered = EndpointSnapshot(ALPHA.id, State.UP, DAY_START + 90, None, None)
         await store.write_snapshots([recovered])
         assert await store.load_snapshots() == {ALPHA.id: recovered}
+
+    # -- bulk reads ---------------------------------------------------------------------------
+    async def _three_hours_of_history(self, store: Store) -> None:
+        """ALPHA every 10 minutes, BETA every 20 (every third down), over three hours: the
+        first two hours written and rolled up (a store may then pack them), then the third
+        hour and a late check into the first, not rolled up."""
+        await store.sync_catalog([GROUP], [ALPHA, BETA, GAMMA])
+        alpha = [up(DAY_START + minute * 60, 5.0 + minute) for minute in range(0, 180, 10)]
+        beta = [
+            down(DAY_START + minute * 60, endpoint=BETA)
+            if minute % 60 == 40
+            else up(DAY_START + minute * 60, None, endpoint=BETA)
+            for minute in range(0, 180, 20)
+        ]
+        early = [check for check in alpha + beta if check.ts < DAY_START + 2 * 3600]
+        await store.write_checks(early)
+        await store.update_rollups()
+        await store.write_checks([check for check in alpha + beta if check not in early])
+        await store.write_checks([down(DAY_START + 375, "timed out")])
+
+    @pytest.mark.asyncio
+    async def test_checks_many_are_those_of_each_endpoint_in_the_order_given(
+        self, store: Store
+    ) -> None:
+        await self._three_hours_of_history(store)
+        start, end = DAY_START + 5 * 60, DAY_START + 150 * 60
+        ids = [BETA.id, "nowhere", GAMMA.id, ALPHA.id]
+        pages = [page async for page in store.checks_many(ids, start, end, page_rows=4)]
+        expected = await store.checks(BETA.id, start, end) + await store.checks(ALPHA.id, start, end)
+        assert [check for page in pages for check in page] == expected
+        assert len(expected) == 7 + 15 and len(pages) > 2 and all(pages)
+        everything = [check async for page in store.checks_many(ids, *EVER) for check in page]
+        assert everything == await store.checks(BETA.id, *EVER) + await store.checks(ALPHA.id, *EVER)
+        assert [page async for page in store.checks_many([], *EVER)] == []
+
+    @pytest.mark.asyncio
+    async def test_rollups_many_are_those_of_each_endpoint_in_pages(self, store: Store) -> None:
+        await self._three_hours_of_history(store)
+        ids = [BETA.id, "nowhere", GAMMA.id, ALPHA.id]
+        for resolution in Resolution:
+            for page_rows in (1, 5, 10_000):
+                pages = [
+                    page
+                    async for page in store.rollups_many(
+                        ids, resolution, DAY_START, DAY_START + 2 * DAY_S, page_rows
+                    )
+                ]
+                expected = await store.rollups(BETA.id, resolution, *EVER) + await store.rollups(
+                    ALPHA.id, resolution, *EVER
+                )
+                assert [rollup for page in pages for rollup in page] == expected
+                assert all(0 < len(page) <= page_rows for page in pages)
+        start = DAY_START + QUARTER_HOUR_S
+        pages = store.rollups_many([ALPHA.id], Resolution.QUARTER_HOUR, start, start + 1)
+        assert [rollup.bucket_ts async for page in pages for rollup in page] == [start]
 
     # -- rollups ------------------------------------------------------------------------------
     @pytest.mark.asyncio
@@ -671,7 +728,6 @@ class StoreConformance:
             assert await second.announced_up_to() == {ALPHA.id: DAY_START + 1.5}
         finally:
             await second.close()
-
 
 
 def outbox_message(

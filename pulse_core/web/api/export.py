@@ -1,8 +1,8 @@
 """``GET /api/export/history``: history of many endpoints as CSV or JSON, streamed.
 
-The answer is written while it is read from the store, endpoint by endpoint and page by page
-(:mod:`pulse_core.web.api.history_pages`), so memory stays flat whatever the range; columns
-are described in :mod:`pulse_core.web.api.export_formats`.
+The answer is written while it is read from the store, a page of many endpoints at a time
+(:mod:`pulse_core.web.api.history_pages`), so memory stays flat whatever the range and the
+number of endpoints; columns are described in :mod:`pulse_core.web.api.export_formats`.
 """
 
 from __future__ import annotations
@@ -66,13 +66,14 @@ async def export_history(query_args: ExportQuery) -> Response:
     entries = current_catalog().select(group_id=query_args.group, endpoint_id=query_args.endpoint_id)
     store = current_app.config["PULSE"].store
     first, last = _stored_span(whole_buckets(start, bucket), end, bucket)
-    pages = row_pages(history_pages(store, entries, bucket, first, last), bucket)
+    by_id = {entry.endpoint.id: entry for entry in entries}
+    pages = row_pages(history_pages(store, list(by_id), bucket, first, last), by_id, bucket)
     columns = COLUMNS[bucket]
     if query_args.format == "csv":
         chunks = csv_chunks(columns, pages)
     else:
         header = {"bucket": bucket, "startTime": iso(start), "endTime": iso(end), "columns": columns}
-        chunks = json_chunks(header, pages)
+        chunks = json_chunks(header, columns, pages)
     filename = "pulse-history-{}-{:%Y%m%d}-{:%Y%m%d}.{}".format(
         bucket, query_args.start_time, query_args.end_time, query_args.format
     )

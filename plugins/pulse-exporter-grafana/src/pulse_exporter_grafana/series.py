@@ -3,7 +3,6 @@ the checks (or rollups) of every endpoint in scope."""
 
 from __future__ import annotations
 
-import asyncio
 import math
 from collections.abc import Sequence
 
@@ -27,11 +26,12 @@ class _Tally:
 
 
 async def _tally(store: Store, endpoints: Sequence[Endpoint], buckets: Buckets, end: float) -> _Tally:
+    """Pooled over every endpoint in scope, read with the store's bulk reads: a page of many
+    endpoints per query, not a query per endpoint."""
     tally = _Tally(buckets.count)
+    ids = [endpoint.id for endpoint in endpoints]
     if buckets.rollups is None:
-        for checks in await asyncio.gather(
-            *(store.checks(ep.id, buckets.first_s, end) for ep in endpoints)
-        ):
+        async for checks in store.checks_many(ids, buckets.first_s, end):
             for check in checks:
                 index = buckets.index(check.ts)
                 if index is None:
@@ -42,9 +42,7 @@ async def _tally(store: Store, endpoints: Sequence[Endpoint], buckets: Buckets, 
                     if check.rtt_ms is not None:
                         tally.rtts[index].append(check.rtt_ms)
         return tally
-    for rollups in await asyncio.gather(
-        *(store.rollups(ep.id, buckets.rollups, buckets.first_s, end) for ep in endpoints)
-    ):
+    async for rollups in store.rollups_many(ids, buckets.rollups, buckets.first_s, end):
         for rollup in rollups:
             index = buckets.index(rollup.bucket_ts)
             if index is None:

@@ -96,16 +96,18 @@ def select_range(
     found = sorted(recent + blocks.to_stored(connection, packed), key=lambda check: check.ts_ms)
     if limit is not None:
         found = found[-limit:]
-    return [
-        CheckResult(
-            endpoint_id=endpoint_id,
-            ts=from_ms(check.ts_ms),
-            status=CheckStatus.UP if check.up else CheckStatus.DOWN,
-            rtt_ms=check.rtt_ms,
-            error=check.error,
-        )
-        for check in found
-    ]
+    return [as_result(endpoint_id, check) for check in found]
+
+
+def as_result(endpoint_id: str, check: StoredCheck) -> CheckResult:
+    """A stored check of ``endpoint_id`` as the core knows it."""
+    return CheckResult(
+        endpoint_id=endpoint_id,
+        ts=from_ms(check.ts_ms),
+        status=CheckStatus.UP if check.up else CheckStatus.DOWN,
+        rtt_ms=check.rtt_ms,
+        error=check.error,
+    )
 
 
 def _recent_in_range(

@@ -23,7 +23,21 @@ revisited (checks arrive in time order from the engine, so this needs an out-of-
 
 from __future__ import annotations
 
-from sqlalchemy import BigInteger, Connection, Table, case, func, literal, or_, select, update
+from typing import Any
+
+from sqlalchemy import (
+    BigInteger,
+    Connection,
+    Row,
+    Select,
+    Table,
+    case,
+    func,
+    literal,
+    or_,
+    select,
+    update,
+)
 
 from pulse_core.models import Resolution, Rollup
 
@@ -165,14 +179,7 @@ def select_range(
     """Buckets of one endpoint starting in ``[start_ms, end_ms)``, oldest first."""
     table = _TABLES[resolution]
     rows = connection.execute(
-        select(
-            table.c.bucket_ms,
-            table.c.total,
-            table.c.up,
-            table.c.rtt_sum_ms,
-            table.c.rtt_count,
-            table.c.down_events,
-        )
+        bucket_columns(table)
         .join(endpoints, endpoints.c.key == table.c.endpoint_key)
         .where(
             endpoints.c.id == endpoint_id,
@@ -181,16 +188,30 @@ def select_range(
         )
         .order_by(table.c.bucket_ms)
     )
-    return [
-        Rollup(
-            endpoint_id=endpoint_id,
-            bucket_ts=from_ms(row.bucket_ms),
-            resolution=resolution,
-            total=row.total,
-            up=row.up,
-            rtt_sum_ms=row.rtt_sum_ms,
-            rtt_count=row.rtt_count,
-            down_events=row.down_events,
-        )
-        for row in rows
-    ]
+    return [as_rollup(endpoint_id, resolution, row) for row in rows]
+
+
+def table_of(resolution: Resolution) -> Table:
+    return _TABLES[resolution]
+
+
+def bucket_columns(table: Table) -> Select[Any]:
+    """What ``as_rollup`` reads of a bucket, and its endpoint's key."""
+    return select(
+        table.c.endpoint_key,
+        table.c.bucket_ms,
+        table.c.total,
+        table.c.up,
+        table.c.rtt_sum_ms,
+        table.c.rtt_count,
+        table.c.down_events,
+    )
+
+
+def as_rollup(endpoint_id: str, resolution: Resolution, row: Row[Any]) -> Rollup:
+    """A row of ``bucket_columns`` as the core knows it (unpacked by position: reading a
+    SQLAlchemy row's fields by name costs more than building the rollup)."""
+    _, bucket_ms, total, up, rtt_sum_ms, rtt_count, down_events = row
+    return Rollup(
+        endpoint_id, from_ms(bucket_ms), resolution, total, up, rtt_sum_ms, rtt_count, down_events
+    )

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from functools import partial
 from typing import TypeVar
 
@@ -28,10 +28,11 @@ from pulse_core.models import (
     Rollup,
 )
 from pulse_core.outbox import OutboxHealth, OutboxMessage
-from pulse_core.store import Store
+from pulse_core.store import PAGE_ROWS, Store
 
 from pulse_store_sql import (
     accounts,
+    bulk_reads,
     catalog,
     checks,
     compaction,
@@ -160,6 +161,38 @@ class SqlStore(Store):
                 end_ms=to_ms(end),
             )
         )
+
+    # -- bulk reads ---------------------------------------------------------------------------
+    async def checks_many(
+        self, endpoint_ids: Sequence[str], start: float, end: float, page_rows: int = PAGE_ROWS
+    ) -> AsyncIterator[list[CheckResult]]:
+        start_ms, end_ms = to_ms(start), to_ms(end)
+
+        def plan(connection: Connection) -> list[bulk_reads.Page]:
+            known = bulk_reads.known_endpoints(connection, endpoint_ids)
+            counts = bulk_reads.check_counts(connection, known, start_ms, end_ms)
+            return list(bulk_reads.plan_pages(known, counts, start_ms, end_ms, page_rows))
+
+        for page in await self._read(plan):
+            found = await self._read(partial(bulk_reads.read_checks, page=page))
+            if found:  # a block straddling the range counted whole, so a page may come out empty
+                yield found
+
+    async def rollups_many(
+        self,
+        endpoint_ids: Sequence[str],
+        resolution: Resolution,
+        start: float,
+        end: float,
+        page_rows: int = PAGE_ROWS,
+    ) -> AsyncIterator[list[Rollup]]:
+        known = await self._read(partial(bulk_reads.known_endpoints, endpoint_ids=endpoint_ids))
+        for page in bulk_reads.rollup_pages(known, resolution, to_ms(start), to_ms(end), page_rows):
+            found = await self._read(
+                partial(bulk_reads.read_rollups, page=page, resolution=resolution)
+            )
+            if found:
+                yield found
 
     # -- maintenance --------------------------------------------------------------------------
     async def update_rollups(self) -> int:

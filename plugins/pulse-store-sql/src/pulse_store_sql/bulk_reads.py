@@ -1,0 +1,208 @@
+"""Reads of many endpoints at once, a page at a time: ``checks_many`` and ``rollups_many``.
+
+An export of 10,000 endpoints read endpoint by endpoint costs 10,000 round trips; here a
+page of endpoints costs one query per table it reads. Pages are planned first, from what
+can be known cheaply, so that none holds much more than ``page_rows`` records:
+
+- rollups: an endpoint has at most one bucket per bucket length in the range, so pages are
+  planned from the range alone;
+- checks: one grouped query per ``KEYS_PER_QUERY`` endpoints counts each endpoint's checks in
+  the range (recent rows through their index, packed ones from the blocks' ``count``).
+
+An endpoint with more than ``page_rows`` records in the range gets pages of its own, each a
+slice of the range. The rows of a page are read in key order and handed back in the order the
+caller gave the endpoints, so an export can follow its own (display) order.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import Connection, func, select
+
+from pulse_core.models import CheckResult, Resolution, Rollup
+
+from pulse_store_sql import blocks, checks, rollups
+from pulse_store_sql.block_codec import PackedCheck, decode
+from pulse_store_sql.blocks import BLOCK_MS, StoredCheck
+from pulse_store_sql.tables import check_blocks, endpoints
+from pulse_store_sql.tables import checks as recent_checks
+
+#: Endpoints per ``IN (...)`` list: far below every dialect's limit on bound parameters.
+KEYS_PER_QUERY = 500
+
+_BUCKET_MS = {Resolution.QUARTER_HOUR: 15 * 60 * 1000, Resolution.DAILY: 24 * 60 * 60 * 1000}
+
+
+@dataclass(frozen=True, slots=True)
+class Span:
+    """One endpoint over ``[start_ms, end_ms)``."""
+
+    endpoint_id: str
+    key: int
+    start_ms: int
+    end_ms: int
+
+
+Page = list[Span]
+
+
+def known_endpoints(connection: Connection, endpoint_ids: Sequence[str]) -> list[tuple[str, int]]:
+    """``(id, key)`` of the stored endpoints among ``endpoint_ids``, in their order."""
+    keys: dict[str, int] = {}
+    for first in range(0, len(endpoint_ids), KEYS_PER_QUERY):
+        wanted = endpoint_ids[first : first + KEYS_PER_QUERY]
+        rows = connection.execute(
+            select(endpoints.c.id, endpoints.c.key).where(endpoints.c.id.in_(wanted))
+        )
+        keys.update({endpoint_id: key for endpoint_id, key in rows})
+    return [(endpoint_id, keys[endpoint_id]) for endpoint_id in endpoint_ids if endpoint_id in keys]
+
+
+def check_counts(
+    connection: Connection, known: Sequence[tuple[str, int]], start_ms: int, end_ms: int
+) -> list[int]:
+    """How many checks each endpoint has in the range, in the order of ``known``; a packed
+    block that straddles an end of the range counts whole (a page may come out smaller)."""
+    counts: dict[int, int] = defaultdict(int)
+    all_keys = [key for _, key in known]
+    for first in range(0, len(all_keys), KEYS_PER_QUERY):
+        keys = all_keys[first : first + KEYS_PER_QUERY]
+        recent = connection.execute(
+            select(recent_checks.c.endpoint_key, func.count())
+            .where(
+                recent_checks.c.endpoint_key.in_(keys),
+                recent_checks.c.ts_ms >= start_ms,
+                recent_checks.c.ts_ms < end_ms,
+            )
+            .group_by(recent_checks.c.endpoint_key)
+        )
+        packed = connection.execute(
+            select(check_blocks.c.endpoint_key, func.sum(check_blocks.c.count))
+            .where(
+                check_blocks.c.endpoint_key.in_(keys),
+                check_blocks.c.start_ms > start_ms - BLOCK_MS,
+                check_blocks.c.start_ms < end_ms,
+            )
+            .group_by(check_blocks.c.endpoint_key)
+        )
+        for key, count in [*recent, *packed]:
+            counts[key] += count
+    return [counts[key] for key in all_keys]
+
+
+def plan_pages(
+    known: Sequence[tuple[str, int]],
+    rows: Sequence[int],
+    start_ms: int,
+    end_ms: int,
+    page_rows: int,
+    slice_ms: int | None = None,
+) -> Iterator[Page]:
+    """Pages of consecutive endpoints holding at most ``page_rows`` rows together (``rows``:
+    each endpoint's count, an estimate or a bound); an endpoint with more gets pages of its
+    own, slices of the range ``slice_ms`` long (by default as many equal slices as it
+    takes). Endpoints without rows are left out."""
+    page: Page = []
+    page_size = 0
+    for (endpoint_id, key), count in zip(known, rows):
+        if count == 0:
+            continue
+        if page and page_size + count > page_rows:
+            yield page
+            page, page_size = [], 0
+        if count <= page_rows:
+            page.append(Span(endpoint_id, key, start_ms, end_ms))
+            page_size += count
+            continue
+        step = slice_ms or math.ceil((end_ms - start_ms) / math.ceil(count / page_rows))
+        for first in range(start_ms, end_ms, step):
+            yield [Span(endpoint_id, key, first, min(first + step, end_ms))]
+    if page:
+        yield page
+
+
+def rollup_pages(
+    known: Sequence[tuple[str, int]],
+    resolution: Resolution,
+    start_ms: int,
+    end_ms: int,
+    page_rows: int,
+) -> Iterator[Page]:
+    """Pages of endpoints for ``read_rollups``: a range holds at most one bucket start per
+    bucket length, and a slice ``page_rows`` buckets long at most ``page_rows``."""
+    bucket_ms = _BUCKET_MS[resolution]
+    most = math.ceil((end_ms - start_ms) / bucket_ms)
+    return plan_pages(
+        known, [most] * len(known), start_ms, end_ms, page_rows, slice_ms=page_rows * bucket_ms
+    )
+
+
+def _page_keys(page: Page) -> tuple[list[int], int, int]:
+    """The keys of a page and its range (the same for every endpoint of a page of several)."""
+    return [span.key for span in page], page[0].start_ms, page[0].end_ms
+
+
+def read_checks(connection: Connection, page: Page) -> list[CheckResult]:
+    """The checks of a page: recent rows and packed blocks, one query each."""
+    keys, start_ms, end_ms = _page_keys(page)
+    found: dict[int, list[StoredCheck]] = defaultdict(list)
+    recent = connection.execute(
+        select(
+            recent_checks.c.endpoint_key,
+            recent_checks.c.ts_ms,
+            recent_checks.c.up,
+            recent_checks.c.rtt_ms,
+            recent_checks.c.error,
+        ).where(
+            recent_checks.c.endpoint_key.in_(keys),
+            recent_checks.c.ts_ms >= start_ms,
+            recent_checks.c.ts_ms < end_ms,
+        )
+    )
+    for key, ts_ms, up, rtt_ms, error in recent:
+        found[key].append(StoredCheck(ts_ms, up, rtt_ms, error))
+    block_rows = connection.execute(
+        select(check_blocks.c.endpoint_key, check_blocks.c.start_ms, check_blocks.c.data).where(
+            check_blocks.c.endpoint_key.in_(keys),
+            check_blocks.c.start_ms > start_ms - BLOCK_MS,
+            check_blocks.c.start_ms < end_ms,
+        )
+    )
+    packed: list[PackedCheck] = []
+    packed_keys: list[int] = []
+    for key, block_start_ms, data in block_rows:
+        inside = [c for c in decode(data, block_start_ms) if start_ms <= c.ts_ms < end_ms]
+        packed += inside
+        packed_keys += [key] * len(inside)
+    for key, unpacked in zip(packed_keys, blocks.to_stored(connection, packed)):
+        found[key].append(unpacked)
+    return [
+        checks.as_result(span.endpoint_id, check)
+        for span in page
+        for check in sorted(found[span.key], key=lambda check: check.ts_ms)
+    ]
+
+
+def read_rollups(connection: Connection, page: Page, resolution: Resolution) -> list[Rollup]:
+    """The buckets of a page, in one query."""
+    keys, start_ms, end_ms = _page_keys(page)
+    table = rollups.table_of(resolution)
+    rows = connection.execute(
+        rollups.bucket_columns(table)
+        .where(
+            table.c.endpoint_key.in_(keys),
+            table.c.bucket_ms >= start_ms,
+            table.c.bucket_ms < end_ms,
+        )
+        .order_by(table.c.endpoint_key, table.c.bucket_ms)
+    )
+    by_key: dict[int, list[Rollup]] = defaultdict(list)
+    ids = {span.key: span.endpoint_id for span in page}
+    for row in rows:
+        key = row[0]
+        by_key[key].append(rollups.as_rollup(ids[key], resolution, row))
+    return [rollup for span in page for rollup in by_key[span.key]]
