@@ -162,7 +162,7 @@ def read_checks(connection: Connection, page: Page) -> list[CheckResult]:
             recent_checks.c.ts_ms >= start_ms,
             recent_checks.c.ts_ms < end_ms,
         )
-    )
+    ).all()
     for key, ts_ms, up, rtt_ms, error in recent:
         found[key].append(StoredCheck(ts_ms, up, rtt_ms, error))
     block_rows = connection.execute(
@@ -171,7 +171,7 @@ def read_checks(connection: Connection, page: Page) -> list[CheckResult]:
             check_blocks.c.start_ms > start_ms - BLOCK_MS,
             check_blocks.c.start_ms < end_ms,
         )
-    )
+    ).all()
     packed: list[PackedCheck] = []
     packed_keys: list[int] = []
     for key, block_start_ms, data in block_rows:
@@ -199,7 +199,7 @@ def read_rollups(connection: Connection, page: Page, resolution: Resolution) -> 
             table.c.bucket_ms < end_ms,
         )
         .order_by(table.c.endpoint_key, table.c.bucket_ms)
-    )
+    ).all()  # fetched at once: row by row, SQLAlchemy's fetching costs more than the query
     by_key: dict[int, list[Rollup]] = defaultdict(list)
     ids = {span.key: span.endpoint_id for span in page}
     for row in rows:
