@@ -30,11 +30,14 @@ WATCHDOG_TICK_S = 0.25
 class Watch:
     """One attempt under the watchdog's eye."""
 
-    task: asyncio.Task[object]
-    #: the attempt has ended (the watchdog leaves it alone)
-    done: bool = False
+    #: the attempt's task; ``None`` once the attempt has ended, so a finished check's task,
+    #: coroutine and frames are not kept alive until the watch's tick comes round
+    task: asyncio.Task[object] | None
     #: the watchdog cancelled the attempt for overrunning
     expired: bool = False
+
+    def end(self) -> None:
+        self.task = None
 
 
 class Watchdog:
@@ -48,10 +51,8 @@ class Watchdog:
         self._timer_tick = math.inf
 
     def watch(self, guard_s: float) -> Watch:
-        """Watch the current task's attempt; cancel it if it is not ``done`` in ``guard_s``."""
-        task = asyncio.current_task(self._loop)
-        assert task is not None, "attempts run in a task"
-        watch = Watch(task)
+        """Watch the current task's attempt; cancel it if it has not ended in ``guard_s``."""
+        watch = Watch(asyncio.current_task(self._loop))
         tick = math.ceil((self._loop.time() + guard_s) / self._tick_s)
         bucket = self._buckets.get(tick)
         if bucket is None:
@@ -72,7 +73,7 @@ class Watchdog:
         now_tick = math.floor(self._loop.time() / self._tick_s)
         for tick in [tick for tick in self._buckets if tick <= now_tick]:
             for watch in self._buckets.pop(tick):
-                if not watch.done:
+                if watch.task is not None:
                     watch.expired = True
                     watch.task.cancel()
         if self._buckets:
@@ -97,6 +98,8 @@ async def run_probe(probe: Probe, endpoint: Endpoint) -> ProbeResult:
     """The first successful attempt, or the last failed one."""
     guard_s = endpoint.timeout_ms / 1000 + GUARD_SLACK_S
     guard = watchdog()
+    task = asyncio.current_task()
+    assert task is not None, "checks run in a task"
     result = ProbeResult.failure("not checked")
     for _ in range(endpoint.retries + 1):
         watch = guard.watch(guard_s)
@@ -109,8 +112,8 @@ async def run_probe(probe: Probe, endpoint: Endpoint) -> ProbeResult:
         except Exception as exc:
             result = ProbeResult.failure(f"probe error: {exc}" if str(exc) else f"probe error: {exc!r}")
         finally:
-            watch.done = True
-        if watch.expired and watch.task.uncancel() > 0:
+            watch.end()
+        if watch.expired and task.uncancel() > 0:
             raise asyncio.CancelledError  # cancelled from outside as well: stop
         if result.ok:
             break
