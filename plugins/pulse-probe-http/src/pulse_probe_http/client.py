@@ -26,7 +26,7 @@ import ssl
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
 import httpx
 
@@ -194,6 +194,7 @@ async def _connect(host: str, port: int) -> socket.socket:
     ``open_connection`` does (IP literals need no lookup); the last error if none does."""
     loop = asyncio.get_running_loop()
     family = _literal_family(host)
+    addresses: list[tuple[socket.AddressFamily, tuple[Any, ...]]]
     if family is None:
         found = await loop.getaddrinfo(host, port, type=socket.SOCK_STREAM)
         addresses = [(family, address) for family, _, _, _, address in found]
