@@ -18,6 +18,7 @@ from pulse_core.alerting.engine import AlertEngine
 from pulse_core.alerting.plugin import PLUGIN_NAME, AlertingPlugin
 from pulse_core.config import load_config_file
 from pulse_core.config.model import PulseConfig
+from pulse_core.engine.long_lived import settle_long_lived_objects
 from pulse_core.engine.maintenance import run_maintenance
 from pulse_core.engine.monitor import Monitor
 from pulse_core.engine.reconfigure import ApplyResult, ConfigChanger, start_probe
@@ -125,6 +126,7 @@ class Pulse:
         )
         await self.plugins.notify("pulse_startup", app=self)
         await self.plugins.notify("pulse_config_applied", app=self, config=self.config)
+        settle_long_lived_objects()
         self.scheduler.schedule(self.config.endpoints)
         self._scheduling = asyncio.create_task(self.scheduler.run(), name="pulse-scheduler")
         log.info(

@@ -35,6 +35,7 @@ from pydantic import BaseModel
 from pulse_core.config import load_config
 from pulse_core.config.model import PulseConfig
 from pulse_core.engine.checks import GUARD_SLACK_S
+from pulse_core.engine.long_lived import settle_long_lived_objects
 from pulse_core.models import Endpoint, EndpointSnapshot, State
 from pulse_core.probe import Probe, UnavailableProbe
 
@@ -163,6 +164,7 @@ class ConfigChanger:
         pulse.config = config
         self._close_outages(changes.removed)
         pulse.monitor.set_endpoints(config.endpoints)
+        settle_long_lived_objects()
         pulse.scheduler.reschedule(config.endpoints)
         await pulse.plugins.notify("pulse_config_applied", app=pulse, config=config)
         log.info(

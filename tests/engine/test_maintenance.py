@@ -35,3 +35,4 @@ async def test_prune_expired_deletes_only_checks_older_than_retention(tmp_path: 
         assert sum(r.total for r in rollups) == 1234
     finally:
         await store.close()
+
