@@ -12,9 +12,12 @@ import pytest
 import pytest_asyncio
 from playwright.async_api import Browser, Page, expect
 
+from pulse_core.engine.state import EndpointState
+from pulse_core.models import State
 from pulse_core.testing.listeners import TcpListener, free_tcp_port
 from pulse_core.testing.receivers import SlackReceiver
 from pulse_core.testing.server import RunningPulse, running_pulse
+from pulse_core.testing.waiting import eventually
 
 from .conftest import DESKTOP, PHONE
 
@@ -64,6 +67,10 @@ async def register_and_sign_in(page: Page, server: RunningPulse, base_url: str =
     await page.get_by_label("Confirm password").fill(ADMIN["password"])
     await page.get_by_role("button", name="Create administrator").click()
     await expect(page.get_by_role("heading", name="Overview")).to_be_visible()
+
+
+async def _settled_up(state: EndpointState) -> bool | None:
+    return state.state is State.UP or None
 
 
 async def count(page: Page, kind: str) -> str:
@@ -160,9 +167,15 @@ async def test_the_seeds_browser_snippets_receive_the_seeds_messages(
         port,
     )
     await page.wait_for_function("window.received.ws.length > 0 && window.received.sse.length > 0")
-    await expect(page.locator("[data-count='up']")).to_have_text("2", timeout=15_000)
+    # the page counts an endpoint online from its first good check; the damped state (what
+    # previousStatus reports) needs the success threshold, so wait for that instead
+    press_2 = next(s for s in server.pulse.monitor.states.values() if s.endpoint.name == "press 2")
+    await eventually(lambda: _settled_up(press_2), timeout_s=15)
     await listeners[1].stop()
-    update = "m => m.type === 'status_update' && m.data.status === 'offline'"
+    update = (
+        "m => m.type === 'status_update' && m.data.status === 'offline'"
+        f" && m.data.endpointId === '{press_2.endpoint.id}'"
+    )
     await page.wait_for_function(
         f"window.received.ws.some({update}) && window.received.sse.some({update})", timeout=15_000
     )
