@@ -7,8 +7,10 @@ import asyncio
 import time
 from pathlib import Path
 
-from pulse_core.outbox import OutboxState
+from pulse_core.alerting.engine import AlertEngine
+from pulse_core.outbox import OutboxHealth, OutboxState
 from pulse_core.testing.receivers import JiraReceiver, Receiver, Reply
+from pulse_core.testing.waiting import eventually
 
 from .engine_kit import endpoint_of, engine_yaml, running_engine, went_down
 
@@ -18,6 +20,17 @@ def webhook(
 ) -> dict:
     entry = {"name": name, "webhook": {"url": url, **options}}
     return entry if fallback is None else {**entry, "fallback": fallback}
+
+
+async def delivered(engine: AlertEngine, name: str) -> OutboxHealth:
+    """The notifier's health once nothing is pending: the receiver answers before the courier
+    records the delivery, so reading health right after the request would race it."""
+
+    async def settled() -> OutboxHealth | None:
+        health = (await engine.health())[name]
+        return health if health.pending == 0 else None
+
+    return await eventually(settled, timeout_s=10)
 
 
 async def test_429_retry_after_is_honoured(tmp_path: Path) -> None:
@@ -31,7 +44,7 @@ async def test_429_retry_after_is_honoured(tmp_path: Path) -> None:
             await engine.status_changed(went_down(plc, time.time()), plc)
             await receiver.wait_for_requests(2)
             waited = time.monotonic() - started
-            health = (await engine.health())["ops"]
+            health = await delivered(engine, "ops")
     assert waited >= 1.0
     assert (health.sent, health.pending, health.last_error) == (
         1,
@@ -49,8 +62,7 @@ async def test_passing_failures_are_retried_with_backoff(tmp_path: Path) -> None
             plc = endpoint_of(engine, "127.0.1.1")
             await engine.status_changed(went_down(plc, time.time()), plc)
             await receiver.wait_for_requests(3)
-            await asyncio.sleep(0.2)
-            health = (await engine.health())["ops"]
+            health = await delivered(engine, "ops")
     assert len(receiver.requests) == 3
     assert (health.sent, health.failed) == (1, 0)
 
