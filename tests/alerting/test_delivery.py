@@ -87,7 +87,7 @@ async def test_jira_400_is_a_dead_letter_with_its_errors_sent_to_the_fallback(
             plc = endpoint_of(engine, "127.0.1.1")
             await engine.status_changed(went_down(plc, time.time()), plc)
             (fallback,) = await mail_gateway.wait_for_requests(1)
-            await asyncio.sleep(0.5)
+            await delivered(engine, "backup")
             dead = await engine.store.dead_letters(10)
             health = await engine.health()
     assert len(jira.requests) == 1  # permanent: not retried
