@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import dataclasses
+import functools
 import hashlib
 import ipaddress
 import json
+import sys
 from collections.abc import Sequence
 
 from pydantic import BaseModel
@@ -85,11 +87,12 @@ def _endpoint(target: CheckedTarget, host: str, defaults: DefaultsSection) -> En
             section.type, host, section.port, target.options, target.probe.identity_options
         ),
         name=section.name or "",
-        group_id=section.group,
-        type=section.type,
+        # Shared by thousands of endpoints: one string each, not one per endpoint.
+        group_id=sys.intern(section.group),
+        type=sys.intern(section.type),
         host=host,
         port=section.port,
-        interval_s=float(_inherit(section.interval_seconds, defaults.interval_seconds)),
+        interval_s=_interval(_inherit(section.interval_seconds, defaults.interval_seconds)),
         timeout_ms=_inherit(section.timeout_ms, defaults.timeout_ms),
         retries=_inherit(section.retries, defaults.retries),
         failure_threshold=_inherit(section.failure_threshold, defaults.failure_threshold),
@@ -104,6 +107,12 @@ def _endpoint(target: CheckedTarget, host: str, defaults: DefaultsSection) -> En
     if target.address_key != "host":
         return dataclasses.replace(endpoint, name=f"{section.name} {host}")
     return endpoint
+
+
+@functools.cache
+def _interval(seconds: int) -> float:
+    """One float object per distinct interval, not one per endpoint."""
+    return float(seconds)
 
 
 def _inherit(own: int | None, default: int) -> int:

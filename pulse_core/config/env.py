@@ -21,16 +21,23 @@ _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 def substitute_env(
     value: Any, environ: Mapping[str, str], issues: IssueCollector, path: Path = ()
 ) -> Any:
-    """``value`` with every reference in its strings replaced; mapping keys are left alone."""
+    """``value`` with every reference in its strings replaced; mapping keys are left alone.
+
+    Containers without a reference are returned as they are, not copied: a 20,000-target
+    file would otherwise exist twice while it loads."""
     if isinstance(value, dict):
-        return {
-            key: substitute_env(item, environ, issues, (*path, key)) for key, item in value.items()
+        changed = {
+            key: new
+            for key, item in value.items()
+            if (new := substitute_env(item, environ, issues, (*path, key))) is not item
         }
+        return {**value, **changed} if changed else value
     if isinstance(value, list):
-        return [
+        items = [
             substitute_env(item, environ, issues, (*path, index))
             for index, item in enumerate(value)
         ]
+        return items if any(new is not old for new, old in zip(items, value)) else value
     if isinstance(value, str) and "$" in value:
         return _substitute_string(value, environ, issues, path)
     return value

@@ -8,6 +8,7 @@ validation error with its path rather than a crash later.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -52,6 +53,9 @@ def check_targets(
     unknown ``type`` in the same target.
     """
     checked: list[CheckedTarget] = []
+    # Targets that give the same options share one validated model: most give none, and a
+    # model per endpoint cost about 450 bytes for the life of the configuration.
+    validated: dict[tuple[type[Probe], str], BaseModel] = {}
     for index, raw in enumerate(raw_targets):
         if not isinstance(raw, dict):
             continue
@@ -67,9 +71,15 @@ def check_targets(
             owned = {
                 key: value for key, value in raw.items() if key not in TargetSection.model_fields
             }
-            options = validate(
-                probe.target_options, owned, path, issues, owner=f" for {probe.type_name} targets"
-            )
+            key = (probe, json.dumps(owned, sort_keys=True, default=repr))
+            options = validated.get(key)
+            if options is None:
+                options = validate(
+                    probe.target_options, owned, path, issues,
+                    owner=f" for {probe.type_name} targets",
+                )
+                if options is not None:
+                    validated[key] = options
         section = sections.get(index)
         if (
             len(issues.issues) == issue_count

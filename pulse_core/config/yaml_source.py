@@ -1,9 +1,11 @@
-"""Read YAML into plain values while keeping the node tree, so any path can be located later.
+"""Read YAML into plain values, and find the line and column of any path when an issue needs it.
 
-PyYAML's loaders throw positions away and silently keep the last of two equal keys. Pulse
-composes the node tree instead, builds JSON-like values from it (mappings, lists, strings,
-numbers, booleans, null) and looks a path up in the tree only when an issue needs its
-``line:column``, so a clean 10,000-target file pays nothing for error reporting.
+PyYAML's loaders throw positions away and silently keep the last of two equal keys; composing
+the node tree keeps positions but costs about 3 KB per target, all alive at once, and the
+allocator keeps that high-water mark for the life of the process (docs/performance.md).
+So values are built straight from the parser's events (mappings, lists, strings, numbers,
+booleans, null), checking keys and tags on the way, and the node tree is composed from the
+text only when an issue has to be located: a clean 20,000-target file never builds it.
 """
 
 from __future__ import annotations
@@ -12,7 +14,19 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import yaml
+from yaml.composer import ComposerError
 from yaml.constructor import ConstructorError
+from yaml.error import Mark
+from yaml.events import (
+    AliasEvent,
+    Event,
+    MappingEndEvent,
+    MappingStartEvent,
+    ScalarEvent,
+    SequenceEndEvent,
+    SequenceStartEvent,
+    StreamEndEvent,
+)
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from yaml.reader import ReaderError
 
@@ -21,23 +35,27 @@ from pulse_core.config.errors import ConfigError, ConfigIssue, Path, format_path
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 _TAG = "tag:yaml.org,2002:"
+_STR_TAG = _TAG + "str"
 _PLAIN_SCALAR_TAGS = {_TAG + name for name in ("null", "bool", "int", "float", "str")}
 #: kept as written: a date in a monitoring configuration is text, not a ``datetime``
 _TIMESTAMP_TAG = _TAG + "timestamp"
+_MERGE_TAG = _TAG + "merge"
 _MAPPING_TAG = _TAG + "map"
 _SEQUENCE_TAG = _TAG + "seq"
 
-#: values built after following aliases; stops "billion laughs" documents early
+#: values built, counting every use of an alias; stops "billion laughs" documents early
 MAX_VALUES = 1_000_000
 
 
 @dataclass
 class YamlDocument:
-    """A parsed document: its values, its node tree, and the problems found while reading it."""
+    """A parsed document: its values, its text, and the problems found while reading it."""
 
     value: Any
-    root: Node | None
+    text: str
     issues: list[ConfigIssue] = field(default_factory=list)
+    _root: Node | None = field(default=None, init=False, repr=False)
+    _flattened: set[int] = field(default_factory=set, init=False, repr=False)
 
     def value_at(self, path: Path) -> Any:
         """The value at ``path`` as parsed (before ``${VAR}`` substitution); ``None`` if absent."""
@@ -53,27 +71,45 @@ class YamlDocument:
 
     def locate(self, path: Path, at_key: bool = False) -> tuple[int, int] | None:
         """1-based ``(line, column)`` of ``path``'s value (or key); the nearest parent if absent."""
-        if self.root is None:
+        node = self._tree()
+        if node is None:
             return None
-        node: Node = self.root
         key_node: Node | None = None
         for part in path:
+            if isinstance(node, MappingNode):
+                self._flatten(node)
             child = _child(node, part)
             if child is None:
                 return _position(node)
             key_node, node = child
         return _position(key_node if at_key and key_node is not None else node)
 
+    def _tree(self) -> Node | None:
+        """The node tree, composed on the first call (the text parsed cleanly once already)."""
+        if self._root is None and self.text.strip():
+            loader = _Loader(self.text)
+            try:
+                self._root = loader.get_single_node()
+            finally:
+                loader.dispose()
+        return self._root
+
+    def _flatten(self, node: MappingNode) -> None:
+        """Resolve ``<<`` merge keys in place, so a merged key is found where it was written."""
+        if id(node) not in self._flattened:
+            self._flattened.add(id(node))
+            try:
+                _Loader("").flatten_mapping(node)
+            except ConstructorError:
+                pass  # reported as an issue while the values were built
+
 
 def parse_yaml(text: str, source_name: str) -> YamlDocument:
     """Parse ``text``; a syntax error raises :class:`ConfigError` since nothing else can be read."""
     loader = _Loader(text)
     try:
-        root = loader.get_single_node()
-        if root is None:
-            return YamlDocument(None, None)
         builder = _ValueBuilder(loader, source_name)
-        return YamlDocument(builder.build(root, ()), root, builder.issues)
+        return YamlDocument(builder.single_document(), text, builder.issues)
     except yaml.MarkedYAMLError as error:
         raise ConfigError([_syntax_issue(error)], source_name) from error
     except ReaderError as error:
@@ -83,78 +119,178 @@ def parse_yaml(text: str, source_name: str) -> YamlDocument:
 
 
 class _ValueBuilder:
+    """Builds values from parser events, the way PyYAML's composer and safe constructor would
+    (the same tags, merge keys and aliases), reporting what Pulse refuses as issues."""
+
     def __init__(self, loader: Any, source_name: str) -> None:
         self._loader = loader
         self._source_name = source_name
         self._built = 0
-        self._checked_mappings: set[int] = set()
+        #: anchor → (its value, how many values it counts for when used through an alias)
+        self._anchors: dict[str, tuple[Any, int]] = {}
+        self._anchor_marks: dict[str, Mark] = {}
         self.issues: list[ConfigIssue] = []
 
-    def build(self, node: Node, path: Path) -> Any:
-        self._built += 1
+    def single_document(self) -> Any:
+        """The one document's value, ``None`` for an empty stream."""
+        loader = self._loader
+        loader.get_event()  # stream start
+        if loader.check_event(StreamEndEvent):
+            return None
+        start = loader.get_event()  # document start
+        value = self._node(())
+        loader.get_event()  # document end
+        if not loader.check_event(StreamEndEvent):
+            raise ComposerError(
+                "expected a single document in the stream", start.start_mark,
+                "but found another document", loader.get_event().start_mark,
+            )
+        return value
+
+    def _node(self, path: Path) -> Any:
+        event = self._loader.get_event()
+        if isinstance(event, AliasEvent):
+            return self._alias(event)
+        anchor = event.anchor
+        if anchor is not None and anchor in self._anchor_marks:
+            raise ComposerError(
+                f"found duplicate anchor {anchor!r}; first occurrence",
+                self._anchor_marks[anchor], "second occurrence", event.start_mark,
+            )
+        if anchor is not None:
+            self._anchor_marks[anchor] = event.start_mark
+        built_before = self._built
+        self._count(1)
+        if isinstance(event, ScalarEvent):
+            value = self._scalar(event, path)
+        elif isinstance(event, SequenceStartEvent):
+            value = self._sequence(event, path)
+        else:
+            value = self._mapping(event, path)
+        if anchor is not None:
+            self._anchors[anchor] = (value, self._built - built_before)
+        return value
+
+    def _alias(self, event: AliasEvent) -> Any:
+        """The anchored value itself, shared: nothing downstream changes values in place."""
+        if event.anchor not in self._anchors:
+            problem = (
+                "found an alias to an anchor that contains it"
+                if event.anchor in self._anchor_marks
+                else f"found undefined alias {event.anchor!r}"
+            )
+            raise ComposerError(None, None, problem, event.start_mark)
+        value, size = self._anchors[event.anchor]
+        self._count(size)
+        return value
+
+    def _count(self, values: int) -> None:
+        self._built += values
         if self._built > MAX_VALUES:
             issue = ConfigIssue(
                 "", f"the document expands to more than {MAX_VALUES:,} values through aliases"
             )
             raise ConfigError([issue], self._source_name)
-        if isinstance(node, MappingNode):
-            return self._build_mapping(node, path)
-        if isinstance(node, SequenceNode):
-            self._check_tag(node, path, {_SEQUENCE_TAG})
-            return [self.build(item, (*path, index)) for index, item in enumerate(node.value)]
-        return self._build_scalar(node, path)
 
-    def _build_scalar(self, node: Node, path: Path) -> Any:
-        if node.tag in _PLAIN_SCALAR_TAGS:
-            return self._loader.construct_object(node)
-        self._check_tag(node, path, {_TIMESTAMP_TAG})
-        return node.value
+    def _scalar(self, event: ScalarEvent, path: Path) -> Any:
+        tag = self._resolved_tag(event, ScalarNode, event.value)
+        if tag == _STR_TAG:
+            return event.value
+        if tag in _PLAIN_SCALAR_TAGS:
+            loader = self._loader
+            return loader.yaml_constructors[tag](loader, ScalarNode(tag, event.value))
+        if tag != _TIMESTAMP_TAG:
+            self._refuse_tag(tag, event, path)
+        return event.value
 
-    def _build_mapping(self, node: MappingNode, path: Path) -> dict[str, Any]:
-        self._check_tag(node, path, {_MAPPING_TAG})
-        if id(node) not in self._checked_mappings:
-            self._checked_mappings.add(id(node))
-            self._report_duplicate_keys(node, path)
-            try:
-                self._loader.flatten_mapping(node)  # resolves ``<<`` merge keys in place
-            except ConstructorError as error:
-                self._add(node, path, f"invalid merge key: {error.problem}")
+    def _sequence(self, event: SequenceStartEvent, path: Path) -> list[Any]:
+        tag = self._resolved_tag(event, SequenceNode, None)
+        if tag != _SEQUENCE_TAG:
+            self._refuse_tag(tag, event, path)
+        items: list[Any] = []
+        while not self._loader.check_event(SequenceEndEvent):
+            items.append(self._node((*path, len(items))))
+        self._loader.get_event()
+        return items
+
+    def _mapping(self, event: MappingStartEvent, path: Path) -> dict[str, Any]:
+        tag = self._resolved_tag(event, MappingNode, None)
+        if tag != _MAPPING_TAG:
+            self._refuse_tag(tag, event, path)
+        loader = self._loader
         mapping: dict[str, Any] = {}
-        for key_node, value_node in node.value:
-            if not isinstance(key_node, ScalarNode):
+        merged: list[Any] = []
+        first_lines: dict[str, int] = {}
+        while not loader.check_event(MappingEndEvent):
+            key_event = loader.peek_event()
+            if not isinstance(key_event, ScalarEvent):
                 self._add(
-                    key_node, path, "a mapping key must be a plain word, not a list or mapping"
+                    key_event.start_mark, path,
+                    "a mapping key must be a plain word, not a list or mapping",
                 )
+                self._node(path)  # the key
+                self._node(path)  # its value
+                continue
+            loader.get_event()
+            key = key_event.value
+            if self._resolved_tag(key_event, ScalarNode, key) == _MERGE_TAG:
+                merged.append(self._node((*path, key)))
                 continue
             # Keys stay the text written: ``on:`` is the key "on", not the boolean true.
-            mapping[key_node.value] = self.build(value_node, (*path, key_node.value))
-        return mapping
-
-    def _report_duplicate_keys(self, node: MappingNode, path: Path) -> None:
-        first_lines: dict[str, int] = {}
-        for key_node, _ in node.value:
-            if not isinstance(key_node, ScalarNode) or key_node.tag == _TAG + "merge":
-                continue
-            line = key_node.start_mark.line + 1
-            if key_node.value in first_lines:
+            line = key_event.start_mark.line + 1
+            if key in first_lines:
                 self._add(
-                    key_node,
-                    (*path, key_node.value),
-                    f"duplicate key '{key_node.value}': already given on line "
-                    f"{first_lines[key_node.value]}; keep one",
+                    key_event.start_mark, (*path, key),
+                    f"duplicate key '{key}': already given on line {first_lines[key]}; keep one",
+                    key,
                 )
             else:
-                first_lines[key_node.value] = line
+                first_lines[key] = line
+            mapping[key] = self._node((*path, key))
+        loader.get_event()
+        if not merged:
+            return mapping
+        return {**self._merge(merged, event.start_mark, path), **mapping}
 
-    def _check_tag(self, node: Node, path: Path, allowed: set[str]) -> None:
-        if node.tag not in allowed:
-            tag = node.tag.replace(_TAG, "!!", 1)
-            self._add(node, path, f"unsupported YAML tag '{tag}': write a plain value")
+    def _merge(self, merged: list[Any], mark: Mark, path: Path) -> dict[str, Any]:
+        """What ``<<`` keys bring in, as the YAML merge key type says: a key from an earlier
+        mapping (in a list, or under an earlier ``<<``) wins over a later one, and explicit
+        keys (added by the caller) win over all."""
+        result: dict[str, Any] = {}
+        for value in merged:
+            sources = value if isinstance(value, list) else [value]
+            wrong = [source for source in sources if not isinstance(source, dict)]
+            if wrong:
+                expected = "a mapping" if isinstance(value, list) else "a mapping or list of mappings"
+                self._add(
+                    mark, path, f"invalid merge key: expected {expected} for merging, "
+                    f"but found {_kind(wrong[0])}",
+                )
+                continue
+            for source in sources:
+                for key, item in source.items():
+                    result.setdefault(key, item)
+        return result
 
-    def _add(self, node: Node, path: Path, message: str) -> None:
-        line, column = _position(node)
-        value = node.value if isinstance(node, ScalarNode) else None
-        self.issues.append(ConfigIssue(format_path(path), message, value, line, column))
+    def _resolved_tag(self, event: Any, kind: type[Node], value: str | None) -> str:
+        tag: str | None = event.tag
+        if tag is None or tag == "!":
+            return str(self._loader.resolve(kind, value, event.implicit))
+        return tag
+
+    def _refuse_tag(self, tag: str, event: Event, path: Path) -> None:
+        shown = tag.replace(_TAG, "!!", 1)
+        value = event.value if isinstance(event, ScalarEvent) else None
+        self._add(event.start_mark, path, f"unsupported YAML tag '{shown}': write a plain value", value)
+
+    def _add(self, mark: Mark, path: Path, message: str, value: Any = None) -> None:
+        self.issues.append(
+            ConfigIssue(format_path(path), message, value, mark.line + 1, mark.column + 1)
+        )
+
+
+def _kind(value: Any) -> str:
+    return "mapping" if isinstance(value, dict) else "sequence" if isinstance(value, list) else "scalar"
 
 
 def _child(node: Node, part: str | int) -> tuple[Node | None, Node] | None:

@@ -89,3 +89,69 @@ def test_alias_bombs_stop_early() -> None:
     assert caught.value.issues[0].message == (
         f"the document expands to more than {MAX_VALUES:,} values through aliases"
     )
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "a: [1, 2.5, -3, 0x10, true, no, ~, '', 'yes', \"x\"]\n",
+        "base: &b {x: 1, y: 2}\nmore: &m {y: 3, z: 4}\nboth:\n  <<: [*b, *m]\n  z: 5\n",
+        "base: &b {x: 1}\nuse:\n  <<: *b\n  <<: {x: 2, w: 0}\n",
+        "list: &l [a, b]\ncopies: [*l, *l]\nnested: {deep: {er: [1, {k: v}]}}\n",
+        "? plain\n: value\n'<<': quoted merge key stays text\n",
+        "!!str 1: !!int '7'\nf: !!float 1\nm: !!map {a: 1}\ns: !!seq [1]\n",
+    ],
+)
+def test_values_match_pyyaml_safe_load(text: str) -> None:
+    import yaml
+
+    document = parse_yaml(text, "t")
+    assert document.issues == []
+    assert document.value == yaml.safe_load(text)
+
+
+def test_a_merge_of_something_else_than_mappings_is_reported() -> None:
+    document = parse_yaml("a:\n  <<: 5\n  b: 1\nc:\n  <<: [{x: 1}, [2]]\n", "t")
+    assert [(issue.path, issue.message, issue.line) for issue in document.issues] == [
+        ("a", "invalid merge key: expected a mapping or list of mappings for merging, "
+         "but found scalar", 2),
+        ("c", "invalid merge key: expected a mapping for merging, but found sequence", 5),
+    ]
+    assert document.value == {"a": {"b": 1}, "c": {}}
+
+
+def test_a_merged_key_is_located_where_it_was_written() -> None:
+    document = parse_yaml("base: &b\n  port: 80\ntarget:\n  <<: *b\n", "t")
+    assert document.locate(("target", "port")) == (2, 9)
+
+
+@pytest.mark.parametrize(
+    ("text", "message", "line"),
+    [
+        ("a: *nowhere\n", "invalid YAML: found undefined alias 'nowhere'", 1),
+        ("a: &x [1, *x]\n", "invalid YAML: found an alias to an anchor that contains it", 1),
+        ("a: &x 1\nb: &x 2\n", "invalid YAML: found duplicate anchor 'x'; first occurrence "
+         "(line 1), second occurrence", 2),
+    ],
+)
+def test_alias_mistakes_are_syntax_errors(text: str, message: str, line: int) -> None:
+    with pytest.raises(ConfigError) as caught:
+        parse_yaml(text, "t")
+    [issue] = caught.value.issues
+    assert (issue.message, issue.line) == (message, line)
+
+
+def test_a_non_plain_key_is_reported_and_the_rest_still_read() -> None:
+    document = parse_yaml("? [a, b]\n: 1\nc: 2\n", "t")
+    [issue] = document.issues
+    assert issue.message == "a mapping key must be a plain word, not a list or mapping"
+    assert (issue.line, issue.column) == (1, 3)
+    assert document.value == {"c": 2}
+
+
+def test_a_clean_document_is_read_without_composing_its_node_tree() -> None:
+    """The node tree costs kilobytes per target for the life of the process (docs/performance.md);
+    it is built only to locate an issue."""
+    document = parse_yaml("targets:\n  - {host: a}\n  - {host: b}\n", "t")
+    assert document._root is None
+    assert document.locate(("targets", 1, "host")) == (3, 12)
