@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import bisect
 from array import array
-from math import copysign
 from dataclasses import dataclass, field, replace
 from typing import Sequence
 
@@ -39,6 +38,8 @@ STALE_AFTER_INTERVALS = 2.0
 GAP_AFTER_INTERVALS = 2.5
 #: how many of the latest checks each endpoint keeps for its sparkline
 RECENT_CHECKS = 20
+
+_EMPTY_RING = array("I", [0]) * (1 + RECENT_CHECKS)
 
 _STATE_OF = {CheckStatus.UP: State.UP, CheckStatus.DOWN: State.DOWN}
 _LIVE_OF = {State.UP: LiveStatus.UP, State.DOWN: LiveStatus.DOWN}
@@ -63,10 +64,12 @@ class EndpointState:
     #: checks since start-up, by outcome (``pulse_checks_total``)
     checks_up: int = 0
     checks_down: int = 0
-    #: the latest ``RECENT_CHECKS`` checks as a ring of start times, negated for failed
-    #: checks (the sign bit, so even -0.0 reads as failed), created at the first check:
-    #: about 230 bytes where 20 ``CheckResult`` objects took 2,400; see :meth:`recent_checks`
-    _recent: array[float] | None = field(default=None, init=False, repr=False)
+    #: the latest ``RECENT_CHECKS`` checks, created at the first check: ``[base, *ring]``,
+    #: where base is the first check's whole second and each entry the whole seconds since
+    #: then, plus one, doubled, plus one if the check succeeded (0: no check yet). 164 bytes,
+    #: where an array of floats took 264 and 20 ``CheckResult`` objects 2,400; seconds are
+    #: what a sparkline shows. See :meth:`recent_checks`
+    _recent: array[int] | None = field(default=None, init=False, repr=False)
     _recent_next: int = field(default=0, init=False, repr=False)
 
     def observe(self, check: CheckResult) -> StatusChange | None:
@@ -78,7 +81,7 @@ class EndpointState:
             self.checks_up += 1
         else:
             self.checks_down += 1
-        self._remember(check.ts if up else -check.ts)
+        self._remember(check.ts, up)
         if check.error is not None:
             self.last_error = check.error
         if previous_check is not None and previous_check.status != check.status:
@@ -115,25 +118,28 @@ class EndpointState:
             self.endpoint.id, check.ts, target, previous, check.rtt_ms, check.error, outage
         )
 
-    def _remember(self, signed_ts: float) -> None:
-        ring = self._recent
+    def _remember(self, ts: float, up: bool) -> None:
+        ring, second = self._recent, int(ts)
         if ring is None:
-            ring = self._recent = array("d")
-        if len(ring) < RECENT_CHECKS:
-            ring.append(signed_ts)
-        else:
-            ring[self._recent_next] = signed_ts
-            self._recent_next = (self._recent_next + 1) % RECENT_CHECKS
+            ring = self._recent = _EMPTY_RING[:]  # a copy exactly this size
+            ring[0] = second
+        elif second < ring[0]:  # the clock was set back before the first check
+            _rebase(ring, second)
+        ring[1 + self._recent_next] = (second - ring[0] + 1) << 1 | up
+        self._recent_next = (self._recent_next + 1) % RECENT_CHECKS
 
     def recent_checks(self) -> list[tuple[float, bool]]:
-        """The latest checks (at most ``RECENT_CHECKS``) as ``(start time, up)``, oldest
-        first: what a sparkline needs."""
+        """The latest checks (at most ``RECENT_CHECKS``) as ``(start time to the second, up)``,
+        oldest first: what a sparkline needs."""
         ring = self._recent
         if ring is None:
             return []
-        start = self._recent_next
-        ordered = ring[start:] + ring[:start]
-        return [(abs(signed), copysign(1.0, signed) > 0) for signed in ordered]
+        base, start = ring[0] - 1, 1 + self._recent_next
+        return [
+            (float(base + (entry >> 1)), bool(entry & 1))
+            for entry in ring[start:] + ring[1:start]
+            if entry
+        ]
 
     def _add_flip(self, ts: float) -> None:
         if isinstance(self.flips, list):
@@ -191,3 +197,12 @@ class EndpointState:
             self.run_status, self.run_length = status, threshold
             self.run_started = snapshot.state_since or last_ts
         return None
+
+
+def _rebase(ring: array[int], base: int) -> None:
+    """Count the ring's entries from ``base``, an earlier second than its own."""
+    shift = (ring[0] - base) << 1
+    for index in range(1, len(ring)):
+        if ring[index]:
+            ring[index] += shift
+    ring[0] = base

@@ -135,6 +135,15 @@ def test_recent_checks_keep_the_latest_in_order_with_their_outcome() -> None:
     assert state.recent_checks() == expected
 
 
+def test_recent_checks_are_kept_to_the_second_even_when_the_clock_goes_back() -> None:
+    state = EndpointState(endpoint())
+    feed(state, [UP, DOWN], start=1_700_000_000.75)
+    feed(state, [UP], start=1_699_999_000.5)  # the clock was set back by 1,000 s
+    assert state.recent_checks() == [
+        (1_700_000_000.0, True), (1_700_000_010.0, False), (1_699_999_000.0, True)
+    ]
+
+
 def test_flips_are_forgotten_once_out_of_the_window() -> None:
     state = EndpointState(endpoint())
     feed(state, [UP, DOWN, UP])
