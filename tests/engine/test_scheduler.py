@@ -47,6 +47,22 @@ async def test_endpoints_are_spread_over_their_first_interval() -> None:
     assert len(starts) == 40  # everyone checked within the first interval (plus slack)
 
 
+async def test_a_first_round_leaves_the_end_of_the_interval_free() -> None:
+    """So that the last first check, started a little late, is still within its interval."""
+    dues: list[float] = []
+
+    async def check(endpoint: Endpoint, due: float) -> None:
+        dues.append(due)
+
+    scheduler = Scheduler(check)
+    begin = time.time() - 9.5  # every first check is due already, no second one yet
+    scheduler.schedule(endpoints(100, interval_s=10.0), now=begin)
+    await run_for(scheduler, 0.1)
+    assert len(dues) == 100
+    assert min(dues) == begin
+    assert max(dues) == begin + 99 * (10.0 - 1.0) / 100  # the last second is left free
+
+
 async def test_intervals_run_start_to_start() -> None:
     runs: list[float] = []
 
