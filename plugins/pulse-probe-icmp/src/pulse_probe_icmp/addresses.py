@@ -41,6 +41,8 @@ class IcmpAddress:
         """The address ``host`` (a numeric IPv4 or IPv6 address without scope) stands for."""
         packed = socket.inet_pton(family, host)
         text = socket.inet_ntop(family, packed)
+        if text == host:
+            text = host  # the configuration's string, not a second copy of it per address
         if family == socket.AF_INET6:
             return cls(family, text, packed, (text, 0, 0, scope_id))
         return cls(family, text, packed, (text, 0))
@@ -54,7 +56,7 @@ def parse_ip_literal(host: str) -> IcmpAddress | None:
     except ValueError:
         return None
     if isinstance(ip, ipaddress.IPv4Address):
-        return IcmpAddress.of(socket.AF_INET, str(ip))
+        return IcmpAddress.of(socket.AF_INET, host)
     scope_id = 0
     if ip.scope_id:
         try:
