@@ -12,7 +12,7 @@ import hashlib
 import logging
 import time
 from pathlib import Path
-from typing import Mapping, Sequence
+from typing import Any, Coroutine, Mapping, Sequence
 
 from pulse_core.alerting.engine import AlertEngine
 from pulse_core.alerting.plugin import PLUGIN_NAME, AlertingPlugin
@@ -25,7 +25,7 @@ from pulse_core.engine.reconfigure import ApplyResult, ConfigChanger, start_prob
 from pulse_core.engine.scheduler import Scheduler
 from pulse_core.engine.writer import StoreWriter
 from pulse_core.events import EventBus
-from pulse_core.models import CheckResult, StatusChange
+from pulse_core.models import CheckResult, Endpoint, StatusChange
 from pulse_core.plugins import PluginHost
 from pulse_core.probe import Probe
 from pulse_core.store import Store
@@ -173,13 +173,12 @@ class Pulse:
         await self.store.close()
 
     def _announce_checks(self, checks: Sequence[CheckResult]) -> None:
-        """Hand a written batch of checks to ``pulse_checks_stored`` in a task of its own."""
-        task = asyncio.create_task(self.plugins.notify("pulse_checks_stored", app=self, checks=checks))
-        self._announcements.add(task)
-        task.add_done_callback(self._announcements.discard)
+        """Hand a written batch of checks to ``pulse_checks_stored`` without waiting for it."""
+        self._in_background(self.plugins.notify("pulse_checks_stored", app=self, checks=checks))
 
     async def _announce(self, changes: Sequence[StatusChange]) -> None:
         """Tell the plugins about stored changes without making the writer wait for them."""
+        announced: list[tuple[StatusChange, Endpoint]] = []
         for change in changes:
             state = self.monitor.states.get(change.endpoint_id)
             if state is None:
@@ -189,13 +188,23 @@ class Pulse:
                 "%s is %s (was %s)%s", state.endpoint.name, change.state.value,
                 change.previous.value, f": {change.error}" if change.error else "",
             )
-            task = asyncio.create_task(
-                self.plugins.notify(
-                    "pulse_status_changed", app=self, change=change, endpoint=state.endpoint
-                )
+            announced.append((change, state.endpoint))
+        if announced:
+            self._in_background(self._notify_changed(announced))
+
+    async def _notify_changed(self, changes: Sequence[tuple[StatusChange, Endpoint]]) -> None:
+        """``pulse_status_changed`` for each change of a stored batch, in order: one task per
+        batch, where a task per change made 20,000 at start-up, when every first state arrives."""
+        for change, endpoint in changes:
+            await self.plugins.notify(
+                "pulse_status_changed", app=self, change=change, endpoint=endpoint
             )
-            self._announcements.add(task)
-            task.add_done_callback(self._announcements.discard)
+
+    def _in_background(self, announcement: Coroutine[Any, Any, None]) -> None:
+        """Run ``announcement`` in a task that :meth:`stop` waits for."""
+        task = asyncio.create_task(announcement)
+        self._announcements.add(task)
+        task.add_done_callback(self._announcements.discard)
 
 
 def _storage_url(config: PulseConfig) -> str:

@@ -209,7 +209,9 @@ class PluginHost:
         """
         caller = getattr(self._pm.hook, hook_name)
         impls = caller.get_hookimpls()
-        if impls:
+        if len(impls) == 1:  # the common case: no task to run it beside the others
+            await self._call_one(impls[0], hook_name, timeout_s, kwargs)
+        elif impls:
             await asyncio.gather(
                 *(self._call_one(impl, hook_name, timeout_s, kwargs) for impl in impls)
             )
