@@ -20,6 +20,7 @@ import argparse
 import asyncio
 import contextlib
 import json
+import math
 import select
 import signal
 import sqlite3
@@ -35,6 +36,8 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from pulse_core.app import Pulse
+    from pulse_core.engine.scheduler import RunCheck
+    from pulse_core.models import Endpoint
 
 DEFAULT_INTERVAL_S = 10
 TIMEOUT_MS = 1500
@@ -214,18 +217,21 @@ def percentile(samples: list[float], fraction: float) -> float:
 
 async def measure(endpoints: int, seconds: float, interval_s: int, with_lab: bool) -> Sustained:
     from pulse_core.app import Pulse
+    from pulse_core.engine.scheduler import Scheduler
 
     with tempfile.TemporaryDirectory() as scratch, checked_side(with_lab) as place:
         config = Path(scratch) / "pulse.yaml"
         lab_endpoints = write_config(config, endpoints, interval_s, place)
         idle_rss = rss_bytes()
         app = Pulse.create(config, {})
+        first_wave = FirstWave(app.monitor.run_check, endpoints, interval_s)
+        app.scheduler = Scheduler(first_wave.run_check)
         app.scheduler.stats.sample_limit = 10**9  # keep every lag sample of the run
         database = Path(scratch) / "pulse.db"
         await app.start()
-        cold_start = time.time()
         cpu_before, wall_before = time.process_time(), time.perf_counter()
-        first_interval_missed = await _first_interval_missed(app, cold_start, interval_s)
+        # Every first check has had its interval plus its timeout and retry to finish.
+        await asyncio.sleep(interval_s + 2 * TIMEOUT_MS / 1000 + 1)
         # Disk growth is measured from here: the catalog and the first state of every
         # endpoint are stored by now, so what follows is the steady cost of checks.
         checks_before, disk_before = _checks_done(app), disk_bytes(database)
@@ -236,7 +242,7 @@ async def measure(endpoints: int, seconds: float, interval_s: int, with_lab: boo
         checks = _checks_done(app)
         failed = sum(state.checks_down for state in app.monitor.states.values())
         _report_errors(app)
-        lags = app.scheduler.stats.lag_samples
+        lags = list(app.scheduler.stats.lag_samples)
         await app.stop()
         grown = disk_bytes(database) - disk_before
         stored = checks - checks_before
@@ -254,7 +260,7 @@ async def measure(endpoints: int, seconds: float, interval_s: int, with_lab: boo
         rss_idle_mb=round(idle_rss / 2**20, 1),
         rss_bytes_per_endpoint=round((rss - idle_rss) / endpoints),
         disk_bytes_per_check=round(grown / stored, 1) if stored else 0.0,
-        first_interval_missed=first_interval_missed,
+        first_interval_missed=first_wave.late + max(0, endpoints - first_wave.started),
         lab_endpoints=lab_endpoints,
     )
 
@@ -274,17 +280,29 @@ def _checks_done(app: Pulse) -> int:
     return sum(state.checks_up + state.checks_down for state in app.monitor.states.values())
 
 
-async def _first_interval_missed(app: Pulse, cold_start: float, interval_s: int) -> int:
-    """Endpoints whose first check did not start within the first interval after start-up.
+class FirstWave:
+    """Counts the first checks that started after the end of the first interval.
 
-    Looked at once every first check has had its interval plus its timeout and retry to
-    finish, when the recent checks still hold the first check of each endpoint."""
-    await asyncio.sleep(max(0.0, cold_start + interval_s + 2 * TIMEOUT_MS / 1000 + 1 - time.time()))
-    return sum(
-        1
-        for state in app.monitor.states.values()
-        if not (recent := state.recent_checks()) or recent[0][0] > cold_start + interval_s
-    )
+    The first ``endpoints`` checks the scheduler starts are the first check of every
+    endpoint: first checks are due within one interval of scheduling, every second check an
+    interval after its first. The first of them is due at the moment of scheduling, which
+    fixes the deadline. Two counters, so the measurement adds nothing per endpoint to RSS."""
+
+    def __init__(self, run_check: RunCheck, endpoints: int, interval_s: float) -> None:
+        self._run_check = run_check
+        self._endpoints = endpoints
+        self._interval_s = interval_s
+        self._deadline = math.inf
+        self.started = 0
+        self.late = 0
+
+    async def run_check(self, endpoint: Endpoint, due: float) -> None:
+        if self.started < self._endpoints:
+            if self.started == 0:
+                self._deadline = due + self._interval_s
+            self.started += 1
+            self.late += time.time() > self._deadline
+        await self._run_check(endpoint, due)
 
 
 def main() -> None:
