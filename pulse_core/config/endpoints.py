@@ -8,7 +8,7 @@ import hashlib
 import ipaddress
 import json
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 from pydantic import BaseModel
 
@@ -35,7 +35,7 @@ def endpoint_id(
 
 
 def build_endpoints(
-    targets: Sequence[CheckedTarget], defaults: DefaultsSection, issues: IssueCollector
+    targets: Iterable[CheckedTarget], defaults: DefaultsSection, issues: IssueCollector
 ) -> tuple[Endpoint, ...]:
     """Every endpoint of ``targets``; two targets that check the same thing are reported."""
     endpoints: list[Endpoint] = []

@@ -25,7 +25,6 @@ from pulse_core.config.model import (
     DefaultsSection,
     GroupSection,
     PulseConfig,
-    TargetSection,
 )
 from pulse_core.config.probe_defaults import check_probe_defaults
 from pulse_core.config.storage import storage_url
@@ -88,11 +87,9 @@ def load_config(
     if config_file is not None:
         defaults = config_file.defaults
         group_sections = list(enumerate(config_file.groups))
-        target_sections = dict(enumerate(config_file.targets))
     else:  # errors are reported; keep what is valid so the checks below still run
         defaults = _valid_or_none(DefaultsSection, core.get("defaults")) or DefaultsSection()
         group_sections = _valid_entries(GroupSection, raw_groups)
-        target_sections = dict(_valid_entries(TargetSection, raw_targets))
 
     groups = build_groups(group_sections, issues)
     # Ids of entries that failed validation count too: one bad group key is one error, not
@@ -109,7 +106,7 @@ def load_config(
         if name in values
         and (instance := validate(model, values[name], (name,), issues)) is not None
     }
-    checked = check_targets(raw_targets, target_sections, probes, group_ids, issues)
+    checked = check_targets(raw_targets, probes, group_ids, issues)
     endpoints = build_endpoints(checked, defaults, issues)
     if issues.issues or config_file is None:
         raise issues.error(source_name)

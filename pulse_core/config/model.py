@@ -95,7 +95,9 @@ class ConfigFile(Section):
     version: Literal[1]
     defaults: DefaultsSection
     groups: list[GroupSection] = Field(min_length=1)
-    targets: list[TargetSection] = Field(min_length=1)
+    #: each entry is validated by ``TargetSection`` on its own, when its endpoints are built
+    #: (``targets.py``): 20,000 validated sections at once took a kilobyte per target
+    targets: list[Any] = Field(min_length=1)
     server: ServerSection = ServerSection()
     storage: StorageSection = StorageSection()
 

@@ -9,7 +9,7 @@ validation error with its path rather than a crash later.
 from __future__ import annotations
 
 import json
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -41,26 +41,25 @@ class CheckedTarget:
 
 def check_targets(
     raw_targets: list[Any],
-    sections: Mapping[int, TargetSection],
     probes: Mapping[str, type[Probe]],
     group_ids: Collection[str],
     issues: IssueCollector,
-) -> list[CheckedTarget]:
-    """Report what is wrong with each target; return those with nothing wrong.
+) -> Iterator[CheckedTarget]:
+    """Report what is wrong with each target; yield those with nothing wrong, one at a time,
+    so that only one validated section exists at once.
 
-    ``sections`` holds the entries ``TargetSection`` accepted (their errors are already
-    reported); the checks here run on the raw entry so that a bad ``port`` does not hide an
-    unknown ``type`` in the same target.
+    Besides ``TargetSection``'s own checks, the checks here run on the raw entry so that a
+    bad ``port`` does not hide an unknown ``type`` in the same target.
     """
-    checked: list[CheckedTarget] = []
     # Targets that give the same options share one validated model: most give none, and a
     # model per endpoint cost about 450 bytes for the life of the configuration.
     validated: dict[tuple[type[Probe], str], BaseModel] = {}
     for index, raw in enumerate(raw_targets):
+        path: Path = ("targets", index)
+        issue_count = len(issues.issues)
+        section = validate(TargetSection, raw, path, issues)
         if not isinstance(raw, dict):
             continue
-        issue_count = len(issues.issues)
-        path: Path = ("targets", index)
         probe = _check_type(raw.get("type"), path, probes, issues)
         _check_group(raw.get("group"), path, group_ids, issues)
         address_key = _check_address(raw, path, issues)
@@ -80,7 +79,6 @@ def check_targets(
                 )
                 if options is not None:
                     validated[key] = options
-        section = sections.get(index)
         if (
             len(issues.issues) == issue_count
             and section is not None
@@ -88,8 +86,7 @@ def check_targets(
             and options is not None
             and address_key is not None
         ):
-            checked.append(CheckedTarget(index, section, probe, options, address_key))
-    return checked
+            yield CheckedTarget(index, section, probe, options, address_key)
 
 
 def _check_type(
