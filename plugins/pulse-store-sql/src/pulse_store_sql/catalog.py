@@ -1,17 +1,63 @@
-"""The stored groups and endpoints, and the integer keys that stand for endpoints."""
+"""The stored groups and endpoints, and the integer keys that stand for endpoints.
+
+Both run over every endpoint of the configuration (20,000 and more), at start-up and on each
+configuration change. They use Core statements in chunks, never an ORM object per row: the
+ORM held 20,000 loaded and 20,000 new objects in one session at once, about 3.6 KB per
+endpoint at the peak, and CPython's allocator keeps the pages of such a peak for the life of
+the process. Here the peak is one chunk of rows and parameters, plus one dictionary entry per
+endpoint, whatever the number of endpoints.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
-from typing import Any, TypeVar
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from itertools import islice
+from typing import Any, Generic, TypeVar
 
-from sqlalchemy import Connection, select
-from sqlmodel import Session
+from sqlalchemy import Column, Connection, Row, Table, bindparam, insert, select, update
 
 from pulse_core.models import Endpoint, Group
 
 from pulse_store_sql import tables
-from pulse_store_sql.tables import EndpointRow, GroupRow
+from pulse_store_sql.bulk_reads import KEYS_PER_QUERY
+
+#: Rows per page read and per ``executemany``: a few hundred kB of rows and parameters.
+CHUNK_ROWS = 1000
+
+Item = TypeVar("Item", Group, Endpoint)
+
+
+@dataclass(frozen=True)
+class _Catalogue(Generic[Item]):
+    """How one kind of configured item is stored."""
+
+    table: Table
+    #: a unique column a sync never changes: stored rows are read in pages of its order
+    page_by: Column[Any]
+    #: the columns a sync writes, besides ``id`` and ``removed``
+    columns: tuple[str, ...]
+    #: an item's values for ``columns``, in their order
+    values: Callable[[Item], tuple[Any, ...]]
+
+
+def _group_values(group: Group) -> tuple[Any, ...]:
+    return (group.name, group.parent_id, group.color, group.sort_order)
+
+
+def _endpoint_values(endpoint: Endpoint) -> tuple[Any, ...]:
+    return (endpoint.name, endpoint.group_id, endpoint.type, endpoint.host, endpoint.port)
+
+
+_GROUPS = _Catalogue(
+    tables.groups, tables.groups.c.id, ("name", "parent_id", "color", "sort_order"), _group_values
+)
+_ENDPOINTS = _Catalogue(
+    tables.endpoints,
+    tables.endpoints.c.key,
+    ("name", "group_id", "type", "host", "port"),
+    _endpoint_values,
+)
 
 
 def sync_catalog(
@@ -20,82 +66,136 @@ def sync_catalog(
     """Insert or update every given group and endpoint; mark the others removed.
 
     Rows are never deleted: an endpoint that comes back under the same id gets its old row,
-    and with it its key and its history. Runs at start-up and on configuration changes only,
-    so the ORM's readability wins over bulk speed here.
+    and with it its key and its history. Only rows whose values differ are written, so a
+    restart with an unchanged configuration writes nothing. An id given twice takes the
+    values of its last occurrence.
     """
-    with Session(bind=connection) as session:
-        _mark_present(
-            session,
-            GroupRow,
-            {
-                group.id: {
-                    "name": group.name,
-                    "parent_id": group.parent_id,
-                    "color": group.color,
-                    "sort_order": group.sort_order,
-                }
-                for group in groups
-            },
+    _sync(connection, _GROUPS, {group.id: group for group in groups})
+    _sync(connection, _ENDPOINTS, {endpoint.id: endpoint for endpoint in endpoints})
+
+
+def _sync(connection: Connection, catalogue: _Catalogue[Item], pending: dict[str, Item]) -> None:
+    """Make the rows of ``catalogue`` those of ``pending`` (id → item), which it empties.
+
+    Stored rows are read a page at a time and each page's changes are written before the
+    next page is read: SQLite leaves undefined what a statement still reading sees of the
+    connection's own writes to its table.
+    """
+    for page in _stored_pages(connection, catalogue):
+        removed, updated = _page_changes(catalogue, page, pending)
+        # Two statements: an ``executemany`` takes one set of columns.
+        for parameters in (removed, updated):
+            if parameters:
+                statement = update(catalogue.table).where(
+                    catalogue.page_by == bindparam("row_page_by")
+                )
+                connection.execute(statement, parameters)
+    for new in _chunks(pending.items(), CHUNK_ROWS):
+        connection.execute(
+            insert(catalogue.table),
+            [{"id": item_id, **_as_columns(catalogue, item)} for item_id, item in new],
         )
-        _mark_present(
-            session,
-            EndpointRow,
-            {
-                endpoint.id: {
-                    "name": endpoint.name,
-                    "group_id": endpoint.group_id,
-                    "type": endpoint.type,
-                    "host": endpoint.host,
-                    "port": endpoint.port,
-                }
-                for endpoint in endpoints
-            },
+
+
+def _stored_pages(
+    connection: Connection, catalogue: _Catalogue[Item]
+) -> Iterator[Sequence[Row[Any]]]:
+    """Every stored row as ``page_by, id, removed, *columns``, a fully fetched page at a
+    time: keyset pages, so each is one index range however far the sync has come."""
+    table, page_by = catalogue.table, catalogue.page_by
+    query = (
+        select(
+            page_by.label("page_by"),
+            table.c.id,
+            table.c.removed,
+            *(table.c[name] for name in catalogue.columns),
         )
-        session.flush()
+        .order_by(page_by)
+        .limit(CHUNK_ROWS)
+    )
+    page = connection.execute(query).all()
+    while page:
+        yield page
+        if len(page) < CHUNK_ROWS:
+            return
+        page = connection.execute(query.where(page_by > page[-1].page_by)).all()
 
 
-CatalogRow = TypeVar("CatalogRow", GroupRow, EndpointRow)
+def _page_changes(
+    catalogue: _Catalogue[Item], page: Sequence[Row[Any]], pending: dict[str, Item]
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """The update parameters of the rows of ``page`` that left the configuration, and of
+    those whose values differ from their item's (or that come back); their items leave
+    ``pending``."""
+    removed: list[dict[str, Any]] = []
+    updated: list[dict[str, Any]] = []
+    for row in page:
+        item = pending.pop(row.id, None)
+        if item is None:
+            if not row.removed:
+                removed.append({"row_page_by": row.page_by, "removed": True})
+        elif row.removed or tuple(row)[3:] != catalogue.values(item):
+            updated.append({"row_page_by": row.page_by, **_as_columns(catalogue, item)})
+    return removed, updated
 
 
-def _mark_present(
-    session: Session, row_class: type[CatalogRow], present: Mapping[str, dict[str, Any]]
-) -> None:
-    """Make the rows of ``row_class`` those in ``present`` (id → column values)."""
-    stored = {row.id: row for row in session.scalars(select(row_class))}
-    for row_id, values in present.items():
-        row = stored.pop(row_id, None)
-        if row is None:
-            session.add(row_class(id=row_id, **values))
-        else:
-            row.sqlmodel_update({**values, "removed": False})
-    for row in stored.values():
-        row.removed = True
+def _as_columns(catalogue: _Catalogue[Item], item: Item) -> dict[str, Any]:
+    """The columns of the row of a configured ``item``."""
+    return {**dict(zip(catalogue.columns, catalogue.values(item))), "removed": False}
+
+
+T = TypeVar("T")
+
+
+def _chunks(items: Iterable[T], size: int) -> Iterator[list[T]]:
+    """``items`` in lists of ``size`` (the last one shorter)."""
+    iterator = iter(items)
+    while chunk := list(islice(iterator, size)):
+        yield chunk
 
 
 class EndpointKeys:
     """Endpoint id → integer key, cached: every batch of checks needs the keys of its
     endpoints, and they never change once assigned.
 
-    Used from the store's writer thread only, so it needs no lock. On a miss it reloads the
-    whole mapping, which also picks up endpoints that another node added to a shared database.
+    The cache holds the configured endpoints (``load``) and any other endpoint asked for
+    since (a removed one with late writes, one another node added to a shared database),
+    found on a miss. Its id strings are the caller's own objects, never copies read from the
+    database: at 20,000 endpoints, copies would cost about 100 bytes each for the life of
+    the process. Used from the store's writer thread only, so it needs no lock.
     """
 
     def __init__(self) -> None:
         self._keys: dict[str, int] = {}
 
-    def reload(self, connection: Connection) -> None:
-        rows = connection.execute(select(tables.endpoints.c.id, tables.endpoints.c.key))
-        self._keys = {endpoint_id: key for endpoint_id, key in rows}
+    def load(self, connection: Connection, endpoint_ids: Iterable[str]) -> None:
+        """Cache the keys of ``endpoint_ids`` (stored ones; others are left out) instead of
+        what was cached."""
+        self._keys = dict(_stored_keys(connection, endpoint_ids))
 
     def resolve(self, connection: Connection, endpoint_ids: Iterable[str]) -> dict[str, int]:
         """The keys of ``endpoint_ids``; ``LookupError`` if one was never in the catalogue."""
         wanted = set(endpoint_ids)
-        if not wanted <= self._keys.keys():
-            self.reload(connection)
-        unknown = wanted - self._keys.keys()
-        if unknown:
-            raise LookupError(
-                f"unknown endpoint id {min(unknown)!r}: sync_catalog() must list an endpoint "
-                "before anything is stored for it"
-            )
+        missing = wanted - self._keys.keys()
+        if missing:
+            self._keys.update(_stored_keys(connection, missing))
+            unknown = missing - self._keys.keys()
+            if unknown:
+                raise LookupError(
+                    f"unknown endpoint id {min(unknown)!r}: sync_catalog() must list an "
+                    "endpoint before anything is stored for it"
+                )
         return {endpoint_id: self._keys[endpoint_id] for endpoint_id in wanted}
+
+
+def _stored_keys(connection: Connection, endpoint_ids: Iterable[str]) -> Iterator[tuple[str, int]]:
+    """``(id, key)`` of the stored endpoints among ``endpoint_ids``, each id being the string
+    object given, not the database's copy of it."""
+    endpoints = tables.endpoints
+    for chunk in _chunks(endpoint_ids, KEYS_PER_QUERY):
+        given = {endpoint_id: endpoint_id for endpoint_id in chunk}
+        rows = connection.execute(
+            select(endpoints.c.id, endpoints.c.key).where(endpoints.c.id.in_(given))
+        )
+        for stored_id, key in rows:
+            yield given[stored_id], key

@@ -73,7 +73,6 @@ class SqlStore(Store):
         runner = DatabaseRunner(engine, READER_THREADS)
         try:
             await runner.write(_create_schema)
-            await runner.write(self._endpoint_keys.reload)
         except SQLAlchemyError as error:
             await runner.close()
             where = make_url(self.url).render_as_string(hide_password=True)
@@ -98,7 +97,8 @@ class SqlStore(Store):
     async def sync_catalog(self, groups: Sequence[Group], endpoints: Sequence[Endpoint]) -> None:
         await self._write(partial(catalog.sync_catalog, groups=groups, endpoints=endpoints))
         # Only keys that were committed may be cached: a rolled-back key could be reused.
-        await self._write(self._endpoint_keys.reload)
+        endpoint_ids = [endpoint.id for endpoint in endpoints]
+        await self._write(partial(self._endpoint_keys.load, endpoint_ids=endpoint_ids))
 
     # -- writes -------------------------------------------------------------------------------
     async def write_checks(self, batch: Sequence[CheckResult]) -> None:
