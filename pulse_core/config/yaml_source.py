@@ -129,6 +129,8 @@ class _ValueBuilder:
         #: anchor → (its value, how many values it counts for when used through an alias)
         self._anchors: dict[str, tuple[Any, int]] = {}
         self._anchor_marks: dict[str, Mark] = {}
+        #: every distinct text once: 20,000 targets share one "type", one "icmp", one "group"
+        self._texts: dict[str, str] = {}
         self.issues: list[ConfigIssue] = []
 
     def single_document(self) -> Any:
@@ -195,7 +197,7 @@ class _ValueBuilder:
     def _scalar(self, event: ScalarEvent, path: Path) -> Any:
         tag = self._resolved_tag(event, ScalarNode, event.value)
         if tag == _STR_TAG:
-            return event.value
+            return self._texts.setdefault(event.value, event.value)
         if tag in _PLAIN_SCALAR_TAGS:
             loader = self._loader
             return loader.yaml_constructors[tag](loader, ScalarNode(tag, event.value))
@@ -232,7 +234,7 @@ class _ValueBuilder:
                 self._node(path)  # its value
                 continue
             loader.get_event()
-            key = key_event.value
+            key = self._texts.setdefault(key_event.value, key_event.value)
             if self._resolved_tag(key_event, ScalarNode, key) == _MERGE_TAG:
                 merged.append(self._node((*path, key)))
                 continue
