@@ -175,7 +175,8 @@ def sustained_rows(size: Size) -> Iterator[Row]:
     yield Row(part, "CPU, % of one core", f"{s['cpu_pct']} % ({cpu_us:.0f} µs per check)",
               _goal(s["cpu_pct"] <= 50 and kept_up, f"≤ 50 % at {target_rate:,.0f} checks/s"))
     yield Row(part, "RSS per endpoint above the idle process",
-              f"{per_endpoint:,} bytes (idle {s['rss_idle_mb']} MB)",
+              f"{per_endpoint:,} bytes (idle {s['rss_idle_mb']} MB; "
+              f"{s['rss_bytes_per_endpoint_above_code']:,} above the code alone)",
               _goal(per_endpoint <= 1024, "≤ 1 KB"))
     yield Row(part, "bytes on disk per stored check (SQLite)", f"{s['disk_bytes_per_check']}",
               _goal(s["disk_bytes_per_check"] <= 8, "≤ 8"))

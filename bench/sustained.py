@@ -8,8 +8,9 @@ addresses, a TUN host answering after 20 ms) when running as root.
 
 Measured: checks per second, schedule lag (p50/p99/max, from the scheduler's own figures), CPU
 as a percentage of one core (process CPU time / wall time), resident memory per endpoint above
-the idle process (all code imported, no configuration loaded), bytes the SQLite files grew per
-stored check, and whether every endpoint's first check started within its first interval.
+the idle process (a Pulse running with one endpoint: store open, threads started; also given
+above the process with only its code imported), bytes the SQLite files grew per stored check,
+and whether every endpoint's first check started within its first interval.
 
 ``python bench/sustained.py --endpoints 20000 --seconds 60`` prints a JSON line.
 """
@@ -59,6 +60,7 @@ class Sustained:
     cpu_pct: float
     rss_idle_mb: float
     rss_bytes_per_endpoint: float
+    rss_bytes_per_endpoint_above_code: float
     disk_bytes_per_check: float
     first_interval_missed: int
     lab_endpoints: int
@@ -222,7 +224,8 @@ async def measure(endpoints: int, seconds: float, interval_s: int, with_lab: boo
     with tempfile.TemporaryDirectory() as scratch, checked_side(with_lab) as place:
         config = Path(scratch) / "pulse.yaml"
         lab_endpoints = write_config(config, endpoints, interval_s, place)
-        idle_rss = rss_bytes()
+        code_rss = rss_bytes()
+        idle_rss = await _idle_rss(Path(scratch), place)
         app = Pulse.create(config, {})
         first_wave = FirstWave(app.monitor.run_check, endpoints, interval_s)
         app.scheduler = Scheduler(first_wave.run_check)
@@ -258,11 +261,36 @@ async def measure(endpoints: int, seconds: float, interval_s: int, with_lab: boo
         lag_max_ms=round(max(lags, default=0.0) * 1000, 2),
         cpu_pct=round(100 * cpu / wall, 1),
         rss_idle_mb=round(idle_rss / 2**20, 1),
-        rss_bytes_per_endpoint=round((rss - idle_rss) / endpoints),
+        rss_bytes_per_endpoint=round((rss - idle_rss) / (endpoints - 1)),
+        rss_bytes_per_endpoint_above_code=round((rss - code_rss) / endpoints),
         disk_bytes_per_check=round(grown / stored, 1) if stored else 0.0,
         first_interval_missed=first_wave.late + max(0, endpoints - first_wave.started),
         lab_endpoints=lab_endpoints,
     )
+
+
+async def _idle_rss(scratch: Path, place: dict[str, object]) -> int:
+    """The resident memory of an idle Pulse: running, with its store open, its threads
+    started and one endpoint checked (a configuration needs one). What a Pulse costs before
+    its endpoints, and the base the per-endpoint figure is counted from."""
+    from pulse_core.app import Pulse
+
+    idle = scratch / "idle"
+    idle.mkdir()
+    config = idle / "pulse.yaml"
+    config.write_text(
+        "version: 1\ngroups: [{id: bench, name: Benchmark}]\n"
+        f"storage: {{url: 'sqlite:///{idle / 'pulse.db'}'}}\n"
+        "defaults: {interval_seconds: 1}\n"
+        f"targets: [{{type: tcp, group: bench, host: 127.0.0.1, port: {place['tcp_port']}}}]\n"
+    )
+    app = Pulse.create(config, {})
+    await app.start()
+    try:
+        await asyncio.sleep(3)  # a few checks, written and announced
+        return rss_bytes()
+    finally:
+        await app.stop()
 
 
 def _report_errors(app: Pulse) -> None:
