@@ -11,7 +11,7 @@ import dataclasses
 import time
 from collections import defaultdict
 
-from pulse_core.engine.scheduler import FIRST_ROUND_MARGIN, Scheduler
+from pulse_core.engine.scheduler import FIRST_ROUND_MARGIN, Scheduler, scheduled_time
 from pulse_core.models import Endpoint
 
 
@@ -51,7 +51,7 @@ async def test_unchanged_endpoints_keep_their_phase_and_get_new_settings() -> No
     # Both first checks ran at the due times of the original schedule, not at fresh phases
     # counted from the moment of reschedule.
     assert recorder.dues["steady"][0] == start
-    assert recorder.dues["renamed"][0] == start + (0.5 - 0.5 * FIRST_ROUND_MARGIN) / 2
+    assert recorder.dues["renamed"][0] == scheduled_time(start + (0.5 - 0.5 * FIRST_ROUND_MARGIN) / 2)
     assert recorder.seen["renamed"][0].name == "new name"
     assert recorder.seen["renamed"][0].timeout_ms == 900
 
@@ -92,7 +92,7 @@ async def test_removed_endpoints_stop_and_changed_intervals_restart() -> None:
     await asyncio.gather(task, return_exceptions=True)
     assert len(recorder.dues["gone"]) == checks_of_gone
     # checked at once with its new interval, and not again before a second has passed
-    assert recorder.dues["slower"][-1] == rescheduled_at
+    assert recorder.dues["slower"][-1] == scheduled_time(rescheduled_at)
     assert recorder.seen["slower"][-1].interval_s == 1.0
     assert len(recorder.dues["slower"]) == checks_of_slower
 
