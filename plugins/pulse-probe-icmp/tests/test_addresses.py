@@ -37,11 +37,16 @@ def test_a_name_is_not_a_literal() -> None:
     assert parse_ip_literal("plc-7.plant.example") is None
 
 
-def test_the_resolver_parses_a_literal_once() -> None:
-    resolver = AddressResolver({socket.AF_INET})
-    first = resolver.literal("127.0.0.5")
-    assert first is not None
-    assert resolver.literal("127.0.0.5") is first
+def test_the_resolver_parses_an_ipv6_literal_once_and_keeps_no_ipv4_address() -> None:
+    """An IPv4 address is parsed at each check (cheaper than keeping it for every endpoint
+    of a site); anything else once."""
+    resolver = AddressResolver({socket.AF_INET, socket.AF_INET6})
+    ipv6 = resolver.literal("::1")
+    assert ipv6 is not None and resolver.literal("::1") is ipv6
+    ipv4 = resolver.literal("127.0.0.5")
+    assert ipv4 == IcmpAddress(socket.AF_INET, "127.0.0.5", bytes([127, 0, 0, 5]), ("127.0.0.5", 0))
+    assert resolver.literal("127.0.0.5") == ipv4
+    assert "127.0.0.5" not in resolver._literals
 
 
 def test_the_resolver_leaves_names_to_name_resolution() -> None:
