@@ -69,10 +69,19 @@ async def _resolve(host: str, port: int) -> list[tuple[socket.AddressFamily, Soc
     return [(family, (host, port))]
 
 
-@functools.lru_cache(maxsize=65_536)
 def _literal_family(host: str) -> socket.AddressFamily | None:
-    """The family of an IP literal, ``None`` for a name; cached, as every check of an
-    endpoint asks about the same host."""
+    """The family of an IP literal, ``None`` for a name. A plain IPv4 address is told by
+    ``inet_pton`` at each check, faster than a cache lookup and without an entry for every
+    endpoint of a site; anything else is parsed once."""
+    try:
+        socket.inet_pton(socket.AF_INET, host)
+    except OSError:
+        return _other_literal_family(host)
+    return socket.AF_INET
+
+
+@functools.lru_cache(maxsize=4096)
+def _other_literal_family(host: str) -> socket.AddressFamily | None:
     try:
         ip = ipaddress.ip_address(host)
     except ValueError:
