@@ -1,9 +1,11 @@
 """The schema, created with ``metadata.create_all`` (there is no migrations framework yet).
 
-Rows that are few and read as records (groups, endpoints, outages, snapshots, configuration
-versions) are SQLModel models. The tables written in bulk (raw checks and rollups) are plain
-SQLAlchemy Core tables: they are only ever touched by Core statements, which insert thousands
-of rows per ``executemany`` where building an ORM object per row would dominate the cost.
+Rows read as records (groups, endpoints, outages, snapshots, configuration versions) are
+SQLModel models; the catalogue's tables, which hold a row per endpoint, are still synced with
+Core statements in chunks (``catalog``). The tables written in bulk (raw checks and rollups)
+are plain SQLAlchemy Core tables, never touched through the ORM: they take thousands of rows
+per statement, where building an ORM object per row would dominate the cost (recent checks
+even bypass SQLAlchemy's per-row parameter handling, ``checks._insert_rows``).
 
 Endpoints get an integer surrogate ``key`` so the hot tables repeat a small integer per row
 instead of the endpoint's string id. Timestamps are integer milliseconds (``millis``).
