@@ -192,7 +192,7 @@ def test_key_cache_holds_the_callers_id_strings(engine: Engine) -> None:
             id(e.id) for e in endpoints[: ENDPOINTS // 2]
         }
         # An endpoint outside the cache is found on a miss, with the caller's string too.
-        assert keys.resolve(connection, [late]) == {late: late_key}
+        assert keys.resolve(connection, [late])[late] == late_key
         assert any(endpoint_id is late for endpoint_id in keys._keys)
         with pytest.raises(LookupError, match="unknown endpoint id 'ghost'"):
             keys.resolve(connection, [late, "ghost"])

@@ -10,7 +10,7 @@ endpoint, whatever the number of endpoints.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from itertools import islice
 from typing import Any, Generic, TypeVar
@@ -173,19 +173,24 @@ class EndpointKeys:
         what was cached."""
         self._keys = dict(_stored_keys(connection, endpoint_ids))
 
-    def resolve(self, connection: Connection, endpoint_ids: Iterable[str]) -> dict[str, int]:
-        """The keys of ``endpoint_ids``; ``LookupError`` if one was never in the catalogue."""
-        wanted = set(endpoint_ids)
-        missing = wanted - self._keys.keys()
+    def resolve(self, connection: Connection, endpoint_ids: Iterable[str]) -> Mapping[str, int]:
+        """A mapping that holds the keys of ``endpoint_ids``; ``LookupError`` if one was never
+        in the catalogue.
+
+        The mapping is the cache itself, valid until the next call: this runs for every
+        batch of checks, and a mapping of the batch's own would be built for nothing.
+        """
+        keys = self._keys
+        missing = {endpoint_id for endpoint_id in endpoint_ids if endpoint_id not in keys}
         if missing:
-            self._keys.update(_stored_keys(connection, missing))
-            unknown = missing - self._keys.keys()
+            keys.update(_stored_keys(connection, missing))
+            unknown = missing - keys.keys()
             if unknown:
                 raise LookupError(
                     f"unknown endpoint id {min(unknown)!r}: sync_catalog() must list an "
                     "endpoint before anything is stored for it"
                 )
-        return {endpoint_id: self._keys[endpoint_id] for endpoint_id in wanted}
+        return keys
 
 
 def _stored_keys(connection: Connection, endpoint_ids: Iterable[str]) -> Iterator[tuple[str, int]]:

@@ -31,6 +31,8 @@ from sqlalchemy import (
     Row,
     Select,
     Table,
+    Update,
+    bindparam,
     case,
     func,
     literal,
@@ -65,10 +67,12 @@ def create_backlog(connection: Connection) -> None:
     )
 
 
-def add_to_backlog(connection: Connection, from_ms: int, to_ms: int) -> None:
-    """Note that checks from ``from_ms`` to ``to_ms`` were written (in this transaction)."""
+def _widen_backlog() -> Update:
+    """The statement that widens the backlog to ``new_from_ms``..``new_to_ms``."""
     backlog = rollup_backlog.c
-    connection.execute(
+    from_ms = bindparam("new_from_ms", type_=BigInteger)
+    to_ms = bindparam("new_to_ms", type_=BigInteger)
+    return (
         update(rollup_backlog)
         .where(backlog.id == _BACKLOG_ID)
         .values(
@@ -82,6 +86,16 @@ def add_to_backlog(connection: Connection, from_ms: int, to_ms: int) -> None:
             ),
         )
     )
+
+
+#: Built once: it runs with every batch of checks, where building it anew and computing
+#: its cache key cost about as much as running it.
+_WIDEN_BACKLOG = _widen_backlog()
+
+
+def add_to_backlog(connection: Connection, from_ms: int, to_ms: int) -> None:
+    """Note that checks from ``from_ms`` to ``to_ms`` were written (in this transaction)."""
+    connection.execute(_WIDEN_BACKLOG, {"new_from_ms": from_ms, "new_to_ms": to_ms})
 
 
 def backlog_end(connection: Connection) -> int | None:

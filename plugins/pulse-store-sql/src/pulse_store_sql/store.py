@@ -106,7 +106,7 @@ class SqlStore(Store):
             return
 
         def work(connection: Connection) -> None:
-            keys = self._endpoint_keys.resolve(connection, {check.endpoint_id for check in batch})
+            keys = self._endpoint_keys.resolve(connection, (check.endpoint_id for check in batch))
             checks.insert(connection, keys, batch)
             timestamps = [check.ts for check in batch]
             rollups.add_to_backlog(connection, to_ms(min(timestamps)), to_ms(max(timestamps)))
@@ -371,7 +371,7 @@ class SqlStore(Store):
         """Run ``write`` with the keys of the endpoints ``batch`` is about."""
 
         def work(connection: Connection) -> None:
-            keys = self._endpoint_keys.resolve(connection, {item.endpoint_id for item in batch})
+            keys = self._endpoint_keys.resolve(connection, (item.endpoint_id for item in batch))
             write(connection, keys, batch)
 
         await self._write(work)
