@@ -212,11 +212,6 @@ def disk_bytes(database: Path) -> int:
     return database.stat().st_size
 
 
-def percentile(samples: list[float], fraction: float) -> float:
-    ordered = sorted(samples)
-    return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))] if ordered else 0.0
-
-
 async def measure(endpoints: int, seconds: float, interval_s: int, with_lab: bool) -> Sustained:
     from pulse_core.app import Pulse
     from pulse_core.engine.scheduler import Scheduler
@@ -229,7 +224,6 @@ async def measure(endpoints: int, seconds: float, interval_s: int, with_lab: boo
         app = Pulse.create(config, {})
         first_wave = FirstWave(app.monitor.run_check, endpoints, interval_s)
         app.scheduler = Scheduler(first_wave.run_check)
-        app.scheduler.stats.sample_limit = 10**9  # keep every lag sample of the run
         database = Path(scratch) / "pulse.db"
         await app.start()
         cpu_before, wall_before = time.process_time(), time.perf_counter()
@@ -245,7 +239,7 @@ async def measure(endpoints: int, seconds: float, interval_s: int, with_lab: boo
         checks = _checks_done(app)
         failed = sum(state.checks_down for state in app.monitor.states.values())
         _report_errors(app)
-        lags = list(app.scheduler.stats.lag_samples)
+        schedule = app.scheduler.stats
         await app.stop()
         grown = disk_bytes(database) - disk_before
         stored = checks - checks_before
@@ -256,9 +250,9 @@ async def measure(endpoints: int, seconds: float, interval_s: int, with_lab: boo
         checks=checks,
         checks_per_s=round(checks / wall, 1),
         failed_pct=round(100 * failed / checks, 1) if checks else 0.0,
-        lag_p50_ms=round(percentile(lags, 0.50) * 1000, 2),
-        lag_p99_ms=round(percentile(lags, 0.99) * 1000, 2),
-        lag_max_ms=round(max(lags, default=0.0) * 1000, 2),
+        lag_p50_ms=round(schedule.lags.quantile(0.50) * 1000, 2),
+        lag_p99_ms=round(schedule.lags.quantile(0.99) * 1000, 2),
+        lag_max_ms=round(schedule.max_lag_s * 1000, 2),
         cpu_pct=round(100 * cpu / wall, 1),
         rss_idle_mb=round(idle_rss / 2**20, 1),
         rss_bytes_per_endpoint=round((rss - idle_rss) / (endpoints - 1)),

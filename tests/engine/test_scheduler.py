@@ -10,7 +10,7 @@ import asyncio
 import time
 from collections import defaultdict
 
-from pulse_core.engine.scheduler import Scheduler, scheduled_time
+from pulse_core.engine.scheduler import LagHistogram, Scheduler, scheduled_time
 from pulse_core.models import Endpoint
 
 
@@ -126,3 +126,16 @@ async def test_a_failing_check_does_not_stop_the_schedule() -> None:
     scheduler.schedule(endpoints(1, interval_s=0.1))
     await run_for(scheduler, 0.55)
     assert calls >= 4
+
+
+def test_lag_percentiles_come_from_buckets_fine_where_the_goals_are() -> None:
+    histogram = LagHistogram()
+    assert histogram.quantile(0.99) == 0.0
+    for lag_ms in [0.05] * 50 + [3.26] * 49 + [250.4]:
+        histogram.add(lag_ms / 1000)
+    assert histogram.quantile(0.50) == 0.0001  # the 0.0-0.1 ms bucket
+    assert histogram.quantile(0.99) == 0.0033  # to a tenth of a millisecond under 100 ms
+    assert histogram.quantile(1.0) == 0.251  # to the millisecond under a second
+    histogram.add(-0.001)  # a clock step: counted as no lag
+    histogram.add(3600.0)
+    assert histogram.quantile(1.0) == float("inf")
