@@ -74,6 +74,23 @@ async def test_a_kept_item_follows_new_checks_and_the_clock() -> None:
     assert stale[0]["status"] == "down"  # no check for more than two intervals
 
 
+async def test_a_sparkline_rendered_after_every_check_slides_over_the_latest_20() -> None:
+    catalog, states = board_parts()
+    plc = states[catalog.entries[0].endpoint.id]
+    board, start = LiveBoard(), time.time() - 400
+    for step in range(27):
+        observe(plc, start + 10 * step, up=step % 3 != 0)
+        if step in (0, 5, 6, 20, 21):  # one new check, several, one after the window is full
+            await decoded(board.render(catalog, catalog.entries, states, start + 10 * step + 1))
+    items = await decoded(board.render(catalog, catalog.entries, states, start + 261))
+    points = items[0]["sparkline"]
+    expected_steps = range(7, 27)
+    assert [point["ts"] for point in points] == [
+        time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(start + 10 * step)) for step in expected_steps
+    ]
+    assert [point["s"] for point in points] == ["d" if step % 3 == 0 else "u" for step in expected_steps]
+
+
 async def test_a_large_body_comes_in_several_chunks_that_add_up() -> None:
     catalog, states = board_parts()
     body = LiveBoard().render(catalog, catalog.entries, states, time.time())

@@ -4,8 +4,9 @@ Between two requests most endpoints have not been checked again, so each endpoin
 item is kept and reused while its latest check and last change are the same and its status
 cannot have moved on: live status changes with time alone only when the latest check turns
 stale or the oldest flip leaves the flapping window, so an item records until when it holds.
-Its sparkline is kept as encoded points, and only checks newer than the last encoded one are
-added. A request then costs a few comparisons per endpoint.
+Its sparkline is kept as encoded points (inside the encoded item: each point has the same
+length, so keeping the latest 20 is a slice), and only checks newer than the last encoded
+one are added. A request then costs a few comparisons per endpoint.
 
 The answer is sent as it is cut, in chunks of about ``CHUNK_BYTES`` with its length known in
 advance: joining 10,000 items into one body and handing that to the server costs several
@@ -21,8 +22,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections import deque
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import AsyncIterator, Mapping
 
 from quart import current_app
@@ -42,7 +42,8 @@ SPARKLINE_POINTS = RECENT_CHECKS
 CHUNK_BYTES = 256 * 1024
 
 _EXTENSION_KEY = "pulse.live_board"
-_ITEM = '{"endpoint":%s,"status":"%s","rttMs":%s,"lastChangeTs":%s,"sparkline":[%s]}'
+_ITEM_HEAD = '{"endpoint":%s,"status":"%s","rttMs":%s,"lastChangeTs":%s,"sparkline":['
+_ITEM_TAIL = b"]}"
 _OPEN, _SEPARATOR, _CLOSE = b'{"items":[', b",", b"]}"
 
 
@@ -60,10 +61,15 @@ def _status_holds_until(state: EndpointState, now: float) -> float:
     return min((moment for moment in moments if moment > now), default=float("inf"))
 
 
-def _point(ts: float, up: bool) -> str:
+def _point(ts: float, up: bool) -> bytes:
     """``{"ts":"2024-01-15T10:30:00Z","s":"u"}``: ISO 8601 in UTC, to the second."""
     text = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(ts))
-    return '{"ts":"%s","s":"%s"}' % (text, "u" if up else "d")
+    return b'{"ts":"%s","s":"%s"}' % (text.encode(), b"u" if up else b"d")
+
+
+#: every encoded point has this length, so a sparkline is cut by offsets, never parsed
+POINT_BYTES = len(_point(0.0, True))
+_POINT_STRIDE = POINT_BYTES + len(_SEPARATOR)
 
 
 @dataclass(slots=True, eq=False)
@@ -74,9 +80,11 @@ class _RenderedItem:
     since: float | None = None
     flip_count: int = 0
     holds_until: float = 0.0
+    #: the encoded item, its sparkline last: ``...,"sparkline":[p1,p2,...]}``
     data: bytes = b""
-    points: deque[str] = field(default_factory=lambda: deque(maxlen=SPARKLINE_POINTS))
-    #: the time of the newest check already in ``points``
+    #: where the sparkline's points start in ``data``
+    points_at: int = 0
+    #: the time of the newest check already in the sparkline
     points_until: float = float("-inf")
 
     def unchanged(self, entry: CatalogEntry, state: EndpointState, now: float) -> bool:
@@ -97,21 +105,26 @@ class _RenderedItem:
         self.since = state.state_since if state else None
         self.flip_count = len(state.flips) if state else 0
         self.holds_until = _status_holds_until(state, now) if state else 0.0
-        if state is not None:
-            self._follow(state.recent_checks())
+        points = self._points(state.recent_checks() if state is not None else [])
         rtt = self.last.rtt_ms if self.last else None
-        self.data = (_ITEM % (
+        head = (_ITEM_HEAD % (
             entry.live_encoded, status.value, json.dumps(rtt), json.dumps(iso(self.since)),
-            ",".join(self.points),
         )).encode()
+        self.data, self.points_at = head + points + _ITEM_TAIL, len(head)
 
-    def _follow(self, recent: list[tuple[float, bool]]) -> None:
-        """Bring ``points`` level with ``recent``, encoding only the checks newer than the
-        last one encoded (times, not identities: the state hands out fresh tuples)."""
+    def _points(self, recent: list[tuple[float, bool]]) -> bytes:
+        """The sparkline's points, encoding only the checks newer than the last one encoded
+        (times, not identities: the state hands out fresh tuples); the points already
+        encoded are kept only inside ``data``, where a list of them took 2 KB an endpoint."""
+        encoded = self.data[self.points_at : len(self.data) - len(_ITEM_TAIL)]
         unseen = [check for check in recent if check[0] > self.points_until]
-        if unseen:
-            self.points.extend(_point(ts, up) for ts, up in unseen)
-            self.points_until = unseen[-1][0]
+        if not unseen:
+            return encoded
+        self.points_until = unseen[-1][0]
+        fresh = _SEPARATOR.join(_point(ts, up) for ts, up in unseen[-SPARKLINE_POINTS:])
+        kept = SPARKLINE_POINTS - min(len(unseen), SPARKLINE_POINTS)
+        old = encoded[max(0, len(encoded) + 1 - kept * _POINT_STRIDE) :] if kept else b""
+        return old + _SEPARATOR + fresh if old else fresh
 
 
 @dataclass(frozen=True, slots=True)
