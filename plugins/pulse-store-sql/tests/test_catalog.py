@@ -12,13 +12,14 @@ from sqlalchemy import Connection, Engine, event, select
 from pulse_core.models import Endpoint, Group
 from pulse_core.testing.store_conformance import ALPHA, BETA, DAY_START, EVER, GROUP, up
 from pulse_store_sql import SqlStore, catalog, database
+from pulse_store_sql.chunks import CHUNK_ROWS
 from pulse_store_sql.tables import endpoints as endpoints_table
 from pulse_store_sql.tables import groups as groups_table
 from pulse_store_sql.tables import metadata
 
-#: More than a few pages and chunks (``catalog.CHUNK_ROWS``), and a multiple of them, so a
+#: More than a few pages and chunks (``CHUNK_ROWS``), and a multiple of them, so a
 #: page can end exactly where the stored rows do.
-ENDPOINTS = 5 * catalog.CHUNK_ROWS
+ENDPOINTS = 5 * CHUNK_ROWS
 
 StoredRows = dict[str, tuple[Any, ...]]
 
@@ -170,7 +171,7 @@ def test_changes_are_written_in_chunks(engine: Engine) -> None:
         sync(engine, site_groups(), [endpoint(i, name=f"Renamed {i}") for i in range(ENDPOINTS)])
     )
     removed = writes(sync(engine, [], []))
-    chunks = ENDPOINTS // catalog.CHUNK_ROWS
+    chunks = ENDPOINTS // CHUNK_ROWS
     # One executemany per chunk of endpoints, one for the few groups.
     assert len(inserted) == chunks + 1 and len(set(inserted)) == 2
     assert len(renamed) == chunks

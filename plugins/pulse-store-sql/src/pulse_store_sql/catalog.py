@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from itertools import islice
 from typing import Any, Generic, TypeVar
 
 from sqlalchemy import Column, Connection, Row, Table, bindparam, insert, select, update
@@ -21,9 +20,7 @@ from pulse_core.models import Endpoint, Group
 
 from pulse_store_sql import tables
 from pulse_store_sql.bulk_reads import KEYS_PER_QUERY
-
-#: Rows per page read and per ``executemany``: a few hundred kB of rows and parameters.
-CHUNK_ROWS = 1000
+from pulse_store_sql.chunks import CHUNK_ROWS, chunks
 
 Item = TypeVar("Item", Group, Endpoint)
 
@@ -90,7 +87,7 @@ def _sync(connection: Connection, catalogue: _Catalogue[Item], pending: dict[str
                     catalogue.page_by == bindparam("row_page_by")
                 )
                 connection.execute(statement, parameters)
-    for new in _chunks(pending.items(), CHUNK_ROWS):
+    for new in chunks(pending.items()):
         connection.execute(
             insert(catalogue.table),
             [{"id": item_id, **_as_columns(catalogue, item)} for item_id, item in new],
@@ -144,15 +141,6 @@ def _as_columns(catalogue: _Catalogue[Item], item: Item) -> dict[str, Any]:
     return {**dict(zip(catalogue.columns, catalogue.values(item))), "removed": False}
 
 
-T = TypeVar("T")
-
-
-def _chunks(items: Iterable[T], size: int) -> Iterator[list[T]]:
-    """``items`` in lists of ``size`` (the last one shorter)."""
-    iterator = iter(items)
-    while chunk := list(islice(iterator, size)):
-        yield chunk
-
 
 class EndpointKeys:
     """Endpoint id → integer key, cached: every batch of checks needs the keys of its
@@ -197,7 +185,7 @@ def _stored_keys(connection: Connection, endpoint_ids: Iterable[str]) -> Iterato
     """``(id, key)`` of the stored endpoints among ``endpoint_ids``, each id being the string
     object given, not the database's copy of it."""
     endpoints = tables.endpoints
-    for chunk in _chunks(endpoint_ids, KEYS_PER_QUERY):
+    for chunk in chunks(endpoint_ids, KEYS_PER_QUERY):
         given = {endpoint_id: endpoint_id for endpoint_id in chunk}
         rows = connection.execute(
             select(endpoints.c.id, endpoints.c.key).where(endpoints.c.id.in_(given))

@@ -42,6 +42,7 @@ from pulse_store_sql import (
     rollups,
     snapshots,
 )
+from pulse_store_sql.chunks import chunks
 from pulse_store_sql.database import create_database_engine, database_url
 from pulse_store_sql.millis import to_ms
 from pulse_store_sql.runner import DatabaseRunner
@@ -368,11 +369,15 @@ class SqlStore(Store):
         write: Callable[[Connection, Mapping[str, int], Sequence[AboutEndpoint]], None],
         batch: Sequence[AboutEndpoint],
     ) -> None:
-        """Run ``write`` with the keys of the endpoints ``batch`` is about."""
+        """Run ``write`` with the keys of the endpoints ``batch`` is about, a chunk at a time
+        in one transaction: after a restart, a gap may close the outages of every endpoint
+        at once, and rows and parameters for all of them would make a peak that the
+        allocator keeps (``chunks``)."""
 
         def work(connection: Connection) -> None:
-            keys = self._endpoint_keys.resolve(connection, (item.endpoint_id for item in batch))
-            write(connection, keys, batch)
+            for chunk in chunks(batch):
+                keys = self._endpoint_keys.resolve(connection, (item.endpoint_id for item in chunk))
+                write(connection, keys, chunk)
 
         await self._write(work)
 
