@@ -30,7 +30,7 @@ API for notifier plugins:
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Annotated, Any
 
@@ -64,6 +64,10 @@ _ARGUMENT = re.compile(
     r"'([^']*)'|\"([^\"]*)\"|(-?\d+(?:\.\d+)?)|(" + _PATH.pattern + ")"
 )
 _BLOCK_HELPERS = ("eq", "ne", "if")
+
+
+Escape = Callable[[str], str]
+"""Turns a variable's value into text a receiver's markup shows as it is."""
 
 
 class TemplateError(ValueError):
@@ -106,8 +110,10 @@ class Template:
     source: str
     nodes: tuple[_Node, ...]
 
-    def render(self, variables: Mapping[str, Any]) -> str:
-        return "".join(_render_node(node, variables) for node in self.nodes)
+    def render(self, variables: Mapping[str, Any], escape: Escape | None = None) -> str:
+        """The text, each variable's value passed through ``escape`` (when given): what a
+        receiver's markup needs (Slack's ``&``, ``<``, ``>``), never the template's own text."""
+        return "".join(_render_node(node, variables, escape) for node in self.nodes)
 
     def variables(self) -> set[str]:
         """The variable paths this template reads."""
@@ -137,14 +143,15 @@ def compile_tree(value: Any) -> Any:
     return _compile_at(value, "")
 
 
-def render_tree(compiled: Any, variables: Mapping[str, Any]) -> Any:
-    """The structure :func:`compile_tree` made, with every template rendered to a string."""
+def render_tree(compiled: Any, variables: Mapping[str, Any], escape: Escape | None = None) -> Any:
+    """The structure :func:`compile_tree` made, with every template rendered to a string
+    (see :meth:`Template.render` for ``escape``)."""
     if isinstance(compiled, Template):
-        return compiled.render(variables)
+        return compiled.render(variables, escape)
     if isinstance(compiled, dict):
-        return {key: render_tree(item, variables) for key, item in compiled.items()}
+        return {key: render_tree(item, variables, escape) for key, item in compiled.items()}
     if isinstance(compiled, list):
-        return [render_tree(item, variables) for item in compiled]
+        return [render_tree(item, variables, escape) for item in compiled]
     return compiled
 
 
@@ -298,11 +305,12 @@ def _operand(operand: _Operand, variables: Mapping[str, Any]) -> str:
     return _text(_lookup(variables, operand.path))
 
 
-def _render_node(node: _Node, variables: Mapping[str, Any]) -> str:
+def _render_node(node: _Node, variables: Mapping[str, Any], escape: Escape | None) -> str:
     if isinstance(node, _Text):
         return node.text
     if isinstance(node, _Variable):
-        return _text(_lookup(variables, node.path))
+        text = _text(_lookup(variables, node.path))
+        return escape(text) if escape is not None else text
     if node.helper == "if":
         chosen = bool(_lookup(variables, _first_path(node)))
     else:
@@ -311,7 +319,7 @@ def _render_node(node: _Node, variables: Mapping[str, Any]) -> str:
         )
         chosen = equal if node.helper == "eq" else not equal
     branch = node.then if chosen else node.otherwise
-    return "".join(_render_node(child, variables) for child in branch)
+    return "".join(_render_node(child, variables, escape) for child in branch)
 
 
 def _first_path(block: _Block) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from pathlib import Path
 from typing import Any
@@ -180,3 +181,36 @@ def test_a_message_template_must_be_a_message() -> None:
         SlackOptions.model_validate(
             {"webhookUrl": "https://hooks.slack.com/x", "messageTemplate": "{{status}}"}
         )
+
+
+async def test_values_cannot_make_links_or_mentions_but_the_template_can() -> None:
+    """Slack reads ``<...>`` as a link or a mention: a value's ``&``, ``<`` and ``>`` arrive as
+    entities, while the template's own link is sent as written."""
+    notification = status_change_notification()
+    endpoint = {**notification.variables["endpoint"], "name": "<!channel> Press & Co >"}
+    notification = dataclasses.replace(
+        notification, variables={**notification.variables, "endpoint": endpoint}
+    )
+    template = {"text": "<https://pulse.example/eps|{{endpoint.name}}> is {{status}}"}
+    with SlackReceiver() as slack:
+        options = SlackOptions.model_validate(
+            {"webhookUrl": slack.url + WEBHOOK_PATH, "messageTemplate": template}
+        )
+        notifier = SlackNotifier("ops-slack", options, LOOPBACK_POLICY)
+        await notifier.deliver(notification)
+        without_text = {"webhookUrl": slack.url + WEBHOOK_PATH,
+                        "messageTemplate": {"attachments": [{"color": "danger"}]}}
+        fallback = SlackNotifier(
+            "plain", SlackOptions.model_validate(without_text), LOOPBACK_POLICY
+        )
+        await fallback.deliver(
+            dataclasses.replace(
+                notification, variables={**notification.variables, "message": "a <b> & c"}
+            )
+        )
+        await notifier.close()
+        await fallback.close()
+    assert [message["text"] for message in slack.messages] == [
+        "<https://pulse.example/eps|&lt;!channel&gt; Press &amp; Co &gt;> is offline",
+        "a &lt;b&gt; &amp; c",  # the notification's message, for a template without text
+    ]

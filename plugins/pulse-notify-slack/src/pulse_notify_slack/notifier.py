@@ -1,7 +1,9 @@
 """``slack``: one message per notification to an incoming webhook.
 
 Every string of ``messageTemplate`` is rendered on its own and the message serialised
-afterwards, so no endpoint name can break the JSON. ``text`` is always sent: it is what
+afterwards, so no endpoint name can break the JSON; values put into it have ``&``, ``<`` and
+``>`` escaped as Slack asks, so none can make a link or a mention (the template's own text,
+where a user may write ``<https://...|link>``, is left as written). ``text`` is always sent: it is what
 Slack shows in notifications and where blocks or attachments cannot be shown; a template
 without one gets the notification's ``message``. ``channel``, ``username`` and
 ``icon_emoji`` are sent when configured: app webhooks ignore them, legacy ones honour them.
@@ -22,6 +24,12 @@ from pulse_core.notifier import Notification, Notifier, Receipt
 from pulse_notify_slack.options import SlackOptions
 
 
+def slack_escape(text: str) -> str:
+    """``&``, ``<`` and ``>`` as the entities Slack asks for: in a value, ``<`` would start a
+    link or a mention (an endpoint named ``<!channel>`` would notify everyone)."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
 class SlackNotifier(HttpNotifier):
     type_name = "slack"
     options_model = SlackOptions
@@ -31,9 +39,11 @@ class SlackNotifier(HttpNotifier):
     def message(self, notification: Notification) -> dict[str, Any]:
         """The JSON message for ``notification``."""
         variables = notification.variables
-        message: dict[str, Any] = render_tree(self.options.message_template, variables)
+        message: dict[str, Any] = render_tree(
+            self.options.message_template, variables, escape=slack_escape
+        )
         if not message.get("text"):
-            message["text"] = str(variables.get("message", ""))
+            message["text"] = slack_escape(str(variables.get("message", "")))
         overrides = {
             "channel": self.options.channel,
             "username": self.options.username,
