@@ -18,7 +18,7 @@ import os
 import shutil
 import subprocess
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -178,8 +178,10 @@ def sustained_rows(size: Size) -> Iterator[Row]:
               f"{per_endpoint:,} bytes (idle {s['rss_idle_mb']} MB; "
               f"{s['rss_bytes_per_endpoint_above_code']:,} above the code alone)",
               _goal(per_endpoint <= 1024, "≤ 1 KB"))
-    yield Row(part, "bytes on disk per stored check (SQLite)", f"{s['disk_bytes_per_check']}",
-              _goal(s["disk_bytes_per_check"] <= 8, "≤ 8"))
+    # A minute ends before the first hourly block is packed: these are the rows checks wait
+    # in. The raw-history goal is judged on packed blocks, in the Storage part.
+    yield Row(part, "bytes on disk per stored check (SQLite), rows not yet packed",
+              f"{s['disk_bytes_per_check']}")
     missed = s["first_interval_missed"]
     yield Row(part, "every endpoint checked within its first interval",
               "yes" if missed == 0 else f"no: {missed:,} were not", _goal(missed == 0, "yes"))
@@ -198,6 +200,10 @@ def api_rows(size: Size) -> Iterator[Row]:
          ("--endpoints", str(size.api_endpoints), *size.metrics_arguments)),
         ("storage.py", "Storage (SQLite)", size.storage_arguments),
     ]
+    # Judged at full size only: the quick run's blocks hold too few checks to be typical.
+    goals: dict[str, Callable[[object], str]] = {
+        "packed_bytes_per_check": lambda value: _goal(float(str(value)) <= 8, "raw history ≤ 8"),
+    } if size is FULL else {}
     for script, part, arguments in scripts:
         if not (HERE / script).exists():
             continue
@@ -205,11 +211,14 @@ def api_rows(size: Size) -> Iterator[Row]:
         if completed.returncode != 0:
             yield Row(part, script, f"failed: {_last_line(completed.stderr)}")
             continue
-        yield from _rows_of_output(part, completed.stdout)
+        yield from _rows_of_output(part, completed.stdout, goals)
 
 
-def _rows_of_output(part: str, output: str) -> Iterator[Row]:
-    """A JSON object becomes a row per figure; a Markdown table a row per line."""
+def _rows_of_output(
+    part: str, output: str, goals: Mapping[str, Callable[[object], str]]
+) -> Iterator[Row]:
+    """A JSON object becomes a row per figure (judged by ``goals``, by figure name); a
+    Markdown table a row per line."""
     last = output.strip().splitlines()[-1] if output.strip() else ""
     try:
         figures = json.loads(last)
@@ -217,7 +226,9 @@ def _rows_of_output(part: str, output: str) -> Iterator[Row]:
         figures = None
     if isinstance(figures, dict):
         for name, value in figures.items():
-            yield Row(part, name.replace("_", " "), f"{value:,}" if isinstance(value, int) else str(value))
+            shown = f"{value:,}" if isinstance(value, int) else str(value)
+            judged = goals[name](value) if name in goals else ""
+            yield Row(part, name.replace("_", " "), shown, judged)
         return
     lines = [line for line in output.splitlines() if line.startswith("|") and "---" not in line]
     if not lines:
