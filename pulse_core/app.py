@@ -144,7 +144,7 @@ class Pulse:
     async def _record_config_version(self) -> None:
         text = self.config.source_text
         digest = hashlib.sha256(text.encode()).hexdigest()
-        versions = await self.store.config_versions()
+        versions = await self.store.config_versions(limit=1)
         if not versions or versions[0].sha256 != digest:
             source = str(self.config.source_path) if self.config.source_path else None
             await self.store.add_config_version(text, digest, time.time(), "pulse run", source)

@@ -193,6 +193,18 @@ class Rollup:
 
 
 @dataclass(frozen=True, slots=True)
+class ConfigVersionInfo:
+    """One applied configuration file without its text: what a list of versions shows (a
+    site's file can be megabytes, and every applied change keeps one)."""
+
+    id: int
+    applied_ts: float
+    sha256: str
+    actor: str | None = None
+    note: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class ConfigVersion:
     """One applied configuration file, kept verbatim."""
 
@@ -202,3 +214,7 @@ class ConfigVersion:
     yaml_text: str
     actor: str | None = None
     note: str | None = None
+
+    @property
+    def info(self) -> ConfigVersionInfo:
+        return ConfigVersionInfo(self.id, self.applied_ts, self.sha256, self.actor, self.note)

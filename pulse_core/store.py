@@ -19,6 +19,7 @@ from pulse_core.accounts import ApiKey, User
 from pulse_core.models import (
     CheckResult,
     ConfigVersion,
+    ConfigVersionInfo,
     Endpoint,
     EndpointSnapshot,
     Group,
@@ -153,8 +154,9 @@ class Store(abc.ABC):
         """Keep an applied configuration file; ids increase with every call."""
 
     @abc.abstractmethod
-    async def config_versions(self) -> list[ConfigVersion]:
-        """Every kept version, newest first."""
+    async def config_versions(self, limit: int | None = None) -> list[ConfigVersionInfo]:
+        """The kept versions, newest first, without their text (at most ``limit`` of them);
+        :meth:`config_version` gives one with its text."""
 
     @abc.abstractmethod
     async def config_version(self, version_id: int) -> ConfigVersion | None:

@@ -140,7 +140,7 @@ class ConfigChanger:
         pulse = self._pulse
         running = pulse.config
         if text == running.source_text:
-            version_id = (await pulse.store.config_versions())[0].id
+            version_id = (await pulse.store.config_versions(limit=1))[0].id
             return ApplyResult(version_id, EndpointChanges(), (), False, dry_run, running)
         registries = pulse.plugins.registries
         config = await asyncio.to_thread(

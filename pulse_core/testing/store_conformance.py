@@ -128,7 +128,7 @@ class StoreConformance:
             assert await second.checks(ALPHA.id, *EVER) == written_checks
             assert await second.outages(ALPHA.id, *EVER) == [outage]
             assert await second.load_snapshots() == {ALPHA.id: snapshot}
-            assert await second.config_versions() == [version]
+            assert await second.config_versions() == [version.info]
             # Checks written before the restart still reach their rollups.
             assert await second.update_rollups() > 0
             (bucket,) = await second.rollups(ALPHA.id, Resolution.QUARTER_HOUR, *EVER)
@@ -535,7 +535,8 @@ class StoreConformance:
             DAY_START + 0.125,
         )
         assert (second.actor, second.note, first.actor, first.note) == ("alice", "add", None, None)
-        assert await store.config_versions() == [second, first]
+        assert await store.config_versions() == [second.info, first.info]
+        assert await store.config_versions(limit=1) == [second.info]
         assert await store.config_version(first.id) == first
         assert await store.config_version(second.id + 1000) is None
 

@@ -19,7 +19,7 @@ from quart_schema import document_response, tag_blueprint, validate_querystring
 from pulse_core import hookimpl
 from pulse_core.config import ConfigError
 from pulse_core.engine.reconfigure import ApplyResult
-from pulse_core.models import ConfigVersion, Endpoint
+from pulse_core.models import ConfigVersionInfo, Endpoint
 from pulse_core.web.access import Role, current_principal, requires
 from pulse_core.web.api.schemas import ErrorBody, Shape
 from pulse_core.web.errors import ApiError, bad_request, not_found
@@ -134,7 +134,9 @@ async def version_detail(version_id: int, query_args: DownloadQuery) -> Any:
         raise not_found(f"configuration version {version_id}")
     if query_args.download:
         return yaml_response(version.yaml_text, f"pulse-config-v{version.id}.yaml")
-    return {**_version_json(version, _sha256(pulse.config.source_text)), "yaml": version.yaml_text}
+    return {
+        **_version_json(version.info, _sha256(pulse.config.source_text)), "yaml": version.yaml_text
+    }
 
 
 @blueprint.get("/api/configuration/current")
@@ -205,7 +207,7 @@ def _sha256(text: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-def _version_json(version: ConfigVersion, running_sha256: str) -> dict[str, Any]:
+def _version_json(version: ConfigVersionInfo, running_sha256: str) -> dict[str, Any]:
     return {
         "id": version.id,
         "appliedTs": iso(version.applied_ts),

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import Connection, select
 from sqlmodel import Session, col
 
-from pulse_core.models import ConfigVersion
+from pulse_core.models import ConfigVersion, ConfigVersionInfo
 
 from pulse_store_sql.millis import from_ms, to_ms
 from pulse_store_sql.tables import ConfigVersionRow
@@ -28,10 +28,19 @@ def add(
         return _version(row)
 
 
-def newest_first(connection: Connection) -> list[ConfigVersion]:
-    with Session(bind=connection) as session:
-        rows = session.scalars(select(ConfigVersionRow).order_by(col(ConfigVersionRow.id).desc()))
-        return [_version(row) for row in rows]
+def newest_first(connection: Connection, limit: int | None) -> list[ConfigVersionInfo]:
+    """Every column but the text, which is only read for one version at a time."""
+    row = ConfigVersionRow
+    query = (
+        select(col(row.id), col(row.applied_ms), col(row.sha256), col(row.actor), col(row.note))
+        .order_by(col(row.id).desc())
+        .limit(limit)
+    )
+    versions = []
+    for version_id, applied_ms, sha256, actor, note in connection.execute(query):
+        assert version_id is not None  # rows come from the database, which assigned it
+        versions.append(ConfigVersionInfo(version_id, from_ms(applied_ms), sha256, actor, note))
+    return versions
 
 
 def by_id(connection: Connection, version_id: int) -> ConfigVersion | None:

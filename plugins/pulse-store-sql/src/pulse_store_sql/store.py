@@ -20,6 +20,7 @@ from pulse_core.accounts import ApiKey, User
 from pulse_core.models import (
     CheckResult,
     ConfigVersion,
+    ConfigVersionInfo,
     Endpoint,
     EndpointSnapshot,
     Group,
@@ -228,8 +229,8 @@ class SqlStore(Store):
             )
         )
 
-    async def config_versions(self) -> list[ConfigVersion]:
-        return await self._read(config_versions.newest_first)
+    async def config_versions(self, limit: int | None = None) -> list[ConfigVersionInfo]:
+        return await self._read(partial(config_versions.newest_first, limit=limit))
 
     async def config_version(self, version_id: int) -> ConfigVersion | None:
         return await self._read(partial(config_versions.by_id, version_id=version_id))
