@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from pulse_core.config import ConfigError
@@ -155,3 +157,16 @@ def test_a_clean_document_is_read_without_composing_its_node_tree() -> None:
     document = parse_yaml("targets:\n  - {host: a}\n  - {host: b}\n", "t")
     assert document._root is None
     assert document.locate(("targets", 1, "host")) == (3, 12)
+
+
+def test_the_merge_key_example_of_the_configuration_guide_loads(load) -> None:
+    guide = (Path(__file__).parents[2] / "docs" / "configuration.md").read_text()
+    section = guide[guide.index("## Repeating settings"):]
+    example = section[section.index("```yaml\n") + 8 : section.index("```\n", 10)]
+    text = "version: 1\ndefaults: {}\ngroups: [{id: press-shop, name: Press shop}]\n" + example
+    endpoints = load(text).endpoints
+    assert [(e.name, e.host, e.port, e.interval_s) for e in endpoints] == [
+        ("Press 1 PLC", "10.0.1.10", 502, 5.0),
+        ("Press 2 PLC", "10.0.1.11", 502, 5.0),
+        ("Press 3 PLC", "10.0.1.12", 502, 2.0),
+    ]
