@@ -135,6 +135,14 @@ async def test_configuration_editor_validates_and_applies(browser: Browser, serv
 async def test_history_csv_download(browser: Browser, server: RunningPulse, screenshots: Path) -> None:
     page = await browser.new_page(viewport=DESKTOP, accept_downloads=True)
     await register_and_sign_in(page, server)
+
+    async def every_endpoint_has_a_stored_check() -> bool | None:
+        # Every endpoint's first check comes before any endpoint's second, so once as many
+        # checks as endpoints are written, each has one (on a busy machine the page can get
+        # here before the writer's first batch).
+        return server.pulse.writer.written >= len(server.pulse.config.endpoints) or None
+
+    await eventually(every_endpoint_has_a_stored_check)
     await page.get_by_role("link", name="History").click()
     await page.get_by_label("Buckets").select_option("raw")
     await page.get_by_role("button", name="Show").click()
