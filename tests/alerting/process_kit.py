@@ -12,13 +12,41 @@ import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 
+from typing import Any
+
 from pulse_core.app import build_store, load_plugins
 from pulse_core.models import Outage
 from pulse_core.store import Store
+from pulse_core.testing.listeners import free_tcp_port
 
-from .conftest import eventually
+from .conftest import eventually, pulse_yaml
 
 CRASH_PLUGIN = Path(__file__).with_name("crash_on_change.py")
+
+
+def write_process_config(tmp_path: Path, port: int, notifiers: list[dict[str, Any]]) -> Path:
+    """``pulse.yaml`` in ``tmp_path`` for a ``pulse run`` process: the one TCP target on
+    ``port``, its own web port and SQLite file, and ``notifiers``."""
+    config = tmp_path / "pulse.yaml"
+    config.write_text(
+        pulse_yaml(
+            port,
+            notifiers,
+            # 5 s: a restart stays well within the 2.5 intervals after which state starts
+            # over; one check is enough to reach a state either way
+            defaults={
+                "interval_seconds": 5,
+                "timeout_ms": 500,
+                "retries": 0,
+                "failure_threshold": 1,
+                "success_threshold": 1,
+            },
+            server={"host": "127.0.0.1", "port": free_tcp_port()},
+            storage={"url": f"sqlite:///{tmp_path / 'pulse.db'}"},
+            alerting={"retry_initial": 0.2, "retry_max": 0.5},
+        )
+    )
+    return config
 
 
 def crash_plugin_path(tmp_path: Path) -> Path:

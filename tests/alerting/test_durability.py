@@ -7,13 +7,11 @@ import signal
 import sqlite3
 from pathlib import Path
 
-import yaml
-
-from pulse_core.testing.listeners import TcpListener, free_tcp_port
+from pulse_core.testing.listeners import TcpListener
 from pulse_core.testing.receivers import ServiceNowReceiver
 
-from .conftest import OUTBOUND, eventually
-from .process_kit import start_pulse
+from .conftest import eventually
+from .process_kit import start_pulse, write_process_config
 
 
 def pending_attempts(database: Path) -> int:
@@ -35,44 +33,18 @@ async def test_killed_while_the_receiver_is_down_the_notification_arrives_once_a
 ) -> None:
     servicenow = ServiceNowReceiver()  # not started: the receiver is down
     database = tmp_path / "pulse.db"
-    config = tmp_path / "pulse.yaml"
-    config.write_text(
-        yaml.safe_dump(
+    config = write_process_config(
+        tmp_path,
+        tcp_listener.port,
+        [
             {
-                "version": 1,
-                # 5 s: a restart stays well within the 2.5 intervals after which state starts over
-                "defaults": {
-                    "interval_seconds": 5,
-                    "timeout_ms": 500,
-                    "retries": 0,
-                    "failure_threshold": 1,
-                    "success_threshold": 1,
+                "name": "servicenow",
+                "webhook": {
+                    "url": servicenow.incident_url,
+                    "body": {"short_description": "{{message}}"},
                 },
-                "groups": [{"id": "plant", "name": "Plant"}],
-                "targets": [
-                    {
-                        "type": "tcp",
-                        "host": "127.0.0.1",
-                        "port": tcp_listener.port,
-                        "group": "plant",
-                        "name": "PLC 1",
-                    }
-                ],
-                "server": {"host": "127.0.0.1", "port": free_tcp_port()},
-                "storage": {"url": f"sqlite:///{database}"},
-                "notifiers": [
-                    {
-                        "name": "servicenow",
-                        "webhook": {
-                            "url": servicenow.incident_url,
-                            "body": {"short_description": "{{message}}"},
-                        },
-                    }
-                ],
-                "outbound": OUTBOUND,
-                "alerting": {"retry_initial": 0.2, "retry_max": 0.5},
             }
-        )
+        ],
     )
     log = tmp_path / "pulse.log"
     await tcp_listener.stop()

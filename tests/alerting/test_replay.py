@@ -11,12 +11,10 @@ import asyncio
 import signal
 from pathlib import Path
 
-import yaml
-
-from pulse_core.testing.listeners import TcpListener, free_tcp_port
+from pulse_core.testing.listeners import TcpListener
 from pulse_core.testing.receivers import SlackReceiver
 
-from .conftest import OUTBOUND, eventually
+from .conftest import eventually
 from .process_kit import (
     crash_plugin_path,
     outbox_counts,
@@ -25,6 +23,7 @@ from .process_kit import (
     stop,
     stored_outages,
     wait_until_monitoring,
+    write_process_config,
 )
 
 #: Time for a running Pulse to send what it should not.
@@ -32,47 +31,19 @@ QUIET_S = 2.0
 
 
 def write_config(tmp_path: Path, port: int, slack: SlackReceiver) -> Path:
-    config = tmp_path / "pulse.yaml"
-    config.write_text(
-        yaml.safe_dump(
+    return write_process_config(
+        tmp_path,
+        port,
+        [
             {
-                "version": 1,
-                # 5 s: a restart stays well within the 2.5 intervals after which state
-                # starts over; one check is enough to reach a state either way
-                "defaults": {
-                    "interval_seconds": 5,
-                    "timeout_ms": 500,
-                    "retries": 0,
-                    "failure_threshold": 1,
-                    "success_threshold": 1,
+                "name": "ops-slack",
+                "slack": {
+                    "webhookUrl": f"{slack.url}/services/T0/B0/x",
+                    "messageTemplate": {"text": "{{message}}"},
                 },
-                "groups": [{"id": "plant", "name": "Plant"}],
-                "targets": [
-                    {
-                        "type": "tcp",
-                        "host": "127.0.0.1",
-                        "port": port,
-                        "group": "plant",
-                        "name": "PLC 1",
-                    }
-                ],
-                "server": {"host": "127.0.0.1", "port": free_tcp_port()},
-                "storage": {"url": f"sqlite:///{tmp_path / 'pulse.db'}"},
-                "notifiers": [
-                    {
-                        "name": "ops-slack",
-                        "slack": {
-                            "webhookUrl": f"{slack.url}/services/T0/B0/x",
-                            "messageTemplate": {"text": "{{message}}"},
-                        },
-                    }
-                ],
-                "outbound": OUTBOUND,
-                "alerting": {"retry_initial": 0.2, "retry_max": 0.5},
             }
-        )
+        ],
     )
-    return config
 
 
 def texts(slack: SlackReceiver) -> list[str]:
