@@ -37,11 +37,9 @@ targets:
 
 
 @pytest.fixture
-async def plc() -> AsyncIterator[TcpListener]:
-    listener = TcpListener()
-    await listener.start()
-    yield listener
-    await listener.stop()
+def plc(tcp_listener: TcpListener) -> TcpListener:
+    """The plant's PLC: the shared loopback listener (``pulse_core.testing.fixtures``)."""
+    return tcp_listener
 
 
 @pytest.fixture

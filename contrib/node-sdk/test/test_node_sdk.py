@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import os
 import shutil
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
@@ -21,11 +20,9 @@ NODE = shutil.which("node")
 
 
 @pytest.fixture
-async def plc() -> AsyncIterator[TcpListener]:
-    listener = TcpListener()
-    await listener.start()
-    yield listener
-    await listener.stop()
+def plc(tcp_listener: TcpListener) -> TcpListener:
+    """The plant's PLC: the shared loopback listener (``pulse_core.testing.fixtures``)."""
+    return tcp_listener
 
 
 @pytest.mark.skipif(NODE is None, reason="Node.js (20 or newer) is not installed")

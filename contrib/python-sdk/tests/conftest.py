@@ -29,12 +29,10 @@ targets:
 """
 
 
-@pytest_asyncio.fixture
-async def plc() -> AsyncIterator[TcpListener]:
-    listener = TcpListener()
-    await listener.start()
-    yield listener
-    await listener.stop()
+@pytest.fixture
+def plc(tcp_listener: TcpListener) -> TcpListener:
+    """The plant's PLC: the shared loopback listener (``pulse_core.testing.fixtures``)."""
+    return tcp_listener
 
 
 @pytest_asyncio.fixture
