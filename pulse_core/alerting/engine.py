@@ -37,7 +37,7 @@ from types import MappingProxyType
 from typing import Any
 
 from pulse_core.alerting.courier import Courier, DeliveryRules
-from pulse_core.alerting.replay import change_time, unannounced_changes
+from pulse_core.alerting.replay import change_time, opening_change, unannounced_changes
 from pulse_core.alerting.routing import notifiers_for
 from pulse_core.alerting.setup import AlertingSetup, alerting_setup, make_notifier
 from pulse_core.alerting.storm import StormGuard
@@ -158,16 +158,7 @@ class AlertEngine:
                 or snapshot.open_outage is None
             ):
                 continue
-            outage = snapshot.open_outage
-            change = StatusChange(
-                endpoint.id,
-                outage.started_ts,
-                State.DOWN,
-                State.UNKNOWN,
-                error=outage.last_error,
-                outage=outage,
-            )
-            self._watch_outage(change, endpoint)
+            self._watch_outage(opening_change(snapshot.open_outage), endpoint)
 
     async def _replay_unannounced(self, config: PulseConfig) -> None:
         """Stored changes above their marks go through the rules now, oldest first.

@@ -59,19 +59,23 @@ async def unannounced_changes(
     return sorted(found, key=lambda pair: pair[0].ts)
 
 
-def _edges(outage: Outage) -> list[StatusChange]:
-    """The changes an outage stands for; what the state was before it is not kept."""
+def opening_change(outage: Outage) -> StatusChange:
+    """The change that opened ``outage``, as it was announced (the outage still open); what
+    the state was before it is not kept."""
     opened = dataclasses.replace(outage, ended_ts=None, gap=False)
-    edges = [
-        StatusChange(
-            outage.endpoint_id,
-            outage.started_ts,
-            State.DOWN,
-            State.UNKNOWN,
-            error=outage.last_error,
-            outage=opened,
-        )
-    ]
+    return StatusChange(
+        outage.endpoint_id,
+        outage.started_ts,
+        State.DOWN,
+        State.UNKNOWN,
+        error=outage.last_error,
+        outage=opened,
+    )
+
+
+def _edges(outage: Outage) -> list[StatusChange]:
+    """The changes an outage stands for."""
+    edges = [opening_change(outage)]
     if outage.ended_ts is not None and not outage.gap:
         edges.append(
             StatusChange(
