@@ -19,8 +19,6 @@ from __future__ import annotations
 
 import asyncio
 import codecs
-import functools
-import ipaddress
 import socket
 import ssl
 from collections.abc import AsyncIterator, Sequence
@@ -29,6 +27,8 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 import httpx
+
+from pulse_core.ip_literals import literal_family
 
 MAX_HEAD_BYTES = 64 * 1024
 READ_SIZE = 64 * 1024
@@ -193,7 +193,7 @@ async def _connect(host: str, port: int) -> socket.socket:
     """A non-blocking socket connected to the first address of ``host`` that accepts, as
     ``open_connection`` does (IP literals need no lookup); the last error if none does."""
     loop = asyncio.get_running_loop()
-    family = _literal_family(host)
+    family = literal_family(host)
     addresses: list[tuple[socket.AddressFamily, tuple[Any, ...]]]
     if family is None:
         found = await loop.getaddrinfo(host, port, type=socket.SOCK_STREAM)
@@ -215,16 +215,6 @@ async def _connect(host: str, port: int) -> socket.socket:
             return sock
     assert error is not None, "getaddrinfo returns at least one address or raises"
     raise error
-
-
-@functools.lru_cache(maxsize=65_536)
-def _literal_family(host: str) -> socket.AddressFamily | None:
-    """The family of an IP literal, ``None`` for a name (cached: asked at every check)."""
-    try:
-        ip = ipaddress.ip_address(host)
-    except ValueError:
-        return None
-    return socket.AF_INET6 if ip.version == 6 else socket.AF_INET
 
 
 def _request_bytes(url: httpx.URL, method: str, headers: Sequence[tuple[str, str]]) -> bytes:

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import errno
-import functools
-import ipaddress
 import os
 import socket
 import time
 
+from pulse_core.ip_literals import literal_family
 from pulse_core.models import Endpoint, ProbeResult
 from pulse_core.probe import Probe
 
@@ -62,31 +61,11 @@ async def _connect(host: str, port: int) -> ProbeResult:
 async def _resolve(host: str, port: int) -> list[tuple[socket.AddressFamily, SocketAddress]]:
     """IP literals skip the resolver: ``getaddrinfo`` runs in a small thread pool, where a
     slow name server would otherwise delay checks that need no name at all."""
-    family = _literal_family(host)
+    family = literal_family(host)
     if family is None:
         found = await asyncio.get_running_loop().getaddrinfo(host, port, type=socket.SOCK_STREAM)
         return [(family, address) for family, _, _, _, address in found]
     return [(family, (host, port))]
-
-
-def _literal_family(host: str) -> socket.AddressFamily | None:
-    """The family of an IP literal, ``None`` for a name. A plain IPv4 address is told by
-    ``inet_pton`` at each check, faster than a cache lookup and without an entry for every
-    endpoint of a site; anything else is parsed once."""
-    try:
-        socket.inet_pton(socket.AF_INET, host)
-    except OSError:
-        return _other_literal_family(host)
-    return socket.AF_INET
-
-
-@functools.lru_cache(maxsize=4096)
-def _other_literal_family(host: str) -> socket.AddressFamily | None:
-    try:
-        ip = ipaddress.ip_address(host)
-    except ValueError:
-        return None
-    return socket.AF_INET6 if ip.version == 6 else socket.AF_INET
 
 
 async def _timed_handshake(family: socket.AddressFamily, address: SocketAddress) -> float:
