@@ -220,3 +220,26 @@ async def test_retention_across_blocks_is_per_check(store: SqlStore, database_ur
     assert bucket.total == 1 + sum(
         1 for check in written if cutoff <= check.ts < cutoff_bucket + QUARTER_HOUR_S
     )
+
+
+@pytest.mark.asyncio
+async def test_a_check_written_after_its_hour_was_chosen_waits_for_the_rollups(
+    store: SqlStore, database_url: str
+) -> None:
+    """``update_rollups`` picks an hour to pack, then packs it in a later transaction; a
+    check written in between must reach its bucket, not a block only."""
+    await store.write_checks([up(DAY_START + 10)])
+    await store.update_rollups()
+    with connected(database_url) as connection:
+        hour_ms = compaction.oldest_closed_hour(connection, round(time.time() * 1000))
+    assert hour_ms is None  # packed already
+
+    await store.write_checks([up(DAY_START + 20)])  # a late check: the hour is back in the backlog
+    with connected(database_url) as connection, connection.begin():
+        key = compaction.endpoint_keys(connection)[0]
+        assert compaction.pack_hour(connection, DAY_START * 1000, [key]) == 0
+
+    await store.update_rollups()
+    (bucket,) = await store.rollups(ALPHA.id, Resolution.QUARTER_HOUR, *EVER)
+    assert bucket.total == 2
+    assert where_checks_lie(database_url) == (0, 1)

@@ -9,8 +9,9 @@ rollups, computed in SQL from the rows, never need to decode a block in the norm
 ``update_rollups`` runs it after the rollups, one transaction per hour and slice of
 ``ENDPOINTS_PER_TRANSACTION`` endpoints, so writes of new checks run in between.
 
-Rows are taken with ``DELETE ... RETURNING``: exactly the rows deleted are packed, even if
-another node commits a late check into the hour meanwhile. A block already stored for the
+Each transaction checks again, holding the backlog's row lock, that its hour is rolled up
+(a check written since the hour was chosen puts it back in the backlog), then takes the rows
+with ``DELETE ... RETURNING``: exactly the rows deleted are packed. A block already stored for the
 endpoint and hour (packed by another node at the same time) is merged with, not lost.
 """
 
@@ -75,7 +76,14 @@ def endpoint_keys(connection: Connection) -> list[int]:
 
 def pack_hour(connection: Connection, hour_ms: int, endpoint_keys: list[int]) -> int:
     """Move the recent checks of ``endpoint_keys`` in the hour starting at ``hour_ms`` into
-    their blocks; return how many were moved."""
+    their blocks; return how many were moved.
+
+    The hour was found rolled up in an earlier transaction; a check written into it since
+    has put it back in the backlog, and its rows must wait for the rollups to count them
+    (packed, they would be left out of their buckets for good)."""
+    not_rolled_up_ms = rollups.backlog_start(connection, lock=True)
+    if not_rolled_up_ms is not None and not_rolled_up_ms < hour_ms + BLOCK_MS:
+        return 0
     taken = connection.execute(
         delete(checks)
         .where(

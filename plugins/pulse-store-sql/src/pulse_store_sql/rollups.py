@@ -107,12 +107,17 @@ def backlog_end(connection: Connection) -> int | None:
     return end_ms
 
 
-def backlog_start(connection: Connection) -> int | None:
+def backlog_start(connection: Connection, *, lock: bool = False) -> int | None:
     """The oldest check timestamp not rolled up yet, or ``None`` when all are: every check
-    before it counts in its buckets."""
+    before it counts in its buckets.
+
+    With ``lock``, the backlog's row stays locked to the end of the transaction (on
+    PostgreSQL; SQLite has a single writer anyway): a writer widening the backlog waits, so
+    the checks its transaction adds stay invisible until then."""
     backlog = rollup_backlog.c
+    query = select(backlog.from_ms).where(backlog.id == _BACKLOG_ID)
     start_ms: int | None = connection.execute(
-        select(backlog.from_ms).where(backlog.id == _BACKLOG_ID)
+        query.with_for_update() if lock else query
     ).scalar_one()
     return start_ms
 
