@@ -11,7 +11,7 @@ text only when an issue has to be located: a clean 20,000-target file never buil
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 import yaml
 from yaml.composer import ComposerError
@@ -36,12 +36,15 @@ _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 _TAG = "tag:yaml.org,2002:"
 _STR_TAG = _TAG + "str"
+_INT_TAG = _TAG + "int"
 _PLAIN_SCALAR_TAGS = {_TAG + name for name in ("null", "bool", "int", "float", "str")}
 #: kept as written: a date in a monitoring configuration is text, not a ``datetime``
 _TIMESTAMP_TAG = _TAG + "timestamp"
 _MERGE_TAG = _TAG + "merge"
 _MAPPING_TAG = _TAG + "map"
 _SEQUENCE_TAG = _TAG + "seq"
+
+_SharedT = TypeVar("_SharedT", str, int)
 
 #: values built, counting every use of an alias; stops "billion laughs" documents early
 MAX_VALUES = 1_000_000
@@ -129,8 +132,9 @@ class _ValueBuilder:
         #: anchor → (its value, how many values it counts for when used through an alias)
         self._anchors: dict[str, tuple[Any, int]] = {}
         self._anchor_marks: dict[str, Mark] = {}
-        #: every distinct text once: 20,000 targets share one "type", one "icmp", one "group"
-        self._texts: dict[str, str] = {}
+        #: every distinct text and integer once: 20,000 targets share one "type", one "icmp",
+        #: one "group", and the 8,000 written ``port: 8080`` one 8080 (see :meth:`_shared`)
+        self._values: dict[str | int, str | int] = {}
         self.issues: list[ConfigIssue] = []
 
     def single_document(self) -> Any:
@@ -197,13 +201,23 @@ class _ValueBuilder:
     def _scalar(self, event: ScalarEvent, path: Path) -> Any:
         tag = self._resolved_tag(event, ScalarNode, event.value)
         if tag == _STR_TAG:
-            return self._texts.setdefault(event.value, event.value)
+            return self._shared(event.value)
         if tag in _PLAIN_SCALAR_TAGS:
             loader = self._loader
-            return loader.yaml_constructors[tag](loader, ScalarNode(tag, event.value))
+            value = loader.yaml_constructors[tag](loader, ScalarNode(tag, event.value))
+            return self._shared(value) if tag == _INT_TAG else value
         if tag != _TIMESTAMP_TAG:
             self._refuse_tag(tag, event, path)
         return event.value
+
+    def _shared(self, value: _SharedT) -> _SharedT:
+        """``value``, or the equal one built before: the values outlive the parse (the loaded
+        configuration keeps them), and a copy per target costs 28 bytes for an int above 256
+        (CPython caches the smaller ones) and 50 or more for a text.
+
+        Texts and ints share one table because no text equals an int. Booleans and floats
+        stay out of it: ``True == 1`` and ``0.0 == -0.0`` would hand back the other one."""
+        return self._values.setdefault(value, value)  # type: ignore[return-value]
 
     def _sequence(self, event: SequenceStartEvent, path: Path) -> list[Any]:
         tag = self._resolved_tag(event, SequenceNode, None)
@@ -234,7 +248,7 @@ class _ValueBuilder:
                 self._node(path)  # its value
                 continue
             loader.get_event()
-            key = self._texts.setdefault(key_event.value, key_event.value)
+            key = self._shared(key_event.value)
             if self._resolved_tag(key_event, ScalarNode, key) == _MERGE_TAG:
                 merged.append(self._node((*path, key)))
                 continue

@@ -159,6 +159,28 @@ def test_a_clean_document_is_read_without_composing_its_node_tree() -> None:
     assert document.locate(("targets", 1, "host")) == (3, 12)
 
 
+def test_equal_texts_and_ints_are_one_object_and_other_types_stay_apart() -> None:
+    """20,000 targets keep their values for the life of the process: one ``8080`` for all of
+    them, not one each; ``1``, ``true``, ``1.0`` and ``"1"`` are equal-ish but stay distinct."""
+    value = parse_yaml(
+        "a: {port: 8080, tag: web}\nb: {port: 0x1F90, tag: web}\n"
+        "same: [1, true, 1.0, '1', 1, 0.0, -0.0]\n", "t"
+    ).value
+    assert value["a"]["port"] is value["b"]["port"] == 8080
+    assert value["a"]["tag"] is value["b"]["tag"]
+    assert value["same"] == [1, True, 1.0, "1", 1, 0.0, -0.0]
+    assert [type(item) for item in value["same"]] == [int, bool, float, str, int, float, float]
+    assert str(value["same"][6]) == "-0.0"
+
+
+def test_targets_with_one_port_share_its_object(load, minimal: str) -> None:
+    targets = "".join(
+        f"  - {{type: tcp, group: plant, host: 10.0.0.{n}, port: 8080}}\n" for n in (6, 7)
+    )
+    first, second = load(minimal + targets).endpoints[1:]
+    assert first.port is second.port == 8080
+
+
 def test_the_merge_key_example_of_the_configuration_guide_loads(load) -> None:
     guide = (Path(__file__).parents[2] / "docs" / "configuration.md").read_text()
     section = guide[guide.index("## Repeating settings"):]
