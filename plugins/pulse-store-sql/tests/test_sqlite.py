@@ -1,5 +1,5 @@
-"""What SQLite needs beyond the store contract: WAL, a created directory, and a big write
-that blocks neither readers nor the event loop."""
+"""What SQLite needs beyond the store contract: WAL, a created directory, a big write
+that blocks neither readers nor the event loop, and readers with a small page cache."""
 
 from __future__ import annotations
 
@@ -11,10 +11,13 @@ from pathlib import Path
 
 import pytest
 import pytest_asyncio
+from sqlalchemy import Connection
 
 from pulse_core.models import CheckResult, CheckStatus
 from pulse_core.testing.store_conformance import ALPHA, DAY_START, add_catalog
 from pulse_store_sql import SqlStore
+from pulse_store_sql.database import SQLITE_READER_CACHE_KIB
+from pulse_store_sql.store import READER_THREADS
 
 #: Large enough that writing it takes a good fraction of a second.
 BIG_BATCH = 100_000
@@ -89,3 +92,23 @@ async def test_big_write_blocks_neither_readers_nor_the_event_loop(
     # Relative, not absolute, so a busy machine cannot fail it: a loop blocked by the write
     # would show one gap as long as the write itself.
     assert longest_tick_gap < write_s / 2, (longest_tick_gap, write_s)
+
+
+def _cache_size(connection: Connection) -> int:
+    value = connection.exec_driver_sql("PRAGMA cache_size").scalar_one()
+    assert isinstance(value, int)
+    return value
+
+
+@pytest.mark.asyncio
+async def test_readers_have_a_smaller_page_cache_and_the_writer_the_default(
+    store: SqlStore,
+) -> None:
+    """Every full cache is resident memory; the writer's pays for itself in packing, the
+    readers' (API reads of mostly sequential ranges) would not."""
+    with sqlite3.connect(":memory:") as plain:
+        (default,) = plain.execute("PRAGMA cache_size").fetchone()
+    runner = store._open_runner()
+    readers = await asyncio.gather(*(runner.read(_cache_size) for _ in range(READER_THREADS)))
+    assert readers == [-SQLITE_READER_CACHE_KIB] * READER_THREADS
+    assert await runner.write(_cache_size) == default != -SQLITE_READER_CACHE_KIB

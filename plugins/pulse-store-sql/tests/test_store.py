@@ -6,12 +6,13 @@ from importlib.metadata import entry_points
 from pathlib import Path
 
 import pytest
+from sqlalchemy import Connection, event
 
 from pulse_core.models import CheckResult, CheckStatus
 from pulse_core.store import Store
 from pulse_core.testing.store_conformance import add_catalog
 from pulse_store_sql import SqlStore, plugin
-from pulse_store_sql.database import database_url
+from pulse_store_sql.database import _shrink_sqlite_cache, database_url
 
 
 def test_plain_postgresql_url_uses_psycopg() -> None:
@@ -46,6 +47,25 @@ async def test_unreachable_server_is_reported_in_one_line() -> None:
     assert message.startswith("cannot open the database postgresql://pulse:***@127.0.0.1:1/")
     assert "secret" not in message and "\n" not in message
     assert await store.ping() is False
+
+
+@pytest.mark.asyncio
+async def test_postgresql_readers_are_left_as_the_writer(postgresql_url: str) -> None:
+    """The readers' smaller page cache is a SQLite setting: on PostgreSQL the cache is the
+    server's, and both sides connect the same way."""
+    store = SqlStore(postgresql_url)
+    await store.open()
+    try:
+        runner = store._open_runner()
+        for engine in (runner.writer_engine, runner.reader_engine):
+            assert not event.contains(engine, "connect", _shrink_sqlite_cache)
+
+        def cache(connection: Connection) -> str:
+            return str(connection.exec_driver_sql("SHOW effective_cache_size").scalar_one())
+
+        assert await runner.read(cache) == await runner.write(cache)
+    finally:
+        await store.close()
 
 
 @pytest.mark.asyncio

@@ -19,10 +19,15 @@ class DatabaseRunner:
     submitted without any lock, and SQLite, which allows a single writer, never sees two.
     Reads go to a small pool of their own: WAL (and PostgreSQL) let them run beside a write,
     so a dashboard query never waits behind a big batch of checks, nor a batch behind it.
+
+    Each side has its own engine (``writer_engine`` with one connection, ``reader_engine``
+    with ``reader_threads``), so each side's connections can be tuned for its work: SQLite
+    readers get a smaller page cache (see ``create_database_engine``).
     """
 
-    def __init__(self, engine: Engine, reader_threads: int) -> None:
-        self.engine = engine
+    def __init__(self, writer_engine: Engine, reader_engine: Engine, reader_threads: int) -> None:
+        self.writer_engine = writer_engine
+        self.reader_engine = reader_engine
         self._writer = ThreadPoolExecutor(1, thread_name_prefix="pulse-store-writer")
         self._readers = ThreadPoolExecutor(reader_threads, thread_name_prefix="pulse-store-reader")
 
@@ -40,12 +45,13 @@ class DatabaseRunner:
         """Let submitted work finish, then release the threads and the connections."""
         await asyncio.to_thread(self._writer.shutdown)
         await asyncio.to_thread(self._readers.shutdown)
-        self.engine.dispose()
+        self.writer_engine.dispose()
+        self.reader_engine.dispose()
 
     def _in_transaction(self, work: Callable[[Connection], T]) -> T:
-        with self.engine.begin() as connection:
+        with self.writer_engine.begin() as connection:
             return work(connection)
 
     def _connected(self, work: Callable[[Connection], T]) -> T:
-        with self.engine.connect() as connection:
+        with self.reader_engine.connect() as connection:
             return work(connection)

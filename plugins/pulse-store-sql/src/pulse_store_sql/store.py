@@ -71,8 +71,11 @@ class SqlStore(Store):
 
     # -- life cycle ---------------------------------------------------------------------------
     async def open(self) -> None:
-        engine = create_database_engine(self._database_url, connections=READER_THREADS + 1)
-        runner = DatabaseRunner(engine, READER_THREADS)
+        runner = DatabaseRunner(
+            create_database_engine(self._database_url, connections=1),
+            create_database_engine(self._database_url, connections=READER_THREADS, readers=True),
+            READER_THREADS,
+        )
         try:
             await runner.write(_create_schema)
         except SQLAlchemyError as error:
