@@ -9,7 +9,7 @@ import time
 from pathlib import Path
 
 from pulse_core import hookimpl
-from pulse_core.config.model import PulseConfig
+from pulse_core.config.model import PulseConfig, text_sha256
 from pulse_core.engine.reconfigure import save_config_text
 from pulse_core.models import Outage
 from pulse_core.testing.listeners import free_tcp_port
@@ -126,11 +126,32 @@ async def test_plugins_hear_of_each_applied_configuration(tmp_path: Path) -> Non
     assert heard == [result.config]
 
 
+async def test_the_running_text_is_read_from_the_store_not_kept(tmp_path: Path) -> None:
+    """At 20,000 targets the text is a megabyte; the store keeps every version of it, so a
+    running Pulse keeps only its SHA-256 and the id of the version that runs."""
+    icmp = "  - {type: icmp, host: 127.0.0.1, group: plant}\n"
+    async with running_pulse(config(icmp), tmp_path) as server:
+        pulse = server.pulse
+        started_with = server.config_path.read_text()
+        assert not hasattr(pulse.config, "source_text") and pulse._unstored_text is None
+        assert pulse.config.source_sha256 == text_sha256(started_with)
+        assert await pulse.config_text() == started_with
+        first_version = pulse.config_version_id
+
+        text = keep_server_and_storage(config(icmp.replace("plant}", "plant, name: Loop}")),
+                                       pulse.config)
+        result = await pulse.apply_config(text, "test", None)
+        assert pulse.config_version_id == result.config_version_id != first_version
+        assert await pulse.config_text() == text == server.config_path.read_text()
+        again = await pulse.apply_config(text, "test", None)
+        assert (again.changed, again.config_version_id) == (False, result.config_version_id)
+
+
 def test_the_file_is_replaced_atomically_with_its_mode(tmp_path: Path) -> None:
     path = tmp_path / "pulse.yaml"
     path.write_text("version: 1\n")
     path.chmod(0o640)
-    assert save_config_text(path, "version: 1\n# new\n", "version: 1\n") == []
+    assert save_config_text(path, "version: 1\n# new\n", text_sha256("version: 1\n")) == []
     assert path.read_text() == "version: 1\n# new\n"
     assert stat.S_IMODE(path.stat().st_mode) == 0o640
     assert os.listdir(tmp_path) == ["pulse.yaml"]  # no temporary file left behind
@@ -141,14 +162,14 @@ def test_a_symlinked_file_stays_a_symlink(tmp_path: Path) -> None:
     real.write_text("old\n")
     link = tmp_path / "pulse.yaml"
     link.symlink_to(real)
-    assert save_config_text(link, "new\n", "old\n") == []
+    assert save_config_text(link, "new\n", text_sha256("old\n")) == []
     assert link.is_symlink() and real.read_text() == "new\n"
 
 
 def test_a_file_edited_since_it_was_loaded_is_not_overwritten(tmp_path: Path) -> None:
     path = tmp_path / "pulse.yaml"
     path.write_text("edited by hand\n")
-    warnings = save_config_text(path, "from the API\n", "as loaded\n")
+    warnings = save_config_text(path, "from the API\n", text_sha256("as loaded\n"))
     assert path.read_text() == "edited by hand\n"
     assert warnings == [(
         f"the configuration is running but was not saved to {path}: it was changed on disk "
@@ -159,5 +180,5 @@ def test_a_file_edited_since_it_was_loaded_is_not_overwritten(tmp_path: Path) ->
 
 def test_a_file_that_cannot_be_written_is_a_warning(tmp_path: Path) -> None:
     path = tmp_path / "gone" / "pulse.yaml"
-    warnings = save_config_text(path, "new\n", "old\n")
+    warnings = save_config_text(path, "new\n", text_sha256("old\n"))
     assert len(warnings) == 1 and "No such file or directory" in warnings[0]

@@ -111,7 +111,7 @@ def test_a_missing_target_is_an_edit_error() -> None:
 def test_endpoints_are_traced_to_their_targets() -> None:
     environ = {"HMI_HOST": "hmi-3.plant.local"}
     config = load_config(COMMENTED, probes=PROBES, environ=environ)
-    refs = endpoint_targets(config, environ)
+    refs = endpoint_targets(config, COMMENTED, environ)
     by_host = {endpoint.host: refs[endpoint.id] for endpoint in config.endpoints}
     assert by_host["10.0.0.5"] == TargetRef(0, "host", "10.0.0.5")
     assert by_host["10.0.1.1"] == TargetRef(1, "cidr", "10.0.1.0/30")
@@ -119,6 +119,8 @@ def test_endpoints_are_traced_to_their_targets() -> None:
     assert by_host["hmi-3.plant.local"] == TargetRef(2, "host", "hmi-3.plant.local")
     assert by_host["10.0.1.1"].is_range and not by_host["10.0.0.5"].is_range
     assert len(refs) == len(config.endpoints) == 4
+    with pytest.raises(ValueError, match="not the one the configuration came from"):
+        endpoint_targets(config, COMMENTED + "# edited since\n", environ)
 
 
 def test_edited_text_loads_with_the_change() -> None:

@@ -7,8 +7,8 @@ See ``docs/configuration.md`` for the file format.
 
 from pulse_core.config.endpoints import endpoint_id
 from pulse_core.config.errors import ConfigError, ConfigIssue
-from pulse_core.config.load import load_config, load_config_file
-from pulse_core.config.model import PulseConfig
+from pulse_core.config.load import load_config, load_config_file, read_config_text
+from pulse_core.config.model import PulseConfig, text_sha256
 from pulse_core.config.storage import default_data_dir
 
 __all__ = [
@@ -19,4 +19,6 @@ __all__ = [
     "endpoint_id",
     "load_config",
     "load_config_file",
+    "read_config_text",
+    "text_sha256",
 ]

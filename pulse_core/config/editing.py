@@ -10,7 +10,8 @@ alone (an alias to an anchor elsewhere), is still edited that way. ruamel's emit
 detect indentation, so the file's own is measured and reused.
 
 Endpoints do not record which target they came from; :func:`endpoint_targets` recovers it
-from the running configuration, whose endpoints are built target by target, in file order.
+from the running configuration and its text, whose endpoints are built target by target,
+in file order.
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ from yaml.nodes import MappingNode, Node, SequenceNode
 from pulse_core.config.env import substitute_env
 from pulse_core.config.errors import IssueCollector
 from pulse_core.config.expand import cidr_range, wildcard_range
-from pulse_core.config.model import PulseConfig
+from pulse_core.config.model import PulseConfig, text_sha256
 from pulse_core.config.targets import ADDRESS_KEYS
 from pulse_core.config.yaml_source import parse_yaml
 
@@ -60,14 +61,17 @@ class TargetRef:
 
 
 def endpoint_targets(
-    config: PulseConfig, environ: Mapping[str, str] | None = None
+    config: PulseConfig, text: str, environ: Mapping[str, str] | None = None
 ) -> dict[str, TargetRef]:
     """The target of every endpoint of ``config``, by endpoint id.
 
-    ``config`` must be one the loader accepted from its own ``source_text``: then its
-    endpoints are its targets expanded one after the other, each range in address order.
+    ``text`` must be the text the loader accepted as ``config`` (``config`` does not keep
+    it: see ``PulseConfig.source_sha256``): then its endpoints are its targets expanded one
+    after the other, each range in address order. Another text is a ``ValueError``.
     """
-    document = parse_yaml(config.source_text, "<config>")
+    if text_sha256(text) != config.source_sha256:
+        raise ValueError("endpoint_targets: the text is not the one the configuration came from")
+    document = parse_yaml(text, "<config>")
     values = substitute_env(
         document.value, os.environ if environ is None else environ, IssueCollector(document)
     )

@@ -25,6 +25,7 @@ from pulse_core.config.model import (
     DefaultsSection,
     GroupSection,
     PulseConfig,
+    text_sha256,
 )
 from pulse_core.config.probe_defaults import check_probe_defaults
 from pulse_core.config.storage import storage_url
@@ -121,7 +122,7 @@ def load_config(
         storage=config_file.storage.model_copy(update={"url": url}),
         probe_defaults=probe_defaults,
         sections=plugin_sections,
-        source_text=text,
+        source_sha256=text_sha256(text),
         source_path=source_path,
     )
     if cross_checks is not None:
@@ -141,17 +142,23 @@ def load_config_file(
 ) -> PulseConfig:
     """:func:`load_config` on a UTF-8 file; a file that cannot be read is a :class:`ConfigError`."""
     source_path = Path(path)
+    return load_config(
+        read_config_text(source_path), probes=probes, sections=sections,
+        source_path=source_path, environ=environ, cross_checks=cross_checks,
+    )
+
+
+def read_config_text(path: Path) -> str:
+    """The text of a UTF-8 configuration file; a file that cannot be read is a
+    :class:`ConfigError`, reported like the file's other problems. Apart from
+    :func:`load_config_file` for ``Pulse.create``, which stores the text as a configuration
+    version once started (the loaded configuration does not keep it)."""
     try:
-        text = source_path.read_text(encoding="utf-8")
+        return path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as error:
         reason = error.strerror if isinstance(error, OSError) and error.strerror else str(error)
-        raise ConfigError(
-            [ConfigIssue("", f"cannot read the file: {reason}")], str(source_path)
-        ) from error
-    return load_config(
-        text, probes=probes, sections=sections, source_path=source_path, environ=environ,
-        cross_checks=cross_checks,
-    )
+        issue = ConfigIssue("", f"cannot read the file: {reason}")
+        raise ConfigError([issue], str(path)) from error
 
 
 def _entries(value: Any) -> list[Any]:

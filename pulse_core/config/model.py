@@ -7,6 +7,7 @@ defaults applied, secrets resolved.
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, Mapping
@@ -115,9 +116,17 @@ class PulseConfig:
     probe_defaults: Mapping[str, BaseModel] = field(default_factory=dict)
     #: validated top-level sections claimed by plugins, by name
     sections: Mapping[str, Any] = field(default_factory=dict)
-    #: the YAML text as given (before ``${VAR}`` substitution, so no secret is kept)
-    source_text: str = ""
+    #: :func:`text_sha256` of the YAML text as given (before ``${VAR}`` substitution): what
+    #: names it among the stored configuration versions. The text itself is not kept here,
+    #: since a running Pulse would hold it for its whole life (1.1 MB at 20,000 targets): the
+    #: store keeps every applied text, and ``Pulse.config_text()`` reads the running one.
+    source_sha256: str = ""
     source_path: Path | None = None
 
     def group(self, group_id: str) -> Group:
         return next(g for g in self.groups if g.id == group_id)
+
+
+def text_sha256(text: str) -> str:
+    """The hex SHA-256 of ``text`` in UTF-8: how configuration texts are told apart."""
+    return hashlib.sha256(text.encode()).hexdigest()

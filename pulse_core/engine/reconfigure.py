@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-import hashlib
 import logging
 import os
 import time
@@ -33,7 +32,7 @@ from typing import TYPE_CHECKING
 from pydantic import BaseModel
 
 from pulse_core.config import load_config
-from pulse_core.config.model import PulseConfig
+from pulse_core.config.model import PulseConfig, text_sha256
 from pulse_core.engine.checks import GUARD_SLACK_S
 from pulse_core.engine.long_lived import settle_long_lived_objects
 from pulse_core.models import Endpoint, EndpointSnapshot, State
@@ -120,12 +119,14 @@ class ConfigChanger:
             return await self._apply(yaml_text, actor, note, dry_run)
 
     async def edit(
-        self, change: Callable[[PulseConfig], str], actor: str | None, note: str | None
+        self, change: Callable[[PulseConfig, str], str], actor: str | None, note: str | None
     ) -> ApplyResult:
-        """Apply ``change(running configuration)``, the running text edited, atomically with
-        respect to other applies and edits. ``change`` runs in a worker thread."""
+        """Apply ``change(running configuration, its text)``, the running text edited,
+        atomically with respect to other applies and edits. ``change`` runs in a worker
+        thread; the text is read from the store, which is where the running text is kept."""
         async with self._lock:
-            text = await asyncio.to_thread(change, self._pulse.config)
+            running = self._pulse.config
+            text = await asyncio.to_thread(change, running, await self._pulse.config_text())
             return await self._apply(text, actor, note, dry_run=False)
 
     async def close(self) -> None:
@@ -139,9 +140,10 @@ class ConfigChanger:
     ) -> ApplyResult:
         pulse = self._pulse
         running = pulse.config
-        if text == running.source_text:
-            version_id = (await pulse.store.config_versions(limit=1))[0].id
-            return ApplyResult(version_id, EndpointChanges(), (), False, dry_run, running)
+        if text_sha256(text) == running.source_sha256:
+            return ApplyResult(
+                pulse.config_version_id, EndpointChanges(), (), False, dry_run, running
+            )
         registries = pulse.plugins.registries
         config = await asyncio.to_thread(
             load_config, text, probes=registries.probes,
@@ -155,13 +157,14 @@ class ConfigChanger:
 
         warnings += await self._prepare_probes(running, config)
         await pulse.store.sync_catalog(config.groups, config.endpoints)
-        digest = hashlib.sha256(text.encode()).hexdigest()
-        version = await pulse.store.add_config_version(text, digest, time.time(), actor, note)
+        version = await pulse.store.add_config_version(
+            text, config.source_sha256, time.time(), actor, note
+        )
         if running.source_path is not None:
             warnings += await asyncio.to_thread(
-                save_config_text, running.source_path, text, running.source_text
+                save_config_text, running.source_path, text, running.source_sha256
             )
-        pulse.config = config
+        pulse.config, pulse.config_version_id = config, version.id
         self._close_outages(changes.removed)
         pulse.monitor.set_endpoints(config.endpoints)
         settle_long_lived_objects()
@@ -246,20 +249,22 @@ async def _close_later(probe: Probe, delay_s: float) -> None:
             log.exception("closing the replaced %s probe failed", probe.type_name)
 
 
-def save_config_text(path: Path, text: str, loaded_text: str) -> list[str]:
+def save_config_text(path: Path, text: str, loaded_sha256: str) -> list[str]:
     """Write ``text`` over the configuration file, atomically (tmp file + rename).
 
-    The file is left alone when it no longer holds ``loaded_text``: someone edited it since
-    Pulse read it, and their work must not be overwritten. Returns warnings for people.
+    The file is left alone when it no longer holds the text Pulse runs, whose
+    :func:`~pulse_core.config.model.text_sha256` is ``loaded_sha256`` (the text itself is
+    not kept in memory): someone edited it since Pulse read it, and their work must not be
+    overwritten. A file that is gone is written again. Returns warnings for people.
     """
     target = path.resolve()  # a symlinked config stays a symlink; its target is rewritten
     try:
-        on_disk = target.read_text(encoding="utf-8")
+        on_disk = text_sha256(target.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        on_disk = loaded_text
+        on_disk = loaded_sha256
     except (OSError, UnicodeDecodeError) as error:
         return [_not_saved(path, f"it cannot be read ({error})")]
-    if on_disk != loaded_text:
+    if on_disk != loaded_sha256:
         return [_not_saved(path, "it was changed on disk since Pulse loaded it")]
     temporary = target.with_name(f".{target.name}.{os.getpid()}.tmp")
     try:

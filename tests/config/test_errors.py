@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from pulse_core.config import ConfigError, ConfigIssue, load_config_file
+from pulse_core.config import ConfigError, ConfigIssue, load_config_file, text_sha256
 
 BROKEN = """\
 version: 1
@@ -97,4 +97,4 @@ def test_a_file_names_itself_in_messages(tmp_path: Path, probes, minimal: str) -
     assert str(caught.value).splitlines()[1] == f"{path}:1:10: version: must be 1"
     path.write_text(minimal, encoding="utf-8")
     config = load_config_file(str(path), probes=probes, environ={})
-    assert (config.source_path, config.source_text) == (path, minimal)
+    assert (config.source_path, config.source_sha256) == (path, text_sha256(minimal))

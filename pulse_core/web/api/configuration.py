@@ -7,7 +7,6 @@ with the YAML text that is running, as ``text/yaml``, byte for byte what was app
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
@@ -117,7 +116,7 @@ async def list_versions() -> dict[str, Any]:
     """Applied configuration versions"""
     pulse = current_app.config["PULSE"]
     versions = await pulse.store.config_versions()
-    running = _sha256(pulse.config.source_text)
+    running = pulse.config.source_sha256
     return {"items": [_version_json(version, running) for version in versions]}
 
 
@@ -134,9 +133,7 @@ async def version_detail(version_id: int, query_args: DownloadQuery) -> Any:
         raise not_found(f"configuration version {version_id}")
     if query_args.download:
         return yaml_response(version.yaml_text, f"pulse-config-v{version.id}.yaml")
-    return {
-        **_version_json(version.info, _sha256(pulse.config.source_text)), "yaml": version.yaml_text
-    }
+    return {**_version_json(version.info, pulse.config.source_sha256), "yaml": version.yaml_text}
 
 
 @blueprint.get("/api/configuration/current")
@@ -148,7 +145,7 @@ async def current_configuration(query_args: DownloadQuery) -> Response:
     Exactly the text that was applied (``${VAR}`` references unresolved, comments kept), ready
     to be saved as the configuration file.
     """
-    text = current_app.config["PULSE"].config.source_text
+    text = await current_app.config["PULSE"].config_text()
     return yaml_response(text, "pulse.yaml" if query_args.download else None)
 
 
@@ -201,10 +198,6 @@ def _endpoint_ref(endpoint: Endpoint) -> dict[str, Any]:
         "id": endpoint.id, "name": endpoint.name, "type": endpoint.type,
         "address": endpoint.address,
     }
-
-
-def _sha256(text: str) -> str:
-    return hashlib.sha256(text.encode()).hexdigest()
 
 
 def _version_json(version: ConfigVersionInfo, running_sha256: str) -> dict[str, Any]:

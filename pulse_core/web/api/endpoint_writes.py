@@ -99,9 +99,9 @@ async def create_endpoint(data: EndpointWrite) -> tuple[dict[str, Any], int, dic
     if "host" not in write.keys:
         raise bad_request("address is required: the host name or IP address to check")
 
-    def add(config: PulseConfig) -> str:
+    def add(config: PulseConfig, running_text: str) -> str:
         write.keys.setdefault("group", config.groups[0].id)
-        text, write.index = append_target(config.source_text, write.keys)
+        text, write.index = append_target(running_text, write.keys)
         return text
 
     result = await _apply_edit(add, lambda error: _rejected(error, write))
@@ -125,9 +125,9 @@ async def change_endpoint(
     """
     write = _write_from(data)
 
-    def change(config: PulseConfig) -> str:
-        write.index = _single_target(config, endpoint_id).index
-        return update_target(config.source_text, write.index, write.keys)
+    def change(config: PulseConfig, running_text: str) -> str:
+        write.index = _single_target(config, running_text, endpoint_id).index
+        return update_target(running_text, write.index, write.keys)
 
     result = await _apply_edit(change, lambda error: _rejected(error, write))
     if result.changes.added:
@@ -148,23 +148,27 @@ async def delete_endpoint(endpoint_id: str) -> dict[str, Any]:
     Removes its target from the YAML. It is no longer checked; its history is kept.
     """
 
-    def remove(config: PulseConfig) -> str:
-        refs = endpoint_targets(config)
-        ref = _single_target(config, endpoint_id, refs)
+    def remove(config: PulseConfig, running_text: str) -> str:
+        refs = endpoint_targets(config, running_text)
+        ref = _single_target(config, running_text, endpoint_id, refs)
         if len({other.index for other in refs.values()}) == 1:
             raise ApiError(
                 409,
                 "the last endpoint cannot be deleted: a configuration needs at least one target",
             )
-        return remove_target(config.source_text, ref.index)
+        return remove_target(running_text, ref.index)
 
     return apply_json(await _apply_edit(remove, config_error))
 
 
 def _single_target(
-    config: PulseConfig, endpoint_id: str, refs: Mapping[str, TargetRef] | None = None
+    config: PulseConfig,
+    text: str,
+    endpoint_id: str,
+    refs: Mapping[str, TargetRef] | None = None,
 ) -> TargetRef:
-    ref = (refs if refs is not None else endpoint_targets(config)).get(endpoint_id)
+    """The one target ``endpoint_id`` comes from, in ``text`` (``config``'s own text)."""
+    ref = (refs if refs is not None else endpoint_targets(config, text)).get(endpoint_id)
     if ref is None:
         raise not_found(f"endpoint {endpoint_id!r}")
     if ref.is_range:
@@ -178,9 +182,10 @@ def _single_target(
 
 
 async def _apply_edit(
-    change: Callable[[PulseConfig], str], rejected: Callable[[ConfigError], ApiError]
+    change: Callable[[PulseConfig, str], str], rejected: Callable[[ConfigError], ApiError]
 ) -> ApplyResult:
-    """Apply ``change`` to the running text; ``rejected`` words the loader's refusal."""
+    """Apply ``change(running configuration, its text)``; ``rejected`` words the loader's
+    refusal."""
     changes: ConfigChanger = current_app.config["PULSE"].config_changes
     try:
         return await changes.edit(change, request_actor(), _note())
