@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Iterable, Mapping
 
 from pulse_core.engine.checks import run_probe
-from pulse_core.engine.state import EndpointState
+from pulse_core.engine.state_table import StateTable
 from pulse_core.engine.writer import StoreWriter
 from pulse_core.models import CheckResult, CheckStatus, Endpoint, EndpointSnapshot
 from pulse_core.probe import Probe
@@ -39,21 +39,13 @@ class Monitor:
     def __init__(self, probes: Mapping[str, Probe], writer: StoreWriter) -> None:
         self._probes = probes
         self._writer = writer
-        self.states: dict[str, EndpointState] = {}
+        self.states = StateTable(())
         #: check durations by probe type, for exporters
         self.durations: dict[str, DurationHistogram] = {}
 
     def set_endpoints(self, endpoints: Iterable[Endpoint]) -> None:
         """Follow a new configuration; endpoints that stay keep their state."""
-        states: dict[str, EndpointState] = {}
-        for endpoint in endpoints:
-            state = self.states.get(endpoint.id)
-            if state is None:
-                state = EndpointState(endpoint)
-            else:
-                state.endpoint = endpoint
-            states[endpoint.id] = state
-        self.states = states
+        self.states = StateTable(tuple(endpoints), previous=self.states)
 
     def restore(self, snapshots: Mapping[str, EndpointSnapshot], now: float) -> None:
         """Resume remembered states; outages interrupted by a long gap are closed."""

@@ -213,7 +213,7 @@ class ConfigChanger:
             if state is None or state.open_outage is None:
                 continue
             outage = state.open_outage
-            last_ts = state.last.ts if state.last is not None else outage.started_ts
+            last_ts = state.last_ts if state.last_ts is not None else outage.started_ts
             writer.add_outage(dataclasses.replace(outage, ended_ts=last_ts, gap=True))
             writer.add_snapshot(EndpointSnapshot(endpoint.id, State.UNKNOWN, None, last_ts))
 

@@ -12,14 +12,18 @@ changes come back, which keeps every rule testable with plain timestamps.
   damped state, or the latest check while no state has been reached yet.
 - After a restart, a gap longer than 2.5 intervals since the last stored check closes the
   open outage at that check, marked as a gap, and the endpoint starts again from UNKNOWN.
+
+An ``EndpointState`` is a view of one slot of a ``StateTable`` (``state_table``), where the
+numbers of every endpoint are kept in arrays; views are made on demand and cost nothing
+to keep or to drop.
 """
 
 from __future__ import annotations
 
 import bisect
-from array import array
-from dataclasses import dataclass, field, replace
-from typing import Sequence
+import math
+from dataclasses import replace
+from typing import TYPE_CHECKING, Sequence
 
 from pulse_core.models import (
     CheckResult,
@@ -32,109 +36,177 @@ from pulse_core.models import (
     StatusChange,
 )
 
+if TYPE_CHECKING:
+    from array import array
+
+    from pulse_core.engine.state_table import StateTable
+
 FLAP_WINDOW_S = 300.0
 FLAP_MAX_CHANGES = 3
 STALE_AFTER_INTERVALS = 2.0
 GAP_AFTER_INTERVALS = 2.5
 #: how many of the latest checks each endpoint keeps for its sparkline
 RECENT_CHECKS = 20
+#: a slot's share of ``StateTable.recent``: ``[base, *entries]`` (see ``recent_checks``)
+RING = 1 + RECENT_CHECKS
 
-_EMPTY_RING = array("I", [0]) * (1 + RECENT_CHECKS)
+#: codes of the table's byte columns: ``State`` by position, ``CheckStatus`` by position + 1
+STATES = (State.UNKNOWN, State.UP, State.DOWN)
+STATE_CODE = {state: code for code, state in enumerate(STATES)}
+RUN_STATUSES = (None, CheckStatus.UP, CheckStatus.DOWN)
+RUN_CODE = {status: code for code, status in enumerate(RUN_STATUSES)}
+_UP_CODE = RUN_CODE[CheckStatus.UP]
 
 _STATE_OF = {CheckStatus.UP: State.UP, CheckStatus.DOWN: State.DOWN}
 _LIVE_OF = {State.UP: LiveStatus.UP, State.DOWN: LiveStatus.DOWN}
 
 
-@dataclass(slots=True)
-class EndpointState:
-    """Everything Pulse knows about one endpoint between two checks."""
+def optional(value: float) -> float | None:
+    """A float column's value, where NaN stands for none."""
+    return None if math.isnan(value) else value
 
-    endpoint: Endpoint
-    state: State = State.UNKNOWN
-    state_since: float | None = None
-    last: CheckResult | None = None
-    open_outage: Outage | None = None
-    last_error: str | None = None
-    run_status: CheckStatus | None = None
-    run_length: int = 0
-    run_started: float = 0.0
-    #: times of raw up/down changes in the flapping window, oldest first; an empty tuple until
-    #: the first change (most endpoints never flip: an empty list would cost 56 bytes each)
-    flips: Sequence[float] = ()
-    #: checks since start-up, by outcome (``pulse_checks_total``)
-    checks_up: int = 0
-    checks_down: int = 0
-    #: the latest ``RECENT_CHECKS`` checks, created at the first check: ``[base, *ring]``,
-    #: where base is the first check's whole second and each entry the whole seconds since
-    #: then, plus one, doubled, plus one if the check succeeded (0: no check yet). 164 bytes,
-    #: where an array of floats took 264 and 20 ``CheckResult`` objects 2,400; seconds are
-    #: what a sparkline shows. See :meth:`recent_checks`
-    _recent: array[int] | None = field(default=None, init=False, repr=False)
-    _recent_next: int = field(default=0, init=False, repr=False)
+
+class EndpointState:
+    """Everything Pulse knows about one endpoint between two checks, read from and written
+    to its slot of the table."""
+
+    __slots__ = ("_table", "_slot")
+
+    def __init__(self, table: StateTable, slot: int) -> None:
+        self._table = table
+        self._slot = slot
+
+    @property
+    def endpoint(self) -> Endpoint:
+        return self._table.endpoints[self._slot]
+
+    @property
+    def state(self) -> State:
+        return STATES[self._table.state[self._slot]]
+
+    @property
+    def state_since(self) -> float | None:
+        return optional(self._table.state_since[self._slot])
+
+    @property
+    def last(self) -> CheckResult | None:
+        """The latest check (a new object at each call: compare ``checks_seen`` instead)."""
+        table, slot = self._table, self._slot
+        status = RUN_STATUSES[table.last_status[slot]]
+        if status is None:
+            return None
+        error = table.last_errors.get(slot) if table.last_had_error[slot] else None
+        return CheckResult(
+            self.endpoint.id, table.last_ts[slot], status, optional(table.last_rtt_ms[slot]), error
+        )
+
+    @property
+    def last_ts(self) -> float | None:
+        return optional(self._table.last_ts[self._slot])
+
+    @property
+    def last_rtt_ms(self) -> float | None:
+        """The latest check's round trip, if it had one."""
+        return optional(self._table.last_rtt_ms[self._slot])
+
+    @property
+    def open_outage(self) -> Outage | None:
+        return self._table.open_outages.get(self._slot)
+
+    @property
+    def last_error(self) -> str | None:
+        """The latest error seen, kept after recovery: it describes the outage just closed."""
+        return self._table.last_errors.get(self._slot)
+
+    @property
+    def flips(self) -> Sequence[float]:
+        """Times of raw up/down changes in the flapping window, oldest first."""
+        return self._table.flips.get(self._slot, ())
+
+    @property
+    def checks_up(self) -> int:
+        """Checks since start-up that succeeded (``pulse_checks_total``)."""
+        return self._table.checks_up[self._slot]
+
+    @property
+    def checks_down(self) -> int:
+        return self._table.checks_down[self._slot]
+
+    @property
+    def checks_seen(self) -> int:
+        """How many checks this state has taken in: it changes with every check."""
+        return self.checks_up + self.checks_down
 
     def observe(self, check: CheckResult) -> StatusChange | None:
         """Take one check into account; return the state change it caused, if any."""
-        previous_check = self.last
-        self.last = check
-        up = check.status is CheckStatus.UP
+        table, slot = self._table, self._slot
+        status_code = RUN_CODE[check.status]
+        previous_code = table.last_status[slot]
+        table.last_status[slot] = status_code
+        table.last_ts[slot] = check.ts
+        table.last_rtt_ms[slot] = math.nan if check.rtt_ms is None else check.rtt_ms
+        up = status_code == _UP_CODE
         if up:
-            self.checks_up += 1
+            table.checks_up[slot] += 1
         else:
-            self.checks_down += 1
+            table.checks_down[slot] += 1
         self._remember(check.ts, up)
+        table.last_had_error[slot] = check.error is not None
         if check.error is not None:
-            self.last_error = check.error
-        if previous_check is not None and previous_check.status != check.status:
+            table.last_errors[slot] = check.error
+        if previous_code and previous_code != status_code:
             self._add_flip(check.ts)
         self._forget_flips_before(check.ts - FLAP_WINDOW_S)
 
-        if check.status is self.run_status:
-            self.run_length += 1
+        if status_code == table.run_status[slot]:
+            table.run_length[slot] += 1
         else:
-            self.run_status, self.run_length, self.run_started = check.status, 1, check.ts
+            table.run_status[slot], table.run_length[slot] = status_code, 1
+            table.run_started[slot] = check.ts
 
         threshold = (
-            self.endpoint.failure_threshold
-            if check.status is CheckStatus.DOWN
-            else self.endpoint.success_threshold
+            self.endpoint.success_threshold if up else self.endpoint.failure_threshold
         )
         target = _STATE_OF[check.status]
-        if self.run_length < threshold or self.state is target:
+        if table.run_length[slot] < threshold or self.state is target:
             return None
         return self._enter(target, check)
 
     def _enter(self, target: State, check: CheckResult) -> StatusChange:
-        previous, outage = self.state, None
+        table, slot = self._table, self._slot
+        previous, run_started = self.state, table.run_started[slot]
+        outage = None
         if target is State.DOWN:
-            outage = Outage(self.endpoint.id, self.run_started, last_error=check.error)
-            self.open_outage = outage
-        elif self.open_outage is not None:
-            outage = replace(
-                self.open_outage, ended_ts=self.run_started, last_error=self.last_error
-            )
-            self.open_outage = None
-        self.state, self.state_since = target, self.run_started
+            outage = Outage(self.endpoint.id, run_started, last_error=check.error)
+            table.open_outages[slot] = outage
+        elif (opened := table.open_outages.pop(slot, None)) is not None:
+            outage = replace(opened, ended_ts=run_started, last_error=self.last_error)
+        table.state[slot], table.state_since[slot] = STATE_CODE[target], run_started
         return StatusChange(
             self.endpoint.id, check.ts, target, previous, check.rtt_ms, check.error, outage
         )
 
     def _remember(self, ts: float, up: bool) -> None:
-        ring, second = self._recent, int(ts)
-        if ring is None:
-            ring = self._recent = _EMPTY_RING[:]  # a copy exactly this size
-            ring[0] = second
-        elif second < ring[0]:  # the clock was set back before the first check
-            _rebase(ring, second)
-        ring[1 + self._recent_next] = (second - ring[0] + 1) << 1 | up
-        self._recent_next = (self._recent_next + 1) % RECENT_CHECKS
+        """Put the check in the slot's ring: ``[base, *entries]``, where base is the first
+        check's whole second and each entry the whole seconds since then, plus one, doubled,
+        plus one if the check succeeded (0: no check yet). Seconds are what a sparkline
+        shows; 84 bytes an endpoint."""
+        table, slot = self._table, self._slot
+        ring, at, second = table.recent, slot * RING, int(ts)
+        if table.checks_up[slot] + table.checks_down[slot] == 1:
+            ring[at] = second
+        elif second < ring[at]:  # the clock was set back before the first check
+            _rebase(ring, at, second)
+        entry = table.recent_next[slot]
+        ring[at + 1 + entry] = (second - ring[at] + 1) << 1 | up
+        table.recent_next[slot] = (entry + 1) % RECENT_CHECKS
 
     def recent_checks(self) -> list[tuple[float, bool]]:
         """The latest checks (at most ``RECENT_CHECKS``) as ``(start time to the second, up)``,
         oldest first: what a sparkline needs."""
-        ring = self._recent
-        if ring is None:
-            return []
-        base, start = ring[0] - 1, 1 + self._recent_next
+        table, at = self._table, self._slot * RING
+        ring = table.recent[at : at + RING]
+        base, start = ring[0] - 1, 1 + table.recent_next[self._slot]
         return [
             (float(base + (entry >> 1)), bool(entry & 1))
             for entry in ring[start:] + ring[1:start]
@@ -142,36 +214,33 @@ class EndpointState:
         ]
 
     def _add_flip(self, ts: float) -> None:
-        if isinstance(self.flips, list):
-            self.flips.append(ts)
-        else:
-            self.flips = [ts]
+        self._table.flips.setdefault(self._slot, []).append(ts)
 
     def _forget_flips_before(self, horizon: float) -> None:
-        flips = self.flips
-        if isinstance(flips, list) and flips[0] < horizon:
+        flips = self._table.flips.get(self._slot)
+        if flips is not None and flips[0] < horizon:
             del flips[: bisect.bisect_left(flips, horizon)]
             if not flips:
-                self.flips = ()
+                del self._table.flips[self._slot]
 
     def live_status(self, now: float) -> LiveStatus:
-        last = self.last
-        if last is None or now - last.ts > STALE_AFTER_INTERVALS * self.endpoint.interval_s:
+        table, slot = self._table, self._slot
+        status = RUN_STATUSES[table.last_status[slot]]
+        if status is None or now - table.last_ts[slot] > (
+            STALE_AFTER_INTERVALS * self.endpoint.interval_s
+        ):
             return LiveStatus.DOWN
         self._forget_flips_before(now - FLAP_WINDOW_S)
         if len(self.flips) > FLAP_MAX_CHANGES:
             return LiveStatus.FLAPPING
-        if self.state is State.UNKNOWN:
-            return LiveStatus(last.status.value)
-        return _LIVE_OF[self.state]
+        state = self.state
+        if state is State.UNKNOWN:
+            return LiveStatus(status.value)
+        return _LIVE_OF[state]
 
     def snapshot(self) -> EndpointSnapshot:
         return EndpointSnapshot(
-            self.endpoint.id,
-            self.state,
-            self.state_since,
-            self.last.ts if self.last else None,
-            self.open_outage,
+            self.endpoint.id, self.state, self.state_since, self.last_ts, self.open_outage
         )
 
     def restore(self, snapshot: EndpointSnapshot, now: float) -> Outage | None:
@@ -183,10 +252,13 @@ class EndpointState:
             if snapshot.open_outage is None:
                 return None
             return replace(snapshot.open_outage, ended_ts=last_ts, gap=True)
-        self.state, self.state_since = snapshot.state, snapshot.state_since
-        self.open_outage = snapshot.open_outage
+        table, slot = self._table, self._slot
+        table.state[slot] = STATE_CODE[snapshot.state]
+        table.state_since[slot] = math.nan if snapshot.state_since is None else snapshot.state_since
         if snapshot.open_outage is not None:
-            self.last_error = snapshot.open_outage.last_error
+            table.open_outages[slot] = snapshot.open_outage
+            if snapshot.open_outage.last_error is not None:
+                table.last_errors[slot] = snapshot.open_outage.last_error
         if snapshot.state is not State.UNKNOWN:
             status = CheckStatus(snapshot.state.value)
             threshold = (
@@ -194,15 +266,15 @@ class EndpointState:
                 if status is CheckStatus.DOWN
                 else self.endpoint.success_threshold
             )
-            self.run_status, self.run_length = status, threshold
-            self.run_started = snapshot.state_since or last_ts
+            table.run_status[slot], table.run_length[slot] = RUN_CODE[status], threshold
+            table.run_started[slot] = snapshot.state_since or last_ts
         return None
 
 
-def _rebase(ring: array[int], base: int) -> None:
-    """Count the ring's entries from ``base``, an earlier second than its own."""
-    shift = (ring[0] - base) << 1
-    for index in range(1, len(ring)):
+def _rebase(ring: array[int], at: int, base: int) -> None:
+    """Count the entries of the ring at ``at`` from ``base``, an earlier second than its own."""
+    shift = (ring[at] - base) << 1
+    for index in range(at + 1, at + RING):
         if ring[index]:
             ring[index] += shift
-    ring[0] = base
+    ring[at] = base

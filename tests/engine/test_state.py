@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pulse_core.engine.state import FLAP_WINDOW_S, RECENT_CHECKS, EndpointState
+from pulse_core.engine.state_table import StateTable
 from pulse_core.models import (
     CheckResult,
     CheckStatus,
@@ -23,6 +24,11 @@ def endpoint(**overrides: object) -> Endpoint:
     return Endpoint(**fields)
 
 
+def state_of(endpoint: Endpoint) -> EndpointState:
+    """The state of an endpoint monitored on its own."""
+    return StateTable([endpoint])[endpoint.id]
+
+
 def feed(state: EndpointState, statuses: list[CheckStatus], start: float = 1000.0,
          step: float = 10.0) -> list:
     changes = []
@@ -36,14 +42,14 @@ def feed(state: EndpointState, statuses: list[CheckStatus], start: float = 1000.
 
 
 def test_first_state_needs_its_threshold() -> None:
-    state = EndpointState(endpoint())
+    state = state_of(endpoint())
     assert feed(state, [UP]) == []
     (change,) = feed(state, [UP], start=1010.0)
     assert (change.previous, change.state, change.outage) == (State.UNKNOWN, State.UP, None)
 
 
 def test_two_failures_open_an_outage_at_the_first_failure() -> None:
-    state = EndpointState(endpoint())
+    state = state_of(endpoint())
     changes = feed(state, [UP, UP, DOWN, DOWN, DOWN])
     assert [c.state for c in changes] == [State.UP, State.DOWN]
     outage = changes[1].outage
@@ -52,7 +58,7 @@ def test_two_failures_open_an_outage_at_the_first_failure() -> None:
 
 
 def test_two_successes_close_the_outage_with_its_duration_and_last_error() -> None:
-    state = EndpointState(endpoint())
+    state = state_of(endpoint())
     changes = feed(state, [UP, UP, DOWN, DOWN, DOWN, UP, UP])
     closing = changes[-1]
     assert (closing.previous, closing.state) == (State.DOWN, State.UP)
@@ -64,21 +70,21 @@ def test_two_successes_close_the_outage_with_its_duration_and_last_error() -> No
 
 
 def test_a_single_failure_is_damped() -> None:
-    state = EndpointState(endpoint())
+    state = state_of(endpoint())
     changes = feed(state, [UP, UP, DOWN, UP, UP])
     assert [c.state for c in changes] == [State.UP]
     assert (state.checks_up, state.checks_down) == (4, 1)
 
 
 def test_thresholds_are_per_endpoint() -> None:
-    state = EndpointState(endpoint(failure_threshold=3, success_threshold=1))
+    state = state_of(endpoint(failure_threshold=3, success_threshold=1))
     changes = feed(state, [UP, DOWN, DOWN, DOWN, UP])
     assert [c.state for c in changes] == [State.UP, State.DOWN, State.UP]
     assert changes[1].ts == 1030.0
 
 
 def test_live_status_is_down_without_a_recent_check() -> None:
-    state = EndpointState(endpoint())
+    state = state_of(endpoint())
     assert state.live_status(now=1000.0) is LiveStatus.DOWN
     feed(state, [UP, UP])
     assert state.live_status(now=1015.0) is LiveStatus.UP
@@ -86,13 +92,13 @@ def test_live_status_is_down_without_a_recent_check() -> None:
 
 
 def test_live_status_before_any_state_is_the_latest_check() -> None:
-    state = EndpointState(endpoint())
+    state = state_of(endpoint())
     feed(state, [DOWN])
     assert state.live_status(now=1001.0) is LiveStatus.DOWN
 
 
 def test_more_than_three_changes_in_five_minutes_is_flapping() -> None:
-    state = EndpointState(endpoint())
+    state = state_of(endpoint())
     feed(state, [UP, UP, DOWN, UP, DOWN])  # three raw changes
     assert state.live_status(now=1041.0) is LiveStatus.UP
     feed(state, [UP], start=1050.0)  # the fourth
@@ -104,7 +110,7 @@ def test_more_than_three_changes_in_five_minutes_is_flapping() -> None:
 def test_restart_within_the_gap_resumes_the_open_outage() -> None:
     outage = Outage("ep1", 900.0, None, "timeout")
     snapshot = EndpointSnapshot("ep1", State.DOWN, 900.0, last_check_ts=990.0, open_outage=outage)
-    state = EndpointState(endpoint())
+    state = state_of(endpoint())
     assert state.restore(snapshot, now=990.0 + 24.0) is None
     assert state.state is State.DOWN and state.open_outage == outage
     (change,) = feed(state, [UP, UP], start=1015.0)
@@ -115,7 +121,7 @@ def test_restart_within_the_gap_resumes_the_open_outage() -> None:
 def test_restart_after_a_long_gap_closes_the_outage_at_the_last_check() -> None:
     outage = Outage("ep1", 900.0, None, "timeout")
     snapshot = EndpointSnapshot("ep1", State.DOWN, 900.0, last_check_ts=990.0, open_outage=outage)
-    state = EndpointState(endpoint())
+    state = state_of(endpoint())
     closed = state.restore(snapshot, now=990.0 + 26.0)
     assert closed == Outage("ep1", 900.0, 990.0, "timeout", gap=True)
     assert state.state is State.UNKNOWN and state.open_outage is None
@@ -125,7 +131,7 @@ def test_restart_after_a_long_gap_closes_the_outage_at_the_last_check() -> None:
 
 
 def test_recent_checks_keep_the_latest_in_order_with_their_outcome() -> None:
-    state = EndpointState(endpoint())
+    state = state_of(endpoint())
     assert state.recent_checks() == []
     statuses = [UP, DOWN] * RECENT_CHECKS + [UP, UP, DOWN]
     feed(state, statuses, start=0.0)  # a check at time 0.0 keeps its outcome too
@@ -136,7 +142,7 @@ def test_recent_checks_keep_the_latest_in_order_with_their_outcome() -> None:
 
 
 def test_recent_checks_are_kept_to_the_second_even_when_the_clock_goes_back() -> None:
-    state = EndpointState(endpoint())
+    state = state_of(endpoint())
     feed(state, [UP, DOWN], start=1_700_000_000.75)
     feed(state, [UP], start=1_699_999_000.5)  # the clock was set back by 1,000 s
     assert state.recent_checks() == [
@@ -145,7 +151,7 @@ def test_recent_checks_are_kept_to_the_second_even_when_the_clock_goes_back() ->
 
 
 def test_flips_are_forgotten_once_out_of_the_window() -> None:
-    state = EndpointState(endpoint())
+    state = state_of(endpoint())
     feed(state, [UP, DOWN, UP])
     assert list(state.flips) == [1010.0, 1020.0]
     feed(state, [UP], start=1020.0 + FLAP_WINDOW_S + 1)

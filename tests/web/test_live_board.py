@@ -11,6 +11,7 @@ from typing import Any
 from pulse_core.app import load_plugins
 from pulse_core.config.load import load_config
 from pulse_core.engine.state import EndpointState
+from pulse_core.engine.state_table import StateTable
 from pulse_core.models import CheckResult, CheckStatus
 from pulse_core.web.api.catalog import Catalog
 from pulse_core.web.api.live import SPARKLINE_POINTS, LiveBoard, LiveBody
@@ -26,9 +27,9 @@ targets:
 ISO_TO_THE_SECOND = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$")
 
 
-def board_parts() -> tuple[Catalog, dict[str, EndpointState]]:
+def board_parts() -> tuple[Catalog, StateTable]:
     config = load_config(CONFIG, probes=load_plugins().registries.probes)
-    return Catalog(config), {endpoint.id: EndpointState(endpoint) for endpoint in config.endpoints}
+    return Catalog(config), StateTable(config.endpoints)
 
 
 async def decoded(body: LiveBody) -> list[dict[str, Any]]:

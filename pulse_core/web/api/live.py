@@ -33,7 +33,7 @@ from pulse_core.engine.state import (
     STALE_AFTER_INTERVALS,
     EndpointState,
 )
-from pulse_core.models import CheckResult, LiveStatus
+from pulse_core.models import LiveStatus
 from pulse_core.web.api.catalog import Catalog, CatalogEntry
 from pulse_core.web.serialize import iso
 
@@ -56,8 +56,9 @@ def _status_holds_until(state: EndpointState, now: float) -> float:
     """Until when ``state.live_status(now)`` can only change through a new check: the latest
     check turning stale, or the oldest flip leaving the flapping window."""
     moments = [state.flips[0] + FLAP_WINDOW_S] if state.flips else []
-    if state.last is not None:
-        moments.append(state.last.ts + STALE_AFTER_INTERVALS * state.endpoint.interval_s)
+    last_ts = state.last_ts
+    if last_ts is not None:
+        moments.append(last_ts + STALE_AFTER_INTERVALS * state.endpoint.interval_s)
     return min((moment for moment in moments if moment > now), default=float("inf"))
 
 
@@ -75,7 +76,8 @@ _POINT_STRIDE = POINT_BYTES + len(_SEPARATOR)
 @dataclass(slots=True, eq=False)
 class _RenderedItem:
     entry: CatalogEntry
-    last: CheckResult | None = None
+    #: ``EndpointState.checks_seen`` when rendered: it changes with every check
+    checks_seen: int = -1
     status: LiveStatus | None = None
     since: float | None = None
     flip_count: int = 0
@@ -91,7 +93,7 @@ class _RenderedItem:
         """Nothing the item shows can differ from what it was rendered with."""
         return (
             self.entry is entry
-            and self.last is state.last
+            and self.checks_seen == state.checks_seen
             and self.since == state.state_since
             and self.flip_count == len(state.flips)
             and now < self.holds_until
@@ -101,12 +103,12 @@ class _RenderedItem:
         self, entry: CatalogEntry, state: EndpointState | None, status: LiveStatus, now: float
     ) -> None:
         self.entry, self.status = entry, status
-        self.last = state.last if state else None
+        self.checks_seen = state.checks_seen if state else -1
         self.since = state.state_since if state else None
         self.flip_count = len(state.flips) if state else 0
         self.holds_until = _status_holds_until(state, now) if state else 0.0
         points = self._points(state.recent_checks() if state is not None else [])
-        rtt = self.last.rtt_ms if self.last else None
+        rtt = state.last_rtt_ms if state else None
         head = (_ITEM_HEAD % (
             entry.live_encoded, status.value, json.dumps(rtt), json.dumps(iso(self.since)),
         )).encode()

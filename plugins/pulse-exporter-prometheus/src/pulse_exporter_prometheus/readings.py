@@ -37,15 +37,14 @@ def read_endpoints(states: Iterable[EndpointState], now: float) -> list[Endpoint
         endpoint = state.endpoint
         if not endpoint.enabled:
             continue
-        last = state.last
-        rtt = last.rtt_ms if last is not None and last.rtt_ms is not None else 0.0
+        rtt = state.last_rtt_ms
         readings.append(
             EndpointReading(
                 endpoint.id,
                 endpoint.name,
                 endpoint.group_id,
                 state.live_status(now),
-                float(rtt),
+                0.0 if rtt is None else rtt,
                 state.checks_up,
                 state.checks_down,
             )

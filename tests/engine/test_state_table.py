@@ -1,0 +1,63 @@
+"""The state table: a new configuration keeps the state of the endpoints that stay."""
+
+from __future__ import annotations
+
+from pulse_core.engine.state import RECENT_CHECKS
+from pulse_core.engine.state_table import StateTable
+from pulse_core.models import CheckResult, CheckStatus, Endpoint, LiveStatus, State
+
+UP, DOWN = CheckStatus.UP, CheckStatus.DOWN
+
+
+def endpoint(endpoint_id: str) -> Endpoint:
+    return Endpoint(id=endpoint_id, name=endpoint_id, group_id="plant", type="icmp",
+                    host="127.0.0.1", interval_s=10.0)
+
+
+def feed(table: StateTable, endpoint_id: str, statuses: list[CheckStatus], start: float) -> None:
+    for index, status in enumerate(statuses):
+        error = None if status is UP else f"timeout #{index}"
+        rtt = 1.5 if status is UP else None
+        table[endpoint_id].observe(CheckResult(endpoint_id, start + index * 10, status, rtt, error))
+
+
+def test_a_new_configuration_keeps_whatever_the_staying_endpoints_had() -> None:
+    before = StateTable([endpoint("gone"), endpoint("stays")])
+    feed(before, "stays", [UP, DOWN, UP, DOWN, DOWN], start=1000.0)  # flips, then down
+    feed(before, "gone", [UP, UP], start=1000.0)
+    kept = before["stays"]
+
+    after = StateTable([endpoint("new"), endpoint("stays")], previous=before)
+
+    assert list(after) == ["new", "stays"] and "gone" not in after
+    stays = after["stays"]
+    assert (stays.state, stays.state_since) == (State.DOWN, 1030.0)
+    assert stays.open_outage == kept.open_outage and stays.open_outage is not None
+    assert stays.last == kept.last == CheckResult("stays", 1040.0, DOWN, None, "timeout #4")
+    assert (stays.checks_up, stays.checks_down) == (2, 3)
+    assert list(stays.flips) == [1010.0, 1020.0, 1030.0]
+    assert stays.recent_checks() == kept.recent_checks()
+    assert stays.live_status(1041.0) is LiveStatus.DOWN
+    fresh = after["new"]
+    assert (fresh.state, fresh.last, fresh.checks_seen, fresh.recent_checks()) == (
+        State.UNKNOWN, None, 0, []
+    )
+
+    # The two tables go their own ways: a view of the old one stays consistent with it.
+    feed(after, "stays", [UP], start=1050.0)
+    assert list(kept.flips) == [1010.0, 1020.0, 1030.0] and kept.checks_seen == 5
+
+
+def test_rings_of_neighbouring_slots_stay_apart() -> None:
+    table = StateTable([endpoint("a"), endpoint("b")])
+    feed(table, "a", [UP] * (RECENT_CHECKS + 5), start=1000.0)
+    feed(table, "b", [DOWN], start=5000.0)
+    assert table["b"].recent_checks() == [(5000.0, False)]
+    assert len(table["a"].recent_checks()) == RECENT_CHECKS
+    assert table["a"].recent_checks()[-1] == (1000.0 + 10 * (RECENT_CHECKS + 4), True)
+
+
+def test_check_counters_keep_counting_past_the_cached_small_ints() -> None:
+    table = StateTable([endpoint("a")])
+    feed(table, "a", [UP] * 300 + [DOWN] * 3, start=1000.0)
+    assert (table["a"].checks_up, table["a"].checks_down) == (300, 3)
