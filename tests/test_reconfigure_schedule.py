@@ -114,3 +114,34 @@ async def test_disabling_stops_checks_and_enabling_resumes_them() -> None:
     task.cancel()
     await asyncio.gather(task, return_exceptions=True)
     assert len(recorder.dues["switch"]) == while_disabled + 1
+
+
+async def test_a_check_in_flight_at_a_reschedule_queues_a_next_run_only_if_kept() -> None:
+    release = asyncio.Event()
+    dues: dict[str, list[float]] = defaultdict(list)
+
+    async def check(checked: Endpoint, due: float) -> None:
+        dues[checked.id].append(due)
+        if len(dues[checked.id]) == 1:
+            await release.wait()  # the first checks are in flight at the reschedule
+
+    scheduler = Scheduler(check)
+    kept, moved = endpoint("kept", 0.5), endpoint("moved", 0.5)
+    scheduler.schedule([kept, moved])
+    task = asyncio.create_task(scheduler.run())
+    await asyncio.sleep(0.35)  # "moved" is due at 0.225 s
+    assert len(dues["kept"]) == len(dues["moved"]) == 1
+    rescheduled_at = time.time()
+    scheduler.reschedule([kept, dataclasses.replace(moved, interval_s=2.0)], now=rescheduled_at)
+    release.set()
+    await asyncio.sleep(0.9)
+    task.cancel()
+    await asyncio.gather(task, return_exceptions=True)
+    # "moved" runs where it was placed anew, and its check in flight queued nothing more.
+    assert dues["moved"][1:] == [scheduled_time(rescheduled_at)]
+    # "kept" went on at its phase once its check in flight ended.
+    kept_dues = dues["kept"]
+    assert len(kept_dues) >= 2
+    assert [round(later - earlier, 6) for earlier, later in zip(kept_dues, kept_dues[1:])] == [
+        0.5
+    ] * (len(kept_dues) - 1)

@@ -126,7 +126,14 @@ class Scheduler:
         self._timer: asyncio.TimerHandle | None = None
         self._timer_tick = math.inf
         self._running: set[asyncio.Task[None]] = set()
-        self._generation: dict[str, int] = {}
+        #: counts schedules and reschedules; a check carries the epoch it was started in
+        self._epoch = 0
+        #: the epoch of the latest ``schedule``, and of each endpoint a reschedule placed
+        #: anew since: a check started before its endpoint was placed anew must not queue a
+        #: next run (the new placement did). Empty in the steady state, where a dict of every
+        #: endpoint would cost 20 bytes each.
+        self._scheduled_in = 0
+        self._placed_in: dict[str, int] = {}
         #: the latest configuration of every scheduled endpoint, by id
         self._scheduled: dict[str, Endpoint] = {}
         self.stats = SchedulerStats()
@@ -136,7 +143,8 @@ class Scheduler:
         now = time.time() if now is None else now
         self._due_at.clear()
         self._ticks.clear()
-        self._generation = {ep.id: self._generation.get(ep.id, 0) + 1 for ep in endpoints}
+        self._epoch += 1
+        self._scheduled_in, self._placed_in = self._epoch, {}
         self._scheduled = {ep.id: ep for ep in endpoints}
         self._spread(endpoints, now)
 
@@ -158,10 +166,14 @@ class Scheduler:
             and previous.interval_s == endpoint.interval_s
         }
         self._scheduled = {ep.id: ep for ep in endpoints}
-        self._generation = {
-            ep.id: self._generation[ep.id] if ep.id in kept else self._generation.get(ep.id, 0) + 1
-            for ep in endpoints
+        self._epoch += 1
+        placed_anew = [ep.id for ep in endpoints if ep.id not in kept]
+        self._placed_in = {
+            endpoint_id: epoch
+            for endpoint_id, epoch in self._placed_in.items()
+            if endpoint_id in self._scheduled
         }
+        self._placed_in.update(dict.fromkeys(placed_anew, self._epoch))
         for tick, waiting in list(self._due_at.items()):
             waiting[:] = [self._scheduled[ep.id] for ep in waiting if ep.id in kept]
             if not waiting:
@@ -238,21 +250,27 @@ class Scheduler:
             for endpoint in starting:
                 self._free_slots -= 1
                 self.stats.record_lag(now - due)
-                task = asyncio.create_task(self._check(endpoint, tick, self._generation[endpoint.id]))
+                task = asyncio.create_task(self._check(endpoint, tick, self._epoch))
                 self._running.add(task)
                 task.add_done_callback(self._running.discard)
         self._arm()
 
-    async def _check(self, endpoint: Endpoint, tick: int, generation: int) -> None:
+    async def _check(self, endpoint: Endpoint, tick: int, epoch: int) -> None:
         try:
             await self._run_check(endpoint, tick * DISPATCH_TICK_S)
         except Exception:
             log.exception("check of %s (%s) failed unexpectedly", endpoint.name, endpoint.id)
         finally:
             self._free_slots += 1
-        if self._generation.get(endpoint.id) == generation:  # else rescheduled or removed
+        if self._still_placed(endpoint.id, epoch):
             self._queue_next(self._scheduled[endpoint.id], tick)
         self._arm()
+
+    def _still_placed(self, endpoint_id: str, started_in: int) -> bool:
+        """Whether the endpoint of a check started in epoch ``started_in`` is still scheduled
+        where it was then (not removed, not placed anew)."""
+        placed_in = max(self._scheduled_in, self._placed_in.get(endpoint_id, 0))
+        return endpoint_id in self._scheduled and placed_in <= started_in
 
     def _queue_next(self, endpoint: Endpoint, tick: int) -> None:
         """Queue the run one interval after ``tick`` (with the endpoint's current settings),
