@@ -8,8 +8,8 @@ addresses, a TUN host answering after 20 ms) when running as root.
 
 Measured: checks per second, schedule lag (p50/p99/max, from the scheduler's own figures), CPU
 as a percentage of one core (process CPU time / wall time), resident memory per endpoint above
-the idle process (a Pulse running with one endpoint: store open, threads started; also given
-above the process with only its code imported), bytes the SQLite files grew per stored check,
+the idle process (a Pulse running the same mix at 10 endpoints: every probe started, store
+open, threads running; also given above the process with only its code imported), bytes the SQLite files grew per stored check,
 and whether every endpoint's first check started within its first interval.
 
 ``python bench/sustained.py --endpoints 20000 --seconds 60`` prints a JSON line.
@@ -45,6 +45,8 @@ if TYPE_CHECKING:
 DEFAULT_INTERVAL_S = 10
 TIMEOUT_MS = 1500
 LAB_DELAY_MS = 20
+#: endpoints of the idle Pulse: 6 ICMP, 3 TCP and 1 HTTP, one of each probe type at least
+IDLE_ENDPOINTS = 10
 HTTP_RESPONSE = b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nContent-Type: text/plain\r\n\r\nok"
 
 
@@ -263,7 +265,7 @@ async def measure(
         lag_max_ms=round(schedule.max_lag_s * 1000, 2),
         cpu_pct=round(100 * cpu / wall, 1),
         rss_idle_mb=round(idle_rss / 2**20, 1),
-        rss_bytes_per_endpoint=round((rss - idle_rss) / (endpoints - 1)),
+        rss_bytes_per_endpoint=round((rss - idle_rss) / (endpoints - IDLE_ENDPOINTS)),
         rss_bytes_per_endpoint_above_code=round((rss - code_rss) / endpoints),
         disk_bytes_per_check=round(grown / stored, 1) if stored else 0.0,
         first_interval_missed=first_wave.late + max(0, endpoints - first_wave.started),
@@ -272,20 +274,16 @@ async def measure(
 
 
 async def _idle_rss(scratch: Path, place: dict[str, object]) -> int:
-    """The resident memory of an idle Pulse: running, with its store open, its threads
-    started and one endpoint checked (a configuration needs one). What a Pulse costs before
+    """The resident memory of an idle Pulse: running the same mix at ``IDLE_ENDPOINTS``
+    endpoints, so every probe type is started (the HTTP probe's TLS contexts alone take
+    about a megabyte), its store open and its threads running. What a Pulse costs before
     its endpoints, and the base the per-endpoint figure is counted from."""
     from pulse_core.app import Pulse
 
     idle = scratch / "idle"
     idle.mkdir()
     config = idle / "pulse.yaml"
-    config.write_text(
-        "version: 1\ngroups: [{id: bench, name: Benchmark}]\n"
-        f"storage: {{url: 'sqlite:///{idle / 'pulse.db'}'}}\n"
-        "defaults: {interval_seconds: 1}\n"
-        f"targets: [{{type: tcp, group: bench, host: 127.0.0.1, port: {place['tcp_port']}}}]\n"
-    )
+    write_config(config, IDLE_ENDPOINTS, 1, place)
     app = Pulse.create(config, {})
     await app.start()
     try:
