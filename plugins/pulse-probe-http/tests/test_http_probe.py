@@ -362,3 +362,14 @@ def test_options_reject_mistakes_with_a_reason(given: dict[str, Any], complaint:
 
 def test_defaults_user_agent_names_pulse_and_its_version() -> None:
     assert HttpDefaults().user_agent == f"Pulse/{__version__}"
+
+
+@pytest.mark.parametrize("host", ["plc/7", "plc?7", "plc#7", "ops@plc-7"])
+async def test_a_host_that_would_split_the_url_is_an_invalid_address(
+    probe: HttpProbe, host: str
+) -> None:
+    """Such a host is no host name; put into the URL it would turn into a path, a query or
+    a user name, and another host would be asked."""
+    result = await probe.check(http_endpoint(host, 8080))
+    assert not result.ok
+    assert result.error == f"invalid address: {host!r} is not a host name or address"

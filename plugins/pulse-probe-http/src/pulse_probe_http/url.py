@@ -8,21 +8,28 @@ plain http. Without a port, the scheme's default port (80 or 443) is used.
 
 from __future__ import annotations
 
-import functools
-
 import httpx
 
 HTTPS_PORTS = frozenset({443, 4443, 8443, 9443})
 
 
-@functools.lru_cache(maxsize=65_536)
+#: characters that would end a URL's host part, so a host holding one is no host name
+_OUTSIDE_HOSTS = frozenset("/?#@")
+
+
 def target_url(host: str, port: int | None, path: str) -> httpx.URL:
-    """Cached: parsing a URL costs more than the rest of a check's Python work, and an
-    endpoint asks for the same one every interval (URLs are immutable, so sharing is safe)."""
+    """Built anew at each check from one string (about 14 us): a parsed URL cached per
+    endpoint kept about 380 bytes each for the life of the process, and building it from
+    its parts with ``join`` took 50 us."""
     if "://" in host:
         given = httpx.URL(host)
         scheme, name, port = given.scheme, given.host, port or given.port
     else:
         scheme = "https" if port in HTTPS_PORTS else "http"
         name = host.strip("[]")  # an IPv6 address may come bracketed or not
-    return httpx.URL(scheme=scheme, host=name, port=port).join(path)
+        if not _OUTSIDE_HOSTS.isdisjoint(name):
+            raise httpx.InvalidURL(f"{host!r} is not a host name or address")
+    authority = f"[{name}]" if ":" in name else name
+    if port is not None:
+        authority = f"{authority}:{port}"
+    return httpx.URL(f"{scheme}://{authority}{path}")
