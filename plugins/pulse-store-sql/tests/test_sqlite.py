@@ -16,7 +16,7 @@ from sqlalchemy import Connection
 from pulse_core.models import CheckResult, CheckStatus
 from pulse_core.testing.store_conformance import ALPHA, DAY_START, add_catalog
 from pulse_store_sql import SqlStore
-from pulse_store_sql.database import SQLITE_READER_CACHE_KIB
+from pulse_store_sql.database import SQLITE_READER_CACHE_KIB, SQLITE_WRITER_CACHE_KIB
 from pulse_store_sql.store import READER_THREADS
 
 #: Large enough that writing it takes a good fraction of a second.
@@ -101,14 +101,11 @@ def _cache_size(connection: Connection) -> int:
 
 
 @pytest.mark.asyncio
-async def test_readers_have_a_smaller_page_cache_and_the_writer_the_default(
-    store: SqlStore,
-) -> None:
+async def test_readers_have_a_smaller_page_cache_than_the_writer(store: SqlStore) -> None:
     """Every full cache is resident memory; the writer's pays for itself in packing, the
     readers' (API reads of mostly sequential ranges) would not."""
-    with sqlite3.connect(":memory:") as plain:
-        (default,) = plain.execute("PRAGMA cache_size").fetchone()
     runner = store._open_runner()
     readers = await asyncio.gather(*(runner.read(_cache_size) for _ in range(READER_THREADS)))
     assert readers == [-SQLITE_READER_CACHE_KIB] * READER_THREADS
-    assert await runner.write(_cache_size) == default != -SQLITE_READER_CACHE_KIB
+    assert await runner.write(_cache_size) == -SQLITE_WRITER_CACHE_KIB
+    assert SQLITE_READER_CACHE_KIB < SQLITE_WRITER_CACHE_KIB

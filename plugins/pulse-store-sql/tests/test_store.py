@@ -6,13 +6,13 @@ from importlib.metadata import entry_points
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Connection, event
+from sqlalchemy import Connection
 
 from pulse_core.models import CheckResult, CheckStatus
 from pulse_core.store import Store
 from pulse_core.testing.store_conformance import add_catalog
 from pulse_store_sql import SqlStore, plugin
-from pulse_store_sql.database import _shrink_sqlite_cache, database_url
+from pulse_store_sql.database import database_url
 
 
 def test_plain_postgresql_url_uses_psycopg() -> None:
@@ -57,8 +57,6 @@ async def test_postgresql_readers_are_left_as_the_writer(postgresql_url: str) ->
     await store.open()
     try:
         runner = store._open_runner()
-        for engine in (runner.writer_engine, runner.reader_engine):
-            assert not event.contains(engine, "connect", _shrink_sqlite_cache)
 
         def cache(connection: Connection) -> str:
             return str(connection.exec_driver_sql("SHOW effective_cache_size").scalar_one())

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -12,11 +13,13 @@ from sqlalchemy.exc import ArgumentError
 
 #: How long a SQLite connection waits for another process's write lock before failing.
 SQLITE_BUSY_TIMEOUT_MS = 5000
-#: Page cache of each SQLite reader connection, in KiB, where SQLite's default is 2,000 KiB.
-#: Readers serve the API (history, exports), which reads mostly sequential ranges that a big
-#: cache does little for, while a cache, once filled, stays resident for the life of the
-#: connection (SQLite held about 3 MB above an idle Pulse at 20,000 endpoints). The writer
-#: keeps the default: 512 KiB on every connection cost 30 % more CPU to roll up and pack.
+#: Page caches of SQLite connections, in KiB (SQLite's default is 2,000 KiB on each). A cache,
+#: once filled, stays resident for the life of its connection: SQLite held about 3 MB above
+#: an idle Pulse at 20,000 endpoints, a sixth of what issue 6 allows for all of Pulse. The
+#: writer's cache pays for itself in rolling up and packing (``bench/storage.py``: 256 KiB
+#: cost 20 % more CPU there than 2,000 KiB); readers serve the API (history, exports),
+#: which reads mostly sequential ranges that a big cache does little for.
+SQLITE_WRITER_CACHE_KIB = 1024
 SQLITE_READER_CACHE_KIB = 256
 
 _EXAMPLES = "for example sqlite:///pulse.db or postgresql://pulse@db.example/pulse"
@@ -49,39 +52,38 @@ def database_url(url: str) -> URL:
     return parsed.set(database=str(Path(parsed.database).expanduser()))
 
 
-def create_database_engine(url: URL, connections: int, *, readers: bool = False) -> Engine:
+def create_database_engine(
+    url: URL, connections: int, *, cache_kib: int = SQLITE_WRITER_CACHE_KIB
+) -> Engine:
     """An engine with a pool of ``connections`` (one per thread that uses it).
 
-    For SQLite it creates the file's directory and puts every connection in WAL mode, so
-    readers never wait for the writer. An engine for ``readers`` only gives its SQLite
-    connections a smaller page cache (:data:`SQLITE_READER_CACHE_KIB`); a pool hands any of
-    its connections to any thread, so the readers need an engine of their own for it.
-    PostgreSQL's caches belong to the server, and its engines are the same either way.
+    For SQLite it creates the file's directory, puts every connection in WAL mode, so
+    readers never wait for the writer, and gives it a page cache of ``cache_kib``; a pool
+    hands any of its connections to any thread, so readers and writer need an engine each
+    for different caches. PostgreSQL's caches belong to the server, and its engines are the
+    same either way.
     """
     if url.get_backend_name() == "sqlite":
         assert url.database is not None  # database_url() guarantees a file path
         Path(url.database).parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(url, pool_size=connections, max_overflow=0)
-        event.listen(engine, "connect", _tune_sqlite_connection)
-        if readers:
-            event.listen(engine, "connect", _shrink_sqlite_cache)
+        event.listen(engine, "connect", partial(_tune_sqlite_connection, cache_kib=cache_kib))
         return engine
     # pre-ping: a pooled connection that died with a server restart is replaced, not used.
     return create_engine(url, pool_size=connections, max_overflow=0, pool_pre_ping=True)
 
 
-def _tune_sqlite_connection(connection: sqlite3.Connection, _record: Any) -> None:
+def _tune_sqlite_connection(
+    connection: sqlite3.Connection, _record: Any, *, cache_kib: int
+) -> None:
     """WAL with ``synchronous=NORMAL``: a commit costs no fsync (the WAL is synced at
     checkpoints) and survives a crash of the process; only power loss can take the last
-    commits. ``foreign_keys`` makes SQLite enforce what PostgreSQL enforces anyway."""
+    commits. ``foreign_keys`` makes SQLite enforce what PostgreSQL enforces anyway. A
+    negative ``cache_size`` is in KiB."""
     cursor = connection.cursor()
+    cursor.execute(f"PRAGMA cache_size=-{cache_kib}")
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.close()
-
-
-def _shrink_sqlite_cache(connection: sqlite3.Connection, _record: Any) -> None:
-    """A reader's page cache of :data:`SQLITE_READER_CACHE_KIB` (a negative size is KiB)."""
-    connection.execute(f"PRAGMA cache_size=-{SQLITE_READER_CACHE_KIB}")

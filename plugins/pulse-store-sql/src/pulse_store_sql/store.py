@@ -44,7 +44,11 @@ from pulse_store_sql import (
     snapshots,
 )
 from pulse_store_sql.chunks import chunks
-from pulse_store_sql.database import create_database_engine, database_url
+from pulse_store_sql.database import (
+    SQLITE_READER_CACHE_KIB,
+    create_database_engine,
+    database_url,
+)
 from pulse_store_sql.millis import to_ms
 from pulse_store_sql.runner import DatabaseRunner
 from pulse_store_sql.tables import metadata
@@ -73,7 +77,9 @@ class SqlStore(Store):
     async def open(self) -> None:
         runner = DatabaseRunner(
             create_database_engine(self._database_url, connections=1),
-            create_database_engine(self._database_url, connections=READER_THREADS, readers=True),
+            create_database_engine(
+                self._database_url, connections=READER_THREADS, cache_kib=SQLITE_READER_CACHE_KIB
+            ),
             READER_THREADS,
         )
         try:
