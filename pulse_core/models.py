@@ -10,7 +10,7 @@ from __future__ import annotations
 import enum
 import ipaddress
 from dataclasses import dataclass, field
-from typing import Any, Mapping
+from typing import TYPE_CHECKING, Any, Mapping
 
 
 def _is_ipv6(host: str) -> bool:
@@ -59,6 +59,10 @@ class Endpoint:
     ``id`` is derived from what is checked (type, host, port and the probe's identity keys), not
     from the name, so renaming an endpoint keeps its history. ``options`` holds the validated
     keys owned by the probe plugin of ``type`` (for example ``http_path`` for ``http``).
+
+    An endpoint created with ``name=""`` is unnamed: its ``name`` reads ``ICMP 10.0.0.5``
+    (type and address, REFERENCE.md 1.1), built when asked rather than kept, since a site's
+    thousands of unnamed endpoints would each keep a string of about 70 bytes for it.
     """
 
     id: str
@@ -76,6 +80,18 @@ class Endpoint:
     enabled: bool = True
     notes: str | None = None
     options: Any = None
+
+    def __post_init__(self) -> None:
+        if not self.name:
+            object.__delattr__(self, "name")  # an empty slot: reading it asks __getattr__
+
+    if not TYPE_CHECKING:  # type checkers see ``name: str`` and no other attribute
+
+        def __getattr__(self, attribute: str) -> str:
+            """Only called for what is not set: the name of an unnamed endpoint."""
+            if attribute == "name":
+                return f"{self.type.upper()} {self.address}"
+            raise AttributeError(f"{type(self).__name__!r} object has no attribute {attribute!r}")
 
     @property
     def address(self) -> str:

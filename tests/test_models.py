@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
+import pickle
+
 import pytest
 
 from pulse_core.models import Endpoint, Resolution, Rollup
@@ -28,3 +31,17 @@ def test_rollup_ratios_match_the_reference_test_vector() -> None:
     assert (rollup.up_pct, rollup.avg_rtt_ms) == (66.67, 48.65)
     empty = Rollup("x", 0.0, Resolution.DAILY, 0, 0, 0.0, 0, 0)
     assert (empty.up_pct, empty.avg_rtt_ms) == (0.0, None)
+
+
+def test_an_unnamed_endpoint_is_called_by_its_type_and_address_without_keeping_it() -> None:
+    unnamed = Endpoint(id="a", name="", group_id="g", type="tcp", host="fe80::1", port=502)
+    assert unnamed.name == "TCP [fe80::1]:502"
+    with pytest.raises(AttributeError):  # its slot stays empty
+        Endpoint.__dict__["name"].__get__(unnamed, Endpoint)
+    assert unnamed == dataclasses.replace(unnamed, name="TCP [fe80::1]:502")
+    assert "name='TCP [fe80::1]:502'" in repr(unnamed)
+    assert pickle.loads(pickle.dumps(unnamed)).name == unnamed.name
+    with pytest.raises(AttributeError, match="no attribute 'nmae'"):
+        unnamed.nmae  # type: ignore[attr-defined]  # noqa: B018
+    named = Endpoint(id="b", name="PLC", group_id="g", type="tcp", host="10.0.0.5", port=502)
+    assert named.name == "PLC"

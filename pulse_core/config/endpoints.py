@@ -102,9 +102,7 @@ def _endpoint(target: CheckedTarget, host: str, defaults: DefaultsSection) -> En
         notes=section.notes,
         options=target.options,
     )
-    if section.name is None:
-        return dataclasses.replace(endpoint, name=f"{section.type.upper()} {endpoint.address}")
-    if target.address_key != "host":
+    if section.name is not None and target.address_key != "host":
         return dataclasses.replace(endpoint, name=f"{section.name} {host}")
     return endpoint
 
