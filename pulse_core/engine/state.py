@@ -37,8 +37,6 @@ from pulse_core.models import (
 )
 
 if TYPE_CHECKING:
-    from array import array
-
     from pulse_core.engine.state_table import StateTable
 
 FLAP_WINDOW_S = 300.0
@@ -47,8 +45,10 @@ STALE_AFTER_INTERVALS = 2.0
 GAP_AFTER_INTERVALS = 2.5
 #: how many of the latest checks each endpoint keeps for its sparkline
 RECENT_CHECKS = 20
-#: a slot's share of ``StateTable.recent``: ``[base, *entries]`` (see ``recent_checks``)
-RING = 1 + RECENT_CHECKS
+#: The longest step, in seconds, between two checks in the ring of recent checks (4.5 h):
+#: each entry keeps the step from the check before it in 16 bits, with the outcome; a check
+#: further away from the one before (or the clock set back further) starts the ring afresh.
+MAX_STEP_S = 2**14 - 1
 
 #: codes of the table's byte columns: ``State`` by position, ``CheckStatus`` by position + 1
 STATES = (State.UNKNOWN, State.UP, State.DOWN)
@@ -141,16 +141,16 @@ class EndpointState:
         """Take one check into account; return the state change it caused, if any."""
         table, slot = self._table, self._slot
         status_code = RUN_CODE[check.status]
+        up = status_code == _UP_CODE
+        self._remember(table.last_ts[slot], check.ts, up)
         previous_code = table.last_status[slot]
         table.last_status[slot] = status_code
         table.last_ts[slot] = check.ts
         table.last_rtt_ms[slot] = math.nan if check.rtt_ms is None else check.rtt_ms
-        up = status_code == _UP_CODE
         if up:
             table.checks_up[slot] += 1
         else:
             table.checks_down[slot] += 1
-        self._remember(check.ts, up)
         table.last_had_error[slot] = check.error is not None
         if check.error is not None:
             table.last_errors[slot] = check.error
@@ -186,32 +186,41 @@ class EndpointState:
             self.endpoint.id, check.ts, target, previous, check.rtt_ms, check.error, outage
         )
 
-    def _remember(self, ts: float, up: bool) -> None:
-        """Put the check in the slot's ring: ``[base, *entries]``, where base is the first
-        check's whole second and each entry the whole seconds since then, plus one, doubled,
-        plus one if the check succeeded (0: no check yet). Seconds are what a sparkline
-        shows; 84 bytes an endpoint."""
+    def _remember(self, previous_ts: float, ts: float, up: bool) -> None:
+        """Put the check in the slot's ring of recent checks: the whole second of its oldest
+        check (``recent_since``), then per check the whole seconds since the check before
+        it, doubled, plus one if it succeeded. 44 bytes an endpoint, where times of their
+        own took 84; seconds are what a sparkline shows."""
         table, slot = self._table, self._slot
-        ring, at, second = table.recent, slot * RING, int(ts)
-        if table.checks_up[slot] + table.checks_down[slot] == 1:
-            ring[at] = second
-        elif second < ring[at]:  # the clock was set back before the first check
-            _rebase(ring, at, second)
+        ring, at, second = table.recent, slot * RECENT_CHECKS, int(ts)
+        length = table.recent_length[slot]
+        step = second - int(previous_ts) if length else 0
+        if not -MAX_STEP_S <= step <= MAX_STEP_S:
+            length = 0  # too far from the check before: a fresh start
+        if length == 0:
+            table.recent_since[slot], table.recent_next[slot], step = second, 0, 0
+        elif length == RECENT_CHECKS:  # the oldest makes way; the one after it is the oldest
+            after_oldest = (table.recent_next[slot] + 1) % RECENT_CHECKS
+            table.recent_since[slot] += ring[at + after_oldest] >> 1
+            length -= 1
         entry = table.recent_next[slot]
-        ring[at + 1 + entry] = (second - ring[at] + 1) << 1 | up
+        ring[at + entry] = step << 1 | up
         table.recent_next[slot] = (entry + 1) % RECENT_CHECKS
+        table.recent_length[slot] = length + 1
 
     def recent_checks(self) -> list[tuple[float, bool]]:
         """The latest checks (at most ``RECENT_CHECKS``) as ``(start time to the second, up)``,
         oldest first: what a sparkline needs."""
-        table, at = self._table, self._slot * RING
-        ring = table.recent[at : at + RING]
-        base, start = ring[0] - 1, 1 + table.recent_next[self._slot]
-        return [
-            (float(base + (entry >> 1)), bool(entry & 1))
-            for entry in ring[start:] + ring[1:start]
-            if entry
-        ]
+        table, slot = self._table, self._slot
+        ring, at, length = table.recent, slot * RECENT_CHECKS, table.recent_length[slot]
+        oldest = (table.recent_next[slot] - length) % RECENT_CHECKS
+        second, checks = table.recent_since[slot], []
+        for index in range(length):
+            entry = ring[at + (oldest + index) % RECENT_CHECKS]
+            if index:
+                second += entry >> 1
+            checks.append((float(second), bool(entry & 1)))
+        return checks
 
     def _add_flip(self, ts: float) -> None:
         self._table.flips.setdefault(self._slot, []).append(ts)
@@ -270,11 +279,3 @@ class EndpointState:
             table.run_started[slot] = snapshot.state_since or last_ts
         return None
 
-
-def _rebase(ring: array[int], at: int, base: int) -> None:
-    """Count the entries of the ring at ``at`` from ``base``, an earlier second than its own."""
-    shift = (ring[at] - base) << 1
-    for index in range(at + 1, at + RING):
-        if ring[index]:
-            ring[index] += shift
-    ring[at] = base

@@ -2,7 +2,7 @@
 
 An object per endpoint, with its floats, its latest ``CheckResult`` and a ring of recent
 checks of its own, kept about 450 bytes at 20,000 endpoints, where issue 6 allows 1 KB per
-endpoint for everything; the same numbers in arrays take about 150, and a counter past
+endpoint for everything; the same numbers in arrays take under 100, and a counter past
 256 no longer makes an int object per endpoint at every check. What most endpoints never
 have (an open outage, an error, flips in the flapping window) is kept by slot in dicts.
 
@@ -17,13 +17,14 @@ import math
 from array import array
 from collections.abc import Iterator, Mapping, Sequence
 
-from pulse_core.engine.state import RING, EndpointState
+from pulse_core.engine.state import RECENT_CHECKS, EndpointState
 from pulse_core.models import Endpoint, Outage
 
 #: the columns of one value per slot, copied as they are when an endpoint stays
 _COLUMNS = (
     "state", "state_since", "last_status", "last_ts", "last_rtt_ms", "last_had_error",
-    "run_status", "run_length", "run_started", "checks_up", "checks_down", "recent_next",
+    "run_status", "run_length", "run_started", "checks_up", "checks_down", "recent_since",
+    "recent_next", "recent_length",
 )  # fmt: skip
 
 
@@ -43,14 +44,18 @@ class StateTable(Mapping[str, EndpointState]):
         self.last_had_error = bytearray(size)
         #: the current run of equal outcomes: ``state.RUN_STATUSES`` code, length, start
         self.run_status = bytearray(size)
-        self.run_length = array("L", [0]) * size
+        self.run_length = array("I", [0]) * size
         self.run_started = _floats(size)
-        self.checks_up = array("Q", [0]) * size
-        self.checks_down = array("Q", [0]) * size
-        #: each slot's ring of recent checks, ``RING`` entries from ``slot * RING`` on
-        self.recent = array("I", [0]) * (size * RING)
-        #: where each ring's next entry goes
+        #: 32 bits: 136 years of checks at one a second
+        self.checks_up = array("I", [0]) * size
+        self.checks_down = array("I", [0]) * size
+        #: each slot's ring of recent checks (``EndpointState._remember``): the second of
+        #: its oldest check, ``RECENT_CHECKS`` entries from ``slot * RECENT_CHECKS`` on, where
+        #: the next entry goes and how many there are
+        self.recent_since = array("I", [0]) * size
+        self.recent = array("h", [0]) * (size * RECENT_CHECKS)
         self.recent_next = bytearray(size)
+        self.recent_length = bytearray(size)
         self.open_outages: dict[int, Outage] = {}
         #: the latest error seen, kept after recovery (it describes the outage just closed)
         self.last_errors: dict[int, str] = {}
@@ -78,8 +83,8 @@ class StateTable(Mapping[str, EndpointState]):
                 continue
             for name in _COLUMNS:
                 getattr(self, name)[slot] = getattr(previous, name)[old]
-            self.recent[slot * RING : (slot + 1) * RING] = previous.recent[
-                old * RING : (old + 1) * RING
+            self.recent[slot * RECENT_CHECKS : (slot + 1) * RECENT_CHECKS] = previous.recent[
+                old * RECENT_CHECKS : (old + 1) * RECENT_CHECKS
             ]
             if (outage := previous.open_outages.get(old)) is not None:
                 self.open_outages[slot] = outage

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pulse_core.engine.state import FLAP_WINDOW_S, RECENT_CHECKS, EndpointState
+from pulse_core.engine.state import FLAP_WINDOW_S, MAX_STEP_S, RECENT_CHECKS, EndpointState
 from pulse_core.engine.state_table import StateTable
 from pulse_core.models import (
     CheckResult,
@@ -156,3 +156,11 @@ def test_flips_are_forgotten_once_out_of_the_window() -> None:
     assert list(state.flips) == [1010.0, 1020.0]
     feed(state, [UP], start=1020.0 + FLAP_WINDOW_S + 1)
     assert not state.flips
+
+
+def test_recent_checks_keep_steps_up_to_the_longest_and_start_afresh_after() -> None:
+    state = state_of(endpoint())
+    feed(state, [UP, DOWN], start=1_700_000_000.0, step=MAX_STEP_S)
+    assert state.recent_checks() == [(1_700_000_000.0, True), (1_700_000_000.0 + MAX_STEP_S, False)]
+    feed(state, [UP], start=1_700_000_000.0 + 3 * MAX_STEP_S)  # after more than 4.5 h
+    assert state.recent_checks() == [(1_700_000_000.0 + 3 * MAX_STEP_S, True)]
