@@ -16,6 +16,7 @@ from typing import Any, Generic, TypeVar
 
 from sqlalchemy import Column, Connection, Row, Table, bindparam, insert, select, update
 
+from pulse_core.id_index import IdIndex
 from pulse_core.models import Endpoint, Group
 
 from pulse_store_sql import tables
@@ -150,16 +151,17 @@ class EndpointKeys:
     since (a removed one with late writes, one another node added to a shared database),
     found on a miss. Its id strings are the caller's own objects, never copies read from the
     database: at 20,000 endpoints, copies would cost about 100 bytes each for the life of
-    the process. Used from the store's writer thread only, so it needs no lock.
+    the process; it is an ``IdIndex``, where a dict took 52 bytes an endpoint. Used from the
+    store's writer thread only, so it needs no lock.
     """
 
     def __init__(self) -> None:
-        self._keys: dict[str, int] = {}
+        self._keys = IdIndex()
 
     def load(self, connection: Connection, endpoint_ids: Iterable[str]) -> None:
         """Cache the keys of ``endpoint_ids`` (stored ones; others are left out) instead of
         what was cached."""
-        self._keys = dict(_stored_keys(connection, endpoint_ids))
+        self._keys = IdIndex(_stored_keys(connection, endpoint_ids))
 
     def resolve(self, connection: Connection, endpoint_ids: Iterable[str]) -> Mapping[str, int]:
         """A mapping that holds the keys of ``endpoint_ids``; ``LookupError`` if one was never
@@ -171,8 +173,8 @@ class EndpointKeys:
         keys = self._keys
         missing = {endpoint_id for endpoint_id in endpoint_ids if endpoint_id not in keys}
         if missing:
-            keys.update(_stored_keys(connection, missing))
-            unknown = missing - keys.keys()
+            keys = self._keys = keys.with_entries(_stored_keys(connection, missing))
+            unknown = {endpoint_id for endpoint_id in missing if endpoint_id not in keys}
             if unknown:
                 raise LookupError(
                     f"unknown endpoint id {min(unknown)!r}: sync_catalog() must list an "

@@ -1,0 +1,51 @@
+"""Endpoint id → integer, at 16 bytes an entry.
+
+Pulse keeps some integer for every endpoint (its slot in the state table, its key in a
+store's database). A dict of them costs about 50 bytes an entry at 20,000 endpoints: the
+dict's own table and an int object per value (only -5 to 256 are shared). Here the ids, the
+caller's own string objects, sit sorted in a tuple, the integers beside them in an array,
+and a lookup is a bisection: about 1 µs instead of 50 ns, some 0.2 % of a core at 2,000
+checks per second.
+"""
+
+from __future__ import annotations
+
+from array import array
+from bisect import bisect_left
+from collections.abc import Iterable, Iterator, Mapping
+
+
+class IdIndex(Mapping[str, int]):
+    """A read-only mapping; :meth:`with_entries` makes a new one with more entries."""
+
+    __slots__ = ("_ids", "_numbers")
+
+    def __init__(self, entries: Iterable[tuple[str, int]] = ()) -> None:
+        ordered = sorted(dict(entries).items())  # a later entry for an id wins, as in a dict
+        self._ids = tuple(endpoint_id for endpoint_id, _ in ordered)
+        self._numbers = array("q", [number for _, number in ordered])
+
+    def __getitem__(self, endpoint_id: str) -> int:
+        ids = self._ids
+        at = bisect_left(ids, endpoint_id)
+        if at < len(ids) and ids[at] == endpoint_id:
+            return self._numbers[at]
+        raise KeyError(endpoint_id)
+
+    def __contains__(self, endpoint_id: object) -> bool:
+        if not isinstance(endpoint_id, str):
+            return False
+        ids = self._ids
+        at = bisect_left(ids, endpoint_id)
+        return at < len(ids) and ids[at] == endpoint_id
+
+    def __iter__(self) -> Iterator[str]:
+        """The ids in sorted order."""
+        return iter(self._ids)
+
+    def __len__(self) -> int:
+        return len(self._ids)
+
+    def with_entries(self, entries: Iterable[tuple[str, int]]) -> IdIndex:
+        """This index and ``entries`` (which win over entries for the same ids)."""
+        return IdIndex([*zip(self._ids, self._numbers), *entries])
