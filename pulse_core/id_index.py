@@ -25,19 +25,21 @@ class IdIndex(Mapping[str, int]):
         self._ids = tuple(endpoint_id for endpoint_id, _ in ordered)
         self._numbers = array("q", [number for _, number in ordered])
 
-    def __getitem__(self, endpoint_id: str) -> int:
+    def find(self, endpoint_id: str) -> int | None:
+        """The integer of ``endpoint_id``, or ``None``: ``get`` without ``Mapping``'s
+        exception on a miss."""
         ids = self._ids
         at = bisect_left(ids, endpoint_id)
-        if at < len(ids) and ids[at] == endpoint_id:
-            return self._numbers[at]
-        raise KeyError(endpoint_id)
+        return self._numbers[at] if at < len(ids) and ids[at] == endpoint_id else None
+
+    def __getitem__(self, endpoint_id: str) -> int:
+        number = self.find(endpoint_id)
+        if number is None:
+            raise KeyError(endpoint_id)
+        return number
 
     def __contains__(self, endpoint_id: object) -> bool:
-        if not isinstance(endpoint_id, str):
-            return False
-        ids = self._ids
-        at = bisect_left(ids, endpoint_id)
-        return at < len(ids) and ids[at] == endpoint_id
+        return isinstance(endpoint_id, str) and self.find(endpoint_id) is not None
 
     def __iter__(self) -> Iterator[str]:
         """The ids in sorted order."""

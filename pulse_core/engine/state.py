@@ -58,7 +58,10 @@ RUN_CODE = {status: code for code, status in enumerate(RUN_STATUSES)}
 _UP_CODE = RUN_CODE[CheckStatus.UP]
 
 _STATE_OF = {CheckStatus.UP: State.UP, CheckStatus.DOWN: State.DOWN}
-_LIVE_OF = {State.UP: LiveStatus.UP, State.DOWN: LiveStatus.DOWN}
+#: live status by ``STATES`` code (``None`` for UNKNOWN: the latest check tells), and by
+#: ``RUN_STATUSES`` code of the latest check
+_LIVE_OF_CODES = (None, LiveStatus.UP, LiveStatus.DOWN)
+_LATEST_OF_CODES = (LiveStatus.DOWN, LiveStatus.UP, LiveStatus.DOWN)
 
 
 def optional(value: float) -> float | None:
@@ -233,19 +236,19 @@ class EndpointState:
                 del self._table.flips[self._slot]
 
     def live_status(self, now: float) -> LiveStatus:
+        """Read for every endpoint by each scrape and live-board request, so from the
+        columns directly."""
         table, slot = self._table, self._slot
-        status = RUN_STATUSES[table.last_status[slot]]
-        if status is None or now - table.last_ts[slot] > (
-            STALE_AFTER_INTERVALS * self.endpoint.interval_s
+        last_code = table.last_status[slot]
+        if not last_code or now - table.last_ts[slot] > (
+            STALE_AFTER_INTERVALS * table.endpoints[slot].interval_s
         ):
             return LiveStatus.DOWN
-        self._forget_flips_before(now - FLAP_WINDOW_S)
-        if len(self.flips) > FLAP_MAX_CHANGES:
-            return LiveStatus.FLAPPING
-        state = self.state
-        if state is State.UNKNOWN:
-            return LiveStatus(status.value)
-        return _LIVE_OF[state]
+        if slot in table.flips:
+            self._forget_flips_before(now - FLAP_WINDOW_S)
+            if len(table.flips.get(slot, ())) > FLAP_MAX_CHANGES:
+                return LiveStatus.FLAPPING
+        return _LIVE_OF_CODES[table.state[slot]] or _LATEST_OF_CODES[last_code]
 
     def snapshot(self) -> EndpointSnapshot:
         return EndpointSnapshot(

@@ -15,11 +15,14 @@ from __future__ import annotations
 
 import math
 from array import array
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence, ValuesView
+from typing import TypeVar, overload
 
 from pulse_core.engine.state import RECENT_CHECKS, EndpointState
 from pulse_core.id_index import IdIndex
 from pulse_core.models import Endpoint, Outage
+
+T = TypeVar("T")
 
 #: the columns of one value per slot, copied as they are when an endpoint stays
 _COLUMNS = (
@@ -68,6 +71,14 @@ class StateTable(Mapping[str, EndpointState]):
     def __getitem__(self, endpoint_id: str) -> EndpointState:
         return EndpointState(self, self._slots[endpoint_id])
 
+    @overload
+    def get(self, endpoint_id: str, /) -> EndpointState | None: ...
+    @overload
+    def get(self, endpoint_id: str, /, default: EndpointState | T) -> EndpointState | T: ...
+    def get(self, endpoint_id: str, /, default: object = None) -> object:
+        slot = self._slots.find(endpoint_id)
+        return default if slot is None else EndpointState(self, slot)
+
     def __contains__(self, endpoint_id: object) -> bool:
         return endpoint_id in self._slots
 
@@ -77,6 +88,23 @@ class StateTable(Mapping[str, EndpointState]):
 
     def __len__(self) -> int:
         return len(self.endpoints)
+
+    def values(self) -> ValuesView[EndpointState]:
+        """Every state in the configuration's order, without a lookup each."""
+        return _States(self)
+
+    # -- for readers of every state at once (the live board) --------------------------------
+    def slot_of(self, endpoint_id: str) -> int | None:
+        return self._slots.find(endpoint_id)
+
+    def at(self, slot: int) -> EndpointState:
+        return EndpointState(self, slot)
+
+    def change_count(self, slot: int) -> int:
+        """A number that changes whenever what the state at ``slot`` shows may have changed
+        by anything but time passing: with every check taken in, and with the damped state
+        (which a restore sets without a check)."""
+        return (self.checks_up[slot] + self.checks_down[slot]) << 2 | self.state[slot]
 
     def _keep(self, previous: StateTable) -> None:
         """Carry over the state of every endpoint that was in ``previous`` too."""
@@ -95,6 +123,14 @@ class StateTable(Mapping[str, EndpointState]):
                 self.last_errors[slot] = error
             if (flips := previous.flips.get(old)) is not None:
                 self.flips[slot] = list(flips)  # the old table's views may still add to theirs
+
+
+class _States(ValuesView[EndpointState]):
+    _mapping: StateTable
+
+    def __iter__(self) -> Iterator[EndpointState]:
+        table = self._mapping
+        return (EndpointState(table, slot) for slot in range(len(table)))
 
 
 def _floats(size: int) -> array[float]:
