@@ -78,10 +78,11 @@ def with_prometheus_client_objects(readings: list[EndpointReading]) -> bytes:
     rtt = GaugeMetricFamily("pulse_endpoint_response_time", "ms", labels=["endpoint", "group", "id"])
     checks = CounterMetricFamily("pulse_checks", "checks", labels=["endpoint", "id", "status"])
     for r in readings:
-        status.add_metric([r.name, r.group_id, r.id], 1 if r.status == "up" else 0)
-        rtt.add_metric([r.name, r.group_id, r.id], r.response_time_ms)
-        checks.add_metric([r.name, r.id, "success"], r.checks_up)
-        checks.add_metric([r.name, r.id, "failure"], r.checks_down)
+        name, group_id, id_ = r.endpoint.name, r.endpoint.group_id, r.endpoint.id
+        status.add_metric([name, group_id, id_], 1 if r.status == "up" else 0)
+        rtt.add_metric([name, group_id, id_], r.response_time_ms)
+        checks.add_metric([name, id_, "success"], r.checks_up)
+        checks.add_metric([name, id_, "failure"], r.checks_down)
 
     class Families:
         def collect(self) -> list[object]:

@@ -35,7 +35,11 @@ def _header(name: str, kind: str, help_text: str, openmetrics: bool) -> str:
 
 def write_endpoint_families(readings: Sequence[EndpointReading], openmetrics: bool) -> str:
     ids = [
-        (escape_label_value(r.name), escape_label_value(r.group_id), escape_label_value(r.id))
+        (
+            escape_label_value(r.endpoint.name),
+            escape_label_value(r.endpoint.group_id),
+            escape_label_value(r.endpoint.id),
+        )
         for r in readings
     ]
     with_group = [f'endpoint="{name}",group="{group}",id="{id_}"' for name, group, id_ in ids]

@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from pulse_core.engine.state import EndpointState
-from pulse_core.models import LiveStatus
+from pulse_core.models import Endpoint, LiveStatus
 
 #: live status → the seed's words, used as label values
 STATUS_WORDS = {LiveStatus.UP: "online", LiveStatus.DOWN: "offline", LiveStatus.FLAPPING: "flapping"}
@@ -19,9 +19,9 @@ STATUS_WORDS = {LiveStatus.UP: "online", LiveStatus.DOWN: "offline", LiveStatus.
 
 @dataclass(frozen=True, slots=True)
 class EndpointReading:
-    id: str
-    name: str
-    group_id: str
+    #: immutable, so read in the worker thread: an unnamed endpoint's name is built when
+    #: asked (``Endpoint``), work the loop need not do
+    endpoint: Endpoint
     status: LiveStatus
     #: the latest check's round trip; 0 when it failed or there is none yet, as in the seed
     response_time_ms: float
@@ -40,9 +40,7 @@ def read_endpoints(states: Iterable[EndpointState], now: float) -> list[Endpoint
         rtt = state.last_rtt_ms
         readings.append(
             EndpointReading(
-                endpoint.id,
-                endpoint.name,
-                endpoint.group_id,
+                endpoint,
                 state.live_status(now),
                 0.0 if rtt is None else rtt,
                 state.checks_up,
