@@ -163,7 +163,10 @@ async def pulse_checks_stored(app: Pulse, checks: Sequence[CheckResult]) -> None
     May be ``async def``. Called once per written batch, in a task of its own so the writer
     never waits. It is the feed of every check for plugins that forward raw results (the
     Splunk notifier's ``mode: checks``); keep the work per check tiny: queue the checks and
-    send them from a task of your own. Endpoints are found in ``app.monitor.states``.
+    send them from a task of your own. Endpoints are found in ``app.monitor.states``: a
+    mapping of endpoint id to ``EndpointState``, a view that reads the live state when asked
+    (``state.endpoint``, ``state.live_status(now)``...); keep ids, not views, across a
+    reconfiguration, which replaces the mapping.
     """
 
 
