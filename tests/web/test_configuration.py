@@ -287,6 +287,20 @@ async def test_current_is_the_running_text_and_the_file_follows(
     assert at_start.text != text
 
 
+async def test_after_a_then_b_then_a_again_only_the_latest_a_is_current(
+    server: RunningPulse, plc: TcpListener, packer: TcpListener
+) -> None:
+    first = server.config_path.read_text()
+    async with server.client() as client:
+        await apply(client, config_text(server, retrofit_targets(plc, packer)))
+        again = (await apply(client, first)).json()["configVersionId"]
+        listing = (await client.get("/api/configuration/versions")).json()["items"]
+        detail = (await client.get(f"/api/configuration/versions/{listing[2]['id']}")).json()
+    assert [version["current"] for version in listing] == [True, False, False]
+    assert listing[0]["id"] == again and listing[0]["sha256"] == listing[2]["sha256"]
+    assert detail["current"] is False
+
+
 async def test_a_changed_server_address_is_a_warning(server: RunningPulse) -> None:
     text = server.config_path.read_text().replace(
         f"port: {server.pulse.config.server.port}", f"port: {free_tcp_port()}"

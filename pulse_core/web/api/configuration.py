@@ -58,7 +58,7 @@ class VersionOut(Shape):
     sha256: str
     actor: str | None
     note: str | None
-    current: bool = Field(description="whether this text is the one running")
+    current: bool = Field(description="whether this is the version running")
 
 
 class VersionList(Shape):
@@ -116,7 +116,7 @@ async def list_versions() -> dict[str, Any]:
     """Applied configuration versions"""
     pulse = current_app.config["PULSE"]
     versions = await pulse.store.config_versions()
-    running = pulse.config.source_sha256
+    running = pulse.config_version_id
     return {"items": [_version_json(version, running) for version in versions]}
 
 
@@ -133,7 +133,7 @@ async def version_detail(version_id: int, query_args: DownloadQuery) -> Any:
         raise not_found(f"configuration version {version_id}")
     if query_args.download:
         return yaml_response(version.yaml_text, f"pulse-config-v{version.id}.yaml")
-    return {**_version_json(version.info, pulse.config.source_sha256), "yaml": version.yaml_text}
+    return {**_version_json(version.info, pulse.config_version_id), "yaml": version.yaml_text}
 
 
 @blueprint.get("/api/configuration/current")
@@ -200,14 +200,16 @@ def _endpoint_ref(endpoint: Endpoint) -> dict[str, Any]:
     }
 
 
-def _version_json(version: ConfigVersionInfo, running_sha256: str) -> dict[str, Any]:
+def _version_json(version: ConfigVersionInfo, running_id: int | None) -> dict[str, Any]:
+    """``current`` is the version running, by id: after A, B, then A again, only the
+    second A is (both As have the same text)."""
     return {
         "id": version.id,
         "appliedTs": iso(version.applied_ts),
         "sha256": version.sha256,
         "actor": version.actor,
         "note": version.note,
-        "current": version.sha256 == running_sha256,
+        "current": version.id == running_id,
     }
 
 
