@@ -104,7 +104,7 @@ async def _run_until_signalled(pulse: Pulse) -> None:
     finally:
         log.info("stopping: flushing pending writes")
         await pulse.stop()
-        taken = sum(state.checks_up + state.checks_down for state in pulse.monitor.states.values())
+        taken = sum(state.checks_seen for state in pulse.monitor.states.values())
         log.info("stopped: %d checks taken, %d written", taken, pulse.writer.written)
 
 

@@ -150,9 +150,9 @@ def load_config_file(
 
 def read_config_text(path: Path) -> str:
     """The text of a UTF-8 configuration file; a file that cannot be read is a
-    :class:`ConfigError`, reported like the file's other problems. Apart from
-    :func:`load_config_file` for ``Pulse.create``, which stores the text as a configuration
-    version once started (the loaded configuration does not keep it)."""
+    :class:`ConfigError`, reported like the file's other problems. A function of its own
+    for ``Pulse.create``, which needs the text beside the configuration (that does not keep
+    it) to store it as a configuration version once started."""
     try:
         return path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as error:

@@ -167,20 +167,20 @@ class Scheduler:
         }
         self._scheduled = {ep.id: ep for ep in endpoints}
         self._epoch += 1
-        placed_anew = [ep.id for ep in endpoints if ep.id not in kept]
+        placed_anew = [ep for ep in endpoints if ep.id not in kept]
         self._placed_in = {
             endpoint_id: epoch
             for endpoint_id, epoch in self._placed_in.items()
             if endpoint_id in self._scheduled
         }
-        self._placed_in.update(dict.fromkeys(placed_anew, self._epoch))
+        self._placed_in.update((ep.id, self._epoch) for ep in placed_anew)
         for tick, waiting in list(self._due_at.items()):
             waiting[:] = [self._scheduled[ep.id] for ep in waiting if ep.id in kept]
             if not waiting:
                 del self._due_at[tick]
         self._ticks = list(self._due_at)
         heapq.heapify(self._ticks)
-        self._spread([ep for ep in endpoints if ep.id not in kept], now)
+        self._spread(placed_anew, now)
 
     def _spread(self, endpoints: Sequence[Endpoint], now: float) -> None:
         """Give each enabled endpoint a first due time, evenly spread over its interval."""

@@ -11,8 +11,8 @@ rollups, computed in SQL from the rows, never need to decode a block in the norm
 
 Each transaction checks again, holding the backlog's row lock, that its hour is rolled up
 (a check written since the hour was chosen puts it back in the backlog), then takes the rows
-with ``DELETE ... RETURNING``: exactly the rows deleted are packed. A block already stored for the
-endpoint and hour (packed by another node at the same time) is merged with, not lost.
+with ``DELETE ... RETURNING``: exactly the rows deleted are packed. A block already stored
+for the endpoint and hour (packed by another node at the same time) is merged with, not lost.
 """
 
 from __future__ import annotations
