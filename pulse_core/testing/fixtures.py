@@ -1,17 +1,45 @@
 """pytest fixtures for Pulse and its plugins, loaded by pytest through the ``pytest11`` entry
-point of pulse-core (so a plugin's tests use them with no import)."""
+point of pulse-core (so a plugin's tests use them with no import).
+
+pytest loads this module in every project where pulse-core is installed, also where
+pytest-asyncio (a test extra of pulse-core) is not: so it must import without it. Async
+fixtures are then registered as fixtures that fail with the fix, only in the tests that use
+them, and every other test runs as usual.
+"""
 
 from __future__ import annotations
 
-from typing import AsyncIterator
+import importlib.util
+from typing import Any, AsyncIterator, Callable
 
 import pytest
-import pytest_asyncio
 
 from pulse_core.testing.listeners import TcpListener
 
+#: what a test that asks for an async fixture is told when pytest-asyncio is missing
+MISSING_ASYNCIO = (
+    "the fixture {name!r} of pulse_core.testing is async and needs pytest-asyncio: "
+    "pip install pytest-asyncio (or pulse-core[test])"
+)
 
-@pytest_asyncio.fixture
+
+def async_fixture(function: Callable[..., Any]) -> Any:
+    """``function`` as a pytest-asyncio fixture, or, without pytest-asyncio, a fixture of the
+    same name that fails the test using it with :data:`MISSING_ASYNCIO`."""
+    if importlib.util.find_spec("pytest_asyncio") is not None:
+        import pytest_asyncio
+
+        return pytest_asyncio.fixture(function)
+    message = MISSING_ASYNCIO.format(name=function.__name__)
+
+    def missing() -> None:
+        pytest.fail(message, pytrace=False)
+
+    missing.__doc__ = function.__doc__
+    return pytest.fixture(name=function.__name__)(missing)
+
+
+@async_fixture
 async def tcp_listener() -> AsyncIterator[TcpListener]:
     """A started TCP listener on a free loopback port; ``await tcp_listener.stop()`` takes it
     down (connections refused), ``start()`` brings it back on the same port."""
