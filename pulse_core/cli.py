@@ -130,15 +130,24 @@ def describe_endpoints(config: PulseConfig) -> str:
     return "\n".join(lines)
 
 
+#: ``pulse once`` exit statuses, as ``ping`` and ``fping`` have them, so a script can tell a
+#: site with a device down from a configuration it could not read.
+ONCE_ALL_UP, ONCE_SOME_DOWN, ONCE_BAD_CONFIG = 0, 1, 2
+
+
 def cmd_once(args: argparse.Namespace) -> int:
     plugins = load_plugins()
-    config = open_config(args.config, plugins)
+    try:
+        config = open_config(args.config, plugins)
+    except ConfigError as error:
+        print(error, file=sys.stderr)
+        return ONCE_BAD_CONFIG
     rows = asyncio.run(probe_all(config, plugins.registries.probes, show_progress=not args.json))
     if args.json:
         print(json.dumps(rows, indent=2))
     else:
         print(render_table(rows))
-    return 0
+    return ONCE_SOME_DOWN if any(row["status"] != "up" for row in rows) else ONCE_ALL_UP
 
 
 def cmd_plugins(args: argparse.Namespace) -> int:

@@ -72,7 +72,7 @@ async def test_once_prints_one_json_row_per_endpoint(tmp_path: Path) -> None:
         stdout, stderr = await process.communicate()
     finally:
         await listener.stop()
-    assert process.returncode == 0, stderr.decode()
+    assert process.returncode == 1, stderr.decode()  # vision is down
     rows = json.loads(stdout)
     assert [set(row) for row in rows] == [
         {"name", "type", "host", "port", "group", "status", "rttMs", "error"}
@@ -81,6 +81,31 @@ async def test_once_prints_one_json_row_per_endpoint(tmp_path: Path) -> None:
     assert robot["status"] == "up" and robot["rttMs"] >= 0 and robot["error"] is None
     assert robot["group"] == "Cell 1"
     assert (vision["status"], vision["error"]) == ("down", "connection refused")
+
+
+async def test_once_exits_0_when_every_endpoint_is_up_and_2_on_a_bad_configuration(
+    tmp_path: Path,
+) -> None:
+    listener = TcpListener()
+    await listener.start()
+    config = tmp_path / "pulse.yaml"
+    config.write_text(textwrap.dedent(f"""\
+        version: 1
+        defaults: {{timeout_ms: 500, retries: 0}}
+        groups: [{{id: cell-1, name: Cell 1}}]
+        targets:
+          - {{type: tcp, name: robot, host: 127.0.0.1, port: {listener.port}, group: cell-1}}
+    """))
+    try:
+        all_up = await asyncio.to_thread(pulse, "once", "--config", str(config))
+    finally:
+        await listener.stop()
+    assert all_up.returncode == 0, all_up.stderr
+    assert "1/1 up" in all_up.stdout
+    config.write_text("version: 1\ngroups: []\ntargets: [{type: tcp, host: 127.0.0.1}]\n")
+    bad = pulse("once", "--config", str(config))
+    assert bad.returncode == 2
+    assert "pulse.yaml" in bad.stderr and "Traceback" not in bad.stderr
 
 
 def test_plugins_lists_the_first_party_plugins() -> None:
@@ -112,3 +137,12 @@ def test_check_reports_references_between_plugin_sections_with_their_place(tmp_p
     assert result.returncode == 1
     assert "alerts.yaml:9:" in result.stderr and "no notifier is called 'opz'" in result.stderr
     assert "alerts.yaml:10:" in result.stderr and "no group is called 'plnat'" in result.stderr
+
+
+def test_check_refuses_deep_nesting_with_its_line_and_exits_1(tmp_path: Path) -> None:
+    config = tmp_path / "deep.yaml"
+    config.write_text("version: 1\n" + "".join("  " * i + "a:\n" for i in range(500)) + "x: 1\n")
+    result = pulse("check", "--config", str(config))
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    assert f"deep.yaml:66:129: mappings and lists are nested deeper than 64 levels" in result.stderr
