@@ -46,8 +46,12 @@ _SEQUENCE_TAG = _TAG + "seq"
 
 _SharedT = TypeVar("_SharedT", str, int)
 
-#: values built, counting every use of an alias; stops "billion laughs" documents early
+#: values built (mappings, lists and scalars), counting every use of an alias as the values
+#: it repeats: bounds the memory of a large file and stops "billion laughs" documents early
 MAX_VALUES = 1_000_000
+#: mappings and lists inside one another; a configuration needs about six, and building
+#: values recurses once per level, so a deeper document would exhaust Python's stack
+MAX_DEPTH = 64
 
 
 @dataclass
@@ -129,6 +133,9 @@ class _ValueBuilder:
         self._loader = loader
         self._source_name = source_name
         self._built = 0
+        #: whether an alias repeated values, for the message when there are too many
+        self._repeated = False
+        self._depth = 0
         #: anchor → (its value, how many values it counts for when used through an alias)
         self._anchors: dict[str, tuple[Any, int]] = {}
         self._anchor_marks: dict[str, Mark] = {}
@@ -166,13 +173,16 @@ class _ValueBuilder:
         if anchor is not None:
             self._anchor_marks[anchor] = event.start_mark
         built_before = self._built
-        self._count(1)
+        self._count(1, event.start_mark)
         if isinstance(event, ScalarEvent):
             value = self._scalar(event, path)
-        elif isinstance(event, SequenceStartEvent):
-            value = self._sequence(event, path)
         else:
-            value = self._mapping(event, path)
+            self._enter(event.start_mark)
+            if isinstance(event, SequenceStartEvent):
+                value = self._sequence(event, path)
+            else:
+                value = self._mapping(event, path)
+            self._depth -= 1
         if anchor is not None:
             self._anchors[anchor] = (value, self._built - built_before)
         return value
@@ -187,16 +197,34 @@ class _ValueBuilder:
             )
             raise ComposerError(None, None, problem, event.start_mark)
         value, size = self._anchors[event.anchor]
-        self._count(size)
+        self._repeated = True
+        self._count(size, event.start_mark)
         return value
 
-    def _count(self, values: int) -> None:
+    def _count(self, values: int, mark: Mark) -> None:
         self._built += values
         if self._built > MAX_VALUES:
-            issue = ConfigIssue(
-                "", f"the document expands to more than {MAX_VALUES:,} values through aliases"
+            through = ", each alias counted as the values it repeats" if self._repeated else ""
+            self._stop(
+                mark,
+                f"the document has more than {MAX_VALUES:,} values (mappings, lists and "
+                f"scalars{through}), the most a configuration may hold; split the file or "
+                "write fewer values",
             )
-            raise ConfigError([issue], self._source_name)
+
+    def _enter(self, mark: Mark) -> None:
+        self._depth += 1
+        if self._depth > MAX_DEPTH:
+            self._stop(
+                mark,
+                f"mappings and lists are nested deeper than {MAX_DEPTH} levels here; "
+                "a configuration needs far fewer: flatten it",
+            )
+
+    def _stop(self, mark: Mark, message: str) -> None:
+        """Stop reading: what follows cannot be read within the document's limits."""
+        issue = ConfigIssue("", message, None, mark.line + 1, mark.column + 1)
+        raise ConfigError([issue], self._source_name)
 
     def _scalar(self, event: ScalarEvent, path: Path) -> Any:
         tag = self._resolved_tag(event, ScalarNode, event.value)

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from pulse_core.config import ConfigError
-from pulse_core.config.yaml_source import MAX_VALUES, parse_yaml
+from pulse_core.config.yaml_source import MAX_DEPTH, MAX_VALUES, parse_yaml
 
 
 def test_values_are_plain_json_like_data() -> None:
@@ -88,9 +88,50 @@ def test_alias_bombs_stop_early() -> None:
     lines += [f"l{i}: &l{i} [" + ", ".join([f"*l{i - 1}"] * 10) + "]" for i in range(1, 9)]
     with pytest.raises(ConfigError) as caught:
         parse_yaml("\n".join(lines), "bomb.yaml")
-    assert caught.value.issues[0].message == (
-        f"the document expands to more than {MAX_VALUES:,} values through aliases"
+    [issue] = caught.value.issues
+    assert issue.message == (
+        f"the document has more than {MAX_VALUES:,} values (mappings, lists and scalars, "
+        "each alias counted as the values it repeats), the most a configuration may hold; "
+        "split the file or write fewer values"
     )
+    assert issue.line == 6  # l5, the first list of over a million values
+
+
+def test_a_large_file_without_aliases_is_not_blamed_on_aliases() -> None:
+    text = "values:\n" + "".join(f"  - {i}\n" for i in range(MAX_VALUES))
+    with pytest.raises(ConfigError) as caught:
+        parse_yaml(text, "big.yaml")
+    [issue] = caught.value.issues
+    assert "alias" not in issue.message
+    assert issue.message.startswith(f"the document has more than {MAX_VALUES:,} values")
+    assert (issue.line, issue.column) == (MAX_VALUES, 5)  # root and list count too
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "column"),
+    [
+        ("".join("  " * i + "a:\n" for i in range(500)) + "  " * 500 + "b: 1\n",
+         MAX_DEPTH + 1, 2 * MAX_DEPTH + 1),
+        ("a: " + "[" * 500 + "]" * 500 + "\n", 1, 3 + MAX_DEPTH),
+    ],
+)
+def test_deep_nesting_is_an_error_with_its_line(text: str, line: int, column: int) -> None:
+    with pytest.raises(ConfigError) as caught:
+        parse_yaml(text, "deep.yaml")
+    [issue] = caught.value.issues
+    assert issue.message == (
+        f"mappings and lists are nested deeper than {MAX_DEPTH} levels here; "
+        "a configuration needs far fewer: flatten it"
+    )
+    assert (issue.line, issue.column) == (line, column)
+
+
+def test_nesting_up_to_the_limit_is_read() -> None:
+    text = "a: " + "[" * (MAX_DEPTH - 1) + "1" + "]" * (MAX_DEPTH - 1) + "\n"
+    value = parse_yaml(text, "t").value["a"]
+    for _ in range(MAX_DEPTH - 2):
+        value = value[0]
+    assert value == [1]
 
 
 @pytest.mark.parametrize(
