@@ -60,3 +60,4 @@ async def test_a_renamed_copy_passes_its_tests(tmp_path: Path) -> None:
     report = output.decode()
     assert tests.returncode == 0, report
     assert re.search(r"\b\d+ passed", report) and "failed" not in report, report
+    assert "Warning" not in report, report  # a copy's first test run is clean

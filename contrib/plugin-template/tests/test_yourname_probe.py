@@ -56,7 +56,6 @@ class TestYournameProbeConformance(ProbeConformance):
 
 
 # Add tests of what is special about your protocol below, e.g.:
-@pytest.mark.asyncio
 async def test_a_closed_port_is_refused(refusing_port: int) -> None:
     result = await YournameProbe().check(yourname_endpoint(refusing_port))
     assert (result.ok, result.error) == (False, "connection refused")
