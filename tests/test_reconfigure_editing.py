@@ -178,3 +178,16 @@ def test_an_entry_using_an_anchor_elsewhere_is_edited_in_the_whole_document() ->
     changed = update_target(text, 0, {"port": 503})
     assert changed.startswith("base: &tcp {type: tcp, port: 502}\n")
     assert "port: 503" in changed and "<<: *tcp" in changed
+
+
+@pytest.mark.parametrize("flow", [False, True])
+def test_a_crlf_file_stays_crlf(flow: bool) -> None:
+    text = COMMENTED if not flow else (
+        "version: 1\ndefaults: {}\ngroups: [{id: plant, name: Plant}]\n"
+        "targets: [{type: icmp, host: 10.0.0.5, group: plant}]\n"
+    )
+    crlf = text.replace("\n", "\r\n")
+    added, _ = append_target(crlf, {"type": "icmp", "host": "10.0.0.9", "group": "plant"})
+    changed = update_target(added, 0, {"name": "PLC 3a"})
+    assert "10.0.0.9" in changed and "PLC 3a" in changed
+    assert changed.count("\n") == changed.count("\r\n") >= 4

@@ -194,7 +194,7 @@ class _LocatedTargets:
     def _dump(self, yaml: YAML, entries: CommentedSeq) -> str:
         out = io.StringIO()
         yaml.dump(entries, out)
-        return _indent(out.getvalue(), self.dash_column)
+        return _with_newlines_of(self.text, _indent(out.getvalue(), self.dash_column))
 
 
 def _locate_targets(text: str) -> _LocatedTargets | None:
@@ -271,6 +271,12 @@ def _indent(text: str, columns: int) -> str:
     )
 
 
+def _with_newlines_of(text: str, dumped: str) -> str:
+    """``dumped`` (ruamel writes LF) with CRLF line endings when ``text`` has them, so an
+    edit of a file written on Windows does not mix the two."""
+    return dumped.replace("\n", "\r\n") if "\r\n" in text else dumped
+
+
 def _round_trip_yaml(mapping: int, sequence: int, offset: int) -> YAML:
     round_trip = YAML(typ="rt")
     round_trip.preserve_quotes = True
@@ -288,6 +294,7 @@ class _RoundTrip:
             raise TargetEditError("the configuration is not a YAML mapping")
         self._yaml = _round_trip_yaml(*_layout(self.data))
         self._explicit_start = text.lstrip().startswith("---")
+        self._text = text
 
     def targets(self) -> CommentedSeq:
         targets = self.data.get("targets")
@@ -306,7 +313,7 @@ class _RoundTrip:
         self._yaml.explicit_start = self._explicit_start
         out = io.StringIO()
         self._yaml.dump(self.data, out)
-        return out.getvalue()
+        return _with_newlines_of(self._text, out.getvalue())
 
 
 def _layout(root: CommentedMap) -> tuple[int, int, int]:

@@ -152,9 +152,13 @@ def read_config_text(path: Path) -> str:
     """The text of a UTF-8 configuration file; a file that cannot be read is a
     :class:`ConfigError`, reported like the file's other problems. A function of its own
     for ``Pulse.create``, which needs the text beside the configuration (that does not keep
-    it) to store it as a configuration version once started."""
+    it) to store it as a configuration version once started.
+
+    The text is exactly the file's bytes, line endings included (no newline translation):
+    Pulse tells whether the file still holds what it wrote by comparing the two, so a file
+    with CRLF line endings must read back as it was written."""
     try:
-        return path.read_text(encoding="utf-8")
+        return path.read_bytes().decode("utf-8")
     except (OSError, UnicodeDecodeError) as error:
         reason = error.strerror if isinstance(error, OSError) and error.strerror else str(error)
         issue = ConfigIssue("", f"cannot read the file: {reason}")

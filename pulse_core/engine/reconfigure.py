@@ -259,7 +259,9 @@ def save_config_text(path: Path, text: str, loaded_sha256: str) -> list[str]:
     """
     target = path.resolve()  # a symlinked config stays a symlink; its target is rewritten
     try:
-        on_disk = text_sha256(target.read_text(encoding="utf-8"))
+        # the bytes as they are: read_text() would turn CRLF into LF, and then a file Pulse
+        # wrote with CRLF would never match what it wrote
+        on_disk = text_sha256(target.read_bytes().decode("utf-8"))
     except FileNotFoundError:
         on_disk = loaded_sha256
     except (OSError, UnicodeDecodeError) as error:
@@ -269,7 +271,7 @@ def save_config_text(path: Path, text: str, loaded_sha256: str) -> list[str]:
     temporary = target.with_name(f".{target.name}.{os.getpid()}.tmp")
     try:
         mode = target.stat().st_mode & 0o7777 if target.exists() else 0o644
-        with open(temporary, "w", encoding="utf-8") as handle:
+        with open(temporary, "w", encoding="utf-8", newline="") as handle:
             handle.write(text)
             handle.flush()
             os.fsync(handle.fileno())

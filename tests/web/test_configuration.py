@@ -11,6 +11,8 @@ from typing import Any
 import httpx
 import pytest
 
+from pulse_core.app import Pulse
+from pulse_core.config import text_sha256
 from pulse_core.models import CheckResult
 from pulse_core.testing.listeners import TcpListener, free_tcp_port
 from pulse_core.testing.server import RunningPulse, running_pulse
@@ -324,3 +326,18 @@ async def test_a_viewer_reads_versions_but_cannot_apply(server: RunningPulse) ->
     assert refused.status_code == 403
     assert listing.status_code == 200 and current.status_code == 200
     assert anonymous.status_code == 401
+
+
+async def test_a_crlf_file_keeps_being_saved_and_a_restart_runs_the_latest(
+    server: RunningPulse, plc: TcpListener, packer: TcpListener
+) -> None:
+    crlf = config_text(server, retrofit_targets(plc, packer)).replace("\n", "\r\n")
+    latest = crlf.replace("name: Packer", "name: Packer 2")
+    async with server.client() as client:
+        first = await apply(client, crlf)
+        second = await apply(client, latest)
+    assert first.json()["warnings"] == [] and second.json()["warnings"] == []
+    assert server.config_path.read_bytes() == latest.encode()
+    restarted = Pulse.create(server.config_path)
+    assert restarted.config.source_sha256 == text_sha256(latest)
+    assert "Packer 2" in [endpoint.name for endpoint in restarted.config.endpoints]
