@@ -159,6 +159,8 @@ def cmd_plugins(args: argparse.Namespace) -> int:
         print(f"{info.name} {info.version or '(built-in)'}")
         if info.hooks:
             print(f"  hooks: {', '.join(info.hooks)}")
+        for kind, keys in info.registered.items():
+            print(f"  {kind}: {', '.join(keys)}")
         if info.error:
             print(f"  ERROR: {info.error}")
     return 0

@@ -39,12 +39,19 @@ T = TypeVar("T")
 
 @dataclass(frozen=True)
 class PluginInfo:
-    """What ``pulse plugins`` shows for one plugin."""
+    """What ``pulse plugins`` shows for one plugin: what it is, which hooks it implements,
+    what it registered (by kind: ``probe type``, ``notifier type``, ``store URL scheme``,
+    ``config section``, ``route``), and what went wrong loading it."""
 
     name: str
     version: str | None
     hooks: tuple[str, ...]
     error: str | None = None
+    registered: dict[str, tuple[str, ...]] = field(default_factory=dict)
+
+
+class RegistrationClash(Exception):
+    """Two plugins registered the same key and neither said it replaces the other on purpose."""
 
 
 @dataclass
@@ -77,6 +84,8 @@ class PluginHost:
         self._versions: dict[str, str | None] = {}
         self.errors: dict[str, str] = {}
         self._registries: Registries | None = None
+        self._registered: dict[str, dict[str, list[str]]] = {}
+        self._blueprints_of: dict[str, list[Any]] = {}
 
     # -- loading ------------------------------------------------------------------------------
     def load(self, builtins: Iterable[ModuleType] = (), entry_points: bool = True) -> None:
@@ -111,6 +120,7 @@ class PluginHost:
         try:
             self._pm.register(plugin, name=name)
             self._pm.check_pending()
+            _refuse_ordering_options(self._pm, name)
         except pluggy.PluginValidationError as exc:
             if self._pm.is_registered(plugin):
                 self._pm.unregister(plugin)
@@ -128,8 +138,15 @@ class PluginHost:
         self._versions[name] = version
         self.errors[name] = message
 
+    def _record_problem(self, name: str, message: str) -> None:
+        """A loaded plugin that failed at part of its work: kept, and the problem shown."""
+        log.error("plugin %s: %s", name, message)
+        previous = self.errors.get(name)
+        self.errors[name] = message if previous is None else f"{previous}; {message}"
+
     # -- introspection ------------------------------------------------------------------------
     def plugin_infos(self) -> list[PluginInfo]:
+        self.registries  # noqa: B018 — what each plugin registered is known once they are built
         infos = []
         for name, version in self._versions.items():
             plugin = self._pm.get_plugin(name)
@@ -138,7 +155,11 @@ class PluginHost:
                 if plugin is not None
                 else ()
             )
-            infos.append(PluginInfo(name, version, hooks, self.errors.get(name)))
+            registered = {kind: tuple(keys) for kind, keys in self._registered.get(name, {}).items()}
+            routes = [route for bp in self._blueprints_of.get(name, ()) for route in _routes(bp)]
+            if routes:
+                registered["route"] = tuple(routes)
+            infos.append(PluginInfo(name, version, hooks, self.errors.get(name), registered))
         return sorted(infos, key=lambda info: info.name)
 
     # -- registries ---------------------------------------------------------------------------
@@ -150,35 +171,73 @@ class PluginHost:
 
     def _collect(self) -> Registries:
         found = Registries()
-        self._each_registration(
-            "pulse_register_probes",
-            lambda probe: _add_unique(found.probes, probe.type_name, probe, "probe type"),
-        )
+        owners: dict[tuple[str, str], str] = {}
+        self._registered = {}
+        self._blueprints_of = {}
 
-        def add_store(store: type[Store]) -> None:
-            for scheme in store.url_schemes:
-                _add_unique(found.stores, scheme, store, "store URL scheme")
+        def claim(plugin: str, what: str, registry: dict[str, T], key: str, value: T,
+                  override: bool) -> None:
+            """Keep the first registration of a key; a later one replaces it only when it
+            says so, so two plugins never silently fight over a probe type or a section."""
+            owner = owners.get((what, key))
+            if owner is not None and owner != plugin and not override:
+                raise RegistrationClash(
+                    f"{what} {key!r} is registered by {owner} already, and {plugin} registers "
+                    f"it too: uninstall or disable one of them ({DENY_ENV}), or, to replace it "
+                    f"on purpose, register it with override=True"
+                )
+            if owner is not None and owner != plugin:
+                log.info("%s %r of %s replaced by %s (override=True)", what, key, owner, plugin)
+            owners[(what, key)] = plugin
+            registry[key] = value
+            self._registered.setdefault(plugin, {}).setdefault(what, []).append(key)
 
-        self._each_registration("pulse_register_stores", add_store)
-        self._each_registration(
-            "pulse_register_notifiers",
-            lambda notifier: _add_unique(
-                found.notifiers, notifier.type_name, notifier, "notifier type"
-            ),
-        )
-        self._each_registration(
-            "pulse_config_sections",
-            lambda name, model: _add_unique(found.config_sections, name, model, "config section"),
-        )
-        self._each_registration("pulse_register_blueprints", found.blueprints.append)
+        def probes(plugin: str) -> Callable[..., None]:
+            def register(probe: type[Probe], override: bool = False) -> None:
+                claim(plugin, "probe type", found.probes, probe.type_name, probe, override)
+            return register
+
+        def stores(plugin: str) -> Callable[..., None]:
+            def register(store: type[Store], override: bool = False) -> None:
+                for scheme in store.url_schemes:
+                    claim(plugin, "store URL scheme", found.stores, scheme, store, override)
+            return register
+
+        def notifiers(plugin: str) -> Callable[..., None]:
+            def register(notifier: type[Notifier], override: bool = False) -> None:
+                claim(plugin, "notifier type", found.notifiers, notifier.type_name, notifier,
+                      override)
+            return register
+
+        def sections(plugin: str) -> Callable[..., None]:
+            def register(name: str, model: type[BaseModel], override: bool = False) -> None:
+                claim(plugin, "config section", found.config_sections, name, model, override)
+            return register
+
+        def blueprints(plugin: str) -> Callable[..., None]:
+            def register(blueprint: Any) -> None:
+                found.blueprints.append(blueprint)
+                self._blueprints_of.setdefault(plugin, []).append(blueprint)
+            return register
+
+        self._each_registration("pulse_register_probes", probes)
+        self._each_registration("pulse_register_stores", stores)
+        self._each_registration("pulse_register_notifiers", notifiers)
+        self._each_registration("pulse_config_sections", sections)
+        self._each_registration("pulse_register_blueprints", blueprints)
         return found
 
-    def _each_registration(self, hook_name: str, register: Callable[..., None]) -> None:
-        """Call a registration hook plugin by plugin, so a failure names its plugin."""
+    def _each_registration(
+        self, hook_name: str, register_for: Callable[[str], Callable[..., None]]
+    ) -> None:
+        """Call a registration hook plugin by plugin, each with a ``register`` that knows
+        whose registrations it takes, so a failure or a clash names its plugin."""
         caller = getattr(self._pm.hook, hook_name)
         for impl in caller.get_hookimpls():  # registration order: built-ins first
             try:
-                impl.function(register)
+                impl.function(register_for(impl.plugin_name))
+            except RegistrationClash as clash:
+                self._record_problem(impl.plugin_name, str(clash))
             except Exception as exc:
                 self._record_error(
                     impl.plugin_name,
@@ -231,9 +290,38 @@ class PluginHost:
             log.exception("plugin %s: %s failed", impl.plugin_name, hook_name)
 
 
-def _add_unique(registry: dict[str, T], key: str, value: T, what: str) -> None:
-    """Later registrations replace earlier ones (plugins override built-ins), loudly."""
-    previous = registry.get(key)
-    if previous is not None and previous is not value:
-        log.warning("%s %r: %r replaces %r", what, key, value, previous)
-    registry[key] = value
+#: pluggy's ordering options, which Pulse's hooks do not follow: event hooks run concurrently
+#: and registration hooks in load order, where an override says so explicitly.
+ORDERING_OPTIONS = ("tryfirst", "trylast", "wrapper", "hookwrapper")
+
+
+def _refuse_ordering_options(pm: pluggy.PluginManager, name: str) -> None:
+    """Refuse an implementation marked with an option that would be silently ignored."""
+    plugin = pm.get_plugin(name)
+    for caller in pm.get_hookcallers(plugin) or ():
+        for impl in caller.get_hookimpls():
+            used = [option for option in ORDERING_OPTIONS if impl.plugin is plugin
+                    and getattr(impl, option)]
+            if used:
+                raise pluggy.PluginValidationError(
+                    plugin,
+                    f"{caller.name} is marked {', '.join(used)}=True, which Pulse does not "
+                    f"honour: event hooks run concurrently and registration hooks in load "
+                    f"order. Remove the option; to replace another plugin's registration, "
+                    f"call register(..., override=True)",
+                )
+
+
+def _routes(blueprint: Any) -> list[str]:
+    """``METHODS /path`` of every route of ``blueprint``, read by mounting it on a scratch
+    application: a blueprint only knows its routes once an application records them."""
+    from quart import Quart  # only ``pulse plugins`` asks, so the import waits until then
+
+    scratch = Quart("pulse-plugins")
+    scratch.register_blueprint(blueprint)
+    routes = []
+    for rule in scratch.url_map.iter_rules():
+        if rule.endpoint.startswith(f"{blueprint.name}."):
+            methods = ["WS"] if rule.websocket else sorted(rule.methods - {"HEAD", "OPTIONS"})
+            routes.append(f"{','.join(methods)} {rule.rule}")
+    return sorted(routes)

@@ -7,11 +7,13 @@ import logging
 import sys
 import textwrap
 from pathlib import Path
+from typing import Callable
 
 import pytest
 
 from pulse_core import hookimpl, hookspecs
 from pulse_core.plugins import PluginHost
+from pulse_core.probe import Probe
 
 PLUGIN_SOURCES = {
     "good_probe_plugin": """
@@ -136,11 +138,65 @@ def test_deny_list_leaves_out_the_named_plugins(installed_plugins: Path) -> None
     assert "echo" not in host.registries.probes
 
 
-def test_plugin_infos_show_versions_and_hooks(installed_plugins: Path) -> None:
-    info = {i.name: i for i in loaded().plugin_infos()}["good-probe-plugin"]
+def test_plugin_infos_show_versions_hooks_and_registrations(installed_plugins: Path) -> None:
+    infos = {i.name: i for i in loaded().plugin_infos()}
+    info = infos["good-probe-plugin"]
     assert info.version == "1.2.3"
     assert info.hooks == ("pulse_register_probes",)
     assert info.error is None
+    assert info.registered == {"probe type": ("echo",)}
+    assert infos["good-notifier-plugin"].registered == {"notifier type": ("log",)}
+
+
+def test_a_second_plugin_registering_a_taken_key_is_an_error_naming_both(
+    installed_plugins: Path,
+) -> None:
+    class EchoAgain:
+        @staticmethod
+        @hookimpl
+        def pulse_register_probes(register: Callable[..., None]) -> None:
+            register(type("OtherEcho", (Probe,), {"type_name": "echo"}))
+
+    host = loaded({"PULSE_PLUGINS": "good-probe-plugin"})
+    host.register(EchoAgain(), name="echo-again")
+    assert host.registries.probes["echo"].__name__ == "EchoProbe"  # the first keeps it
+    error = host.errors["echo-again"]
+    assert "probe type 'echo' is registered by good-probe-plugin already" in error
+    assert "echo-again registers it too" in error and "override=True" in error
+
+
+def test_a_deliberate_override_replaces_the_registration(installed_plugins: Path) -> None:
+    class Overriding:
+        @staticmethod
+        @hookimpl
+        def pulse_register_probes(register: Callable[..., None]) -> None:
+            register(type("SpecialEcho", (Probe,), {"type_name": "echo"}), override=True)
+
+    host = loaded({"PULSE_PLUGINS": "good-probe-plugin"})
+    host.register(Overriding(), name="special-echo")
+    assert host.registries.probes["echo"].__name__ == "SpecialEcho"
+    assert host.errors == {}
+
+
+@pytest.mark.parametrize("option", ["tryfirst", "trylast", "wrapper"])
+def test_an_ordering_option_pulse_does_not_honour_is_refused_at_load(option: str) -> None:
+    class Ordered:
+        @hookimpl(**{option: True})
+        def pulse_startup(self, app: object) -> object:
+            yield  # a wrapper must be a generator; the others never run either way
+
+    host = PluginHost({})
+    assert host.register(Ordered(), name="ordered") is False
+    assert f"pulse_startup is marked {option}=True" in host.errors["ordered"]
+    assert "does not honour" in host.errors["ordered"]
+
+
+def test_plugin_infos_list_the_routes_of_registered_blueprints() -> None:
+    from pulse_core.web import health
+
+    host = PluginHost({})
+    host.register(health, name="health")
+    assert "GET /api/health" in host.plugin_infos()[0].registered["route"]
 
 
 class SlowPlugin:
