@@ -104,6 +104,9 @@ class Pulse:
         self.plugins = plugins
         self.store = store
         self.started_ts = time.time()
+        #: set when Pulse is asked to stop, before the web server closes: live streams
+        #: (WebSocket, SSE) watch it to say goodbye to their clients and end
+        self.stopping = asyncio.Event()
         self.probes: dict[str, Probe] = {}
         #: every stored status change, for live clients (WebSocket, SSE)
         self.events: EventBus[StatusChange] = EventBus()
@@ -194,6 +197,7 @@ class Pulse:
 
     async def stop(self) -> None:
         """Stop checking, flush every pending write, tell the plugins, close the store."""
+        self.stopping.set()
         await _cancel(self._scheduling, self._upkeep)
         for probe in self.probes.values():
             try:
@@ -201,7 +205,9 @@ class Pulse:
             except Exception:
                 log.exception("closing the %s probe failed", probe.type_name)
         await self.config_changes.close()
-        await _cancel(self._writing)
+        self.writer.close()
+        if self._writing is not None:
+            await self._writing
         if self._announcements:
             await asyncio.gather(*self._announcements)
         await self.plugins.notify("pulse_shutdown", app=self)

@@ -8,13 +8,19 @@ again with backoff, so a locked or briefly unreachable database loses nothing; o
 Status changes are handed to ``on_stored`` only after the batch holding them is written, so
 whoever hears of a change can read it back from the store; likewise every written batch of
 checks to ``on_checks`` (a synchronous call that must not wait: ``pulse_checks_stored``).
+
+The writer keeps an account of how writing goes (:class:`WriteHealth`), so that a store that
+answers pings but refuses every write (a full disk) shows in ``/api/health`` and the metrics
+instead of only in the log.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections import deque
+from dataclasses import dataclass
 from typing import Awaitable, Callable, Sequence
 
 from pulse_core.models import CheckResult, EndpointSnapshot, Outage, StatusChange
@@ -24,6 +30,35 @@ log = logging.getLogger("pulse.writer")
 
 OnStored = Callable[[Sequence[StatusChange]], Awaitable[None]]
 OnChecks = Callable[[Sequence[CheckResult]], None]
+
+
+@dataclass(slots=True)
+class WriteHealth:
+    """How writing to the store has gone since start-up: enough to tell a full disk or a
+    read-only database from a brief lock, and for how long writes have been failing."""
+
+    failures: int = 0
+    last_error: str | None = None
+    last_failure_ts: float | None = None
+    last_success_ts: float | None = None
+    #: when the current run of failed attempts began; ``None`` once a write succeeds
+    failing_since_ts: float | None = None
+
+    @property
+    def failing(self) -> bool:
+        """Whether the latest write attempt failed."""
+        return self.failing_since_ts is not None
+
+    def succeeded(self, now: float) -> None:
+        self.last_success_ts = now
+        self.failing_since_ts = None
+
+    def failed(self, now: float, error: Exception) -> None:
+        self.failures += 1
+        self.last_error = str(error) or type(error).__name__
+        self.last_failure_ts = now
+        if self.failing_since_ts is None:
+            self.failing_since_ts = now
 
 
 class StoreWriter:
@@ -48,13 +83,20 @@ class StoreWriter:
         self._snapshots: dict[str, EndpointSnapshot] = {}
         self._changes: list[StatusChange] = []
         self._wake = asyncio.Event()
+        self._closing = False
         self.dropped = 0
         self.written = 0
-        self.failures = 0
+        self.health = WriteHealth()
 
     @property
     def pending(self) -> int:
         return len(self._checks)
+
+    @property
+    def oldest_pending_ts(self) -> float | None:
+        """When the oldest check still waiting to be written was taken (queued order is
+        taken order, retries included), or ``None`` when nothing waits."""
+        return self._checks[0].ts if self._checks else None
 
     def add_check(self, check: CheckResult) -> None:
         if len(self._checks) >= self._max_pending:
@@ -81,23 +123,30 @@ class StoreWriter:
         self._changes.append(change)
 
     async def run(self) -> None:
-        """Write until cancelled; cancelling flushes what is pending first (one attempt)."""
+        """Write until :meth:`close`, then flush what is pending (one attempt).
+
+        Stopping is a request, not a cancellation: a cancelled write may already be in the
+        database while the batch it held is forgotten, so its checks went uncounted and its
+        outages and snapshots unwritten; a request lets the batch in flight finish first."""
         backoff = self._flush_interval_s
-        try:
-            while True:
-                try:
-                    async with asyncio.timeout(backoff):
-                        await self._wake.wait()
-                except TimeoutError:
-                    pass
-                self._wake.clear()
-                if await self.flush():
-                    backoff = self._flush_interval_s
-                else:
-                    backoff = min(backoff * 2, 30.0)
-        except asyncio.CancelledError:
-            await self.flush()
-            raise
+        while not self._closing:
+            try:
+                async with asyncio.timeout(backoff):
+                    await self._wake.wait()
+            except TimeoutError:
+                pass
+            self._wake.clear()
+            if await self.flush():
+                backoff = self._flush_interval_s
+            else:
+                backoff = min(backoff * 2, 30.0)
+        if not await self.flush():
+            log.error("stopping with %d checks not written: the store refused them", self.pending)
+
+    def close(self) -> None:
+        """Ask :meth:`run` to write what is pending and return."""
+        self._closing = True
+        self._wake.set()
 
     async def flush(self) -> bool:
         """Write everything pending; return whether it all went to the store."""
@@ -120,10 +169,11 @@ class StoreWriter:
                     await self._store.write_snapshots(snapshots)
                     snapshots = []
             except Exception as exc:
-                self.failures += 1
+                self.health.failed(time.time(), exc)
                 log.error("writing to the store failed, will retry: %s", exc)
                 self._requeue(checks, outages, snapshots, changes)
                 return False
+            self.health.succeeded(time.time())
             if changes:
                 await self._on_stored(changes)
         return True

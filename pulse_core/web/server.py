@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from typing import TYPE_CHECKING, Any
 
 from hypercorn.asyncio import serve
@@ -17,9 +18,14 @@ from pulse_core.web.openapi import install_openapi
 if TYPE_CHECKING:
     from pulse_core.app import Pulse
 
+log = logging.getLogger("pulse.web")
 
 #: seconds between the server's pings on every open WebSocket
 WEBSOCKET_PING_INTERVAL_S = 20.0
+#: how long live clients (WebSocket, SSE) get to be told goodbye once Pulse is stopping
+LIVE_CLIENTS_GOODBYE_S = 2.0
+#: how long Hypercorn lets other requests in progress finish after that
+REQUESTS_GRACE_S = 5.0
 
 
 def create_web_app(pulse: Pulse) -> Quart:
@@ -44,7 +50,28 @@ async def serve_web_app(app: Quart, host: str, port: int, shutdown: asyncio.Even
     config.bind = [bind_address(host, port)]
     config.accesslog = None
     config.errorlog = logging.getLogger("hypercorn.error")  # through our handlers, once
-    config.graceful_timeout = 5.0
+    config.graceful_timeout = REQUESTS_GRACE_S
     config.websocket_ping_interval = WEBSOCKET_PING_INTERVAL_S  # finds dead live clients
     app_any: Any = app
-    await serve(app_any, config, shutdown_trigger=shutdown.wait)
+    pulse: Pulse = app.config["PULSE"]
+    await serve(app_any, config, shutdown_trigger=lambda: _live_clients_leave(pulse, shutdown))
+
+
+async def _live_clients_leave(pulse: Pulse, shutdown: asyncio.Event) -> None:
+    """Wait for ``shutdown``, then set ``pulse.stopping`` and give the live streams a moment
+    to end before Hypercorn closes the server.
+
+    Hypercorn waits up to its graceful timeout for every open connection, and then cancels
+    what is left, with a traceback for each: a WebSocket or SSE client never leaves by
+    itself, so without this every stop took the whole timeout and ended in tracebacks. Each
+    live client holds one subscription to ``pulse.events``; none left means none open."""
+    await shutdown.wait()
+    pulse.stopping.set()
+    deadline = time.monotonic() + LIVE_CLIENTS_GOODBYE_S
+    while pulse.events.subscriber_count and time.monotonic() < deadline:
+        await asyncio.sleep(0.02)
+    if pulse.events.subscriber_count:
+        log.warning(
+            "%d live clients still connected after %g s; closing their connections",
+            pulse.events.subscriber_count, LIVE_CLIENTS_GOODBYE_S,
+        )

@@ -42,11 +42,15 @@ class FlakyStore(SqlStore):
         await super().write_outages(outages)
 
 
+async def opened(store: SqlStore) -> None:
+    await store.open()
+    await store.sync_catalog([Group("g", "G")], [ENDPOINT])
+
+
 @pytest_asyncio.fixture
 async def store(tmp_path: Path) -> AsyncIterator[FlakyStore]:
     store = FlakyStore(f"sqlite:///{tmp_path / 'pulse.db'}")
-    await store.open()
-    await store.sync_catalog([Group("g", "G")], [ENDPOINT])
+    await opened(store)
     yield store
     await store.close()
 
@@ -81,19 +85,46 @@ async def test_failed_writes_are_retried_without_loss_or_repeats(store: FlakySto
     assert announced == [change]
 
 
-async def test_cancelling_the_writer_flushes_what_is_pending(store: FlakyStore) -> None:
-    async def on_stored(changes: Sequence[StatusChange]) -> None:
-        pass
+class GatedStore(FlakyStore):
+    """The real SQLite store, whose check writes wait at a gate the test opens: a batch held
+    in flight, as a slow disk holds it when Pulse is told to stop."""
 
-    writer = StoreWriter(store, on_stored, flush_interval_s=60)
+    def __init__(self, url: str) -> None:
+        super().__init__(url)
+        self.writing = asyncio.Event()
+        self.gate = asyncio.Event()
+
+    async def write_checks(self, checks: Sequence[CheckResult]) -> None:
+        self.writing.set()
+        await self.gate.wait()
+        await super().write_checks(checks)
+
+
+async def test_closing_finishes_the_batch_in_flight_and_counts_every_check(
+    tmp_path: Path,
+) -> None:
+    store = GatedStore(f"sqlite:///{tmp_path / 'pulse.db'}")
+    await opened(store)
+    announced: list[StatusChange] = []
+
+    async def on_stored(changes: Sequence[StatusChange]) -> None:
+        announced.extend(changes)
+
+    writer = StoreWriter(store, on_stored, batch_size=10, flush_interval_s=60)
     task = asyncio.create_task(writer.run())
-    await asyncio.sleep(0.05)
-    for ts in range(3):
+    for ts in range(25):
         writer.add_check(check(1000.0 + ts))
-    task.cancel()
-    with pytest.raises(asyncio.CancelledError):
-        await task
-    assert len(await store.checks("ep1", 0, 2000)) == 3
+    outage = Outage("ep1", 1003.0, None, "refused")
+    change = StatusChange("ep1", 1004.0, State.DOWN, State.UP, None, "refused", outage)
+    writer.add_change(change, EndpointSnapshot("ep1", State.DOWN, 1003.0, 1004.0, outage))
+    await store.writing.wait()  # the first batch of ten is on its way to the database
+    writer.close()
+    store.gate.set()
+    await task
+    stored = await store.checks("ep1", 0, 2000)
+    await store.close()
+    assert writer.written == len(stored) == 25
+    assert announced == [change]
 
 
 async def test_beyond_the_memory_cap_the_oldest_checks_are_dropped_and_counted(

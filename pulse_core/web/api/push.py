@@ -15,27 +15,35 @@ Every client reads from its own bounded queue on the event bus (``push.client_qu
 through its own sender, so a slow client never delays the monitor or other clients: when
 its queue overflows it is disconnected — WebSocket close code 1013 with a reason; SSE ends
 its stream with a comment and the browser resumes from ``Last-Event-ID``.
+
+A stream also ends from this side when the credentials it was opened with stop holding
+(WebSocket close 1008: key revoked, user deactivated, signed out, new password; see
+:mod:`pulse_core.web.auth.revocation`) and when Pulse stops (``Pulse.stopping``; WebSocket
+close 1001). A client that does not read cannot take the goodbye: its connection is aborted
+``CLOSE_WAIT_S`` later, so its socket and buffers do not outlive the stream.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, AsyncIterator, Callable, Iterable, Mapping
 
 from pydantic import BaseModel, ConfigDict, Field
-from quart import Blueprint, Response, current_app, request, websocket
+from quart import Blueprint, Response, current_app, g, request, websocket
 from quart_schema import document_querystring, document_response, tag_blueprint
 
 from pulse_core import hookimpl
 from pulse_core.engine.state import EndpointState
-from pulse_core.events import SubscriberDropped, Subscription
+from pulse_core.events import Subscription
 from pulse_core.models import StatusChange
 from pulse_core.web.api.catalog import CatalogEntry, current_catalog
 from pulse_core.web.api.schemas import ErrorBody
+from pulse_core.web.auth.callers import Caller
+from pulse_core.web.auth.context import auth_context
+from pulse_core.web.connections import abort_connection
 from pulse_core.web.serialize import iso
 
 if TYPE_CHECKING:
@@ -46,9 +54,14 @@ tag_blueprint(blueprint, ["Live push"])
 
 SEED_STATUS = {"up": "online", "down": "offline", "unknown": "unknown", "flapping": "flapping"}
 
+#: WebSocket close code "going away", when Pulse stops
+CLOSE_GOING_AWAY = 1001
+#: WebSocket close code "policy violation", when the connection's credentials stop holding
+CLOSE_REVOKED = 1008
 #: WebSocket close code "try again later", for a client that fell behind
 CLOSE_TOO_SLOW = 1013
-#: how long a close frame may wait for a client that does not read
+#: how long a goodbye (close frame, end of stream) may wait for a client that does not read
+#: before its connection is aborted
 CLOSE_WAIT_S = 5.0
 
 
@@ -133,32 +146,68 @@ def _settings(pulse: Pulse) -> PushSection:
     return section or PushSection()
 
 
+@dataclass(frozen=True, slots=True)
+class Ending:
+    """Why this side ends a stream: a WebSocket close code and a reason for the client."""
+
+    code: int
+    reason: str
+
+
+async def _ending(
+    subscription: Subscription[StatusChange], revoked: asyncio.Event, pulse: Pulse
+) -> Ending:
+    """The first of the ways a stream is ended from this side, when it comes."""
+    endings = {
+        asyncio.create_task(subscription.wait_dropped()): Ending(
+            CLOSE_TOO_SLOW,
+            f"too slow: fell {subscription.queue_size} messages behind; reconnect to resume",
+        ),
+        asyncio.create_task(revoked.wait()): Ending(
+            CLOSE_REVOKED,
+            "credentials ended: API key revoked, user deactivated, signed out or new password",
+        ),
+        asyncio.create_task(pulse.stopping.wait()): Ending(
+            CLOSE_GOING_AWAY, "Pulse is stopping; reconnect in a moment"
+        ),
+    }
+    try:
+        done, _ = await asyncio.wait(endings, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for task in endings:
+            task.cancel()
+    return next(ending for task, ending in endings.items() if task in done)
+
+
 @blueprint.websocket("/api/ws/status")
 async def status_socket() -> None:
     """Status changes over a WebSocket, after one snapshot."""
     audience = audience_for(websocket.args)
     pulse = _pulse()
     settings = _settings(pulse)
-    with pulse.events.subscribe(settings.client_queue_size, audience.accepts) as subscription:
+    caller: Caller = g.caller
+    with (
+        pulse.events.subscribe(settings.client_queue_size, audience.accepts) as subscription,
+        auth_context().revocations.watch(caller.credentials) as revoked,
+    ):
         first = snapshot(audience.entries, pulse.monitor.states)
         await websocket.accept()
         sending = asyncio.create_task(_send_to_socket(first, subscription))
         discarding = asyncio.create_task(_discard_incoming())
-        falling_behind = asyncio.create_task(subscription.wait_dropped())
-        tasks = (sending, discarding, falling_behind)
+        ending = asyncio.create_task(_ending(subscription, revoked, pulse))
+        tasks = (sending, discarding, ending)
         try:
             done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
         finally:  # also when the client left and Quart cancels this handler
             for task in tasks:
                 task.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
-        if subscription.dropped:
-            reason = (
-                f"too slow: fell {settings.client_queue_size} messages behind; "
-                "reconnect for a fresh snapshot"
-            )
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(websocket.close(CLOSE_TOO_SLOW, reason), CLOSE_WAIT_S)
+        if ending in done:
+            goodbye = ending.result()
+            try:
+                await asyncio.wait_for(websocket.close(goodbye.code, goodbye.reason), CLOSE_WAIT_S)
+            except TimeoutError:
+                abort_connection(websocket.scope)
             return
         for task in done:
             task.result()  # a sender or reader failure is a server error: let it show
@@ -192,7 +241,8 @@ async def status_events() -> Response:
     audience = audience_for(request.args)
     resume_after = _event_id(request.headers.get("Last-Event-ID"))
     pulse = _pulse()
-    stream = _event_stream(pulse, audience, resume_after, _settings(pulse))
+    caller: Caller = g.caller
+    stream = _event_stream(pulse, audience, resume_after, caller, request.scope)
     response = Response(
         stream,
         mimetype="text/event-stream",
@@ -208,27 +258,59 @@ def _event_id(header: str | None) -> int | None:
 
 
 async def _event_stream(
-    pulse: Pulse, audience: Audience, resume_after: int | None, settings: PushSection
+    pulse: Pulse,
+    audience: Audience,
+    resume_after: int | None,
+    caller: Caller,
+    scope: Mapping[str, object],
 ) -> AsyncIterator[bytes]:
     bus = pulse.events
-    with bus.subscribe(settings.client_queue_size, audience.accepts) as subscription:
-        missed = None if resume_after is None else bus.replay_after(resume_after)
-        if missed is None:
-            yield _sse(bus.last_id, snapshot(audience.entries, pulse.monitor.states))
-        else:
-            for event in missed:
-                if audience.accepts(event.payload):
-                    yield _sse(event.id, status_update(event.payload))
-        while True:
-            try:
-                event = await asyncio.wait_for(subscription.next(), settings.heartbeat_seconds)
-            except TimeoutError:
-                yield b": heartbeat\n\n"
-                continue
-            except SubscriberDropped as dropped:
-                yield f": disconnected, {dropped}; reconnect to resume\n\n".encode()
-                return
-            yield _sse(event.id, status_update(event.payload))
+    settings = _settings(pulse)
+    with (
+        bus.subscribe(settings.client_queue_size, audience.accepts) as subscription,
+        auth_context().revocations.watch(caller.credentials) as revoked,
+    ):
+        ending = asyncio.create_task(_ending(subscription, revoked, pulse))
+        # While a client does not read, this generator waits in ``yield`` and never sees
+        # the ending: the watchdog aborts the connection then.
+        watchdog = asyncio.create_task(_abort_after_ending(ending, scope))
+        try:
+            missed = None if resume_after is None else bus.replay_after(resume_after)
+            if missed is None:
+                yield _sse(bus.last_id, snapshot(audience.entries, pulse.monitor.states))
+            else:
+                for event in missed:
+                    if audience.accepts(event.payload):
+                        yield _sse(event.id, status_update(event.payload))
+            while True:
+                receiving = asyncio.create_task(subscription.next())
+                done, _ = await asyncio.wait(
+                    (receiving, ending),
+                    timeout=settings.heartbeat_seconds,
+                    return_when=asyncio.FIRST_COMPLETED,
+                )
+                if ending in done:  # before a dropped subscription's queued events
+                    receiving.cancel()
+                    yield f": disconnected, {ending.result().reason}\n\n".encode()
+                    return
+                if receiving not in done:
+                    receiving.cancel()
+                    yield b": heartbeat\n\n"
+                    continue
+                event = receiving.result()
+                yield _sse(event.id, status_update(event.payload))
+        finally:
+            ending.cancel()
+            watchdog.cancel()
+
+
+async def _abort_after_ending(ending: asyncio.Task[Ending], scope: Mapping[str, object]) -> None:
+    """Abort the connection ``CLOSE_WAIT_S`` after the stream was ended from this side,
+    unless the stream finished first (this task is then cancelled)."""
+    await asyncio.wait((ending,))
+    if not ending.cancelled():
+        await asyncio.sleep(CLOSE_WAIT_S)
+        abort_connection(scope)
 
 
 def _sse(event_id: int, data: str) -> bytes:

@@ -58,7 +58,7 @@ def scheduler_metrics(pulse: Pulse) -> Iterator[Metric]:
 
 
 def store_metrics(pulse: Pulse) -> Iterator[Metric]:
-    writer = pulse.writer
+    writer, health = pulse.writer, pulse.writer.health
     yield GaugeMetricFamily(
         "pulse_store_queue_depth",
         "Checks waiting in memory to be written to the store",
@@ -72,7 +72,24 @@ def store_metrics(pulse: Pulse) -> Iterator[Metric]:
     yield CounterMetricFamily(
         "pulse_store_write_failures",
         "Failed store writes (each is retried; nothing is lost until checks are dropped)",
-        value=writer.failures,
+        value=health.failures,
+    )
+    oldest = writer.oldest_pending_ts
+    yield GaugeMetricFamily(
+        "pulse_store_write_backlog_age_seconds",
+        "Age of the oldest check waiting to be written (0 when none waits): growing while "
+        "writes fail",
+        value=0.0 if oldest is None else max(0.0, time.time() - oldest),
+    )
+    yield GaugeMetricFamily(
+        "pulse_store_write_failing",
+        "1 while the latest attempt to write to the store failed, else 0",
+        value=int(health.failing),
+    )
+    yield GaugeMetricFamily(
+        "pulse_store_last_write_success_timestamp_seconds",
+        "When a write to the store last succeeded (Unix time; 0 before the first)",
+        value=health.last_success_ts or 0.0,
     )
 
 
