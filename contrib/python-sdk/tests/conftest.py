@@ -1,18 +1,24 @@
-"""A real Pulse watching a real TCP listener, and a signed-in client for it."""
+"""A real Pulse watching a real TCP listener, a signed-in client for it, and the network in
+between (a relay the tests cut, or a TLS proxy with a certificate made by ``openssl``)."""
 
 from __future__ import annotations
 
+import ssl
+import subprocess
 from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 import pytest_asyncio
-from pulse_client import PulseClient
+from thingconnect_pulse import PulseClient
 
 from pulse_core.testing.accounts import add_user
 from pulse_core.testing.listeners import TcpListener
 from pulse_core.testing.server import RunningPulse, running_pulse
 from pulse_core.web.access import Role
+
+from .relay import Relay
 
 USERNAME, PASSWORD = "admin", "password"
 
@@ -44,7 +50,48 @@ async def server(plc: TcpListener, tmp_path: Path) -> AsyncIterator[RunningPulse
 
 @pytest.fixture
 def client(server: RunningPulse) -> Iterator[PulseClient]:
-    """Signed in with HTTP Basic, as the seed's SDK example is. The client is synchronous:
+    """Signed in with HTTP Basic, as the documented example is. The client is synchronous:
     tests call it through ``asyncio.to_thread`` so the server in the test's loop can answer."""
     with PulseClient(server.base_url, username=USERNAME, password=PASSWORD) as client:
         yield client
+
+
+@pytest_asyncio.fixture
+async def relay() -> AsyncIterator[Relay]:
+    relay = Relay()
+    await relay.start()
+    yield relay
+    await relay.stop()
+
+
+@dataclass(frozen=True)
+class Certificate:
+    #: the self-signed certificate, which is also its own CA
+    cert: Path
+    key: Path
+
+
+@pytest.fixture(scope="session")
+def certificate(tmp_path_factory: pytest.TempPathFactory) -> Certificate:
+    """A self-signed certificate for 127.0.0.1, as a plant's own CA would issue."""
+    folder = tmp_path_factory.mktemp("tls")
+    made = Certificate(folder / "cert.pem", folder / "key.pem")
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
+         "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost",
+         "-keyout", str(made.key), "-out", str(made.cert)],
+        check=True,
+        capture_output=True,
+    )
+    return made
+
+
+@pytest_asyncio.fixture
+async def tls_proxy(server: RunningPulse, certificate: Certificate) -> AsyncIterator[Relay]:
+    """Pulse behind a TLS-terminating proxy, at ``https://127.0.0.1:PORT``."""
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(certificate.cert, certificate.key)
+    proxy = Relay(upstream_port=server.pulse.config.server.port, tls=context)
+    await proxy.start()
+    yield proxy
+    await proxy.stop()

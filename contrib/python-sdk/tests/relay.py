@@ -1,10 +1,12 @@
 """A TCP relay on loopback between the client and Pulse: the network in the middle, which
-tests cut, point elsewhere (a restarted Pulse on another port), or switch off."""
+tests cut, point elsewhere (a restarted Pulse on another port), or switch off; with a TLS
+context it is the TLS-terminating proxy a plant puts in front of Pulse."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import ssl
 from dataclasses import dataclass, field
 
 
@@ -13,15 +15,18 @@ class Relay:
     #: where connections are relayed to; ``None`` hangs up on every new connection
     upstream_port: int | None = None
     port: int = 0
+    #: serve TLS with this context (``https://``) instead of plain TCP
+    tls: ssl.SSLContext | None = None
     _server: asyncio.Server | None = None
     _writers: set[asyncio.StreamWriter] = field(default_factory=set)
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
+        scheme = "https" if self.tls is not None else "http"
+        return f"{scheme}://127.0.0.1:{self.port}"
 
     async def start(self) -> None:
-        self._server = await asyncio.start_server(self._relay, "127.0.0.1", 0)
+        self._server = await asyncio.start_server(self._relay, "127.0.0.1", 0, ssl=self.tls)
         self.port = self._server.sockets[0].getsockname()[1]
 
     async def stop(self) -> None:

@@ -1,4 +1,4 @@
-"""PulseClient's REST methods against a real Pulse, called the way the seed's example does."""
+"""PulseClient's REST methods against a real Pulse, first the documented example as written."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from pulse_client import (
+from thingconnect_pulse import (
     AuthenticationError,
     BadRequestError,
     NotFoundError,
@@ -16,7 +16,7 @@ from pulse_client import (
     PulseClient,
     PulseConnectionError,
 )
-from pulse_client.client import _finest_bucket
+from thingconnect_pulse.calls import finest_bucket
 
 from pulse_core.testing.accounts import add_user, key_headers
 from pulse_core.testing.listeners import TcpListener, free_tcp_port
@@ -25,7 +25,67 @@ from pulse_core.testing.waiting import eventually
 from pulse_core.web.access import Role
 
 
-async def test_the_seed_example(server: RunningPulse, client: PulseClient) -> None:
+#: the usage example of the integration guide and of this SDK's README, character for character
+DOCUMENTED_EXAMPLE = '''from thingconnect_pulse import PulseClient
+
+# Initialize client
+client = PulseClient("http://localhost:8080", username="admin", password="password")
+
+# Get live status
+status = client.get_live_status()
+
+# Get endpoint history
+history = client.get_endpoint_history("ep-123", start_time="2024-01-15T00:00:00Z")
+
+# Create endpoint
+endpoint = client.create_endpoint({
+    "name": "New Server",
+    "address": "192.168.1.100",
+    "type": "tcp",
+    "port": 80
+})
+'''
+README = Path(__file__).parents[1] / "README.md"
+
+
+def test_the_readme_shows_the_example_the_tests_run() -> None:
+    assert DOCUMENTED_EXAMPLE in README.read_text()
+
+
+async def test_the_documented_example_runs_as_written(server: RunningPulse) -> None:
+    """Three placeholders of the example are replaced, nothing else: the address of the test
+    Pulse for ``localhost:8080``; the id of its PLC for ``ep-123`` (Pulse's ids are derived
+    from the target, so no endpoint can be called that); and 127.0.0.2 for 192.168.1.100,
+    because the new endpoint is checked at once and a test sends no packet beyond loopback.
+    The user ``admin``/``password`` is the server fixture's."""
+    plc_id = server.pulse.config.endpoints[0].id
+    source = (
+        DOCUMENTED_EXAMPLE.replace("http://localhost:8080", server.base_url)
+        .replace('"ep-123"', f'"{plc_id}"')
+        .replace('"192.168.1.100"', '"127.0.0.2"')
+    )
+    changed = [
+        (written, run)
+        for written, run in zip(DOCUMENTED_EXAMPLE.splitlines(), source.splitlines(), strict=True)
+        if written != run
+    ]
+    assert len(changed) == 3
+    names: dict[str, Any] = {}
+    await asyncio.to_thread(exec, compile(source, "documented example", "exec"), names)
+    names["client"].close()
+    status, history, endpoint = names["status"], names["history"], names["endpoint"]
+    assert [item["endpoint"]["name"] for item in status] == ["PLC Press"]
+    assert history["endpoint"]["id"] == plc_id and isinstance(history["rollupDaily"], list)
+    assert (endpoint["name"], endpoint["host"], endpoint["port"], endpoint["type"]) == (
+        "New Server",
+        "127.0.0.2",
+        80,
+        "tcp",
+    )
+    assert endpoint["configVersionId"] == 2
+
+
+async def test_create_then_watch_a_new_endpoint(server: RunningPulse, client: PulseClient) -> None:
     scada = TcpListener(host="127.0.0.2")
     await scada.start()
     try:
@@ -87,7 +147,7 @@ async def test_history_of_rollups_with_datetimes(server: RunningPulse, client: P
     assert history["raw"] == [] and isinstance(history["rollup15m"], list)
 
 
-async def test_the_seeds_history_call_works_as_written(
+async def test_history_since_a_date_long_ago_needs_no_bucket(
     server: RunningPulse, client: PulseClient
 ) -> None:
     plc_id = server.pulse.config.endpoints[0].id
@@ -99,10 +159,10 @@ async def test_the_seeds_history_call_works_as_written(
 
 def test_without_a_bucket_the_finest_one_the_range_allows_is_asked_for() -> None:
     now = datetime.now(UTC)
-    assert _finest_bucket(None, None) == "raw"
-    assert _finest_bucket(now - timedelta(hours=1), None) == "raw"
-    assert _finest_bucket("2024-01-15T00:00:00Z", "2024-03-01T00:00:00Z") == "15m"
-    assert _finest_bucket("2024-01-15T00:00:00Z", None) == "daily"
+    assert finest_bucket(None, None) == "raw"
+    assert finest_bucket(now - timedelta(hours=1), None) == "raw"
+    assert finest_bucket("2024-01-15T00:00:00Z", "2024-03-01T00:00:00Z") == "15m"
+    assert finest_bucket("2024-01-15T00:00:00Z", None) == "daily"
 
 
 async def test_get_update_and_delete_an_endpoint(server: RunningPulse, client: PulseClient) -> None:
@@ -129,7 +189,10 @@ async def test_refusals_carry_the_api_message(server: RunningPulse, client: Puls
         "the endpoint is not valid: port: port is required for tcp targets"
     )
     assert invalid.value.body["errors"][0]["field"] == "port"
-    assert str(missing.value) == "endpoint 'no-such-endpoint' not found (HTTP 404)"
+    assert str(missing.value) == (
+        "endpoint 'no-such-endpoint' not found (HTTP 404): "
+        "check the id: get_live_status() lists every endpoint with its id"
+    )
 
 
 async def test_wrong_password_and_too_low_a_role(server: RunningPulse) -> None:
@@ -141,6 +204,9 @@ async def test_wrong_password_and_too_low_a_role(server: RunningPulse) -> None:
     with viewer, pytest.raises(PermissionDeniedError) as forbidden:
         await asyncio.to_thread(viewer.delete_endpoint, server.pulse.config.endpoints[0].id)
     assert refused.value.status_code == 401 and refused.value.message
+    assert str(refused.value).endswith(
+        ": check the username and password, or the API key, given to the client"
+    )
     assert forbidden.value.status_code == 403 and "editor" in forbidden.value.message
 
 
@@ -208,6 +274,7 @@ def test_a_server_that_is_not_there() -> None:
     with client, pytest.raises(PulseConnectionError) as error:
         client.get_live_status()
     assert str(error.value).startswith(f"cannot reach Pulse at {url}: ")
+    assert str(error.value).endswith("; check the address and that Pulse runs")
 
 
 @pytest.mark.parametrize(

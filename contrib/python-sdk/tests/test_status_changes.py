@@ -4,11 +4,10 @@ network in between that tests cut and a Pulse that restarts."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
-import pytest_asyncio
-from pulse_client import PulseClient, StatusChange
+from thingconnect_pulse import PulseClient, StatusChange
 
 from pulse_core.models import State
 from pulse_core.testing.accounts import add_user
@@ -19,14 +18,6 @@ from pulse_core.web.access import Role
 
 from .conftest import PASSWORD, USERNAME, pulse_yaml
 from .relay import Relay
-
-
-@pytest_asyncio.fixture
-async def relay() -> AsyncIterator[Relay]:
-    relay = Relay()
-    await relay.start()
-    yield relay
-    await relay.stop()
 
 
 async def damped_state(server: RunningPulse, state: State) -> bool | None:

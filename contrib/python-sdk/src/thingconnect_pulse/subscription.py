@@ -1,10 +1,7 @@
 """``PulseClient.on_status_change``: status changes delivered to a callback from a background
-thread that keeps the stream open for as long as the subscription lives.
-
-A monitoring script runs for days, across Pulse restarts and network blips, so the thread
-reconnects on its own (waiting 1, 2, 4 ... up to 30 s between attempts) and resumes where it
-left off (see :class:`~pulse_client.events.StatusFeed`). A refusal that retrying cannot fix
-(wrong credentials, a role too low, an unknown group) ends the subscription instead.
+thread that keeps the stream open for as long as the subscription lives, reconnecting as
+:mod:`~thingconnect_pulse.reconnect` says and resuming where it left off (see
+:class:`~thingconnect_pulse.events.StatusFeed`).
 """
 
 from __future__ import annotations
@@ -18,15 +15,10 @@ from typing import Protocol, Self
 
 import httpx
 
-from pulse_client.errors import PulseAPIError, PulseError
-from pulse_client.events import ServerSentEvent, StatusChange, StatusFeed
+from thingconnect_pulse.events import ServerSentEvent, StatusChange, StatusFeed
+from thingconnect_pulse.reconnect import STREAM_ERRORS, Backoff, worth_retrying
 
-log = logging.getLogger("pulse_client")
-
-FIRST_RETRY_DELAY_S = 1.0
-MAX_RETRY_DELAY_S = 30.0
-#: API refusals worth retrying: rate limits, and a server or proxy in trouble
-RETRIED_STATUSES = frozenset({429, 502, 503, 504})
+log = logging.getLogger("thingconnect_pulse")
 
 
 class StreamOpener(Protocol):
@@ -35,7 +27,7 @@ class StreamOpener(Protocol):
     ) -> AbstractContextManager[tuple[httpx.Response, Iterator[ServerSentEvent]]]: ...
 
 
-def _log_error(error: Exception) -> None:
+def log_error(error: Exception) -> None:
     log.warning("status changes: %s", error)
 
 
@@ -54,7 +46,7 @@ class Subscription:
         self._callback = callback
         self._group = group
         self._endpoint_id = endpoint_id
-        self._on_error = on_error or _log_error
+        self._on_error = on_error or log_error
         self._feed = StatusFeed()
         self._stopping = threading.Event()
         self._connected = threading.Event()
@@ -98,25 +90,20 @@ class Subscription:
         self.close()
 
     def _run(self) -> None:
-        delay_s = FIRST_RETRY_DELAY_S
+        backoff = Backoff()
         while not self._stopping.is_set():
             try:
                 self._follow_one_connection()
-                delay_s = FIRST_RETRY_DELAY_S  # the stream was open: try again soon
-            except PulseAPIError as error:
+                backoff.reset()  # the stream was open: try again soon
+            except STREAM_ERRORS as error:
                 if self._stopping.is_set():
                     return
                 self._on_error(error)
-                if error.status_code not in RETRIED_STATUSES:
+                if not worth_retrying(error):
                     return
-            except (PulseError, httpx.HTTPError) as error:
-                if self._stopping.is_set():
-                    return
-                self._on_error(error)
             self._connected.clear()
-            if self._stopping.wait(delay_s):
+            if self._stopping.wait(backoff.next_delay_s()):
                 return
-            delay_s = min(delay_s * 2, MAX_RETRY_DELAY_S)
 
     def _follow_one_connection(self) -> None:
         resuming_after = self._feed.last_event_id

@@ -1,17 +1,20 @@
-"""Python client for Pulse, the network availability monitor: its REST API and live push.
+"""Python client for ThingConnect Pulse, the network availability monitor: its REST API and
+live push, blocking (:class:`PulseClient`) or for asyncio (:class:`AsyncPulseClient`).
 
-from pulse_client import PulseClient
+from thingconnect_pulse import PulseClient
 
 client = PulseClient("http://localhost:8080", username="admin", password="password")
 for item in client.get_live_status():
     print(item["endpoint"]["name"], item["status"])
 """
 
-from pulse_client.client import PulseClient
-from pulse_client.errors import (
+from thingconnect_pulse.aio import AsyncPulseClient
+from thingconnect_pulse.client import PulseClient
+from thingconnect_pulse.errors import (
     AuthenticationError,
     BadRequestError,
     ConflictError,
+    InsecureTLSWarning,
     NotFoundError,
     PermissionDeniedError,
     PulseAPIError,
@@ -19,13 +22,15 @@ from pulse_client.errors import (
     PulseError,
     RateLimitedError,
 )
-from pulse_client.events import StatusChange
-from pulse_client.subscription import Subscription
+from thingconnect_pulse.events import StatusChange
+from thingconnect_pulse.subscription import Subscription
 
 __all__ = [
+    "AsyncPulseClient",
     "AuthenticationError",
     "BadRequestError",
     "ConflictError",
+    "InsecureTLSWarning",
     "NotFoundError",
     "PermissionDeniedError",
     "PulseAPIError",

@@ -1,8 +1,9 @@
-"""What the client raises: one base class, and the API's refusals by HTTP status.
+"""What the clients raise: one base class, and the API's refusals by HTTP status.
 
 Every refusal carries the API's own ``message`` (``"endpoint 'x' not found"``,
-``"the endpoint is not valid: port: port is required for tcp targets"``), so printing the
-exception tells a script's user what to fix.
+``"the endpoint is not valid: port: port is required for tcp targets"``) and, where the
+status alone tells what to do about it, a ``hint`` (``check the username and password...``),
+so printing the exception tells a script's user what to fix.
 """
 
 from __future__ import annotations
@@ -20,10 +21,18 @@ class PulseConnectionError(PulseError):
     """Pulse could not be reached, or the connection broke before an answer."""
 
 
+class InsecureTLSWarning(UserWarning):
+    """Certificate verification is off (``verify=False``): anyone on the network path can
+    pose as Pulse and read the credentials the client sends."""
+
+
 class PulseAPIError(PulseError):
     """Pulse answered with an error status. ``body`` holds the whole JSON error, whose
     ``errors`` list (when present) names each invalid field; ``retry_after_s`` is the wait
     the server asked for in ``Retry-After`` (rate limits, locked usernames)."""
+
+    #: what to do about a refusal of this kind, when the status alone tells
+    hint: str | None = None
 
     def __init__(
         self,
@@ -39,7 +48,8 @@ class PulseAPIError(PulseError):
         self.retry_after_s = retry_after_s
 
     def __str__(self) -> str:
-        return f"{self.message} (HTTP {self.status_code})"
+        said = f"{self.message} (HTTP {self.status_code})"
+        return f"{said}: {self.hint}" if self.hint else said
 
 
 class BadRequestError(PulseAPIError):
@@ -49,13 +59,19 @@ class BadRequestError(PulseAPIError):
 class AuthenticationError(PulseAPIError):
     """401: no credentials, or wrong ones."""
 
+    hint = "check the username and password, or the API key, given to the client"
+
 
 class PermissionDeniedError(PulseAPIError):
     """403: the user or API key has too low a role (viewer, editor, admin)."""
 
+    hint = "sign in as a user, or with an API key, of the role the message names"
+
 
 class NotFoundError(PulseAPIError):
     """404: no such endpoint, group or version."""
+
+    hint = "check the id: get_live_status() lists every endpoint with its id"
 
 
 class ConflictError(PulseAPIError):
@@ -64,6 +80,11 @@ class ConflictError(PulseAPIError):
 
 class RateLimitedError(PulseAPIError):
     """429: too many requests, or a username locked after wrong passwords."""
+
+    @property
+    def hint(self) -> str:  # type: ignore[override]
+        wait = f"{self.retry_after_s:g} s" if self.retry_after_s is not None else "a while"
+        return f"wait {wait} (retry_after_s) before trying again"
 
 
 _BY_STATUS: dict[int, type[PulseAPIError]] = {
@@ -74,6 +95,19 @@ _BY_STATUS: dict[int, type[PulseAPIError]] = {
     409: ConflictError,
     429: RateLimitedError,
 }
+
+
+def unreachable(base_url: str, error: httpx.TransportError) -> PulseConnectionError:
+    """The error for a request that got no answer, saying what to check."""
+    detail = str(error) or type(error).__name__
+    if "CERTIFICATE_VERIFY_FAILED" in detail:
+        return PulseConnectionError(
+            f"cannot reach Pulse at {base_url}: its TLS certificate is not trusted ({detail}); "
+            "give the client verify='/path/to/ca.pem', the certificate of the CA that signed it"
+        )
+    return PulseConnectionError(
+        f"cannot reach Pulse at {base_url}: {detail}; check the address and that Pulse runs"
+    )
 
 
 def api_error(response: httpx.Response) -> PulseAPIError:

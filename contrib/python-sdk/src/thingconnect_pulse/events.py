@@ -36,25 +36,38 @@ class ServerSentEvent:
     data: str
 
 
-def parse_events(lines: Iterable[str]) -> Iterator[ServerSentEvent]:
-    """The events of an SSE stream's lines (the WHATWG rules Pulse's stream uses: ``id`` and
-    ``data`` fields, comments, a blank line ending each event)."""
-    event_id: str | None = None
-    data: list[str] = []
-    for line in lines:
+class EventParser:
+    """Reads an SSE stream line by line (the WHATWG rules Pulse's stream uses: ``id`` and
+    ``data`` fields, comments, a blank line ending each event); one parser serves the
+    blocking and the asyncio reader alike."""
+
+    def __init__(self) -> None:
+        self._id: str | None = None
+        self._data: list[str] = []
+
+    def line(self, line: str) -> ServerSentEvent | None:
+        """The event this line ends, if it ends one."""
         if not line:
-            if data:
-                yield ServerSentEvent(event_id, "\n".join(data))
-            event_id, data = None, []
-            continue
+            event = ServerSentEvent(self._id, "\n".join(self._data)) if self._data else None
+            self._id, self._data = None, []
+            return event
         if line.startswith(":"):
-            continue  # a comment: heartbeats keep proxies from closing a quiet stream
+            return None  # a comment: heartbeats keep proxies from closing a quiet stream
         name, _, value = line.partition(":")
         value = value.removeprefix(" ")
         if name == "data":
-            data.append(value)
+            self._data.append(value)
         elif name == "id":
-            event_id = value
+            self._id = value
+        return None
+
+
+def parse_events(lines: Iterable[str]) -> Iterator[ServerSentEvent]:
+    """The events of an SSE stream's lines."""
+    parser = EventParser()
+    for line in lines:
+        if (event := parser.line(line)) is not None:
+            yield event
 
 
 class StatusFeed:
@@ -68,15 +81,21 @@ class StatusFeed:
 
     def read(self, events: Iterable[ServerSentEvent]) -> Iterator[StatusChange]:
         for event in events:
-            message = json.loads(event.data)
-            if message["type"] == "snapshot":
-                yield from self._compare(message)
-            elif message["type"] == "status_update":
-                change = _change(message)
-                self.statuses[change.endpoint_id] = change.status
-                yield change
-            if event.id is not None:
-                self.last_event_id = event.id
+            yield from self.take(event)
+
+    def take(self, event: ServerSentEvent) -> list[StatusChange]:
+        """The changes one event carries: none, one, or several for a later snapshot."""
+        message = json.loads(event.data)
+        changes: list[StatusChange] = []
+        if message["type"] == "snapshot":
+            changes = list(self._compare(message))
+        elif message["type"] == "status_update":
+            change = _change(message)
+            self.statuses[change.endpoint_id] = change.status
+            changes = [change]
+        if event.id is not None:
+            self.last_event_id = event.id
+        return changes
 
     def _compare(self, snapshot: dict[str, Any]) -> Iterator[StatusChange]:
         """The first snapshot is the starting point; a later one (after a reconnection the
