@@ -10,11 +10,12 @@ them, and every other test runs as usual.
 from __future__ import annotations
 
 import importlib.util
-from typing import Any, AsyncIterator, Callable
+from typing import Any, AsyncIterator, Callable, Iterator
 
 import pytest
 
-from pulse_core.testing.listeners import TcpListener
+from pulse_core.testing.listeners import TcpListener, UdpEcho
+from pulse_core.testing.receivers import Receiver
 
 #: what a test that asks for an async fixture is told when pytest-asyncio is missing
 MISSING_ASYNCIO = (
@@ -47,6 +48,25 @@ async def tcp_listener() -> AsyncIterator[TcpListener]:
     await listener.start()
     yield listener
     await listener.stop()
+
+
+@async_fixture
+async def udp_echo() -> AsyncIterator[UdpEcho]:
+    """A started UDP echo server on a free loopback port; ``answering = False`` makes it
+    drop requests (timeouts), ``await udp_echo.stop()`` unbinds it (port unreachable)."""
+    echo = UdpEcho()
+    await echo.start()
+    yield echo
+    await echo.stop()
+
+
+@pytest.fixture
+def http_server() -> Iterator[Receiver]:
+    """A started HTTP server on a free loopback port (``http_server.url``) that answers 200
+    and records every request; ``script(Reply(...))`` sets its next answers, ``delay_s`` makes
+    it slow, ``stop()`` and ``start()`` take it away and back on the same port."""
+    with Receiver() as receiver:
+        yield receiver
 
 
 @pytest.fixture

@@ -9,7 +9,16 @@ from dataclasses import dataclass, field
 
 def free_tcp_port(host: str = "127.0.0.1") -> int:
     """A port nobody listens on right now (the kernel's choice)."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe_socket:
+    return _free_port(socket.SOCK_STREAM, host)
+
+
+def free_udp_port(host: str = "127.0.0.1") -> int:
+    """A UDP port nobody is bound to right now (the kernel's choice)."""
+    return _free_port(socket.SOCK_DGRAM, host)
+
+
+def _free_port(kind: socket.SocketKind, host: str) -> int:
+    with socket.socket(socket.AF_INET, kind) as probe_socket:
         probe_socket.bind((host, 0))
         return int(probe_socket.getsockname()[1])
 
@@ -45,3 +54,53 @@ class TcpListener:
     @staticmethod
     async def _accept(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         writer.close()
+
+
+class _Echo(asyncio.DatagramProtocol):
+    def __init__(self, echo: UdpEcho) -> None:
+        self._echo = echo
+        self.closed = asyncio.get_running_loop().create_future()
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self._transport = transport
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self.closed.set_result(None)
+
+    def datagram_received(self, data: bytes, addr: tuple[str | bytes, int]) -> None:
+        self._echo.received.append(data)
+        if self._echo.answering:
+            self._transport.sendto(data, addr)  # type: ignore[attr-defined]
+
+
+@dataclass
+class UdpEcho:
+    """A UDP server on a fixed loopback port that sends every datagram back, for probes of
+    UDP protocols (SNMP, DNS, syslog ...).
+
+    ``answering = False`` keeps it bound but silent, as a device that drops requests (the
+    probe times out); ``stop()`` unbinds the port, so the kernel answers ICMP port
+    unreachable. ``received`` holds every datagram that arrived. Runs on the current loop.
+    """
+
+    host: str = "127.0.0.1"
+    port: int = field(default_factory=free_udp_port)
+    answering: bool = True
+    received: list[bytes] = field(default_factory=list)
+    _transport: asyncio.DatagramTransport | None = None
+    _protocol: _Echo | None = None
+
+    async def start(self) -> None:
+        if self._transport is None:
+            loop = asyncio.get_running_loop()
+            self._transport, self._protocol = await loop.create_datagram_endpoint(
+                lambda: _Echo(self), local_addr=(self.host, self.port)
+            )
+
+    async def stop(self) -> None:
+        """Unbind the port; returns once the socket is closed, so the next datagram is
+        refused rather than queued for a socket about to close."""
+        if self._transport is not None and self._protocol is not None:
+            self._transport.close()
+            await self._protocol.closed
+            self._transport = self._protocol = None
