@@ -64,14 +64,21 @@ class Receipt:
 
 class DeliveryError(Exception):
     """A delivery failed. ``permanent`` failures are not retried; ``retry_after_s`` carries a
-    receiver's ``Retry-After``."""
+    receiver's ``Retry-After``; ``rate_limited`` (a 429) pauses the whole notifier for that
+    long instead of counting as a failed attempt."""
 
     def __init__(
-        self, message: str, *, permanent: bool = False, retry_after_s: float | None = None
+        self,
+        message: str,
+        *,
+        permanent: bool = False,
+        retry_after_s: float | None = None,
+        rate_limited: bool = False,
     ) -> None:
         super().__init__(message)
         self.permanent = permanent
         self.retry_after_s = retry_after_s
+        self.rate_limited = rate_limited
 
 
 class Notifier(abc.ABC):
@@ -107,7 +114,9 @@ class Notifier(abc.ABC):
     async def deliver(self, notification: Notification) -> Receipt:
         """Send one notification; raise :class:`DeliveryError` if it did not arrive.
 
-        Called for one notifier one notification at a time, in the order they were queued,
-        under a timeout set by the core; a ``reference`` in the notification is what an
-        earlier :class:`Receipt` of the same ``thread_key`` returned."""
+        Called under a timeout set by the core, for up to ``alerting.concurrency``
+        notifications of one notifier at once (so shared state must allow that); the
+        notifications of one endpoint come one at a time, in the order they were queued. A
+        ``reference`` in the notification is what an earlier :class:`Receipt` of the same
+        ``thread_key`` returned."""
 

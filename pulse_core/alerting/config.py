@@ -42,7 +42,9 @@ KNOWN_DISTRIBUTIONS = {
     "teams": "pulse-notify-teams",
     "splunk": "pulse-notify-splunk",
 }
-ENTRY_KEYS = frozenset({"name", "fallback", "max_age"})
+ENTRY_KEYS = frozenset({"name", "fallback", "max_age", "concurrency"})
+#: Most deliveries one notifier makes at once.
+MAX_CONCURRENCY = 64
 Status = Literal["offline", "online"]
 
 
@@ -127,6 +129,12 @@ class AlertingSection(_Section):
     delivery_timeout: Duration = 30.0
     retry_initial: Duration = 5.0
     retry_max: Duration = 300.0
+    concurrency: int = Field(
+        8,
+        ge=1,
+        le=MAX_CONCURRENCY,
+        description="deliveries each notifier makes at once (one at a time per endpoint)",
+    )
 
 
 class NotifierEntry(_Section):
@@ -135,6 +143,7 @@ class NotifierEntry(_Section):
     name: str = Field(min_length=1)
     fallback: str | None = None
     max_age: Duration | None = None
+    concurrency: int | None = Field(None, ge=1, le=MAX_CONCURRENCY)
 
     type_keys: ClassVar[tuple[str, ...]] = ()
 
@@ -171,8 +180,22 @@ class NotifierEntry(_Section):
         return data
 
 
+#: The entry model of each set of notifier types seen, so that the entries of two loads of
+#: one configuration are of one class, and equal (pydantic compares the classes too): a
+#: configuration applied with its ``notifiers`` unchanged restarts no notifier.
+_ENTRY_MODELS: dict[tuple[tuple[str, type[Notifier]], ...], type[NotifierEntry]] = {}
+
+
 def notifier_entry_model(types: Mapping[str, type[Notifier]]) -> type[NotifierEntry]:
     """A ``notifiers[]`` entry model with one optional key per installed notifier type."""
+    key = tuple(sorted(types.items()))
+    model = _ENTRY_MODELS.get(key)
+    if model is None:
+        model = _ENTRY_MODELS[key] = _new_entry_model(types)
+    return model
+
+
+def _new_entry_model(types: Mapping[str, type[Notifier]]) -> type[NotifierEntry]:
     fields: dict[str, Any] = {
         type_name: (notifier.options_model | None, None)
         for type_name, notifier in sorted(types.items())

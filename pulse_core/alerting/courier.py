@@ -1,32 +1,42 @@
-"""Delivery of one notifier's messages from the outbox, with retries.
+"""Delivery of one notifier's messages from the outbox: several at once, in order per endpoint.
 
-One ``Courier`` (one task) per notifier sends its messages one at a time, in the order they
-were queued, so a recovery always follows the outage it closes (and finds the reference the
-first message got). Every attempt runs under ``delivery_timeout``: a receiver that hangs
-delays only its own notifier, never another one nor the monitor.
+One ``Courier`` per notifier sends up to ``concurrency`` messages at a time (over the
+notifier's one pooled client). The messages about one endpoint form a *lane* and go one after
+the other, in the order they were queued, so a recovery always follows the outage it closes
+(and finds the reference the first message got); lanes do not wait for each other. Every
+attempt runs under ``delivery_timeout``: a receiver that hangs delays only its own notifier,
+never another one nor the monitor.
 
 Outcomes, each written to the store in one update:
 
 - delivered: the message is marked ``delivered`` with the receiver's reference;
-- a passing failure (timeout, 429, 5xx, refused connection): retried after an exponential
+- rate limited (429): the whole notifier pauses for the receiver's ``Retry-After`` and the
+  message keeps its place; the pause is not a failed attempt (it does not lengthen backoffs,
+  only ``max_age`` still applies);
+- a passing failure (timeout, 5xx, refused connection): retried after an exponential
   backoff with jitter, or after the receiver's ``Retry-After`` when it sent one;
 - a permanent failure (400, 401, a refused destination) or a message older than
   ``max_age``: marked ``dead`` (a dead letter, listed by the API) and handed to
   ``on_dead`` (which queues it for the fallback notifier, if any).
 
-Delivery is at-least-once: a crash between the receiver's answer and the update that marks
-the message delivered sends it again after the restart.
+Stopping (:meth:`Courier.close`, at a clean stop or when the notifier's configuration
+changes) starts no new attempt and waits for the ones under way until their outcome is
+stored, so what a receiver has answered is never sent again by the next courier. Only a
+crash (``kill -9``) between a receiver's answer and the update that marks the message sends
+it again after the restart (at-least-once).
 """
 
 from __future__ import annotations
 
 import asyncio
 import dataclasses
+import heapq
+import itertools
 import logging
 import random
 import time
 from collections import deque
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import cast
 
@@ -42,6 +52,10 @@ from pulse_core.store import Store
 
 log = logging.getLogger("pulse.alerting")
 
+#: Beyond ``delivery_timeout``, how long a stop waits for the outcome of an attempt to be
+#: stored before it gives up on it.
+CLOSE_MARGIN_S = 5.0
+
 
 @dataclass(frozen=True)
 class DeliveryRules:
@@ -49,6 +63,7 @@ class DeliveryRules:
     timeout_s: float
     backoff_initial_s: float
     backoff_max_s: float
+    concurrency: int = 1
 
     def backoff_s(self, attempts: int) -> float:
         """Full-jitter-ish exponential backoff: half to all of ``initial * 2**(attempts-1)``."""
@@ -64,6 +79,19 @@ class DeliveryCounts:
     delivered: int = 0
     failed_attempts: int = 0
     dead: int = 0
+    rate_limited: int = 0
+
+
+def lane_of(message: OutboxMessage) -> str:
+    """The lane of a message: its endpoint, or for a storm summary its group; a message
+    about neither goes on a lane of its own."""
+    endpoint = message.variables.get("endpoint")
+    if isinstance(endpoint, Mapping):
+        if endpoint.get("id"):
+            return f"endpoint:{endpoint['id']}"
+        if endpoint.get("group"):
+            return f"group:{endpoint['group']}"
+    return f"message:{message.id}"
 
 
 class Courier:
@@ -80,45 +108,129 @@ class Courier:
         self.store = store
         self.rules = rules
         self.on_dead = on_dead
-        self._queue: deque[OutboxMessage] = deque()
-        self._wake = asyncio.Event()
         self.counts = DeliveryCounts()
+        #: the messages waiting or under way, oldest first, per lane
+        self._lanes: dict[str, deque[OutboxMessage]] = {}
+        #: lanes whose first message may go now, in the order they became ready
+        self._ready: deque[str] = deque()
+        #: lanes whose first message waits for its retry time: (time, tie-breaker, lane)
+        self._later: list[tuple[float, int, str]] = []
+        self._ties = itertools.count()
+        self._known: set[str] = set()
+        self._sending: set[asyncio.Task[None]] = set()
+        self._paused_until = 0.0
+        self._wake = asyncio.Event()
+        self._closing = False
+        self._task: asyncio.Task[None] | None = None
 
     @property
     def queued(self) -> int:
-        return len(self._queue)
+        """Messages waiting or under way."""
+        return len(self._known)
+
+    def start(self) -> None:
+        self._task = asyncio.create_task(
+            self._run(), name=f"notify-{self.notifier.name}"
+        )
 
     def enqueue(self, message: OutboxMessage) -> None:
-        self._queue.append(message)
-        self._wake.set()
+        """Queue ``message`` behind the others of its lane (once: a known id is ignored)."""
+        if message.id in self._known:
+            return
+        self._known.add(message.id)
+        lane = lane_of(message)
+        waiting = self._lanes.get(lane)
+        if waiting:
+            waiting.append(message)
+            return
+        self._lanes[lane] = deque([message])
+        self._schedule(lane)
 
-    async def run(self) -> None:
-        while True:
-            if not self._queue:
-                self._wake.clear()
-                await self._wake.wait()
-                continue
-            message = self._queue[0]
-            delay = message.next_attempt_ts - time.time()
-            if delay > 0:
-                await asyncio.sleep(delay)
-            try:
-                outcome = await self._attempt(message)
-            except Exception:  # the store failed: the message stays first in line
-                log.exception(
-                    "notifier %s: cannot record a delivery", self.notifier.name
+    async def close(self) -> None:
+        """Start no new attempt; wait for those under way to be stored (bounded by
+        ``delivery_timeout`` plus a margin), then drop the queue: it stays in the outbox."""
+        self._closing = True
+        self._wake.set()
+        if self._task is not None:
+            await self._task
+        if self._sending:
+            _, late = await asyncio.wait(
+                set(self._sending), timeout=self.rules.timeout_s + CLOSE_MARGIN_S
+            )
+            for task in late:
+                log.warning(
+                    "notifier %s: an attempt was still under way at the stop",
+                    self.notifier.name,
                 )
-                await asyncio.sleep(self.rules.backoff_initial_s)
-                continue
-            self._queue.popleft()
-            if outcome.state is OutboxState.PENDING:
-                self._queue.appendleft(outcome)
+                task.cancel()
+            await asyncio.gather(*late, return_exceptions=True)
 
     async def deliver_now(self, notification: Notification) -> Receipt:
         """One delivery outside the outbox (``pulse notify test``), under the same timeout."""
         async with asyncio.timeout(self.rules.timeout_s):
             return await self.notifier.deliver(notification)
 
+    # -- the dispatcher -----------------------------------------------------------------------
+    async def _run(self) -> None:
+        while not self._closing:
+            now = time.time()
+            while self._later and self._later[0][0] <= now:
+                self._ready.append(heapq.heappop(self._later)[2])
+            wait_s = self._wait_s(now)
+            if wait_s == 0.0:
+                self._send(self._ready.popleft())
+                continue
+            self._wake.clear()
+            try:
+                async with asyncio.timeout(wait_s):
+                    await self._wake.wait()
+            except TimeoutError:
+                pass
+
+    def _wait_s(self, now: float) -> float | None:
+        """0 when a message may go now, else how long until one may (None: until woken)."""
+        if self._paused_until > now:
+            return self._paused_until - now
+        if len(self._sending) >= self.rules.concurrency:
+            return None
+        if self._ready:
+            return 0.0
+        return self._later[0][0] - now if self._later else None
+
+    def _schedule(self, lane: str) -> None:
+        due = self._lanes[lane][0].next_attempt_ts
+        if due <= time.time():
+            self._ready.append(lane)
+        else:
+            heapq.heappush(self._later, (due, next(self._ties), lane))
+        self._wake.set()
+
+    def _send(self, lane: str) -> None:
+        task = asyncio.create_task(self._deliver(lane, self._lanes[lane][0]))
+        self._sending.add(task)
+        task.add_done_callback(self._sending.discard)
+
+    async def _deliver(self, lane: str, message: OutboxMessage) -> None:
+        try:
+            outcome = await self._attempt(message)
+        except Exception:  # the store failed: the message keeps its place
+            log.exception("notifier %s: cannot record a delivery", self.notifier.name)
+            outcome = dataclasses.replace(
+                message, next_attempt_ts=time.time() + self.rules.backoff_initial_s
+            )
+        waiting = self._lanes[lane]
+        if outcome.state is OutboxState.PENDING:
+            waiting[0] = outcome
+        else:
+            waiting.popleft()
+            self._known.discard(outcome.id)
+            if not waiting:
+                del self._lanes[lane]
+                self._wake.set()
+                return
+        self._schedule(lane)
+
+    # -- one attempt --------------------------------------------------------------------------
     async def _attempt(self, message: OutboxMessage) -> OutboxMessage:
         now = time.time()
         if now - message.created_ts > self.rules.max_age_s:
@@ -139,6 +251,8 @@ class Courier:
         try:
             receipt = await self.deliver_now(notification)
         except DeliveryError as error:
+            if error.rate_limited:
+                return await self._pause(message, str(error), error.retry_after_s)
             return await self._failed(
                 message, str(error), error.permanent, error.retry_after_s
             )
@@ -169,6 +283,28 @@ class Courier:
             receipt.detail,
         )
         return done
+
+    async def _pause(
+        self, message: OutboxMessage, reason: str, retry_after_s: float | None
+    ) -> OutboxMessage:
+        """The receiver limits the rate: nothing more goes to it until it said to retry."""
+        now = time.time()
+        pause_s = (
+            retry_after_s if retry_after_s is not None else self.rules.backoff_initial_s
+        )
+        self._paused_until = max(self._paused_until, now + pause_s)
+        self.counts.rate_limited += 1
+        log.warning(
+            "notifier %s: the receiver limits the rate (%s); pausing %.1f s",
+            self.notifier.name,
+            reason,
+            pause_s,
+        )
+        waiting = dataclasses.replace(
+            message, last_attempt_ts=now, last_error=reason, next_attempt_ts=now + pause_s
+        )
+        await self.store.update_message(waiting)
+        return waiting
 
     async def _failed(
         self,

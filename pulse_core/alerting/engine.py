@@ -36,6 +36,7 @@ from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any
 
+from pulse_core.alerting.config import NotifierEntry
 from pulse_core.alerting.courier import Courier, DeliveryRules
 from pulse_core.alerting.replay import change_time, opening_change, unannounced_changes
 from pulse_core.alerting.routing import notifiers_for
@@ -109,43 +110,51 @@ class AlertEngine:
         self._config, self.setup = config, setup
         storm = setup.settings.storm
         self._storm = StormGuard(storm.threshold, storm.window)
+        pending = await self.store.pending_messages()
         for entry in setup.entries:
-            notifier = make_notifier(entry, self.notifier_types, setup.outbound)
-            try:
-                await notifier.start()
-            except Exception:
-                log.exception(
-                    "notifier %s cannot start; its messages wait in the outbox",
-                    entry.name,
-                )
-            self.notifiers[entry.name] = notifier
-            courier = Courier(
-                notifier, self.store, self._rules(entry.name), self._dead_letter
-            )
-            self._couriers[entry.name] = courier
-            self._tasks.append(
-                asyncio.create_task(courier.run(), name=f"notify-{entry.name}")
-            )
-        now = time.time()
-        for message in await self.store.pending_messages():
-            resumed = self._couriers.get(message.notifier)
-            if resumed is None:
-                log.warning(
-                    "outbox message for notifier %r, which is no longer configured",
-                    message.notifier,
-                )
-                continue
-            resumed.enqueue(
-                dataclasses.replace(
-                    message, next_attempt_ts=min(message.next_attempt_ts, now)
-                )
-            )
+            await self._open(entry, pending)
         self._tasks.append(asyncio.create_task(self._remind(), name="notify-reminders"))
         await self._watch_open_outages(config)
         if not self._replayed:
             self._replayed = True
             await self._replay_unannounced(config)
-        await self.store.prune_outbox(now - KEEP_DONE_S)
+        await self.store.prune_outbox(time.time() - KEEP_DONE_S)
+
+    async def _open(self, entry: NotifierEntry, pending: list[OutboxMessage]) -> None:
+        """Start the notifier of ``entry`` and its courier, with its messages of ``pending``
+        due now. The courier takes new messages before it is given the pending ones, so a
+        message queued meanwhile is not missed (the courier keeps each id once)."""
+        assert self.setup is not None
+        notifier = make_notifier(entry, self.notifier_types, self.setup.outbound)
+        try:
+            await notifier.start()
+        except Exception:
+            log.exception(
+                "notifier %s cannot start; its messages wait in the outbox", entry.name
+            )
+        self.notifiers[entry.name] = notifier
+        courier = Courier(notifier, self.store, self._rules(entry.name), self._dead_letter)
+        self._couriers[entry.name] = courier
+        courier.start()
+        now = time.time()
+        for message in pending:
+            if message.notifier == entry.name:
+                courier.enqueue(
+                    dataclasses.replace(
+                        message, next_attempt_ts=min(message.next_attempt_ts, now)
+                    )
+                )
+
+    async def _close(self, name: str) -> None:
+        """Stop notifier ``name`` once its deliveries under way are stored (see
+        :meth:`Courier.close`); what it had queued stays pending in the outbox."""
+        courier = self._couriers.pop(name)
+        await courier.close()
+        notifier = self.notifiers.pop(name)
+        try:
+            await notifier.close()
+        except Exception:
+            log.exception("closing notifier %s failed", name)
 
     async def _watch_open_outages(self, config: PulseConfig) -> None:
         """Endpoints still offline from before a restart get their reminders again."""
@@ -181,17 +190,43 @@ class AlertEngine:
             await self.status_changed(change, endpoint)
 
     async def apply(self, config: PulseConfig) -> None:
-        """Follow a configuration applied at run time (notifiers restart only if changed)."""
-        if self._config is not None and _alerting_sections(
-            config
-        ) == _alerting_sections(self._config):
-            self._config = config
-            self.setup = alerting_setup(config)
+        """Follow a configuration applied at run time.
+
+        Only the notifiers whose entry (or the outbound policy) changed restart, each after
+        its deliveries under way are stored; the others, the storm windows and the reminders
+        carry on. Raises ConfigError for broken cross-references, changing nothing."""
+        setup = alerting_setup(config)
+        if self.setup is None or self._config is None:
+            await self.start(config)
             return
-        await self.stop()
-        await self.start(config)
+        previous, unchanged = self.setup, _alerting_sections(
+            config
+        ) == _alerting_sections(self._config)
+        self._config, self.setup = config, setup
+        if unchanged:
+            return
+        entries = {entry.name: entry for entry in setup.entries}
+        kept = previous.outbound == setup.outbound
+        retired = [
+            entry.name
+            for entry in previous.entries
+            if not kept or entries.get(entry.name) != entry
+        ]
+        await asyncio.gather(*(self._close(name) for name in retired))
+        storm = setup.settings.storm
+        self._storm.threshold, self._storm.window_s = storm.threshold, storm.window
+        for name, courier in self._couriers.items():
+            courier.rules = self._rules(name)
+        opened = [entry for entry in setup.entries if entry.name not in self._couriers]
+        if opened:
+            pending = await self.store.pending_messages()
+            for entry in opened:
+                await self._open(entry, pending)
 
     async def stop(self) -> None:
+        """Write the summaries of storm windows cut short, then stop every notifier once its
+        deliveries under way are stored: a stop never makes a restart send again what a
+        receiver already has."""
         for task in self._tasks:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
@@ -201,13 +236,8 @@ class AlertEngine:
                 await self._summarise(group_id)
             except Exception:
                 log.exception("storm summary of group %s not written", group_id)
-        self._couriers.clear()
-        for notifier in self.notifiers.values():
-            try:
-                await notifier.close()
-            except Exception:
-                log.exception("closing notifier %s failed", notifier.name)
-        self.notifiers.clear()
+        await asyncio.gather(*(self._close(name) for name in list(self._couriers)))
+        self.setup = None
 
     # -- changes ------------------------------------------------------------------------------
     async def status_changed(self, change: StatusChange, endpoint: Endpoint) -> None:
@@ -284,6 +314,7 @@ class AlertEngine:
             settings.delivery_timeout,
             settings.retry_initial,
             settings.retry_max,
+            self.setup.concurrency_of(name),
         )
 
     def _group(self, group_id: str) -> Group | None:
@@ -315,7 +346,9 @@ class AlertEngine:
         if messages or announced:
             await self.store.add_to_outbox(messages, announced)
         for message in messages:
-            self._couriers[message.notifier].enqueue(message)
+            courier = self._couriers.get(message.notifier)
+            if courier is not None:  # else restarting: its courier reads it from the outbox
+                courier.enqueue(message)
 
     async def _dead_letter(self, message: OutboxMessage) -> None:
         assert self.setup is not None

@@ -1,13 +1,20 @@
 """The base of notifiers that speak HTTP: guarded requests and replies turned into outcomes.
 
 ``HttpNotifier`` gives a subclass one pooled ``httpx.AsyncClient`` (opened in ``start``,
-closed in ``close``) and :meth:`HttpNotifier.request`, which checks the destination with the
+closed in ``close``; its connections are kept alive and shared by the notifier's concurrent
+deliveries) and :meth:`HttpNotifier.request`, which checks the destination with the
 outbound policy before connecting, never follows redirects, and turns transport failures
 and unsuccessful replies into :class:`~pulse_core.notifier.DeliveryError`:
 
-- 429, 408, 425 and 5xx are passing (retried, ``Retry-After`` honoured);
+- 429 is rate limiting: the notifier pauses for ``Retry-After``;
+- 408, 425 and 5xx are passing (retried, ``Retry-After`` honoured);
 - 3xx is permanent, naming the ``Location`` (redirects are not followed, see ``outbound``);
 - other 4xx are permanent (a bad token, a payload refused) and carry the receiver's words.
+
+An error names the status and its reason phrase (``HTTP 500 Internal Server Error``) and at
+most :data:`ERROR_EXCERPT_CHARS` of what the receiver said, on one line without control
+characters: the message is stored, logged and shown by the API, and a receiver's body may
+be anything (an HTML page, a stack trace, terminal escapes).
 
 Subclasses parse successful replies themselves (a ServiceNow ``sys_id``, Slack's ``ok``)
 and may give :meth:`error_message` a better reading of their receiver's error bodies.
@@ -17,6 +24,7 @@ from __future__ import annotations
 
 import email.utils
 import json
+import re
 import time
 from collections.abc import Mapping
 from typing import Any
@@ -28,8 +36,14 @@ from pulse_core.notifier import DeliveryError, Notifier
 #: Seconds to connect and to wait for a reply; the core's own delivery timeout bounds the whole.
 HTTP_TIMEOUT_S = 20.0
 #: How much of a receiver's error body goes into a message.
-ERROR_EXCERPT_CHARS = 300
-_PASSING_STATUSES = frozenset({408, 425, 429})
+ERROR_EXCERPT_CHARS = 160
+#: Connections one notifier keeps open to its receiver (above ``alerting.concurrency``).
+MAX_CONNECTIONS = 64
+_PASSING_STATUSES = frozenset({408, 425})
+_RATE_LIMITED = 429
+#: C0 and C1 controls, DEL and the Unicode line and bidi controls: nothing that can move a
+#: cursor, break a log line or reorder text survives an excerpt.
+_CONTROLS = re.compile(r"[\x00-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2066-\u2069]+")
 
 
 class HttpNotifier(Notifier):
@@ -38,7 +52,14 @@ class HttpNotifier(Notifier):
     _client: httpx.AsyncClient | None = None
 
     async def start(self) -> None:
-        self._client = httpx.AsyncClient(timeout=HTTP_TIMEOUT_S, follow_redirects=False)
+        self._client = httpx.AsyncClient(
+            timeout=HTTP_TIMEOUT_S,
+            follow_redirects=False,
+            limits=httpx.Limits(
+                max_connections=MAX_CONNECTIONS,
+                max_keepalive_connections=MAX_CONNECTIONS,
+            ),
+        )
 
     async def close(self) -> None:
         if self._client is not None:
@@ -85,19 +106,42 @@ class HttpNotifier(Notifier):
         if response.is_redirect:
             location = response.headers.get("location", "?")
             return DeliveryError(
-                f"HTTP {status}: the receiver redirects to {location}; redirects are not "
-                "followed, configure the final URL",
+                f"{status_line(response)}: the receiver redirects to {excerpt(location)}; "
+                "redirects are not followed, configure the final URL",
                 permanent=True,
             )
-        message = f"HTTP {status}: {self.error_message(response)}"
+        message = status_line(response)
+        said = excerpt(self.error_message(response))
+        if said and said != _standard_reason(response):
+            message += f": {said}"
+        if status == _RATE_LIMITED:
+            return DeliveryError(
+                message, retry_after_s=retry_after_s(response), rate_limited=True
+            )
         if status in _PASSING_STATUSES or status >= 500:
             return DeliveryError(message, retry_after_s=retry_after_s(response))
         return DeliveryError(message, permanent=True)
 
     def error_message(self, response: httpx.Response) -> str:
-        """What the receiver said, shortened; override to read a known error format."""
-        text = response.text.strip() or response.reason_phrase
-        return text[:ERROR_EXCERPT_CHARS]
+        """What the receiver said (shortened and cleaned by :meth:`failure`); override to
+        read a known error format."""
+        return response.text
+
+
+def status_line(response: httpx.Response) -> str:
+    """``HTTP 500 Internal Server Error``: the status and its standard reason phrase (not
+    the receiver's, which may say anything)."""
+    return f"HTTP {response.status_code} {_standard_reason(response)}".rstrip()
+
+
+def _standard_reason(response: httpx.Response) -> str:
+    return httpx.codes.get_reason_phrase(response.status_code)
+
+
+def excerpt(text: str, limit: int = ERROR_EXCERPT_CHARS) -> str:
+    """``text`` on one line, controls removed, at most ``limit`` characters (``…`` when cut)."""
+    cleaned = " ".join(_CONTROLS.sub(" ", text).split())
+    return cleaned if len(cleaned) <= limit else cleaned[: limit - 1].rstrip() + "…"
 
 
 def retry_after_s(response: httpx.Response) -> float | None:

@@ -46,13 +46,24 @@ class AlertingSetup:
         return [entry.name for entry in self.entries]
 
     def fallback_of(self, name: str) -> str | None:
-        entry = next(entry for entry in self.entries if entry.name == name)
+        """Where what ``name`` cannot deliver goes (None for a notifier no longer configured,
+        whose last deliveries may end while a new configuration is applied)."""
+        entry = self._entry(name)
+        if entry is None:
+            return None
         fallback = entry.fallback or self.settings.fallback
         return None if fallback == name else fallback
 
     def max_age_of(self, name: str) -> float:
-        entry = next(entry for entry in self.entries if entry.name == name)
-        return entry.max_age or self.settings.max_age
+        entry = self._entry(name)
+        return (entry and entry.max_age) or self.settings.max_age
+
+    def concurrency_of(self, name: str) -> int:
+        entry = self._entry(name)
+        return (entry and entry.concurrency) or self.settings.concurrency
+
+    def _entry(self, name: str) -> NotifierEntry | None:
+        return next((entry for entry in self.entries if entry.name == name), None)
 
 
 def make_notifier(

@@ -91,18 +91,27 @@ def change_variables(
 def summary_variables(
     group: Group, changes: Sequence[dict[str, Any]], ts: float
 ) -> dict[str, Any]:
-    """One message for a storm: ``changes`` are the variables of the changes it stands for."""
-    offline = sum(1 for item in changes if item["status"] == "offline")
-    online = len(changes) - offline
-    names = [item["endpoint"]["name"] for item in changes[:SUMMARY_NAMES]]
-    more = len(changes) - len(names)
+    """One message for a storm: ``changes`` are the variables of the changes it stands for,
+    oldest first. One endpoint flapping 13 times is one endpoint that changed 13 times: the
+    endpoints are counted once each, in the state of their last change."""
+    latest: dict[str, dict[str, Any]] = {}
+    for item in changes:
+        latest.pop(item["endpoint"]["id"], None)  # keep them in the order they last changed
+        latest[item["endpoint"]["id"]] = item
+    endpoints = list(latest.values())
+    offline = sum(1 for item in endpoints if item["status"] == "offline")
+    online = len(endpoints) - offline
+    names = [item["endpoint"]["name"] for item in endpoints[:SUMMARY_NAMES]]
+    more = len(endpoints) - len(names)
     listed = ", ".join(names) + (f" and {more} more" if more else "")
     status = "offline" if offline >= online else "online"
+    counted = _counted(len(endpoints), "endpoint")
+    times = "" if len(changes) == len(endpoints) else f" {_counted(len(changes), 'time')}"
     return {
         "kind": "summary",
         "endpoint": {
             "id": "",
-            "name": f"{len(changes)} endpoints in {group.name}",
+            "name": f"{counted} in {group.name}",
             "address": listed,
             "group": group.id,
             "group_name": group.name,
@@ -114,10 +123,15 @@ def summary_variables(
         "response_time": "",
         "duration": "",
         "error": "",
-        "message": f"{len(changes)} endpoints in {group.name} changed "
+        "message": f"{counted} in {group.name} changed{times} "
         f"({offline} offline, {online} online): {listed}",
         "count": len(changes),
     }
+
+
+def _counted(number: int, noun: str) -> str:
+    """``1 endpoint``, ``13 endpoints``."""
+    return f"{number} {noun}{'s' * (number != 1)}"
 
 
 def test_variables(notifier_name: str, ts: float) -> dict[str, Any]:

@@ -49,7 +49,7 @@ async def test_429_retry_after_is_honoured(tmp_path: Path) -> None:
     assert (health.sent, health.pending, health.last_error) == (
         1,
         0,
-        "HTTP 429: rate_limited",
+        "HTTP 429 Too Many Requests: rate_limited",
     )
 
 
@@ -92,10 +92,10 @@ async def test_jira_400_is_a_dead_letter_with_its_errors_sent_to_the_fallback(
             health = await engine.health()
     assert len(jira.requests) == 1  # permanent: not retried
     assert [message.notifier for message in dead] == ["jira"]
-    assert dead[0].last_error == "HTTP 400: project: valid project is required"
+    assert dead[0].last_error == "HTTP 400 Bad Request: project: valid project is required"
     assert health["jira"].failed == 1 and health["backup"].sent == 1
     assert fallback.json()["text"].startswith(
-        "[not delivered by jira: HTTP 400: project: valid project is required] "
+        "[not delivered by jira: HTTP 400 Bad Request: project: valid project is required] "
     )
 
 

@@ -122,5 +122,31 @@ async def test_a_storm_sends_the_first_changes_then_one_summary_per_notifier(
         )
 
 
+async def test_a_storm_summary_counts_a_flapping_endpoint_once(tmp_path: Path) -> None:
+    """One endpoint going down and up 15 times in a window is one endpoint that changed."""
+    with Receiver() as receiver:
+        text = engine_yaml(
+            [webhook("ops", receiver)],
+            alerting={"storm": {"threshold": 2, "window": 0.5}, "retry_initial": 0.2},
+        )
+        async with running_engine(text, tmp_path) as engine:
+            plc, press = endpoint_of(engine, "127.0.1.1"), endpoint_of(engine, "127.0.1.2")
+            now = time.time()
+            for flap in range(15):
+                at = now + flap / 100
+                change = came_up(plc, at, at - 0.005) if flap % 2 else went_down(plc, at)
+                await engine.status_changed(change, plc)
+            await engine.status_changed(went_down(press, now + 0.2), press)
+            await receiver.wait_for_requests(3)
+            await _pause(0.7)
+    summary = receiver.requests[-1].json()
+    assert len(receiver.requests) == 3
+    assert summary["count"] == "14"
+    assert summary["text"] == (
+        "2 endpoints in Press shop changed 14 times (2 offline, 0 online): "
+        f"{plc.name}, {press.name}"
+    )
+
+
 async def _pause(seconds: float = 0.05) -> None:
     await asyncio.sleep(seconds)

@@ -133,7 +133,7 @@ async def test_invalid_payload_is_a_dead_letter_with_slacks_words(
                     dead_letters, every_s=0.25
                 )  # calm: rate-limited API
     (letter,) = dead
-    assert letter["error"] == "HTTP 400: invalid_payload"
+    assert letter["error"] == "HTTP 400 Bad Request: invalid_payload"
     assert letter["attempts"] == 1 and len(slack.requests) == 1
     assert slack.messages == []
 
@@ -159,7 +159,7 @@ async def test_rate_limit_waits_for_retry_after_then_delivers(
             await tcp_listener.stop()
             await slack.wait_for_requests(3)
     assert not raised.value.permanent and raised.value.retry_after_s == 1.0
-    assert str(raised.value) == "HTTP 429: rate_limited"
+    assert str(raised.value) == "HTTP 429 Too Many Requests: rate_limited"
     (delivered,) = slack.messages
     assert delivered["text"] == "🔴 *PLC 1* is now *offline*"
 

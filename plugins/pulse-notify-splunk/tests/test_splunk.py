@@ -155,19 +155,19 @@ async def test_a_batch_is_concatenated_objects_gzipped_when_large() -> None:
 @pytest.mark.parametrize(
     ("reply", "permanent", "said"),
     [
-        (None, True, "HTTP 403: Invalid token (HEC code 4): check splunk.token"),
+        (None, True, "HTTP 403 Forbidden: Invalid token (HEC code 4): check splunk.token"),
         (
             Reply(
                 400,
                 {"text": "Invalid data format", "code": 6, "invalid-event-number": 0},
             ),
             True,
-            "HTTP 400: Invalid data format (HEC code 6)",
+            "HTTP 400 Bad Request: Invalid data format (HEC code 6)",
         ),
         (
             Reply(503, {"text": "Server is busy", "code": 9}),
             False,
-            "HTTP 503: Server is busy (HEC code 9)",
+            "HTTP 503 Service Unavailable: Server is busy (HEC code 9)",
         ),
     ],
 )
