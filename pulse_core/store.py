@@ -33,6 +33,11 @@ from pulse_core.outbox import OutboxHealth, OutboxMessage
 PAGE_ROWS = 10_000
 
 
+class StoreUnavailable(ConnectionError):
+    """A store method could not reach its database (refused, lost, or not accepting
+    connections). The web API answers 503 to it; any other error stays a fault of Pulse."""
+
+
 class Store(abc.ABC):
     """Persistent history of one Pulse installation."""
 

@@ -3,16 +3,14 @@ of the test's own."""
 
 from __future__ import annotations
 
-import os
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
-import psycopg
 import pytest
 from psycopg import sql
 
-POSTGRESQL_SERVER = "postgresql://root@127.0.0.1:5432/test"
+from pulse_core.testing.postgresql import POSTGRESQL_SERVER, postgresql_admin
 
 
 @pytest.fixture
@@ -20,13 +18,7 @@ def postgresql_url() -> Iterator[str]:
     """A schema of the test's own in the test database, dropped afterwards; the URL puts it
     first on the search path (and is plain ``postgresql://``, as users write it)."""
     schema = f"pulse_test_{uuid.uuid4().hex[:12]}"
-    try:
-        admin = psycopg.connect(POSTGRESQL_SERVER, autocommit=True)
-    except psycopg.OperationalError as error:
-        if os.environ.get("CI"):  # CI has PostgreSQL: its absence is a failure there
-            raise
-        pytest.skip(f"no PostgreSQL at {POSTGRESQL_SERVER}: {error}")
-    with admin:
+    with postgresql_admin() as admin:
         admin.execute(sql.SQL("CREATE SCHEMA {}").format(sql.Identifier(schema)))
         try:
             yield f"{POSTGRESQL_SERVER}?options=-csearch_path%3D{schema}"

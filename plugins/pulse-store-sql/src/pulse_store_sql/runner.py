@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+import contextlib
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import TypeVar
 
 from sqlalchemy import Connection, Engine
+from sqlalchemy.exc import DBAPIError, SQLAlchemyError
+
+from pulse_core.store import StoreUnavailable
 
 T = TypeVar("T")
 
@@ -49,9 +53,36 @@ class DatabaseRunner:
         self.reader_engine.dispose()
 
     def _in_transaction(self, work: Callable[[Connection], T]) -> T:
-        with self.writer_engine.begin() as connection:
+        with _connection(self.writer_engine) as connection, _unless_lost(), connection.begin():
             return work(connection)
 
     def _connected(self, work: Callable[[Connection], T]) -> T:
-        with self.reader_engine.connect() as connection:
+        with _connection(self.reader_engine) as connection, _unless_lost():
             return work(connection)
+
+
+def driver_reason(error: SQLAlchemyError | StoreUnavailable) -> str:
+    """The driver's own first line (``connection refused``, ``unable to open database
+    file``) without SQLAlchemy's wrapping and links; a ``StoreUnavailable`` holds just that."""
+    message = str(getattr(error, "orig", None) or error).strip()
+    return message.splitlines()[0] if message else type(error).__name__
+
+
+def _connection(engine: Engine) -> Connection:
+    """A connection of ``engine``; failing to make one means the database is unreachable."""
+    try:
+        return engine.connect()
+    except DBAPIError as error:
+        raise StoreUnavailable(driver_reason(error)) from error
+
+
+@contextlib.contextmanager
+def _unless_lost() -> Iterator[None]:
+    """A connection the driver reports broken mid-work (server restarted, backend
+    terminated) is an unreachable database too; any other error is the work's own."""
+    try:
+        yield
+    except DBAPIError as error:
+        if not error.connection_invalidated:
+            raise
+        raise StoreUnavailable(driver_reason(error)) from error

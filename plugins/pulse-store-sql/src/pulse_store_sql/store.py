@@ -29,7 +29,7 @@ from pulse_core.models import (
     Rollup,
 )
 from pulse_core.outbox import OutboxHealth, OutboxMessage
-from pulse_core.store import PAGE_ROWS, Store
+from pulse_core.store import PAGE_ROWS, Store, StoreUnavailable
 
 from pulse_store_sql import (
     accounts,
@@ -50,7 +50,7 @@ from pulse_store_sql.database import (
     database_url,
 )
 from pulse_store_sql.millis import to_ms
-from pulse_store_sql.runner import DatabaseRunner
+from pulse_store_sql.runner import DatabaseRunner, driver_reason
 from pulse_store_sql.tables import metadata
 
 T = TypeVar("T")
@@ -84,10 +84,11 @@ class SqlStore(Store):
         )
         try:
             await runner.write(_create_schema)
-        except SQLAlchemyError as error:
+        except (SQLAlchemyError, StoreUnavailable) as error:
             await runner.close()
             where = make_url(self.url).render_as_string(hide_password=True)
-            raise ConnectionError(f"cannot open the database {where}: {_reason(error)}") from error
+            reason = driver_reason(error)
+            raise ConnectionError(f"cannot open the database {where}: {reason}") from error
         self._runner = runner
 
     async def close(self) -> None:
@@ -400,9 +401,3 @@ def _create_schema(connection: Connection) -> None:
 def _select_one(connection: Connection) -> None:
     connection.execute(text("SELECT 1"))
 
-
-def _reason(error: SQLAlchemyError) -> str:
-    """The driver's own first line (``connection refused``, ``unable to open database
-    file``) without SQLAlchemy's wrapping and links."""
-    message = str(getattr(error, "orig", None) or error).strip()
-    return message.splitlines()[0] if message else type(error).__name__
