@@ -95,3 +95,37 @@ async def test_people_see_and_revoke_only_their_own_keys(tmp_path: Path) -> None
     assert olga_sees == ["olga's"]
     assert (olga_revokes_ivans.status_code, olga_revokes_hers.status_code) == (404, 204)
     assert admin_sees == ["test kit", "ivan's"]
+
+
+async def test_a_key_never_manages_keys_above_its_own_role(tmp_path: Path) -> None:
+    async with running_pulse(CONFIG, tmp_path) as server:
+        boss = await add_user(server, "boss", Role.ADMIN, PASSWORD)
+        async with server.client(authenticated=False, auth=("boss", PASSWORD)) as as_boss:
+            admin_key = await as_boss.post("/api/apikeys", json={"name": "ops", "role": "admin"})
+            editor_key = await as_boss.post("/api/apikeys", json={"name": "ci", "role": "editor"})
+        viewer = await key_headers(server, Role.VIEWER, owner=boss)
+        async with httpx.AsyncClient(base_url=server.base_url, headers=viewer) as boss_viewer:
+            listed = await boss_viewer.get("/api/apikeys")
+            revoke_admin = await boss_viewer.delete(f"/api/apikeys/{admin_key.json()['id']}")
+            revoke_editor = await boss_viewer.delete(f"/api/apikeys/{editor_key.json()['id']}")
+            mint_editor = await boss_viewer.post(
+                "/api/apikeys", json={"name": "x", "role": "editor"}
+            )
+        stored = {key.name for key in await server.pulse.store.api_keys()}
+    assert (admin_key.status_code, editor_key.status_code) == (201, 201)
+    assert [entry["role"] for entry in listed.json()] == ["viewer"]
+    assert (revoke_admin.status_code, revoke_editor.status_code) == (404, 404)
+    assert mint_editor.status_code == 403
+    assert {"ops", "ci"} <= stored
+
+
+async def test_a_demoted_user_still_revokes_their_own_old_keys(tmp_path: Path) -> None:
+    async with running_pulse(CONFIG, tmp_path) as server:
+        olga = await add_user(server, "olga", Role.ADMIN, PASSWORD)
+        async with server.client(authenticated=False, auth=("olga", PASSWORD)) as as_olga:
+            old_key = await as_olga.post("/api/apikeys", json={"name": "old", "role": "admin"})
+            await server.pulse.store.update_user(olga.id, role=Role.VIEWER.value)
+            listed = [entry["name"] for entry in (await as_olga.get("/api/apikeys")).json()]
+            revoked = await as_olga.delete(f"/api/apikeys/{old_key.json()['id']}")
+    assert listed == ["old"]
+    assert revoked.status_code == 204

@@ -1,5 +1,12 @@
-"""``/api/apikeys``: keys for programs. Anyone signed in may make keys up to their own role;
-administrators see and revoke every key, others their own."""
+"""``/api/apikeys``: keys for programs.
+
+Managing keys never lends a caller more than its own role: a caller (a user, or a key
+acting as its role) creates keys up to its role, and lists and revokes only keys whose role
+(capped by their owner's, as when they are used) is not above its own. Administrators manage
+every such key, anyone else only the keys of their own user. A key outside that reach
+answers 404, as if it did not exist. So an administrator's ``viewer`` key sees and revokes
+only that administrator's viewer keys, never the administrator key beside it.
+"""
 
 from __future__ import annotations
 
@@ -10,7 +17,7 @@ from quart_schema import tag_blueprint, validate_request
 
 from pulse_core.accounts import ApiKey
 from pulse_core.web.access import Role
-from pulse_core.web.auth.callers import Caller
+from pulse_core.web.auth.callers import Caller, lower_role
 from pulse_core.web.auth.context import auth_context
 from pulse_core.web.auth.provisioning import issue_api_key
 from pulse_core.web.auth.schemas import NewApiKey, api_key_json
@@ -20,10 +27,22 @@ blueprint = Blueprint("auth_apikeys", __name__)
 tag_blueprint(blueprint, ["API keys"])
 
 
-def _visible_to(caller: Caller, key: ApiKey) -> bool:
-    if caller.principal.role == Role.ADMIN:
-        return True
-    return caller.user is not None and key.user_id == caller.user.id
+async def _manageable_keys(caller: Caller) -> list[ApiKey]:
+    """The keys ``caller`` may see and revoke, oldest first."""
+    store = auth_context().store
+    owner_roles = {user.id: Role(user.role) for user in await store.users()}
+    role = caller.principal.role
+    own_user_id = None if caller.user is None else caller.user.id
+
+    def manageable(key: ApiKey) -> bool:
+        if role != Role.ADMIN and (own_user_id is None or key.user_id != own_user_id):
+            return False
+        key_role = Role(key.role)
+        if key.user_id in owner_roles:
+            key_role = lower_role(key_role, owner_roles[key.user_id])
+        return role.allows(key_role)
+
+    return [key for key in await store.api_keys() if manageable(key)]
 
 
 @blueprint.post("/api/apikeys")
@@ -44,18 +63,13 @@ async def create_api_key(data: NewApiKey) -> tuple[dict[str, Any], int]:
 
 @blueprint.get("/api/apikeys")
 async def list_api_keys() -> list[dict[str, Any]]:
-    caller: Caller = g.caller
-    keys = await auth_context().store.api_keys()
-    return [api_key_json(key) for key in keys if _visible_to(caller, key)]
+    return [api_key_json(key) for key in await _manageable_keys(g.caller)]
 
 
 @blueprint.delete("/api/apikeys/<int:key_id>")
 async def revoke_api_key(key_id: int) -> tuple[str, int]:
     """Revoke a key; requests with it are refused from now on."""
-    caller: Caller = g.caller
-    store = auth_context().store
-    keys = await store.api_keys()
-    key = next((key for key in keys if key.id == key_id and _visible_to(caller, key)), None)
-    if key is None or not await store.delete_api_key(key_id):
+    manageable = {key.id for key in await _manageable_keys(g.caller)}
+    if key_id not in manageable or not await auth_context().store.delete_api_key(key_id):
         raise not_found(f"API key {key_id}")
     return "", 204
