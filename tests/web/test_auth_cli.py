@@ -84,3 +84,12 @@ def test_mistakes_are_explained(tmp_path: Path) -> None:
     assert no_terminal.returncode == 1 and "--password-stdin" in no_terminal.stderr
     assert short.returncode == 1 and "at least 8 characters" in short.stderr
     assert bad_role.returncode == 2 and "invalid choice" in bad_role.stderr
+
+
+def test_a_common_password_is_refused_with_the_reason(tmp_path: Path) -> None:
+    refused = pulse(
+        tmp_path, "user", "create", "--username", "olga", "--password-stdin",
+        stdin="Password1\n",
+    )
+    assert refused.returncode == 1
+    assert "most common passwords" in refused.stderr and "choose another" in refused.stderr

@@ -3,8 +3,11 @@ username and a password follow, and issuing an API key."""
 
 from __future__ import annotations
 
+import functools
+import gzip
 import re
 import time
+from importlib import resources
 
 from pulse_core.accounts import ApiKey
 from pulse_core.store import Store
@@ -30,7 +33,20 @@ def password_problem(password: str) -> str | None:
         return f"the password is too short: use at least {MIN_PASSWORD_LENGTH} characters"
     if len(password) > MAX_PASSWORD_LENGTH:
         return f"the password is too long: use at most {MAX_PASSWORD_LENGTH} characters"
+    if password.strip().lower() in common_passwords():
+        return (
+            "the password is one of the 20,000 most common passwords, which are tried first "
+            "when an account is attacked: choose another"
+        )
     return None
+
+
+@functools.cache
+def common_passwords() -> frozenset[str]:
+    """The passwords attackers try first (lowercased); read when an account is first made
+    or changed, not at start-up, so a monitor that never does so never holds them."""
+    data = resources.files(__package__).joinpath("common-passwords.txt.gz").read_bytes()
+    return frozenset(gzip.decompress(data).decode().splitlines())
 
 
 async def issue_api_key(
