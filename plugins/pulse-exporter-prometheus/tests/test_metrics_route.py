@@ -1,4 +1,4 @@
-"""``GET /api/metrics`` on a running Pulse: the seed's families, both formats, promtool."""
+"""``GET /api/metrics`` on a running Pulse: the documented families, both formats, promtool."""
 
 from __future__ import annotations
 
@@ -12,7 +12,8 @@ from prometheus_client.parser import text_string_to_metric_families as parse_tex
 from pulse_core.app import Pulse
 from pulse_core.testing.server import RunningPulse
 
-SEED_HELP = {
+#: the HELP texts of docs/integrations.md
+DOCUMENTED_HELP = {
     "pulse_endpoint_status": "Current status of monitoring endpoints (1=online, 0=offline)",
     "pulse_endpoint_response_time": "Response time in milliseconds",
     "pulse_checks": "Total number of monitoring checks performed",
@@ -30,7 +31,7 @@ def promtool_check_metrics(body: bytes) -> subprocess.CompletedProcess[bytes]:
     )
 
 
-async def test_text_format_has_the_seed_families_and_passes_promtool(
+async def test_text_format_has_the_documented_families_and_passes_promtool(
     exporter_server: RunningPulse, odd_names: tuple[str, ...]
 ) -> None:
     async with exporter_server.client(authenticated=False) as client:
@@ -45,7 +46,7 @@ async def test_text_format_has_the_seed_families_and_passes_promtool(
     assert lint.returncode == 0, lint.stdout.decode() + lint.stderr.decode()
 
     families = {family.name: family for family in parse_text(reply.text)}
-    for name, help_text in SEED_HELP.items():
+    for name, help_text in DOCUMENTED_HELP.items():
         assert families[name].documentation == help_text
     status = families["pulse_endpoint_status"]
     assert status.type == "gauge" and len(status.samples) == endpoint_count

@@ -1,4 +1,4 @@
-"""A real Prometheus server scrapes a running Pulse with the seed's scrape configuration
+"""A real Prometheus server scrapes a running Pulse with the documented scrape job
 (``config/prometheus.yml``, interval shortened) and answers queries with Pulse's values."""
 
 from __future__ import annotations
@@ -16,12 +16,12 @@ import yaml
 from pulse_core.testing.listeners import TcpListener, free_tcp_port
 from pulse_core.testing.server import RunningPulse, running_pulse
 
-SEED_SCRAPE_CONFIG = Path(__file__).resolve().parents[3] / "config" / "prometheus.yml"
+SCRAPE_CONFIG = Path(__file__).resolve().parents[3] / "config" / "prometheus.yml"
 
 
 
 def scrape_config_for(pulse_address: str) -> str:
-    document = yaml.safe_load(SEED_SCRAPE_CONFIG.read_text())
+    document = yaml.safe_load(SCRAPE_CONFIG.read_text())
     (job,) = document["scrape_configs"]
     assert job["metrics_path"] == "/api/metrics"
     job["static_configs"] = [{"targets": [pulse_address]}]

@@ -1,13 +1,13 @@
 """The per-endpoint families, written straight to text.
 
-These are the seed's contract (names, HELP texts, labels) plus two of Pulse's own. With
-10,000 endpoints they hold some 50,000 samples; building them as prometheus_client metric
-objects and rendering those takes about ten times longer than formatting the lines here (see
-``bench/metrics_render.py``), so this module writes them itself, in both formats, with
-the same escaping rules. Everything else goes through prometheus_client (``collector.py``).
+These are the contract of docs/integrations.md (names, HELP texts, labels) plus two of
+Pulse's own. With 10,000 endpoints they hold some 50,000 samples; building them as
+prometheus_client metric objects and rendering those takes about ten times longer than
+formatting the lines here (see ``bench/metrics_render.py``), so this module writes them
+itself, in both formats, with the same escaping rules. Everything else goes through prometheus_client (``collector.py``).
 
-Labels: ``endpoint`` (the name) and ``group`` (the group id) as in the seed, plus ``id``,
-the endpoint's stable id, so two endpoints sharing a name never produce duplicate series.
+Labels: ``endpoint`` (the name) and ``group`` (the group id), plus ``id``, the endpoint's
+stable id, so two endpoints sharing a name never produce duplicate series.
 """
 
 from __future__ import annotations

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pulse_core.engine.state import EndpointState
 from pulse_core.models import Endpoint, LiveStatus
 
-#: live status → the seed's words, used as label values
+#: live status → the status words other systems see, used as label values
 STATUS_WORDS = {LiveStatus.UP: "online", LiveStatus.DOWN: "offline", LiveStatus.FLAPPING: "flapping"}
 
 
@@ -23,7 +23,7 @@ class EndpointReading:
     #: asked (``Endpoint``), work the loop need not do
     endpoint: Endpoint
     status: LiveStatus
-    #: the latest check's round trip; 0 when it failed or there is none yet, as in the seed
+    #: the latest check's round trip; 0 when it failed or there is none yet
     response_time_ms: float
     checks_up: int
     checks_down: int

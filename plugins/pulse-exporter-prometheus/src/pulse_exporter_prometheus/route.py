@@ -1,4 +1,4 @@
-"""``GET /api/metrics``: open like the seed's scrape target, or behind ``metrics.token``."""
+"""``GET /api/metrics``: open to any scraper, or behind ``metrics.token``."""
 
 from __future__ import annotations
 

@@ -8,7 +8,7 @@ from pulse_core.config.model import Section
 
 
 class MetricsSection(Section):
-    """Open by default, because the seed's scrape configuration carries no credentials.
+    """Open by default, because the documented scrape job carries no credentials.
 
     With ``token`` set (write it as ``${PULSE_METRICS_TOKEN}`` to keep it out of the file),
     ``/api/metrics`` answers only requests with ``Authorization: Bearer <token>``, which is
