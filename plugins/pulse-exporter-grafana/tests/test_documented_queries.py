@@ -1,5 +1,5 @@
-"""The seed's query bodies, as written (parameters at the top level of the target), and the
-same parameters inside ``payload``; and the seed's dashboard panels."""
+"""The query bodies of docs/integrations.md, as written (parameters at the top level of the
+target), and the same parameters inside ``payload``; and its dashboard panels."""
 
 from __future__ import annotations
 
@@ -11,11 +11,11 @@ HOUR = 3600
 REPOSITORY = Path(__file__).resolve().parents[3]
 
 
-def seed_availability(endpoint_id: str) -> dict[str, Any]:
+def availability_of(endpoint_id: str) -> dict[str, Any]:
     return {"target": "availability", "endpointId": endpoint_id, "refId": "A"}
 
 
-def seed_response_time(endpoint_id: str) -> dict[str, Any]:
+def response_time_of(endpoint_id: str) -> dict[str, Any]:
     return {
         "target": "response_time", "endpointId": endpoint_id, "aggregation": "avg",
         "interval": "5m", "refId": "B",
@@ -34,13 +34,13 @@ def query(history: Any, *targets: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-async def test_seed_queries_top_level_and_in_payload_agree(history: Any) -> None:
+async def test_documented_queries_top_level_and_in_payload_agree(history: Any) -> None:
     router = history.ids["router-01"]
-    seed = [seed_availability(router), seed_response_time(router)]
+    documented = [availability_of(router), response_time_of(router)]
     async with history.server.client() as client:
-        top_level = (await client.post("/api/grafana/query", json=query(history, *seed))).json()
+        top_level = (await client.post("/api/grafana/query", json=query(history, *documented))).json()
         payload = (
-            await client.post("/api/grafana/query", json=query(history, *map(in_payload, seed)))
+            await client.post("/api/grafana/query", json=query(history, *map(in_payload, documented)))
         ).json()
     assert top_level == payload
     availability, response_time = top_level
@@ -60,9 +60,9 @@ async def test_payload_wins_over_the_top_level(history: Any) -> None:
     assert series["target"] == "router-01 availability"
 
 
-async def test_the_seed_dashboard_panels_answer(history: Any) -> None:
+async def test_the_documented_dashboard_panels_answer(history: Any) -> None:
     dashboard = json.loads((REPOSITORY / "contrib/grafana/network-monitoring.json").read_text())
-    seed_targets = [
+    documented = [
         {"target": "status_count", "status": "online"},
         {"target": "response_time", "aggregation": "avg", "interval": "1m"},
     ]
@@ -70,9 +70,9 @@ async def test_the_seed_dashboard_panels_answer(history: Any) -> None:
         {k: v for k, v in target.items() if k in ("target", "status", "aggregation", "interval")}
         for panel in dashboard["panels"] for target in panel.get("targets", [])
     ]
-    assert all(target in shipped for target in seed_targets)
+    assert all(target in shipped for target in documented)
     async with history.server.client() as client:
-        reply = await client.post("/api/grafana/query", json=query(history, *seed_targets))
+        reply = await client.post("/api/grafana/query", json=query(history, *documented))
     assert reply.status_code == 200, reply.text
     status_count, response_time = reply.json()
     assert status_count["target"] == "All endpoints online"
