@@ -1,6 +1,6 @@
 """What Grafana's JSON data source sends, read leniently: fields we do not use are ignored,
 and a target's parameters may sit in its ``payload`` (the query editor) or at the top level
-of the target (the seed's examples); ``payload`` wins."""
+of the target (as docs/integrations.md writes them); ``payload`` wins."""
 
 from __future__ import annotations
 
