@@ -2,7 +2,8 @@
 
 Plain values, like :mod:`pulse_core.models`, so a store plugin depends on nothing of the web
 layer. Secrets never appear here in the clear: a user carries the self-describing hash of
-the password (see :mod:`pulse_core.web.auth.passwords`), an API key the SHA-256 of the key.
+the password (see :mod:`pulse_core.web.auth.passwords`), an API key and a session the
+SHA-256 of the key or of the session's cookie.
 Roles are the names of :class:`pulse_core.web.access.Role` (``admin``, ``editor``,
 ``viewer``).
 """
@@ -24,9 +25,21 @@ class User:
     role: str
     password_hash: str
     active: bool
-    #: Part of every session cookie; raising it ends all of the user's sessions at once.
-    session_version: int
     created_ts: float
+
+
+@dataclass(frozen=True, slots=True)
+class UserSession:
+    """One signed-in browser. The cookie carries a random token; the store keeps only its
+    SHA-256 as ``id``, so a copy of the database signs nobody in."""
+
+    id: str
+    user_id: int
+    created_ts: float
+    #: Written at most once a minute, not on every request.
+    last_seen_ts: float
+    #: The session is refused from this time on, and pruned later.
+    expires_ts: float
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,7 +15,7 @@ from __future__ import annotations
 import abc
 from typing import AsyncIterator, ClassVar, Mapping, Sequence
 
-from pulse_core.accounts import ApiKey, User
+from pulse_core.accounts import ApiKey, User, UserSession
 from pulse_core.models import (
     CheckResult,
     ConfigVersion,
@@ -167,12 +167,12 @@ class Store(abc.ABC):
     async def config_version(self, version_id: int) -> ConfigVersion | None:
         """One kept version, or ``None``."""
 
-    # -- accounts: users, API keys and settings of the web API ---------------------------------
+    # -- accounts: users, sessions, API keys and settings of the web API -----------------------
     @abc.abstractmethod
     async def add_user(
         self, username: str, email: str | None, role: str, password_hash: str, created_ts: float
     ) -> User:
-        """Create an active user with session version 1; ids increase with every call.
+        """Create an active user; ids increase with every call.
         Raises :class:`~pulse_core.accounts.UsernameTaken` if the username exists."""
 
     @abc.abstractmethod
@@ -197,8 +197,29 @@ class Store(abc.ABC):
         password_hash: str | None = None,
         end_sessions: bool = False,
     ) -> User | None:
-        """Change the given fields (``None`` keeps one); ``end_sessions`` raises the session
-        version by one. Returns the updated user, or ``None`` if there is no such user."""
+        """Change the given fields (``None`` keeps one); ``end_sessions`` deletes every
+        session of the user in the same transaction. Returns the updated user, or ``None`` if
+        there is no such user."""
+
+    @abc.abstractmethod
+    async def add_session(self, session: UserSession) -> None:
+        """Keep a new session; its ``id`` is unique (a hash of a random token)."""
+
+    @abc.abstractmethod
+    async def session(self, session_id: str) -> UserSession | None:
+        """One session by id, expired or not, or ``None`` (ended, pruned or never made)."""
+
+    @abc.abstractmethod
+    async def touch_session(self, session_id: str, seen_ts: float, expires_ts: float) -> None:
+        """Record that the session was used and move its expiry; an unknown id is ignored."""
+
+    @abc.abstractmethod
+    async def end_session(self, session_id: str) -> bool:
+        """Delete one session; whether it existed."""
+
+    @abc.abstractmethod
+    async def prune_sessions(self, now: float) -> int:
+        """Delete every session whose ``expires_ts`` is ``now`` or earlier; return how many."""
 
     @abc.abstractmethod
     async def add_api_key(
@@ -230,7 +251,7 @@ class Store(abc.ABC):
 
     @abc.abstractmethod
     async def setting(self, name: str) -> str | None:
-        """A value the web API keeps across restarts (its session secret), or ``None``."""
+        """A value the web API keeps across restarts, or ``None``."""
 
     @abc.abstractmethod
     async def add_setting_if_absent(self, name: str, value: str) -> str:

@@ -26,6 +26,11 @@ class Section(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+#: ``server.secure_cookies``: ``auto`` (``Secure`` when the request came over TLS) or a fixed
+#: yes/no, ``true`` for a proxy that ends TLS in front of Pulse.
+SecureCookies = bool | Literal["auto"]
+
+
 class ServerSection(Section):
     host: str = "0.0.0.0"
     port: int = Field(8080, ge=1, le=65535)
@@ -34,6 +39,11 @@ class ServerSection(Section):
     )
     rate_limit_burst: int = Field(
         100, ge=1, description="requests a caller may send at once before the per-minute rate"
+    )
+    secure_cookies: SecureCookies = Field(
+        "auto",
+        description="mark the session cookie Secure: auto (when the request came over https), "
+        "true (behind a proxy that ends TLS) or false",
     )
 
 

@@ -42,7 +42,7 @@ from typing import ClassVar
 import pytest
 import pytest_asyncio
 
-from pulse_core.accounts import UsernameTaken
+from pulse_core.accounts import UsernameTaken, UserSession
 from pulse_core.models import (
     CheckResult,
     CheckStatus,
@@ -549,7 +549,7 @@ class StoreConformance:
         assert (alice.username, alice.email, alice.role, alice.password_hash) == (
             "alice", "alice@example.org", "admin", "hash-a",
         )
-        assert (alice.active, alice.session_version, alice.created_ts) == (True, 1, DAY_START)
+        assert (alice.active, alice.created_ts) == (True, DAY_START)
         assert await store.users() == [alice, bob]
         assert await store.user(bob.id) == bob
         assert await store.user_by_username("alice") == alice
@@ -569,14 +569,61 @@ class StoreConformance:
         demoted = await store.update_user(user.id, role="viewer")
         assert demoted == dataclasses.replace(user, role="viewer")
         changed = await store.update_user(user.id, password_hash="new-hash", end_sessions=True)
-        assert changed == dataclasses.replace(
-            user, role="viewer", password_hash="new-hash", session_version=2
-        )
-        deactivated = await store.update_user(user.id, active=False, end_sessions=True)
-        assert deactivated is not None
-        assert (deactivated.active, deactivated.session_version) == (False, 3)
+        assert changed == dataclasses.replace(user, role="viewer", password_hash="new-hash")
+        deactivated = await store.update_user(user.id, active=False)
+        assert deactivated == dataclasses.replace(changed, active=False)
         assert await store.user(user.id) == deactivated
         assert await store.update_user(user.id + 1000, role="admin") is None
+
+    @pytest.mark.asyncio
+    async def test_sessions_are_kept_touched_and_ended_one_by_one(self, store: Store) -> None:
+        user = await store.add_user("frank", None, "viewer", "hash", DAY_START)
+        first = UserSession("a" * 64, user.id, DAY_START, DAY_START, DAY_START + 3600)
+        second = UserSession("b" * 64, user.id, DAY_START + 1, DAY_START + 1, DAY_START + 3601)
+        await store.add_session(first)
+        await store.add_session(second)
+        assert await store.session(first.id) == first
+        assert await store.session("c" * 64) is None
+
+        await store.touch_session(first.id, DAY_START + 60.5, DAY_START + 7200)
+        await store.touch_session("c" * 64, DAY_START + 61, DAY_START + 7200)
+        assert await store.session(first.id) == dataclasses.replace(
+            first, last_seen_ts=DAY_START + 60.5, expires_ts=DAY_START + 7200
+        )
+        assert await store.end_session(first.id) is True
+        assert await store.end_session(first.id) is False
+        assert await store.session(first.id) is None
+        assert await store.session(second.id) == second
+
+    @pytest.mark.asyncio
+    async def test_ending_a_users_sessions_leaves_other_users_sessions(self, store: Store) -> None:
+        grace = await store.add_user("grace", None, "editor", "hash-g", DAY_START)
+        heidi = await store.add_user("heidi", None, "editor", "hash-h", DAY_START)
+        graces = [UserSession(f"{n}" * 64, grace.id, DAY_START, DAY_START, DAY_START + 60)
+                  for n in (1, 2)]
+        heidis = UserSession("3" * 64, heidi.id, DAY_START, DAY_START, DAY_START + 60)
+        for kept in (*graces, heidis):
+            await store.add_session(kept)
+        await store.update_user(grace.id, role="viewer")
+        assert await store.session(graces[0].id) == graces[0]  # only end_sessions ends them
+
+        await store.update_user(grace.id, active=False, end_sessions=True)
+        assert [await store.session(kept.id) for kept in graces] == [None, None]
+        assert await store.session(heidis.id) == heidis
+
+    @pytest.mark.asyncio
+    async def test_pruning_deletes_the_expired_sessions_only(self, store: Store) -> None:
+        user = await store.add_user("ivan", None, "viewer", "hash", DAY_START)
+        expired = UserSession("d" * 64, user.id, DAY_START, DAY_START, DAY_START + 10)
+        at_the_edge = UserSession("e" * 64, user.id, DAY_START, DAY_START, DAY_START + 20)
+        valid = UserSession("f" * 64, user.id, DAY_START, DAY_START, DAY_START + 20.001)
+        for kept in (expired, at_the_edge, valid):
+            await store.add_session(kept)
+        assert await store.prune_sessions(DAY_START + 20) == 2
+        assert await store.session(expired.id) is None
+        assert await store.session(at_the_edge.id) is None
+        assert await store.session(valid.id) == valid
+        assert await store.prune_sessions(DAY_START + 20) == 0
 
     @pytest.mark.asyncio
     async def test_api_keys_are_found_by_prefix_marked_used_and_deleted(
@@ -622,6 +669,8 @@ class StoreConformance:
         await first.open()
         user = await first.add_user("erin", None, "admin", "hash", DAY_START)
         key = await first.add_api_key("ci", "viewer", "pfx00009", "c" * 64, user.id, DAY_START)
+        signed_in = UserSession("9" * 64, user.id, DAY_START, DAY_START, DAY_START + 60)
+        await first.add_session(signed_in)
         await first.add_setting_if_absent("session_secret", "kept")
         await first.close()
 
@@ -630,6 +679,7 @@ class StoreConformance:
         try:
             assert await second.users() == [user]
             assert await second.api_keys() == [key]
+            assert await second.session(signed_in.id) == signed_in
             assert await second.setting("session_secret") == "kept"
         finally:
             await second.close()

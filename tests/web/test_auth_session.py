@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import dataclasses
+import time
 from pathlib import Path
 
 import httpx
 
 from pulse_core.testing.accounts import add_user
-from pulse_core.testing.server import running_pulse
+from pulse_core.testing.listeners import free_tcp_port
+from pulse_core.testing.server import RunningPulse, running_pulse
 from pulse_core.web.access import Role
+from pulse_core.web.auth.sessions import COOKIE_NAME, cookie_is_secure, session_id
 
 CONFIG = """
 version: 1
@@ -166,3 +170,134 @@ async def test_a_new_password_ends_the_other_sessions(tmp_path: Path) -> None:
     assert phone_after.status_code == 401 and "sign in again" in phone_after.json()["message"]
     assert (old_password.status_code, new_password.status_code) == (401, 200)
     assert key_has_no_password.status_code == 403
+
+
+async def signed_in_cookie(server: RunningPulse, username: str) -> str:
+    """The session cookie's value after ``username`` signs in, as a browser would keep it."""
+    async with server.client(authenticated=False) as browser:
+        login = await browser.post(
+            "/api/auth/login", json={"username": username, "password": PASSWORD}
+        )
+        assert login.status_code == 200, login.text
+        return browser.cookies[COOKIE_NAME]
+
+
+async def session_status(server: RunningPulse, cookie: str) -> int:
+    async with server.client(authenticated=False, cookies={COOKIE_NAME: cookie}) as browser:
+        return (await browser.get("/api/auth/session")).status_code
+
+
+async def test_a_cookie_saved_before_logout_is_refused_after_it(tmp_path: Path) -> None:
+    async with running_pulse(CONFIG, tmp_path) as server:
+        await add_user(server, "olga", Role.VIEWER, PASSWORD)
+        saved = await signed_in_cookie(server, "olga")
+        other_browser = await signed_in_cookie(server, "olga")
+        before = await session_status(server, saved)
+        async with server.client(authenticated=False, cookies={COOKIE_NAME: saved}) as browser:
+            logout = await browser.post("/api/auth/logout")
+        after = await session_status(server, saved)
+        other_after = await session_status(server, other_browser)
+        kept = await server.pulse.store.session(session_id(saved))
+    assert (before, logout.status_code, after) == (200, 204, 401)
+    assert other_after == 200  # signing out ends this browser's session only
+    assert kept is None
+    assert "Max-Age=0" in logout.headers["Set-Cookie"]  # the browser forgets it too
+
+
+async def test_deactivation_ends_every_session_of_the_user(tmp_path: Path) -> None:
+    async with running_pulse(CONFIG, tmp_path) as server:
+        olga = await add_user(server, "olga", Role.EDITOR, PASSWORD)
+        await add_user(server, "petra", Role.VIEWER, PASSWORD)
+        laptop, phone = [await signed_in_cookie(server, "olga") for _ in range(2)]
+        colleague = await signed_in_cookie(server, "petra")
+        async with server.client() as admin:
+            off = await admin.patch(f"/api/users/{olga.id}", json={"active": False})
+            on = await admin.patch(f"/api/users/{olga.id}", json={"active": True})
+        after = [await session_status(server, cookie) for cookie in (laptop, phone, colleague)]
+    assert (off.status_code, on.status_code) == (200, 200)
+    assert after == [401, 401, 200]  # reactivating does not bring the sessions back
+
+
+async def test_a_new_password_ends_the_sessions_and_this_browser_gets_a_new_one(
+    tmp_path: Path,
+) -> None:
+    async with running_pulse(CONFIG, tmp_path) as server:
+        await add_user(server, "olga", Role.EDITOR, PASSWORD)
+        other = await signed_in_cookie(server, "olga")
+        async with server.client(authenticated=False) as browser:
+            await browser.post("/api/auth/login", json={"username": "olga", "password": PASSWORD})
+            before_change = browser.cookies[COOKIE_NAME]
+            changed = await browser.post(
+                "/api/auth/change-password",
+                json={"currentPassword": PASSWORD, "newPassword": "new horse battery"},
+            )
+            still_signed_in = await browser.get("/api/auth/session")
+        statuses = [await session_status(server, cookie) for cookie in (other, before_change)]
+    assert changed.status_code == 204
+    assert still_signed_in.status_code == 200
+    assert statuses == [401, 401]  # the browser's own old cookie too: it got a new one
+
+
+async def test_an_expired_session_is_refused_and_pruned_at_the_next_sign_in(
+    tmp_path: Path,
+) -> None:
+    async with running_pulse(CONFIG, tmp_path) as server:
+        await add_user(server, "olga", Role.VIEWER, PASSWORD)
+        cookie = await signed_in_cookie(server, "olga")
+        store = server.pulse.store
+        stored = await store.session(session_id(cookie))
+        assert stored is not None
+        await store.touch_session(stored.id, stored.last_seen_ts, time.time() - 1)
+        expired = await session_status(server, cookie)
+        kept_until_pruned = await store.session(stored.id)
+        await signed_in_cookie(server, "olga")
+        pruned = await store.session(stored.id)
+    assert expired == 401
+    assert kept_until_pruned is not None and pruned is None
+
+
+async def test_a_used_session_moves_its_expiry_but_not_past_the_longest_lifetime(
+    tmp_path: Path,
+) -> None:
+    async with running_pulse(CONFIG, tmp_path) as server:
+        await add_user(server, "olga", Role.VIEWER, PASSWORD)
+        cookie = await signed_in_cookie(server, "olga")
+        store = server.pulse.store
+        first = await store.session(session_id(cookie))
+        assert first is not None
+        # as if signed in 29 days ago and last seen yesterday
+        created = time.time() - 29 * 86400
+        await store.end_session(first.id)
+        await store.add_session(dataclasses.replace(
+            first, created_ts=created, last_seen_ts=created + 28 * 86400,
+            expires_ts=created + 35 * 86400,
+        ))
+        status = await session_status(server, cookie)
+        touched = await store.session(first.id)
+    assert status == 200
+    assert touched is not None and touched.last_seen_ts > created + 28 * 86400
+    assert touched.expires_ts == touched.created_ts + 30 * 86400  # not 7 more days
+
+
+def secure_config(setting: str) -> str:
+    return CONFIG + f"server: {{host: 127.0.0.1, port: {free_tcp_port()}, " \
+        f"secure_cookies: {setting}}}\n"
+
+
+async def test_the_secure_flag_follows_server_secure_cookies(tmp_path: Path) -> None:
+    flags = {}
+    for setting in ("auto", "true", "false"):
+        (tmp_path / setting).mkdir()
+        async with running_pulse(secure_config(setting), tmp_path / setting) as server:
+            await add_user(server, "olga", Role.VIEWER, PASSWORD)
+            async with server.client(authenticated=False) as browser:
+                login = await browser.post(
+                    "/api/auth/login", json={"username": "olga", "password": PASSWORD}
+                )
+            flags[setting] = "; secure" in login.headers["Set-Cookie"].lower()
+    assert flags == {"auto": False, "true": True, "false": False}  # auto: this is plain http
+
+
+def test_auto_marks_the_cookie_secure_for_requests_over_tls() -> None:
+    assert cookie_is_secure("auto", "https") is True
+    assert cookie_is_secure("auto", "http") is False

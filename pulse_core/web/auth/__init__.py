@@ -12,10 +12,8 @@ from pulse_core.config.model import ServerSection
 from pulse_core.store import Store
 from pulse_core.web.auth.context import AuthContext, attach
 from pulse_core.web.auth.guard import install_guard
-from pulse_core.web.auth.sessions import configure_session_cookie
 
 
 def install_auth(app: Quart, store: Store, server: ServerSection) -> None:
     attach(app, AuthContext.for_server(store, server))
-    configure_session_cookie(app, store)
     install_guard(app)

@@ -12,10 +12,12 @@ import math
 import time
 from dataclasses import dataclass
 
-from pulse_core.accounts import ApiKey, User
+from pulse_core.accounts import ApiKey, User, UserSession
 from pulse_core.web.access import Principal, Role
 from pulse_core.web.auth.context import AuthContext
 from pulse_core.web.auth.keys import key_hash, prefix_of
+from pulse_core.web.auth.revocation import Credential
+from pulse_core.web.auth.sessions import live_session
 from pulse_core.web.errors import ApiError
 
 #: ``last used`` of a key is written at most this often, not on every request.
@@ -29,10 +31,26 @@ class Caller:
     #: the command line).
     user: User | None
     api_key: ApiKey | None = None
+    #: The browser session the caller signed in with, if it came with the cookie.
+    session: UserSession | None = None
+
+    @property
+    def credentials(self) -> frozenset[Credential]:
+        """What this caller's access rests on: when one is revoked, its streams end."""
+        held: set[Credential] = set()
+        if self.api_key is not None:
+            held.add(Credential("apikey", self.api_key.id))
+        else:
+            held.add(Credential("password", self.principal.id))
+        if self.session is not None:
+            held.add(Credential("session", self.session.id))
+        if self.user is not None:
+            held.add(Credential("user", self.user.id))
+        return frozenset(held)
 
 
-def user_caller(user: User) -> Caller:
-    return Caller(Principal("user", user.id, user.username, Role(user.role)), user)
+def user_caller(user: User, session: UserSession | None = None) -> Caller:
+    return Caller(Principal("user", user.id, user.username, Role(user.role)), user, None, session)
 
 
 def lower_role(first: Role, second: Role) -> Role:
@@ -91,8 +109,9 @@ def locked_out(seconds: float) -> ApiError:
     return error
 
 
-async def caller_from_session(context: AuthContext, user_id: int, version: int) -> Caller | None:
-    user = await context.store.user(user_id)
-    if user is None or not user.active or user.session_version != version:
+async def caller_from_session(context: AuthContext, token: str) -> Caller | None:
+    session = await live_session(context.store, token)
+    user = None if session is None else await context.store.user(session.user_id)
+    if user is None or not user.active:
         return None
-    return user_caller(user)
+    return user_caller(user, session)

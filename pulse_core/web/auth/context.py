@@ -7,11 +7,12 @@ from dataclasses import dataclass, field
 
 from quart import Quart, current_app
 
-from pulse_core.config.model import ServerSection
+from pulse_core.config.model import SecureCookies, ServerSection
 from pulse_core.store import Store
 from pulse_core.web.auth.lockout import LoginLockout
 from pulse_core.web.auth.passwords import PasswordHasher, RecentMatches
 from pulse_core.web.auth.ratelimit import RateLimiter
+from pulse_core.web.auth.revocation import Revocations
 
 EXTENSION_NAME = "pulse_auth"
 
@@ -26,10 +27,13 @@ class AuthContext:
     #: Held while checking and changing who is an active administrator, so two requests
     #: cannot each remove one of the last two.
     admins_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    revocations: Revocations = field(default_factory=Revocations)
+    secure_cookies: SecureCookies = "auto"
 
     @classmethod
     def for_server(cls, store: Store, server: ServerSection) -> AuthContext:
-        return cls(store, RateLimiter(server.rate_limit_per_minute, server.rate_limit_burst))
+        limiter = RateLimiter(server.rate_limit_per_minute, server.rate_limit_burst)
+        return cls(store, limiter, secure_cookies=server.secure_cookies)
 
 
 def attach(app: Quart, context: AuthContext) -> None:

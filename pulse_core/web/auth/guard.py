@@ -29,7 +29,7 @@ from pulse_core.web.auth.callers import (
     user_with_password,
 )
 from pulse_core.web.auth.context import AuthContext, auth_context
-from pulse_core.web.auth.sessions import session_claim
+from pulse_core.web.auth.sessions import session_token
 from pulse_core.web.errors import ApiError
 
 #: The push routes, where an API key may come as ``?token=``.
@@ -94,13 +94,13 @@ async def identify(context: AuthContext, connection: BaseRequestWebsocket) -> Ca
         if caller is None:
             raise unauthorized(INVALID_KEY)
         return caller
-    claim = session_claim()
-    if claim is None:
+    cookie = session_token(connection)
+    if cookie is None:
         raise unauthorized(NOT_SIGNED_IN)
-    session_caller = await caller_from_session(context, *claim)
+    session_caller = await caller_from_session(context, cookie)
     if session_caller is None:
         raise unauthorized(
-            "your session has ended (signed out elsewhere or password changed); sign in again"
+            "your session has ended (signed out, expired, or password changed); sign in again"
         )
     return session_caller
 

@@ -20,6 +20,7 @@ from pulse_core.web.access import Role
 from pulse_core.web.auth.callers import Caller, lower_role
 from pulse_core.web.auth.context import auth_context
 from pulse_core.web.auth.provisioning import issue_api_key
+from pulse_core.web.auth.revocation import Credential
 from pulse_core.web.auth.schemas import NewApiKey, api_key_json
 from pulse_core.web.errors import ApiError, not_found
 
@@ -72,4 +73,5 @@ async def revoke_api_key(key_id: int) -> tuple[str, int]:
     manageable = {key.id for key in await _manageable_keys(g.caller)}
     if key_id not in manageable or not await auth_context().store.delete_api_key(key_id):
         raise not_found(f"API key {key_id}")
+    auth_context().revocations.revoke(Credential("apikey", key_id))
     return "", 204

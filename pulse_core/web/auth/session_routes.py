@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from quart import Blueprint, Response, g, jsonify
+from quart import Blueprint, Response, g, jsonify, request
 from quart_schema import tag_blueprint, validate_request
 
 from pulse_core.accounts import UsernameTaken
@@ -14,8 +14,9 @@ from pulse_core.web.auth.callers import Caller, user_with_password
 from pulse_core.web.auth.context import auth_context
 from pulse_core.web.auth.guard import WRONG_PASSWORD, unauthorized
 from pulse_core.web.auth.provisioning import password_problem, username_problem
+from pulse_core.web.auth.revocation import Credential
 from pulse_core.web.auth.schemas import Credentials, PasswordChange, Registration, user_json
-from pulse_core.web.auth.sessions import end_session, session_claim, start_session
+from pulse_core.web.auth.sessions import end_session, live_session, session_token, start_session
 from pulse_core.web.errors import ApiError, bad_request
 
 blueprint = Blueprint("auth_session", __name__)
@@ -52,7 +53,7 @@ async def register(data: Registration) -> tuple[dict[str, Any], int]:
             )
         except UsernameTaken as error:
             raise ApiError(409, str(error)) from error
-    start_session(user)
+    await start_session(context.store, user, context.secure_cookies)
     return user_json(user), 201
 
 
@@ -61,18 +62,25 @@ async def register(data: Registration) -> tuple[dict[str, Any], int]:
 @validate_request(Credentials)
 async def login(data: Credentials) -> dict[str, Any]:
     """Sign in with a session cookie. Five wrong passwords lock the username for 30 minutes."""
-    user = await user_with_password(auth_context(), data.username, data.password)
+    context = auth_context()
+    user = await user_with_password(context, data.username, data.password)
     if user is None:
         raise unauthorized(WRONG_PASSWORD)
-    start_session(user)
+    await start_session(context.store, user, context.secure_cookies)
     return user_json(user)
 
 
 @blueprint.post("/api/auth/logout")
 @public
 async def logout() -> tuple[str, int]:
-    """End this browser's session (nothing to do without one)."""
-    end_session()
+    """End this browser's session: its cookie is refused from now on, and the live streams
+    opened with it close (nothing to do without one)."""
+    context = auth_context()
+    token = session_token(request)
+    ended = None if token is None else await live_session(context.store, token)
+    await end_session(context.store, ended)
+    if ended is not None:
+        context.revocations.revoke(Credential("session", ended.id))
     return "", 204
 
 
@@ -93,7 +101,8 @@ async def current_session() -> dict[str, Any]:
 @blueprint.post("/api/auth/change-password")
 @validate_request(PasswordChange)
 async def change_password(data: PasswordChange) -> tuple[str, int]:
-    """Set a new password; every other session of the user ends."""
+    """Set a new password. Every session of the user ends, and with them the live streams
+    opened with a session or the old password; this browser goes on in a new session."""
     caller: Caller = g.caller
     if caller.principal.kind != "user" or caller.user is None:
         raise ApiError(403, "an API key has no password: sign in as the user to change it")
@@ -108,6 +117,7 @@ async def change_password(data: PasswordChange) -> tuple[str, int]:
         password_hash=await context.hasher.hash(data.new_password),
         end_sessions=True,
     )
-    if updated is not None and session_claim() is not None:
-        start_session(updated)  # this session goes on with the new version
+    context.revocations.revoke(Credential("password", caller.user.id))
+    if updated is not None and caller.session is not None:
+        await start_session(context.store, updated, context.secure_cookies)
     return "", 204

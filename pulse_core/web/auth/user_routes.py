@@ -17,6 +17,7 @@ from pulse_core.accounts import User, UsernameTaken
 from pulse_core.web.access import Role, requires
 from pulse_core.web.auth.context import auth_context
 from pulse_core.web.auth.provisioning import password_problem, username_problem
+from pulse_core.web.auth.revocation import Credential
 from pulse_core.web.auth.schemas import NewUser, UserChange, user_json
 from pulse_core.web.errors import ApiError, bad_request, not_found
 
@@ -57,7 +58,9 @@ def _is_active_admin(user: User) -> bool:
 @validate_request(UserChange)
 async def change_user(user_id: int, data: UserChange) -> dict[str, Any]:
     """Change a user's role, deactivate (``"active": false``) or reactivate them, or set a new
-    password; deactivating and a new password end the user's sessions."""
+    password. Deactivating ends the user's sessions and every live stream of the user or of
+    the user's keys; a new password ends the sessions and the streams opened with one or with
+    the old password."""
     if data.password is not None and (problem := password_problem(data.password)) is not None:
         raise bad_request(problem)
     context = auth_context()
@@ -83,6 +86,9 @@ async def change_user(user_id: int, data: UserChange) -> dict[str, Any]:
             end_sessions=data.active is False or password_hash is not None,
         )
     assert updated is not None  # users are never deleted
+    if data.active is False:
+        context.revocations.revoke(Credential("user", user_id))
     if password_hash is not None:
+        context.revocations.revoke(Credential("password", user_id))
         context.lockout.succeeded(updated.username)  # a new password lifts a lockout
     return user_json(updated)

@@ -1,12 +1,12 @@
-"""Users, API keys and settings of the web API: few rows, read as records."""
+"""Users, sessions, API keys and settings of the web API: few rows, read as records."""
 
 from __future__ import annotations
 
-from sqlalchemy import BigInteger, Connection, Table, Text, select
+from sqlalchemy import BigInteger, Connection, Table, Text, delete, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Field, Session, col
 
-from pulse_core.accounts import ApiKey, User, UsernameTaken
+from pulse_core.accounts import ApiKey, User, UsernameTaken, UserSession
 from pulse_store_sql.millis import from_ms, optional_from_ms, to_ms
 from pulse_store_sql.tables import _Row
 from pulse_store_sql.upsert import insert_missing
@@ -22,8 +22,18 @@ class UserRow(_Row, table=True):
     role: str
     password_hash: str
     active: bool = True
-    session_version: int = 1
     created_ms: int = Field(sa_type=BigInteger)
+
+
+class SessionRow(_Row, table=True):
+    __tablename__ = "sessions"
+
+    #: SHA-256 (hex) of the cookie's token.
+    id: str = Field(primary_key=True)
+    user_id: int = Field(foreign_key="users.id", index=True)
+    created_ms: int = Field(sa_type=BigInteger)
+    last_seen_ms: int = Field(sa_type=BigInteger)
+    expires_ms: int = Field(sa_type=BigInteger, index=True)
 
 
 class ApiKeyRow(_Row, table=True):
@@ -48,6 +58,7 @@ class SettingRow(_Row, table=True):
 
 
 settings: Table = SettingRow.__table__  # type: ignore[attr-defined]
+sessions: Table = SessionRow.__table__  # type: ignore[attr-defined]
 
 
 # -- users ------------------------------------------------------------------------------------
@@ -110,9 +121,9 @@ def update_user(
             row.active = active
         if password_hash is not None:
             row.password_hash = password_hash
-        if end_sessions:
-            row.session_version += 1
         session.flush()
+        if end_sessions:
+            connection.execute(delete(sessions).where(sessions.c.user_id == user_id))
         return _user(row)
 
 
@@ -125,9 +136,52 @@ def _user(row: UserRow) -> User:
         role=row.role,
         password_hash=row.password_hash,
         active=row.active,
-        session_version=row.session_version,
         created_ts=from_ms(row.created_ms),
     )
+
+
+# -- sessions ---------------------------------------------------------------------------------
+def add_session(connection: Connection, user_session: UserSession) -> None:
+    connection.execute(sessions.insert(), {
+        "id": user_session.id,
+        "user_id": user_session.user_id,
+        "created_ms": to_ms(user_session.created_ts),
+        "last_seen_ms": to_ms(user_session.last_seen_ts),
+        "expires_ms": to_ms(user_session.expires_ts),
+    })
+
+
+def session_by_id(connection: Connection, session_id: str) -> UserSession | None:
+    row = connection.execute(select(sessions).where(sessions.c.id == session_id)).first()
+    if row is None:
+        return None
+    return UserSession(
+        id=row.id,
+        user_id=row.user_id,
+        created_ts=from_ms(row.created_ms),
+        last_seen_ts=from_ms(row.last_seen_ms),
+        expires_ts=from_ms(row.expires_ms),
+    )
+
+
+def touch_session(
+    connection: Connection, session_id: str, seen_ts: float, expires_ts: float
+) -> None:
+    connection.execute(
+        update(sessions)
+        .where(sessions.c.id == session_id)
+        .values(last_seen_ms=to_ms(seen_ts), expires_ms=to_ms(expires_ts))
+    )
+
+
+def end_session(connection: Connection, session_id: str) -> bool:
+    result = connection.execute(delete(sessions).where(sessions.c.id == session_id))
+    return result.rowcount > 0
+
+
+def prune_sessions(connection: Connection, now: float) -> int:
+    result = connection.execute(delete(sessions).where(sessions.c.expires_ms <= to_ms(now)))
+    return result.rowcount
 
 
 # -- API keys ---------------------------------------------------------------------------------

@@ -16,7 +16,7 @@ from typing import TypeVar
 from sqlalchemy import Connection, make_url, text
 from sqlalchemy.exc import SQLAlchemyError
 
-from pulse_core.accounts import ApiKey, User
+from pulse_core.accounts import ApiKey, User, UserSession
 from pulse_core.models import (
     CheckResult,
     ConfigVersion,
@@ -288,6 +288,28 @@ class SqlStore(Store):
                 end_sessions=end_sessions,
             )
         )
+
+    async def add_session(self, session: UserSession) -> None:
+        await self._write(partial(accounts.add_session, user_session=session))
+
+    async def session(self, session_id: str) -> UserSession | None:
+        return await self._read(partial(accounts.session_by_id, session_id=session_id))
+
+    async def touch_session(self, session_id: str, seen_ts: float, expires_ts: float) -> None:
+        await self._write(
+            partial(
+                accounts.touch_session,
+                session_id=session_id,
+                seen_ts=seen_ts,
+                expires_ts=expires_ts,
+            )
+        )
+
+    async def end_session(self, session_id: str) -> bool:
+        return await self._write(partial(accounts.end_session, session_id=session_id))
+
+    async def prune_sessions(self, now: float) -> int:
+        return await self._write(partial(accounts.prune_sessions, now=now))
 
     async def add_api_key(
         self,
