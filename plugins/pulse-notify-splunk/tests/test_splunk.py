@@ -1,4 +1,4 @@
-"""The seed's Splunk block against a HEC receiver: events of real status changes and of every
+"""The Splunk block of docs/integrations.md against a HEC receiver: events of real status changes and of every
 check, the token check and HEC's reply codes."""
 
 from __future__ import annotations
@@ -24,16 +24,16 @@ from pulse_core.testing.receivers import Reply, SplunkReceiver
 from pulse_core.testing.server import running_pulse
 from pulse_core.testing.waiting import eventually
 
-SEED_TOKEN = "your-hec-token"
+DOCUMENTED_TOKEN = "your-hec-token"
 INJECTION = 'a"}, "x": {"'
 
 
-def seed_splunk_block(receiver: SplunkReceiver, **more: Any) -> dict[str, Any]:
-    """The seed's "HTTP Event Collector" configuration, verbatim but for the URL."""
+def documented_splunk_block(receiver: SplunkReceiver, **more: Any) -> dict[str, Any]:
+    """The documented HEC configuration, as written but for the URL."""
     return {
         "enabled": True,
         "hecUrl": receiver.collector_url,
-        "token": SEED_TOKEN,
+        "token": DOCUMENTED_TOKEN,
         "index": "network_monitoring",
         "source": "thingconnect_pulse",
         **more,
@@ -41,16 +41,16 @@ def seed_splunk_block(receiver: SplunkReceiver, **more: Any) -> dict[str, Any]:
 
 
 def notifier_for(receiver: SplunkReceiver, **more: Any) -> SplunkNotifier:
-    options = SplunkOptions.model_validate(seed_splunk_block(receiver, **more))
+    options = SplunkOptions.model_validate(documented_splunk_block(receiver, **more))
     return SplunkNotifier("splunk", options, LOOPBACK_POLICY)
 
 
 @pytest.mark.parametrize("name", ["PLC 1", INJECTION])
-async def test_seed_event_for_a_real_outage_and_recovery(
+async def test_documented_event_for_a_real_outage_and_recovery(
     tmp_path: Path, tcp_listener: TcpListener, name: str
 ) -> None:
-    with SplunkReceiver(token=SEED_TOKEN) as splunk:
-        notifiers = [{"name": "splunk", "splunk": seed_splunk_block(splunk)}]
+    with SplunkReceiver(token=DOCUMENTED_TOKEN) as splunk:
+        notifiers = [{"name": "splunk", "splunk": documented_splunk_block(splunk)}]
         text = one_target_yaml(tcp_listener.port, notifiers, name=name)
         async with running_pulse(text, tmp_path) as server:
             await tcp_listener.stop()
@@ -60,7 +60,7 @@ async def test_seed_event_for_a_real_outage_and_recovery(
             async with server.client() as client:
                 integrations = (await client.get("/api/integrations")).json()
 
-    assert offline_request.headers["authorization"] == f"Splunk {SEED_TOKEN}"
+    assert offline_request.headers["authorization"] == f"Splunk {DOCUMENTED_TOKEN}"
     offline, online = splunk.events
     for event, status in ((offline, "offline"), (online, "online")):
         timestamp = event["event"]["timestamp"]
@@ -83,15 +83,15 @@ async def test_seed_event_for_a_real_outage_and_recovery(
     assert isinstance(online["event"]["response_time"], float)
     (entry,) = integrations["items"]
     assert entry["options"]["token"] == "***"
-    assert SEED_TOKEN not in json.dumps(integrations)
+    assert DOCUMENTED_TOKEN not in json.dumps(integrations)
 
 
 async def test_checks_mode_sends_every_check_as_concatenated_events(
     tmp_path: Path, tcp_listener: TcpListener
 ) -> None:
-    with SplunkReceiver(token=SEED_TOKEN) as splunk:
+    with SplunkReceiver(token=DOCUMENTED_TOKEN) as splunk:
         notifiers = [
-            {"name": "splunk", "splunk": seed_splunk_block(splunk, mode="checks")}
+            {"name": "splunk", "splunk": documented_splunk_block(splunk, mode="checks")}
         ]
         text = one_target_yaml(tcp_listener.port, notifiers)
         async with running_pulse(text, tmp_path) as server:
@@ -126,7 +126,7 @@ async def test_a_batch_is_concatenated_objects_gzipped_when_large() -> None:
     checks = [
         CheckResult("plc-1", 1705314600.0 + n, CheckStatus.UP, 2.5) for n in range(30)
     ]
-    with SplunkReceiver(token=SEED_TOKEN) as splunk:
+    with SplunkReceiver(token=DOCUMENTED_TOKEN) as splunk:
         notifier = notifier_for(splunk, mode="checks")
         await notifier.start()
         notifier.take_checks(checks, {"plc-1": endpoint}.get)
@@ -174,7 +174,7 @@ async def test_a_batch_is_concatenated_objects_gzipped_when_large() -> None:
 async def test_hec_codes(reply: Reply | None, permanent: bool, said: str) -> None:
     with SplunkReceiver(token="the-right-token") as splunk:
         if reply is not None:
-            splunk.token = SEED_TOKEN
+            splunk.token = DOCUMENTED_TOKEN
             splunk.script(reply)
         notifier = notifier_for(splunk)
         with pytest.raises(DeliveryError) as raised:
@@ -185,7 +185,7 @@ async def test_hec_codes(reply: Reply | None, permanent: bool, said: str) -> Non
 
 
 async def test_code_zero_is_delivered_and_a_busy_collector_retried() -> None:
-    with SplunkReceiver(token=SEED_TOKEN) as splunk:
+    with SplunkReceiver(token=DOCUMENTED_TOKEN) as splunk:
         splunk.busy = True
         notifier = notifier_for(splunk)
         with pytest.raises(DeliveryError) as raised:
@@ -199,7 +199,7 @@ async def test_code_zero_is_delivered_and_a_busy_collector_retried() -> None:
 
 
 async def test_disabled_sends_nothing() -> None:
-    with SplunkReceiver(token=SEED_TOKEN) as splunk:
+    with SplunkReceiver(token=DOCUMENTED_TOKEN) as splunk:
         notifier = notifier_for(splunk, enabled=False)
         receipt = await notifier.deliver(status_change_notification())
         await notifier.close()

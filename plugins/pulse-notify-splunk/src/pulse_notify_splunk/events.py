@@ -1,4 +1,4 @@
-"""HEC events in the seed's shape, and a batch of them as HEC takes it.
+"""HEC events in the shape of docs/integrations.md, and a batch of them as HEC takes it.
 
 Each event is ``{"time", "host", "source", "sourcetype", "index", "event": {"endpoint",
 "status", "response_time", "group", "timestamp"}}`` (``index`` left out when not set, so the

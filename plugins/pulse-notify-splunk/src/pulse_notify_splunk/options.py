@@ -1,5 +1,5 @@
-"""The ``splunk:`` block: the seed's ``{enabled, hecUrl, token, index, source}`` and the
-event metadata and mode it leaves implicit."""
+"""The ``splunk:`` block: ``{enabled, hecUrl, token, index, source}`` (docs/integrations.md)
+and the event metadata and mode left to defaults there."""
 
 from __future__ import annotations
 
