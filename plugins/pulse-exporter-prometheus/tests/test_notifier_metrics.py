@@ -52,3 +52,18 @@ async def test_deliveries_and_failed_attempts_are_counted_per_notifier(
     assert sample(text, "pulse_notifications_total", "failed_attempt") == 1
     assert sample(text, "pulse_notifications_total", "dead") == 0
     assert sample(text, "pulse_notifications_pending") == 0
+
+
+async def test_every_family_pulse_exports_is_documented_in_the_readme(
+    tcp_listener: TcpListener, tmp_path: Path
+) -> None:
+    """With a notifier configured, so its families are in the scrape too."""
+    readme = (Path(__file__).parents[1] / "README.md").read_text()
+    with Receiver() as receiver:
+        async with running_pulse(config(tcp_listener.port, receiver), tmp_path) as server:
+            async with server.client(authenticated=False) as client:
+                text = (await client.get("/api/metrics")).text
+    families = {line.split()[2] for line in text.splitlines() if line.startswith("# TYPE ")}
+    assert "pulse_notifications_total" in families
+    undocumented = sorted(name for name in families if f"`{name}" not in readme)
+    assert undocumented == []
