@@ -208,7 +208,11 @@ class Courier:
     def _send(self, lane: str) -> None:
         task = asyncio.create_task(self._deliver(lane, self._lanes[lane][0]))
         self._sending.add(task)
-        task.add_done_callback(self._sending.discard)
+        task.add_done_callback(self._sent)
+
+    def _sent(self, task: asyncio.Task[None]) -> None:
+        self._sending.discard(task)
+        self._wake.set()
 
     async def _deliver(self, lane: str, message: OutboxMessage) -> None:
         try:
@@ -226,7 +230,6 @@ class Courier:
             self._known.discard(outcome.id)
             if not waiting:
                 del self._lanes[lane]
-                self._wake.set()
                 return
         self._schedule(lane)
 

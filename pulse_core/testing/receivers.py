@@ -16,7 +16,12 @@ API (all receivers)::
     receiver.requests                        # every request so far, oldest first
     receiver.script(Reply(429, "rate_limited", {"Retry-After": "2"}))  # next replies, in order
     receiver.delay_s = 30                    # answer only after this long (a hanging receiver)
+    receiver.arrivals                        # time.monotonic() of each request, oldest first
+    receiver.most_at_once                    # the most requests it was answering at one time
     receiver.stop()                          # also: ``with Receiver() as receiver:``
+
+``receiver.keep_alive = True`` keeps connections open between requests, like the services do
+(by default each one is closed, so that ``stop()`` cuts every client off at once).
 
 Services:
 
@@ -93,7 +98,11 @@ class Receiver:
 
     def __init__(self, port: int | None = None) -> None:
         self.port = port or free_tcp_port()
+        self.keep_alive = False
         self.requests: list[ReceivedRequest] = []
+        self.arrivals: list[float] = []
+        self.most_at_once = 0
+        self._answering = 0
         self.delay_s = 0.0
         self._scripted: deque[Reply] = deque()
         self._lock = threading.Lock()
@@ -156,10 +165,17 @@ class Receiver:
     def _answer(self, request: ReceivedRequest) -> Reply:
         with self._lock:
             self.requests.append(request)
+            self.arrivals.append(time.monotonic())
+            self._answering += 1
+            self.most_at_once = max(self.most_at_once, self._answering)
             scripted = self._scripted.popleft() if self._scripted else None
-        if self.delay_s:
-            time.sleep(self.delay_s)
-        return scripted if scripted is not None else self.handle(request)
+        try:
+            if self.delay_s:
+                time.sleep(self.delay_s)
+            return scripted if scripted is not None else self.handle(request)
+        finally:
+            with self._lock:
+                self._answering -= 1
 
 
 def _handler_for(receiver: Receiver) -> type[http.server.BaseHTTPRequestHandler]:
@@ -184,12 +200,13 @@ def _handler_for(receiver: Receiver) -> type[http.server.BaseHTTPRequestHandler]
             self.send_response(reply.status)
             self.send_header("Content-Type", content_type)
             self.send_header("Content-Length", str(len(payload)))
-            self.send_header("Connection", "close")
+            if not receiver.keep_alive:
+                self.send_header("Connection", "close")
             for name, value in reply.headers.items():
                 self.send_header(name, value)
             self.end_headers()
             self.wfile.write(payload)
-            self.close_connection = True
+            self.close_connection = not receiver.keep_alive
 
         do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = _serve
 

@@ -12,6 +12,7 @@ import yaml
 from pulse_core.alerting.engine import AlertEngine
 from pulse_core.app import build_store, load_plugins
 from pulse_core.config import load_config
+from pulse_core.config.model import PulseConfig
 from pulse_core.models import Endpoint, Outage, State, StatusChange
 from pulse_core.testing.receivers import Receiver
 
@@ -60,14 +61,20 @@ def webhook(name: str, receiver: Receiver) -> dict:
     }
 
 
+def engine_config(yaml_text: str) -> PulseConfig:
+    """``yaml_text`` loaded as ``pulse run`` loads it, with the installed plugins."""
+    registries = load_plugins().registries
+    return load_config(
+        yaml_text, probes=registries.probes, sections=registries.config_sections
+    )
+
+
 @contextlib.asynccontextmanager
 async def running_engine(yaml_text: str, tmp_path: Path) -> AsyncIterator[AlertEngine]:
     """The engine of ``yaml_text``, started on a store in ``tmp_path`` (kept across uses)."""
     plugins = load_plugins()
     registries = plugins.registries
-    config = load_config(
-        yaml_text, probes=registries.probes, sections=registries.config_sections
-    )
+    config = engine_config(yaml_text)
     store = build_store(f"sqlite:///{tmp_path / 'pulse.db'}", plugins)
     await store.open()
     await store.sync_catalog(config.groups, config.endpoints)
