@@ -1,5 +1,5 @@
-"""The ``slack:`` block: the seed's ``{webhookUrl, channel, username, iconEmoji,
-messageTemplate}``, spelled as the seed spells it."""
+"""The ``slack:`` block: ``{webhookUrl, channel, username, iconEmoji, messageTemplate}``,
+in camelCase as docs/integrations.md spells it."""
 
 from __future__ import annotations
 
