@@ -8,10 +8,16 @@ import sqlite3
 from pathlib import Path
 
 from pulse_core.testing.listeners import TcpListener
-from pulse_core.testing.receivers import ServiceNowReceiver
+from pulse_core.testing.receivers import Receiver, ServiceNowReceiver
 
 from .conftest import eventually
-from .process_kit import start_pulse, write_process_config
+from .process_kit import (
+    outbox_counts,
+    start_pulse,
+    stop,
+    wait_until_monitoring,
+    write_process_config,
+)
 
 
 def pending_attempts(database: Path) -> int:
@@ -69,3 +75,34 @@ async def test_killed_while_the_receiver_is_down_the_notification_arrives_once_a
     assert description.startswith(
         f"PLC 1 (127.0.0.1:{tcp_listener.port}) is offline (was unknown)"
     )
+
+
+async def test_a_sigterm_during_a_delivery_waits_for_it_and_the_restart_repeats_nothing(
+    tmp_path: Path, tcp_listener: TcpListener
+) -> None:
+    """The receiver takes 3 s to answer; Pulse is stopped while it does: the stop waits for
+    the answer and marks the message delivered, so the next start does not send it again."""
+    receiver = Receiver()
+    receiver.delay_s = 3.0
+    config = write_process_config(
+        tmp_path,
+        tcp_listener.port,
+        [{"name": "ops", "webhook": {"url": receiver.url, "body": {"text": "{{message}}"}}}],
+    )
+    log = tmp_path / "pulse.log"
+    await tcp_listener.stop()
+    with receiver:
+        first = start_pulse(config, log)
+        try:
+            await receiver.wait_for_requests(1, timeout_s=30)
+        finally:
+            stop(first, signal.SIGTERM)
+        assert first.returncode == 0, log.read_text()
+        second = start_pulse(config, log)
+        try:
+            await wait_until_monitoring(log, starts=2)
+            await asyncio.sleep(2)
+        finally:
+            stop(second, signal.SIGTERM)
+    assert len(receiver.requests) == 1, log.read_text()
+    assert await outbox_counts(tmp_path / "pulse.db") == {"ops": (0, 1)}
