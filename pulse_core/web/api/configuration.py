@@ -21,6 +21,7 @@ from pulse_core.engine.reconfigure import ApplyResult
 from pulse_core.models import ConfigVersionInfo, Endpoint
 from pulse_core.web.access import Role, current_principal, requires
 from pulse_core.web.api.schemas import ErrorBody, Shape
+from pulse_core.web.auth.csrf import YAML_TYPES, accepts
 from pulse_core.web.errors import ApiError, bad_request, not_found
 from pulse_core.web.openapi import also_returns
 from pulse_core.web.serialize import iso
@@ -83,6 +84,7 @@ class DownloadQuery(BaseModel):
 
 @blueprint.post("/api/configuration/apply")
 @requires(Role.EDITOR)
+@accepts(*YAML_TYPES)
 @document_response(ApplyOut)
 @document_response(ErrorBody, 400)
 @validate_querystring(ApplyQuery)

@@ -3,7 +3,8 @@
 Installed as a ``before_request`` and a ``before_websocket`` hook. It reads the role a view
 needs with :func:`~pulse_core.web.access.needed_role`, identifies the caller, and lets the
 request through with the caller in ``g.principal`` (and ``g.caller``), or answers 401 (no
-valid credentials), 403 (a role too low) or 429 (too many requests).
+valid credentials), 403 (a role too low, or a browser write from another origin: see
+:mod:`~pulse_core.web.auth.csrf`) or 429 (too many requests).
 
 Credentials, first found wins: an ``Authorization`` header (``Bearer <api key>`` or HTTP
 Basic), ``?token=<api key>`` on the push routes only (browsers' ``EventSource`` and
@@ -29,6 +30,7 @@ from pulse_core.web.auth.callers import (
     user_with_password,
 )
 from pulse_core.web.auth.context import AuthContext, auth_context
+from pulse_core.web.auth.csrf import check_same_origin, may_carry_the_cookie
 from pulse_core.web.auth.sessions import session_token
 from pulse_core.web.errors import ApiError
 
@@ -124,8 +126,11 @@ async def check_access(connection: BaseRequestWebsocket) -> None:
     needed = needed_role(view, connection.path)
     context = auth_context()
     address = f"address:{connection.remote_addr}"
+    from_browser = may_carry_the_cookie(connection)
     if needed is None:
         _take_token(context, connection, address)
+        if from_browser:
+            check_same_origin(connection, view)
         return
     try:
         caller = await identify(context, connection)
@@ -134,6 +139,8 @@ async def check_access(connection: BaseRequestWebsocket) -> None:
         raise
     principal = caller.principal
     _take_token(context, connection, f"{principal.kind}:{principal.id}")
+    if from_browser:
+        check_same_origin(connection, view)
     g.principal = principal
     g.caller = caller
     if not principal.role.allows(needed):
