@@ -28,6 +28,7 @@ from __future__ import annotations
 import asyncio
 import json
 import time
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, AsyncIterator, Callable, Iterable, Mapping
 
@@ -37,7 +38,7 @@ from quart_schema import document_querystring, document_response, tag_blueprint
 
 from pulse_core import hookimpl
 from pulse_core.engine.state import EndpointState
-from pulse_core.events import Subscription
+from pulse_core.events import Event, SubscriberDropped, Subscription
 from pulse_core.models import StatusChange
 from pulse_core.web.api.catalog import CatalogEntry, current_catalog
 from pulse_core.web.api.schemas import ErrorBody
@@ -161,7 +162,8 @@ async def _ending(
     endings = {
         asyncio.create_task(subscription.wait_dropped()): Ending(
             CLOSE_TOO_SLOW,
-            f"too slow: fell {subscription.queue_size} messages behind; reconnect to resume",
+            f"too slow: fell {_settings(pulse).client_queue_size} messages behind; reconnect "
+            "to resume",
         ),
         asyncio.create_task(revoked.wait()): Ending(
             CLOSE_REVOKED,
@@ -198,11 +200,13 @@ async def status_socket() -> None:
         tasks = (sending, discarding, ending)
         try:
             done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+            if subscription.dropped:  # the sender may have found out first
+                await asyncio.wait((ending,))
         finally:  # also when the client left and Quart cancels this handler
             for task in tasks:
                 task.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
-        if ending in done:
+        if ending.done() and not ending.cancelled():
             goodbye = ending.result()
             try:
                 await asyncio.wait_for(websocket.close(goodbye.code, goodbye.reason), CLOSE_WAIT_S)
@@ -215,9 +219,18 @@ async def status_socket() -> None:
 
 async def _send_to_socket(first: str, subscription: Subscription[StatusChange]) -> None:
     await websocket.send(first)
-    while True:
-        event = await subscription.next()
+    while event := await _next_unless_dropped(subscription):
         await websocket.send(status_update(event.payload))
+
+
+async def _next_unless_dropped(
+    subscription: Subscription[StatusChange],
+) -> Event[StatusChange] | None:
+    """The next event, or ``None`` once the subscriber fell behind (``_ending`` says so)."""
+    try:
+        return await subscription.next()
+    except SubscriberDropped:
+        return None
 
 
 async def _discard_incoming() -> None:
@@ -242,7 +255,9 @@ async def status_events() -> Response:
     resume_after = _event_id(request.headers.get("Last-Event-ID"))
     pulse = _pulse()
     caller: Caller = g.caller
-    stream = _event_stream(pulse, audience, resume_after, caller, request.scope)
+    # entered by the stream, which runs outside this request's app context
+    revocation = auth_context().revocations.watch(caller.credentials)
+    stream = _event_stream(pulse, audience, resume_after, revocation, request.scope)
     response = Response(
         stream,
         mimetype="text/event-stream",
@@ -261,14 +276,14 @@ async def _event_stream(
     pulse: Pulse,
     audience: Audience,
     resume_after: int | None,
-    caller: Caller,
+    revocation: AbstractContextManager[asyncio.Event],
     scope: Mapping[str, object],
 ) -> AsyncIterator[bytes]:
     bus = pulse.events
     settings = _settings(pulse)
     with (
         bus.subscribe(settings.client_queue_size, audience.accepts) as subscription,
-        auth_context().revocations.watch(caller.credentials) as revoked,
+        revocation as revoked,
     ):
         ending = asyncio.create_task(_ending(subscription, revoked, pulse))
         # While a client does not read, this generator waits in ``yield`` and never sees
@@ -283,22 +298,24 @@ async def _event_stream(
                     if audience.accepts(event.payload):
                         yield _sse(event.id, status_update(event.payload))
             while True:
-                receiving = asyncio.create_task(subscription.next())
+                receiving = asyncio.create_task(_next_unless_dropped(subscription))
                 done, _ = await asyncio.wait(
                     (receiving, ending),
                     timeout=settings.heartbeat_seconds,
                     return_when=asyncio.FIRST_COMPLETED,
                 )
-                if ending in done:  # before a dropped subscription's queued events
-                    receiving.cancel()
-                    yield f": disconnected, {ending.result().reason}\n\n".encode()
-                    return
-                if receiving not in done:
+                if not done:
                     receiving.cancel()
                     yield b": heartbeat\n\n"
                     continue
-                event = receiving.result()
-                yield _sse(event.id, status_update(event.payload))
+                event = receiving.result() if receiving in done else None
+                if event is not None and ending not in done:
+                    yield _sse(event.id, status_update(event.payload))
+                    continue
+                receiving.cancel()
+                await asyncio.wait((ending,))  # a dropped subscriber may have found out first
+                yield f": disconnected, {ending.result().reason}\n\n".encode()
+                return
         finally:
             ending.cancel()
             watchdog.cancel()
