@@ -1,5 +1,5 @@
-"""Teams: the default Adaptive Card to a Workflows webhook (202), and the seed's MessageCard,
-each for a real status change of a real target."""
+"""Teams: the default Adaptive Card to a Workflows webhook (202), and the MessageCard of
+docs/integrations.md, each for a real status change of a real target."""
 
 from __future__ import annotations
 
@@ -22,8 +22,8 @@ WORKFLOW_QUERY = (
 )
 INJECTION = 'a"}, "x": {"'
 
-#: The seed's "Adaptive Card Format" (an Office 365 connector MessageCard), verbatim.
-SEED_MESSAGE_CARD: dict[str, Any] = {
+#: The Office 365 connector MessageCard of docs/integrations.md, as written there.
+DOCUMENTED_MESSAGE_CARD: dict[str, Any] = {
     "@type": "MessageCard",
     "@context": "https://schema.org/extensions",
     "summary": "Network Alert",
@@ -126,12 +126,12 @@ async def test_default_adaptive_card_to_a_workflows_webhook(
     assert "Zm9vYmFyc2VjcmV0" not in str(integrations)
 
 
-async def test_seed_message_card_is_sent_as_written(
+async def test_documented_message_card_is_sent_as_written(
     tmp_path: Path, tcp_listener: TcpListener
 ) -> None:
     with TeamsReceiver(accept_message_card=True) as teams:
         (card,), _ = await outage_messages(
-            teams, SEED_MESSAGE_CARD, tmp_path, tcp_listener, "PLC 1"
+            teams, DOCUMENTED_MESSAGE_CARD, tmp_path, tcp_listener, "PLC 1"
         )
     subtitle = card["sections"][0]["activitySubtitle"]
     assert re.fullmatch(ISO_Z, subtitle)

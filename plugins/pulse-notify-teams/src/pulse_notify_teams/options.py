@@ -5,7 +5,7 @@
 - an Adaptive Card (``type: AdaptiveCard``), sent inside the message a Workflows webhook
   takes (the default, :data:`DEFAULT_CARD`);
 - a whole Workflows message (``type: message`` with Adaptive Card attachments), sent as is;
-- the seed's Office 365 connector ``MessageCard`` (``@type: MessageCard``), sent as is, for
+- an Office 365 connector ``MessageCard`` (``@type: MessageCard``), sent as is, for
   connector webhooks that still run (Microsoft retired them during 2025-2026).
 """
 
