@@ -28,6 +28,9 @@ from pulse_core.store import Store
 
 log = logging.getLogger("pulse.writer")
 
+#: the longest wait between two tries of a failing write
+MAX_RETRY_INTERVAL_S = 30.0
+
 OnStored = Callable[[Sequence[StatusChange]], Awaitable[None]]
 OnChecks = Callable[[Sequence[CheckResult]], None]
 
@@ -55,7 +58,8 @@ class WriteHealth:
 
     def failed(self, now: float, error: Exception) -> None:
         self.failures += 1
-        self.last_error = str(error) or type(error).__name__
+        # the first line only: a database driver appends the statement and its parameters
+        self.last_error = (str(error).strip().splitlines() or [type(error).__name__])[0][:300]
         self.last_failure_ts = now
         if self.failing_since_ts is None:
             self.failing_since_ts = now
@@ -128,20 +132,31 @@ class StoreWriter:
         Stopping is a request, not a cancellation: a cancelled write may already be in the
         database while the batch it held is forgotten, so its checks went uncounted and its
         outages and snapshots unwritten; a request lets the batch in flight finish first."""
-        backoff = self._flush_interval_s
+        backoff: float | None = None  # after a failed write: the wait before the next try
         while not self._closing:
-            try:
-                async with asyncio.timeout(backoff):
-                    await self._wake.wait()
-            except TimeoutError:
-                pass
-            self._wake.clear()
+            await self._pause(backoff)
             if await self.flush():
-                backoff = self._flush_interval_s
+                backoff = None
             else:
-                backoff = min(backoff * 2, 30.0)
+                backoff = min(2 * (backoff or self._flush_interval_s / 2), MAX_RETRY_INTERVAL_S)
         if not await self.flush():
             log.error("stopping with %d checks not written: the store refused them", self.pending)
+
+    async def _pause(self, backoff: float | None) -> None:
+        """Until there is something to write, or ``flush_interval_s`` passed; after a failed
+        write, the whole ``backoff``: new checks arrive all the time, and letting each of
+        them cut the wait short retried a full disk hundreds of times a minute, doubled the
+        backoff to its maximum within a second and so noticed the disk was back only up to
+        that maximum later. Only :meth:`close` ends a backoff early."""
+        try:
+            async with asyncio.timeout(backoff or self._flush_interval_s):
+                while True:
+                    await self._wake.wait()
+                    self._wake.clear()
+                    if backoff is None or self._closing:
+                        return
+        except TimeoutError:
+            pass
 
     def close(self) -> None:
         """Ask :meth:`run` to write what is pending and return."""

@@ -41,6 +41,11 @@ class FlakyStore(SqlStore):
             raise OSError("database is locked")
         await super().write_outages(outages)
 
+    async def write_snapshots(self, snapshots: Sequence[EndpointSnapshot]) -> None:
+        if self.broken:
+            raise OSError("database is locked")
+        await super().write_snapshots(snapshots)
+
 
 async def opened(store: SqlStore) -> None:
     await store.open()
@@ -125,6 +130,27 @@ async def test_closing_finishes_the_batch_in_flight_and_counts_every_check(
     await store.close()
     assert writer.written == len(stored) == 25
     assert announced == [change]
+
+
+async def test_a_failing_store_is_retried_with_backoff_however_much_arrives(
+    store: FlakyStore,
+) -> None:
+    async def on_stored(changes: Sequence[StatusChange]) -> None:
+        pass
+
+    writer = StoreWriter(store, on_stored, flush_interval_s=0.05)
+    store.broken = True
+    task = asyncio.create_task(writer.run())
+    for ts in range(100):  # a snapshot every 10 ms for a second, each asking to be written
+        writer.add_snapshot(EndpointSnapshot("ep1", State.UP, 1000.0 + ts, 1000.0 + ts, None))
+        await asyncio.sleep(0.01)
+    # tries after 0, 0.05, 0.1, 0.2, 0.4 and 0.8 s: six in a second, fewer on a slow machine
+    assert 1 <= writer.health.failures <= 7
+    assert writer.health.failing and writer.health.last_error == "database is locked"
+    store.broken = False
+    writer.close()
+    await task
+    assert not writer.health.failing and writer.health.last_success_ts is not None
 
 
 async def test_beyond_the_memory_cap_the_oldest_checks_are_dropped_and_counted(
