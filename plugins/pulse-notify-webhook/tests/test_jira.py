@@ -1,4 +1,4 @@
-"""The seed's Jira payload, pasted as YAML, for a real status change of a real target."""
+"""The Jira body of docs/integrations.md, pasted as YAML, for a real status change of a real target."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from pulse_core.testing.listeners import TcpListener
 from pulse_core.testing.receivers import JiraReceiver
 from pulse_core.testing.server import running_pulse
 
-SEED_JIRA_PAYLOAD = r"""
+DOCUMENTED_JIRA_BODY = r"""
 fields:
   project:
     key: NET
@@ -51,7 +51,7 @@ def config(port: int, url: str) -> str:
                     "webhook": {
                         "url": url,
                         "headers": {"Authorization": "Basic ${JIRA_CREDENTIALS}"},
-                        "body": yaml.safe_load(SEED_JIRA_PAYLOAD),
+                        "body": yaml.safe_load(DOCUMENTED_JIRA_BODY),
                     },
                 }
             ],

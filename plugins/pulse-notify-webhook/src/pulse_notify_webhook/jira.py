@@ -1,6 +1,6 @@
 """Jira Cloud REST: one issue per outage, comments for what follows.
 
-The first message POSTs the body (the seed's ``{"fields": {...}}``) to ``.../issue`` and keeps
+The first message POSTs the body (``{"fields": {...}}``) to ``.../issue`` and keeps
 the issue key; on REST v3 a plain-text ``fields.description`` is wrapped into the Atlassian
 Document Format that v3 requires. Later messages of the outage (reminders, the recovery) are
 comments on that issue: Jira's workflows differ per project, so closing is left to them.

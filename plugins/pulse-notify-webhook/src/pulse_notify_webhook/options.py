@@ -1,4 +1,4 @@
-"""The ``webhook:`` block: the seed's ``{url, method, headers, body}`` and two additions."""
+"""The ``webhook:`` block: ``{url, method, headers, body}`` and two additions."""
 
 from __future__ import annotations
 
