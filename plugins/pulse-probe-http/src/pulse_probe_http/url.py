@@ -2,7 +2,7 @@
 
 A target's ``host`` may be ``https://name``, ``http://name`` or a bare name or address.
 Without a scheme, https is used when the port is one that by convention serves TLS
-(REFERENCE.md 1.1); an explicit scheme always wins, so ``http://name`` on port 8443 stays
+(:data:`HTTPS_PORTS`, as the plugin's README says); an explicit scheme always wins, so ``http://name`` on port 8443 stays
 plain http. Without a port, the scheme's default port (80 or 443) is used.
 """
 
