@@ -1,6 +1,6 @@
 """The alert engine of a running Pulse: from stored status changes to queued notifications.
 
-What counts as news (issue 5):
+What counts as news (docs/alerting.md, "What is sent, when"):
 
 - the first state an endpoint reaches after start-up (``previous`` unknown) is news only
   when it is offline; an online first state sends nothing;

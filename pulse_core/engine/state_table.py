@@ -1,8 +1,8 @@
 """Every endpoint's state in columns: an array per field, a slot per endpoint.
 
 An object per endpoint, with its floats, its latest ``CheckResult`` and a ring of recent
-checks of its own, kept about 450 bytes at 20,000 endpoints, where issue 6 allows 1 KB per
-endpoint for everything; the same numbers in arrays take under 100, and a counter past
+checks of its own, kept about 450 bytes at 20,000 endpoints, where the goal (docs/performance.md) is 1 KB
+per endpoint for everything; the same numbers in arrays take under 100, and a counter past
 256 no longer makes an int object per endpoint at every check. What most endpoints never
 have (an open outage, an error, flips in the flapping window) is kept by slot in dicts.
 

@@ -1,7 +1,7 @@
-"""The goal of compact raw history (issue 6): at most 8 bytes on disk per check in SQLite,
-everything included (rollups too), on realistic checks. Sizes are deterministic, so this is
-a test, not a benchmark; ``bench/storage.py`` measures a whole day and compares with a row per
-check."""
+"""The goal of compact raw history (docs/performance.md): at most 8 bytes on disk per check
+in SQLite, everything included (rollups too), on realistic checks. Sizes are deterministic,
+so this is a test, not a benchmark; ``bench/storage.py`` measures a whole day and compares
+with a row per check."""
 
 from __future__ import annotations
 

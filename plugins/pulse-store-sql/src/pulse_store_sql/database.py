@@ -15,7 +15,8 @@ from sqlalchemy.exc import ArgumentError
 SQLITE_BUSY_TIMEOUT_MS = 5000
 #: Page caches of SQLite connections, in KiB (SQLite's default is 2,000 KiB on each). A cache,
 #: once filled, stays resident for the life of its connection: SQLite held about 3 MB above
-#: an idle Pulse at 20,000 endpoints, a sixth of what issue 6 allows for all of Pulse. The
+#: an idle Pulse at 20,000 endpoints, a sixth of the goal for all of Pulse (1 KB per
+#: endpoint, measured in docs/performance.md). The
 #: writer's cache pays for itself in rolling up and packing (``bench/storage.py``: 256 KiB
 #: cost 20 % more CPU there than 2,000 KiB); readers serve the API (history, exports),
 #: which reads mostly sequential ranges that a big cache does little for.
