@@ -41,9 +41,13 @@ ERROR_EXCERPT_CHARS = 160
 MAX_CONNECTIONS = 64
 _PASSING_STATUSES = frozenset({408, 425})
 _RATE_LIMITED = 429
-#: C0 and C1 controls, DEL and the Unicode line and bidi controls: nothing that can move a
-#: cursor, break a log line or reorder text survives an excerpt.
-_CONTROLS = re.compile(r"[\x00-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2066-\u2069]+")
+#: Terminal escape sequences (CSI such as colours, OSC such as titles), then C0 and C1
+#: controls, DEL and the Unicode line and bidi controls: nothing that can move a cursor,
+#: break a log line or reorder text survives an excerpt.
+_CONTROLS = re.compile(
+    r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?"
+    r"|[\x00-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2066-\u2069]+"
+)
 
 
 class HttpNotifier(Notifier):

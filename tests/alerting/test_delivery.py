@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Awaitable
 from pathlib import Path
 
 from pulse_core.alerting.engine import AlertEngine
-from pulse_core.outbox import OutboxHealth, OutboxState
+from pulse_core.notifier import DeliveryError
+from pulse_core.outbox import OutboxHealth, OutboxMessage, OutboxState
 from pulse_core.testing.receivers import JiraReceiver, Receiver, Reply
 from pulse_core.testing.waiting import eventually
 
@@ -165,3 +167,44 @@ async def test_a_restart_sends_nothing_already_sent_and_resumes_what_was_pending
             await asyncio.sleep(0.3)
     names = [request.json()["endpoint"]["name"] for request in receiver.requests]
     assert names == [first.name, second.name]
+
+
+#: A receiver's error page: long, multi-line, with terminal escapes and a bidi override.
+NOISY_PAGE = (
+    "<html><body>\x1b[31mInternal\x1b[0m error\r\n\u202eTraceback (most recent call last):\n"
+    + "  File \"/srv/app.py\", line 1, in handler\n" * 200
+    + "</body></html>"
+)
+
+
+def is_clean_line(text: str) -> bool:
+    return text.isprintable() and not any("\u2028" <= ch <= "\u202e" for ch in text)
+
+
+async def test_a_receivers_error_page_is_reduced_to_one_short_clean_line(
+    tmp_path: Path,
+) -> None:
+    with Receiver() as receiver:
+        receiver.script(Reply(500, NOISY_PAGE), Reply(400, NOISY_PAGE))
+        async with running_engine(
+            engine_yaml([webhook("ops", receiver.url)]), tmp_path
+        ) as engine:
+            try:
+                await engine.send_test("ops")
+            except DeliveryError as error:
+                tested = str(error)
+            plc = endpoint_of(engine, "127.0.1.1")
+            await engine.status_changed(went_down(plc, time.time()), plc)
+            dead = await eventually(
+                lambda: _first(engine.store.dead_letters(10)), timeout_s=10
+            )
+    assert tested.startswith("HTTP 500 Internal Server Error: <html><body> Internal error ")
+    assert dead.last_error is not None
+    assert dead.last_error.startswith("HTTP 400 Bad Request: <html><body> Internal error ")
+    for error in (tested, dead.last_error):
+        assert len(error) <= 200 and error.endswith("…") and is_clean_line(error), error
+
+
+async def _first(letters: Awaitable[list[OutboxMessage]]) -> OutboxMessage | None:
+    found = await letters
+    return found[0] if found else None

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pulse_core.alerting.http import HttpNotifier
+from pulse_core.alerting.http import HttpNotifier, excerpt
 from pulse_core.alerting.templates import render_tree
 from pulse_core.notifier import Notification, Notifier, Receipt
 from pulse_notify_slack.options import SlackOptions
@@ -56,4 +56,4 @@ class SlackNotifier(HttpNotifier):
         response = await self.request(
             "POST", self.options.webhook_url, json_body=self.message(notification)
         )
-        return Receipt(f"HTTP {response.status_code} {response.text.strip()[:80]}")
+        return Receipt(f"HTTP {response.status_code} {excerpt(response.text, 80)}")

@@ -20,7 +20,7 @@ from typing import Any
 import httpx
 from pydantic import BaseModel
 
-from pulse_core.alerting.http import ERROR_EXCERPT_CHARS, HttpNotifier
+from pulse_core.alerting.http import ERROR_EXCERPT_CHARS, HttpNotifier, excerpt
 from pulse_core.alerting.outbound import OutboundPolicy
 from pulse_core.models import CheckResult, Endpoint
 from pulse_core.notifier import DeliveryError, Notification, Receipt
@@ -99,7 +99,8 @@ class SplunkNotifier(HttpNotifier):
         text, code = _hec_reply(response)
         if code not in (0, None):
             raise DeliveryError(
-                f"HTTP {response.status_code}: {_explain(text, code)}", permanent=True
+                f"HTTP {response.status_code}: {excerpt(_explain(text, code))}",
+                permanent=True,
             )
         return Receipt(
             f"HEC: {text or 'Success'} ({len(events)} event{'s' * (len(events) != 1)})"
