@@ -36,7 +36,7 @@ class State(enum.StrEnum):
 
 
 class LiveStatus(enum.StrEnum):
-    """What the API shows for an endpoint right now (REFERENCE.md 1.2)."""
+    """What the API shows for an endpoint right now (docs/api.md, ``/api/status/live``)."""
 
     UP = "up"
     DOWN = "down"
@@ -61,7 +61,7 @@ class Endpoint:
     keys owned by the probe plugin of ``type`` (for example ``http_path`` for ``http``).
 
     An endpoint created with ``name=""`` is unnamed: its ``name`` reads ``ICMP 10.0.0.5``
-    (type and address, REFERENCE.md 1.1), built when asked rather than kept, since a site's
+    (type and address, docs/configuration.md), built when asked rather than kept, since a site's
     thousands of unnamed endpoints would each keep a string of about 70 bytes for it.
     """
 

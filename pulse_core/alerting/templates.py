@@ -1,10 +1,10 @@
-"""The seed's message templates: a small, strict subset of Handlebars.
+"""Message templates: a small, strict subset of Handlebars (docs/integrations.md).
 
 Notifier options hold templates inside JSON/YAML structures (a ServiceNow body, a Slack
 ``messageTemplate``). Each string value of such a structure is a template of its own,
 rendered on its own; the structure is serialised afterwards, so no value (an endpoint named
 ``a"}, "x": {"``) can break or inject into the JSON, and nothing is HTML-escaped (``&``
-stays ``&``). Mustache (chevron) cannot parse the seed's ``{{#eq status 'offline'}}``
+stays ``&``). Mustache (chevron) cannot parse the ``{{#eq status 'offline'}}``
 helper, hence this renderer.
 
 Syntax::

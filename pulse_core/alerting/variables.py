@@ -1,7 +1,8 @@
 """The template variables of a notification, built from a status change.
 
-Status words are the seed's: ``online``/``offline`` (and ``unknown`` for the state before the
-first one). Everything is JSON-serialisable, because the variables are kept in the outbox.
+Status words are those of docs/integrations.md: ``online``/``offline`` (and ``unknown``
+for the state before the first one). Everything is JSON-serialisable, because the variables
+are kept in the outbox.
 """
 
 from __future__ import annotations

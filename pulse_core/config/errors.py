@@ -1,7 +1,7 @@
 """What a configuration that cannot be loaded reports: every problem at once, each with its place.
 
 A user fixing a YAML file wants the whole list in one go, with ``file:line:column`` prefixes
-an editor can jump to, and the API wants the same list as JSON (REFERENCE.md 1.1).
+an editor can jump to, and the API wants the same list as JSON (docs/configuration.md, Errors).
 """
 
 from __future__ import annotations

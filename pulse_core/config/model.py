@@ -1,6 +1,6 @@
 """The validated configuration: what ``pulse_core.config.load_config`` returns.
 
-The pydantic models mirror the YAML (REFERENCE.md 1.1 plus Pulse's additions); the result,
+The pydantic models mirror the YAML (docs/configuration.md); the result,
 ``PulseConfig``, is what the rest of Pulse uses: groups and endpoints already expanded,
 defaults applied, secrets resolved.
 """

@@ -1,4 +1,4 @@
-"""Damped state, outages and flapping of one endpoint (REFERENCE.md 1.2).
+"""Damped state, outages and flapping of one endpoint (the rules of docs/api.md).
 
 Pure bookkeeping, no I/O: the monitor feeds check results in and writes out whatever
 changes come back, which keeps every rule testable with plain timestamps.

@@ -1,8 +1,8 @@
 """Real HTTP receivers on loopback that behave like the systems Pulse notifies.
 
 Each receiver is an HTTP server in a thread of its own, on ``127.0.0.1`` and a port of its
-own, that records every request and answers the way the real service does (REFERENCE.md
-section 2): the tests of a notifier plugin send real requests to it and assert the exact
+own, that records every request and answers the way the real service does (the replies each notifier
+plugin's README lists): the tests of a notifier plugin send real requests to it and assert the exact
 payload, the service's error bodies and its rate limiting. Every reply closes its
 connection, so ``stop()`` makes the receiver unreachable at once and ``start()`` brings it
 back on the same port (for outage and durability tests).

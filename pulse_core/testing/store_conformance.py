@@ -361,7 +361,7 @@ class StoreConformance:
     # -- rollups ------------------------------------------------------------------------------
     @pytest.mark.asyncio
     async def test_rollup_reference_vector(self, store: Store) -> None:
-        """REFERENCE.md: up, up, down with RTTs 45.2 and 52.1 → 66.67 %, 48.65 ms, 1 event."""
+        """docs/api.md: up, up, down with RTTs 45.2 and 52.1 → 66.67 %, 48.65 ms, 1 event."""
         await add_catalog(store)
         await store.write_checks(
             [up(DAY_START + 10, 45.2), up(DAY_START + 20, 52.1), down(DAY_START + 30)]

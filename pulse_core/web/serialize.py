@@ -1,4 +1,4 @@
-"""The API's JSON shapes (REFERENCE.md 1.3): camelCase keys, ISO-8601 UTC timestamps."""
+"""The API's JSON shapes (docs/api.md): camelCase keys, ISO-8601 UTC timestamps."""
 
 from __future__ import annotations
 

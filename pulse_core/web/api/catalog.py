@@ -6,7 +6,7 @@ the first time a request sees a configuration and reused until another one is ap
 Requests then add only what changes with every check: live status, RTT, sparklines.
 
 The live list repeats its endpoint for each of thousands of items, so it carries the fields
-of REFERENCE.md 1.3 plus ``address`` (which the dashboard shows) and no more; the detail and
+of docs/api.md (``/api/status/live``) plus ``address`` (which the dashboard shows) and no more; the detail and
 history routes keep the whole endpoint.
 """
 

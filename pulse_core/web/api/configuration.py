@@ -174,7 +174,7 @@ def request_actor() -> str | None:
 
 
 def config_error(error: ConfigError) -> ApiError:
-    """A 400 with every problem, each located by line and column (REFERENCE.md 1.1).
+    """A 400 with every problem, each located by line and column (docs/configuration.md, Errors).
 
     The text came in the request, so it is called ``<config>``, not by the server's file name.
     """

@@ -1,5 +1,5 @@
 """``POST /api/endpoints``, ``PUT`` and ``DELETE /api/endpoints/{id}``: the write API of the
-seed's SDKs (``create_endpoint({"name", "address", "type", "port"})``).
+client libraries (``create_endpoint({"name", "address", "type", "port"})``).
 
 The YAML stays the source of truth: each write edits one ``targets[]`` entry of the running
 text (comments and layout kept, see :mod:`pulse_core.config.editing`), and applies the result

@@ -1,10 +1,10 @@
 """Live push of status changes: WebSocket ``/api/ws/status`` and SSE ``/api/events/status``.
 
-Both send the seed's messages as JSON text: first one ``snapshot`` of every endpoint the
-client asked for, then a ``status_update`` for each damped status change the monitor stores
-(the same changes alerts fire on), so snapshot plus updates always add up to the current
-damped state. The words are the seed's: ``up`` is ``online``, ``down`` is ``offline``, and
-``unknown`` (no state reached yet) stays ``unknown``.
+Both send the messages of docs/integrations.md as JSON text: first one ``snapshot`` of
+every endpoint the client asked for, then a ``status_update`` for each damped status change
+the monitor stores (the same changes alerts fire on), so snapshot plus updates always add up
+to the current damped state. The words are those other systems see: ``up`` is ``online``,
+``down`` is ``offline``, and ``unknown`` (no state reached yet) stays ``unknown``.
 
 Flapping is not pushed. It is a reading of the last five minutes of checks, shown by
 ``/api/status/live``, that can end by time passing without any check or change; pushing it
@@ -53,7 +53,7 @@ if TYPE_CHECKING:
 blueprint = Blueprint("push", __name__)
 tag_blueprint(blueprint, ["Live push"])
 
-SEED_STATUS = {"up": "online", "down": "offline", "unknown": "unknown", "flapping": "flapping"}
+STATUS_WORDS = {"up": "online", "down": "offline", "unknown": "unknown", "flapping": "flapping"}
 
 #: WebSocket close code "going away", when Pulse stops
 CLOSE_GOING_AWAY = 1001
@@ -108,9 +108,9 @@ def audience_for(args: Mapping[str, str]) -> Audience:
 def status_update(change: StatusChange) -> str:
     return _message("status_update", change.ts, {
         "endpointId": change.endpoint_id,
-        "status": SEED_STATUS[change.state.value],
+        "status": STATUS_WORDS[change.state.value],
         "responseTime": change.rtt_ms,
-        "previousStatus": SEED_STATUS[change.previous.value],
+        "previousStatus": STATUS_WORDS[change.previous.value],
     })
 
 
@@ -126,7 +126,7 @@ def _snapshot_item(entry: CatalogEntry, state: EndpointState | None) -> dict[str
         "endpointId": entry.endpoint.id,
         "name": entry.endpoint.name,
         "groupId": entry.group.id,
-        "status": SEED_STATUS[state.state.value] if state else "unknown",
+        "status": STATUS_WORDS[state.state.value] if state else "unknown",
         "responseTime": last.rtt_ms if last else None,
         "lastCheckTs": iso(last.ts) if last else None,
         "lastChangeTs": iso(state.state_since) if state else None,
