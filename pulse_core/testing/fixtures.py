@@ -14,6 +14,7 @@ from typing import Any, AsyncIterator, Callable, Iterator
 
 import pytest
 
+from pulse_core.testing import disks
 from pulse_core.testing.listeners import TcpListener, UdpEcho
 from pulse_core.testing.receivers import Receiver
 
@@ -74,3 +75,14 @@ def pulse_environ(tmp_path, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no
     """An environment where Pulse keeps its data under the test's temporary directory."""
     monkeypatch.setenv("PULSE_DATA_DIR", str(tmp_path / "data"))
     return tmp_path
+
+
+@pytest.fixture
+def small_disk(tmp_path) -> Iterator[Any]:  # type: ignore[no-untyped-def]
+    """A 4 MiB tmpfs of the test's own (a ``Path``) that :func:`pulse_core.testing.disks.fill`
+    fills up; the test is skipped where mounting is not allowed (it needs root)."""
+    try:
+        with disks.small_disk(tmp_path / "disk") as mounted:
+            yield mounted
+    except disks.CannotMount as error:
+        pytest.skip(str(error))
