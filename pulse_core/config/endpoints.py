@@ -9,14 +9,23 @@ import ipaddress
 import json
 import sys
 from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING
 
 from pydantic import BaseModel
 
 from pulse_core.config.errors import IssueCollector
 from pulse_core.config.expand import AddressRangeError, cidr_range, wildcard_range
+from pulse_core.config.limits import (
+    ADDRESSES_PER_TARGET_CEILING,
+    ENDPOINTS_CEILING,
+    ENDPOINTS_CEILING_VARIABLE,
+)
 from pulse_core.config.model import DefaultsSection
 from pulse_core.config.targets import CheckedTarget
 from pulse_core.models import Endpoint
+
+if TYPE_CHECKING:
+    from pulse_core.config.budget import Budget
 
 
 def endpoint_id(
@@ -35,14 +44,38 @@ def endpoint_id(
 
 
 def build_endpoints(
-    targets: Iterable[CheckedTarget], defaults: DefaultsSection, issues: IssueCollector
+    targets: Iterable[CheckedTarget],
+    defaults: DefaultsSection,
+    issues: IssueCollector,
+    max_endpoints: int = ENDPOINTS_CEILING,
+    budget: Budget | None = None,
 ) -> tuple[Endpoint, ...]:
-    """Every endpoint of ``targets``; two targets that check the same thing are reported."""
+    """Every endpoint of ``targets``; two targets that check the same thing are reported.
+
+    Each target's count is known before its endpoints are made (a range's from its prefix),
+    so a configuration over ``max_endpoints`` is refused before it takes the memory.
+    """
     endpoints: list[Endpoint] = []
     owner_of: dict[str, int] = {}
     duplicates: dict[tuple[int, int], list[Endpoint]] = {}
+    counted = 0
     for target in targets:
-        hosts = _hosts(target, defaults.max_addresses_per_target, issues)
+        if budget is not None:
+            budget.check()
+        planned = _hosts(target, defaults.max_addresses_per_target, issues)
+        if planned is None:
+            continue
+        count, hosts = planned
+        if counted <= max_endpoints < counted + count:
+            issues.add(
+                target.path,
+                f"with this target the configuration has more than {max_endpoints:,} "
+                "endpoints, the most this Pulse takes: check fewer addresses, or have the "
+                f"administrator raise {ENDPOINTS_CEILING_VARIABLE} in Pulse's environment",
+            )
+        counted += count
+        if counted > max_endpoints:
+            continue
         for host in hosts:
             endpoint = _endpoint(target, host, defaults)
             first = owner_of.setdefault(endpoint.id, target.index)
@@ -60,24 +93,32 @@ def build_endpoints(
     return tuple(endpoints)
 
 
-def _hosts(target: CheckedTarget, cap: int, issues: IssueCollector) -> list[str]:
+def _hosts(
+    target: CheckedTarget, cap: int, issues: IssueCollector
+) -> tuple[int, Iterable[str]] | None:
+    """How many addresses ``target`` stands for, known before any is made, and the
+    addresses; ``None`` after reporting why there are none."""
     key = target.address_key
     text: str = getattr(target.section, key)
     if key == "host":
-        return [text]
+        return 1, (text,)
     try:
         address_range = cidr_range(text) if key == "cidr" else wildcard_range(text)
     except AddressRangeError as error:
         issues.add((*target.path, key), str(error))
-        return []
+        return None
     if address_range.size > cap:
+        raise_it = (
+            f" or raise that limit (at most {ADDRESSES_PER_TARGET_CEILING:,})"
+            if cap < ADDRESSES_PER_TARGET_CEILING else ""
+        )
         issues.add(
             (*target.path, key),
             f"{text} expands to {address_range.size:,} addresses, more than "
-            f"defaults.max_addresses_per_target ({cap:,}): use a smaller range or raise that limit",
+            f"defaults.max_addresses_per_target ({cap:,}): use a smaller range{raise_it}",
         )
-        return []
-    return list(address_range.addresses())
+        return None
+    return address_range.size, address_range.addresses()
 
 
 def _endpoint(target: CheckedTarget, host: str, defaults: DefaultsSection) -> Endpoint:

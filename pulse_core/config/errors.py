@@ -11,6 +11,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from pulse_core.config.limits import shown
+
 #: a place in the YAML document: mapping keys and sequence indexes from the root
 Path = tuple[str | int, ...]
 
@@ -41,7 +43,8 @@ def did_you_mean(word: str, choices: Iterable[str]) -> str:
 
 @dataclass(frozen=True)
 class ConfigIssue:
-    """One problem: where it is (dotted path and 1-based line/column), what is wrong, the value."""
+    """One problem: where it is (dotted path and 1-based line/column), what is wrong, and the
+    value as written (a long text cut to its start, see ``limits.shown``)."""
 
     path: str
     message: str
@@ -103,7 +106,7 @@ class IssueCollector:
         """Record a problem at ``path``; a path that does not exist points at its nearest parent."""
         position = self._source.locate(path, at_key)
         line, column = position if position is not None else (None, None)
-        value = self._source.value_at(path)
+        value = shown(self._source.value_at(path))
         self.issues.append(ConfigIssue(format_path(path), message, value, line, column))
 
     def error(self, source_name: str) -> ConfigError:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Callable, TypeVar
+from typing import TYPE_CHECKING, Any, Callable, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
@@ -20,6 +20,7 @@ from pulse_core.config.endpoints import build_endpoints
 from pulse_core.config.env import substitute_env
 from pulse_core.config.errors import ConfigError, ConfigIssue, IssueCollector, did_you_mean
 from pulse_core.config.groups import build_groups
+from pulse_core.config.limits import endpoints_ceiling
 from pulse_core.config.model import (
     ConfigFile,
     DefaultsSection,
@@ -33,6 +34,9 @@ from pulse_core.config.targets import check_targets
 from pulse_core.config.validation import validate
 from pulse_core.config.yaml_source import parse_yaml
 from pulse_core.probe import Probe
+
+if TYPE_CHECKING:
+    from pulse_core.config.budget import Budget
 
 ModelT = TypeVar("ModelT", bound=BaseModel)
 
@@ -50,6 +54,7 @@ def load_config(
     source_path: Path | None = None,
     environ: Mapping[str, str] | None = None,
     cross_checks: CrossChecks | None = None,
+    budget: Budget | None = None,
 ) -> PulseConfig:
     """Validate ``text`` and expand it into groups and endpoints.
 
@@ -57,14 +62,20 @@ def load_config(
     top-level section claimed by a plugin to its model. ``source_path`` names the file in
     messages and anchors a relative SQLite path; ``environ`` (default ``os.environ``)
     resolves ``${VAR}`` references; ``cross_checks`` (the plugins' ``pulse_check_config``)
-    run last, on the loaded config. Raises :class:`ConfigError` listing every problem.
+    run last, on the loaded config; ``budget`` (see :mod:`pulse_core.config.budget`) stops
+    a load that takes too long. The endpoint ceiling is read from ``environ`` (see
+    :mod:`pulse_core.config.limits`). Raises :class:`ConfigError` listing every problem.
     """
     clashing = CORE_KEYS.intersection(sections)
     if clashing:
         raise ValueError(f"plugin sections may not reuse core keys: {', '.join(sorted(clashing))}")
     source_name = str(source_path) if source_path is not None else "<config>"
     environ = os.environ if environ is None else environ
-    document = parse_yaml(text, source_name)
+    try:
+        max_endpoints = endpoints_ceiling(environ)
+    except ValueError as error:
+        raise ConfigError([ConfigIssue("", str(error))], source_name) from None
+    document = parse_yaml(text, source_name, budget)
     issues = IssueCollector(document, document.issues)
     if not isinstance(document.value, dict):
         issues.add(
@@ -108,7 +119,7 @@ def load_config(
         and (instance := validate(model, values[name], (name,), issues)) is not None
     }
     checked = check_targets(raw_targets, probes, group_ids, issues)
-    endpoints = build_endpoints(checked, defaults, issues)
+    endpoints = build_endpoints(checked, defaults, issues, max_endpoints, budget)
     if issues.issues or config_file is None:
         raise issues.error(source_name)
 

@@ -14,6 +14,7 @@ from typing import Any, Literal, Mapping
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from pulse_core.config.limits import ADDRESSES_PER_TARGET_CEILING, Host, Key, Name, Network, Notes
 from pulse_core.models import Endpoint, Group
 
 GROUP_ID_PATTERN = r"^[a-z0-9][a-z0-9-]{1,62}[a-z0-9]$"
@@ -32,7 +33,7 @@ SecureCookies = bool | Literal["auto"]
 
 
 class ServerSection(Section):
-    host: str = "0.0.0.0"
+    host: Host = "0.0.0.0"
     port: int = Field(8080, ge=1, le=65535)
     rate_limit_per_minute: int = Field(
         600, ge=0, description="requests a minute per API key, user or client address; 0: off"
@@ -65,13 +66,13 @@ class DefaultsSection(BaseModel):
     retries: int = Field(1, ge=0)
     failure_threshold: int = Field(2, ge=1)
     success_threshold: int = Field(2, ge=1)
-    max_addresses_per_target: int = Field(4096, ge=1)
+    max_addresses_per_target: int = Field(4096, ge=1, le=ADDRESSES_PER_TARGET_CEILING)
 
 
 class GroupSection(Section):
     id: str = Field(pattern=GROUP_ID_PATTERN)
-    name: str = Field(min_length=1)
-    parent_id: str | None = None
+    name: Name = Field(min_length=1)
+    parent_id: Key | None = None
     color: str | None = Field(None, pattern=COLOR_PATTERN)
     sort_order: int = 0
 
@@ -81,12 +82,12 @@ class TargetSection(BaseModel):
 
     model_config = ConfigDict(extra="allow", frozen=True)
 
-    type: str
-    group: str
-    host: str | None = None
-    cidr: str | None = None
-    wildcard: str | None = None
-    name: str | None = None
+    type: Key
+    group: Key
+    host: Host | None = None
+    cidr: Network | None = None
+    wildcard: Network | None = None
+    name: Name | None = None
     port: int | None = Field(None, ge=1, le=65535)
     interval_seconds: int | None = Field(None, ge=1)
     timeout_ms: int | None = Field(None, ge=100)
@@ -95,7 +96,7 @@ class TargetSection(BaseModel):
     success_threshold: int | None = Field(None, ge=1)
     expected_rtt_ms: float | None = Field(None, gt=0)
     enabled: bool = True
-    notes: str | None = None
+    notes: Notes | None = None
 
 
 class ConfigFile(Section):

@@ -16,6 +16,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from pulse_core.config.errors import IssueCollector, Path, did_you_mean
+from pulse_core.config.limits import KEY_MAX_CHARS
 from pulse_core.config.model import TargetSection
 from pulse_core.config.validation import validate
 from pulse_core.probe import Probe
@@ -92,8 +93,8 @@ def check_targets(
 def _check_type(
     type_name: Any, path: Path, probes: Mapping[str, type[Probe]], issues: IssueCollector
 ) -> type[Probe] | None:
-    if not isinstance(type_name, str):
-        return None  # missing or not text: reported by TargetSection
+    if not isinstance(type_name, str) or len(type_name) > KEY_MAX_CHARS:
+        return None  # missing, not text or too long: reported by TargetSection
     probe = probes.get(type_name)
     if probe is None:
         installed = ", ".join(sorted(probes)) or "none"
@@ -108,7 +109,7 @@ def _check_type(
 def _check_group(
     group: Any, path: Path, group_ids: Collection[str], issues: IssueCollector
 ) -> None:
-    if isinstance(group, str) and group not in group_ids:
+    if isinstance(group, str) and len(group) <= KEY_MAX_CHARS and group not in group_ids:
         issues.add(
             (*path, "group"),
             f"group '{group}' is not defined: add it under groups" + did_you_mean(group, group_ids),

@@ -101,6 +101,8 @@ def _message(detail: ErrorDetails, model: type[BaseModel], owner: str) -> str:
             if ctx["min_length"] == 1
             else (f"must be at least {ctx['min_length']} characters")
         )
+    if kind == "string_too_long":
+        return f"must be at most {ctx['max_length']:,} characters"
     if kind == "too_short":
         return f"must list at least {ctx['min_length']} " + (
             "entry" if ctx["min_length"] == 1 else "entries"

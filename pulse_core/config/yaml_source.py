@@ -11,7 +11,7 @@ text only when an issue has to be located: a clean 20,000-target file never buil
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import yaml
 from yaml.composer import ComposerError
@@ -31,6 +31,10 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from yaml.reader import ReaderError
 
 from pulse_core.config.errors import ConfigError, ConfigIssue, Path, format_path
+from pulse_core.config.limits import NAME_MAX_CHARS, TEXT_MAX_CHARS, shown
+
+if TYPE_CHECKING:
+    from pulse_core.config.budget import Budget
 
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
@@ -52,6 +56,8 @@ MAX_VALUES = 1_000_000
 #: mappings and lists inside one another; a configuration needs about six, and building
 #: values recurses once per level, so a deeper document would exhaust Python's stack
 MAX_DEPTH = 64
+#: values built between two looks at the budget
+_BUDGET_EVERY = 4096
 
 
 @dataclass
@@ -111,11 +117,12 @@ class YamlDocument:
                 pass  # reported as an issue while the values were built
 
 
-def parse_yaml(text: str, source_name: str) -> YamlDocument:
-    """Parse ``text``; a syntax error raises :class:`ConfigError` since nothing else can be read."""
+def parse_yaml(text: str, source_name: str, budget: Budget | None = None) -> YamlDocument:
+    """Parse ``text``; a syntax error raises :class:`ConfigError` since nothing else can be
+    read, and so does a ``budget`` spent."""
     loader = _Loader(text)
     try:
-        builder = _ValueBuilder(loader, source_name)
+        builder = _ValueBuilder(loader, source_name, budget)
         return YamlDocument(builder.single_document(), text, builder.issues)
     except yaml.MarkedYAMLError as error:
         raise ConfigError([_syntax_issue(error)], source_name) from error
@@ -129,9 +136,10 @@ class _ValueBuilder:
     """Builds values from parser events, the way PyYAML's composer and safe constructor would
     (the same tags, merge keys and aliases), reporting what Pulse refuses as issues."""
 
-    def __init__(self, loader: Any, source_name: str) -> None:
+    def __init__(self, loader: Any, source_name: str, budget: Budget | None) -> None:
         self._loader = loader
         self._source_name = source_name
+        self._budget = budget
         self._built = 0
         #: whether an alias repeated values, for the message when there are too many
         self._repeated = False
@@ -202,6 +210,10 @@ class _ValueBuilder:
         return value
 
     def _count(self, values: int, mark: Mark) -> None:
+        if self._budget is not None and self._built // _BUDGET_EVERY != (
+            self._built + values
+        ) // _BUDGET_EVERY:
+            self._budget.check()
         self._built += values
         if self._built > MAX_VALUES:
             through = ", each alias counted as the values it repeats" if self._repeated else ""
@@ -227,6 +239,12 @@ class _ValueBuilder:
         raise ConfigError([issue], self._source_name)
 
     def _scalar(self, event: ScalarEvent, path: Path) -> Any:
+        if len(event.value) > TEXT_MAX_CHARS:
+            self._add(
+                event.start_mark, path,
+                f"a value may be at most {TEXT_MAX_CHARS:,} characters; "
+                f"this one has {len(event.value):,}", event.value,
+            )
         tag = self._resolved_tag(event, ScalarNode, event.value)
         if tag == _STR_TAG:
             return self._shared(event.value)
@@ -277,6 +295,13 @@ class _ValueBuilder:
                 continue
             loader.get_event()
             key = self._shared(key_event.value)
+            if len(key) > NAME_MAX_CHARS:
+                self._add(
+                    key_event.start_mark, path,
+                    f"a key may be at most {NAME_MAX_CHARS} characters; "
+                    f"this one has {len(key):,}", key,
+                )
+                key = str(shown(key))  # later messages name it
             if self._resolved_tag(key_event, ScalarNode, key) == _MERGE_TAG:
                 merged.append(self._node((*path, key)))
                 continue
@@ -329,7 +354,7 @@ class _ValueBuilder:
 
     def _add(self, mark: Mark, path: Path, message: str, value: Any = None) -> None:
         self.issues.append(
-            ConfigIssue(format_path(path), message, value, mark.line + 1, mark.column + 1)
+            ConfigIssue(format_path(path), message, shown(value), mark.line + 1, mark.column + 1)
         )
 
 

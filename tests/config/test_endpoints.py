@@ -56,7 +56,8 @@ def test_the_expansion_cap_is_checked_before_generating(load_error) -> None:
     assert issue.path == "targets[0].cidr"
     assert issue.message == (
         "2001:db8::/64 expands to 18,446,744,073,709,551,615 addresses, more than "
-        "defaults.max_addresses_per_target (4,096): use a smaller range or raise that limit"
+        "defaults.max_addresses_per_target (4,096): use a smaller range or raise that limit "
+        "(at most 65,536)"
     )
 
 
@@ -76,6 +77,48 @@ def test_the_cap_can_be_raised_and_lowered(load, load_error) -> None:
         )
     )
     assert lowered.issues[0].path == "targets[0].wildcard"
+
+
+def test_the_document_cannot_raise_the_cap_past_the_ceiling(load_error) -> None:
+    error = load_error(config_text(
+        "{type: icmp, group: plant, cidr: 10.0.0.0/8}",
+        defaults="max_addresses_per_target: 20000000",
+    ))
+    assert {issue.path: issue.message for issue in error.issues} == {
+        "defaults.max_addresses_per_target": "must be at most 65536",
+        "targets[0].cidr": "10.0.0.0/8 expands to 16,777,214 addresses, more than "
+        "defaults.max_addresses_per_target (4,096): use a smaller range or raise that limit "
+        "(at most 65,536)",
+    }
+
+
+def test_at_the_ceiling_a_range_cannot_be_raised_further(load_error) -> None:
+    [issue] = load_error(config_text(
+        "{type: icmp, group: plant, cidr: 10.0.0.0/15}",
+        defaults="max_addresses_per_target: 65536",
+    )).issues
+    assert issue.message.endswith("(65,536): use a smaller range")
+
+
+def test_endpoints_are_counted_before_they_are_made(load, load_error) -> None:
+    targets = [f"{{type: icmp, group: plant, cidr: 10.{i}.0.0/24}}" for i in range(4)]
+    environ = {"PULSE_MAX_ENDPOINTS": "600"}
+    error = load_error(config_text(*targets), environ=environ)
+    assert [(issue.path, issue.line) for issue in error.issues] == [("targets[2]", 10)]
+    assert error.issues[0].message == (
+        "with this target the configuration has more than 600 endpoints, the most this Pulse "
+        "takes: check fewer addresses, or have the administrator raise PULSE_MAX_ENDPOINTS in "
+        "Pulse's environment"
+    )
+    assert len(load(config_text(*targets[:2]), environ=environ).endpoints) == 508
+    assert len(load(config_text(*targets)).endpoints) == 4 * 254  # the built-in ceiling
+
+
+@pytest.mark.parametrize("written", ["many", "0", "-5"])
+def test_a_wrong_endpoint_ceiling_is_an_error_for_the_administrator(load_error, written) -> None:
+    [issue] = load_error(config_text("{type: icmp, group: plant, host: a}"),
+                         environ={"PULSE_MAX_ENDPOINTS": written}).issues
+    assert issue.message.startswith(f"the environment variable PULSE_MAX_ENDPOINTS is '{written}'")
 
 
 # defaults and fields --------------------------------------------------------------------
