@@ -13,6 +13,7 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Sequence
 
+from pulse_core.alerting.destinations import refused_destinations
 from pulse_core.app import Pulse, StoreNotFound, load_plugins, open_config
 from pulse_core.cli_accounts import add_account_commands, run_account_command
 from pulse_core.cli_notify import add_notify_command, cmd_notify
@@ -111,6 +112,8 @@ async def _run_until_signalled(pulse: Pulse) -> None:
 def cmd_check(args: argparse.Namespace) -> int:
     config = open_config(args.config, load_plugins())
     print(describe_endpoints(config))
+    for warning in asyncio.run(refused_destinations(config)):
+        print(f"{args.config}: warning: {warning}", file=sys.stderr)
     return 0
 
 

@@ -31,8 +31,10 @@ from typing import TYPE_CHECKING
 
 from pydantic import BaseModel
 
-from pulse_core.config import load_config
+from pulse_core.alerting.destinations import refused_destinations
+from pulse_core.config.budget import load_in_worker
 from pulse_core.config.model import PulseConfig, text_sha256
+from pulse_core.config.privileged import require_admin_for
 from pulse_core.engine.checks import GUARD_SLACK_S
 from pulse_core.engine.long_lived import settle_long_lived_objects
 from pulse_core.models import Endpoint, EndpointSnapshot, State
@@ -108,18 +110,20 @@ class ConfigChanger:
 
     async def apply(
         self, yaml_text: str, actor: str | None = None, note: str | None = None,
-        dry_run: bool = False,
+        dry_run: bool = False, admin: bool = True,
     ) -> ApplyResult:
         """Validate ``yaml_text`` and make it the running configuration (unless ``dry_run``).
 
-        Raises :class:`~pulse_core.config.ConfigError` when the text is not valid; then
-        nothing changes.
+        Raises :class:`~pulse_core.config.ConfigError` when the text is not valid, and
+        :class:`~pulse_core.config.privileged.AdminRequired` when it changes admin-only
+        settings and the caller is not ``admin``; then nothing changes.
         """
         async with self._lock:
-            return await self._apply(yaml_text, actor, note, dry_run)
+            return await self._apply(yaml_text, actor, note, dry_run, admin)
 
     async def edit(
-        self, change: Callable[[PulseConfig, str], str], actor: str | None, note: str | None
+        self, change: Callable[[PulseConfig, str], str], actor: str | None, note: str | None,
+        admin: bool = True,
     ) -> ApplyResult:
         """Apply ``change(running configuration, its text)``, the running text edited,
         atomically with respect to other applies and edits. ``change`` runs in a worker
@@ -127,7 +131,7 @@ class ConfigChanger:
         async with self._lock:
             running = self._pulse.config
             text = await asyncio.to_thread(change, running, await self._pulse.config_text())
-            return await self._apply(text, actor, note, dry_run=False)
+            return await self._apply(text, actor, note, False, admin)
 
     async def close(self) -> None:
         """Close at once the replaced probes still waiting for their last checks."""
@@ -136,7 +140,7 @@ class ConfigChanger:
         await asyncio.gather(*self._retiring, return_exceptions=True)
 
     async def _apply(
-        self, text: str, actor: str | None, note: str | None, dry_run: bool
+        self, text: str, actor: str | None, note: str | None, dry_run: bool, admin: bool
     ) -> ApplyResult:
         pulse = self._pulse
         running = pulse.config
@@ -145,13 +149,15 @@ class ConfigChanger:
                 pulse.config_version_id, EndpointChanges(), (), False, dry_run, running
             )
         registries = pulse.plugins.registries
-        config = await asyncio.to_thread(
-            load_config, text, probes=registries.probes,
+        config = await load_in_worker(
+            text, probes=registries.probes,
             sections=registries.config_sections, source_path=running.source_path,
             cross_checks=pulse.plugins.check_config,
         )
+        if not admin:
+            require_admin_for(running, config)
         changes = diff_endpoints(running.endpoints, config.endpoints)
-        warnings = _restart_warnings(running, config)
+        warnings = _restart_warnings(running, config) + await refused_destinations(config)
         if dry_run:
             return ApplyResult(None, changes, tuple(warnings), True, True, config)
 

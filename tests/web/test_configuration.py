@@ -341,3 +341,143 @@ async def test_a_crlf_file_keeps_being_saved_and_a_restart_runs_the_latest(
     restarted = Pulse.create(server.config_path)
     assert restarted.config.source_sha256 == text_sha256(latest)
     assert "Packer 2" in [endpoint.name for endpoint in restarted.config.endpoints]
+
+
+async def key_headers(server: RunningPulse, role: Role) -> dict[str, str]:
+    _, key = await issue_api_key(server.pulse.store, f"{role} key", role, None)
+    return {"Authorization": f"Bearer {key}"}
+
+
+OUTBOUND = 'outbound: {allow_networks: ["127.0.0.0/8"], allow_plain_http: true}\n'
+
+
+async def test_an_editor_changes_targets_but_not_what_pulse_may_reach(
+    server: RunningPulse, plc: TcpListener, packer: TcpListener
+) -> None:
+    editor = await key_headers(server, Role.EDITOR)
+    targets_only = config_text(server, retrofit_targets(plc, packer))
+    settings = server.pulse.config
+    widened = {
+        "outbound": targets_only + OUTBOUND,
+        "server": targets_only.replace(
+            f"port: {settings.server.port}}}", f"port: {settings.server.port}, rate_limit_per_minute: 0}}"
+        ),
+        "storage": targets_only.replace("storage: {", "storage: {retention_days: 3650, "),
+        "metrics": targets_only + "metrics: {token: '${PULSE_METRICS_TOKEN:-0123456789abcdef}'}\n",
+    }
+    async with server.client(authenticated=False) as client:
+        refusals = {
+            section: [
+                await client.post("/api/configuration/apply", content=text, params=params,
+                                  headers=editor)
+                for params in ({"dryRun": "true"}, {})
+            ]
+            for section, text in widened.items()
+        }
+        allowed = await client.post("/api/configuration/apply", content=targets_only,
+                                    headers=editor)
+    for section, replies in refusals.items():
+        for reply in replies:
+            assert reply.status_code == 403, (section, reply.text)
+            assert reply.json()["settings"] == [section]
+            assert reply.json()["message"].startswith(f"changing {section} needs the admin role")
+            assert reply.json()["message"].endswith("editor key is editor")
+    assert allowed.status_code == 200, allowed.text
+    assert "outbound" not in server.config_path.read_text()
+    async with server.client() as admin:  # the test kit signs in as an administrator
+        opened = await admin.post("/api/configuration/apply", content=widened["outbound"])
+    assert opened.status_code == 200, opened.text
+    assert "outbound" in server.pulse.config.sections
+
+
+async def test_a_dry_run_warns_of_each_destination_the_outbound_policy_refuses(
+    server: RunningPulse,
+) -> None:
+    hooks = "".join(
+        f"  - {{name: hook-{n}, webhook: {{url: 'http://127.0.0.1:{9000 + n}/x?token=s3cret'}}}}\n"
+        for n in range(40)
+    )
+    text = server.config_path.read_text() + "notifiers:\n" + hooks + (
+        "  - {name: meta, webhook: {url: 'https://169.254.169.254/latest'}}\n"
+    )
+    async with server.client() as client:
+        reply = await apply(client, text, dryRun="true")
+    warnings = reply.json()["warnings"]
+    assert len(warnings) == 41
+    assert warnings[0] == (
+        "notifiers[0] (hook-0): webhook.url: http://127.0.0.1:9000/***: plain http is refused; "
+        "use https or set outbound.allow_plain_http; this notifier cannot deliver"
+    )
+    assert warnings[40] == (
+        "notifiers[40] (meta): webhook.url: 169.254.169.254 (169.254.169.254) is a link-local "
+        "address (cloud metadata lives there): refused unless listed in outbound.allow_networks;"
+        " this notifier cannot deliver"
+    )
+    assert "s3cret" not in str(warnings)
+
+
+async def test_deep_nesting_is_a_400_with_its_line(server: RunningPulse) -> None:
+    text = "version: 1\n" + "".join("  " * i + "a:\n" for i in range(500)) + "x: 1\n"
+    async with server.client() as client:
+        reply = await apply(client, text)
+    assert reply.status_code == 400
+    [error] = reply.json()["errors"]
+    assert (error["line"], error["column"]) == (66, 129)
+    assert error["message"].startswith("mappings and lists are nested deeper than 64 levels")
+
+
+async def test_names_hosts_and_notes_are_bounded(server: RunningPulse) -> None:
+    running = server.config_path.read_text()
+    nul_host = running.replace("host: 127.0.0.1", 'host: "127.0.0.1\\0evil"', 1)
+    long_note = {"X-Note": "n" * 2001}
+    async with server.client() as client:
+        huge_name = await client.post("/api/endpoints", json={
+            "name": "x" * 10_000_000, "address": "127.0.0.9", "type": "icmp"})
+        control_host = await client.post("/api/endpoints", json={
+            "address": "127.0.0.9\x07", "type": "icmp"})
+        long_notes = await client.post("/api/endpoints", json={
+            "address": "127.0.0.9", "type": "icmp", "notes": "n" * 2001})
+        stored_nul = await apply(client, nul_host)
+        noted = await client.post("/api/configuration/apply", content=running + "# x\n",
+                                  headers=long_note)
+    assert huge_name.status_code == 400 and len(huge_name.content) < 2000
+    assert huge_name.json()["errors"][0]["path"] == "name"
+    assert control_host.status_code == 400
+    assert long_notes.status_code == 400
+    assert long_notes.json()["errors"][0] == {
+        "field": "notes", "message": "must be at most 2,000 characters",
+        "value": "n" * 200 + "… (2,001 characters)",
+    }
+    assert stored_nul.status_code == 400
+    [error] = stored_nul.json()["errors"]
+    assert error["path"] == "targets[0].host" and error["line"] is not None
+    assert error["message"].startswith("must be an IP address or a host name")
+    assert noted.status_code == 400
+    assert noted.json()["message"] == "X-Note may be at most 2,000 characters; it has 2,001"
+    assert server.config_path.read_text() == running
+
+
+def peak_rss_kib() -> int:
+    """The most memory this process (the test and the server in it) has held."""
+    status = Path("/proc/self/status").read_text()
+    return int(next(line.split()[1] for line in status.splitlines() if line.startswith("VmHWM")))
+
+
+async def test_a_dry_run_of_a_slash_8_is_refused_without_taking_the_memory(
+    server: RunningPulse,
+) -> None:
+    text = config_text(server, "  - {type: icmp, cidr: 10.0.0.0/8, group: plant}\n").replace(
+        "defaults: {interval_seconds: 1, timeout_ms: 300}",
+        "defaults: {interval_seconds: 1, timeout_ms: 300, max_addresses_per_target: 20000000}",
+    )
+    before = peak_rss_kib()
+    async with server.client() as client:
+        reply = await apply(client, text, dryRun="true")
+        health = await client.get("/api/health")
+    grown_mib = (peak_rss_kib() - before) / 1024
+    assert reply.status_code == 400, reply.text
+    assert {error["path"] for error in reply.json()["errors"]} == {
+        "defaults.max_addresses_per_target", "targets[0].cidr"
+    }
+    assert grown_mib < 200, f"the peak memory grew by {grown_mib:.0f} MiB"
+    assert health.status_code == 200

@@ -17,19 +17,23 @@ from quart_schema import document_response, tag_blueprint, validate_querystring
 
 from pulse_core import hookimpl
 from pulse_core.config import ConfigError
-from pulse_core.engine.reconfigure import ApplyResult
+from pulse_core.config.limits import NAME_MAX_CHARS, NOTES_MAX_CHARS, control_character
+from pulse_core.config.privileged import AdminRequired
+from pulse_core.engine.reconfigure import ApplyResult, ConfigChanger
 from pulse_core.models import ConfigVersionInfo, Endpoint
 from pulse_core.web.access import Role, current_principal, requires
 from pulse_core.web.api.schemas import ErrorBody, Shape
 from pulse_core.web.auth.csrf import YAML_TYPES, accepts
 from pulse_core.web.errors import ApiError, bad_request, not_found
-from pulse_core.web.openapi import also_returns
+from pulse_core.web.openapi import also_returns, takes_text
 from pulse_core.web.serialize import iso
 
 blueprint = Blueprint("configuration", __name__)
 tag_blueprint(blueprint, ["Configuration"])
 
 YAML_MEDIA_TYPE = "text/yaml; charset=utf-8"
+#: a configuration file is a YAML mapping (OpenAPI viewers and clients may parse it)
+YAML_DOCUMENT = {"type": "object"}
 
 
 class EndpointRef(Shape):
@@ -87,6 +91,7 @@ class DownloadQuery(BaseModel):
 @accepts(*YAML_TYPES)
 @document_response(ApplyOut)
 @document_response(ErrorBody, 400)
+@takes_text("text/yaml", "the whole YAML configuration file, in UTF-8")
 @validate_querystring(ApplyQuery)
 async def apply_configuration(query_args: ApplyQuery) -> dict[str, Any]:
     """Apply a configuration
@@ -103,12 +108,15 @@ async def apply_configuration(query_args: ApplyQuery) -> dict[str, Any]:
         raise bad_request("the body must be the YAML configuration, in UTF-8") from None
     if not text.strip():
         raise bad_request("the body must be the YAML configuration; it is empty")
+    changes: ConfigChanger = current_app.config["PULSE"].config_changes
     try:
-        result = await current_app.config["PULSE"].apply_config(
-            text, request_actor(), request.headers.get("X-Note"), query_args.dry_run
+        result = await changes.apply(
+            text, request_actor(), request_note(), query_args.dry_run, caller_is_admin()
         )
     except ConfigError as error:
         raise config_error(error) from None
+    except AdminRequired as error:
+        raise admin_required(error) from None
     return apply_json(result)
 
 
@@ -125,7 +133,7 @@ async def list_versions() -> dict[str, Any]:
 @blueprint.get("/api/configuration/versions/<int:version_id>")
 @document_response(VersionDetail)
 @document_response(ErrorBody, 404)
-@also_returns("text/yaml", "the version's YAML, with download=true")
+@also_returns("text/yaml", "the version's YAML, with download=true", schema=YAML_DOCUMENT)
 @validate_querystring(DownloadQuery)
 async def version_detail(version_id: int, query_args: DownloadQuery) -> Any:
     """One configuration version, with its YAML text"""
@@ -139,7 +147,7 @@ async def version_detail(version_id: int, query_args: DownloadQuery) -> Any:
 
 
 @blueprint.get("/api/configuration/current")
-@also_returns("text/yaml", "the YAML text that is running")
+@also_returns("text/yaml", "the YAML text that is running", schema=YAML_DOCUMENT)
 @validate_querystring(DownloadQuery)
 async def current_configuration(query_args: DownloadQuery) -> Response:
     """The running configuration, as YAML
@@ -164,13 +172,43 @@ def request_actor() -> str | None:
     ``X-Actor`` is whatever the client says (a pipeline's name, say), so the authenticated
     caller is kept next to it when the two differ.
     """
-    claimed = (request.headers.get("X-Actor") or "").strip() or None
+    claimed = _header_text("X-Actor", NAME_MAX_CHARS)
     principal = current_principal()
     if principal is None:
         return claimed
     if claimed is None or claimed == principal.name:
         return principal.name
     return f"{claimed} (as {principal.kind} {principal.name})"
+
+
+def request_note() -> str | None:
+    """``X-Note``: why the configuration changes, kept with the version."""
+    return _header_text("X-Note", NOTES_MAX_CHARS)
+
+
+def _header_text(name: str, max_chars: int) -> str | None:
+    """A header kept with a configuration version, refused when too long or not plain text."""
+    value = (request.headers.get(name) or "").strip() or None
+    if value is None:
+        return None
+    if len(value) > max_chars:
+        raise bad_request(f"{name} may be at most {max_chars:,} characters; it has {len(value):,}")
+    found = control_character(value)
+    if found is not None:
+        raise bad_request(f"{name} must not contain control characters ({found})")
+    return value
+
+
+def caller_is_admin() -> bool:
+    principal = current_principal()
+    return principal is not None and principal.role.allows(Role.ADMIN)
+
+
+def admin_required(error: AdminRequired) -> ApiError:
+    """A 403 naming the admin-only sections the caller tried to change."""
+    principal = current_principal()
+    who = f"; {principal.name} is {principal.role}" if principal is not None else ""
+    return ApiError(403, f"{error}{who}", settings=error.sections)
 
 
 def config_error(error: ConfigError) -> ApiError:

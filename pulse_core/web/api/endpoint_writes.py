@@ -30,11 +30,21 @@ from pulse_core.config.editing import (
     remove_target,
     update_target,
 )
+from pulse_core.config.limits import TEXT_MAX_CHARS, Host, Key, Name
 from pulse_core.config.model import PulseConfig
+from pulse_core.config.privileged import AdminRequired
 from pulse_core.engine.reconfigure import ApplyResult, ConfigChanger
 from pulse_core.models import Endpoint
 from pulse_core.web.access import Role, requires
-from pulse_core.web.api.configuration import ApplyOut, apply_json, config_error, request_actor
+from pulse_core.web.api.configuration import (
+    ApplyOut,
+    admin_required,
+    apply_json,
+    caller_is_admin,
+    config_error,
+    request_actor,
+    request_note,
+)
 from pulse_core.web.api.schemas import EndpointOut, ErrorBody
 from pulse_core.web.errors import ApiError, bad_request, not_found
 from pulse_core.web.serialize import endpoint_json
@@ -58,12 +68,12 @@ class EndpointWrite(BaseModel):
 
     model_config = ConfigDict(extra="allow", alias_generator=to_camel, populate_by_name=True)
 
-    name: str | None = None
-    address: str | None = Field(None, description="the host name or IP address checked")
-    host: str | None = Field(None, description="the same as address")
-    type: str | None = Field(None, description="icmp, tcp, http or another installed probe type")
+    name: Name | None = None
+    address: Host | None = Field(None, description="the host name or IP address checked")
+    host: Host | None = Field(None, description="the same as address")
+    type: Key | None = Field(None, description="icmp, tcp, http or another installed probe type")
     port: int | None = None
-    group: str | None = Field(None, description="a group id; the first group when left out")
+    group: Key | None = Field(None, description="a group id; the first group when left out")
     interval_seconds: int | None = None
     timeout_ms: int | None = None
     retries: int | None = None
@@ -188,15 +198,17 @@ async def _apply_edit(
     refusal."""
     changes: ConfigChanger = current_app.config["PULSE"].config_changes
     try:
-        return await changes.edit(change, request_actor(), _note())
+        return await changes.edit(change, request_actor(), _note(), caller_is_admin())
     except ConfigError as error:
         raise rejected(error) from None
+    except AdminRequired as error:
+        raise admin_required(error) from None
     except TargetEditError as error:
         raise ApiError(409, str(error)) from None
 
 
 def _note() -> str:
-    return request.headers.get("X-Note") or f"{request.method} {request.path}"
+    return request_note() or f"{request.method} {request.path}"
 
 
 def _write_from(data: EndpointWrite) -> _Write:
@@ -212,6 +224,8 @@ def _write_from(data: EndpointWrite) -> _Write:
                 f"{sent}: address ranges are written in the YAML; "
                 "add them with POST /api/configuration/apply"
             )
+        if isinstance(value, str) and len(value) > TEXT_MAX_CHARS:
+            raise bad_request(f"{sent}: at most {TEXT_MAX_CHARS:,} characters")
         if name == "address":
             if "host" in write.keys:
                 continue  # host, when both are given, is the more precise of the two
