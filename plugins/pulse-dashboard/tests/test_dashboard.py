@@ -278,5 +278,5 @@ outbound: {{allow_networks: ["127.0.0.0/8"], allow_plain_http: true}}
             row = page.locator("tr", has_text="ops-slack")
             await expect(row).to_contain_text("slack")
             await row.get_by_role("button", name="Send test").click()
-            await expect(row).to_contain_text("ok")
+            await expect(row).to_contain_text("HTTP 200")
             assert len(slack.messages) == 1

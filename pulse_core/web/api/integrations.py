@@ -3,25 +3,115 @@
 
 from __future__ import annotations
 
+import logging
+import re
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
+from pydantic import Field
+import httpx
 from quart import Blueprint, current_app, request
-from quart_schema import tag_blueprint
+from quart_schema import document_querystring, document_response, tag_blueprint
 
 from pulse_core.alerting.engine import AlertEngine, UnknownNotifier
 from pulse_core.alerting.redact import public_options
 from pulse_core.notifier import DeliveryError
 from pulse_core.outbox import OutboxHealth, OutboxMessage
 from pulse_core.web.access import Role, requires
+from pulse_core.web.api.schemas import Shape
 from pulse_core.web.errors import ApiError, not_found
+from pulse_core.web.openapi import errors
 from pulse_core.web.params import parse_int
 from pulse_core.web.serialize import iso
+
+log = logging.getLogger("pulse.alerting")
 
 blueprint = Blueprint("integrations", __name__)
 tag_blueprint(blueprint, ["Integrations"])
 
 DEAD_LETTERS_LIMIT = 100
+#: the longest answer text an API caller sees
+STATUS_MAX_CHARS = 160
+_HTTP_STATUS = re.compile(r"HTTP (\d{3})")
+
+
+def short_status(text: str | None) -> str | None:
+    """What a receiver answered, as far as API callers may see it.
+
+    A notifier's URL may point anywhere an editor chooses, so what the receiver says back
+    (an internal service's page, a token echoed in an error) must not reach the caller:
+    an HTTP status is kept with its standard reason (``HTTP 400 Bad Request``) and nothing
+    after it, the receiver's words staying in Pulse's log; any other text
+    (Pulse's own, such as "cannot reach the receiver") is cut to one line of printable
+    characters, at most :data:`STATUS_MAX_CHARS`.
+    """
+    if text is None:
+        return None
+    status = _HTTP_STATUS.search(text)
+    if status is not None:
+        end = status.end()
+        reason = " " + httpx.codes.get_reason_phrase(int(status.group(1)))
+        if reason.strip() and text.startswith(reason, end):
+            end += len(reason)
+        return text[:end]
+    line = "".join(
+        character for character in text.strip().split("\n", 1)[0]
+        if character.isprintable()
+    )
+    return line if len(line) <= STATUS_MAX_CHARS else line[: STATUS_MAX_CHARS - 1] + "…"
+
+
+class DeliveryHealth(Shape):
+    sent: int
+    failed: int
+    pending: int
+    last_success_ts: datetime | None
+    last_error: str | None
+    last_error_ts: datetime | None
+
+
+class IntegrationOut(Shape):
+    name: str
+    type: str
+    options: dict[str, Any] = Field(description="the notifier's options, secrets shown as ***")
+    health: DeliveryHealth
+
+
+class IntegrationList(Shape):
+    """Every configured notifier."""
+
+    items: list[IntegrationOut]
+
+
+class DeadLetterOut(Shape):
+    id: str
+    notifier: str
+    kind: str
+    created_ts: datetime
+    last_attempt_ts: datetime | None
+    attempts: int
+    error: str | None
+    message: str | None
+    endpoint_id: str | None
+    status: str | None
+
+
+class DeadLetterList(Shape):
+    """Notifications given up, newest first."""
+
+    items: list[DeadLetterOut]
+
+
+class DeadLettersQuery(Shape):
+    limit: int = Field(DEAD_LETTERS_LIMIT, ge=1, le=1000, description="how many, at most")
+
+
+class TestReceipt(Shape):
+    """The receiver's answer to the test message."""
+
+    detail: str
+    reference: str | None = Field(description="what the receiver made of it (an incident number, say)")
 
 
 def _engine() -> AlertEngine:
@@ -35,7 +125,7 @@ def _health_json(health: OutboxHealth) -> dict[str, Any]:
         "failed": health.failed,
         "pending": health.pending,
         "lastSuccessTs": iso(health.last_success_ts),
-        "lastError": health.last_error,
+        "lastError": short_status(health.last_error),
         "lastErrorTs": iso(health.last_error_ts),
     }
 
@@ -49,7 +139,7 @@ def _dead_letter_json(message: OutboxMessage) -> dict[str, Any]:
         "createdTs": iso(message.created_ts),
         "lastAttemptTs": iso(message.last_attempt_ts),
         "attempts": message.attempts,
-        "error": message.last_error,
+        "error": short_status(message.last_error),
         "message": variables.get("message"),
         "endpointId": variables.get("endpoint", {}).get("id") or None,
         "status": variables.get("status"),
@@ -57,6 +147,7 @@ def _dead_letter_json(message: OutboxMessage) -> dict[str, Any]:
 
 
 @blueprint.get("/api/integrations")
+@document_response(IntegrationList)
 async def list_integrations() -> dict[str, Any]:
     """Configured notifiers: type, options with secrets shown as ***, delivery health"""
     engine = _engine()
@@ -75,6 +166,8 @@ async def list_integrations() -> dict[str, Any]:
 
 
 @blueprint.get("/api/integrations/dead-letters")
+@document_querystring(DeadLettersQuery)
+@document_response(DeadLetterList)
 async def list_dead_letters() -> dict[str, Any]:
     """Notifications given up (permanent error, or older than max_age), newest first"""
     limit = parse_int(
@@ -86,6 +179,8 @@ async def list_dead_letters() -> dict[str, Any]:
 
 @blueprint.post("/api/integrations/<name>/test")
 @requires(Role.EDITOR)
+@document_response(TestReceipt)
+@errors(502, 504)
 async def send_test(name: str) -> dict[str, Any]:
     """Send a test message through one notifier now and return the receiver's answer"""
     try:
@@ -93,10 +188,13 @@ async def send_test(name: str) -> dict[str, Any]:
     except UnknownNotifier:
         raise not_found(f"notifier '{name}'") from None
     except DeliveryError as error:
-        raise ApiError(502, f"{name}: {error}", permanent=error.permanent) from None
+        log.warning("the test message of notifier %s failed: %s", name, error)
+        raise ApiError(
+            502, f"{name}: {short_status(str(error))}", permanent=error.permanent
+        ) from None
     except TimeoutError:
         raise ApiError(504, f"{name}: no answer in time") from None
-    return {"detail": receipt.detail, "reference": receipt.reference}
+    return {"detail": short_status(receipt.detail), "reference": receipt.reference}
 
 
 def pulse_register_blueprints(register: Callable[[Blueprint], None]) -> None:
