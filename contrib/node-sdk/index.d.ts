@@ -1,5 +1,6 @@
-// Types of the pulse-client package (Node.js SDK for Pulse). Answers are the API's JSON as
-// docs/api.md describes it; the shapes used most are spelled out here.
+// Types of the thingconnect-pulse-sdk package (Node.js SDK for ThingConnect Pulse), for
+// require() and import alike. Answers are the API's JSON as docs/api.md describes it; the
+// shapes used most are spelled out here.
 
 export type Instant = string | Date;
 
@@ -10,6 +11,10 @@ export interface PulseClientOptions {
   apiKey?: string;
   /** how long to wait for an answer's headers (default 30000) */
   timeoutMs?: number;
+  /** https: the PEM certificate(s) of the CA that signed Pulse's certificate */
+  ca?: string | Uint8Array | Array<string | Uint8Array>;
+  /** https: false checks no certificate at all (emits an InsecureTLSWarning); default true */
+  rejectUnauthorized?: boolean;
 }
 
 export interface Group {
@@ -113,6 +118,8 @@ export class PulseClient {
 export class PulseError extends Error {}
 export class PulseConnectionError extends PulseError {}
 export class PulseAPIError extends PulseError {
+  /** the API's own message; `message` adds the status and, where it tells, what to do */
+  readonly apiMessage: string;
   readonly status: number;
   readonly body: Record<string, unknown>;
   readonly retryAfterS: number | null;

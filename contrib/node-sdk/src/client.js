@@ -1,9 +1,9 @@
 'use strict';
 /**
- * PulseClient: Pulse's REST API and live push from Node.js (20 or newer, no dependencies),
- * with the seed's SDK names:
+ * PulseClient: ThingConnect Pulse's REST API and live push from Node.js (20 or newer, no
+ * dependencies):
  *
- *   const { PulseClient } = require('pulse-client');
+ *   const { PulseClient } = require('thingconnect-pulse-sdk');
  *   const client = new PulseClient({ baseUrl: 'http://localhost:8080', username: 'admin',
  *                                    password: 'password' });
  *   const status = await client.getLiveStatus();
@@ -13,18 +13,22 @@
  */
 
 const fs = require('node:fs');
-const { Readable } = require('node:stream');
 const { pipeline } = require('node:stream/promises');
 
 const { PulseConnectionError, apiError } = require('./errors');
 const { Subscription } = require('./subscription');
+const { send, reason } = require('./transport');
 
 class PulseClient {
   /**
    * Sign in with a user's `username` and `password` (HTTP Basic), or with an `apiKey`
-   * (Authorization: Bearer), or neither for the routes open to anyone.
+   * (Authorization: Bearer), or neither for the routes open to anyone. For https: `ca`, the
+   * PEM text of the CA that signed Pulse's certificate (default: Node's trusted CAs), or
+   * `rejectUnauthorized: false` to check nothing (with a warning).
    */
-  constructor({ baseUrl, username, password, apiKey, timeoutMs = 30000 } = {}) {
+  constructor({
+    baseUrl, username, password, apiKey, timeoutMs = 30000, ca, rejectUnauthorized = true,
+  } = {}) {
     if (!baseUrl) throw new TypeError('baseUrl is required, e.g. http://localhost:8080');
     if ((username === undefined) !== (password === undefined)) {
       throw new TypeError('give both username and password, or neither');
@@ -34,6 +38,12 @@ class PulseClient {
     }
     this.baseUrl = baseUrl.replace(/\/+$/, '');
     this.timeoutMs = timeoutMs;
+    if (!rejectUnauthorized) {
+      process.emitWarning('TLS certificate verification is off (rejectUnauthorized: false): '
+        + 'anyone on the network path can pose as Pulse and read the credentials; give ca '
+        + 'instead', 'InsecureTLSWarning');
+    }
+    this._tls = ca === undefined ? { rejectUnauthorized } : { ca, rejectUnauthorized };
     this._headers = {};
     if (username !== undefined) {
       const pair = Buffer.from(`${username}:${password}`, 'utf8').toString('base64');
@@ -74,14 +84,14 @@ class PulseClient {
   async exportHistory(path, {
     startTime, endTime, format = 'csv', bucket = 'daily', endpointId, group,
   } = {}) {
-    const response = await this._fetch('GET', '/api/export/history', {
+    const response = await this._request('GET', '/api/export/history', {
       params: {
         format, bucket, startTime: instant(startTime), endTime: instant(endTime), endpointId, group,
       },
     });
     let written = 0;
     await pipeline(
-      Readable.fromWeb(response.body),
+      response.body,
       async function* count(chunks) {
         for await (const chunk of chunks) {
           written += chunk.length;
@@ -131,7 +141,7 @@ class PulseClient {
     const open = (lastEventId, signal) => {
       const headers = { Accept: 'text/event-stream' };
       if (lastEventId !== null) headers['Last-Event-ID'] = lastEventId;
-      return this._fetch('GET', '/api/events/status',
+      return this._request('GET', '/api/events/status',
         { params: { group, endpointId }, headers, signal });
     };
     return new Subscription(open, callback, { onError });
@@ -140,7 +150,7 @@ class PulseClient {
   // --- plumbing --------------------------------------------------------------------------
 
   async _json(method, path, options = {}) {
-    const response = await this._fetch(method, path, options);
+    const response = await this._request(method, path, options);
     return response.json();
   }
 
@@ -148,7 +158,7 @@ class PulseClient {
    * A response with a success status, its body unread. An error status throws the API's
    * error; no answer within timeoutMs, or a network failure, a PulseConnectionError.
    */
-  async _fetch(method, path, { params = {}, json, body, headers = {}, signal } = {}) {
+  async _request(method, path, { params = {}, json, body, headers = {}, signal } = {}) {
     const url = new URL(this.baseUrl + path);
     for (const [key, value] of Object.entries(params)) {
       if (value !== undefined && value !== null) url.searchParams.set(key, String(value));
@@ -158,24 +168,14 @@ class PulseClient {
       allHeaders['Content-Type'] = 'application/json';
       body = JSON.stringify(json);
     }
-    const deadline = new AbortController();
-    const timer = setTimeout(() => deadline.abort(), this.timeoutMs);
     let response;
     try {
-      response = await fetch(url, {
-        method,
-        headers: allHeaders,
-        body,
-        signal: signal ? AbortSignal.any([signal, deadline.signal]) : deadline.signal,
+      response = await send(url, {
+        method, headers: allHeaders, body, signal, timeoutMs: this.timeoutMs, tls: this._tls,
       });
     } catch (error) {
       if (signal && signal.aborted) throw error; // the caller's own cancellation
-      const reason = deadline.signal.aborted
-        ? `no answer within ${this.timeoutMs} ms`
-        : (error.cause && (error.cause.code || error.cause.message)) || error.message;
-      throw new PulseConnectionError(`cannot reach Pulse at ${this.baseUrl}: ${reason}`);
-    } finally {
-      clearTimeout(timer);
+      throw new PulseConnectionError(`cannot reach Pulse at ${this.baseUrl}: ${reason(error)}`);
     }
     if (!response.ok) throw await apiError(response);
     return response;

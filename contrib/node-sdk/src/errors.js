@@ -1,7 +1,8 @@
 'use strict';
 /**
  * What the client throws: one base class, and the API's refusals by HTTP status. Every
- * refusal carries the API's own `message`, so printing the error tells the user what to fix.
+ * refusal's `message` is the API's own (`apiMessage`), its status, and where the status alone
+ * tells what to do about it, a hint, so printing the error tells the user what to fix.
  */
 
 class PulseError extends Error {
@@ -12,24 +13,41 @@ class PulseError extends Error {
 class PulseConnectionError extends PulseError {}
 
 /**
- * Pulse answered with an error status: `message` is the API's message, `body` the whole JSON
- * error (its `errors` list names each invalid field), `retryAfterS` the wait asked for.
+ * Pulse answered with an error status: `apiMessage` is the API's message, `body` the whole
+ * JSON error (its `errors` list names each invalid field), `retryAfterS` the wait asked for.
  */
 class PulseAPIError extends PulseError {
-  constructor(status, message, body, retryAfterS = null) {
-    super(message);
+  constructor(status, apiMessage, body, retryAfterS = null) {
+    super(`${apiMessage} (HTTP ${status})`);
     this.status = status;
+    this.apiMessage = apiMessage;
     this.body = body;
     this.retryAfterS = retryAfterS;
+    const hint = this.hint();
+    if (hint) this.message += `: ${hint}`;
   }
+
+  /** What to do about a refusal of this kind, when the status alone tells. */
+  hint() { return null; }
 }
 
 class BadRequestError extends PulseAPIError {}
-class AuthenticationError extends PulseAPIError {}
-class PermissionDeniedError extends PulseAPIError {}
-class NotFoundError extends PulseAPIError {}
+class AuthenticationError extends PulseAPIError {
+  hint() { return 'check the username and password, or the apiKey, given to the client'; }
+}
+class PermissionDeniedError extends PulseAPIError {
+  hint() { return 'sign in as a user, or with an API key, of the role the message names'; }
+}
+class NotFoundError extends PulseAPIError {
+  hint() { return 'check the id: getLiveStatus() lists every endpoint with its id'; }
+}
 class ConflictError extends PulseAPIError {}
-class RateLimitedError extends PulseAPIError {}
+class RateLimitedError extends PulseAPIError {
+  hint() {
+    const wait = this.retryAfterS === null ? 'a while' : `${this.retryAfterS} s`;
+    return `wait ${wait} (retryAfterS) before trying again`;
+  }
+}
 
 const BY_STATUS = new Map([
   [400, BadRequestError],

@@ -18,7 +18,7 @@ const RETRIED_STATUSES = new Set([429, 502, 503, 504]);
 const STREAM_IDLE_TIMEOUT_MS = 60000;
 
 function warn(error) {
-  console.warn(`pulse-client: status changes: ${error.message}`);
+  console.warn(`thingconnect-pulse-sdk: status changes: ${error.message}`);
 }
 
 class Subscription {

@@ -3,45 +3,29 @@
  * The Node SDK against a real Pulse, whose address and credentials come from the environment:
  * PULSE_URL, PULSE_USERNAME, PULSE_PASSWORD (an administrator). The Pulse watches one TCP
  * endpoint named "PLC Press" that is up. `.venv/bin/pytest contrib/node-sdk` starts such a
- * Pulse and runs these tests; without PULSE_URL they are skipped.
+ * Pulse and runs these tests; without PULSE_URL they are skipped. The package is required by
+ * its own name (Node resolves a package's name inside the package itself).
  */
 
 const assert = require('node:assert/strict');
 const fs = require('node:fs');
-const net = require('node:net');
 const os = require('node:os');
 const path = require('node:path');
 const { test } = require('node:test');
 
 const {
   PulseClient, AuthenticationError, BadRequestError, NotFoundError, PulseConnectionError,
-} = require('..');
+} = require('thingconnect-pulse-sdk');
 
-const { PULSE_URL: baseUrl, PULSE_USERNAME: username, PULSE_PASSWORD: password } = process.env;
-const skip = baseUrl ? false : 'set PULSE_URL, PULSE_USERNAME and PULSE_PASSWORD to run';
+const {
+  baseUrl, username, password, skip, listening, eventually,
+} = require('./helpers');
 
-function client() {
-  return new PulseClient({ baseUrl, username, password });
+function client(options = {}) {
+  return new PulseClient({ baseUrl, username, password, ...options });
 }
 
-/** A TCP server on loopback, the device the tests switch on and off. */
-async function listening() {
-  const server = net.createServer((socket) => socket.destroy());
-  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return server;
-}
-
-async function eventually(check, timeoutMs = 20000) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const result = await check();
-    if (result) return result;
-    if (Date.now() > deadline) throw new Error(`still nothing after ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
-
-test('the seed example: live status', { skip }, async () => {
+test('live status, and its filters', { skip }, async () => {
   const status = await client().getLiveStatus();
   const plc = status.find((item) => item.endpoint.name === 'PLC Press');
   assert.equal(plc.endpoint.type, 'tcp');
@@ -110,16 +94,19 @@ test('refusals carry the API message', { skip }, async () => {
   await assert.rejects(pulse.createEndpoint({ address: '127.0.0.6', type: 'tcp' }), (error) => {
     assert.ok(error instanceof BadRequestError);
     assert.equal(error.status, 400);
-    assert.equal(error.message, 'the endpoint is not valid: port: port is required for tcp targets');
+    assert.equal(error.apiMessage, 'the endpoint is not valid: port: port is required for tcp targets');
+    assert.equal(error.message, `${error.apiMessage} (HTTP 400)`);
     assert.equal(error.body.errors[0].field, 'port');
     return true;
   });
   await assert.rejects(pulse.getEndpoint('no-such-endpoint'),
-    (error) => error instanceof NotFoundError && error.message === "endpoint 'no-such-endpoint' not found");
+    (error) => error instanceof NotFoundError && error.message === "endpoint 'no-such-endpoint' "
+      + 'not found (HTTP 404): check the id: getLiveStatus() lists every endpoint with its id');
   await assert.rejects(pulse.applyConfiguration('version: 1\ntargets: 3\n', { dryRun: true }),
     BadRequestError);
   const intruder = new PulseClient({ baseUrl, username, password: 'wrong' });
-  await assert.rejects(intruder.getLiveStatus(), AuthenticationError);
+  await assert.rejects(intruder.getLiveStatus(), (error) => error instanceof AuthenticationError
+    && error.message.endsWith(': check the username and password, or the apiKey, given to the client'));
 });
 
 test('a refusal ends a subscription', { skip }, async () => {
@@ -136,7 +123,8 @@ test('a server that is not there', async () => {
   await new Promise((resolve) => server.close(resolve));
   const nobody = new PulseClient({ baseUrl: `http://127.0.0.1:${port}`, apiKey: 'pulse_x' });
   await assert.rejects(nobody.getLiveStatus(), (error) => error instanceof PulseConnectionError
-    && error.message === `cannot reach Pulse at http://127.0.0.1:${port}: ECONNREFUSED`);
+    && error.message === `cannot reach Pulse at http://127.0.0.1:${port}: ECONNREFUSED; `
+      + 'check the address and that Pulse runs');
 });
 
 test('credentials are one way or the other', () => {

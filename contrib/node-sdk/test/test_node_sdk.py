@@ -43,12 +43,12 @@ targets:
             "PULSE_PASSWORD": "password",
         }
         node = await asyncio.create_subprocess_exec(
-            str(NODE), "--test", str(NODE_TESTS),
+            str(NODE), "--test", *map(str, sorted(NODE_TESTS.glob("*.test.js"))),
             env=environment,
             stdout=asyncio.subprocess.PIPE,
             stderr=asyncio.subprocess.STDOUT,
         )
-        output, _ = await asyncio.wait_for(node.communicate(), 120)
+        output, _ = await asyncio.wait_for(node.communicate(), 180)
     report = output.decode()
     assert node.returncode == 0, report
     assert "# fail 0" in report and "# skipped 0" in report, report
