@@ -1,4 +1,4 @@
-"""The seed's ServiceNow block, pasted as YAML, against a real status change of a real target."""
+"""The ServiceNow block of docs/integrations.md, pasted as YAML, against a real status change of a real target."""
 
 from __future__ import annotations
 
@@ -14,8 +14,8 @@ from .conftest import pulse_yaml
 ISO_Z = r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{3})?Z"
 
 
-def seed_servicenow_block(url: str) -> dict:
-    """The seed's "Webhook Configuration" for ServiceNow, verbatim but for the URL."""
+def documented_servicenow_block(url: str) -> dict:
+    """The documented ServiceNow webhook block, as written but for the URL."""
     return {
         "url": url,
         "method": "POST",
@@ -43,7 +43,7 @@ async def test_outage_opens_an_incident_and_recovery_resolves_the_same_one(
         notifiers = [
             {
                 "name": "servicenow",
-                "webhook": seed_servicenow_block(servicenow.incident_url),
+                "webhook": documented_servicenow_block(servicenow.incident_url),
             }
         ]
         async with running_pulse(

@@ -1,4 +1,4 @@
-"""The Handlebars subset: the seed's helpers, no escaping, no injection, errors at load time."""
+"""The Handlebars subset: the documented helpers, no escaping, no injection, errors at load time."""
 
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ OFFLINE = {
 }
 
 
-def test_the_seeds_eq_helper_with_else() -> None:
+def test_the_eq_helper_with_else() -> None:
     template = compile_template("{{#eq status 'offline'}}1{{else}}3{{/eq}}")
     assert template.render(OFFLINE) == "1"
     assert template.render({**OFFLINE, "status": "online"}) == "3"

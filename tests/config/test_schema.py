@@ -1,4 +1,4 @@
-"""Every rule of the file format (REFERENCE.md 1.1 plus Pulse's additions), good and bad."""
+"""Every rule of the file format (docs/configuration.md), good and bad."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Damped state, outages, flapping and the restart gap rule (REFERENCE.md 1.2)."""
+"""Damped state, outages, flapping and the restart gap rule (docs/api.md)."""
 
 from __future__ import annotations
 

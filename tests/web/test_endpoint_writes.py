@@ -1,4 +1,4 @@
-"""The write API of the seed's SDKs: ``POST /api/endpoints``, ``PUT`` and ``DELETE
+"""The write API of the client libraries: ``POST /api/endpoints``, ``PUT`` and ``DELETE
 /api/endpoints/{id}``, each a new configuration version whose YAML holds the change, against a
 real server checking real loopback sockets."""
 

@@ -25,8 +25,8 @@ targets:
   - {type: tcp, host: 127.0.0.3, port: 9, group: office, name: Printer}
 """
 
-#: the seed's example, exactly
-SEED_EXAMPLE = (
+#: the example of docs/api.md and docs/integrations.md, exactly
+DOCUMENTED_EXAMPLE = (
     "/api/export/history?format=csv&bucket=daily"
     "&startTime=2024-01-01T00:00:00Z&endTime=2024-01-31T23:59:59Z"
 )
@@ -36,7 +36,7 @@ def at(text: str) -> float:
     return datetime.fromisoformat(text).replace(tzinfo=timezone.utc).timestamp()
 
 
-async def seed_january(server: RunningPulse) -> dict[str, str]:
+async def write_january(server: RunningPulse) -> dict[str, str]:
     """Every endpoint: an up check (20 ms) on 1 and 31 January, a down check on 31 January,
     and one check in February that no January export may show. Returns ids by name."""
     states = server.pulse.monitor.states
@@ -58,11 +58,11 @@ def parse_csv(text: str) -> list[dict[str, str]]:
     return list(csv.DictReader(io.StringIO(text)))
 
 
-async def test_the_seed_curl_example_streams_one_row_per_endpoint_and_day(tmp_path: Path) -> None:
+async def test_the_documented_curl_example_streams_one_row_per_endpoint_and_day(tmp_path: Path) -> None:
     async with running_pulse(CONFIG % (tmp_path / "pulse.db"), tmp_path) as server:
-        ids = await seed_january(server)
+        ids = await write_january(server)
         async with server.client() as client:
-            reply = await client.get(SEED_EXAMPLE)
+            reply = await client.get(DOCUMENTED_EXAMPLE)
 
     assert reply.status_code == 200, reply.text
     assert reply.headers["content-type"].startswith("text/csv")
@@ -86,7 +86,7 @@ async def test_the_seed_curl_example_streams_one_row_per_endpoint_and_day(tmp_pa
 
 async def test_json_raw_and_filters(tmp_path: Path) -> None:
     async with running_pulse(CONFIG % (tmp_path / "pulse.db"), tmp_path) as server:
-        ids = await seed_january(server)
+        ids = await write_january(server)
         january = {"startTime": "2024-01-01T00:00:00Z", "endTime": "2024-02-01T00:00:00Z"}
         async with server.client() as client:
             as_json = await client.get(

@@ -23,7 +23,7 @@ def at(text: str) -> float:
     return datetime.fromisoformat(text).replace(tzinfo=timezone.utc).timestamp()
 
 
-async def seed_history(server: RunningPulse) -> str:
+async def write_history(server: RunningPulse) -> str:
     """The REFERENCE test vector (up 45.2, up 52.1, down) in the 10:00 bucket of 15 Jan 2024,
     one more up check at 10:20, and an outage from 10:10 to 10:20."""
     endpoint_id = next(iter(server.pulse.monitor.states))
@@ -50,7 +50,7 @@ async def history(client: httpx.AsyncClient, endpoint_id: str, **params: str) ->
 
 async def test_each_bucket_fills_its_own_list(tmp_path: Path) -> None:
     async with running_pulse(CONFIG, tmp_path) as server:
-        endpoint_id = await seed_history(server)
+        endpoint_id = await write_history(server)
         day = {"from": "2024-01-15T00:00:00Z", "to": "2024-01-16T00:00:00Z"}
         async with server.client() as client:
             raw = await history(client, endpoint_id, bucket="raw", **day)
@@ -82,7 +82,7 @@ async def test_each_bucket_fills_its_own_list(tmp_path: Path) -> None:
 
 async def test_a_range_starting_inside_a_bucket_includes_that_bucket(tmp_path: Path) -> None:
     async with running_pulse(CONFIG, tmp_path) as server:
-        endpoint_id = await seed_history(server)
+        endpoint_id = await write_history(server)
         async with server.client() as client:
             quarter = await history(
                 client, endpoint_id, bucket="15m", **{"from": "2024-01-15T10:07:00Z", "to": "2024-01-15T10:14:00Z"}
@@ -118,7 +118,7 @@ async def test_bad_ranges_are_400_naming_the_problem(tmp_path: Path) -> None:
 
 async def test_without_a_range_the_latest_day_of_raw_checks_is_returned(tmp_path: Path) -> None:
     async with running_pulse(CONFIG, tmp_path) as server:
-        endpoint_id = await seed_history(server)
+        endpoint_id = await write_history(server)
         async with server.client() as client:
             body = await history(client, endpoint_id)
     assert all(check["ts"] > "2024-02" for check in body["raw"])

@@ -1,5 +1,5 @@
-"""Live push over WebSocket and SSE against a real server, with real clients: the seed's
-messages after a real status change, snapshot first, filters, resume, heartbeat, clean-up."""
+"""Live push over WebSocket and SSE against a real server, with real clients: the
+messages of docs/integrations.md after a real status change, snapshot first, filters, resume, heartbeat, clean-up."""
 
 from __future__ import annotations
 
@@ -22,7 +22,7 @@ from pulse_core.testing.listeners import TcpListener
 from pulse_core.testing.server import RunningPulse, running_pulse
 
 ISO_UTC = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$")
-SEED_UPDATE_FIELDS = {"endpointId", "status", "responseTime", "previousStatus"}
+UPDATE_FIELDS = {"endpointId", "status", "responseTime", "previousStatus"}
 
 QUIET_PLANT = """
 version: 1
@@ -79,14 +79,14 @@ async def next_update(socket: ClientConnection, status: str) -> dict[str, Any]:
             return message
 
 
-def assert_seed_update(
+def assert_status_update(
     message: dict[str, Any], endpoint: str, status: str, previous: str
 ) -> None:
     assert set(message) == {"type", "timestamp", "data"}
     assert message["type"] == "status_update"
     assert ISO_UTC.match(message["timestamp"])
     data = message["data"]
-    assert set(data) == SEED_UPDATE_FIELDS
+    assert set(data) == UPDATE_FIELDS
     assert data["endpointId"] == endpoint
     assert data["status"] == status
     assert data["previousStatus"] == previous
@@ -165,10 +165,10 @@ async def open_events(
             yield SseReader(response)
 
 
-# --- the seed's messages after a real status change -----------------------------------------
+# --- the documented messages after a real status change --------------------------------------
 
 
-async def test_websocket_sends_a_snapshot_then_the_seed_status_updates(tmp_path: Path) -> None:
+async def test_websocket_sends_a_snapshot_then_the_status_updates(tmp_path: Path) -> None:
     listener = TcpListener()
     await listener.start()
     async with running_pulse(watched_listener_config(listener.port), tmp_path) as server:
@@ -177,17 +177,17 @@ async def test_websocket_sends_a_snapshot_then_the_seed_status_updates(tmp_path:
             items = assert_snapshot(await next_json(socket), {plc})
             if items[0]["status"] != "online":
                 online = await next_update(socket, "online")
-                assert_seed_update(online, plc, "online", items[0]["status"])
+                assert_status_update(online, plc, "online", items[0]["status"])
                 assert isinstance(online["data"]["responseTime"], float)
                 assert online["data"]["responseTime"] >= 0
             await listener.stop()
             offline = await next_update(socket, "offline")
-    assert_seed_update(offline, plc, "offline", "online")
+    assert_status_update(offline, plc, "offline", "online")
     response_time = offline["data"]["responseTime"]
     assert response_time is None or response_time >= 0
 
 
-async def test_sse_sends_a_snapshot_then_the_seed_status_updates(tmp_path: Path) -> None:
+async def test_sse_sends_a_snapshot_then_the_status_updates(tmp_path: Path) -> None:
     listener = TcpListener()
     await listener.start()
     async with running_pulse(watched_listener_config(listener.port), tmp_path) as server:
@@ -205,11 +205,11 @@ async def test_sse_sends_a_snapshot_then_the_seed_status_updates(tmp_path: Path)
             while seen != "online":
                 update = await events.next_event()
                 assert update.id is not None and int(update.id) > int(first.id)
-                assert_seed_update(update.message(), plc, "online", "unknown")
+                assert_status_update(update.message(), plc, "online", "unknown")
                 seen = "online"
             await listener.stop()
             offline = await events.next_event()
-    assert_seed_update(offline.message(), plc, "offline", "online")
+    assert_status_update(offline.message(), plc, "offline", "online")
 
 
 # --- filters -------------------------------------------------------------------------------
@@ -224,12 +224,12 @@ async def test_a_group_filter_includes_child_groups_in_snapshot_and_updates(
             assert_snapshot(await next_json(socket), {gateway, plc})
             server.pulse.events.publish(change_of(printer, State.DOWN, State.UP))
             server.pulse.events.publish(change_of(plc, State.DOWN, State.UP))
-            assert_seed_update(await next_json(socket), plc, "offline", "online")
+            assert_status_update(await next_json(socket), plc, "offline", "online")
         async with open_events(server, "?group=line-1") as events:
             assert_snapshot((await events.next_event()).message(), {plc})
             server.pulse.events.publish(change_of(gateway, State.UP, State.UNKNOWN))
             server.pulse.events.publish(change_of(plc, State.UP, State.UNKNOWN))
-            assert_seed_update((await events.next_event()).message(), plc, "online", "unknown")
+            assert_status_update((await events.next_event()).message(), plc, "online", "unknown")
 
 
 async def test_an_endpoint_filter_sends_that_endpoint_only(tmp_path: Path) -> None:
@@ -239,7 +239,7 @@ async def test_an_endpoint_filter_sends_that_endpoint_only(tmp_path: Path) -> No
             assert_snapshot(await next_json(socket), {printer})
             server.pulse.events.publish(change_of(gateway, State.DOWN, State.UP))
             server.pulse.events.publish(change_of(printer, State.DOWN, State.UP))
-            assert_seed_update(await next_json(socket), printer, "offline", "online")
+            assert_status_update(await next_json(socket), printer, "offline", "online")
 
 
 async def test_unknown_filters_are_refused_before_streaming(tmp_path: Path) -> None:
@@ -277,7 +277,7 @@ async def test_sse_resumes_after_last_event_id_without_a_snapshot(tmp_path: Path
                                                               int(str(seen.id)) + 2]
             bus.publish(change_of(plc, State.DOWN, State.UP))
             live = (await events.next_event()).message()
-            assert_seed_update(live, plc, "offline", "online")
+            assert_status_update(live, plc, "offline", "online")
 
 
 @pytest.mark.parametrize("last_event_id", ["1", "not-an-id", "99999999999999999999"])

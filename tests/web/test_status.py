@@ -12,7 +12,7 @@ from pulse_core.testing.listeners import TcpListener, free_tcp_port
 from pulse_core.testing.server import RunningPulse, running_pulse
 from pulse_core.testing.waiting import eventually
 
-#: REFERENCE.md 1.3, plus the address the dashboard shows; the detail route has the rest
+#: the fields of docs/api.md, plus the address the dashboard shows; the detail route has the rest
 ENDPOINT_KEYS = {
     "id", "name", "group", "type", "host", "port", "address", "httpPath", "httpMatch",
     "intervalSeconds", "timeoutMs", "retries", "enabled",
