@@ -103,7 +103,7 @@ async def test_a_new_password_from_an_administrator_lifts_a_lockout(tmp_path: Pa
     assert (locked.status_code, unlocked.status_code) == (429, 200)
 
 
-async def test_basic_auth_as_the_seed_sdk_sends_it(tmp_path: Path) -> None:
+async def test_basic_auth_as_the_python_client_sends_it(tmp_path: Path) -> None:
     async with running_pulse(CONFIG, tmp_path) as server:
         await add_user(server, "admin", Role.ADMIN, "password")
         async with httpx.AsyncClient(
