@@ -1,5 +1,6 @@
-"""Live push over WebSocket and SSE against a real server, with real clients: the
-messages of docs/integrations.md after a real status change, snapshot first, filters, resume, heartbeat, clean-up."""
+"""Live push over WebSocket and SSE against a real server, with real clients: the messages
+of docs/integrations.md after a real status change, snapshot first, filters, resume,
+heartbeat, clean-up."""
 
 from __future__ import annotations
 
