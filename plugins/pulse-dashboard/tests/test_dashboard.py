@@ -155,14 +155,14 @@ async def test_history_csv_download(browser: Browser, server: RunningPulse, scre
     assert rows and set(rows[0]) >= {"status"}
 
 
-async def test_the_seeds_browser_snippets_receive_the_seeds_messages(
+async def test_the_documented_browser_snippets_receive_the_status_messages(
     browser: Browser, server: RunningPulse, listeners: list[TcpListener]
 ) -> None:
-    # As a developer pastes the seed's snippets into the console, which the page's
+    # As a developer pastes the snippets of docs/integrations.md into the console, which the page's
     # Content-Security-Policy does not restrict.
     page = await browser.new_page(viewport=DESKTOP, bypass_csp=True)
     port = server.base_url.rsplit(":", 1)[1]
-    # the page is on localhost, as in the seed, so the session cookie goes with the WebSocket
+    # the page is on localhost, as in those snippets, so the session cookie goes with the WebSocket
     await register_and_sign_in(page, server, f"http://localhost:{port}")
     await page.evaluate(
         """(port) => {
