@@ -28,6 +28,7 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from pulse_core.alerting.cron import CronError, CronSchedule
+from pulse_core.config.limits import Name, RequiredName
 from pulse_core.notifier import Notifier
 
 NotifierTypes = Callable[[], Mapping[str, type[Notifier]]]
@@ -140,8 +141,8 @@ class AlertingSection(_Section):
 class NotifierEntry(_Section):
     """The common keys of a ``notifiers[]`` entry; the type key is added per installation."""
 
-    name: str = Field(min_length=1)
-    fallback: str | None = None
+    name: RequiredName
+    fallback: Name | None = None
     max_age: Duration | None = None
     concurrency: int | None = Field(None, ge=1, le=MAX_CONCURRENCY)
 

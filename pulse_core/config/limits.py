@@ -123,8 +123,15 @@ def _host(text: str) -> str:
     return text
 
 
-#: a name on one line; an empty one is the caller's to refuse
+# The length bounds sit before the character check in each type: pydantic would check a
+# bound written after it (``Field(min_length=1)`` on a field of these types) as a list's.
+
+#: a name on one line, possibly empty
 Name = Annotated[str, Field(max_length=NAME_MAX_CHARS), AfterValidator(_one_line)]
+#: a name on one line that must be given
+RequiredName = Annotated[
+    str, Field(min_length=1, max_length=NAME_MAX_CHARS), AfterValidator(_one_line)
+]
 #: a host name or IP address
 Host = Annotated[str, Field(max_length=HOST_MAX_CHARS), AfterValidator(_host)]
 #: a network or wildcard, checked as such by :mod:`pulse_core.config.expand`
@@ -135,7 +142,13 @@ Key = Annotated[str, Field(max_length=KEY_MAX_CHARS), AfterValidator(_one_line)]
 Notes = Annotated[str, Field(max_length=NOTES_MAX_CHARS), AfterValidator(_multi_line)]
 #: an HTTP path and query
 UrlPath = Annotated[str, Field(max_length=PATH_MAX_CHARS), AfterValidator(_one_line)]
-#: text looked for in a body, line breaks allowed
-MatchText = Annotated[str, Field(max_length=MATCH_MAX_CHARS), AfterValidator(_multi_line)]
+#: text looked for in a body, line breaks allowed; not empty
+MatchText = Annotated[
+    str, Field(min_length=1, max_length=MATCH_MAX_CHARS), AfterValidator(_multi_line)
+]
 #: an HTTP header value
 HeaderValue = Annotated[str, Field(max_length=HEADER_MAX_CHARS), AfterValidator(_one_line)]
+#: an HTTP header value that must be given
+RequiredHeaderValue = Annotated[
+    str, Field(min_length=1, max_length=HEADER_MAX_CHARS), AfterValidator(_one_line)
+]

@@ -14,7 +14,15 @@ from typing import Any, Literal, Mapping
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from pulse_core.config.limits import ADDRESSES_PER_TARGET_CEILING, Host, Key, Name, Network, Notes
+from pulse_core.config.limits import (
+    ADDRESSES_PER_TARGET_CEILING,
+    Host,
+    Key,
+    Name,
+    Network,
+    Notes,
+    RequiredName,
+)
 from pulse_core.models import Endpoint, Group
 
 GROUP_ID_PATTERN = r"^[a-z0-9][a-z0-9-]{1,62}[a-z0-9]$"
@@ -71,7 +79,7 @@ class DefaultsSection(BaseModel):
 
 class GroupSection(Section):
     id: str = Field(pattern=GROUP_ID_PATTERN)
-    name: Name = Field(min_length=1)
+    name: RequiredName
     parent_id: Key | None = None
     color: str | None = Field(None, pattern=COLOR_PATTERN)
     sort_order: int = 0

@@ -20,6 +20,13 @@ from pydantic import (
 )
 
 from pulse_core import __version__
+from pulse_core.config.limits import (
+    HeaderValue,
+    MatchText,
+    Name,
+    RequiredHeaderValue,
+    UrlPath,
+)
 
 #: RFC 9110 ``token``: what a method or a header name may be made of.
 _TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
@@ -32,15 +39,15 @@ class HttpTargetOptions(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    http_path: str = Field("/", description="path and query requested, e.g. /status?verbose=1")
-    http_match: str | None = Field(
-        None, min_length=1, description="text the body must contain (case-insensitive)"
+    http_path: UrlPath = Field("/", description="path and query requested, e.g. /status?verbose=1")
+    http_match: MatchText | None = Field(
+        None, description="text the body must contain (case-insensitive)"
     )
     expected_status: tuple[HttpStatus, ...] | None = Field(
         None, min_length=1, description="accepted status codes; default: any 2xx"
     )
     method: str = "GET"
-    headers: tuple[tuple[str, str], ...] = Field(
+    headers: tuple[tuple[Name, HeaderValue], ...] = Field(
         (), description="extra request headers, written as a mapping of name: value"
     )
     follow_redirects: bool = False
@@ -96,9 +103,8 @@ class HttpDefaults(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    user_agent: str = Field(f"Pulse/{__version__}", min_length=1)
-    expect_text: str | None = Field(
+    user_agent: RequiredHeaderValue = f"Pulse/{__version__}"
+    expect_text: MatchText | None = Field(
         None,
-        min_length=1,
         description="body match of every http target that has no http_match (not HEAD ones)",
     )
