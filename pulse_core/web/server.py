@@ -22,6 +22,8 @@ log = logging.getLogger("pulse.web")
 
 #: seconds between the server's pings on every open WebSocket
 WEBSOCKET_PING_INTERVAL_S = 20.0
+#: Hypercorn's per-WebSocket ping loop, by its coroutine's qualified name
+WEBSOCKET_PING_LOOP = "WSStream._send_pings"
 #: how long live clients (WebSocket, SSE) get to be told goodbye once Pulse is stopping
 LIVE_CLIENTS_GOODBYE_S = 2.0
 #: how long Hypercorn lets other requests in progress finish after that
@@ -75,3 +77,18 @@ async def _live_clients_leave(pulse: Pulse, shutdown: asyncio.Event) -> None:
             "%d live clients still connected after %g s; closing their connections",
             pulse.events.subscriber_count, LIVE_CLIENTS_GOODBYE_S,
         )
+    _stop_websocket_pings()
+
+
+def _stop_websocket_pings() -> None:
+    """End Hypercorn's ping loops of WebSockets that have closed.
+
+    Hypercorn pings each WebSocket from a task that sleeps ``websocket_ping_interval``
+    between pings and looks whether its WebSocket closed only when it wakes up, so a closed
+    WebSocket's connection lives on for up to 20 s. At shutdown Hypercorn waits for every
+    connection, for its graceful timeout, and then cancels the rest with a traceback each:
+    cancelled now, while they sleep, they end quietly (a cancelled task does not fail the
+    task group it belongs to)."""
+    for task in asyncio.all_tasks():
+        if getattr(task.get_coro(), "__qualname__", None) == WEBSOCKET_PING_LOOP:
+            task.cancel()
