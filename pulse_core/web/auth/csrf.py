@@ -3,10 +3,11 @@
 ``SameSite=Lax`` keeps the cookie off requests from other *sites*, but a page of the same
 site (another port of the host, another server under the plant's domain) still gets it sent.
 So every request that could rely on the cookie (no ``Authorization`` header) and changes
-something (POST, PUT, PATCH, DELETE), and every WebSocket opened with the cookie, must come
-from a page of Pulse itself: its ``Origin`` (or, without one, its ``Referer``) must name the
-host and port the request was sent to (``Host``). A request naming neither is let through:
-every current browser sends ``Origin`` with these requests, so only programs omit both.
+something (POST, PUT, PATCH, DELETE), and every WebSocket opened with the cookie (not with a
+key in ``?token=``), must come from a page of Pulse itself: its ``Origin`` (or, without one,
+its ``Referer``) must name the host and port the request was sent to (``Host``). A request
+naming neither is let through: every current browser sends ``Origin`` with these requests,
+so only programs omit both.
 
 A write must also declare a content type its route reads (:func:`accepts`, JSON unless the
 route says otherwise), or carry no body at all. An HTML form can only send
@@ -46,7 +47,8 @@ def accepts(*media_types: str) -> Callable[[View], View]:
 
 
 def may_carry_the_cookie(connection: BaseRequestWebsocket) -> bool:
-    """Whether this connection could be a browser's, made on another page's behalf."""
+    """Whether this connection could be a browser's, made on another page's behalf (the
+    guard also leaves out push connections with a key in ``?token=``)."""
     if connection.headers.get("Authorization"):
         return False
     return isinstance(connection, Websocket) or connection.method in STATE_CHANGING

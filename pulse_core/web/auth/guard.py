@@ -85,12 +85,17 @@ async def _from_authorization(context: AuthContext, header: str) -> Caller:
     )
 
 
+def url_token(connection: BaseRequestWebsocket) -> str | None:
+    """The API key in ``?token=``, on the routes that take one there."""
+    return connection.args.get("token") if connection.path in TOKEN_PATHS else None
+
+
 async def identify(context: AuthContext, connection: BaseRequestWebsocket) -> Caller:
     """The caller of ``connection``; raises a 401 when there is none or its credentials fail."""
     authorization = connection.headers.get("Authorization")
     if authorization:
         return await _from_authorization(context, authorization)
-    token = connection.args.get("token") if connection.path in TOKEN_PATHS else None
+    token = url_token(connection)
     if token:
         caller = await caller_from_api_key(context, token)
         if caller is None:
@@ -126,7 +131,7 @@ async def check_access(connection: BaseRequestWebsocket) -> None:
     needed = needed_role(view, connection.path)
     context = auth_context()
     address = f"address:{connection.remote_addr}"
-    from_browser = may_carry_the_cookie(connection)
+    from_browser = not url_token(connection) and may_carry_the_cookie(connection)
     if needed is None:
         _take_token(context, connection, address)
         if from_browser:
