@@ -9,8 +9,8 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from pydantic import Field
 import httpx
+from pydantic import Field
 from quart import Blueprint, current_app, request
 from quart_schema import document_querystring, document_response, tag_blueprint
 
