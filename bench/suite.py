@@ -199,6 +199,8 @@ def api_rows(size: Size) -> Iterator[Row]:
         ("metrics_render.py", f"GET /api/metrics, {size.api_endpoints:,} endpoints",
          ("--endpoints", str(size.api_endpoints), *size.metrics_arguments)),
         ("storage.py", "Storage (SQLite)", size.storage_arguments),
+        ("shutdown.py", "Stop on SIGTERM, 254 endpoints, a WebSocket and an SSE client",
+         ("--runs", "3")),
     ]
     # Judged at full size only: the quick run's blocks hold too few checks to be typical.
     goals: dict[str, Callable[[object], str]] = {
