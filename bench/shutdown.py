@@ -23,24 +23,17 @@ import statistics
 import tempfile
 from pathlib import Path
 
+from pulse_core.testing.busy import busy_plant
 from pulse_core.testing.listeners import free_tcp_port
 from pulse_core.testing.stopping import Stopped, run_then_stop
 
-CONFIG = """
-version: 1
-defaults: {{interval_seconds: 1, timeout_ms: 500, retries: 0}}
-groups: [{{id: plant, name: Plant}}]
-targets: [{{type: tcp, wildcard: "127.0.7.*", port: 9, group: plant}}]
-server: {{host: 127.0.0.1, port: {port}}}
-storage: {{url: "sqlite:///{database}"}}
-"""
 
 
 async def one_stop(directory: Path) -> tuple[Stopped, int]:
     """One run and stop, and the number of checks in its database."""
     port, database = free_tcp_port(), directory / "pulse.db"
     config = directory / "pulse.yaml"
-    config.write_text(CONFIG.format(port=port, database=database))
+    config.write_text(busy_plant(database, "127.0.7.0/24", port))
     stopped = await run_then_stop(config, port, exit_within_s=60)
     with contextlib.closing(sqlite3.connect(database)) as stored:
         (rows,) = stored.execute("SELECT count(*) FROM checks").fetchone()

@@ -8,17 +8,10 @@ import contextlib
 import sqlite3
 from pathlib import Path
 
+from pulse_core.testing.busy import busy_plant
 from pulse_core.testing.listeners import free_tcp_port
 from pulse_core.testing.stopping import run_then_stop
 
-CONFIG = """
-version: 1
-defaults: {{interval_seconds: 1, timeout_ms: 500, retries: 0}}
-groups: [{{id: plant, name: Plant}}]
-targets: [{{type: tcp, cidr: 127.0.6.0/26, port: 9, group: plant}}]
-server: {{host: 127.0.0.1, port: {port}}}
-storage: {{url: "sqlite:///{database}"}}
-"""
 #: generous: the stop takes well under a second, but the machine is shared
 EXIT_WITHIN_S = 15
 
@@ -28,7 +21,7 @@ async def test_sigterm_with_live_clients_exits_cleanly_and_counts_every_check(
 ) -> None:
     port, database = free_tcp_port(), tmp_path / "pulse.db"
     config = tmp_path / "pulse.yaml"
-    config.write_text(CONFIG.format(port=port, database=database))
+    config.write_text(busy_plant(database, "127.0.6.0/26", port))
 
     stopped = await run_then_stop(config, port, EXIT_WITHIN_S)
 

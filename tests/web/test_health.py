@@ -7,6 +7,7 @@ import sqlite3
 from pathlib import Path
 from typing import Any, Callable
 
+from pulse_core.testing.busy import busy_plant
 from pulse_core.testing.disks import fill
 from pulse_core.testing.server import running_pulse
 from pulse_core.testing.waiting import eventually
@@ -40,19 +41,11 @@ async def test_unknown_routes_answer_json(tmp_path: Path) -> None:
 
 # --- a store that answers but cannot write -----------------------------------------------------
 
-BUSY_PLANT = """
-version: 1
-defaults: {interval_seconds: 1, timeout_ms: 500, retries: 0}
-groups: [{id: plant, name: Plant}]
-targets: [{type: tcp, cidr: 127.0.4.0/27, port: 9, group: plant}]
-storage: {url: "sqlite:///%s"}
-"""
-
 
 async def test_a_store_that_cannot_write_is_failing_until_it_writes_again(
     tmp_path: Path, small_disk: Path
 ) -> None:
-    async with running_pulse(BUSY_PLANT % (small_disk / "pulse.db"), tmp_path) as server:
+    async with running_pulse(busy_plant(small_disk / "pulse.db", "127.0.4.0/27"), tmp_path) as server:
         pulse = server.pulse
         async with server.client(authenticated=False) as client:
 

@@ -10,17 +10,10 @@ from pathlib import Path
 import httpx
 from prometheus_client.parser import text_string_to_metric_families as parse_text
 
+from pulse_core.testing.busy import busy_plant
 from pulse_core.testing.disks import fill
 from pulse_core.testing.server import running_pulse
 from pulse_core.testing.waiting import eventually
-
-BUSY_PLANT = """
-version: 1
-defaults: {interval_seconds: 1, timeout_ms: 500, retries: 0}
-groups: [{id: plant, name: Plant}]
-targets: [{type: tcp, cidr: 127.0.5.0/27, port: 9, group: plant}]
-storage: {url: "sqlite:///%s"}
-"""
 
 STORE_FAMILIES = (
     "pulse_store_write_failures", "pulse_store_write_failing", "pulse_store_queue_depth",
@@ -44,7 +37,7 @@ async def store_readings(client: httpx.AsyncClient) -> Readings:
 async def test_failing_writes_show_in_the_metrics_until_the_disk_has_room_again(
     tmp_path: Path, small_disk: Path
 ) -> None:
-    async with running_pulse(BUSY_PLANT % (small_disk / "pulse.db"), tmp_path) as server:
+    async with running_pulse(busy_plant(small_disk / "pulse.db", "127.0.5.0/27"), tmp_path) as server:
         async with server.client(authenticated=False) as client:
 
             async def when(ready: Callable[[Readings], bool]) -> Readings:
