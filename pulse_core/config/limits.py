@@ -47,6 +47,10 @@ ENDPOINTS_CEILING = 100_000
 ENDPOINTS_CEILING_VARIABLE = "PULSE_MAX_ENDPOINTS"
 #: how long reading and validating a configuration applied through the API may take
 VALIDATION_SECONDS = 60.0
+#: the largest configuration the API takes, in bytes: about four times a 20,000-target file.
+#: Locating the errors of a file composes its node tree in one uninterruptible step, whose
+#: time and memory grow with the text (about 70 MB of memory per MB of YAML)
+TEXT_MAX_BYTES = 4 * 1024 * 1024
 
 _DNS_LABEL = re.compile(r"(?!-)[A-Za-z0-9_-]{1,63}(?<!-)")
 _LINE_BREAKS = frozenset("\t\n\r")

@@ -481,3 +481,13 @@ async def test_a_dry_run_of_a_slash_8_is_refused_without_taking_the_memory(
     }
     assert grown_mib < 200, f"the peak memory grew by {grown_mib:.0f} MiB"
     assert health.status_code == 200
+
+
+async def test_a_configuration_over_4_mib_is_refused_before_it_is_read(server: RunningPulse) -> None:
+    text = server.config_path.read_text() + "#" * (4 * 1024 * 1024) + "\n"
+    async with server.client() as client:
+        reply = await apply(client, text, dryRun="true")
+    assert reply.status_code == 413
+    assert reply.json()["message"] == (
+        f"the configuration may be at most 4,194,304 bytes (4 MiB); this one has {len(text):,}"
+    )

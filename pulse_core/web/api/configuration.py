@@ -17,7 +17,12 @@ from quart_schema import document_response, tag_blueprint, validate_querystring
 
 from pulse_core import hookimpl
 from pulse_core.config import ConfigError
-from pulse_core.config.limits import NAME_MAX_CHARS, NOTES_MAX_CHARS, control_character
+from pulse_core.config.limits import (
+    NAME_MAX_CHARS,
+    NOTES_MAX_CHARS,
+    TEXT_MAX_BYTES,
+    control_character,
+)
 from pulse_core.config.privileged import AdminRequired
 from pulse_core.engine.reconfigure import ApplyResult, ConfigChanger
 from pulse_core.models import ConfigVersionInfo, Endpoint
@@ -102,6 +107,12 @@ async def apply_configuration(query_args: ApplyQuery) -> dict[str, Any]:
     the running text again changes nothing. The file Pulse was started with is rewritten.
     """
     raw = await request.get_data(cache=False, as_text=False, parse_form_data=False)
+    if len(raw) > TEXT_MAX_BYTES:
+        raise ApiError(
+            413, f"the configuration may be at most {TEXT_MAX_BYTES:,} bytes "
+            f"({TEXT_MAX_BYTES // 2**20} MiB); "
+            f"this one has {len(raw):,}"
+        )
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
