@@ -146,3 +146,30 @@ def test_check_refuses_deep_nesting_with_its_line_and_exits_1(tmp_path: Path) ->
     assert result.returncode == 1
     assert "Traceback" not in result.stderr
     assert f"deep.yaml:66:129: mappings and lists are nested deeper than 64 levels" in result.stderr
+
+
+def test_check_warns_of_each_notifier_destination_the_outbound_policy_refuses(
+    tmp_path: Path,
+) -> None:
+    config = tmp_path / "pulse.yaml"
+    config.write_text(textwrap.dedent("""\
+        version: 1
+        defaults: {}
+        groups: [{id: plant, name: Plant}]
+        targets: [{type: icmp, host: 127.0.0.1, group: plant}]
+        notifiers:
+          - {name: hook, webhook: {url: "http://127.0.0.1:9/hook?token=s3cret"}}
+          - {name: chat, slack: {webhookUrl: "https://[::1]/services/T/B/x"}}
+          - {name: fine, webhook: {url: "https://127.0.0.2/x"}}
+        outbound: {allow_networks: ["127.0.0.2/32"]}
+    """))
+    result = pulse("check", "--config", str(config))
+    assert result.returncode == 0, result.stderr
+    assert result.stderr.splitlines() == [
+        f"{config}: warning: notifiers[0] (hook): webhook.url: http://127.0.0.1:9/***: plain "
+        "http is refused; use https or set outbound.allow_plain_http; this notifier cannot "
+        "deliver",
+        f"{config}: warning: notifiers[1] (chat): slack.webhookUrl: ::1 (::1) is a loopback "
+        "address: refused unless listed in outbound.allow_networks; this notifier cannot "
+        "deliver",
+    ]
