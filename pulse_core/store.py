@@ -286,6 +286,13 @@ class Store(abc.ABC):
         """Record the outcome of a delivery attempt (state, attempts, next attempt, last
         error, delivery time, reference) of the kept message with ``message.id``, atomically."""
 
+    async def update_messages(self, messages: Sequence[OutboxMessage]) -> None:
+        """:meth:`update_message` for several messages at once: a courier hands over the
+        outcomes of its concurrent deliveries together, which a store may keep in one
+        transaction (this default makes one per message)."""
+        for message in messages:
+            await self.update_message(message)
+
     @abc.abstractmethod
     async def dead_letters(self, limit: int) -> list[OutboxMessage]:
         """At most ``limit`` messages in state ``dead``, the most recently tried first."""

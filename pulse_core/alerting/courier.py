@@ -122,6 +122,9 @@ class Courier:
         self._wake = asyncio.Event()
         self._closing = False
         self._task: asyncio.Task[None] | None = None
+        #: outcomes waiting for the store, each with the future its delivery awaits
+        self._unrecorded: list[tuple[OutboxMessage, asyncio.Future[None]]] = []
+        self._recording: asyncio.Task[None] | None = None
 
     @property
     def queued(self) -> int:
@@ -233,6 +236,29 @@ class Courier:
                 return
         self._schedule(lane)
 
+    # -- recording outcomes -------------------------------------------------------------------
+    async def _record(self, outcome: OutboxMessage) -> None:
+        """Store ``outcome``; returns once it is stored. The outcomes of deliveries that end
+        together are stored in one transaction (one write instead of one per message)."""
+        stored = asyncio.get_running_loop().create_future()
+        self._unrecorded.append((outcome, stored))
+        if self._recording is None:
+            self._recording = asyncio.create_task(self._record_all())
+        await stored
+
+    async def _record_all(self) -> None:
+        while self._unrecorded:
+            batch, self._unrecorded = self._unrecorded, []
+            try:
+                await self.store.update_messages([outcome for outcome, _ in batch])
+            except Exception as error:
+                for _, stored in batch:
+                    stored.set_exception(error)
+            else:
+                for _, stored in batch:
+                    stored.set_result(None)
+        self._recording = None
+
     # -- one attempt --------------------------------------------------------------------------
     async def _attempt(self, message: OutboxMessage) -> OutboxMessage:
         now = time.time()
@@ -277,7 +303,7 @@ class Courier:
             delivered_ts=time.time(),
             reference=receipt.reference,
         )
-        await self.store.update_message(done)
+        await self._record(done)
         self.counts.delivered += 1
         log.info(
             "notifier %s delivered %s: %s",
@@ -306,7 +332,7 @@ class Courier:
         waiting = dataclasses.replace(
             message, last_attempt_ts=now, last_error=reason, next_attempt_ts=now + pause_s
         )
-        await self.store.update_message(waiting)
+        await self._record(waiting)
         return waiting
 
     async def _failed(
@@ -339,7 +365,7 @@ class Courier:
             last_error=reason,
             next_attempt_ts=now + delay,
         )
-        await self.store.update_message(retry)
+        await self._record(retry)
         return retry
 
     async def _finish_dead(
@@ -355,7 +381,7 @@ class Courier:
             last_attempt_ts=now,
             last_error=reason,
         )
-        await self.store.update_message(dead)
+        await self._record(dead)
         self.counts.dead += 1
         await self.on_dead(dead)
         return dead

@@ -181,6 +181,9 @@ class Receiver:
 def _handler_for(receiver: Receiver) -> type[http.server.BaseHTTPRequestHandler]:
     class Handler(http.server.BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
+        #: headers and body leave in two writes: with Nagle's algorithm the body would wait
+        #: for the client's delayed ACK of the headers (40 ms on Linux) on a kept connection
+        disable_nagle_algorithm = True
 
         def _serve(self) -> None:
             length = int(self.headers.get("Content-Length") or 0)

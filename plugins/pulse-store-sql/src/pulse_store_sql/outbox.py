@@ -134,6 +134,12 @@ def update_outcome(connection: Connection, message: OutboxMessage) -> None:
     connection.execute(update(outbox).where(outbox.c.id == message.id).values(values))
 
 
+def update_outcomes(connection: Connection, messages: Sequence[OutboxMessage]) -> None:
+    """Several outcomes in the caller's one transaction."""
+    for message in messages:
+        update_outcome(connection, message)
+
+
 def dead(connection: Connection, limit: int) -> list[OutboxMessage]:
     rows = connection.execute(
         select(outbox)

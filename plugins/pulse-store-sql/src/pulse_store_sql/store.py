@@ -371,6 +371,9 @@ class SqlStore(Store):
     async def update_message(self, message: OutboxMessage) -> None:
         await self._write(partial(outbox.update_outcome, message=message))
 
+    async def update_messages(self, messages: Sequence[OutboxMessage]) -> None:
+        await self._write(partial(outbox.update_outcomes, messages=messages))
+
     async def dead_letters(self, limit: int) -> list[OutboxMessage]:
         return await self._read(partial(outbox.dead, limit=limit))
 
