@@ -207,7 +207,7 @@ class Pulse:
         await self.config_changes.close()
         self.writer.close()
         if self._writing is not None:
-            await self._writing
+            await _join(self._writing)
         if self._announcements:
             await asyncio.gather(*self._announcements)
         await self.plugins.notify("pulse_shutdown", app=self)
@@ -260,9 +260,14 @@ async def _cancel(*tasks: asyncio.Task[None] | None) -> None:
     for task in running:
         task.cancel()
     for task in running:
-        try:
-            await task
-        except asyncio.CancelledError:
-            pass
-        except Exception:
-            log.exception("task %s ended with an error", task.get_name())
+        await _join(task)
+
+
+async def _join(task: asyncio.Task[None]) -> None:
+    """Wait for ``task`` to end; an error it ended with is logged, so stopping goes on."""
+    try:
+        await task
+    except asyncio.CancelledError:
+        pass
+    except Exception:
+        log.exception("task %s ended with an error", task.get_name())
