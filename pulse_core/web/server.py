@@ -81,7 +81,7 @@ async def _live_clients_leave(pulse: Pulse, shutdown: asyncio.Event) -> None:
 
 
 def _stop_websocket_pings() -> None:
-    """End Hypercorn's ping loops of WebSockets that have closed.
+    """End Hypercorn's WebSocket ping loops, once the live clients have left or were told to.
 
     Hypercorn pings each WebSocket from a task that sleeps ``websocket_ping_interval``
     between pings and looks whether its WebSocket closed only when it wakes up, so a closed
