@@ -269,3 +269,13 @@ async def test_mistakes_get_clear_messages(history: History) -> None:
     assert "range.from must be before range.to" in await post_error(
         history.server, "/query", grafana_request(history, [editor_target("availability")], HOUR, 0)
     )
+
+
+async def test_a_body_that_is_no_json_object_is_a_400_not_an_empty_query(history: History) -> None:
+    async with history.server.client() as client:
+        for body in (b"\x00", b"", b"null", b"[]"):
+            reply = await client.post(
+                "/api/grafana/query", content=body, headers={"Content-Type": "application/json"}
+            )
+            assert reply.status_code == 400, (body, reply.text)
+            assert "request body" in reply.json()["message"]

@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime, timedelta
-from typing import Any, Literal, TypeVar
+from typing import Annotated, Any, Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, WithJsonSchema, field_validator
 
 from pulse_core.web.errors import bad_request
 
@@ -35,9 +35,17 @@ def parse_duration(text: str) -> float:
     return int(match[1]) * _SECONDS[match[2]]
 
 
+#: Grafana sends ISO-8601 times; a number (POSIX seconds, or milliseconds) is read too, and
+#: the OpenAPI document says so
+Moment = Annotated[
+    datetime,
+    WithJsonSchema({"anyOf": [{"type": "string", "format": "date-time"}, {"type": "number"}]}),
+]
+
+
 class TimeRange(_Lenient):
-    start: datetime = Field(alias="from")
-    end: datetime = Field(alias="to")
+    start: Moment = Field(alias="from")
+    end: Moment = Field(alias="to")
 
 
 class TargetParams(_Lenient):
