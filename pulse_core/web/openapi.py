@@ -4,13 +4,25 @@ The document is public; no interactive docs page is served, because quart-schema
 their JavaScript from a CDN that the air-gapped plant networks Pulse runs in cannot reach.
 ``docs/api.md`` describes the API instead, and any OpenAPI viewer can load the document.
 
-Two things quart-schema does not derive, this provider adds: which operations are open to
-anonymous callers (from the routes' access marks, so the document cannot disagree with the
-guard) and which query parameters are required.
+What quart-schema does not derive, this provider adds, from the same facts the server acts
+on, so the document cannot disagree with it:
+
+- which operations are open to anonymous callers (the routes' access marks, as the guard);
+- which query parameters are required;
+- the error answers every operation can give: the guard's 401, 403, 429 and 503, a 400 where
+  the operation reads parameters or a body, a 404 where its path names something. They are
+  added here once, instead of on every route, so a new route is documented the day it is
+  written; a route declares only its own (a 409, a 502);
+- answers without a JSON body (a 204, a YAML or CSV file), declared with :func:`answers`;
+- summaries and descriptions from the views' docstrings, in Markdown: the docstrings are
+  written in the code's reStructuredText, whose double backticks and roles OpenAPI viewers
+  would show raw.
 """
 
 from __future__ import annotations
 
+import inspect
+import re
 from typing import Any, Callable, Iterable, TypeVar
 
 from quart import Quart
@@ -22,10 +34,14 @@ from werkzeug.routing import Rule
 
 from pulse_core import __version__
 from pulse_core.web.access import needed_role
+from pulse_core.web.api.schemas import ErrorBody
+from pulse_core.web.auth.guard import UNLIMITED_PATHS
 
 View = TypeVar("View", bound=Callable[..., object])
 
-_EXTRA_CONTENT_ATTRIBUTE = "pulse_openapi_content"
+_ANSWERS_ATTRIBUTE = "pulse_openapi_answers"
+_ERRORS_ATTRIBUTE = "pulse_openapi_errors"
+_REQUEST_TEXT_ATTRIBUTE = "pulse_openapi_request_text"
 
 #: an API key as ``Authorization: Bearer <key>``, or a user's name and password (HTTP Basic)
 SECURITY_SCHEMES: dict[str, SecuritySchemeInput] = {
@@ -33,17 +49,159 @@ SECURITY_SCHEMES: dict[str, SecuritySchemeInput] = {
     "password": HttpSecurityScheme(scheme="basic"),
 }
 
+#: one event of a ``text/event-stream``, as clients read it: its ``data`` is a JSON text
+SSE_EVENT: dict[str, Any] = {
+    "type": "object",
+    "properties": {
+        "id": {"type": "string"},
+        "event": {"type": "string"},
+        "data": {"type": "string", "contentMediaType": "application/json"},
+    },
+    "required": ["data"],
+}
 
-def also_returns(media_type: str, description: str, status: int = 200) -> Callable[[View], View]:
-    """Document another media type a route answers with (quart-schema documents JSON only)."""
+ERROR_SCHEMA_NAME = "ErrorBody"
+ERROR_REF = {"$ref": f"#/components/schemas/{ERROR_SCHEMA_NAME}"}
+
+#: what each error status means, the same on every operation; a route's own rules for one
+#: (which conflict a 409 is, say) are in its description
+ERROR_DESCRIPTIONS: dict[int, str] = {
+    400: "The parameters or the body are not valid: `message` names the problem and how to fix "
+    "it; `errors`, when present, lists every problem with where it is.",
+    401: "No valid credentials: none were sent, the API key is revoked or mistyped, or the "
+    "username or password is wrong.",
+    403: "The caller is signed in, but its role is too low for this operation.",
+    404: "Nothing with this id exists (or the caller may not see it).",
+    409: "The request conflicts with the current state; `message` says how.",
+    429: "Too many requests from this caller (or wrong passwords for this username): retry "
+    "after `Retry-After` seconds.",
+    502: "The receiver refused or could not be reached; `message` has its answer.",
+    503: "Pulse cannot reach its database right now; retry in a moment.",
+    504: "The receiver did not answer in time.",
+}
+
+#: headers an error answer always carries
+ERROR_HEADERS: dict[int, dict[str, Any]] = {
+    401: {
+        "WWW-Authenticate": {
+            "description": "the accepted schemes",
+            "required": True,
+            "schema": {"type": "string"},
+        }
+    },
+    429: {
+        "Retry-After": {
+            "description": "seconds to wait before retrying",
+            "required": True,
+            "schema": {"type": "integer", "minimum": 1},
+        }
+    },
+}
+
+
+def answers(
+    status: int,
+    description: str,
+    media_type: str | None = None,
+    schema: dict[str, Any] | None = None,
+) -> Callable[[View], View]:
+    """Document an answer quart-schema cannot: one without a body (``media_type`` None, a 204
+    say), or another media type than JSON (quart-schema documents JSON only). The body is a
+    string unless ``schema`` says what it holds (a YAML document is a mapping, say)."""
 
     def mark(view: View) -> View:
-        extra = getattr(view, _EXTRA_CONTENT_ATTRIBUTE, {})
-        extra[(status, media_type)] = description
-        setattr(view, _EXTRA_CONTENT_ATTRIBUTE, extra)
+        extra = getattr(view, _ANSWERS_ATTRIBUTE, {})
+        extra[(status, media_type)] = (description, schema or {"type": "string"})
+        setattr(view, _ANSWERS_ATTRIBUTE, extra)
         return view
 
     return mark
+
+
+def errors(*statuses: int) -> Callable[[View], View]:
+    """Document error answers a route gives besides the standard ones (see the module)."""
+
+    def mark(view: View) -> View:
+        setattr(view, _ERRORS_ATTRIBUTE, {*getattr(view, _ERRORS_ATTRIBUTE, ()), *statuses})
+        return view
+
+    return mark
+
+
+def takes_text(media_type: str, description: str) -> Callable[[View], View]:
+    """Document a request body a route reads as text (quart-schema documents models only)."""
+
+    def mark(view: View) -> View:
+        setattr(view, _REQUEST_TEXT_ATTRIBUTE, (media_type, description))
+        return view
+
+    return mark
+
+
+def also_returns(
+    media_type: str, description: str, status: int = 200, schema: dict[str, Any] | None = None
+) -> Callable[[View], View]:
+    """Document another media type a route answers with (quart-schema documents JSON only)."""
+    return answers(status, description, media_type, schema)
+
+
+_DOUBLE_BACKTICKS = re.compile(r"``(.+?)``", re.DOTALL)
+_ROLE = re.compile(r":[a-z]+:`~?(?:[\w.]*\.)?([^`]+)`")
+
+
+def markdown(text: str) -> str:
+    """reStructuredText inline markup as Markdown: ````x```` and ``:func:`~a.b.x``` as ```x```."""
+    return _ROLE.sub(r"`\1`", _DOUBLE_BACKTICKS.sub(r"`\1`", text))
+
+
+def summary_and_description(docstring: str) -> tuple[str, str]:
+    """The first paragraph as the summary (one line), the rest as the description."""
+    paragraphs = re.split(r"\n\s*\n", inspect.cleandoc(markdown(docstring)).strip())
+    summary = " ".join(line.strip() for line in paragraphs[0].splitlines())
+    return summary, "\n\n".join(paragraphs[1:])
+
+
+def _in_markdown(value: Any) -> Any:
+    """``value`` with every ``description`` in it (from model docstrings too) in Markdown."""
+    if isinstance(value, dict):
+        return {
+            key: markdown(item) if key == "description" and isinstance(item, str)
+            else _in_markdown(item)
+            for key, item in value.items()
+        }
+    if isinstance(value, list):
+        return [_in_markdown(item) for item in value]
+    return value
+
+
+def error_statuses(operation: dict[str, Any], needs_caller: bool, rate_limited: bool) -> set[int]:
+    """The errors the guard and quart-schema's validation can answer ``operation`` with."""
+    statuses: set[int] = set()
+    parameters = operation.get("parameters", [])
+    if "requestBody" in operation or any(p["in"] in ("query", "header") for p in parameters):
+        statuses.add(400)
+    if any(p["in"] == "path" for p in parameters):
+        statuses.add(404)
+    if needs_caller:
+        statuses |= {401, 403, 503}  # the caller's credentials are looked up in the store
+    if rate_limited:
+        statuses.add(429)
+    return statuses
+
+
+def error_response(status: int) -> dict[str, Any]:
+    response: dict[str, Any] = {
+        "description": ERROR_DESCRIPTIONS.get(status, "An error; `message` says what went wrong."),
+        "content": {"application/json": {"schema": ERROR_REF}},
+    }
+    if status in ERROR_HEADERS:
+        response["headers"] = ERROR_HEADERS[status]
+    return response
+
+
+def _is_error_body(response: dict[str, Any]) -> bool:
+    schema = response.get("content", {}).get("application/json", {}).get("schema", {})
+    return schema == ERROR_REF or schema.get("title") == ERROR_SCHEMA_NAME
 
 
 class PulseOpenAPIProvider(OpenAPIProvider):
@@ -54,25 +212,74 @@ class PulseOpenAPIProvider(OpenAPIProvider):
     def build_paths(self, rule: Rule) -> tuple[dict[str, Any], dict[str, Any]]:
         paths, components = super().build_paths(rule)
         view = self._app.view_functions[rule.endpoint]
-        role = needed_role(view, rule.rule)
-        extra = getattr(view, _EXTRA_CONTENT_ATTRIBUTE, {})
+        components[ERROR_SCHEMA_NAME] = model_schema(
+            ErrorBody,
+            preference=self._app.config["QUART_SCHEMA_CONVERSION_PREFERENCE"],
+            schema_mode="serialization",
+        )
         for operations in paths.values():
             for method, operation in operations.items():
-                operation = operations[method] = dict(operation, responses=dict(operation["responses"]))
-                if role is None:
-                    operation["security"] = []
-                else:
-                    operation["x-pulse-role"] = role.value
-                for (status, media_type), description in extra.items():
-                    response = dict(operation["responses"].get(status, {"description": ""}))
-                    content = dict(response.get("content", {}))
-                    content[media_type] = {"schema": {"type": "string", "description": description}}
-                    operation["responses"][status] = {**response, "content": content}
-        return paths, components
+                operations[method] = self._completed(dict(operation), view, rule.rule)
+        return _in_markdown(paths), _in_markdown(components)
 
-    def build_querystring_parameters(self, model: Any) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    def _completed(self, operation: dict[str, Any], view: Any, path: str) -> dict[str, Any]:
+        """``operation`` with what quart-schema leaves out (see the module's docstring)."""
+        operation["responses"] = dict(operation["responses"])
+        operation.pop("description", None)
+        if view.__doc__:
+            operation["summary"], description = summary_and_description(view.__doc__)
+            if description:
+                operation["description"] = description
+        if "requestBody" in operation:  # quart-schema refuses a request without one
+            operation["requestBody"] = {**operation["requestBody"], "required": True}
+        if hasattr(view, _REQUEST_TEXT_ATTRIBUTE):
+            media_type, description = getattr(view, _REQUEST_TEXT_ATTRIBUTE)
+            schema = {"type": "string", "description": description}
+            content = {media_type: {"schema": schema}}
+            operation["requestBody"] = {"required": True, "content": content}
+        role = needed_role(view, path)
+        if role is None:
+            operation["security"] = []
+        else:
+            operation["x-pulse-role"] = role.value
+        self._add_answers(operation["responses"], getattr(view, _ANSWERS_ATTRIBUTE, {}))
+        for status, response in operation["responses"].items():
+            if not response.get("description"):  # a model without a docstring
+                description = operation.get("summary", "")
+                operation["responses"][status] = {**response, "description": description}
+        own_errors = set(getattr(view, _ERRORS_ATTRIBUTE, ()))
+        self._add_errors(operation, own_errors, role is not None, path not in UNLIMITED_PATHS)
+        return operation
+
+    @staticmethod
+    def _add_answers(
+        responses: dict[Any, Any], extra: dict[tuple[int, str | None], tuple[str, dict[str, Any]]]
+    ) -> None:
+        for (status, media_type), (description, schema) in extra.items():
+            response = dict(responses.get(status, {"description": description}))
+            if media_type is not None:
+                content = dict(response.get("content", {}))
+                content[media_type] = {"schema": {**schema, "description": description}}
+                response["content"] = content
+            responses[status] = response
+
+    @staticmethod
+    def _add_errors(
+        operation: dict[str, Any], own: set[int], needs_caller: bool, rate_limited: bool
+    ) -> None:
+        """The standard errors, and the route's own error answers in the standard shape."""
+        responses = operation["responses"]
+        own |= {int(status) for status, response in responses.items() if _is_error_body(response)}
+        for status in sorted(own | error_statuses(operation, needs_caller, rate_limited)):
+            responses[status] = error_response(status)
+        operation["responses"] = dict(sorted(responses.items(), key=lambda item: int(item[0])))
+
+    def build_querystring_parameters(
+        self, model: Any
+    ) -> tuple[list[dict[str, Any]], dict[str, Any]]:
         parameters, definitions = super().build_querystring_parameters(model)
-        schema = model_schema(model, preference=self._app.config["QUART_SCHEMA_CONVERSION_PREFERENCE"])
+        preference = self._app.config["QUART_SCHEMA_CONVERSION_PREFERENCE"]
+        schema = model_schema(model, preference=preference)
         required = set(schema.get("required", ()))
         for parameter in parameters:
             if parameter["name"] in required:
@@ -90,7 +297,8 @@ def install_openapi(app: Quart) -> None:
         info=Info(
             title="Pulse",
             version=__version__,
-            description="Network availability monitor. See docs/api.md for a guide to every route.",
+            description="Network availability monitor. Every error answer is JSON "
+            '`{"message": "...", ...details}`. See docs/api.md for a guide to every route.',
         ),
         security_schemes=SECURITY_SCHEMES,
         security=[{"apiKey": []}, {"password": []}],

@@ -111,3 +111,18 @@ async def test_basic_auth_as_the_python_client_sends_it(tmp_path: Path) -> None:
         ) as sdk:
             users = await sdk.get("/api/users")
     assert users.status_code == 200 and users.json()[0]["username"] == "admin"
+
+
+async def test_active_takes_a_boolean_only(tmp_path: Path) -> None:
+    """``0`` or ``"no"`` is no boolean: read leniently, a typo would deactivate a user."""
+    async with running_pulse(CONFIG, tmp_path) as server:
+        user = await add_user(server, "olga", Role.EDITOR, PASSWORD)
+        async with server.client() as admin:
+            replies = [
+                await admin.patch(f"/api/users/{user.id}", json={"active": value})
+                for value in (0, "no", "false")
+            ]
+            after = await admin.get("/api/users")
+    assert [reply.status_code for reply in replies] == [400, 400, 400]
+    assert "active" in replies[0].json()["message"]
+    assert after.json()[0]["active"] is True

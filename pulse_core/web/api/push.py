@@ -45,6 +45,7 @@ from pulse_core.web.api.schemas import ErrorBody
 from pulse_core.web.auth.callers import Caller
 from pulse_core.web.auth.context import auth_context
 from pulse_core.web.connections import abort_connection
+from pulse_core.web.openapi import SSE_EVENT, answers
 from pulse_core.web.serialize import iso
 
 if TYPE_CHECKING:
@@ -242,6 +243,8 @@ async def _discard_incoming() -> None:
 @blueprint.get("/api/events/status")
 @document_querystring(PushQuery)
 @document_response(ErrorBody, 400)
+@answers(200, "the event stream; it ends only when the client leaves", "text/event-stream",
+         schema=SSE_EVENT)
 async def status_events() -> Response:
     """Status changes as Server-Sent Events
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 from quart import Blueprint, g
-from quart_schema import tag_blueprint, validate_request
+from quart_schema import document_response, tag_blueprint, validate_request
 
 from pulse_core.accounts import ApiKey
 from pulse_core.web.access import Role
@@ -21,8 +21,9 @@ from pulse_core.web.auth.callers import Caller, lower_role
 from pulse_core.web.auth.context import auth_context
 from pulse_core.web.auth.provisioning import issue_api_key
 from pulse_core.web.auth.revocation import Credential
-from pulse_core.web.auth.schemas import NewApiKey, api_key_json
+from pulse_core.web.auth.schemas import ApiKeyList, NewApiKey, NewApiKeyOut, api_key_json
 from pulse_core.web.errors import ApiError, not_found
+from pulse_core.web.openapi import answers
 
 blueprint = Blueprint("auth_apikeys", __name__)
 tag_blueprint(blueprint, ["API keys"])
@@ -47,6 +48,7 @@ async def _manageable_keys(caller: Caller) -> list[ApiKey]:
 
 
 @blueprint.post("/api/apikeys")
+@document_response(NewApiKeyOut, 201)
 @validate_request(NewApiKey)
 async def create_api_key(data: NewApiKey) -> tuple[dict[str, Any], int]:
     """Make a key. The answer holds the key itself, and is the only place it ever appears."""
@@ -63,11 +65,14 @@ async def create_api_key(data: NewApiKey) -> tuple[dict[str, Any], int]:
 
 
 @blueprint.get("/api/apikeys")
+@document_response(ApiKeyList)
 async def list_api_keys() -> list[dict[str, Any]]:
+    """The keys the caller may see and revoke."""
     return [api_key_json(key) for key in await _manageable_keys(g.caller)]
 
 
 @blueprint.delete("/api/apikeys/<int:key_id>")
+@answers(204, "revoked")
 async def revoke_api_key(key_id: int) -> tuple[str, int]:
     """Revoke a key; requests with it are refused from now on."""
     manageable = {key.id for key in await _manageable_keys(g.caller)}

@@ -3,18 +3,34 @@ and the JSON they answer with."""
 
 from __future__ import annotations
 
-from typing import Any
+from datetime import datetime
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, RootModel, StrictBool
 from pydantic.alias_generators import to_camel
 
 from pulse_core.accounts import ApiKey, User
 from pulse_core.web.access import Role
+from pulse_core.web.auth.provisioning import (
+    MAX_PASSWORD_LENGTH,
+    MIN_PASSWORD_LENGTH,
+    USERNAME_PATTERN,
+)
 from pulse_core.web.serialize import iso
 
 
 class Body(BaseModel):
     model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="forbid")
+
+
+#: The rules of a new username and password, for the OpenAPI document only: the routes check
+#: them themselves, with messages that say how to fix them (a schema's would not).
+NEW_USERNAME = {"pattern": f"^{USERNAME_PATTERN.pattern}$", "maxLength": 64}
+NEW_PASSWORD = {
+    "minLength": MIN_PASSWORD_LENGTH,
+    "maxLength": MAX_PASSWORD_LENGTH,
+    "description": "not one of the 20,000 most common passwords",
+}
 
 
 class Credentials(Body):
@@ -23,33 +39,89 @@ class Credentials(Body):
 
 
 class Registration(Body):
-    username: str = Field(max_length=200)
-    email: str = Field(max_length=320)
-    password: str = Field(max_length=4096)
-    confirm_password: str = Field(max_length=4096)
+    username: str = Field(max_length=200, json_schema_extra=NEW_USERNAME)
+    email: str = Field(max_length=320, description="an email address (with an @)")
+    password: str = Field(max_length=4096, json_schema_extra=NEW_PASSWORD)
+    confirm_password: str = Field(max_length=4096, description="the same password again")
 
 
 class PasswordChange(Body):
     current_password: str = Field(max_length=4096)
-    new_password: str = Field(max_length=4096)
+    new_password: str = Field(max_length=4096, json_schema_extra=NEW_PASSWORD)
 
 
 class NewUser(Body):
-    username: str = Field(max_length=200)
+    username: str = Field(max_length=200, json_schema_extra=NEW_USERNAME)
     email: str | None = Field(None, max_length=320)
-    password: str = Field(max_length=4096)
+    password: str = Field(max_length=4096, json_schema_extra=NEW_PASSWORD)
     role: Role = Role.VIEWER
 
 
 class UserChange(Body):
     role: Role | None = None
-    active: bool | None = None
-    password: str | None = Field(None, max_length=4096, description="a new password")
+    active: StrictBool | None = Field(
+        None, description="false deactivates, true reactivates; nothing else reads as a boolean"
+    )
+    password: str | None = Field(
+        None, max_length=4096, json_schema_extra={**NEW_PASSWORD, "description": "a new password, "
+        "not one of the 20,000 most common"}
+    )
 
 
 class NewApiKey(Body):
     name: str = Field(min_length=1, max_length=200)
     role: Role = Role.VIEWER
+
+
+class UserOut(Body):
+    """A user, without the password hash."""
+
+    id: int
+    username: str
+    email: str | None
+    role: Role
+    active: bool
+    created_ts: datetime
+
+
+class ApiKeyOut(Body):
+    """A key as listed: everything but its secret, which the store does not have."""
+
+    id: int
+    name: str
+    role: Role
+    prefix: str = Field(description="the key's first characters, to tell keys apart")
+    user_id: int | None = Field(description="the user who made it; null for keys made by the CLI")
+    created_ts: datetime
+    last_used_ts: datetime | None
+
+
+class NewApiKeyOut(ApiKeyOut):
+    """The new key, with the key itself: the only time it is ever shown."""
+
+    key: str
+
+
+class SetupRequired(RootModel[bool]):
+    """`true` until the first user registers."""
+
+
+class ApiKeyList(RootModel[list[ApiKeyOut]]):
+    """The keys the caller may see and revoke, oldest first."""
+
+
+class UserList(RootModel[list[UserOut]]):
+    """Every user, active or not."""
+
+
+class SessionOut(Body):
+    """Who is calling, and with which role."""
+
+    kind: Literal["user", "apikey"]
+    id: int
+    name: str
+    role: Role
+    user: UserOut | None = Field(description="the signed-in user; null for an API key")
 
 
 def user_json(user: User) -> dict[str, Any]:

@@ -6,7 +6,7 @@ import time
 from typing import Any
 
 from quart import Blueprint, Response, g, jsonify, request
-from quart_schema import tag_blueprint, validate_request
+from quart_schema import document_response, tag_blueprint, validate_request
 
 from pulse_core.accounts import UsernameTaken
 from pulse_core.web.access import Role, public
@@ -15,9 +15,18 @@ from pulse_core.web.auth.context import auth_context
 from pulse_core.web.auth.guard import WRONG_PASSWORD, unauthorized
 from pulse_core.web.auth.provisioning import password_problem, username_problem
 from pulse_core.web.auth.revocation import Credential
-from pulse_core.web.auth.schemas import Credentials, PasswordChange, Registration, user_json
+from pulse_core.web.auth.schemas import (
+    Credentials,
+    PasswordChange,
+    Registration,
+    SessionOut,
+    SetupRequired,
+    UserOut,
+    user_json,
+)
 from pulse_core.web.auth.sessions import end_session, live_session, session_token, start_session
 from pulse_core.web.errors import ApiError, bad_request
+from pulse_core.web.openapi import answers, errors
 
 blueprint = Blueprint("auth_session", __name__)
 tag_blueprint(blueprint, ["Authentication"])
@@ -25,6 +34,8 @@ tag_blueprint(blueprint, ["Authentication"])
 
 @blueprint.get("/api/auth/setup-required")
 @public
+@document_response(SetupRequired)
+@errors(503)
 async def setup_required() -> Response:
     """``true`` until the first user registers."""
     return jsonify(not await auth_context().store.users())
@@ -32,6 +43,8 @@ async def setup_required() -> Response:
 
 @blueprint.post("/api/auth/register")
 @public
+@document_response(UserOut, 201)
+@errors(409, 503)
 @validate_request(Registration)
 async def register(data: Registration) -> tuple[dict[str, Any], int]:
     """Create the first user, an administrator, and sign them in. Only while no user exists."""
@@ -59,6 +72,8 @@ async def register(data: Registration) -> tuple[dict[str, Any], int]:
 
 @blueprint.post("/api/auth/login")
 @public
+@document_response(UserOut)
+@errors(401, 503)
 @validate_request(Credentials)
 async def login(data: Credentials) -> dict[str, Any]:
     """Sign in with a session cookie. Five wrong passwords lock the username for 30 minutes."""
@@ -72,6 +87,8 @@ async def login(data: Credentials) -> dict[str, Any]:
 
 @blueprint.post("/api/auth/logout")
 @public
+@answers(204, "signed out (or there was no session)")
+@errors(503)
 async def logout() -> tuple[str, int]:
     """End this browser's session: its cookie is refused from now on, and the live streams
     opened with it close (nothing to do without one)."""
@@ -85,6 +102,7 @@ async def logout() -> tuple[str, int]:
 
 
 @blueprint.get("/api/auth/session")
+@document_response(SessionOut)
 async def current_session() -> dict[str, Any]:
     """Who is calling: the signed-in user or the API key, and with which role."""
     caller: Caller = g.caller
@@ -99,6 +117,7 @@ async def current_session() -> dict[str, Any]:
 
 
 @blueprint.post("/api/auth/change-password")
+@answers(204, "changed")
 @validate_request(PasswordChange)
 async def change_password(data: PasswordChange) -> tuple[str, int]:
     """Set a new password. Every session of the user ends, and with them the live streams

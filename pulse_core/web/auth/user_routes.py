@@ -11,15 +11,16 @@ import time
 from typing import Any
 
 from quart import Blueprint
-from quart_schema import tag_blueprint, validate_request
+from quart_schema import document_response, tag_blueprint, validate_request
 
 from pulse_core.accounts import User, UsernameTaken
 from pulse_core.web.access import Role, requires
 from pulse_core.web.auth.context import auth_context
 from pulse_core.web.auth.provisioning import password_problem, username_problem
 from pulse_core.web.auth.revocation import Credential
-from pulse_core.web.auth.schemas import NewUser, UserChange, user_json
+from pulse_core.web.auth.schemas import NewUser, UserChange, UserList, UserOut, user_json
 from pulse_core.web.errors import ApiError, bad_request, not_found
+from pulse_core.web.openapi import errors
 
 blueprint = Blueprint("auth_users", __name__)
 tag_blueprint(blueprint, ["Users"])
@@ -27,14 +28,19 @@ tag_blueprint(blueprint, ["Users"])
 
 @blueprint.get("/api/users")
 @requires(Role.ADMIN)
+@document_response(UserList)
 async def list_users() -> list[dict[str, Any]]:
+    """Every user, active or not (users are never deleted)."""
     return [user_json(user) for user in await auth_context().store.users()]
 
 
 @blueprint.post("/api/users")
 @requires(Role.ADMIN)
+@document_response(UserOut, 201)
+@errors(409)
 @validate_request(NewUser)
 async def create_user(data: NewUser) -> tuple[dict[str, Any], int]:
+    """Create a user; a username already taken is a 409."""
     for problem in (username_problem(data.username), password_problem(data.password)):
         if problem is not None:
             raise bad_request(problem)
@@ -55,12 +61,17 @@ def _is_active_admin(user: User) -> bool:
 
 @blueprint.patch("/api/users/<int:user_id>")
 @requires(Role.ADMIN)
+@document_response(UserOut)
+@errors(409)
 @validate_request(UserChange)
 async def change_user(user_id: int, data: UserChange) -> dict[str, Any]:
-    """Change a user's role, deactivate (``"active": false``) or reactivate them, or set a new
-    password. Deactivating ends the user's sessions and every live stream of the user or of
-    the user's keys; a new password ends the sessions and the streams opened with one or with
-    the old password."""
+    """Change a user's role, deactivate or reactivate them, or set a new password
+
+    ``"active": false`` deactivates. Deactivating ends the user's sessions and every live
+    stream of the user or of the user's keys; a new password ends the sessions and the streams
+    opened with one or with the old password. A change that would leave no active
+    administrator is a 409.
+    """
     if data.password is not None and (problem := password_problem(data.password)) is not None:
         raise bad_request(problem)
     context = auth_context()

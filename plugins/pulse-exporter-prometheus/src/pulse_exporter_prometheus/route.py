@@ -8,18 +8,29 @@ import hmac
 import time
 
 from quart import Blueprint, Response, current_app, request
+from quart_schema import tag_blueprint
 
 from pulse_core.web.access import public
 from pulse_core.web.errors import ApiError
+from pulse_core.web.openapi import answers, errors
 from pulse_exporter_prometheus.exposition import ExpositionFormat, Scrape, negotiate
 from pulse_exporter_prometheus.settings import MetricsSection
 
 blueprint = Blueprint("prometheus", __name__)
+tag_blueprint(blueprint, ["Metrics"])
 
 
 @blueprint.get("/api/metrics")
 @public  # the token, when configured, is checked below: scrapers are not users
+@answers(200, "the Prometheus text format (0.0.4)", "text/plain")
+@answers(200, "OpenMetrics 1.0, when the Accept header asks for it", "application/openmetrics-text")
+@errors(401)
 async def metrics() -> Response:
+    """Readings of every endpoint, for Prometheus to scrape
+
+    Open to anyone unless `metrics.token` is set; then it needs
+    `Authorization: Bearer <metrics.token>` (401 without it). Gzip when the client accepts it.
+    """
     pulse = current_app.config["PULSE"]
     _require_token(pulse.config.sections.get("metrics"), request.headers.get("Authorization", ""))
     exposition_format = negotiate(request.headers.get("Accept", ""))
