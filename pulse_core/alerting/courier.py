@@ -94,6 +94,12 @@ def lane_of(message: OutboxMessage) -> str:
     return f"message:{message.id}"
 
 
+def opens_thread(message: OutboxMessage) -> bool:
+    """Whether ``message`` is the first of its thread: an endpoint going offline opens an
+    outage, whose thread no receiver has answered yet (so there is no reference to look up)."""
+    return message.kind == "status_change" and message.variables.get("status") == "offline"
+
+
 class Courier:
     """Sends the messages of one notifier."""
 
@@ -267,7 +273,7 @@ class Courier:
             return await self._finish_dead(message, now, reason)
         reference = (
             await self.store.thread_reference(self.notifier.name, message.thread_key)
-            if message.thread_key
+            if message.thread_key and not opens_thread(message)
             else None
         )
         notification = Notification(
