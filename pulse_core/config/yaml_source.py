@@ -220,8 +220,8 @@ class _ValueBuilder:
             self._stop(
                 mark,
                 f"the document has more than {MAX_VALUES:,} values (mappings, lists and "
-                f"scalars{through}), the most a configuration may hold; split the file or "
-                "write fewer values",
+                f"scalars{through}), the most a configuration may hold: write fewer (a cidr "
+                "target instead of one target per address, say)",
             )
 
     def _enter(self, mark: Mark) -> None:
