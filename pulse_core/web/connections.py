@@ -4,13 +4,17 @@ Hypercorn writes a response or a close frame and then waits for the socket to dr
 time limit: a client that never reads keeps its connection, and the kernel buffers behind it,
 for as long as it likes. ASGI has no way to drop a connection, so this finds the transport
 the event loop keeps for the request's socket, by the addresses the ASGI scope names, and
-aborts it: the kernel sends a reset and frees the buffers at once.
+aborts it. Closing a socket whose send buffer is full would leave the kernel trying to
+deliver it for minutes: with ``SO_LINGER`` at zero the close sends a reset and frees the
+buffers at once.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import socket
+import struct
 from collections.abc import Mapping
 
 log = logging.getLogger("pulse.web")
@@ -25,9 +29,16 @@ def abort_connection(scope: Mapping[str, object]) -> bool:
         peer = transport.get_extra_info("peername")
         local = transport.get_extra_info("sockname")
         if _same(peer, client) and _same(local, server):
+            _reset_on_close(transport)
             transport.abort()  # also one that is closing, but waits for its buffer to drain
             return True
     return False
+
+
+def _reset_on_close(transport: asyncio.Transport) -> None:
+    raw = transport.get_extra_info("socket")
+    if raw is not None:
+        raw.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
 
 
 def _same(address: object, named: tuple[object, ...] | list[object]) -> bool:

@@ -1,10 +1,12 @@
 """A WebSocket client that stops reading is disconnected with a reason, and neither the
-monitor nor a client that keeps up waits for it."""
+monitor nor a client that keeps up waits for it; one that never reads again (WebSocket or
+SSE) loses its TCP connection instead of keeping it and its buffers."""
 
 from __future__ import annotations
 
 import asyncio
 import json
+import socket
 import time
 from pathlib import Path
 from typing import Any
@@ -60,6 +62,28 @@ class SilentClient:
         assert any(isinstance(event, AcceptConnection) for event in client.protocol.events())
         client.transport.pause_reading()
         return client
+
+    @classmethod
+    async def connect_to_events(cls, server: RunningPulse) -> SilentClient:
+        """The same, for the SSE stream: a plain HTTP request, then no more reading."""
+        host, port = server.base_url.removeprefix("http://").split(":")
+        client = cls(*await asyncio.open_connection(host, int(port)))
+        headers = "".join(f"{name}: {value}\r\n" for name, value in server.auth_headers.items())
+        client.writer.write(
+            f"GET /api/events/status HTTP/1.1\r\nHost: {host}\r\n{headers}\r\n".encode()
+        )
+        head = await client.reader.readuntil(b"\r\n\r\n")
+        assert head.startswith(b"HTTP/1.1 200"), head
+        client.transport.pause_reading()
+        return client
+
+    def tcp_state(self) -> int:
+        """The kernel's state of this end of the connection (``TCP_INFO``), read without
+        reading any data: ESTABLISHED until the server closes or resets it."""
+        info = self.transport.get_extra_info("socket").getsockopt(
+            socket.IPPROTO_TCP, socket.TCP_INFO, 8
+        )
+        return info[0]
 
     async def read_to_the_close(self) -> tuple[int, CloseConnection]:
         """Read everything now: the number of messages, then the close frame."""
@@ -152,3 +176,48 @@ async def test_a_client_that_stops_reading_is_dropped_and_delays_nobody(tmp_path
     flood_seen = [data["endpointId"] for data in fast.updates()
                   if data["endpointId"].startswith("flood-")]
     assert flood_seen == [flood_id(number) for number in range(flood)]
+
+
+#: ``tcpi_state`` of an open connection (linux/tcp_states.h)
+TCP_ESTABLISHED = 1
+
+
+async def flood_until_cut_off(server: RunningPulse, client: SilentClient) -> None:
+    """Publish big changes until the server closes or resets the connection of ``client``,
+    which reads none of them."""
+    bus = server.pulse.events
+    async with asyncio.timeout(60):
+        number = 0
+        while client.tcp_state() == TCP_ESTABLISHED:
+            for _ in range(BURST):
+                bus.publish(StatusChange(flood_id(number), time.time(), State.UP, State.DOWN))
+                number += 1
+            await asyncio.sleep(0.005)
+
+
+async def test_a_websocket_client_that_never_reads_again_loses_its_connection(
+    tmp_path: Path,
+) -> None:
+    async with running_pulse(config(9), tmp_path) as server:
+        silent = await SilentClient.connect(server)
+        await flood_until_cut_off(server, silent)
+        state = silent.tcp_state()
+        silent.writer.close()
+        async with asyncio.timeout(15):  # its handler has ended: it left the bus
+            while server.pulse.events.subscriber_count:
+                await asyncio.sleep(0.05)
+    assert state != TCP_ESTABLISHED
+
+
+async def test_an_sse_client_that_never_reads_again_loses_its_connection(
+    tmp_path: Path,
+) -> None:
+    async with running_pulse(config(9), tmp_path) as server:
+        silent = await SilentClient.connect_to_events(server)
+        await flood_until_cut_off(server, silent)
+        state = silent.tcp_state()
+        silent.writer.close()
+        async with asyncio.timeout(15):
+            while server.pulse.events.subscriber_count:
+                await asyncio.sleep(0.05)
+    assert state != TCP_ESTABLISHED
