@@ -91,7 +91,7 @@ def test_alias_bombs_stop_early() -> None:
     [issue] = caught.value.issues
     assert issue.message == (
         f"the document has more than {MAX_VALUES:,} values (mappings, lists and scalars, "
-        "each alias counted as the values it repeats), the most a configuration may hold; "
+        "each alias counted as the values it repeats), the most a configuration may hold: "
         "write fewer (a cidr target instead of one target per address, say)"
     )
     assert issue.line == 6  # l5, the first list of over a million values
