@@ -12,6 +12,18 @@ Set-StrictMode -Version Latest
 # The connection Connect-ThingConnectPulse made, used by every other command.
 $script:PulseConnection = $null
 
+# New-PulseEndpoint's parameters, and the keys of the POST /api/endpoints body they fill.
+$script:EndpointFields = [ordered]@{
+    Name            = 'name'
+    Address         = 'address'
+    Type            = 'type'
+    Port            = 'port'
+    Group           = 'group'
+    IntervalSeconds = 'intervalSeconds'
+    HttpPath        = 'httpPath'
+    Notes           = 'notes'
+}
+
 # By HTTP status of a failed request (0: no answer): the error's category, and what to do.
 $script:ErrorCategories = @{
     0   = 'ConnectionError'
@@ -340,11 +352,10 @@ function New-PulseEndpoint {
         [switch] $Disabled
     )
     process {
-        $body = [ordered]@{ address = $Address; type = $Type }
-        $optional = @{ Name = 'name'; Port = 'port'; Group = 'group'; IntervalSeconds = 'intervalSeconds'; HttpPath = 'httpPath'; Notes = 'notes' }
-        foreach ($parameter in $optional.Keys) {
+        $body = [ordered]@{}
+        foreach ($parameter in $script:EndpointFields.Keys) {
             if ($PSBoundParameters.ContainsKey($parameter)) {
-                $body[$optional[$parameter]] = $PSBoundParameters[$parameter]
+                $body[$script:EndpointFields[$parameter]] = $PSBoundParameters[$parameter]
             }
         }
         if ($Disabled) {

@@ -76,6 +76,17 @@ def manifest_exports(tree: Tree) -> list[str]:
     raise AssertionError("the manifest has no FunctionsToExport")
 
 
+def script_table(tree: Tree, name: str) -> dict[str, str]:
+    """The entries of the hashtable literal assigned to ``$script:<name>``, as texts."""
+    for node in _walk(tree.root_node):
+        if node.type == "assignment_expression" and _text(node.children[0]) == f"$script:{name}":
+            return {
+                _key(entry): _string(_child(entry, "pipeline"))
+                for entry in _walk(node) if entry.type == "hash_entry"
+            }
+    raise AssertionError(f"no $script:{name} = @{{...}} in the module")
+
+
 def _function(node: Node) -> Function:
     name = _text(_child(node, "function_name"))
     body = _child(node, "script_block")

@@ -20,7 +20,15 @@ from pulse_core.testing.listeners import TcpListener
 from pulse_core.testing.server import running_pulse
 from pulse_core.web.access import Role
 
-from .powershell_source import Function, functions, manifest_exports, parse, parse_text, problems
+from .powershell_source import (
+    Function,
+    functions,
+    manifest_exports,
+    parse,
+    parse_text,
+    problems,
+    script_table,
+)
 
 MODULE = Path(__file__).parents[1]
 SOURCES = sorted(path for path in MODULE.rglob("*") if path.suffix in {".ps1", ".psm1", ".psd1"})
@@ -159,6 +167,45 @@ async def test_every_request_exists_in_the_openapi_document(
         assert {(name, "path") for name in placeholders} <= parameters, call.route
         unknown = {name for name in call.query if (name, "query") not in parameters}
         assert not unknown, f"{call.method} {call.route} has no query parameter {unknown}"
+
+
+async def test_pulse_takes_every_key_new_pulseendpoint_sends(
+    tcp_listener: TcpListener, tmp_path: Path
+) -> None:
+    """Each parameter of New-PulseEndpoint fills a key of the POST /api/endpoints body
+    (``$script:EndpointFields``; -Disabled sends ``enabled``): a real Pulse must keep them."""
+    fields = script_table(parse(MODULE / "ThingConnectPulse.psm1"), "EndpointFields")
+    parameters = module_functions()["New-PulseEndpoint"].parameters
+    assert list(fields) == [name for name in parameters if name != "Disabled"]
+    assert "$body['enabled'] = $false" in (MODULE / "ThingConnectPulse.psm1").read_text()
+    values = {
+        "Name": "Line 1 HMI",
+        "Address": "127.0.0.9",
+        "Type": "http",
+        "Port": 8080,
+        "Group": "plant",
+        "IntervalSeconds": 30,
+        "HttpPath": "/health",
+        "Notes": "spare panel",
+    }
+    body = {fields[name]: value for name, value in values.items()} | {"enabled": False}
+    async with running_pulse(pulse_yaml(tcp_listener.port), tmp_path) as server:
+        async with server.client() as client:
+            answer = await client.post("/api/endpoints", json=body)
+    assert answer.status_code == 201, answer.text
+    created = answer.json()
+    assert (created["name"], created["host"], created["port"], created["type"]) == (
+        "Line 1 HMI",
+        "127.0.0.9",
+        8080,
+        "http",
+    )
+    assert (created["group"]["id"], created["intervalSeconds"], created["httpPath"]) == (
+        "plant",
+        30,
+        "/health",
+    )
+    assert (created["notes"], created["enabled"]) == ("spare panel", False)
 
 
 @pytest.mark.skipif(PWSH is None, reason="PowerShell (pwsh) is not installed here")
