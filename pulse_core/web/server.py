@@ -13,6 +13,7 @@ from quart import Quart
 
 from pulse_core.web.auth import install_auth
 from pulse_core.web.errors import install_error_handlers
+from pulse_core.web.ids import install_id_converter
 from pulse_core.web.openapi import install_openapi
 
 if TYPE_CHECKING:
@@ -33,6 +34,7 @@ REQUESTS_GRACE_S = 5.0
 def create_web_app(pulse: Pulse) -> Quart:
     app = Quart("pulse")
     app.config["PULSE"] = pulse
+    install_id_converter(app)
     install_error_handlers(app)
     install_auth(app, pulse.store, pulse.config.server)
     install_openapi(app)
