@@ -30,7 +30,7 @@ from quart_schema import QuartSchema
 from quart_schema.conversion import model_schema
 from quart_schema.extension import SecuritySchemeInput
 from quart_schema.openapi import HttpSecurityScheme, Info, OpenAPIProvider
-from werkzeug.routing import Rule
+from werkzeug.routing import BaseConverter, IntegerConverter, Rule
 
 from pulse_core import __version__
 from pulse_core.web.access import needed_role
@@ -273,6 +273,17 @@ class PulseOpenAPIProvider(OpenAPIProvider):
         for status in sorted(own | error_statuses(operation, needs_caller, rate_limited)):
             responses[status] = error_response(status)
         operation["responses"] = dict(sorted(responses.items(), key=lambda item: int(item[0])))
+
+    def build_path_parameter(self, name: str, converter: BaseConverter) -> dict[str, Any]:
+        """Integer ids with the bounds the route matches (see :mod:`pulse_core.web.ids`)."""
+        parameter = super().build_path_parameter(name, converter)
+        if isinstance(converter, IntegerConverter):
+            bounds = {"minimum": converter.min, "maximum": converter.max}
+            if not converter.signed:
+                bounds["minimum"] = max(converter.min or 0, 0)
+            schema = {**parameter["schema"], **{k: v for k, v in bounds.items() if v is not None}}
+            parameter = {**parameter, "schema": schema}
+        return parameter
 
     def build_querystring_parameters(
         self, model: Any

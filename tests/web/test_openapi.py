@@ -5,6 +5,7 @@ Whether the server keeps to the document is schemathesis's job, in ``test_schema
 
 from __future__ import annotations
 
+import inspect
 import json
 from pathlib import Path
 from typing import Any
@@ -13,6 +14,7 @@ import pytest
 
 from pulse_core import __version__
 from pulse_core.testing.server import running_pulse
+from pulse_core.web.server import create_web_app
 
 READ_ROUTES = {
     "/api/status/live", "/api/endpoints/{endpoint_id}", "/api/history/endpoint/{endpoint_id}",
@@ -102,6 +104,18 @@ async def test_every_operation_declares_its_answers_and_their_errors(
     assert set(by_name["DELETE /api/apikeys/{key_id}"]["responses"]["204"]) == {"description"}
 
 
+async def test_route_docstrings_are_written_in_markdown(tmp_path: Path) -> None:
+    """They are the operations' descriptions: one style, the one OpenAPI viewers render."""
+    async with running_pulse(config(9), tmp_path) as server:
+        app = create_web_app(server.pulse)
+    docstrings = {
+        rule.rule: inspect.unwrap(app.view_functions[rule.endpoint]).__doc__ or ""
+        for rule in app.url_map.iter_rules()
+        if rule.rule.startswith("/api/")
+    }
+    assert [path for path, docstring in docstrings.items() if "``" in docstring] == []
+
+
 async def test_descriptions_are_markdown(document: dict[str, Any]) -> None:
     text = json.dumps(document)
     assert "``" not in text and ":class:`" not in text and ":func:`" not in text
@@ -130,3 +144,18 @@ async def test_a_method_a_path_does_not_take_is_a_405_naming_those_it_does(
     assert endpoint.status_code == 405
     assert endpoint.headers["Allow"] == "DELETE, GET, HEAD, OPTIONS, PUT"
     assert apply.status_code == 405 and apply.headers["Allow"] == "OPTIONS, POST"
+
+
+async def test_a_numeric_id_beyond_64_bits_is_a_404_and_the_document_says_where_ids_end(
+    tmp_path: Path,
+) -> None:
+    huge = 2**64
+    async with running_pulse(config(9), tmp_path) as server:
+        async with server.client() as client:
+            version = await client.get(f"/api/configuration/versions/{huge}")
+            user = await client.patch(f"/api/users/{huge}", json={"active": True})
+            key = await client.delete(f"/api/apikeys/{huge}")
+            document = (await client.get("/openapi.json")).json()
+    assert [version.status_code, user.status_code, key.status_code] == [404, 404, 404]
+    (parameter,) = document["paths"]["/api/users/{user_id}"]["patch"]["parameters"]
+    assert parameter["schema"] == {"type": "integer", "minimum": 0, "maximum": 2**63 - 1}

@@ -71,8 +71,6 @@ RULES_BEYOND_THE_SCHEMA = {
     ("POST", "/api/grafana/query"): "range.from must be before range.to; each target's "
     "parameters must fit its metric",
     ("POST", "/api/grafana/variable"): "a string payload must be a variable query Pulse knows",
-    ("POST", "/api/grafana/metric-payload-options"): "name must be a payload field of the metric",
-    ("POST", "/api/grafana/tag-values"): "key must be one of the ad hoc filter keys",
 }
 
 #: Failures that are Pulse's documented behaviour, not defects: (check, status) and why.

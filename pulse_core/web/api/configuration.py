@@ -103,7 +103,7 @@ async def apply_configuration(query_args: ApplyQuery) -> dict[str, Any]:
 
     The body is the whole YAML file. It is validated like at start-up (an invalid file is a
     400 listing every problem with its line and column) and compared with the running one by
-    endpoint id. Headers ``X-Actor`` and ``X-Note`` are kept with the new version. Applying
+    endpoint id. Headers `X-Actor` and `X-Note` are kept with the new version. Applying
     the running text again changes nothing. The file Pulse was started with is rewritten.
     """
     raw = await request.get_data(cache=False, as_text=False, parse_form_data=False)
@@ -163,7 +163,7 @@ async def version_detail(version_id: int, query_args: DownloadQuery) -> Any:
 async def current_configuration(query_args: DownloadQuery) -> Response:
     """The running configuration, as YAML
 
-    Exactly the text that was applied (``${VAR}`` references unresolved, comments kept), ready
+    Exactly the text that was applied (`${VAR}` references unresolved, comments kept), ready
     to be saved as the configuration file.
     """
     text = await current_app.config["PULSE"].config_text()

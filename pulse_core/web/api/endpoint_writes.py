@@ -102,7 +102,10 @@ class _Write:
 async def create_endpoint(data: EndpointWrite) -> tuple[dict[str, Any], int, dict[str, str]]:
     """Add an endpoint
 
-    Appends a target to the YAML and applies it. ``group`` defaults to the first group.
+    Appends a target to the YAML and applies it. `group` defaults to the first group.
+    `address` (or `host`) is required, and the target must be valid for its probe
+    `type` as in the YAML (a port where the type needs one...): a 400 lists each problem
+    by field otherwise. `cidr` and `wildcard` ranges are written in the YAML (400).
     """
     write = _write_from(data)
     write.keys = {key: value for key, value in write.keys.items() if value is not None}
@@ -131,7 +134,9 @@ async def change_endpoint(
     """Change an endpoint
 
     Changing its address, port or type makes it another endpoint, with another id (the
-    answer has the new one); the old id keeps its history.
+    answer has the new one); the old id keeps its history. The changed target must stay
+    valid for its probe type (400 by field otherwise); an endpoint that is one address of a
+    `cidr` or `wildcard` range is changed in the YAML (409).
     """
     write = _write_from(data)
 
@@ -155,7 +160,8 @@ async def change_endpoint(
 async def delete_endpoint(endpoint_id: str) -> dict[str, Any]:
     """Delete an endpoint
 
-    Removes its target from the YAML. It is no longer checked; its history is kept.
+    Removes its target from the YAML. It is no longer checked; its history is kept. The last
+    endpoint, or one address of a `cidr` or `wildcard` range, cannot be deleted here (409).
     """
 
     def remove(config: PulseConfig, running_text: str) -> str:

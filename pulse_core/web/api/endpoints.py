@@ -38,8 +38,8 @@ class DetailQuery(BaseModel):
 async def endpoint_detail(endpoint_id: str, query_args: DetailQuery) -> dict[str, Any]:
     """One endpoint, its recent checks and outages
 
-    ``recent`` holds the checks of the last ``windowMinutes`` (at most the newest 10,000),
-    oldest first; ``outages`` those that overlap the window, the open one included.
+    `recent` holds the checks of the last `windowMinutes` (at most the newest 10,000),
+    oldest first; `outages` those that overlap the window, the open one included.
     """
     entry = current_catalog().entry(endpoint_id)
     store = current_app.config["PULSE"].store

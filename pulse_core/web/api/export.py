@@ -59,7 +59,8 @@ async def export_history(query_args: ExportQuery) -> Response:
     Rollup buckets overlapping the range are included whole (the bucket still filling as of the
     last rollup update, at most a minute old). Columns: endpointId, endpointName, groupId,
     groupName, then ts, status, rttMs, error (raw) or bucketTs / bucketDate, upPct, avgRttMs,
-    downEvents, checks (15m / daily).
+    downEvents, checks (15m / daily). A 400 names the problem when `startTime` is not before
+    `endTime`, or `group` or `endpointId` is not a configured one.
     """
     start, end = checked_range(query_args.start_time, query_args.end_time, ("startTime", "endTime"))
     bucket = query_args.bucket

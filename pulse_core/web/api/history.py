@@ -46,7 +46,9 @@ async def endpoint_history(endpoint_id: str, query_args: HistoryQuery) -> dict[s
     """One endpoint's history over a range
 
     Only the list of the requested bucket is filled; rollup buckets that overlap the range are
-    included whole. ``outages`` are those overlapping the range.
+    included whole. `outages` are those overlapping the range. `from` must be before
+    `to`, and the range at most 2 days (raw), 93 days (15m) or 3660 days (daily): a 400
+    names the limit otherwise.
     """
     entry = current_catalog().entry(endpoint_id)
     bucket = query_args.bucket

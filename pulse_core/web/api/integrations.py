@@ -182,7 +182,11 @@ async def list_dead_letters() -> dict[str, Any]:
 @document_response(TestReceipt)
 @errors(502, 504)
 async def send_test(name: str) -> dict[str, Any]:
-    """Send a test message through one notifier now and return the receiver's answer"""
+    """Send a test message through one notifier now and return the receiver's answer
+
+    An unknown notifier is a 404; a receiver that refuses or cannot be reached a 502 (with
+    `permanent`: whether retrying can help), one that does not answer in time a 504.
+    """
     try:
         receipt = await _engine().send_test(name)
     except UnknownNotifier:

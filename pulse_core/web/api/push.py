@@ -248,11 +248,12 @@ async def _discard_incoming() -> None:
 async def status_events() -> Response:
     """Status changes as Server-Sent Events
 
-    A stream of unnamed events whose ``data`` is the same JSON as the WebSocket's messages:
-    first a ``snapshot``, then one ``status_update`` per status change. Every event has an
-    ``id``; a client that reconnects with ``Last-Event-ID`` gets the events it missed instead
+    A stream of unnamed events whose `data` is the same JSON as the WebSocket's messages:
+    first a `snapshot`, then one `status_update` per status change. Every event has an
+    `id`; a client that reconnects with `Last-Event-ID` gets the events it missed instead
     of a snapshot, while they are still kept. A comment line is sent on a quiet stream every
-    ``push.heartbeat_seconds`` (15 by default), so proxies keep the connection open.
+    `push.heartbeat_seconds` (15 by default), so proxies keep the connection open. A
+    `group` or `endpointId` that is not a configured one is a 400 before anything streams.
     """
     audience = audience_for(request.args)
     resume_after = _event_id(request.headers.get("Last-Event-ID"))

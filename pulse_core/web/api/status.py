@@ -32,10 +32,11 @@ class LiveQuery(BaseModel):
 async def live_status(query_args: LiveQuery) -> Response:
     """Live status of every endpoint
 
-    Sorted by group (sort order, then name), then endpoint name. ``status`` is ``down`` when
-    the endpoint has no check yet or its latest is older than two intervals, ``flapping`` after
-    more than three changes in five minutes, else the latest status. ``sparkline`` holds
-    the latest 20 checks, oldest first, their times to the second.
+    Sorted by group (sort order, then name), then endpoint name. `status` is `down` when
+    the endpoint has no check yet or its latest is older than two intervals, `flapping` after
+    more than three changes in five minutes, else the latest status. `sparkline` holds
+    the latest 20 checks, oldest first, their times to the second. A `group` that is not
+    a configured group's id is a 400.
     """
     catalog = current_catalog()
     entries = catalog.select(group_id=query_args.group, search=query_args.search)

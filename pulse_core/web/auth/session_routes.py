@@ -37,7 +37,7 @@ tag_blueprint(blueprint, ["Authentication"])
 @document_response(SetupRequired)
 @errors(503)
 async def setup_required() -> Response:
-    """``true`` until the first user registers."""
+    """`true` until the first user registers."""
     return jsonify(not await auth_context().store.users())
 
 
@@ -47,7 +47,12 @@ async def setup_required() -> Response:
 @errors(409, 503)
 @validate_request(Registration)
 async def register(data: Registration) -> tuple[dict[str, Any], int]:
-    """Create the first user, an administrator, and sign them in. Only while no user exists."""
+    """Create the first user, an administrator, and sign them in. Only while no user exists.
+
+    Once a user exists this is a 409. `email` must have an `@`, `confirmPassword` must
+    equal `password`, and the password must not be one of the 20,000 most common: a 400
+    names the problem otherwise.
+    """
     for problem in (username_problem(data.username), password_problem(data.password)):
         if problem is not None:
             raise bad_request(problem)
@@ -76,7 +81,11 @@ async def register(data: Registration) -> tuple[dict[str, Any], int]:
 @errors(401, 503)
 @validate_request(Credentials)
 async def login(data: Credentials) -> dict[str, Any]:
-    """Sign in with a session cookie. Five wrong passwords lock the username for 30 minutes."""
+    """Sign in with a session cookie. Five wrong passwords lock the username for 30 minutes.
+
+    A wrong username or password is a 401; a locked username a 429 with `Retry-After`
+    (HTTP Basic on any route meets the same lock).
+    """
     context = auth_context()
     user = await user_with_password(context, data.username, data.password)
     if user is None:
@@ -121,7 +130,11 @@ async def current_session() -> dict[str, Any]:
 @validate_request(PasswordChange)
 async def change_password(data: PasswordChange) -> tuple[str, int]:
     """Set a new password. Every session of the user ends, and with them the live streams
-    opened with a session or the old password; this browser goes on in a new session."""
+    opened with a session or the old password; this browser goes on in a new session.
+
+    Only a user has a password: an API key is a 403. A wrong `currentPassword`, or a new
+    one among the 20,000 most common, is a 400.
+    """
     caller: Caller = g.caller
     if caller.principal.kind != "user" or caller.user is None:
         raise ApiError(403, "an API key has no password: sign in as the user to change it")

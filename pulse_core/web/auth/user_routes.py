@@ -40,7 +40,11 @@ async def list_users() -> list[dict[str, Any]]:
 @errors(409)
 @validate_request(NewUser)
 async def create_user(data: NewUser) -> tuple[dict[str, Any], int]:
-    """Create a user; a username already taken is a 409."""
+    """Create a user
+
+    A username already taken is a 409. The password must not be one of the 20,000 most common
+    (a 400 says so); the other rules of usernames and passwords are in the schema.
+    """
     for problem in (username_problem(data.username), password_problem(data.password)):
         if problem is not None:
             raise bad_request(problem)
@@ -67,7 +71,7 @@ def _is_active_admin(user: User) -> bool:
 async def change_user(user_id: int, data: UserChange) -> dict[str, Any]:
     """Change a user's role, deactivate or reactivate them, or set a new password
 
-    ``"active": false`` deactivates. Deactivating ends the user's sessions and every live
+    `"active": false` deactivates. Deactivating ends the user's sessions and every live
     stream of the user or of the user's keys; a new password ends the sessions and the streams
     opened with one or with the old password. A change that would leave no active
     administrator is a 409.

@@ -72,7 +72,12 @@ async def metric_payload_options() -> list[dict[str, str]]:
 @document_request(QueryRequest)
 @document_response(Answer)
 async def query() -> list[dict[str, Any]]:
-    """Time series, tables or annotations for the panel's targets over the range"""
+    """Time series, tables or annotations for the panel's targets over the range
+
+    `range.from` must be before `range.to`, and each target's parameters valid for its
+    metric (a known aggregation, status and interval): a 400 names the first problem and the
+    target it is in.
+    """
     return await answer(current_app.config["PULSE"], parse(QueryRequest, await _body()))
 
 
@@ -80,7 +85,11 @@ async def query() -> list[dict[str, Any]]:
 @document_request(VariableRequest)
 @document_response(Answer)
 async def variable() -> list[dict[str, str]]:
-    """The values of a dashboard variable"""
+    """The values of a dashboard variable
+
+    The payload (or the string itself) asks for `endpoints` (optionally of a `group`) or
+    `groups`; anything else is a 400.
+    """
     body = parse(VariableRequest, await _body())
     return catalog.variable_values(current_app.config["PULSE"].config, body.payload)
 
