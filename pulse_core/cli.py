@@ -7,23 +7,20 @@ import asyncio
 import json
 import logging
 import os
-import signal
 import sys
 from dataclasses import asdict
 from pathlib import Path
 from typing import Sequence
 
 from pulse_core.alerting.destinations import refused_destinations
-from pulse_core.app import Pulse, StoreNotFound, load_plugins, open_config
+from pulse_core.app import StoreNotFound, load_plugins, open_config
 from pulse_core.cli_accounts import add_account_commands, run_account_command
 from pulse_core.cli_notify import add_notify_command, cmd_notify
 from pulse_core.cli_once import probe_all, render_table
+from pulse_core.cli_run import add_listener_arguments, cmd_run
 from pulse_core.config import ConfigError
+from pulse_core.config.first_run import NoConfiguration, config_for_reading, config_for_run
 from pulse_core.config.model import PulseConfig
-from pulse_core.web.server import create_web_app, serve_web_app
-
-log = logging.getLogger("pulse")
-
 
 def _config_argument(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
@@ -31,8 +28,8 @@ def _config_argument(parser: argparse.ArgumentParser) -> None:
         "-c",
         type=Path,
         default=os.environ.get("PULSE_CONFIG"),
-        required="PULSE_CONFIG" not in os.environ,
-        help="the YAML configuration file (default: $PULSE_CONFIG)",
+        help="the YAML configuration file (default: $PULSE_CONFIG, else pulse.yaml in the "
+        "data directory, which the first `pulse run` makes from the sample configuration)",
     )
 
 
@@ -43,6 +40,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     run = commands.add_parser("run", help="monitor until stopped (SIGINT/SIGTERM)")
     _config_argument(run)
+    add_listener_arguments(run)
 
     check = commands.add_parser("check", help="validate the configuration and list endpoints")
     _config_argument(check)
@@ -68,7 +66,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per request is noise
     handler = {
-        "run": cmd_run,
         "check": cmd_check,
         "once": cmd_once,
         "plugins": cmd_plugins,
@@ -77,36 +74,21 @@ def main(argv: Sequence[str] | None = None) -> int:
         "notify": cmd_notify,
     }
     try:
+        if args.command == "run":
+            args.config, made_from_sample = config_for_run(args.config, os.environ)
+            return cmd_run(args, made_from_sample)
+        if hasattr(args, "config"):
+            args.config = config_for_reading(args.config, os.environ)
         return handler[args.command](args)
+    except NoConfiguration as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2  # as for a missing argument
     except ConfigError as error:
         print(error, file=sys.stderr)
         return 1
     except StoreNotFound as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
-
-
-def cmd_run(args: argparse.Namespace) -> int:
-    pulse = Pulse.create(args.config)
-    asyncio.run(_run_until_signalled(pulse))
-    return 0
-
-
-async def _run_until_signalled(pulse: Pulse) -> None:
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(signum, stop.set)
-    await pulse.start()
-    server = pulse.config.server
-    log.info("web API on http://%s:%d", server.host, server.port)
-    try:
-        await serve_web_app(create_web_app(pulse), server.host, server.port, stop)
-    finally:
-        log.info("stopping: flushing pending writes")
-        await pulse.stop()
-        taken = sum(state.checks_seen for state in pulse.monitor.states.values())
-        log.info("stopped: %d checks taken, %d written", taken, pulse.writer.written)
 
 
 def cmd_check(args: argparse.Namespace) -> int:

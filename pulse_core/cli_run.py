@@ -1,0 +1,96 @@
+"""``pulse run``: monitor and serve until SIGINT or SIGTERM.
+
+Before anything starts, the web port is checked, so that a busy port is one line naming its
+holder and the fix. Once serving, the log says where to open the dashboard, whether the first
+visit creates the administrator, and where the data is kept.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import ipaddress
+import logging
+import signal
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from pulse_core.app import Pulse
+from pulse_core.ports import PortInUse, ensure_port_free
+from pulse_core.web.server import create_web_app, serve_web_app
+
+log = logging.getLogger("pulse")
+
+
+def add_listener_arguments(run: argparse.ArgumentParser) -> None:
+    run.add_argument("--host", help="address to listen on (default: server.host, 0.0.0.0)")
+    run.add_argument("--port", type=int, help="port to listen on (default: server.port, 8080)")
+
+
+def cmd_run(args: argparse.Namespace, made_from_sample: bool) -> int:
+    pulse = Pulse.create(args.config)
+    server = pulse.config.server
+    host = args.host or server.host
+    port = server.port if args.port is None else args.port
+    try:
+        ensure_port_free(host, port)
+    except PortInUse as error:
+        log.error("%s", error)
+        return 1
+    if made_from_sample:
+        log.info(
+            "no --config given: made %s from the sample configuration; edit it there (changes "
+            "made in the dashboard are saved to it) or name your own file with --config",
+            args.config,
+        )
+    asyncio.run(_run_until_signalled(pulse, host, port))
+    return 0
+
+
+async def _run_until_signalled(pulse: Pulse, host: str, port: int) -> None:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
+    await pulse.start()
+    await _announce(pulse, host, port)
+    try:
+        await serve_web_app(create_web_app(pulse), host, port, stop)
+    finally:
+        log.info("stopping: flushing pending writes")
+        await pulse.stop()
+        taken = sum(state.checks_seen for state in pulse.monitor.states.values())
+        log.info("stopped: %d checks taken, %d written", taken, pulse.writer.written)
+
+
+async def _announce(pulse: Pulse, host: str, port: int) -> None:
+    url = f"http://{browser_host(host)}:{port}/"
+    log.info("dashboard and web API on %s (listening on %s:%d)", url, host, port)
+    if not await pulse.store.users():
+        log.info("no user yet: the first visit to %ssetup creates the administrator", url)
+    log.info(
+        "configuration %s; data in %s",
+        pulse.config.source_path, where_data_is(pulse.config.storage.url),
+    )
+
+
+def browser_host(host: str) -> str:
+    """What to type in a browser for a listener on ``host``: ``localhost`` for loopback and
+    the any-address, which answer there too."""
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return host
+    if address.is_unspecified or address.is_loopback:
+        return "localhost"
+    return f"[{host}]" if address.version == 6 else host
+
+
+def where_data_is(storage_url: str | None) -> str:
+    """The database, without credentials or options: a file for SQLite, else host and name."""
+    parts = urlsplit(storage_url or "")
+    if parts.scheme.startswith("sqlite"):
+        return f"the SQLite file {Path(parts.path[1:])}" if parts.path else "SQLite"
+    where = parts.hostname or "localhost"
+    port = f":{parts.port}" if parts.port else ""
+    return f"{parts.scheme.split('+')[0]}://{where}{port}{parts.path}"
