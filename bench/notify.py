@@ -3,15 +3,16 @@
 N endpoints (tcp, on loopback addresses) each go offline once, fed to a real alert engine on
 a SQLite store as the running Pulse feeds it (one outbox transaction per change), with storm
 grouping off, one webhook notifier and a real HTTP receiver on loopback that keeps
-connections alive and answers 200 at once. Measured from the first change handed to the
-engine:
+connections alive and answers 200 at once, or after ``--answer-ms`` (a service across a
+network). Measured from the first change handed to the engine:
 
 - ``seconds_to_deliver_all``: until the receiver has the last message (goal ≤ 5 s for 2,000);
 - ``delay_p50_ms`` / ``delay_max_ms``: from a change handed to the engine to its message's
   arrival;
 - ``most_at_once``: the most requests the receiver answered at the same time.
 
-``python bench/notify.py --messages 2000 [--concurrency 8]`` prints a JSON line.
+``python bench/notify.py --messages 2000 [--answer-ms 20] [--concurrency 8]`` prints a JSON
+line.
 """
 
 from __future__ import annotations
@@ -70,10 +71,10 @@ class ReceiverProcess:
     """The receiver in a process of its own (``notify.py --serve``), so that its threads do
     not share Pulse's interpreter lock: the figures are Pulse's, not the receiver's."""
 
-    def __init__(self) -> None:
+    def __init__(self, answer_ms: float) -> None:
         self.port = free_tcp_port()
         self.process = subprocess.Popen(
-            [sys.executable, __file__, "--serve", str(self.port)],
+            [sys.executable, __file__, "--serve", str(self.port), "--answer-ms", str(answer_ms)],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             text=True,
@@ -95,10 +96,11 @@ class ReceiverProcess:
         self.process.wait()
 
 
-def serve(port: int) -> None:
+def serve(port: int, answer_ms: float) -> None:
     """The receiver's side: answers ``count`` and ``report`` on stdin until it closes."""
     receiver = Receiver(port)
     receiver.keep_alive = True
+    receiver.delay_s = answer_ms / 1000
     receiver.start()
     for question in sys.stdin:
         if question.strip() == "count":
@@ -112,8 +114,10 @@ def serve(port: int) -> None:
         print(json.dumps(answer), flush=True)
 
 
-async def measure(messages: int, concurrency: int | None, directory: Path) -> dict[str, object]:
-    receiver = ReceiverProcess()
+async def measure(
+    messages: int, answer_ms: float, concurrency: int | None, directory: Path
+) -> dict[str, object]:
+    receiver = ReceiverProcess(answer_ms)
     plugins = load_plugins()
     registries = plugins.registries
     config = load_config(
@@ -169,16 +173,21 @@ def engine_concurrency(config: object) -> int:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--messages", type=int, default=2000)
+    parser.add_argument("--answer-ms", type=float, default=0.0, help="the receiver's latency")
     parser.add_argument(
         "--concurrency", type=int, default=None, help="alerting.concurrency (default: Pulse's)"
     )
     parser.add_argument("--serve", type=int, help=argparse.SUPPRESS)
     arguments = parser.parse_args()
     if arguments.serve:
-        serve(arguments.serve)
+        serve(arguments.serve, arguments.answer_ms)
         return
     with tempfile.TemporaryDirectory(prefix="pulse-bench-notify-") as directory:
-        figures = asyncio.run(measure(arguments.messages, arguments.concurrency, Path(directory)))
+        figures = asyncio.run(
+            measure(
+                arguments.messages, arguments.answer_ms, arguments.concurrency, Path(directory)
+            )
+        )
     print(json.dumps(figures))
 
 
