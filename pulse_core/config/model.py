@@ -113,7 +113,7 @@ class ConfigFile(Section):
     model_config = ConfigDict(extra="allow", frozen=True)
 
     version: Literal[1]
-    defaults: DefaultsSection
+    defaults: DefaultsSection = DefaultsSection()
     groups: list[GroupSection] = Field(min_length=1)
     #: each entry is validated by ``TargetSection`` on its own, when its endpoints are built
     #: (``targets.py``): 20,000 validated sections at once took a kilobyte per target

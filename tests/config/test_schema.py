@@ -31,7 +31,7 @@ def test_the_minimal_file_loads(load, minimal: str) -> None:
     assert config.sections == {}
 
 
-@pytest.mark.parametrize("key", ["version", "defaults", "groups", "targets"])
+@pytest.mark.parametrize("key", ["version", "groups", "targets"])
 def test_each_top_level_section_is_required(load_error, minimal: str, key: str) -> None:
     lines = minimal.splitlines(keepends=True)
     start = next(i for i, line in enumerate(lines) if line.startswith(f"{key}:"))
@@ -93,6 +93,13 @@ def test_defaults_have_documented_values(load, minimal: str) -> None:
     assert (defaults.interval_seconds, defaults.timeout_ms, defaults.retries) == (10, 1500, 1)
     assert (defaults.failure_threshold, defaults.success_threshold) == (2, 2)
     assert defaults.max_addresses_per_target == 4096
+
+
+def test_defaults_may_be_left_out(load, minimal: str) -> None:
+    assert "defaults: {}" in minimal
+    without = load(minimal.replace("defaults: {}\n", ""))
+    assert without.defaults == load(minimal).defaults
+    assert without.probe_defaults["http"].user_agent == "Pulse"
 
 
 @pytest.mark.parametrize(

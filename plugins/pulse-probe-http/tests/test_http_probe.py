@@ -373,3 +373,8 @@ async def test_a_host_that_would_split_the_url_is_an_invalid_address(
     result = await probe.check(http_endpoint(host, 8080))
     assert not result.ok
     assert result.error == f"invalid address: {host!r} is not a host name or address"
+
+
+def test_an_empty_expect_text_means_no_body_match() -> None:
+    """As configurations written for other monitors say it: ``expect_text: ""``."""
+    assert HttpDefaults.model_validate({"expect_text": ""}).expect_text is None

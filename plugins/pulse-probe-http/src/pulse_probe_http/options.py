@@ -106,5 +106,12 @@ class HttpDefaults(BaseModel):
     user_agent: RequiredHeaderValue = f"Pulse/{__version__}"
     expect_text: MatchText | None = Field(
         None,
-        description="body match of every http target that has no http_match (not HEAD ones)",
+        description="body match of every http target that has no http_match (not HEAD ones); "
+        "empty means none",
     )
+
+    @field_validator("expect_text", mode="before")
+    @classmethod
+    def _empty_is_none(cls, value: Any) -> Any:
+        """``expect_text: ""`` is how many existing configurations say "no body match"."""
+        return None if value == "" else value
