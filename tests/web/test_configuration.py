@@ -231,7 +231,7 @@ async def test_invalid_yaml_is_refused_with_line_and_column(server: RunningPulse
     assert syntax.json()["errors"][0]["message"].startswith("invalid YAML")
     assert schema.status_code == 400
     body = schema.json()
-    assert body["message"] == "<config> is not a valid configuration: 1 error"
+    assert body["message"] == "the YAML sent is not a valid configuration: 1 error"
     bad_line = "  - {type: tcp, host: 127.0.0.1, port: many, group: plant}"
     assert body["errors"] == [{
         "path": "targets[0].port", "message": "must be a whole number", "value": "many",

@@ -225,9 +225,10 @@ def admin_required(error: AdminRequired) -> ApiError:
 def config_error(error: ConfigError) -> ApiError:
     """A 400 with every problem, each located by line and column (docs/configuration.md, Errors).
 
-    The text came in the request, so it is called ``<config>``, not by the server's file name.
+    The text came in the request, so it is called "the YAML sent", not by the server's file
+    name: people read the message (the dashboard shows it above the errors).
     """
-    body = ConfigError(error.issues, "<config>").to_dict()
+    body = ConfigError(error.issues, "the YAML sent").to_dict()
     return ApiError(400, body["message"], errors=body["errors"])
 
 
