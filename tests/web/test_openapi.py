@@ -159,3 +159,19 @@ async def test_a_numeric_id_beyond_64_bits_is_a_404_and_the_document_says_where_
     assert [version.status_code, user.status_code, key.status_code] == [404, 404, 404]
     (parameter,) = document["paths"]["/api/users/{user_id}"]["patch"]["parameters"]
     assert parameter["schema"] == {"type": "integer", "minimum": 0, "maximum": 2**63 - 1}
+
+
+async def test_the_dead_letters_limit_is_read_as_documented(tmp_path: Path) -> None:
+    """An empty or unreadable ``limit`` is a 400, not quietly the default."""
+    async with running_pulse(config(9), tmp_path) as server:
+        async with server.client() as client:
+            replies = {
+                limit: await client.get("/api/integrations/dead-letters", params={"limit": limit})
+                for limit in ("", "many", "0", "1001", "5")
+            }
+            document = (await client.get("/openapi.json")).json()
+    assert {limit: reply.status_code for limit, reply in replies.items()} == {
+        "": 400, "many": 400, "0": 400, "1001": 400, "5": 200,
+    }
+    (parameter,) = document["paths"]["/api/integrations/dead-letters"]["get"]["parameters"]
+    assert parameter["schema"]["minimum"] == 1 and parameter["schema"]["maximum"] == 1000

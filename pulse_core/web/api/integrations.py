@@ -11,8 +11,8 @@ from typing import Any
 
 import httpx
 from pydantic import Field
-from quart import Blueprint, current_app, request
-from quart_schema import document_querystring, document_response, tag_blueprint
+from quart import Blueprint, current_app
+from quart_schema import document_response, tag_blueprint, validate_querystring
 
 from pulse_core.alerting.engine import AlertEngine, UnknownNotifier
 from pulse_core.alerting.redact import public_options
@@ -22,7 +22,6 @@ from pulse_core.web.access import Role, requires
 from pulse_core.web.api.schemas import Shape
 from pulse_core.web.errors import ApiError, not_found
 from pulse_core.web.openapi import errors
-from pulse_core.web.params import parse_int
 from pulse_core.web.serialize import iso
 
 log = logging.getLogger("pulse.alerting")
@@ -166,14 +165,11 @@ async def list_integrations() -> dict[str, Any]:
 
 
 @blueprint.get("/api/integrations/dead-letters")
-@document_querystring(DeadLettersQuery)
 @document_response(DeadLetterList)
-async def list_dead_letters() -> dict[str, Any]:
+@validate_querystring(DeadLettersQuery)
+async def list_dead_letters(query_args: DeadLettersQuery) -> dict[str, Any]:
     """Notifications given up (permanent error, or older than max_age), newest first"""
-    limit = parse_int(
-        request.args, "limit", DEAD_LETTERS_LIMIT, minimum=1, maximum=1000
-    )
-    messages = await _engine().store.dead_letters(limit)
+    messages = await _engine().store.dead_letters(query_args.limit)
     return {"items": [_dead_letter_json(message) for message in messages]}
 
 
