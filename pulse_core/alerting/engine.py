@@ -31,7 +31,7 @@ import hashlib
 import logging
 import time
 import uuid
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any
@@ -110,9 +110,7 @@ class AlertEngine:
         self._config, self.setup = config, setup
         storm = setup.settings.storm
         self._storm = StormGuard(storm.threshold, storm.window)
-        pending = await self.store.pending_messages()
-        for entry in setup.entries:
-            await self._open(entry, pending)
+        await self._open(setup.entries)
         self._tasks.append(asyncio.create_task(self._remind(), name="notify-reminders"))
         await self._watch_open_outages(config)
         if not self._replayed:
@@ -120,30 +118,45 @@ class AlertEngine:
             await self._replay_unannounced(config)
         await self.store.prune_outbox(time.time() - KEEP_DONE_S)
 
-    async def _open(self, entry: NotifierEntry, pending: list[OutboxMessage]) -> None:
-        """Start the notifier of ``entry`` and its courier, with its messages of ``pending``
-        due now. The courier takes new messages before it is given the pending ones, so a
-        message queued meanwhile is not missed (the courier keeps each id once)."""
+    async def _open(self, entries: Sequence[NotifierEntry]) -> None:
+        """Start the notifiers of ``entries`` and their couriers, which resume the pending
+        messages of the outbox. Each courier takes new messages before the outbox is read
+        and sends nothing before it has what was pending, so a message queued meanwhile is
+        neither missed nor sent twice (a courier keeps each id once)."""
         assert self.setup is not None
-        notifier = make_notifier(entry, self.notifier_types, self.setup.outbound)
-        try:
-            await notifier.start()
-        except Exception:
-            log.exception(
-                "notifier %s cannot start; its messages wait in the outbox", entry.name
+        opened: list[Courier] = []
+        for entry in entries:
+            notifier = make_notifier(entry, self.notifier_types, self.setup.outbound)
+            try:
+                await notifier.start()
+            except Exception:
+                log.exception(
+                    "notifier %s cannot start; its messages wait in the outbox", entry.name
+                )
+            self.notifiers[entry.name] = notifier
+            courier = Courier(
+                notifier, self.store, self._rules(entry.name), self._dead_letter
             )
-        self.notifiers[entry.name] = notifier
-        courier = Courier(notifier, self.store, self._rules(entry.name), self._dead_letter)
-        self._couriers[entry.name] = courier
-        courier.start()
+            self._couriers[entry.name] = courier
+            opened.append(courier)
+        if not opened:
+            return
         now = time.time()
-        for message in pending:
-            if message.notifier == entry.name:
-                courier.enqueue(
+        for message in await self.store.pending_messages():
+            resumed = self._couriers.get(message.notifier)
+            if resumed is None:
+                log.warning(
+                    "outbox message for notifier %r, which is no longer configured",
+                    message.notifier,
+                )
+            elif resumed in opened:
+                resumed.enqueue(
                     dataclasses.replace(
                         message, next_attempt_ts=min(message.next_attempt_ts, now)
                     )
                 )
+        for courier in opened:
+            courier.start()
 
     async def _close(self, name: str) -> None:
         """Stop notifier ``name`` once its deliveries under way are stored (see
@@ -217,11 +230,9 @@ class AlertEngine:
         self._storm.threshold, self._storm.window_s = storm.threshold, storm.window
         for name, courier in self._couriers.items():
             courier.rules = self._rules(name)
-        opened = [entry for entry in setup.entries if entry.name not in self._couriers]
-        if opened:
-            pending = await self.store.pending_messages()
-            for entry in opened:
-                await self._open(entry, pending)
+        await self._open(
+            [entry for entry in setup.entries if entry.name not in self._couriers]
+        )
 
     async def stop(self) -> None:
         """Write the summaries of storm windows cut short, then stop every notifier once its
