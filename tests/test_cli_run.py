@@ -52,6 +52,7 @@ def test_the_first_run_without_a_configuration_runs_a_copy_of_the_sample(tmp_pat
     assert f"dashboard and web API on http://localhost:{port}/" in log
     assert f"the first visit to http://localhost:{port}/setup creates the administrator" in log
     assert f"data in the SQLite file {tmp_path / 'data' / 'pulse.db'}" in log
+    assert "GET /api/metrics is open to anyone who can reach Pulse" in log
     assert "Traceback" not in log and process.returncode == 0
     assert hashlib.sha256(SAMPLE.read_bytes()).hexdigest() == sample_digest
 
