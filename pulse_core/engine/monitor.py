@@ -10,7 +10,7 @@ from __future__ import annotations
 import time
 from bisect import bisect_left
 from dataclasses import dataclass, field
-from typing import Iterable, Mapping
+from typing import Any, Iterable, Mapping
 
 from pulse_core.engine.checks import run_probe
 from pulse_core.engine.state_table import StateTable
@@ -42,10 +42,18 @@ class Monitor:
         self.states = StateTable(())
         #: check durations by probe type, for exporters
         self.durations: dict[str, DurationHistogram] = {}
+        #: the latest check's details by endpoint id (``GET /api/endpoints/{id}``), only for
+        #: endpoints whose probe gave some: the stored history has no room for them
+        self.details: dict[str, Mapping[str, Any]] = {}
 
     def set_endpoints(self, endpoints: Iterable[Endpoint]) -> None:
         """Follow a new configuration; endpoints that stay keep their state."""
         self.states = StateTable(tuple(endpoints), previous=self.states)
+        self.details = {
+            endpoint_id: details
+            for endpoint_id, details in self.details.items()
+            if endpoint_id in self.states
+        }
 
     def restore(self, snapshots: Mapping[str, EndpointSnapshot], now: float) -> None:
         """Resume remembered states; outages interrupted by a long gap are closed."""
@@ -73,6 +81,10 @@ class Monitor:
         if state is None:  # removed from the configuration while it was being checked
             return
         change = state.observe(check)
+        if result.details:
+            self.details[endpoint.id] = result.details
+        else:
+            self.details.pop(endpoint.id, None)
         self._writer.add_check(check)
         if change is not None:
             self._writer.add_change(change, state.snapshot())

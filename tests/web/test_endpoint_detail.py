@@ -57,6 +57,7 @@ async def test_detail_shows_a_real_outage_and_the_checks_of_the_window(tmp_path:
     assert "down" in statuses and statuses[-1] == "up"
     failed = next(check for check in body["recent"] if check["status"] == "down")
     assert "refused" in failed["error"].lower()
+    assert body["details"] == {"address": "127.0.0.1"}  # the tcp probe's, of the latest check
     assert [check["ts"] for check in body["recent"]] == sorted(check["ts"] for check in body["recent"])
 
 

@@ -39,10 +39,12 @@ async def endpoint_detail(endpoint_id: str, query_args: DetailQuery) -> dict[str
     """One endpoint, its recent checks and outages
 
     `recent` holds the checks of the last `windowMinutes` (at most the newest 10,000),
-    oldest first; `outages` those that overlap the window, the open one included.
+    oldest first; `outages` those that overlap the window, the open one included;
+    `details` what the probe told about the latest check (`{}` when nothing).
     """
     entry = current_catalog().entry(endpoint_id)
-    store = current_app.config["PULSE"].store
+    pulse = current_app.config["PULSE"]
+    store = pulse.store
     end = time.time()
     start = end - query_args.window_minutes * 60
     checks = await store.checks(endpoint_id, start, end, limit=MAX_RECENT_CHECKS)
@@ -51,6 +53,7 @@ async def endpoint_detail(endpoint_id: str, query_args: DetailQuery) -> dict[str
         "endpoint": entry.json,
         "recent": [check_json(check) for check in checks],
         "outages": [outage_json(outage) for outage in outages],
+        "details": dict(pulse.monitor.details.get(endpoint_id, {})),
     }
 
 

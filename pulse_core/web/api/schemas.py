@@ -8,7 +8,7 @@ so a drift between the two fails a test instead of misleading a client.
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic.alias_generators import to_camel
@@ -104,6 +104,9 @@ class EndpointDetail(Shape):
     endpoint: EndpointOut
     recent: list[CheckOut]
     outages: list[OutageOut]
+    details: dict[str, Any] = Field(
+        description="what the probe told about the latest check, keys as the probe gave them"
+    )
 
 
 class Rollup15mOut(Shape):
