@@ -16,6 +16,7 @@ from pulse_core.alerting.destinations import refused_destinations
 from pulse_core.app import StoreNotFound, load_plugins, open_config
 from pulse_core.cli_accounts import add_account_commands, run_account_command
 from pulse_core.cli_notify import add_notify_command, cmd_notify
+from pulse_core.cli_tls import add_tls_command, cmd_tls
 from pulse_core.cli_once import probe_all, render_table
 from pulse_core.cli_run import add_listener_arguments, cmd_run
 from pulse_core.config import ConfigError
@@ -54,6 +55,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_account_commands(commands, _config_argument)
     add_notify_command(commands, _config_argument)
+    add_tls_command(commands)
     return parser
 
 
@@ -72,6 +74,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "user": run_account_command,
         "apikey": run_account_command,
         "notify": cmd_notify,
+        "tls": cmd_tls,
     }
     try:
         if args.command == "run":

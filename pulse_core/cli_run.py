@@ -55,7 +55,8 @@ async def _run_until_signalled(pulse: Pulse, host: str, port: int) -> None:
     await pulse.start()
     await _announce(pulse, host, port)
     try:
-        await serve_web_app(create_web_app(pulse), host, port, stop)
+        listener = pulse.config.server.model_copy(update={"host": host, "port": port})
+        await serve_web_app(create_web_app(pulse), listener, stop)
     finally:
         log.info("stopping: flushing pending writes")
         await pulse.stop()
@@ -64,7 +65,8 @@ async def _run_until_signalled(pulse: Pulse, host: str, port: int) -> None:
 
 
 async def _announce(pulse: Pulse, host: str, port: int) -> None:
-    url = f"http://{browser_host(host)}:{port}/"
+    scheme = "https" if pulse.config.server.tls is not None else "http"
+    url = f"{scheme}://{browser_host(host)}:{port}/"
     log.info("dashboard and web API on %s (listening on %s:%d)", url, host, port)
     if not await pulse.store.users():
         log.info("no user yet: the first visit to %ssetup creates the administrator", url)

@@ -31,6 +31,7 @@ from pulse_core.config.model import (
 from pulse_core.config.probe_defaults import check_probe_defaults
 from pulse_core.config.storage import storage_url
 from pulse_core.config.targets import check_targets
+from pulse_core.config.tls import checked_tls_files
 from pulse_core.config.validation import validate
 from pulse_core.config.yaml_source import parse_yaml
 from pulse_core.probe import Probe
@@ -124,12 +125,15 @@ def load_config(
         raise issues.error(source_name)
 
     config_dir = source_path.parent if source_path is not None else None
+    server = checked_tls_files(config_file.server, config_dir, issues)
+    if issues.issues:
+        raise issues.error(source_name)
     url = storage_url(config_file.storage.url, environ, config_dir)
     config = PulseConfig(
         defaults=defaults,
         groups=groups,
         endpoints=endpoints,
-        server=config_file.server,
+        server=server,
         storage=config_file.storage.model_copy(update={"url": url}),
         probe_defaults=probe_defaults,
         sections=plugin_sections,

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, Mapping
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from pulse_core.config.limits import (
     ADDRESSES_PER_TARGET_CEILING,
@@ -40,6 +40,29 @@ class Section(BaseModel):
 SecureCookies = bool | Literal["auto"]
 
 
+#: the longest file path ``server.tls`` takes (Linux's ``PATH_MAX``)
+FILE_PATH_MAX_CHARS = 4096
+
+
+class TlsSection(Section):
+    """``server.tls``: Pulse serves HTTPS with this certificate and key (PEM files). Relative
+    paths are anchored at the configuration file's folder when it is loaded, as a relative
+    SQLite path is; :mod:`pulse_core.config.tls` checks that the files are usable."""
+
+    certfile: str = Field(
+        min_length=1, max_length=FILE_PATH_MAX_CHARS,
+        description="PEM certificate: the server's certificate first, then any intermediates",
+    )
+    keyfile: str = Field(
+        min_length=1, max_length=FILE_PATH_MAX_CHARS,
+        description="PEM private key of that certificate, not encrypted",
+    )
+    redirect_http_port: int | None = Field(
+        None, ge=1, le=65535,
+        description="also listen for plain HTTP on this port and redirect every request to https",
+    )
+
+
 class ServerSection(Section):
     host: Host = "0.0.0.0"
     port: int = Field(8080, ge=1, le=65535)
@@ -54,6 +77,25 @@ class ServerSection(Section):
         description="mark the session cookie Secure: auto (when the request came over https), "
         "true (behind a proxy that ends TLS) or false",
     )
+    tls: TlsSection | None = None
+
+    @model_validator(mode="after")
+    def _tls_fits(self) -> ServerSection:
+        """Over TLS the session cookie must be ``Secure``, and the redirect needs a port of
+        its own."""
+        if self.tls is None:
+            return self
+        if self.secure_cookies is False:
+            raise ValueError(
+                "secure_cookies: false cannot go with tls: over https the session cookie is "
+                "always Secure; remove secure_cookies or set it to auto"
+            )
+        if self.tls.redirect_http_port == self.port:
+            raise ValueError(
+                f"tls.redirect_http_port is the same as port ({self.port}): give the plain "
+                "HTTP redirect a port of its own (80 beside 443, for example)"
+            )
+        return self
 
 
 class StorageSection(Section):

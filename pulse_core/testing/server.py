@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import ssl
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,7 +24,7 @@ from pulse_core.app import Pulse
 from pulse_core.testing.listeners import free_tcp_port
 from pulse_core.web.access import Role
 from pulse_core.web.auth.provisioning import issue_api_key
-from pulse_core.web.server import create_web_app, serve_web_app
+from pulse_core.web.server import base_url, create_web_app, serve_web_app
 
 
 @dataclass
@@ -32,16 +33,25 @@ class RunningPulse:
     base_url: str
     config_path: Path
     auth_headers: dict[str, str] = field(default_factory=dict)
+    #: the CA file clients trust when the server serves TLS (``server.tls``)
+    ca_file: Path | None = None
 
     def client(self, authenticated: bool = True, **options: object) -> httpx.AsyncClient:
-        """An HTTP client for this server (signed in as an administrator by default)."""
+        """An HTTP client for this server (signed in as an administrator by default), which
+        trusts ``ca_file`` when there is one."""
         headers = dict(self.auth_headers) if authenticated else {}
+        if self.ca_file is not None:
+            options.setdefault("verify", ssl.create_default_context(cafile=self.ca_file))
         return httpx.AsyncClient(base_url=self.base_url, headers=headers, **options)  # type: ignore[arg-type]
 
 
 def _with_test_server_and_storage(yaml_text: str, tmp_path: Path, port: int) -> str:
+    """The YAML with a loopback host and a free port filled into ``server`` where the text
+    does not set them, and a SQLite file under ``tmp_path`` unless it sets ``storage``."""
     document = yaml.safe_load(yaml_text)
-    document.setdefault("server", {"host": "127.0.0.1", "port": port})
+    server = document.setdefault("server", {})
+    server.setdefault("host", "127.0.0.1")
+    server.setdefault("port", port)
     document.setdefault("storage", {"url": f"sqlite:///{tmp_path / 'pulse.db'}"})
     return yaml.safe_dump(document, sort_keys=False)
 
@@ -53,9 +63,12 @@ async def _admin_key_headers(pulse: Pulse) -> dict[str, str]:
     return {"Authorization": f"Bearer {key}"}
 
 
-async def _wait_until_serving(base_url: str, timeout_s: float = 15.0) -> None:
+async def _wait_until_serving(
+    base_url: str, ca_file: Path | None, timeout_s: float = 15.0
+) -> None:
     deadline = time.monotonic() + timeout_s
-    async with httpx.AsyncClient(base_url=base_url) as client:
+    verify = ssl.create_default_context(cafile=ca_file) if ca_file is not None else True
+    async with httpx.AsyncClient(base_url=base_url, verify=verify) as client:
         while True:
             try:
                 await client.get("/api/health")
@@ -67,7 +80,10 @@ async def _wait_until_serving(base_url: str, timeout_s: float = 15.0) -> None:
 
 
 @contextlib.asynccontextmanager
-async def running_pulse(yaml_text: str, tmp_path: Path) -> AsyncIterator[RunningPulse]:
+async def running_pulse(
+    yaml_text: str, tmp_path: Path, ca_file: Path | None = None
+) -> AsyncIterator[RunningPulse]:
+    """``ca_file``: the CA that signed ``server.tls``'s certificate, for a server on https."""
     port = free_tcp_port()
     config_path = tmp_path / "pulse.yaml"
     config_path.write_text(_with_test_server_and_storage(yaml_text, tmp_path, port))
@@ -76,12 +92,13 @@ async def running_pulse(yaml_text: str, tmp_path: Path) -> AsyncIterator[Running
     stop = asyncio.Event()
     server = pulse.config.server
     serving = asyncio.create_task(
-        serve_web_app(create_web_app(pulse), server.host, server.port, stop)
+        serve_web_app(create_web_app(pulse), server, stop)
     )
     try:
-        base_url = f"http://{server.host}:{server.port}"
-        await _wait_until_serving(base_url)
-        yield RunningPulse(pulse, base_url, config_path, await _admin_key_headers(pulse))
+        url = base_url(server)
+        await _wait_until_serving(url, ca_file)
+        headers = await _admin_key_headers(pulse)
+        yield RunningPulse(pulse, url, config_path, headers, ca_file)
     finally:
         stop.set()
         await serving

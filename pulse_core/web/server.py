@@ -11,8 +11,10 @@ from hypercorn.asyncio import serve
 from hypercorn.config import Config as HypercornConfig
 from quart import Quart
 
+from pulse_core.config.model import ServerSection
 from pulse_core.web.auth import install_auth
 from pulse_core.web.errors import install_error_handlers
+from pulse_core.web.https import https_only, plain_http_warning
 from pulse_core.web.ids import install_id_converter
 from pulse_core.web.openapi import install_openapi
 
@@ -47,18 +49,32 @@ def bind_address(host: str, port: int) -> str:
     return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
 
 
-async def serve_web_app(app: Quart, host: str, port: int, shutdown: asyncio.Event) -> None:
+async def serve_web_app(app: Quart, server: ServerSection, shutdown: asyncio.Event) -> None:
     """Serve until ``shutdown`` is set. Hypercorn's own signal handling stays off: ``pulse run``
     owns the signals, so that monitoring and serving stop in the right order."""
     config = HypercornConfig()
-    config.bind = [bind_address(host, port)]
+    config.bind = [bind_address(server.host, server.port)]
     config.accesslog = None
     config.errorlog = logging.getLogger("hypercorn.error")  # through our handlers, once
     config.graceful_timeout = REQUESTS_GRACE_S
     config.websocket_ping_interval = WEBSOCKET_PING_INTERVAL_S  # finds dead live clients
-    app_any: Any = app
+    if server.tls is not None:
+        config.certfile, config.keyfile = server.tls.certfile, server.tls.keyfile
+        if server.tls.redirect_http_port is not None:
+            config.insecure_bind = [bind_address(server.host, server.tls.redirect_http_port)]
+            log.info("redirecting http://%s to https", config.insecure_bind[0])
+    warning = plain_http_warning(server)
+    if warning is not None:
+        log.warning(warning)
     pulse: Pulse = app.config["PULSE"]
-    await serve(app_any, config, shutdown_trigger=lambda: _live_clients_leave(pulse, shutdown))
+    served: Any = app if server.tls is None else https_only(app, server.port)
+    await serve(served, config, shutdown_trigger=lambda: _live_clients_leave(pulse, shutdown))
+
+
+def base_url(server: ServerSection) -> str:
+    """Where the web API answers: ``https://`` with ``server.tls``, else ``http://``."""
+    scheme = "https" if server.tls is not None else "http"
+    return f"{scheme}://{bind_address(server.host, server.port)}"
 
 
 async def _live_clients_leave(pulse: Pulse, shutdown: asyncio.Event) -> None:

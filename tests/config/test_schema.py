@@ -385,7 +385,7 @@ def test_server_settings(load, messages, minimal: str) -> None:
     assert load(text).server == ServerSection(host="127.0.0.1", port=9090)
     assert messages(minimal + "server:\n  port: 0\n  tls: true\n") == {
         "server.port": "must be at least 1",
-        "server.tls": "unknown key 'tls'",
+        "server.tls": "must be a mapping of keys to values",
     }
 
 
