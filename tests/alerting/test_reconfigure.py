@@ -10,9 +10,12 @@ from pathlib import Path
 import yaml
 
 from pulse_core.alerting.engine import AlertEngine
+from pulse_core.testing.listeners import TcpListener
 from pulse_core.testing.receivers import Receiver
+from pulse_core.testing.server import running_pulse
 from pulse_core.testing.waiting import eventually
 
+from .conftest import pulse_yaml
 from .engine_kit import endpoint_of, engine_config, engine_yaml, running_engine, webhook, went_down
 
 
@@ -62,6 +65,39 @@ async def test_a_note_applied_during_deliveries_restarts_no_notifier_and_repeats
             receiver.stop()
     assert [len(receiver.requests) for receiver in receivers] == [1, 1, 1]
     assert kept
+
+
+async def test_a_note_put_through_the_api_during_five_deliveries_sends_each_once(
+    tmp_path: Path, tcp_listener: TcpListener
+) -> None:
+    """A real Pulse: the target goes offline, five receivers take 3 s to answer, and an
+    editor changes the endpoint's notes meanwhile."""
+    receivers = [Receiver() for _ in range(5)]
+    for receiver in receivers:
+        receiver.delay_s = 3.0
+        receiver.start()
+    notifiers = [
+        {"name": f"n{index}", "webhook": {"url": receiver.url, "body": {"text": "{{message}}"}}}
+        for index, receiver in enumerate(receivers)
+    ]
+    try:
+        async with running_pulse(pulse_yaml(tcp_listener.port, notifiers), tmp_path) as server:
+            await tcp_listener.stop()
+            for receiver in receivers:
+                await receiver.wait_for_requests(1, timeout_s=20)
+            (endpoint,) = server.pulse.config.endpoints
+            async with server.client() as client:
+                reply = await client.put(
+                    f"/api/endpoints/{endpoint.id}", json={"notes": "spare in the cabinet"}
+                )
+            assert reply.status_code == 200, reply.text
+            for notifier in notifiers:
+                await sent(server.pulse.alerts, notifier["name"], 1)
+            await asyncio.sleep(1)
+    finally:
+        for receiver in receivers:
+            receiver.stop()
+    assert [len(receiver.requests) for receiver in receivers] == [1] * 5
 
 
 async def test_a_changed_notifier_restarts_after_its_delivery_under_way_is_stored(
