@@ -15,6 +15,7 @@ from pulse_core.config import load_config
 from pulse_core.config.model import PulseConfig
 from pulse_core.models import Endpoint, Outage, State, StatusChange
 from pulse_core.testing.receivers import Receiver
+from pulse_core.testing.waiting import eventually
 
 from .conftest import OUTBOUND
 
@@ -106,3 +107,14 @@ def came_up(
 ) -> StatusChange:
     outage = Outage(endpoint.id, down_since, ts) if previous is State.DOWN else None
     return StatusChange(endpoint.id, ts, State.UP, previous, 1.5, None, outage)
+
+
+async def all_sent(engine: AlertEngine, name: str, count: int) -> None:
+    """Until notifier ``name`` has ``count`` messages delivered and none pending (the
+    receiver answers before the courier stores the outcome: counting requests would race)."""
+
+    async def settled() -> bool | None:
+        health = (await engine.health())[name]
+        return True if (health.sent, health.pending) == (count, 0) else None
+
+    await eventually(settled, timeout_s=20)

@@ -9,22 +9,21 @@ from pathlib import Path
 from pulse_core.alerting.engine import AlertEngine
 from pulse_core.models import Endpoint
 from pulse_core.testing.receivers import ReceivedRequest, Receiver, Reply
-from pulse_core.testing.waiting import eventually
 
-from .engine_kit import came_up, endpoint_of, engine_yaml, running_engine, webhook, went_down
+from .engine_kit import (
+    all_sent,
+    came_up,
+    endpoint_of,
+    engine_yaml,
+    running_engine,
+    webhook,
+    went_down,
+)
 
 
 def plcs(engine: AlertEngine, count: int) -> list[Endpoint]:
     """The first ``count`` endpoints of the press shop (127.0.1.1 ...)."""
     return [endpoint_of(engine, f"127.0.1.{index}") for index in range(1, count + 1)]
-
-
-async def all_delivered(engine: AlertEngine, name: str, count: int) -> None:
-    async def settled() -> bool | None:
-        health = (await engine.health())[name]
-        return True if (health.sent, health.pending) == (count, 0) else None
-
-    await eventually(settled, timeout_s=20)
 
 
 async def test_a_notifier_sends_several_at_once_never_more_than_its_concurrency(
@@ -40,7 +39,7 @@ async def test_a_notifier_sends_several_at_once_never_more_than_its_concurrency(
             now = time.time()
             for endpoint in plcs(engine, 20):
                 await engine.status_changed(went_down(endpoint, now), endpoint)
-            await all_delivered(engine, "ops", 20)
+            await all_sent(engine, "ops", 20)
     assert len(receiver.requests) == 20
     assert 1 < receiver.most_at_once <= 4
 
@@ -71,7 +70,7 @@ async def test_messages_of_one_endpoint_never_overtake_each_other(tmp_path: Path
                     await engine.status_changed(
                         came_up(endpoint, down_at + 0.5, down_at), endpoint
                     )
-            await all_delivered(engine, "ops", 24)
+            await all_sent(engine, "ops", 24)
     for endpoint in endpoints:
         statuses = [
             body["status"]
@@ -96,7 +95,7 @@ async def test_a_429_pauses_the_notifier_for_retry_after_without_counting_a_fail
             now = time.time()
             for endpoint in plcs(engine, 5):
                 await engine.status_changed(went_down(endpoint, now), endpoint)
-            await all_delivered(engine, "ops", 5)
+            await all_sent(engine, "ops", 5)
             counts = engine.couriers["ops"].counts
     assert len(receiver.requests) == 6
     refused_at, *later = receiver.arrivals

@@ -9,14 +9,20 @@ from pathlib import Path
 
 import yaml
 
-from pulse_core.alerting.engine import AlertEngine
 from pulse_core.testing.listeners import TcpListener
 from pulse_core.testing.receivers import Receiver
 from pulse_core.testing.server import running_pulse
-from pulse_core.testing.waiting import eventually
 
 from .conftest import pulse_yaml
-from .engine_kit import endpoint_of, engine_config, engine_yaml, running_engine, webhook, went_down
+from .engine_kit import (
+    all_sent,
+    endpoint_of,
+    engine_config,
+    engine_yaml,
+    running_engine,
+    webhook,
+    went_down,
+)
 
 
 def with_note(yaml_text: str, note: str) -> str:
@@ -24,16 +30,6 @@ def with_note(yaml_text: str, note: str) -> str:
     document = yaml.safe_load(yaml_text)
     document["targets"][0]["notes"] = note
     return yaml.safe_dump(document, sort_keys=False)
-
-
-async def sent(engine: AlertEngine, name: str, count: int) -> None:
-    """Until notifier ``name`` has ``count`` messages delivered and none pending."""
-
-    async def settled() -> bool | None:
-        health = (await engine.health())[name]
-        return True if (health.sent, health.pending) == (count, 0) else None
-
-    await eventually(settled, timeout_s=20)
 
 
 async def test_a_note_applied_during_deliveries_restarts_no_notifier_and_repeats_nothing(
@@ -57,7 +53,7 @@ async def test_a_note_applied_during_deliveries_restarts_no_notifier_and_repeats
             await engine.apply(engine_config(with_note(text, "spare in the cabinet")))
             await engine.apply(engine_config(text))  # the same text again
             for name in names:
-                await sent(engine, name, 1)
+                await all_sent(engine, name, 1)
             await asyncio.sleep(0.5)
             kept = all(engine.notifiers[name] is notifiers[name] for name in names)
     finally:
@@ -92,7 +88,7 @@ async def test_a_note_put_through_the_api_during_five_deliveries_sends_each_once
                 )
             assert reply.status_code == 200, reply.text
             for notifier in notifiers:
-                await sent(server.pulse.alerts, notifier["name"], 1)
+                await all_sent(server.pulse.alerts, notifier["name"], 1)
             await asyncio.sleep(1)
     finally:
         for receiver in receivers:
@@ -114,7 +110,7 @@ async def test_a_changed_notifier_restarts_after_its_delivery_under_way_is_store
             await receiver.wait_for_requests(1)
             await engine.apply(engine_config(yaml.safe_dump(changed, sort_keys=False)))
             await engine.status_changed(went_down(second, time.time()), second)
-            await sent(engine, "ops", 2)
+            await all_sent(engine, "ops", 2)
             await asyncio.sleep(0.5)
     bodies = [request.json() for request in receiver.requests]
     assert [body["text"].split(" (")[0] for body in bodies] == [first.name, second.name]
