@@ -738,6 +738,23 @@ class StoreConformance:
         assert (health.last_error, health.last_error_ts) == ("HTTP 400: bad 1", DAY_START + 11)
 
     @pytest.mark.asyncio
+    async def test_outcomes_of_several_messages_are_stored_together(self, store: Store) -> None:
+        messages = [outbox_message(name) for name in "abc"]
+        await store.add_to_outbox(messages)
+        await store.update_messages([
+            dataclasses.replace(messages[0], state=OutboxState.DELIVERED, attempts=1,
+                                last_attempt_ts=DAY_START + 1, delivered_ts=DAY_START + 1),
+            dataclasses.replace(messages[1], state=OutboxState.DEAD, attempts=1,
+                                last_attempt_ts=DAY_START + 2, last_error="HTTP 400 Bad Request"),
+            dataclasses.replace(messages[2], attempts=1, last_attempt_ts=DAY_START + 3,
+                                last_error="no answer within 30 s", next_attempt_ts=DAY_START + 9),
+        ])
+        (waiting,) = await store.pending_messages()
+        assert (waiting.id, waiting.attempts, waiting.next_attempt_ts) == ("c", 1, DAY_START + 9)
+        assert [m.id for m in await store.dead_letters(limit=10)] == ["b"]
+        assert (await store.outbox_health())["servicenow"].sent == 1
+
+    @pytest.mark.asyncio
     async def test_prune_outbox_keeps_pending_messages(self, store: Store) -> None:
         old_delivered = outbox_message("a", created_ts=DAY_START)
         old_pending = outbox_message("b", created_ts=DAY_START)
