@@ -1,8 +1,11 @@
 // Our own small SVG charts: a response-time line and availability bars over time.
 
-import { svg } from "./dom.js";
+import { h, svg } from "./dom.js";
 
-const WIDTH = 720;
+// A chart's labels are drawn in its own units and scale with the width it is shown at, so
+// every page shows its charts through chartsPanel: the same panel and grid, the same width,
+// the same label size. 600 units is about the width of one grid column at desktop width.
+const WIDTH = 600;
 const HEIGHT = 200;
 const PAD = { left: 48, right: 10, top: 12, bottom: 24 };
 
@@ -31,6 +34,11 @@ function formatNumber(value) {
 
 function timeLabel(ms) {
   return new Date(ms).toLocaleString([], { month: "short", day: "numeric", hour: "2-digit", minute: "2-digit" });
+}
+
+// A titled panel holding charts side by side, one per column while they fit.
+export function chartsPanel(title, note, charts) {
+  return h("section", { class: "panel", "aria-label": title }, h("h2", {}, title), note, h("div", { class: "charts" }, charts));
 }
 
 // points: [{t: ms, v: number|null}]; gaps (null) break the line.
@@ -81,7 +89,7 @@ export function sparkline(points) {
   points.forEach((point, index) => {
     const up = point.s === "u";
     root.append(svg("rect", {
-      class: up ? "u" : "d", x: (index * step).toFixed(1), y: up ? 4 : 0,
+      class: up ? "u" : "d", "data-ts": point.ts, x: (index * step).toFixed(1), y: up ? 4 : 0,
       width: Math.max(1, step - 1).toFixed(1), height: up ? height - 4 : height,
     }));
   });

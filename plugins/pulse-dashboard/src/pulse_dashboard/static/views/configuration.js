@@ -33,8 +33,8 @@ export async function render(root, _params, app) {
     messages.replaceChildren(
       h("li", {}, error.message),
       ...issues.map((issue) => h("li", { "data-line": issue.line ?? "" },
-        issue.line ? h("button", { type: "button", class: "link-button", onclick: () => goToLine(issue.line) }, `Line ${issue.line}`) : null,
-        ` ${issue.path ? `${issue.path}: ` : ""}${issue.message}`)),
+        issue.line ? [h("button", { type: "button", class: "link-button", onclick: () => goToLine(issue.line) }, place(issue)), ": "] : null,
+        `${issue.path ? `${issue.path}: ` : ""}${issue.message}`)),
     );
     numberLines();
   }
@@ -99,4 +99,9 @@ export async function render(root, _params, app) {
   );
   numberLines();
   await loadVersions();
+}
+
+// "line 3, column 5", from the error's own fields: the text sent has no file name to show.
+function place(issue) {
+  return issue.column ? `line ${issue.line}, column ${issue.column}` : `line ${issue.line}`;
 }

@@ -1,7 +1,7 @@
 // One endpoint: its configuration, recent checks, charts of the last day, and its outages.
 
 import { api, query } from "../api.js";
-import { availabilityChart, lineChart } from "../charts.js";
+import { availabilityChart, chartsPanel, lineChart } from "../charts.js";
 import { h } from "../dom.js";
 import { dateTime, duration, percent, rtt, statusBadge } from "../format.js";
 
@@ -29,19 +29,10 @@ export async function render(root, [endpointId], app) {
   root.append(
     h("p", {}, h("a", { href: "/", "data-link": true }, "← Overview")),
     h("h1", {}, endpoint.name, " ", status),
-    h(
-      "div",
-      { class: "grid-2" },
-      h("section", { class: "panel", "aria-label": "Configuration" }, h("h2", {}, "Configuration"), configurationList(endpoint)),
-      h(
-        "section",
-        { class: "panel stack", "aria-label": "Last 24 hours" },
-        h("h2", {}, "Last 24 hours"),
-        h("p", { class: "muted" }, `Availability ${recent.length ? percent((upCount * 100) / recent.length) : "–"} over ${recent.length} checks`),
-        availabilityChart("Availability per 15 minutes", buckets, start, end),
-        lineChart("Response time", rttPoints, " ms", start, end),
-      ),
-    ),
+    h("section", { class: "panel", "aria-label": "Configuration" }, h("h2", {}, "Configuration"), configurationList(endpoint)),
+    chartsPanel("Last 24 hours",
+      h("p", { class: "muted" }, `Availability ${recent.length ? percent((upCount * 100) / recent.length) : "–"} over ${recent.length} checks`),
+      [availabilityChart("Availability per 15 minutes", buckets, start, end), lineChart("Response time", rttPoints, " ms", start, end)]),
     h("h2", {}, "Outages"),
     outagesTable(detail.outages),
     h("h2", {}, "Recent checks"),
@@ -54,22 +45,34 @@ export async function render(root, [endpointId], app) {
   });
 }
 
+// Every setting /api/endpoints/{id} returns, in a grid of term and value that fills its rows,
+// so the card is as tall as its content. The HTTP settings exist only for http endpoints.
 function configurationList(endpoint) {
+  const notSet = "not set";
+  const http = endpoint.type === "http" || endpoint.httpPath || endpoint.httpMatch;
   const rows = [
     ["Type", endpoint.type],
     ["Address", endpoint.address || endpoint.host],
+    ["Host", endpoint.host],
+    ["Port", endpoint.port ?? notSet],
+    ...(http ? [["HTTP path", endpoint.httpPath ?? "/"], ["Body must contain", endpoint.httpMatch ?? notSet]] : []),
     ["Group", endpoint.group.name],
-    ["HTTP path", endpoint.httpPath],
-    ["Body must contain", endpoint.httpMatch],
     ["Interval", `${endpoint.intervalSeconds} s`],
     ["Timeout", `${endpoint.timeoutMs} ms`],
     ["Retries", endpoint.retries],
-    ["Expected response", endpoint.expectedRttMs ? `${endpoint.expectedRttMs} ms` : null],
+    ["Offline after", checks(endpoint.failureThreshold, "failed")],
+    ["Online after", checks(endpoint.successThreshold, "good")],
+    ["Expected response", endpoint.expectedRttMs != null ? `${endpoint.expectedRttMs} ms` : notSet],
     ["Enabled", endpoint.enabled ? "yes" : "no"],
-    ["Notes", endpoint.notes],
     ["Id", endpoint.id],
-  ].filter(([, value]) => value !== null && value !== undefined);
-  return h("dl", { class: "kv" }, rows.map(([key, value]) => [h("dt", {}, key), h("dd", {}, String(value))]));
+  ];
+  return h("dl", { class: "settings" },
+    rows.map(([term, value]) => h("div", { "data-setting": term }, h("dt", {}, term), h("dd", {}, String(value)))),
+    h("div", { class: "wide", "data-setting": "Notes" }, h("dt", {}, "Notes"), h("dd", {}, endpoint.notes || notSet)));
+}
+
+function checks(count, kind) {
+  return `${count} ${kind} check${count === 1 ? "" : "s"} in a row`;
 }
 
 function outagesTable(outages) {

@@ -2,9 +2,10 @@
 // as raw checks, 15-minute or daily buckets, with a CSV download through the export API.
 
 import { api, query } from "../api.js";
-import { availabilityChart, lineChart } from "../charts.js";
+import { availabilityChart, chartsPanel, lineChart } from "../charts.js";
 import { h } from "../dom.js";
 import { dateTime, percent, rtt, statusBadge } from "../format.js";
+import { indentedName, inTreeOrder } from "../groups.js";
 
 const SPANS = { raw: 0, "15m": 900000, daily: 86400000 };
 const DAY_MS = 86400000;
@@ -26,7 +27,7 @@ export async function render(root, _params, _app) {
 
   const subject = h("select", { name: "subject" },
     h("optgroup", { label: "Endpoints" }, endpoints.map((e) => h("option", { value: `endpoint:${e.id}` }, e.name))),
-    h("optgroup", { label: "Groups" }, groupList.map((g) => h("option", { value: `group:${g.id}` }, g.name))));
+    h("optgroup", { label: "Groups" }, inTreeOrder(groupList).map((entry) => h("option", { value: `group:${entry.group.id}` }, indentedName(entry)))));
   subject.value = form.subject;
   const bucket = h("select", { name: "bucket" },
     h("option", { value: "raw" }, "Every check"), h("option", { value: "15m" }, "15 minutes"), h("option", { value: "daily" }, "Daily"));
@@ -97,8 +98,10 @@ function describe(rows, bucket, start, end) {
   const chartBuckets = mergeByTime(rows).map((b) => ({ t: b.t, span: SPANS[bucket], upPct: b.upPct }));
   return [
     summary(total ? upWeighted / total : null, rtts.length ? rtts.reduce((s, r) => s + r.avgRttMs, 0) / rtts.length : null, downEvents),
-    availabilityChart("Availability", chartBuckets, start, end),
-    lineChart("Average response time", mergeByTime(rows).map((b) => ({ t: b.t, v: b.avgRttMs })), " ms", start, end),
+    chartsPanel("Charts", null, [
+      availabilityChart("Availability", chartBuckets, start, end),
+      lineChart("Average response time", mergeByTime(rows).map((b) => ({ t: b.t, v: b.avgRttMs })), " ms", start, end),
+    ]),
     h("div", { class: "table-scroll" }, h("table", { class: "data" },
       h("thead", {}, h("tr", {}, h("th", {}, "Bucket"), h("th", {}, "Endpoint"), h("th", {}, "Availability"), h("th", {}, "Avg response"), h("th", {}, "Down events"))),
       h("tbody", {}, rows.slice(0, 2000).map((r) => h("tr", {},
@@ -111,7 +114,9 @@ function describeRaw(rows, start, end) {
   const downEvents = rows.filter((r, i) => i > 0 && r.status === "down" && rows[i - 1].status === "up").length;
   return [
     summary((up.length * 100) / rows.length, up.length ? up.reduce((s, r) => s + (r.rttMs || 0), 0) / up.length : null, downEvents),
-    lineChart("Response time", rows.map((r) => ({ t: Date.parse(r.ts), v: r.status === "up" ? r.rttMs : null })), " ms", start, end),
+    chartsPanel("Charts", null, [
+      lineChart("Response time", rows.map((r) => ({ t: Date.parse(r.ts), v: r.status === "up" ? r.rttMs : null })), " ms", start, end),
+    ]),
     h("div", { class: "table-scroll" }, h("table", { class: "data" },
       h("thead", {}, h("tr", {}, h("th", {}, "Time"), h("th", {}, "Status"), h("th", {}, "Response"), h("th", {}, "Error"))),
       h("tbody", {}, rows.slice(-2000).reverse().map((r) => h("tr", {},

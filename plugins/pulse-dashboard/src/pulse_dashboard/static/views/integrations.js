@@ -9,7 +9,7 @@ export async function render(root, _params, app) {
   const notifiers = Array.isArray(body) ? body : body.items || body.notifiers || [];
   root.append(h("h1", {}, "Integrations"));
   if (!notifiers.length) {
-    root.append(h("p", { class: "muted" }, "No notifiers are configured. Add a notifiers: section to the configuration."));
+    root.append(noNotifiers(app));
     return;
   }
   root.append(h("div", { class: "table-scroll" }, h("table", { class: "data" },
@@ -17,6 +17,25 @@ export async function render(root, _params, app) {
       h("th", {}, "Name"), h("th", {}, "Type"), h("th", {}, "Sent"), h("th", {}, "Failed"), h("th", {}, "Pending"),
       h("th", {}, "Last success"), h("th", {}, "Last error"), h("th", {}, ""))),
     h("tbody", {}, notifiers.map((notifier) => notifierRow(notifier, app))))));
+}
+
+// The first visit has nothing to list: say what a notifier is for and how to add one.
+const EXAMPLE = `notifiers:
+  - name: ops-webhook
+    webhook: {url: "https://alerts.example.org/pulse"}`;
+
+function noNotifiers(app) {
+  return h("section", { class: "panel stack", "aria-label": "No notifiers yet" },
+    h("h2", {}, "No notifiers yet"),
+    h("p", {}, "Pulse tells no one when an endpoint goes offline until a notifier is configured. ",
+      "Add a ", h("code", {}, "notifiers:"), " block to the configuration, for example a webhook:"),
+    h("pre", { class: "example" }, h("code", {}, EXAMPLE)),
+    h("p", {}, app.canEdit()
+      ? [h("a", { href: "/configuration", "data-link": true }, "Open the Configuration page"), ", add the block, Validate, then Apply."]
+      : "An editor or administrator adds it on the Configuration page."),
+    h("p", { class: "muted" },
+      "Slack, Teams, Splunk, email, ServiceNow and Jira, the rules that pick who is told, and maintenance windows are described in ",
+      h("code", {}, "docs/alerting.md"), ", sections Configuration and Notifiers."));
 }
 
 function notifierRow(notifier, app) {

@@ -7,6 +7,7 @@ import { api } from "../api.js";
 import { sparkline } from "../charts.js";
 import { h } from "../dom.js";
 import { rtt, since, statusBadge } from "../format.js";
+import { indentedName, inTreeOrder, naturally } from "../groups.js";
 
 const OVERSCAN = 8;
 const STATUS_ORDER = { down: 0, flapping: 1, up: 2 };
@@ -49,8 +50,10 @@ export async function render(root, _params, app) {
     list,
   );
 
+  // Another search or filter shows other rows: start at the first, not where the old list was.
   function update(change) {
     Object.assign(view, change);
+    list.scrollTop = 0;
     rebuild();
   }
 
@@ -98,30 +101,64 @@ export async function render(root, _params, app) {
   window.addEventListener("resize", scheduleDraw);
   const ticker = setInterval(scheduleDraw, 15000); // keeps "since change" current
 
+  // The stream carries status changes, not checks: a row takes the pushed status and response
+  // time at once (none when offline), and its trend strip, one bar per check, is redrawn from
+  // /api/status/live, the very answer a reload draws, instead of inventing a bar per change.
+  let closed = false;
+  const refresh = oneAtATime(async () => {
+    const fresh = await api("/api/status/live");
+    if (closed) return;
+    for (const item of fresh.items) {
+      const shown = byId.get(item.endpoint.id);
+      if (shown) Object.assign(shown, { status: item.status, rttMs: item.rttMs, lastChangeTs: item.lastChangeTs, sparkline: item.sparkline });
+    }
+    rebuild();
+  });
   const unsubscribe = app.live.subscribe((batch) => {
     let changed = false;
     for (const [endpointId, data] of batch) {
       const item = byId.get(endpointId);
       if (!item) continue;
       if (item.status !== data.status) {
-        item.sparkline = [...(item.sparkline || []).slice(-29), { ts: data.changedAt, s: data.status === "up" ? "u" : "d" }];
         item.lastChangeTs = data.changedAt || item.lastChangeTs;
         changed = true;
       }
       item.status = data.status;
-      if (data.rttMs !== null) item.rttMs = data.rttMs;
+      item.rttMs = data.rttMs;
     }
-    if (changed) rebuild();
-    else scheduleDraw();
+    if (changed) {
+      rebuild();
+      refresh();
+    } else scheduleDraw();
   });
 
   rebuild();
   return () => {
+    closed = true;
     unsubscribe();
     clearInterval(ticker);
     window.removeEventListener("resize", scheduleDraw);
     if (frame) cancelAnimationFrame(frame);
   };
+}
+
+// Runs task one call at a time; calls made while it runs make it run once more afterwards, so
+// a storm of changes costs a request at a time. A failed run waits for the next change.
+function oneAtATime(task) {
+  let running = false;
+  let again = false;
+  const run = async () => {
+    if (running) {
+      again = true;
+      return;
+    }
+    running = true;
+    again = false;
+    await task().catch(() => {});
+    running = false;
+    if (again) run();
+  };
+  return run;
 }
 
 function countBox(label, kind) {
@@ -130,30 +167,9 @@ function countBox(label, kind) {
 }
 
 function groupSelect(groups, onChange) {
-  const select = h("select", { name: "group", onchange: (e) => onChange(e.target.value) }, h("option", { value: "" }, "All groups"));
-  const children = new Map();
-  for (const group of groups) {
-    const key = group.parentId || "";
-    if (!children.has(key)) children.set(key, []);
-    children.get(key).push(group);
-  }
-  const addLevel = (parent, depth) => {
-    for (const group of sortGroups(children.get(parent) || [])) {
-      select.append(h("option", { value: group.id }, `${"\u00a0\u00a0".repeat(depth)}${group.name}`));
-      addLevel(group.id, depth + 1);
-    }
-  };
-  addLevel("", 0);
-  return select;
-}
-
-function sortGroups(groups) {
-  return [...groups].sort((a, b) => (a.sortOrder ?? 0) - (b.sortOrder ?? 0) || naturally(a.name, b.name));
-}
-
-// "plc 10.0.0.9" before "plc 10.0.0.10": numbers inside names compare as numbers.
-function naturally(a, b) {
-  return a.localeCompare(b, undefined, { numeric: true, sensitivity: "base" });
+  return h("select", { name: "group", onchange: (e) => onChange(e.target.value) },
+    h("option", { value: "" }, "All groups"),
+    inTreeOrder(groups).map((entry) => h("option", { value: entry.group.id }, indentedName(entry))));
 }
 
 function descendants(groups, rootId) {
@@ -182,7 +198,7 @@ function layout(items, groupBy, groups) {
   }
   const order = groupBy === "status"
     ? [...sections.keys()].sort((a, b) => STATUS_ORDER[a] - STATUS_ORDER[b])
-    : sortGroups(groups).map((g) => g.id).filter((id) => sections.has(id));
+    : inTreeOrder(groups).map((entry) => entry.group.id).filter((id) => sections.has(id));
   const rows = [];
   for (const key of order) {
     const members = sections.get(key).sort(byName);
