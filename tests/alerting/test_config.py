@@ -95,3 +95,22 @@ def test_alerts_maintenance_and_outbound_are_checked() -> None:
         found["outbound.allow_networks[0]"]
         == "must be a network like 127.0.0.0/8 or fd00::/8"
     )
+
+
+def test_two_loads_of_one_text_have_equal_notifier_entries() -> None:
+    """An applied configuration is compared with the running one to restart only what
+    changed: the entries of two loads must be equal when their text is."""
+    registries = load_plugins().registries
+    text = yaml.safe_dump(
+        {
+            **BASE,
+            "notifiers": [
+                {"name": "ops", "webhook": {"url": "https://127.0.0.1:9/hook"}}
+            ],
+        }
+    )
+    first, second = (
+        load_config(text, probes=registries.probes, sections=registries.config_sections)
+        for _ in range(2)
+    )
+    assert first.sections["notifiers"] == second.sections["notifiers"]
