@@ -259,10 +259,12 @@ class Courier:
                 await self.store.update_messages([outcome for outcome, _ in batch])
             except Exception as error:
                 for _, stored in batch:
-                    stored.set_exception(error)
+                    if not stored.done():  # done: its delivery was cancelled meanwhile
+                        stored.set_exception(error)
             else:
                 for _, stored in batch:
-                    stored.set_result(None)
+                    if not stored.done():
+                        stored.set_result(None)
         self._recording = None
 
     # -- one attempt --------------------------------------------------------------------------
