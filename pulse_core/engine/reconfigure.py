@@ -228,6 +228,8 @@ def _restart_warnings(running: PulseConfig, config: PulseConfig) -> list[str]:
     warnings = []
     if (running.server.host, running.server.port) != (config.server.host, config.server.port):
         warnings.append("server.host and server.port take effect when Pulse restarts")
+    if running.server.tls != config.server.tls:
+        warnings.append("server.tls takes effect when Pulse restarts")
     if running.storage != config.storage:
         warnings.append("storage settings take effect when Pulse restarts")
     return warnings

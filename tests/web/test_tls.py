@@ -168,6 +168,19 @@ async def test_plain_http_carries_no_hsts(tmp_path: Path) -> None:
     assert "Strict-Transport-Security" not in response.headers
 
 
+async def test_turning_tls_off_through_the_api_waits_for_a_restart(
+    server: RunningPulse,
+) -> None:
+    text = server.config_path.read_text()
+    plain = yaml.safe_load(text)
+    del plain["server"]["tls"]
+    result = await server.pulse.apply_config(yaml.safe_dump(plain), dry_run=True)
+    same_files = text.replace("interval_seconds: 3600", "interval_seconds: 1800")
+    unchanged = await server.pulse.apply_config(same_files, dry_run=True)
+    assert result.warnings == ("server.tls takes effect when Pulse restarts",)
+    assert unchanged.changed and unchanged.warnings == ()
+
+
 # --- the plain HTTP redirect -----------------------------------------------------------------
 
 
