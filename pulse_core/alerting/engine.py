@@ -442,12 +442,15 @@ class AlertEngine:
         assert self.setup is not None
         messages = []
         for outage in self._offline.values():
-            due_names = [name for name, due in outage.due.items() if due <= now]
-            if not due_names:
-                continue
-            for name in due_names:
-                outage.due[name] = now + _repeat_of(self.setup, outage.endpoint, name)
-            if self.setup.calendar.silences(outage.endpoint, now):
+            due_names = []
+            for name in [name for name, due in outage.due.items() if due <= now]:
+                repeat_s = _repeat_of(self.setup, outage.endpoint, name)
+                if repeat_s is None:  # a configuration applied since asks for none
+                    del outage.due[name]
+                    continue
+                outage.due[name] = now + repeat_s
+                due_names.append(name)
+            if not due_names or self.setup.calendar.silences(outage.endpoint, now):
                 continue
             endpoint = outage.endpoint
             variables = change_variables(
@@ -464,13 +467,17 @@ class AlertEngine:
             await self._queue(messages)
 
 
-def _repeat_of(setup: AlertingSetup, endpoint: Endpoint, name: str) -> float:
+def _repeat_of(setup: AlertingSetup, endpoint: Endpoint, name: str) -> float | None:
+    """How often notifier ``name`` reminds of ``endpoint``'s outage; None: it does not."""
     return min(
-        route.repeat_every_s
-        for route in setup.routes
-        if route.repeat_every_s
-        and name in route.notify
-        and route.selects.matches(endpoint)
+        (
+            route.repeat_every_s
+            for route in setup.routes
+            if route.repeat_every_s
+            and name in route.notify
+            and route.selects.matches(endpoint)
+        ),
+        default=None,
     )
 
 

@@ -7,6 +7,7 @@ import asyncio
 import time
 from pathlib import Path
 
+import pytest
 import yaml
 
 from pulse_core.testing.listeners import TcpListener
@@ -139,3 +140,25 @@ async def test_a_storm_window_outlives_an_unrelated_change(tmp_path: Path) -> No
         "2",
         "2 endpoints in Press shop",
     )
+
+
+async def test_reminders_stop_cleanly_when_an_applied_configuration_drops_them(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    with Receiver() as receiver:
+        reminding = engine_yaml(
+            [webhook("ops", receiver)], alerts=[{"notify": ["ops"], "repeat_every": 1}]
+        )
+        quiet = engine_yaml([webhook("ops", receiver)], alerts=[{"notify": ["ops"]}])
+        async with running_engine(reminding, tmp_path) as engine:
+            plc = endpoint_of(engine, "127.0.1.1")
+            await engine.status_changed(went_down(plc, time.time()), plc)
+            await receiver.wait_for_requests(2)  # the change, then a reminder
+            await engine.apply(engine_config(quiet))
+            await asyncio.sleep(0.5)  # a reminder already on its way may still arrive
+            settled = len(receiver.requests)
+            await asyncio.sleep(2.5)
+    assert receiver.requests[1].json()["text"].startswith(f"{plc.name} ")
+    assert "still offline" in receiver.requests[1].json()["text"]
+    assert len(receiver.requests) == settled
+    assert "sending reminders failed" not in caplog.text
