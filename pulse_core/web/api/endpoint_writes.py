@@ -72,11 +72,13 @@ class EndpointWrite(BaseModel):
     address: Host | None = Field(None, description="the host name or IP address checked")
     host: Host | None = Field(None, description="the same as address")
     type: Key | None = Field(None, description="icmp, tcp, http or another installed probe type")
-    port: int | None = None
+    # the bounds below are the YAML's, documented here and checked when the target is
+    # loaded, so that a 400 names the field as the client spelled it
+    port: int | None = Field(None, json_schema_extra={"minimum": 1, "maximum": 65535})
     group: Key | None = Field(None, description="a group id; the first group when left out")
-    interval_seconds: int | None = None
-    timeout_ms: int | None = None
-    retries: int | None = None
+    interval_seconds: int | None = Field(None, json_schema_extra={"minimum": 1})
+    timeout_ms: int | None = Field(None, json_schema_extra={"minimum": 100})
+    retries: int | None = Field(None, json_schema_extra={"minimum": 0})
 
 
 class EndpointWritten(EndpointOut):
