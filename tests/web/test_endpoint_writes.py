@@ -106,6 +106,21 @@ async def test_snake_case_keys_and_host_are_accepted(server: RunningPulse) -> No
     )
 
 
+async def test_numbers_are_numbers(server: RunningPulse) -> None:
+    """``true`` is no port: read leniently it would be port 1, and ``"9"`` a string port."""
+    async with server.client() as client:
+        replies = [
+            await client.post(
+                "/api/endpoints", json={"address": "127.0.0.7", "type": "tcp", **wrong}
+            )
+            for wrong in ({"port": True}, {"port": "9"}, {"port": 9, "retries": False})
+        ]
+        text = await current_yaml(client)
+    assert [reply.status_code for reply in replies] == [400, 400, 400]
+    assert "port" in replies[0].json()["message"] and "retries" in replies[2].json()["message"]
+    assert "127.0.0.7" not in text
+
+
 async def test_comments_in_the_yaml_survive_a_write(server: RunningPulse) -> None:
     commented = "# Plant monitoring: call OT before editing\n" + server.config_path.read_text()
     commented = commented.replace("targets:\n", "targets:  # one per device\n")

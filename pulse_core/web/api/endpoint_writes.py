@@ -15,7 +15,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictInt
 from pydantic.alias_generators import to_camel
 from quart import Blueprint, current_app, request
 from quart_schema import document_response, tag_blueprint, validate_request
@@ -72,13 +72,14 @@ class EndpointWrite(BaseModel):
     address: Host | None = Field(None, description="the host name or IP address checked")
     host: Host | None = Field(None, description="the same as address")
     type: Key | None = Field(None, description="icmp, tcp, http or another installed probe type")
-    # the bounds below are the YAML's, documented here and checked when the target is
-    # loaded, so that a 400 names the field as the client spelled it
-    port: int | None = Field(None, json_schema_extra={"minimum": 1, "maximum": 65535})
+    # Numbers are JSON numbers (strict: `true` would read as 1). Their bounds are the YAML's,
+    # documented here and checked when the target is loaded, so that a 400 names the field
+    # as the client spelled it.
+    port: StrictInt | None = Field(None, json_schema_extra={"minimum": 1, "maximum": 65535})
     group: Key | None = Field(None, description="a group id; the first group when left out")
-    interval_seconds: int | None = Field(None, json_schema_extra={"minimum": 1})
-    timeout_ms: int | None = Field(None, json_schema_extra={"minimum": 100})
-    retries: int | None = Field(None, json_schema_extra={"minimum": 0})
+    interval_seconds: StrictInt | None = Field(None, json_schema_extra={"minimum": 1})
+    timeout_ms: StrictInt | None = Field(None, json_schema_extra={"minimum": 100})
+    retries: StrictInt | None = Field(None, json_schema_extra={"minimum": 0})
 
 
 class EndpointWritten(EndpointOut):
