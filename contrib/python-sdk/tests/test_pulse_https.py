@@ -1,0 +1,42 @@
+"""The client against Pulse serving HTTPS itself (``server.tls``), with a certificate signed by
+a CA made in the test: the CA file given as ``verify`` is the only trust root."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+from thingconnect_pulse import AsyncPulseClient, PulseClient
+
+from pulse_core.testing.accounts import add_user
+from pulse_core.testing.listeners import TcpListener
+from pulse_core.testing.server import running_pulse
+from pulse_core.testing.tls import TestCA
+from pulse_core.web.access import Role
+
+from .conftest import PASSWORD, USERNAME, pulse_yaml
+
+TLS = """
+server:
+  tls: {certfile: pki/server-cert.pem, keyfile: pki/server-key.pem}
+"""
+
+
+async def test_the_client_trusts_pulse_https_through_the_ca_file(
+    plc: TcpListener, tmp_path: Path
+) -> None:
+    ca = TestCA(tmp_path / "pki")
+    ca.issue()
+    async with running_pulse(pulse_yaml(plc.port) + TLS, tmp_path, ca.ca_file) as server:
+        await add_user(server, USERNAME, Role.ADMIN, PASSWORD)
+        with PulseClient(
+            server.base_url, username=USERNAME, password=PASSWORD, verify=ca.ca_file
+        ) as client:
+            status = await asyncio.to_thread(client.get_live_status)
+        async with AsyncPulseClient(
+            server.base_url, username=USERNAME, password=PASSWORD, verify=str(ca.ca_file)
+        ) as aclient:
+            again = await aclient.get_live_status()
+    assert server.base_url.startswith("https://")
+    assert [item["endpoint"]["name"] for item in status] == ["PLC Press"]
+    assert [item["endpoint"]["name"] for item in again] == ["PLC Press"]
