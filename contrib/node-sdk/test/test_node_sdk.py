@@ -12,7 +12,7 @@ import pytest
 
 from pulse_core.testing.accounts import add_user
 from pulse_core.testing.listeners import TcpListener
-from pulse_core.testing.server import running_pulse
+from pulse_core.testing.server import RunningPulse, running_pulse
 from pulse_core.web.access import Role
 
 NODE_TESTS = Path(__file__).parent
@@ -25,23 +25,32 @@ def plc(tcp_listener: TcpListener) -> TcpListener:
     return tcp_listener
 
 
-@pytest.mark.skipif(NODE is None, reason="Node.js (20 or newer) is not installed")
-async def test_node_sdk_passes_its_tests(plc: TcpListener, tmp_path: Path) -> None:
-    config = f"""
+def plant_config(plc_port: int) -> str:
+    return f"""
 version: 1
 defaults: {{interval_seconds: 1, timeout_ms: 300}}
 groups: [{{id: plant, name: Plant}}]
 targets:
-  - {{type: tcp, host: 127.0.0.1, port: {plc.port}, group: plant, name: PLC Press}}
+  - {{type: tcp, host: 127.0.0.1, port: {plc_port}, group: plant, name: PLC Press}}
 """
-    async with running_pulse(config, tmp_path) as server:
-        await add_user(server, "admin", Role.ADMIN, "password")
-        environment = {
-            **os.environ,
-            "PULSE_URL": server.base_url,
-            "PULSE_USERNAME": "admin",
-            "PULSE_PASSWORD": "password",
-        }
+
+
+async def admin_environment(server: RunningPulse) -> dict[str, str]:
+    """The environment the Node tests read (``helpers.js``): Pulse's URL and an
+    administrator's credentials, the administrator made here."""
+    await add_user(server, "admin", Role.ADMIN, "password")
+    return {
+        **os.environ,
+        "PULSE_URL": server.base_url,
+        "PULSE_USERNAME": "admin",
+        "PULSE_PASSWORD": "password",
+    }
+
+
+@pytest.mark.skipif(NODE is None, reason="Node.js (20 or newer) is not installed")
+async def test_node_sdk_passes_its_tests(plc: TcpListener, tmp_path: Path) -> None:
+    async with running_pulse(plant_config(plc.port), tmp_path) as server:
+        environment = await admin_environment(server)
         report = await node_tests(sorted(NODE_TESTS.glob("*.test.js")), environment)
     assert "# fail 0" in report and "# skipped 0" in report, report
 

@@ -3,6 +3,7 @@ between (a relay the tests cut, or a TLS proxy with a certificate made by ``open
 
 from __future__ import annotations
 
+import asyncio
 import ssl
 import subprocess
 from collections.abc import AsyncIterator, Iterator
@@ -11,7 +12,7 @@ from pathlib import Path
 
 import pytest
 import pytest_asyncio
-from thingconnect_pulse import PulseClient
+from thingconnect_pulse import AsyncPulseClient, PulseClient
 
 from pulse_core.testing.accounts import add_user
 from pulse_core.testing.listeners import TcpListener
@@ -62,6 +63,19 @@ async def relay() -> AsyncIterator[Relay]:
     await relay.start()
     yield relay
     await relay.stop()
+
+
+async def live_names_both_ways(url: str, ca_file: Path) -> list[list[str]]:
+    """The live status's endpoint names through the synchronous client and through the async
+    one, both signed in as the administrator and given ``ca_file`` to verify with (as a path,
+    then as a string)."""
+    with PulseClient(url, username=USERNAME, password=PASSWORD, verify=ca_file) as client:
+        status = await asyncio.to_thread(client.get_live_status)
+    async with AsyncPulseClient(
+        url, username=USERNAME, password=PASSWORD, verify=str(ca_file)
+    ) as aclient:
+        again = await aclient.get_live_status()
+    return [[item["endpoint"]["name"] for item in answer] for answer in (status, again)]
 
 
 @dataclass(frozen=True)

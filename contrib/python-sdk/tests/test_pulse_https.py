@@ -3,10 +3,7 @@ a CA made in the test: the CA file given as ``verify`` is the only trust root.""
 
 from __future__ import annotations
 
-import asyncio
 from pathlib import Path
-
-from thingconnect_pulse import AsyncPulseClient, PulseClient
 
 from pulse_core.testing.accounts import add_user
 from pulse_core.testing.listeners import TcpListener
@@ -14,7 +11,7 @@ from pulse_core.testing.server import running_pulse
 from pulse_core.testing.tls import TestCA
 from pulse_core.web.access import Role
 
-from .conftest import PASSWORD, USERNAME, pulse_yaml
+from .conftest import PASSWORD, USERNAME, live_names_both_ways, pulse_yaml
 
 TLS = """
 server:
@@ -29,14 +26,6 @@ async def test_the_client_trusts_pulse_https_through_the_ca_file(
     ca.issue()
     async with running_pulse(pulse_yaml(plc.port) + TLS, tmp_path, ca.ca_file) as server:
         await add_user(server, USERNAME, Role.ADMIN, PASSWORD)
-        with PulseClient(
-            server.base_url, username=USERNAME, password=PASSWORD, verify=ca.ca_file
-        ) as client:
-            status = await asyncio.to_thread(client.get_live_status)
-        async with AsyncPulseClient(
-            server.base_url, username=USERNAME, password=PASSWORD, verify=str(ca.ca_file)
-        ) as aclient:
-            again = await aclient.get_live_status()
+        names = await live_names_both_ways(server.base_url, ca.ca_file)
     assert server.base_url.startswith("https://")
-    assert [item["endpoint"]["name"] for item in status] == ["PLC Press"]
-    assert [item["endpoint"]["name"] for item in again] == ["PLC Press"]
+    assert names == [["PLC Press"], ["PLC Press"]]

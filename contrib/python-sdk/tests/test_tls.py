@@ -10,30 +10,21 @@ from pathlib import Path
 
 import pytest
 from thingconnect_pulse import (
-    AsyncPulseClient,
     InsecureTLSWarning,
     PulseClient,
     PulseConnectionError,
 )
 
-from .conftest import PASSWORD, USERNAME, Certificate
+from .conftest import PASSWORD, USERNAME, Certificate, live_names_both_ways
 from .relay import Relay
 
 
 async def test_the_ca_file_of_pulse_certificate_is_trusted(
     tls_proxy: Relay, certificate: Certificate
 ) -> None:
-    with PulseClient(
-        tls_proxy.url, username=USERNAME, password=PASSWORD, verify=certificate.cert
-    ) as client:
-        status = await asyncio.to_thread(client.get_live_status)
-    async with AsyncPulseClient(
-        tls_proxy.url, username=USERNAME, password=PASSWORD, verify=str(certificate.cert)
-    ) as aclient:
-        again = await aclient.get_live_status()
+    names = await live_names_both_ways(tls_proxy.url, certificate.cert)
     assert tls_proxy.url.startswith("https://")
-    assert [item["endpoint"]["name"] for item in status] == ["PLC Press"]
-    assert [item["endpoint"]["name"] for item in again] == ["PLC Press"]
+    assert names == [["PLC Press"], ["PLC Press"]]
 
 
 async def test_an_untrusted_certificate_says_what_to_pass(tls_proxy: Relay) -> None:
