@@ -21,6 +21,8 @@ from pulse_core.web.server import create_web_app, serve_web_app
 
 log = logging.getLogger("pulse")
 
+REDIRECT_PORT_FIX = "set server.tls.redirect_http_port to a free port, or remove it"
+
 
 def add_listener_arguments(run: argparse.ArgumentParser) -> None:
     run.add_argument("--host", help="address to listen on (default: server.host, 0.0.0.0)")
@@ -34,6 +36,8 @@ def cmd_run(args: argparse.Namespace, made_from_sample: bool) -> int:
     port = server.port if args.port is None else args.port
     try:
         ensure_port_free(host, port)
+        if server.tls is not None and server.tls.redirect_http_port is not None:
+            ensure_port_free(host, server.tls.redirect_http_port, REDIRECT_PORT_FIX)
     except PortInUse as error:
         log.error("%s", error)
         return 1

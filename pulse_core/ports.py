@@ -17,8 +17,13 @@ class PortInUse(Exception):
     """The port is taken; the message names it, its holder when known, and the fix."""
 
 
-def ensure_port_free(host: str, port: int) -> None:
-    """Bind ``host:port`` the way the web server will (address reuse on), then let it go."""
+#: how to choose another web port, the fix a busy one's message names
+WEB_PORT_FIX = "set server.port in the configuration or pass --port"
+
+
+def ensure_port_free(host: str, port: int, fix: str = WEB_PORT_FIX) -> None:
+    """Bind ``host:port`` the way the web server will (address reuse on), then let it go;
+    ``fix`` says how to choose another port."""
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     with socket.socket(family, socket.SOCK_STREAM) as trial:
         trial.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -27,13 +32,13 @@ def ensure_port_free(host: str, port: int) -> None:
         except OSError as error:
             if error.errno != errno.EADDRINUSE:
                 raise PortInUse(f"cannot listen on {host}:{port}: {error.strerror}") from error
-            raise PortInUse(in_use_message(port)) from error
+            raise PortInUse(in_use_message(port, fix)) from error
 
 
-def in_use_message(port: int) -> str:
+def in_use_message(port: int, fix: str = WEB_PORT_FIX) -> str:
     holder = listening_pid(port)
     by = f" (by PID {holder})" if holder is not None else ""
-    return f"port {port} is in use{by}: set server.port in the configuration or pass --port"
+    return f"port {port} is in use{by}: {fix}"
 
 
 def listening_pid(port: int, proc: Path = Path("/proc")) -> int | None:

@@ -14,6 +14,7 @@ import logging
 import os
 import re
 import signal
+import socket
 import ssl
 import subprocess
 import sys
@@ -300,6 +301,24 @@ def test_pulse_run_with_a_bad_key_is_one_message_not_a_traceback(
     )
     assert run.returncode == 1
     assert "server.tls.keyfile: cannot read" in run.stderr
+    assert "Traceback" not in run.stderr
+
+
+def test_a_busy_redirect_port_is_one_message_not_a_traceback(ca: TestCA, tmp_path: Path) -> None:
+    with socket.socket() as holder:
+        holder.bind(("127.0.0.1", 0))
+        holder.listen()
+        busy = holder.getsockname()[1]
+        document = yaml.safe_load(tls_config(busy))
+        document["server"].update(host="127.0.0.1", port=free_tcp_port())
+        document["storage"] = {"url": f"sqlite:///{tmp_path / 'pulse.db'}"}
+        path = written_config(tmp_path, yaml.safe_dump(document))
+        run = subprocess.run(
+            [PULSE, "run", "--config", path], capture_output=True, text=True, timeout=60
+        )
+    assert run.returncode == 1
+    assert f"port {busy} is in use" in run.stderr
+    assert "set server.tls.redirect_http_port to a free port, or remove it" in run.stderr
     assert "Traceback" not in run.stderr
 
 
