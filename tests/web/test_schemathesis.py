@@ -9,7 +9,9 @@ Nothing the run generates may make Pulse reach beyond loopback:
 
 - the run's own key is never revoked (``DELETE /api/apikeys/{key_id}`` is not run: a
   generated id can be the key's own, and every later answer would be a meaningless 401); the
-  key belongs to no user, so no user the run creates, changes or deactivates touches it;
+  key belongs to no user, so no user the run creates, changes or deactivates touches it, and
+  ``POST /api/auth/logout`` and ``/api/auth/change-password`` are run: a key is no session
+  and has no password, so neither can end it (the test checks the key still works after);
 - configuration applies are dry runs (``dryRun`` forced on), because an applied generated file
   could add targets or notifiers anywhere; endpoint writes have their host, address and
   ranges replaced by a loopback address, so new targets are probed on loopback only;
