@@ -24,8 +24,8 @@ def at(text: str) -> float:
 
 
 async def write_history(server: RunningPulse) -> str:
-    """The REFERENCE test vector (up 45.2, up 52.1, down) in the 10:00 bucket of 15 Jan 2024,
-    one more up check at 10:20, and an outage from 10:10 to 10:20."""
+    """The rollup example of docs/api.md (up 45.2, up 52.1, down) in the 10:00 bucket of
+    15 Jan 2024, one more up check at 10:20, and an outage from 10:10 to 10:20."""
     endpoint_id = next(iter(server.pulse.monitor.states))
     store = server.pulse.store
     await store.write_checks([

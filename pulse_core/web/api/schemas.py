@@ -37,7 +37,8 @@ class GroupOut(LiveGroupOut):
 
 
 class LiveEndpointOut(Shape):
-    """An endpoint as the live list shows it: the fields of the reference, and ``address``."""
+    """An endpoint as the live list shows it (docs/api.md): its identity, how it is checked,
+    and ``address``; the rest is in the endpoint's own route."""
 
     id: str
     name: str
