@@ -20,21 +20,21 @@ def rename_commands(destination: Path) -> str:
     commands = [line.strip() for line in block.splitlines() if line.startswith("    ")]
     script = "\n".join(commands).replace("\\\n", " ")
     script = script.split("\npip install", 1)[0]
-    assert "../pulse-probe-snmp" in script, script
-    return script.replace("../pulse-probe-snmp", str(destination))
+    assert "../pulse-probe-bacnet" in script, script
+    return script.replace("../pulse-probe-bacnet", str(destination))
 
 
 async def test_a_renamed_copy_passes_its_tests(tmp_path: Path) -> None:
-    copy = tmp_path / "pulse-probe-snmp"
+    copy = tmp_path / "pulse-probe-bacnet"
     rename = await asyncio.create_subprocess_exec(
         "bash", "-euo", "pipefail", "-c", rename_commands(copy), cwd=CONTRIB.parent
     )
     assert await rename.wait() == 0
 
     project = tomllib.loads((copy / "pyproject.toml").read_text())["project"]
-    assert project["name"] == "pulse-probe-snmp"
-    assert project["entry-points"]["pulse"] == {"pulse-probe-snmp": "pulse_probe_snmp.plugin"}
-    assert (copy / "src" / "pulse_probe_snmp" / "plugin.py").is_file()
+    assert project["name"] == "pulse-probe-bacnet"
+    assert project["entry-points"]["pulse"] == {"pulse-probe-bacnet": "pulse_probe_bacnet.plugin"}
+    assert (copy / "src" / "pulse_probe_bacnet" / "plugin.py").is_file()
     placeholders = [
         str(path.relative_to(copy))
         for path in copy.rglob("*")

@@ -1,8 +1,9 @@
-"""A tiny Modbus TCP server on loopback, for the modbus probe's tests.
+"""A tiny hand-written Modbus TCP server on loopback, for the ways devices misbehave.
 
-It serves Read Holding Registers (function 0x03) from a register map, like a PLC, and can be
-told to misbehave the ways real devices do: answer with an exception for some unit ids (a
-gateway whose serial device is gone), stay silent, or send bytes that are not Modbus.
+pymodbus's server (``plc.py``) answers correctly by design; this one serves Read Holding
+Registers (function 0x03) from a register map and can be told to do what real devices and
+gateways do wrong: stay silent, hang up, send bytes that are not Modbus, or answer another
+transaction.
 """
 
 from __future__ import annotations
@@ -17,8 +18,6 @@ MBAP = struct.Struct(">HHHB")
 @dataclass
 class ModbusServer:
     registers: dict[int, int] = field(default_factory=lambda: {0: 1234, 40: 7})
-    #: unit id -> exception code answered to any request for that unit
-    unit_exceptions: dict[int, int] = field(default_factory=dict)
     #: accept connections, read requests, never answer
     silent: bool = False
     #: sent instead of a proper reply, when set
@@ -58,9 +57,7 @@ class ModbusServer:
 
     def _reply(self, transaction_id: int, unit_id: int, pdu: bytes) -> bytes:
         function, first, count = struct.unpack(">BHH", pdu)
-        if unit_id in self.unit_exceptions:
-            answer = bytes([function | 0x80, self.unit_exceptions[unit_id]])
-        elif function != 0x03:
+        if function != 0x03:
             answer = bytes([function | 0x80, 0x01])
         elif any(first + offset not in self.registers for offset in range(count)):
             answer = bytes([function | 0x80, 0x02])
