@@ -8,7 +8,9 @@ refused here: given one, OpenSSL would stop Pulse to ask for its passphrase on t
 
 from __future__ import annotations
 
+import os
 import ssl
+import stat
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +22,8 @@ from pulse_core.config.errors import IssueCollector
 from pulse_core.config.model import ServerSection, TlsSection
 
 MAKE_ONE = "`pulse tls self-signed --out DIR` makes a first pair"
+#: the largest certificate or key file read: a long chain is a few KiB
+PEM_MAX_BYTES = 1024 * 1024
 
 
 def checked_tls_files(
@@ -95,11 +99,19 @@ def _spki(public_key: Any) -> bytes:
 
 
 def _read(path: str) -> bytes | str:
-    """The file's bytes, or why it cannot be read."""
+    """The file's bytes, or why it cannot be read. Only a regular file of a PEM file's size
+    is read: the configuration may come through the API, and ``/dev/zero`` or a FIFO must not
+    hang or fill the loading Pulse."""
     try:
-        return Path(path).read_bytes()
+        if not stat.S_ISREG(os.stat(path).st_mode):
+            return "not a regular file"
+        with open(path, "rb") as file:
+            data = file.read(PEM_MAX_BYTES + 1)
     except OSError as error:
         return error.strerror or str(error)
+    if len(data) > PEM_MAX_BYTES:
+        return f"larger than {PEM_MAX_BYTES // 1024} KiB, too large for a PEM file"
+    return data
 
 
 def _no_passphrase() -> bytes:

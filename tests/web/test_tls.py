@@ -258,6 +258,16 @@ def test_a_missing_key_names_the_file_and_the_fix(ca: TestCA, tmp_path: Path) ->
     ), errors
 
 
+def test_a_device_or_a_folder_is_not_read(ca: TestCA, tmp_path: Path) -> None:
+    """Through the API an administrator could name any path: /dev/zero must not be read."""
+    text = tls_config().replace('"pki/server-cert.pem"', "/dev/zero").replace(
+        '"pki/server-key.pem"', str(tmp_path)
+    )
+    errors = load_errors(written_config(tmp_path, text))
+    assert "server.tls.certfile: cannot read /dev/zero: not a regular file" in errors
+    assert f"server.tls.keyfile: cannot read {tmp_path}: not a regular file" in errors
+
+
 def test_a_key_of_another_certificate_is_refused(ca: TestCA, tmp_path: Path) -> None:
     other = ca.issue(stem="other")
     (tmp_path / "pki" / "server-key.pem").write_bytes(other.keyfile.read_bytes())
