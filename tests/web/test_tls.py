@@ -117,13 +117,17 @@ async def test_websocket_with_an_api_key_over_tls(server: RunningPulse, ca: Test
     assert [item["name"] for item in first["data"]["items"]] == ["PLC"]
 
 
-async def test_a_client_that_trusts_another_ca_is_refused(
-    server: RunningPulse, tmp_path: Path
+async def test_a_client_that_trusts_another_ca_is_refused_quietly(
+    server: RunningPulse, tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     stranger = TestCA(tmp_path / "other-pki", "Some other CA")
-    async with httpx.AsyncClient(verify=trusting(stranger)) as client:
-        with pytest.raises(httpx.ConnectError, match="CERTIFICATE_VERIFY_FAILED"):
-            await client.get(server.base_url + "/api/health")
+    with caplog.at_level(logging.DEBUG):
+        async with httpx.AsyncClient(verify=trusting(stranger)) as client:
+            with pytest.raises(httpx.ConnectError, match="CERTIFICATE_VERIFY_FAILED"):
+                await client.get(server.base_url + "/api/health")
+        async with server.client() as client:
+            assert (await client.get("/api/health")).status_code == 200
+    assert [record for record in caplog.records if record.levelno >= logging.WARNING] == []
 
 
 async def test_plain_http_to_the_tls_port_fails_and_the_server_logs_nothing_alarming(
