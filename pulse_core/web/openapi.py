@@ -9,8 +9,9 @@ on, so the document cannot disagree with it:
 
 - which operations are open to anonymous callers (the routes' access marks, as the guard);
 - which query parameters are required;
-- the error answers every operation can give: the guard's 401, 403, 429 and 503, a 400 where
-  the operation reads parameters or a body, a 404 where its path names something. They are
+- the error answers every operation can give: the guard's 401, 403, 429 and 503 (and its
+  403/415 for writes relying on the session cookie), a 400 where the operation reads
+  parameters or a body, a 404 where its path names something. They are
   added here once, instead of on every route, so a new route is documented the day it is
   written; a route declares only its own (a 409, a 502);
 - answers without a JSON body (a 204, a YAML or CSV file), declared with :func:`answers`;
@@ -35,6 +36,7 @@ from werkzeug.routing import BaseConverter, IntegerConverter, Rule
 from pulse_core import __version__
 from pulse_core.web.access import needed_role
 from pulse_core.web.api.schemas import ErrorBody
+from pulse_core.web.auth.csrf import STATE_CHANGING
 from pulse_core.web.auth.guard import UNLIMITED_PATHS
 
 View = TypeVar("View", bound=Callable[..., object])
@@ -70,9 +72,13 @@ ERROR_DESCRIPTIONS: dict[int, str] = {
     "it; `errors`, when present, lists every problem with where it is.",
     401: "No valid credentials: none were sent, the API key is revoked or mistyped, or the "
     "username or password is wrong.",
-    403: "The caller is signed in, but its role is too low for this operation.",
+    403: "The caller's role is too low for this operation; or, for a write relying on the "
+    "session cookie, the request came from a page of another site (`Origin`).",
     404: "Nothing with this id exists (or the caller may not see it).",
     409: "The request conflicts with the current state; `message` says how.",
+    413: "The body is larger than the operation takes; `message` gives the limit.",
+    415: "A write relying on the session cookie must declare a content type the operation "
+    "reads (JSON unless it says otherwise); API keys and HTTP Basic are not held to this.",
     429: "Too many requests from this caller (or wrong passwords for this username): retry "
     "after `Retry-After` seconds.",
     502: "The receiver refused or could not be reached; `message` has its answer.",
@@ -174,11 +180,17 @@ def _in_markdown(value: Any) -> Any:
     return value
 
 
-def error_statuses(operation: dict[str, Any], needs_caller: bool, rate_limited: bool) -> set[int]:
+def error_statuses(
+    operation: dict[str, Any], method: str, needs_caller: bool, rate_limited: bool
+) -> set[int]:
     """The errors the guard and quart-schema's validation can answer ``operation`` with."""
     statuses: set[int] = set()
+    if method.upper() in STATE_CHANGING:
+        statuses |= {403, 415}  # a write with the session cookie (the guard's CSRF check)
     parameters = operation.get("parameters", [])
-    if "requestBody" in operation or any(p["in"] in ("query", "header") for p in parameters):
+    if "requestBody" in operation:
+        statuses |= {400, 413}  # 413: Quart's MAX_CONTENT_LENGTH, or the operation's own limit
+    if any(p["in"] in ("query", "header") for p in parameters):
         statuses.add(400)
     if any(p["in"] == "path" for p in parameters):
         statuses.add(404)
@@ -219,10 +231,12 @@ class PulseOpenAPIProvider(OpenAPIProvider):
         )
         for operations in paths.values():
             for method, operation in operations.items():
-                operations[method] = self._completed(dict(operation), view, rule.rule)
+                operations[method] = self._completed(dict(operation), view, rule.rule, method)
         return _in_markdown(paths), _in_markdown(components)
 
-    def _completed(self, operation: dict[str, Any], view: Any, path: str) -> dict[str, Any]:
+    def _completed(
+        self, operation: dict[str, Any], view: Any, path: str, method: str
+    ) -> dict[str, Any]:
         """``operation`` with what quart-schema leaves out (see the module's docstring)."""
         operation["responses"] = dict(operation["responses"])
         operation.pop("description", None)
@@ -248,7 +262,8 @@ class PulseOpenAPIProvider(OpenAPIProvider):
                 description = operation.get("summary", "")
                 operation["responses"][status] = {**response, "description": description}
         own_errors = set(getattr(view, _ERRORS_ATTRIBUTE, ()))
-        self._add_errors(operation, own_errors, role is not None, path not in UNLIMITED_PATHS)
+        rate_limited = path not in UNLIMITED_PATHS
+        self._add_errors(operation, own_errors, method, role is not None, rate_limited)
         return operation
 
     @staticmethod
@@ -265,12 +280,14 @@ class PulseOpenAPIProvider(OpenAPIProvider):
 
     @staticmethod
     def _add_errors(
-        operation: dict[str, Any], own: set[int], needs_caller: bool, rate_limited: bool
+        operation: dict[str, Any], own: set[int], method: str, needs_caller: bool,
+        rate_limited: bool,
     ) -> None:
         """The standard errors, and the route's own error answers in the standard shape."""
         responses = operation["responses"]
         own |= {int(status) for status, response in responses.items() if _is_error_body(response)}
-        for status in sorted(own | error_statuses(operation, needs_caller, rate_limited)):
+        standard = error_statuses(operation, method, needs_caller, rate_limited)
+        for status in sorted(own | standard):
             responses[status] = error_response(status)
         operation["responses"] = dict(sorted(responses.items(), key=lambda item: int(item[0])))
 

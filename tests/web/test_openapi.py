@@ -95,6 +95,10 @@ async def test_every_operation_declares_its_answers_and_their_errors(
             assert "404" in responses, name
         if "requestBody" in operation or operation.get("parameters", []) != path_parameters:
             assert "400" in responses, name
+        if "requestBody" in operation:
+            assert "413" in responses, name
+        if name.split()[0] in ("POST", "PUT", "PATCH", "DELETE"):  # the guard's CSRF check
+            assert {"403", "415"} <= set(responses), name
         if name != "GET /api/health":
             assert "Retry-After" in responses["429"]["headers"], name
     by_name = dict(operations(document))
