@@ -8,6 +8,7 @@ from pathlib import Path
 
 import httpx
 
+from pulse_core.accounts import UserSession
 from pulse_core.testing.accounts import add_user
 from pulse_core.testing.listeners import free_tcp_port
 from pulse_core.testing.server import RunningPulse, running_pulse
@@ -238,15 +239,21 @@ async def test_a_new_password_ends_the_sessions_and_this_browser_gets_a_new_one(
     assert statuses == [401, 401]  # the browser's own old cookie too: it got a new one
 
 
+async def signed_in_viewer(server: RunningPulse) -> tuple[str, UserSession]:
+    """A new viewer's cookie after signing in, and the session the store keeps for it."""
+    await add_user(server, "olga", Role.VIEWER, PASSWORD)
+    cookie = await signed_in_cookie(server, "olga")
+    stored = await server.pulse.store.session(session_id(cookie))
+    assert stored is not None
+    return cookie, stored
+
+
 async def test_an_expired_session_is_refused_and_pruned_at_the_next_sign_in(
     tmp_path: Path,
 ) -> None:
     async with running_pulse(CONFIG, tmp_path) as server:
-        await add_user(server, "olga", Role.VIEWER, PASSWORD)
-        cookie = await signed_in_cookie(server, "olga")
+        cookie, stored = await signed_in_viewer(server)
         store = server.pulse.store
-        stored = await store.session(session_id(cookie))
-        assert stored is not None
         await store.touch_session(stored.id, stored.last_seen_ts, time.time() - 1)
         expired = await session_status(server, cookie)
         kept_until_pruned = await store.session(stored.id)
@@ -260,11 +267,8 @@ async def test_a_used_session_moves_its_expiry_but_not_past_the_longest_lifetime
     tmp_path: Path,
 ) -> None:
     async with running_pulse(CONFIG, tmp_path) as server:
-        await add_user(server, "olga", Role.VIEWER, PASSWORD)
-        cookie = await signed_in_cookie(server, "olga")
+        cookie, first = await signed_in_viewer(server)
         store = server.pulse.store
-        first = await store.session(session_id(cookie))
-        assert first is not None
         # as if signed in 29 days ago and last seen yesterday
         created = time.time() - 29 * 86400
         await store.end_session(first.id)

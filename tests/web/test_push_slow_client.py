@@ -11,6 +11,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+import pytest
 from websockets.asyncio.client import ClientConnection, connect
 from wsproto import ConnectionType, WSConnection
 from wsproto.events import AcceptConnection, CloseConnection, Request, TextMessage
@@ -195,29 +196,19 @@ async def flood_until_cut_off(server: RunningPulse, client: SilentClient) -> Non
             await asyncio.sleep(0.005)
 
 
-async def test_a_websocket_client_that_never_reads_again_loses_its_connection(
-    tmp_path: Path,
+@pytest.mark.parametrize("route", ["websocket", "sse"])
+async def test_a_client_that_never_reads_again_loses_its_connection(
+    tmp_path: Path, route: str
 ) -> None:
     async with running_pulse(config(9), tmp_path) as server:
-        silent = await SilentClient.connect(server)
+        if route == "websocket":
+            silent = await SilentClient.connect(server)
+        else:
+            silent = await SilentClient.connect_to_events(server)
         await flood_until_cut_off(server, silent)
         state = silent.tcp_state()
         silent.writer.close()
-        async with asyncio.timeout(15):  # its handler has ended: it left the bus
-            while server.pulse.events.subscriber_count:
-                await asyncio.sleep(0.05)
-    assert state != TCP_ESTABLISHED
-
-
-async def test_an_sse_client_that_never_reads_again_loses_its_connection(
-    tmp_path: Path,
-) -> None:
-    async with running_pulse(config(9), tmp_path) as server:
-        silent = await SilentClient.connect_to_events(server)
-        await flood_until_cut_off(server, silent)
-        state = silent.tcp_state()
-        silent.writer.close()
-        async with asyncio.timeout(15):
+        async with asyncio.timeout(15):  # its stream has ended: it left the bus
             while server.pulse.events.subscriber_count:
                 await asyncio.sleep(0.05)
     assert state != TCP_ESTABLISHED
