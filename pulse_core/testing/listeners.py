@@ -28,12 +28,16 @@ class TcpListener:
     """A TCP server on a fixed loopback port that accepts and closes connections.
 
     ``stop()`` closes the listening socket, so connections are refused; ``start()`` listens on
-    the same port again. Runs on the current event loop.
+    the same port again. ``holding = True`` keeps accepted connections open without a word, as
+    a device that hangs does, so a probe of a request-and-answer protocol times out (``stop()``
+    closes them). Runs on the current event loop.
     """
 
     host: str = "127.0.0.1"
     port: int = field(default_factory=free_tcp_port)
+    holding: bool = False
     _server: asyncio.Server | None = None
+    _held: list[asyncio.StreamWriter] = field(default_factory=list)
 
     @property
     def listening(self) -> bool:
@@ -46,13 +50,19 @@ class TcpListener:
             )
 
     async def stop(self) -> None:
+        for writer in self._held:
+            writer.close()
+        self._held.clear()
         if self._server is not None:
             self._server.close()
             await self._server.wait_closed()
             self._server = None
 
-    @staticmethod
-    async def _accept(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    async def _accept(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        if self.holding:
+            self._held.append(writer)
+            while await reader.read(4096):  # whatever the client sends goes unanswered
+                pass
         writer.close()
 
 

@@ -9,13 +9,14 @@ from pathlib import Path
 import pytest
 import pytest_asyncio
 
+from pulse_core.testing.listeners import TcpListener
+
 sys.path.insert(0, str(Path(__file__).parent))  # the servers module, with --import-mode=importlib
 
 from opcua_servers import (  # noqa: E402
     CertificateFiles,
     OpcuaServer,
     ServerThread,
-    SilentServer,
     make_certificate,
     trusting,
 )
@@ -61,9 +62,9 @@ def secure_server(
         yield thread
 
 
-@pytest_asyncio.fixture
-async def silent_server() -> AsyncIterator[SilentServer]:
-    server = SilentServer()
-    await server.start()
-    yield server
-    await server.stop()
+@pytest.fixture
+def silent_server(tcp_listener: TcpListener) -> TcpListener:
+    """Accepts connections and never answers: an OPC UA Hello goes unacknowledged, as with a
+    device that hangs, so a check must end by its own timeout."""
+    tcp_listener.holding = True
+    return tcp_listener

@@ -152,32 +152,6 @@ class OpcuaServer:
         await self._server.get_node(node).write_value(value)
 
 
-class SilentServer:
-    """Accepts connections and never answers: an OPC UA Hello goes unacknowledged, as with a
-    device that hangs, so a check must end by its own timeout."""
-
-    def __init__(self) -> None:
-        self.port = 0
-        self._server: asyncio.Server | None = None
-        self._writers: list[asyncio.StreamWriter] = []
-
-    async def start(self) -> None:
-        self._server = await asyncio.start_server(self._hold, "127.0.0.1", 0)
-        self.port = self._server.sockets[0].getsockname()[1]
-
-    async def stop(self) -> None:
-        assert self._server is not None
-        for writer in self._writers:
-            writer.close()
-        self._server.close()
-        await self._server.wait_closed()
-
-    async def _hold(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        self._writers.append(writer)
-        while await reader.read(4096):
-            pass
-
-
 def peers(server: OpcuaServer) -> list[tuple[str, int]]:
     """The client addresses of the server's open connections: the same address across checks
     means the same connection, and so the same session, was used."""

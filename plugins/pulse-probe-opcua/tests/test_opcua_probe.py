@@ -22,12 +22,11 @@ from opcua_servers import (
     CertificateFiles,
     OpcuaServer,
     ServerThread,
-    SilentServer,
     make_certificate,
     peers,
 )
 from pulse_core.contract import Endpoint
-from pulse_core.testing.listeners import free_tcp_port
+from pulse_core.testing.listeners import TcpListener, free_tcp_port
 from pulse_core.testing.probe_conformance import ProbeConformance
 from pulse_probe_opcua import OpcuaDefaults, OpcuaProbe, OpcuaTargetOptions
 from pulse_probe_opcua.errors import describe_status
@@ -68,7 +67,7 @@ class TestOpcuaProbeConformance(ProbeConformance):
         return opcua_endpoint(shared_server.port, nodes=[{"node": SPEED, "min": 1000}])
 
     @pytest.fixture
-    def unreachable_endpoint(self, silent_server: SilentServer) -> Endpoint:
+    def unreachable_endpoint(self, silent_server: TcpListener) -> Endpoint:
         return opcua_endpoint(silent_server.port, timeout_ms=500)
 
 
@@ -194,7 +193,7 @@ async def test_connection_refused(probe: OpcuaProbe) -> None:
 
 
 async def test_a_server_that_never_answers_is_a_timeout(
-    probe: OpcuaProbe, silent_server: SilentServer
+    probe: OpcuaProbe, silent_server: TcpListener
 ) -> None:
     result = await probe.check(opcua_endpoint(silent_server.port, timeout_ms=300))
     assert (result.ok, result.error) == (False, "timeout after 300 ms")
