@@ -51,29 +51,30 @@ def test_check_reports_every_error_and_exits_1(tmp_path: Path) -> None:
     assert "bad.yaml:12:" in result.stderr and "nowhere" in result.stderr
 
 
+def cell_config(tmp_path: Path, ports: dict[str, int]) -> Path:
+    """A cell of TCP endpoints, one per name, checked once with no retry."""
+    targets = "".join(
+        f"  - {{type: tcp, name: {name}, host: 127.0.0.1, port: {port}, group: cell-1}}\n"
+        for name, port in ports.items()
+    )
+    config = tmp_path / "pulse.yaml"
+    config.write_text(
+        "version: 1\ndefaults: {timeout_ms: 500, retries: 0}\n"
+        "groups: [{id: cell-1, name: Cell 1}]\ntargets:\n" + targets
+    )
+    return config
+
+
 async def test_once_prints_one_json_row_per_endpoint(tmp_path: Path) -> None:
     listener = TcpListener()
     await listener.start()
-    closed_port = free_tcp_port()
-    config = tmp_path / "pulse.yaml"
-    config.write_text(textwrap.dedent(f"""\
-        version: 1
-        defaults: {{timeout_ms: 500, retries: 0}}
-        groups: [{{id: cell-1, name: Cell 1}}]
-        targets:
-          - {{type: tcp, name: robot, host: 127.0.0.1, port: {listener.port}, group: cell-1}}
-          - {{type: tcp, name: vision, host: 127.0.0.1, port: {closed_port}, group: cell-1}}
-    """))
+    config = cell_config(tmp_path, {"robot": listener.port, "vision": free_tcp_port()})
     try:
-        process = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "pulse_core.cli", "once", "--config", str(config), "--json",
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-        )
-        stdout, stderr = await process.communicate()
+        result = await asyncio.to_thread(pulse, "once", "--config", str(config), "--json")
     finally:
         await listener.stop()
-    assert process.returncode == 1, stderr.decode()  # vision is down
-    rows = json.loads(stdout)
+    assert result.returncode == 1, result.stderr  # vision is down
+    rows = json.loads(result.stdout)
     assert [set(row) for row in rows] == [
         {"name", "type", "host", "port", "group", "status", "rttMs", "error"}
     ] * 2
@@ -88,14 +89,7 @@ async def test_once_exits_0_when_every_endpoint_is_up_and_2_on_a_bad_configurati
 ) -> None:
     listener = TcpListener()
     await listener.start()
-    config = tmp_path / "pulse.yaml"
-    config.write_text(textwrap.dedent(f"""\
-        version: 1
-        defaults: {{timeout_ms: 500, retries: 0}}
-        groups: [{{id: cell-1, name: Cell 1}}]
-        targets:
-          - {{type: tcp, name: robot, host: 127.0.0.1, port: {listener.port}, group: cell-1}}
-    """))
+    config = cell_config(tmp_path, {"robot": listener.port})
     try:
         all_up = await asyncio.to_thread(pulse, "once", "--config", str(config))
     finally:
