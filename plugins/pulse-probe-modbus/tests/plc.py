@@ -11,7 +11,8 @@ from pymodbus.simulator import DataType, SimData, SimDevice
 
 from pulse_core.testing.listeners import free_tcp_port
 
-UNIT = 1
+#: pymodbus's "every unit": a gateway whose units all answer alike
+EVERY_UNIT = 0
 #: what the PLC holds, from address 0 of each table
 COILS = [True, False, True]
 DISCRETE = [False, True]
@@ -28,7 +29,7 @@ class Plc:
 
     async def start(self) -> None:
         device = SimDevice(
-            id=UNIT,
+            id=EVERY_UNIT,
             simdata=(
                 [SimData(0, values=list(COILS), datatype=DataType.BITS)],
                 [SimData(0, values=list(DISCRETE), datatype=DataType.BITS)],

@@ -21,6 +21,8 @@ PRIV_KEY = "priv-key-456"
 #: what the agent answers for sysName.0 and sysServices.0
 SYS_NAME = "press-7"
 SYS_SERVICES = 72
+#: loopback addresses the agent answers on: one device per address, as Pulse counts them
+HOSTS = ("127.0.0.1", "127.0.0.2", "127.0.0.3")
 #: printed by snmpd (``-Lo``) once it listens
 READY_LINE = b"NET-SNMP version"
 START_TIMEOUT_S = 15
@@ -46,8 +48,8 @@ class SnmpAgent:
         config = self.folder / "snmpd.conf"
         config.write_text(
             f"[snmp] persistentDir {persistent}\n"
-            f"agentAddress udp:127.0.0.1:{self.port}\n"
-            f"rocommunity {COMMUNITY} 127.0.0.1\n"
+            f"agentAddress {','.join(f'udp:{host}:{self.port}' for host in HOSTS)}\n"
+            f"rocommunity {COMMUNITY} 127.0.0.0/8\n"
             f'createUser {USER} SHA "{AUTH_KEY}" AES "{PRIV_KEY}"\n'
             f"rouser {USER} priv\n"
             f"sysname {SYS_NAME}\n"
