@@ -58,12 +58,13 @@ def ca_certificate(key: ec.EllipticCurvePrivateKey, common_name: str) -> x509.Ce
 
 
 def server_certificate(
-    key: ec.EllipticCurvePrivateKey, names: list[str], issuer: Issuer | None = None
+    key: ec.EllipticCurvePrivateKey, names: list[str], issuer: Issuer | None = None,
+    days: int = SERVER_CERTIFICATE_DAYS,
 ) -> x509.Certificate:
     """A TLS server certificate for ``names`` (DNS names or IP addresses, listed as subject
-    alternative names, the only names clients look at), signed by ``issuer``, or by ``key``
-    itself when there is none (self-signed)."""
-    builder = _builder(names[0], key, issuer, SERVER_CERTIFICATE_DAYS)
+    alternative names, the only names clients look at), valid ``days``, signed by ``issuer``,
+    or by ``key`` itself when there is none (self-signed)."""
+    builder = _builder(names[0], key, issuer, days)
     builder = builder.add_extension(
         x509.SubjectAlternativeName([_general_name(name) for name in names]), critical=False
     )

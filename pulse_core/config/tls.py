@@ -8,6 +8,7 @@ refused here: given one, OpenSSL would stop Pulse to ask for its passphrase on t
 
 from __future__ import annotations
 
+import datetime
 import os
 import ssl
 import stat
@@ -22,6 +23,8 @@ from pulse_core.config.errors import IssueCollector
 from pulse_core.config.model import ServerSection, TlsSection
 
 MAKE_ONE = "`pulse tls self-signed --out DIR` makes a first pair"
+#: a certificate closer than this to its end is warned about at start-up
+EXPIRY_WARNING_DAYS = 30
 #: the largest certificate or key file read: a long chain is a few KiB
 PEM_MAX_BYTES = 1024 * 1024
 
@@ -90,6 +93,24 @@ def tls_file_problems(tls: TlsSection) -> list[tuple[str, str]]:
         return [("certfile", f"{tls.certfile} with {tls.keyfile} cannot serve TLS: "
                  f"{_first_line(error)}; {MAKE_ONE}")]
     return []
+
+
+def expiry_warning(tls: TlsSection, now: datetime.datetime) -> str | None:
+    """What to say at start-up about a certificate that has expired or is about to (clients
+    refuse an expired one, so Pulse would seem down to them), or ``None``. Serving goes on:
+    a monitor that stopped for a certificate would watch nothing."""
+    try:
+        certificate = x509.load_pem_x509_certificates(Path(tls.certfile).read_bytes())[0]
+    except (OSError, ValueError):
+        return None  # checked when the configuration loaded; the web server reports it now
+    ends = certificate.not_valid_after_utc
+    if ends <= now:
+        return (f"the certificate in {tls.certfile} expired on {ends:%Y-%m-%d}: browsers and "
+                f"clients refuse it; replace it and restart Pulse ({MAKE_ONE})")
+    if ends - now < datetime.timedelta(days=EXPIRY_WARNING_DAYS):
+        return (f"the certificate in {tls.certfile} expires on {ends:%Y-%m-%d} "
+                f"(in {(ends - now).days} days): replace it and restart Pulse")
+    return None
 
 
 def _spki(public_key: Any) -> bytes:

@@ -15,6 +15,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 
 from pulse_core.certificates import (
+    SERVER_CERTIFICATE_DAYS,
     Issuer,
     ca_certificate,
     certificate_pem,
@@ -57,10 +58,16 @@ class TestCA:
         self.ca_file = folder / "ca.pem"
         self.ca_file.write_bytes(certificate_pem(self._issuer.certificate))
 
-    def issue(self, names: list[str] | None = None, stem: str = "server") -> ServerFiles:
-        """A server certificate for ``names`` and the loopback names, signed by this CA."""
+    def issue(
+        self, names: list[str] | None = None, stem: str = "server",
+        days: int = SERVER_CERTIFICATE_DAYS,
+    ) -> ServerFiles:
+        """A server certificate for ``names`` and the loopback names, valid ``days``, signed
+        by this CA."""
         key = new_key()
-        certificate = server_certificate(key, with_local_names(names or []), self._issuer)
+        certificate = server_certificate(
+            key, with_local_names(names or []), self._issuer, days
+        )
         files = ServerFiles(self.folder / f"{stem}-cert.pem", self.folder / f"{stem}-key.pem")
         files.certfile.write_bytes(certificate_pem(certificate))
         write_private(files.keyfile, key_pem(key))

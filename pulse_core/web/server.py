@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import datetime
 import logging
 import time
 from typing import TYPE_CHECKING, Any
@@ -12,6 +13,7 @@ from hypercorn.config import Config as HypercornConfig
 from quart import Quart
 
 from pulse_core.config.model import ServerSection
+from pulse_core.config.tls import expiry_warning
 from pulse_core.web.auth import install_auth
 from pulse_core.web.errors import install_error_handlers
 from pulse_core.web.https import https_only, plain_http_warning
@@ -63,12 +65,20 @@ async def serve_web_app(app: Quart, server: ServerSection, shutdown: asyncio.Eve
         if server.tls.redirect_http_port is not None:
             config.insecure_bind = [bind_address(server.host, server.tls.redirect_http_port)]
             log.info("redirecting http://%s to https", config.insecure_bind[0])
-    warning = plain_http_warning(server)
+    warning = serving_warning(server)
     if warning is not None:
         log.warning(warning)
     pulse: Pulse = app.config["PULSE"]
     served: Any = app if server.tls is None else https_only(app, server.port)
     await serve(served, config, shutdown_trigger=lambda: _live_clients_leave(pulse, shutdown))
+
+
+def serving_warning(server: ServerSection) -> str | None:
+    """What an administrator should hear before Pulse serves: plain HTTP on the network, or
+    a certificate at or near its end."""
+    if server.tls is None:
+        return plain_http_warning(server)
+    return expiry_warning(server.tls, datetime.datetime.now(datetime.timezone.utc))
 
 
 def base_url(server: ServerSection) -> str:

@@ -365,6 +365,33 @@ async def test_serving_on_loopback_logs_no_plain_http_warning(
     assert not [r for r in caplog.records if "plain HTTP" in r.getMessage()]
 
 
+async def test_a_certificate_near_its_end_is_warned_about_and_still_served(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    ca = TestCA(tmp_path / "pki")
+    ca.issue(days=10)
+    with caplog.at_level(logging.WARNING, logger="pulse.web"):
+        async with running_pulse(tls_config(), tmp_path, ca.ca_file) as server:
+            async with server.client() as client:
+                assert (await client.get("/api/health")).status_code == 200
+    warnings = [r.getMessage() for r in caplog.records if r.name == "pulse.web"]
+    assert len(warnings) == 1, warnings
+    assert re.fullmatch(
+        r"the certificate in .*/pki/server-cert\.pem expires on \d{4}-\d{2}-\d{2} "
+        r"\(in 9 days\): replace it and restart Pulse",
+        warnings[0],
+    ), warnings
+
+
+async def test_a_certificate_far_from_its_end_is_not_warned_about(
+    ca: TestCA, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    with caplog.at_level(logging.WARNING, logger="pulse.web"):
+        async with running_pulse(tls_config(), tmp_path, ca.ca_file):
+            pass
+    assert [r.getMessage() for r in caplog.records if r.name == "pulse.web"] == []
+
+
 # --- pulse tls self-signed -------------------------------------------------------------------
 
 
