@@ -50,18 +50,22 @@ REGISTRATION = {
 }
 
 
-def tls_config(redirect_http_port: int | None = None, folder: str = "pki") -> str:
-    """A small site served over TLS with the files under ``folder``, written relative to the
-    configuration file (which ``running_pulse`` writes to ``tmp_path``)."""
-    redirect = f", redirect_http_port: {redirect_http_port}" if redirect_http_port else ""
-    return f"""
+#: a small site, served over plain HTTP as it stands
+PLAIN_SITE = """
 version: 1
-defaults: {{interval_seconds: 3600}}
-groups: [{{id: plant, name: Plant}}]
-targets: [{{type: tcp, host: 127.0.0.1, port: 9, group: plant, name: PLC}}]
-server:
+defaults: {interval_seconds: 3600}
+groups: [{id: plant, name: Plant}]
+targets: [{type: tcp, host: 127.0.0.1, port: 9, group: plant, name: PLC}]
+push: {heartbeat_seconds: 0.2}
+"""
+
+
+def tls_config(redirect_http_port: int | None = None, folder: str = "pki") -> str:
+    """The small site served over TLS with the files under ``folder``, written relative to
+    the configuration file (which ``running_pulse`` writes to ``tmp_path``)."""
+    redirect = f", redirect_http_port: {redirect_http_port}" if redirect_http_port else ""
+    return PLAIN_SITE + f"""server:
   tls: {{certfile: "{folder}/server-cert.pem", keyfile: "{folder}/server-key.pem"{redirect}}}
-push: {{heartbeat_seconds: 0.2}}
 """
 
 
@@ -164,8 +168,7 @@ async def test_signing_in_over_tls_sets_a_secure_cookie(server: RunningPulse) ->
 
 
 async def test_plain_http_carries_no_hsts(tmp_path: Path) -> None:
-    plain = tls_config().split("server:")[0]
-    async with running_pulse(plain, tmp_path) as server:
+    async with running_pulse(PLAIN_SITE, tmp_path) as server:
         async with server.client() as client:
             response = await client.get("/api/status/live")
     assert server.base_url.startswith("http://")
@@ -360,7 +363,7 @@ async def test_serving_on_loopback_logs_no_plain_http_warning(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     with caplog.at_level(logging.WARNING, logger="pulse.web"):
-        async with running_pulse(tls_config().split("server:")[0], tmp_path):
+        async with running_pulse(PLAIN_SITE, tmp_path):
             pass
     assert not [r for r in caplog.records if "plain HTTP" in r.getMessage()]
 
@@ -413,7 +416,7 @@ def test_self_signed_files_serve_https_from_pulse_run(tmp_path: Path) -> None:
     server = yaml.safe_load(pasted)["server"]
     port = free_tcp_port()
     server.update(host="127.0.0.1", port=port)
-    document = yaml.safe_load(tls_config().split("server:")[0])
+    document = yaml.safe_load(PLAIN_SITE)
     document.update(server=server, storage={"url": f"sqlite:///{tmp_path / 'pulse.db'}"})
     path = written_config(tmp_path, yaml.safe_dump(document))
     running = subprocess.Popen(
