@@ -1,0 +1,14 @@
+"""Pulse's entry point into this distribution: registers the ``enip`` probe."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from pulse_core.contract import Probe, hookimpl
+
+from pulse_probe_enip.probe import EnipProbe
+
+
+@hookimpl
+def pulse_register_probes(register: Callable[[type[Probe]], None]) -> None:
+    register(EnipProbe)
