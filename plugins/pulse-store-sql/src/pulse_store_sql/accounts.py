@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import BigInteger, Connection, Table, Text, delete, select, update
+from sqlalchemy import BigInteger, Connection, Table, Text, delete, inspect, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Field, Session, col
 
@@ -138,6 +138,14 @@ def _user(row: UserRow) -> User:
         active=row.active,
         created_ts=from_ms(row.created_ms),
     )
+
+
+def drop_session_version(connection: Connection) -> None:
+    """Databases made while sessions were signed cookies have ``users.session_version``,
+    ``NOT NULL`` without a default: no user could be added to them any more."""
+    columns = {column["name"] for column in inspect(connection).get_columns("users")}
+    if "session_version" in columns:
+        connection.execute(text("ALTER TABLE users DROP COLUMN session_version"))
 
 
 # -- sessions ---------------------------------------------------------------------------------

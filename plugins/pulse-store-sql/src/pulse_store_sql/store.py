@@ -421,6 +421,7 @@ class SqlStore(Store):
 def _create_schema(connection: Connection) -> None:
     metadata.create_all(connection)
     rollups.create_backlog(connection)
+    accounts.drop_session_version(connection)
 
 
 def _select_one(connection: Connection) -> None:
