@@ -68,7 +68,9 @@ def server_certificate(
     builder = builder.add_extension(
         x509.SubjectAlternativeName([_general_name(name) for name in names]), critical=False
     )
-    builder = builder.add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+    builder = builder.add_extension(
+        x509.BasicConstraints(ca=False, path_length=None), critical=True
+    )
     builder = builder.add_extension(
         x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), critical=False
     )
@@ -77,7 +79,7 @@ def server_certificate(
 
 
 def with_local_names(names: list[str]) -> list[str]:
-    """``names`` first (the first one is the subject's name), then :data:`LOCAL_NAMES`, once each."""
+    """``names`` first (the first is the subject's name), then :data:`LOCAL_NAMES`, once each."""
     return list(dict.fromkeys([*names, *LOCAL_NAMES]))
 
 

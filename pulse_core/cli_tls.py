@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from cryptography.hazmat.primitives import hashes
+from pydantic import TypeAdapter, ValidationError
 
 from pulse_core.certificates import (
     SERVER_CERTIFICATE_DAYS,
@@ -25,8 +26,10 @@ from pulse_core.certificates import (
     with_local_names,
     write_private,
 )
+from pulse_core.config.limits import Host
 
 CERT_NAME, KEY_NAME = "pulse-cert.pem", "pulse-key.pem"
+_HOST: TypeAdapter[str] = TypeAdapter(Host)
 
 
 def add_tls_command(commands: Any) -> None:
@@ -37,13 +40,25 @@ def add_tls_command(commands: Any) -> None:
         "self-signed", help="make a key and a self-signed certificate for server.tls"
     )
     self_signed.add_argument(
-        "--out", type=Path, required=True, help="folder to write pulse-cert.pem and pulse-key.pem to"
+        "--out", type=Path, required=True,
+        help="folder to write pulse-cert.pem and pulse-key.pem to",
     )
     self_signed.add_argument(
-        "--host", action="append", default=[], metavar="NAME",
+        "--host", action="append", default=[], metavar="NAME", type=certificate_name,
         help="a DNS name or IP address browsers will use (repeat for more); "
         "localhost, 127.0.0.1 and ::1 are always included",
     )
+
+
+def certificate_name(text: str) -> str:
+    """A ``--host``: an IP address or a host name, by the rule of ``server.host``."""
+    try:
+        return _HOST.validate_python(text).strip()
+    except ValidationError:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is neither an IP address nor a host name (letters, digits, '-' and '_' "
+            "between dots)"
+        ) from None
 
 
 def cmd_tls(args: argparse.Namespace) -> int:

@@ -250,7 +250,8 @@ def test_tls_paths_may_come_from_the_environment(
     ca: TestCA, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("PULSE_TLS_DIR", str(tmp_path / "pki"))
-    config = open_config(written_config(tmp_path, tls_config(folder="${PULSE_TLS_DIR}")), load_plugins())
+    path = written_config(tmp_path, tls_config(folder="${PULSE_TLS_DIR}"))
+    config = open_config(path, load_plugins())
     assert config.server.tls is not None
     assert config.server.tls.keyfile == str(tmp_path / "pki" / "server-key.pem")
 
@@ -406,10 +407,9 @@ def test_self_signed_files_serve_https_from_pulse_run(tmp_path: Path) -> None:
     )
     certfile, keyfile = out / "pulse-cert.pem", out / "pulse-key.pem"
     assert os.stat(keyfile).st_mode & 0o777 == 0o600
-    names = x509.load_pem_x509_certificate(certfile.read_bytes()).extensions.get_extension_for_class(
-        x509.SubjectAlternativeName
-    ).value
-    assert set(map(str, names.get_values_for_type(x509.DNSName))) == {"pulse.plant.test", "localhost"}
+    certificate = x509.load_pem_x509_certificate(certfile.read_bytes())
+    names = certificate.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
+    assert set(names.get_values_for_type(x509.DNSName)) == {"pulse.plant.test", "localhost"}
     assert {str(ip) for ip in names.get_values_for_type(x509.IPAddress)} == {"127.0.0.1", "::1"}
 
     pasted = made.stdout[made.stdout.index("server:\n"):made.stdout.index("\n\nBrowsers")]
@@ -438,6 +438,16 @@ def test_self_signed_files_serve_https_from_pulse_run(tmp_path: Path) -> None:
     )
     assert again.returncode == 1
     assert "already exist: remove them first, or choose another --out folder" in again.stderr
+
+
+def test_self_signed_refuses_a_name_that_is_no_host(tmp_path: Path) -> None:
+    made = subprocess.run(
+        [PULSE, "tls", "self-signed", "--out", tmp_path / "tls", "--host", "plant gateway"],
+        capture_output=True, text=True, timeout=60,
+    )
+    assert made.returncode == 2
+    assert "argument --host: 'plant gateway' is neither an IP address nor a host name" in made.stderr
+    assert not (tmp_path / "tls").exists()
 
 
 def _get_when_serving(url: str, ca_file: Path, timeout_s: float = 30.0) -> httpx.Response:
