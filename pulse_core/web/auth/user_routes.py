@@ -13,12 +13,14 @@ from typing import Any
 from quart import Blueprint
 from quart_schema import document_response, tag_blueprint, validate_request
 
-from pulse_core.accounts import User, UsernameTaken
+from pulse_core.accounts import UsernameTaken
 from pulse_core.web.access import Role, requires
 from pulse_core.web.auth.context import auth_context
 from pulse_core.web.auth.provisioning import password_problem, username_problem
 from pulse_core.web.auth.revocation import Credential
 from pulse_core.web.auth.schemas import NewUser, UserChange, UserList, UserOut, user_json
+from pulse_core.web.auth.user_changes import LastAdministrator, UnknownUser
+from pulse_core.web.auth.user_changes import change_user as change_stored_user
 from pulse_core.web.errors import ApiError, bad_request, not_found
 from pulse_core.web.openapi import errors
 
@@ -59,10 +61,6 @@ async def create_user(data: NewUser) -> tuple[dict[str, Any], int]:
     return user_json(user), 201
 
 
-def _is_active_admin(user: User) -> bool:
-    return user.active and user.role == Role.ADMIN.value
-
-
 @blueprint.patch("/api/users/<int:user_id>")
 @requires(Role.ADMIN)
 @document_response(UserOut)
@@ -81,26 +79,15 @@ async def change_user(user_id: int, data: UserChange) -> dict[str, Any]:
     context = auth_context()
     password_hash = None if data.password is None else await context.hasher.hash(data.password)
     async with context.admins_lock:
-        users = await context.store.users()
-        user = next((user for user in users if user.id == user_id), None)
-        if user is None:
-            raise not_found(f"user {user_id}")
-        stays_admin = (data.role or user.role) == Role.ADMIN and data.active is not False
-        other_admins = [other for other in users if _is_active_admin(other) and other != user]
-        if _is_active_admin(user) and not stays_admin and not other_admins:
-            raise ApiError(
-                409,
-                f"{user.username} is the last active administrator: make another user an "
-                "administrator first",
+        try:
+            updated = await change_stored_user(
+                context.store, user_id, role=data.role, active=data.active,
+                password_hash=password_hash,
             )
-        updated = await context.store.update_user(
-            user_id,
-            role=None if data.role is None else data.role.value,
-            active=data.active,
-            password_hash=password_hash,
-            end_sessions=data.active is False or password_hash is not None,
-        )
-    assert updated is not None  # users are never deleted
+        except UnknownUser as error:
+            raise not_found(str(error)) from error
+        except LastAdministrator as error:
+            raise ApiError(409, str(error)) from error
     if data.active is False:
         context.revocations.revoke(Credential("user", user_id))
     if password_hash is not None:
