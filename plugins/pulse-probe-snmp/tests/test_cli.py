@@ -23,7 +23,7 @@ targets:
   - {{type: snmp, group: network, host: 127.0.0.1, port: {agent.port}, name: v3 from defaults,
       interfaces: [lo]}}
   - {{type: snmp, group: network, host: 127.0.0.2, port: {agent.port}, name: v2c,
-      version: 2c, community: {COMMUNITY}}}
+      community: {COMMUNITY}}}                  # a community means 2c, defaults or not
   - {{type: snmp, group: network, host: 127.0.0.3, port: {agent.port}, name: wrong community,
       version: 2c, community: public}}
 """

@@ -95,22 +95,32 @@ class Auth:
 
 
 def resolve(target: Credentials, defaults: Credentials | None) -> Auth:
-    """A target's own keys win over ``defaults.snmp``; a user implies version 3."""
+    """A target's own keys win over ``defaults.snmp``. Without a ``version``, a ``user``
+    means 3 and a ``community`` 2c, so a target that gives a community is read with it even
+    when ``defaults.snmp`` is about SNMPv3."""
 
     def pick(key: str) -> Any:
         value = getattr(target, key)
         return value if value is not None or defaults is None else getattr(defaults, key)
 
-    user = pick("user")
+    version = _version_of(target) or (_version_of(defaults) if defaults else None) or "2c"
     return Auth(
-        version=pick("version") or ("3" if user else "2c"),
+        version=version,
         community=pick("community") or DEFAULT_COMMUNITY,
-        user=user,
+        user=pick("user"),
         auth_protocol=pick("auth_protocol") or "SHA",
         auth_key=pick("auth_key"),
         priv_protocol=pick("priv_protocol") or "AES",
         priv_key=pick("priv_key"),
     )
+
+
+def _version_of(credentials: Credentials) -> str | None:
+    if credentials.version is not None:
+        return credentials.version
+    if credentials.user is not None:
+        return "3"
+    return "2c" if credentials.community is not None else None
 
 
 @lru_cache(maxsize=1024)
@@ -119,7 +129,7 @@ def auth_data(auth: Auth) -> CommunityData | UsmUserData:
     if auth.version == "2c":
         return CommunityData(auth.community, mpModel=1)
     if auth.user is None:
-        raise SnmpError("version 3 needs a user")
+        raise SnmpError("version 3 needs a user (in the target or in defaults.snmp)")
     auth_key = auth.auth_key.get_secret_value() if auth.auth_key else None
     priv_key = auth.priv_key.get_secret_value() if auth.priv_key else None
     return UsmUserData(
