@@ -34,6 +34,7 @@ from websockets.exceptions import InvalidStatus
 from pulse_core.app import load_plugins, open_config
 from pulse_core.config import ConfigError
 from pulse_core.config.model import ServerSection, TlsSection
+from pulse_core.testing.lab import NETNS_SKIP_REASON, run_isolated
 from pulse_core.testing.listeners import free_tcp_port
 from pulse_core.testing.server import RunningPulse, running_pulse
 from pulse_core.testing.tls import TestCA
@@ -358,6 +359,43 @@ def test_plain_http_on_a_network_address_warns_and_says_how_to_turn_on_tls() -> 
         ServerSection(host="localhost"),
     ]
     assert [plain_http_warning(server) for server in quiet] == [None] * len(quiet)
+
+
+#: run in a network namespace of its own: ``pulse run`` until it serves, then SIGTERM
+SERVE_ON_EVERY_ADDRESS = """
+import os, signal, socket, sys, threading, time
+from pulse_core.cli import main
+
+def stop_once_serving(port):
+    while True:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            break
+        except OSError:
+            time.sleep(0.05)
+    os.kill(os.getpid(), signal.SIGTERM)
+
+threading.Thread(target=stop_once_serving, args=(int(sys.argv[2]),), daemon=True).start()
+sys.exit(main(["run", "--config", sys.argv[1]]))
+"""
+
+
+@pytest.mark.netns
+@pytest.mark.skipif(bool(NETNS_SKIP_REASON), reason=NETNS_SKIP_REASON or "")
+def test_pulse_run_on_every_address_without_tls_warns(tmp_path: Path) -> None:
+    """On 0.0.0.0, in a network namespace that has only loopback, so nothing outside the
+    test can reach it."""
+    document = yaml.safe_load(PLAIN_SITE)
+    document["server"] = {"host": "0.0.0.0", "port": 8080}
+    document["storage"] = {"url": f"sqlite:///{tmp_path / 'pulse.db'}"}
+    path = written_config(tmp_path, yaml.safe_dump(document))
+    ran = run_isolated(SERVE_ON_EVERY_ADDRESS, str(path), "8080")
+    assert ran.returncode == 0, ran.stderr
+    warnings = [line for line in ran.stderr.splitlines() if " WARNING " in line]
+    assert len(warnings) == 1, ran.stderr
+    assert "pulse.web: serving sign-in and API keys over plain HTTP on 0.0.0.0:8080" in warnings[0]
+    assert "Turn on TLS with server.tls" in warnings[0]
+    assert "Traceback" not in ran.stderr
 
 
 async def test_serving_on_loopback_logs_no_plain_http_warning(
