@@ -208,6 +208,8 @@ def test_options_refuse_what_cannot_work() -> None:
         SnmpTargetOptions.model_validate({"version": 3, "community": "x"})
     with pytest.raises(pydantic.ValidationError, match="priv_key needs an auth_key"):
         SnmpTargetOptions.model_validate({"user": "u", "priv_key": "12345678"})
+    with pytest.raises(pydantic.ValidationError, match="must be 8 to 256 characters long"):
+        SnmpDefaults.model_validate({"user": "u", "auth_key": "short"})
     assert SnmpTargetOptions.model_validate({"version": 3}).version == "3"
 
 

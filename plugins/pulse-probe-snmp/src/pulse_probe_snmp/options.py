@@ -10,7 +10,15 @@ from __future__ import annotations
 import re
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    field_validator,
+    model_validator,
+)
 
 DEFAULT_PORT = 161
 DEFAULT_COMMUNITY = "public"
@@ -21,8 +29,17 @@ _NUMERIC_OID = re.compile(r"\.?[0-2](\.\d+)+")
 AuthProtocol = Literal["MD5", "SHA", "SHA-224", "SHA-256", "SHA-384", "SHA-512"]
 PrivProtocol = Literal["DES", "3DES", "AES", "AES-192", "AES-256"]
 Version = Literal["2c", "3"]
-#: SNMPv3 keys: net-snmp refuses passphrases shorter than 8 characters, so does this
-Key = Annotated[SecretStr, Field(min_length=8, max_length=256)]
+MIN_KEY_CHARS, MAX_KEY_CHARS = 8, 256
+
+
+def _key_length(key: SecretStr) -> SecretStr:
+    """SNMPv3 passphrases: agents (net-snmp among them) refuse ones shorter than 8."""
+    if not MIN_KEY_CHARS <= len(key.get_secret_value()) <= MAX_KEY_CHARS:
+        raise ValueError(f"must be {MIN_KEY_CHARS} to {MAX_KEY_CHARS} characters long")
+    return key
+
+
+Key = Annotated[SecretStr, AfterValidator(_key_length)]
 Text = Annotated[str, Field(min_length=1, max_length=256)]
 
 
