@@ -32,6 +32,8 @@ MATCH_MAX_CHARS = 1000
 HEADER_MAX_CHARS = 1000
 #: a probe type or a group id referred to by a target (group ids are 64 at most)
 KEY_MAX_CHARS = 64
+#: a file's path: ``server.tls``'s certificate and key (Linux's ``PATH_MAX``)
+FILE_PATH_MAX_CHARS = 4096
 #: any scalar of the YAML at all (a notifier's message template is the longest in practice)
 TEXT_MAX_CHARS = 65_536
 #: shown of a value in an error report; the rest is cut, so a refused 10 MB value is not

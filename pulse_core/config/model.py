@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from pulse_core.config.limits import (
     ADDRESSES_PER_TARGET_CEILING,
+    FILE_PATH_MAX_CHARS,
     Host,
     Key,
     Name,
@@ -38,10 +39,6 @@ class Section(BaseModel):
 #: ``server.secure_cookies``: ``auto`` (``Secure`` when the request came over TLS) or a fixed
 #: yes/no, ``true`` for a proxy that ends TLS in front of Pulse.
 SecureCookies = bool | Literal["auto"]
-
-
-#: the longest file path ``server.tls`` takes (Linux's ``PATH_MAX``)
-FILE_PATH_MAX_CHARS = 4096
 
 
 class TlsSection(Section):
