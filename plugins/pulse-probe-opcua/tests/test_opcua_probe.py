@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -155,6 +156,20 @@ async def test_concurrent_first_checks_open_one_session(
     endpoint = opcua_endpoint(opcua_server.port)
     results = await asyncio.gather(*(probe.check(endpoint) for _ in range(10)))
     assert all(result.ok for result in results)
+    assert len(peers(opcua_server)) == 1
+
+
+async def test_the_session_of_an_endpoint_no_longer_checked_is_closed(
+    probe: OpcuaProbe, opcua_server: OpcuaServer
+) -> None:
+    """Three intervals without a check: the endpoint was removed from the configuration."""
+    removed = dataclasses.replace(opcua_endpoint(opcua_server.port), id="removed", interval_s=0.1)
+    kept = dataclasses.replace(opcua_endpoint(opcua_server.port), id="kept")
+    assert (await probe.check(removed)).ok
+    await asyncio.sleep(0.5)
+    assert (await probe.check(kept)).ok
+    assert (await probe.check(kept)).ok
+    await asyncio.sleep(0.2)  # the server sees the connection end
     assert len(peers(opcua_server)) == 1
 
 

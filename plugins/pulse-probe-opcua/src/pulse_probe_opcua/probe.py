@@ -22,7 +22,8 @@ from pulse_probe_opcua.session import (
 from pulse_probe_opcua.verdict import SERVER_STATE, judge
 
 DEFAULT_PORT = 4840
-#: Sessions are kept this many check intervals without a request before the server ends them.
+#: A session without a check for this many intervals is closed (by the probe, and by the
+#: server if Pulse is gone): its endpoint was removed or disabled.
 SESSION_TIMEOUT_INTERVALS = 3
 _NO_OPTIONS = OpcuaTargetOptions()
 
@@ -41,6 +42,7 @@ class OpcuaProbe(Probe):
         super().__init__(defaults)
         self.settings = OpcuaDefaults.model_validate(defaults if defaults is not None else {})
         self._sessions: dict[str, Session] = {}
+        self._checks_since_sweep = 0
 
     async def start(self) -> None:
         configure_library_logging()
@@ -54,6 +56,7 @@ class OpcuaProbe(Probe):
         spec = self._spec(endpoint, options)
         if isinstance(spec, str):
             return ProbeResult.failure(spec)
+        self._sweep()
         session = self._session(endpoint.id, spec)
         client: Client | None = None
         try:
@@ -73,12 +76,26 @@ class OpcuaProbe(Probe):
         """The endpoint's kept session; a changed target (new path, certificate, ...) gets a
         new one and the old one is closed."""
         session = self._sessions.get(endpoint_id)
-        if session is not None and session.spec == spec:
-            return session
-        if session is not None:
-            session.retire()
-        session = self._sessions[endpoint_id] = Session(spec)
+        if session is None or session.spec != spec:
+            if session is not None:
+                session.retire()
+            session = self._sessions[endpoint_id] = Session(spec)
+        session.last_used = time.monotonic()
         return session
+
+    def _sweep(self) -> None:
+        """Closes the sessions of endpoints that are no longer checked, which would otherwise
+        hold a connection slot of their server until Pulse stops. One sweep every as many
+        checks as there are sessions keeps the cost per check constant."""
+        self._checks_since_sweep += 1
+        if self._checks_since_sweep < len(self._sessions):
+            return
+        self._checks_since_sweep = 0
+        now = time.monotonic()
+        for endpoint_id, session in list(self._sessions.items()):
+            if now - session.last_used > session.spec.session_timeout_s:
+                del self._sessions[endpoint_id]
+                session.retire()
 
     def _spec(self, endpoint: Endpoint, options: OpcuaTargetOptions) -> SessionSpec | str:
         """The target's settings over ``defaults.opcua``; a text when they do not add up."""

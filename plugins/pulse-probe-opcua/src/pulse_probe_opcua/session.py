@@ -53,6 +53,8 @@ class Session:
 
     def __init__(self, spec: SessionSpec) -> None:
         self.spec = spec
+        #: ``time.monotonic()`` of the last check that used the session
+        self.last_used = 0.0
         self._client: Client | None = None
         self._opening = asyncio.Lock()
         self._closing: set[asyncio.Task[None]] = set()
