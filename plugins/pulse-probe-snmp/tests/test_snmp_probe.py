@@ -147,6 +147,9 @@ async def test_loopback_interface_by_name_and_index_is_up(
 
 
 async def test_an_interface_the_device_lacks_is_named(probe: SnmpProbe, agent: SnmpAgent) -> None:
+    """The endpoint was checked with another list first (a configuration changed since):
+    the names of the new list are looked up, not the old list's numbers used."""
+    assert (await probe.check(snmp_endpoint(agent.port, interfaces=["lo"]))).ok
     result = await probe.check(snmp_endpoint(agent.port, interfaces=["eth-nonexistent"]))
     assert (result.ok, result.error) == (
         False, "no interface named eth-nonexistent (not in ifName or ifDescr)"

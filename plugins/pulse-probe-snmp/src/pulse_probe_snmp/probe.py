@@ -44,7 +44,8 @@ class SnmpProbe(Probe):
         self._engine: SnmpEngine | None = None
         self._uptimes = UptimeMemory()
         self._values = ValueMemory()
-        self._interfaces: dict[str, dict[int | str, int]] = {}
+        #: by endpoint id: the ``interfaces:`` looked up, and their ifIndex each
+        self._interfaces: dict[str, tuple[tuple[int | str, ...], dict[int | str, int]]] = {}
         self._transports: dict[tuple[str, int, int], Transport] = {}
 
     async def start(self) -> None:
@@ -122,9 +123,11 @@ class SnmpProbe(Probe):
         transport: Transport,
     ) -> dict[int | str, int]:
         """``interfaces:`` entries by ifIndex; names are looked up when first needed."""
+        if not options.interfaces:
+            return {}
         known = self._interfaces.get(endpoint.id)
-        if known is not None or not options.interfaces:
-            return known or {}
+        if known is not None and known[0] == options.interfaces:
+            return known[1]
         indexes: dict[int | str, int] = {
             wanted: wanted for wanted in options.interfaces if isinstance(wanted, int)
         }
@@ -139,8 +142,9 @@ class SnmpProbe(Probe):
         unknown = [w for w in options.interfaces if w not in indexes]
         if unknown:
             raise session.SnmpError(f"no interface named {unknown[0]} (not in ifName or ifDescr)")
-        self._interfaces[endpoint.id] = {wanted: indexes[wanted] for wanted in options.interfaces}
-        return self._interfaces[endpoint.id]
+        found = {wanted: indexes[wanted] for wanted in options.interfaces}
+        self._interfaces[endpoint.id] = (options.interfaces, found)
+        return found
 
     def _uptime_details(self, endpoint_id: str, value: Any, problems: list[str]) -> dict[str, Any]:
         absent = session.missing(value)
@@ -184,8 +188,9 @@ class SnmpProbe(Probe):
                 problems.append(f"no interface {wanted} (ifIndex {interfaces[wanted]})")
                 self._interfaces.pop(endpoint_id, None)  # look the names up again next time
                 continue
-            word = oper_status_word(session.plain(value))
+            status = session.plain(value)
+            word = oper_status_word(status)
             read[str(wanted)] = word
-            if int(value) != IF_UP:
+            if status != IF_UP:
                 problems.append(f"interface {wanted} is {word}")
         return read
