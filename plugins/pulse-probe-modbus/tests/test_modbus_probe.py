@@ -182,6 +182,11 @@ async def test_an_unknown_host_is_named(probe: ModbusProbe) -> None:
     assert (result.ok, result.error) == (False, "host not found: no-such-plc!")
 
 
+async def test_a_malformed_host_name_is_named(probe: ModbusProbe) -> None:
+    result = await probe.check(modbus_endpoint(502, host="plc..local"))
+    assert (result.ok, result.error) == (False, "invalid host name: plc..local")
+
+
 def test_options_refuse_what_cannot_work() -> None:
     with pytest.raises(pydantic.ValidationError, match="at most 125 holding"):
         ModbusTargetOptions.model_validate({"read": {"count": 126}})

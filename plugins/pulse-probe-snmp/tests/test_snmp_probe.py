@@ -204,6 +204,13 @@ async def test_an_unknown_host_is_named(probe: SnmpProbe) -> None:
     assert (result.ok, result.error) == (False, "host not found: no-such-plc!")
 
 
+async def test_a_malformed_host_name_is_named(probe: SnmpProbe) -> None:
+    endpoint = Endpoint(id="x", name="x", group_id="g", type="snmp", host="plc..local",
+                        port=161, options=SnmpTargetOptions())
+    result = await probe.check(endpoint)
+    assert (result.ok, result.error) == (False, "invalid host name: plc..local")
+
+
 def test_options_refuse_what_cannot_work() -> None:
     with pytest.raises(pydantic.ValidationError, match="not a numeric OID"):
         SnmpTargetOptions.model_validate({"oids": [{"oid": "sysName.0"}]})

@@ -80,6 +80,8 @@ class Exchange:
             reader, self._writer = await asyncio.open_connection(host, port)
         except socket.gaierror as error:
             raise ModbusError(describe_lookup_error(error, host)) from None
+        except UnicodeError:  # the IDNA codec rejects the name before any lookup
+            raise ModbusError(f"invalid host name: {host}") from None
         except OSError as error:
             raise ModbusError(describe_connect_error(error)) from None
         self.connected = True

@@ -69,6 +69,8 @@ class SnmpProbe(Probe):
             return ProbeResult.failure(str(error))
         except socket.gaierror as error:
             return ProbeResult.failure(describe_lookup_error(error, endpoint.host))
+        except UnicodeError:  # the IDNA codec rejects the name before any lookup
+            return ProbeResult.failure(f"invalid host name: {endpoint.host}")
 
     async def _check(
         self, endpoint: Endpoint, options: SnmpTargetOptions, auth: session.Auth
