@@ -281,6 +281,32 @@ async def test_a_server_without_security_offers_no_secure_endpoint(
     )
 
 
+async def test_a_wrong_server_certificate_goes_unanswered(
+    probe: OpcuaProbe, secure_server: ServerThread, client_certificate: CertificateFiles,
+    tmp_path: Path,
+) -> None:
+    """Encrypted for another key, the request cannot be read, and the server stays silent."""
+    other = make_certificate(tmp_path, "other-server", "urn:pulse:test:other", server=True)
+    endpoint = secure_endpoint(
+        secure_server.port,
+        client_certificate,
+        server_certificate=str(other.certificate),
+        timeout_ms=500,
+    )
+    result = await probe.check(endpoint)
+    assert (result.ok, result.error) == (False, "timeout after 500 ms")
+
+
+async def test_no_security_with_a_server_that_requires_it(
+    probe: OpcuaProbe, secure_server: ServerThread
+) -> None:
+    result = await probe.check(opcua_endpoint(secure_server.port))
+    assert (result.ok, result.error) == (
+        False,
+        "the server offers no endpoint without security: set security Basic256Sha256",
+    )
+
+
 async def test_a_missing_certificate_file_is_named(
     probe: OpcuaProbe, secure_server: ServerThread, client_certificate: CertificateFiles
 ) -> None:

@@ -31,7 +31,8 @@ CLIENT_NAME = "Pulse"
 
 
 class OpenError(Exception):
-    """Opening failed for a reason the probe words itself (no such secure endpoint)."""
+    """Opening failed for a reason the probe words itself: the server offers no endpoint
+    with the target's security."""
 
 
 @dataclass(frozen=True)
@@ -95,15 +96,26 @@ async def _open(spec: SessionSpec) -> Client:
     client = Client(spec.url, timeout=spec.request_timeout_s, watchdog_intervall=LIBRARY_WATCHDOG_S)
     client.name = client.description = CLIENT_NAME
     client.session_timeout = int(max(spec.session_timeout_s, MIN_SESSION_TIMEOUT_S) * 1000)
-    if spec.security != "none":
-        await _secure(client, spec)
     try:
+        if spec.security != "none":
+            await _secure(client, spec)
         await client.connect()
+    except ua.UaError as error:
+        client.disconnect_socket()
+        if str(error).startswith("No matching endpoints"):
+            raise OpenError(_no_endpoint(spec)) from None
+        raise
     except BaseException:
         # asyncua closes the socket on errors but not when the check's timeout cancels it
         client.disconnect_socket()
         raise
     return client
+
+
+def _no_endpoint(spec: SessionSpec) -> str:
+    if spec.security == "none":
+        return "the server offers no endpoint without security: set security Basic256Sha256"
+    return f"the server offers no {spec.security} {spec.security_mode} endpoint"
 
 
 async def _secure(client: Client, spec: SessionSpec) -> None:
@@ -118,20 +130,13 @@ async def _secure(client: Client, spec: SessionSpec) -> None:
         if credentials.server_certificate is None
         else CertProperties(credentials.server_certificate, "der")
     )
-    try:
-        await client.set_security(
-            SecurityPolicyBasic256Sha256,
-            CertProperties(credentials.certificate, "der"),
-            CertProperties(credentials.private_key, "der"),
-            server_certificate=server_certificate,
-            mode=getattr(ua.MessageSecurityMode, spec.security_mode),
-        )
-    except ua.UaError as error:
-        if str(error).startswith("No matching endpoints"):
-            raise OpenError(
-                f"the server offers no {spec.security} {spec.security_mode} endpoint"
-            ) from None
-        raise
+    await client.set_security(
+        SecurityPolicyBasic256Sha256,
+        CertProperties(credentials.certificate, "der"),
+        CertProperties(credentials.private_key, "der"),
+        server_certificate=server_certificate,
+        mode=getattr(ua.MessageSecurityMode, spec.security_mode),
+    )
 
 
 async def _close(client: Client) -> None:
