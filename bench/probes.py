@@ -1,7 +1,8 @@
-"""CPU per check of the tcp, snmp and modbus probes, against servers on loopback.
+"""CPU per check of the tcp, snmp, modbus, opcua and enip probes, against servers on loopback.
 
-Only this process's CPU is counted: the peers run elsewhere (the TCP listener and the
-pymodbus PLC in a child process, ``snmpd`` as itself), so the figure is the probe's own work
+Only this process's CPU is counted: the peers run elsewhere (the TCP listener, the pymodbus
+PLC and the asyncua server in a child process, ``snmpd`` and cpppo's EtherNet/IP simulator as
+processes of their own), so the figure is the probe's own work
 plus the event loop's. Checks run ``--concurrency`` at a time, as the scheduler runs them.
 
     .venv/bin/python bench/probes.py --checks 2000     # a Markdown table on stdout
@@ -18,7 +19,9 @@ import tempfile
 import time
 from pathlib import Path
 
+from pulse_probe_enip import EnipProbe
 from pulse_probe_modbus import ModbusProbe, ModbusTargetOptions
+from pulse_probe_opcua import OpcuaProbe, OpcuaTargetOptions
 from pulse_probe_snmp import SnmpProbe, SnmpTargetOptions
 from pulse_probe_tcp import TcpProbe
 
@@ -28,19 +31,27 @@ from pulse_core.probe import Probe
 ROOT = Path(__file__).resolve().parents[1]
 # the plugins' own test servers, rather than copies of them
 sys.path[:0] = [str(ROOT / "plugins/pulse-probe-snmp/tests"),
-                str(ROOT / "plugins/pulse-probe-modbus/tests")]
+                str(ROOT / "plugins/pulse-probe-modbus/tests"),
+                str(ROOT / "plugins/pulse-probe-opcua/tests"),
+                str(ROOT / "plugins/pulse-probe-enip/tests")]
+
+from enip_devices import SimulatedDevice  # noqa: E402
+from opcua_servers import PATH as OPCUA_PATH  # noqa: E402
+from opcua_servers import OpcuaServer  # noqa: E402
 
 from plc import Plc  # noqa: E402
 from snmp_agent import COMMUNITY, SnmpAgent, snmpd_path  # noqa: E402
 
 
 async def serve_peers() -> None:
-    """The child process: a TCP listener that closes what it accepts, and a PLC."""
+    """The child process: a TCP listener that closes what it accepts, a PLC, an OPC UA server."""
     listener = await asyncio.start_server(lambda _reader, writer: writer.close(), "127.0.0.1", 0)
     plc = Plc()
     await plc.start()
-    print(json.dumps({"tcp": listener.sockets[0].getsockname()[1], "modbus": plc.port}),
-          flush=True)
+    opcua = OpcuaServer()
+    await opcua.start()
+    print(json.dumps({"tcp": listener.sockets[0].getsockname()[1], "modbus": plc.port,
+                      "opcua": opcua.port}), flush=True)
     await asyncio.Event().wait()
 
 
@@ -89,6 +100,16 @@ async def main(checks: int, concurrency: int) -> None:
                     lines.append(await cpu_per_check(SnmpProbe(), snmp, checks, concurrency))
                 finally:
                     await agent.stop()
+        opcua = endpoint("opcua", ports["opcua"], OpcuaTargetOptions(path=OPCUA_PATH))
+        lines.append(await cpu_per_check(OpcuaProbe(), opcua, checks, concurrency))
+        with tempfile.TemporaryDirectory() as scratch:
+            device = SimulatedDevice(Path(scratch))
+            device.start()
+            try:
+                lines.append(await cpu_per_check(EnipProbe(), endpoint("enip", device.port),
+                                                 checks, concurrency))
+            finally:
+                device.stop()
     finally:
         peers.terminate()
         await peers.wait()
