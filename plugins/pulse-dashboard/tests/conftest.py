@@ -9,7 +9,9 @@ from typing import AsyncIterator
 
 import pytest
 import pytest_asyncio
-from playwright.async_api import Browser, async_playwright
+from playwright.async_api import Browser, Page, async_playwright, expect
+
+from pulse_core.testing.server import RunningPulse
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 # Without these Chromium tries to reach Google's services, which this network refuses.
@@ -45,3 +47,18 @@ async def browser() -> AsyncIterator[Browser]:
 def screenshots() -> Path:
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     return SCREENSHOTS
+
+
+#: the administrator the browser tests register on a new Pulse
+ADMIN = {"username": "admin", "email": "admin@plant.example", "password": "correct horse battery"}
+
+
+async def register_and_sign_in(page: Page, server: RunningPulse, base_url: str = "") -> None:
+    await page.goto((base_url or server.base_url) + "/")
+    await expect(page.get_by_role("heading", name="Welcome to Pulse")).to_be_visible()
+    await page.get_by_label("Username").fill(ADMIN["username"])
+    await page.get_by_label("Email").fill(ADMIN["email"])
+    await page.get_by_label("Password", exact=True).fill(ADMIN["password"])
+    await page.get_by_label("Confirm password").fill(ADMIN["password"])
+    await page.get_by_role("button", name="Create administrator").click()
+    await expect(page.get_by_role("heading", name="Overview")).to_be_visible()

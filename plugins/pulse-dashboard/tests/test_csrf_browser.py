@@ -15,8 +15,7 @@ from playwright.async_api import Browser
 from pulse_core.testing.receivers import Receiver, Reply
 from pulse_core.testing.server import RunningPulse, running_pulse
 
-from .conftest import DESKTOP
-from .test_dashboard import register_and_sign_in
+from .conftest import DESKTOP, register_and_sign_in
 
 CONFIG = """version: 1
 defaults: {interval_seconds: 60}

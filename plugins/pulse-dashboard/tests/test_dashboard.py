@@ -19,9 +19,8 @@ from pulse_core.testing.receivers import SlackReceiver
 from pulse_core.testing.server import RunningPulse, running_pulse
 from pulse_core.testing.waiting import eventually
 
-from .conftest import DESKTOP, PHONE
+from .conftest import ADMIN, DESKTOP, PHONE, register_and_sign_in
 
-ADMIN = {"username": "admin", "email": "admin@plant.example", "password": "correct horse battery"}
 
 
 def lab_config(listeners: list[TcpListener], closed_port: int) -> str:
@@ -56,17 +55,6 @@ async def listeners() -> AsyncIterator[list[TcpListener]]:
 async def server(listeners: list[TcpListener], tmp_path: Path) -> AsyncIterator[RunningPulse]:
     async with running_pulse(lab_config(listeners, free_tcp_port()), tmp_path) as running:
         yield running
-
-
-async def register_and_sign_in(page: Page, server: RunningPulse, base_url: str = "") -> None:
-    await page.goto((base_url or server.base_url) + "/")
-    await expect(page.get_by_role("heading", name="Welcome to Pulse")).to_be_visible()
-    await page.get_by_label("Username").fill(ADMIN["username"])
-    await page.get_by_label("Email").fill(ADMIN["email"])
-    await page.get_by_label("Password", exact=True).fill(ADMIN["password"])
-    await page.get_by_label("Confirm password").fill(ADMIN["password"])
-    await page.get_by_role("button", name="Create administrator").click()
-    await expect(page.get_by_role("heading", name="Overview")).to_be_visible()
 
 
 async def _settled_up(state: EndpointState) -> bool | None:

@@ -17,8 +17,7 @@ from pulse_core.testing.listeners import TcpListener, free_tcp_port
 from pulse_core.testing.server import RunningPulse, running_pulse
 from pulse_core.testing.waiting import eventually
 
-from .conftest import DESKTOP, PHONE
-from .test_dashboard import ADMIN, register_and_sign_in
+from .conftest import ADMIN, DESKTOP, PHONE, register_and_sign_in
 
 #: the window of the report: 1280 x 900
 TALL_DESKTOP = {"width": 1280, "height": 900}

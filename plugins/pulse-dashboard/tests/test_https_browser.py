@@ -23,8 +23,7 @@ from pulse_core.testing.server import running_pulse
 from pulse_core.testing.tls import TestCA
 from pulse_core.web.auth.sessions import COOKIE_NAME
 
-from .conftest import CHROMIUM, CHROMIUM_ARGS
-from .test_dashboard import register_and_sign_in
+from .conftest import CHROMIUM, CHROMIUM_ARGS, register_and_sign_in
 
 def tls_config(device_port: int) -> str:
     return f"""
