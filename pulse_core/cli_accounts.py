@@ -1,8 +1,11 @@
 """``pulse user ...`` and ``pulse apikey ...``: accounts made on the server's own machine.
 
-They write straight into the configured store, so they work before the web API has any
+They work straight on the configured store, so they work before the web API has any
 user (a first administrator for an installation set up by automation) and while ``pulse
-run`` is serving (the API reads accounts from the store on every request).
+run`` is serving: the API reads accounts from the store on every request, so a change holds
+from the server's next request on. Live streams (WebSocket, SSE) the server already has
+open are in its memory, which a command cannot reach: disabling a user or revoking a key
+here ends them only when they reconnect (the API and the dashboard end them at once).
 """
 
 from __future__ import annotations
@@ -13,15 +16,19 @@ import getpass
 import sys
 import time
 from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
+from urllib.parse import urlsplit
 
-from pulse_core.accounts import UsernameTaken
+from pulse_core.accounts import ApiKey, User, UsernameTaken
 from pulse_core.app import build_store, load_plugins, open_config
+from pulse_core.cli_table import render_rows
 from pulse_core.store import Store
 from pulse_core.web.access import Role
 from pulse_core.web.auth.passwords import hash_password_now
 from pulse_core.web.auth.provisioning import issue_api_key, password_problem, username_problem
+from pulse_core.web.auth.user_changes import LastAdministrator, change_user
 
 T = TypeVar("T")
 ROLES = [role.value for role in Role]
@@ -31,40 +38,88 @@ class AccountCommandError(Exception):
     """Something the person at the terminal can fix; the message says what."""
 
 
+AFTER_NOTE = (
+    "Takes effect in the store at once: the running server refuses the next request. Live "
+    "streams it already has open end when they reconnect; the dashboard or the API ends them "
+    "at once."
+)
+
+
 def add_account_commands(
     commands: argparse._SubParsersAction[argparse.ArgumentParser],
     config_argument: Callable[[argparse.ArgumentParser], None],
 ) -> None:
     user = commands.add_parser("user", help="manage users of the web API")
     user_commands = user.add_subparsers(dest="user_command", required=True)
-    for name, run, help_text in (
-        ("create", create_user, "create a user"),
-        ("set-password", set_password, "give a user a new password, ending their sessions"),
-    ):
-        parser = user_commands.add_parser(name, help=help_text)
+
+    def user_command(
+        name: str, run: Callable[[argparse.Namespace], None], help_text: str, **extra: Any
+    ) -> argparse.ArgumentParser:
+        parser = user_commands.add_parser(name, help=help_text, **extra)
         config_argument(parser)
-        parser.add_argument("--username", required=True)
-        parser.add_argument(
-            "--password-stdin", action="store_true", help="read the password from standard input"
-        )
         parser.set_defaults(account_command=run)
-        if name == "create":
-            parser.add_argument("--role", choices=ROLES, default=Role.VIEWER.value)
-            parser.add_argument("--email")
+        return parser
+
+    create = user_command("create", create_user, "create a user")
+    create.add_argument("--username", required=True)
+    create.add_argument("--role", choices=ROLES, default=Role.VIEWER.value)
+    create.add_argument("--email")
+    _password_argument(create)
+    user_command("list", list_users, "list users, active or not")
+    reset = user_command(
+        "reset-password", reset_password,
+        "give a user a new password, ending their sessions (alias: set-password)",
+        aliases=["set-password"], description=AFTER_NOTE,
+    )
+    _username_argument(reset)
+    _password_argument(reset)
+    for name, run, help_text in (
+        ("disable", disable_user, "deactivate a user: their sessions end, they and their keys "
+         "are refused"),
+        ("enable", enable_user, "reactivate a user"),
+    ):
+        _username_argument(user_command(name, run, help_text, description=AFTER_NOTE))
 
     apikey = commands.add_parser("apikey", help="manage API keys of the web API")
     apikey_commands = apikey.add_subparsers(dest="apikey_command", required=True)
-    create = apikey_commands.add_parser("create", help="create a key and print it, once")
-    config_argument(create)
-    create.add_argument("--name", required=True, help="what the key is for, e.g. grafana")
-    create.add_argument("--role", choices=ROLES, default=Role.VIEWER.value)
-    create.set_defaults(account_command=create_api_key)
+    create_key = apikey_commands.add_parser("create", help="create a key and print it, once")
+    config_argument(create_key)
+    create_key.add_argument("--name", required=True, help="what the key is for, e.g. grafana")
+    create_key.add_argument("--role", choices=ROLES, default=Role.VIEWER.value)
+    create_key.set_defaults(account_command=create_api_key)
+    list_keys = apikey_commands.add_parser("list", help="list keys, never their secrets")
+    config_argument(list_keys)
+    list_keys.set_defaults(account_command=list_api_keys)
+    revoke = apikey_commands.add_parser(
+        "revoke", help="revoke a key by its name or id", description=AFTER_NOTE
+    )
+    config_argument(revoke)
+    revoke.add_argument("key", metavar="NAME-OR-ID", help="the key's name, or its id if the "
+                        "name is on several keys (see `pulse apikey list`)")
+    revoke.set_defaults(account_command=revoke_api_key)
+
+
+def _username_argument(parser: argparse.ArgumentParser) -> None:
+    """USERNAME, or ``--username USERNAME`` as scripts written for earlier versions say."""
+    parser.add_argument("username", nargs="?", metavar="USERNAME")
+    parser.add_argument("--username", dest="username_option", help=argparse.SUPPRESS)
+
+
+def _password_argument(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--password-stdin", action="store_true", help="read the password from standard input"
+    )
 
 
 def run_account_command(args: argparse.Namespace) -> int:
+    if hasattr(args, "username_option"):
+        args.username = args.username or args.username_option
+        if args.username is None:
+            print("error: name the user: pulse user ... USERNAME", file=sys.stderr)
+            return 2  # as for a missing argument
     try:
         args.account_command(args)
-    except (AccountCommandError, UsernameTaken) as error:
+    except (AccountCommandError, UsernameTaken, LastAdministrator) as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
     return 0
@@ -77,7 +132,10 @@ def _with_store(config_path: Path, work: Callable[[Store], Awaitable[T]]) -> T:
     store = build_store(config.storage.url, plugins)
 
     async def run() -> T:
-        await store.open()
+        try:
+            await store.open()
+        except ConnectionError as error:
+            raise AccountCommandError(store_problem(error, config.storage.url or "")) from error
         try:
             return await work(store)
         finally:
@@ -116,17 +174,58 @@ def create_user(args: argparse.Namespace) -> None:
     print(f"created {args.role} {args.username}")
 
 
-def set_password(args: argparse.Namespace) -> None:
+async def _user_named(store: Store, username: str) -> User:
+    user = await store.user_by_username(username)
+    if user is None:
+        raise AccountCommandError(
+            f"there is no user {username!r}: `pulse user list` shows the usernames"
+        )
+    return user
+
+
+def reset_password(args: argparse.Namespace) -> None:
     password_hash = hash_password_now(_read_password(args.password_stdin))
 
     async def work(store: Store) -> None:
-        user = await store.user_by_username(args.username)
-        if user is None:
-            raise AccountCommandError(f"there is no user {args.username!r}")
-        await store.update_user(user.id, password_hash=password_hash, end_sessions=True)
+        user = await _user_named(store, args.username)
+        await change_user(store, user.id, password_hash=password_hash)
 
     _with_store(args.config, work)
     print(f"new password set for {args.username}; their sessions have ended")
+
+
+def _set_active(args: argparse.Namespace, active: bool) -> None:
+    async def work(store: Store) -> None:
+        user = await _user_named(store, args.username)
+        await change_user(store, user.id, active=active)
+
+    _with_store(args.config, work)
+
+
+def disable_user(args: argparse.Namespace) -> None:
+    _set_active(args, False)
+    print(
+        f"{args.username} is disabled: their sessions have ended, and they and their API keys "
+        "are refused from the server's next request on; streams already open end when they "
+        "reconnect"
+    )
+
+
+def enable_user(args: argparse.Namespace) -> None:
+    _set_active(args, True)
+    print(f"{args.username} is enabled: they can sign in again, and their API keys work again")
+
+
+def list_users(args: argparse.Namespace) -> None:
+    users = _with_store(args.config, lambda store: store.users())
+    print(render_rows(
+        ("ID", "USERNAME", "ROLE", "ACTIVE", "EMAIL", "CREATED"),
+        [
+            (user.id, user.username, user.role, "yes" if user.active else "no",
+             user.email or "-", _when(user.created_ts))
+            for user in users
+        ],
+    ))
 
 
 def create_api_key(args: argparse.Namespace) -> None:
@@ -139,4 +238,69 @@ def create_api_key(args: argparse.Namespace) -> None:
     print(
         f"{args.role} key {args.name!r} created; it is shown only now: keep it somewhere safe",
         file=sys.stderr,
+    )
+
+
+def list_api_keys(args: argparse.Namespace) -> None:
+    async def work(store: Store) -> tuple[list[ApiKey], dict[int, str]]:
+        return await store.api_keys(), {user.id: user.username for user in await store.users()}
+
+    keys, usernames = _with_store(args.config, work)
+    print(render_rows(
+        ("ID", "NAME", "ROLE", "OWNER", "PREFIX", "CREATED", "LAST USED"),
+        [
+            (key.id, key.name, key.role, _owner(key, usernames), key.prefix,
+             _when(key.created_ts), "never" if key.last_used_ts is None else _when(key.last_used_ts))
+            for key in keys
+        ],
+    ))
+
+
+def _owner(key: ApiKey, usernames: dict[int, str]) -> str:
+    if key.user_id is None:
+        return "(command line)"
+    return usernames.get(key.user_id, f"user {key.user_id}")
+
+
+def revoke_api_key(args: argparse.Namespace) -> None:
+    async def work(store: Store) -> ApiKey:
+        wanted = args.key
+        matches = [key for key in await store.api_keys() if wanted in (key.name, str(key.id))]
+        if not matches:
+            raise AccountCommandError(
+                f"no API key is named or numbered {wanted!r}: `pulse apikey list` shows them"
+            )
+        if len(matches) > 1:
+            ids = ", ".join(str(key.id) for key in matches)
+            raise AccountCommandError(
+                f"{wanted!r} names several API keys (ids {ids}): give the id of the one to "
+                "revoke; nothing was revoked"
+            )
+        await store.delete_api_key(matches[0].id)
+        return matches[0]
+
+    revoked = _with_store(args.config, work)
+    print(
+        f"API key {revoked.name!r} (id {revoked.id}) is revoked: the server refuses it from "
+        "its next request on; streams already open with it end when they reconnect"
+    )
+
+
+def _when(ts: float) -> str:
+    return datetime.fromtimestamp(ts, UTC).strftime("%Y-%m-%d %H:%M UTC")
+
+
+def store_problem(error: ConnectionError, storage_url: str) -> str:
+    """Why the store would not open, with the fix: for SQLite, most often files a process
+    running as another user (``pulse run`` as a service, or as root) left beside it."""
+    parts = urlsplit(storage_url)
+    if not parts.scheme.startswith("sqlite") or not parts.path:
+        return f"{error}: check storage.url in the configuration and that the database runs"
+    database = Path(parts.path[1:])
+    return (
+        f"{error}. The user running this command must be able to write the SQLite file "
+        f"{database}, its directory, and the {database.name}-wal and {database.name}-shm files "
+        "beside it (left there by a Pulse that ran or runs as another user, or that was "
+        "killed): run this command as the user Pulse runs as, or give that user the files "
+        f"(chown). Never delete {database.name}-wal: it holds the latest writes"
     )

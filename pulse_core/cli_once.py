@@ -7,6 +7,7 @@ import sys
 import time
 from typing import Any, Mapping, TextIO
 
+from pulse_core.cli_table import render_rows
 from pulse_core.config.model import PulseConfig
 from pulse_core.engine.checks import run_probe
 from pulse_core.models import Endpoint
@@ -90,9 +91,5 @@ def render_table(rows: list[dict[str, Any]]) -> str:
         ]
         for row in rows
     ]
-    widths = [max(len(str(cell)) for cell in column) for column in zip(headers, *table)]
-    lines = ["  ".join(cell.ljust(width) for cell, width in zip(line, widths)).rstrip()
-             for line in [headers, *table]]
     up = sum(row["status"] == "up" for row in rows)
-    lines.append(f"{up}/{len(rows)} up")
-    return "\n".join(lines)
+    return f"{render_rows(headers, table)}\n{up}/{len(rows)} up"
