@@ -100,8 +100,8 @@ async def test_running_server_is_up_with_its_state_and_values(
 @pytest.mark.parametrize(
     ("expectation", "error"),
     [
-        ({"node": SPEED, "min": 1500}, f"{SPEED} is {SPEED_VALUE}, expected 1500 or more"),
-        ({"node": SPEED, "max": 100}, f"{SPEED} is {SPEED_VALUE}, expected 100 or less"),
+        ({"node": SPEED, "min": 1500}, f"{SPEED} is {SPEED_VALUE}, below min 1500"),
+        ({"node": SPEED, "max": 100}, f"{SPEED} is {SPEED_VALUE}, above max 100"),
         ({"node": MODE, "equals": "manual"}, f"{MODE} is 'auto', expected 'manual'"),
         ({"node": MODE, "min": 1}, f"{MODE} is 'auto', not a number"),
         ({"node": RUNNING, "equals": 1}, f"{RUNNING} is True, expected 1"),
@@ -114,6 +114,15 @@ async def test_a_value_out_of_its_expectation_is_down(
     result = await probe.check(opcua_endpoint(shared_server.port, nodes=[expectation]))
     assert (result.ok, result.error) == (False, error)
     assert result.details["server_state"] == "Running"
+
+
+async def test_the_first_of_several_problems_is_named_with_how_many_more(
+    probe: OpcuaProbe, shared_server: ServerThread
+) -> None:
+    nodes = [{"node": MODE, "equals": "manual"}, "ns=2;s=Line1.Nope", {"node": SPEED, "max": 1}]
+    result = await probe.check(opcua_endpoint(shared_server.port, nodes=nodes))
+    assert (result.ok, result.error) == (False, f"{MODE} is 'auto', expected 'manual' (+2 more)")
+    assert result.details["values"] == {MODE: MODE_VALUE, SPEED: SPEED_VALUE}
 
 
 async def test_a_bare_node_id_only_has_to_be_readable(

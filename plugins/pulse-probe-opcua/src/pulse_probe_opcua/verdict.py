@@ -49,7 +49,8 @@ def judge(
     if state != RUNNING.name:
         return ProbeResult.failure(f"server state is {state}, not Running", rtt_ms, **details)
     if problems:
-        return ProbeResult.failure(problems[0], rtt_ms, **details)
+        more = f" (+{len(problems) - 1} more)" if len(problems) > 1 else ""
+        return ProbeResult.failure(problems[0] + more, rtt_ms, **details)
     return ProbeResult.success(rtt_ms, **details)
 
 
@@ -73,9 +74,9 @@ def _unexpected(expectation: NodeExpectation, value: Any) -> str | None:
     if not _is_number(value):
         return f"{node} is {_shown(value)}, not a number"
     if expectation.min is not None and value < expectation.min:
-        return f"{node} is {_shown(value)}, expected {expectation.min:g} or more"
+        return f"{node} is {_shown(value)}, below min {expectation.min:g}"
     if expectation.max is not None and value > expectation.max:
-        return f"{node} is {_shown(value)}, expected {expectation.max:g} or less"
+        return f"{node} is {_shown(value)}, above max {expectation.max:g}"
     return None
 
 
