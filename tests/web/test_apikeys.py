@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -18,6 +19,12 @@ groups: [{id: plant, name: Plant}]
 targets: [{type: tcp, host: 127.0.0.1, port: 9, group: plant}]
 """
 PASSWORD = "correct horse"
+
+
+async def listed_keys(client: httpx.AsyncClient) -> list[dict[str, Any]]:
+    listed = await client.get("/api/apikeys")
+    assert listed.status_code == 200, listed.text
+    return list(listed.json()["items"])
 
 
 async def test_a_key_is_shown_once_kept_hashed_and_revoked_at_once(tmp_path: Path) -> None:
@@ -37,7 +44,7 @@ async def test_a_key_is_shown_once_kept_hashed_and_revoked_at_once(tmp_path: Pat
     assert created.status_code == 201
     assert set(created.json()) >= {"id", "name", "role", "key"}
     assert (created.json()["name"], created.json()["role"]) == ("grafana", "viewer")
-    grafana_listed = next(entry for entry in listed.json() if entry["name"] == "grafana")
+    grafana_listed = next(entry for entry in listed.json()["items"] if entry["name"] == "grafana")
     assert "key" not in grafana_listed and key not in listed.text
     assert set(grafana_listed) == {
         "id", "name", "role", "prefix", "userId", "createdTs", "lastUsedTs",
@@ -57,7 +64,7 @@ async def test_last_use_is_recorded(tmp_path: Path) -> None:
             created = (await admin.post("/api/apikeys", json={"name": "ci"})).json()
             as_ci = {"Authorization": f"Bearer {created['key']}"}
             await admin.get("/api/auth/session", headers=as_ci)
-            listed = {entry["id"]: entry for entry in (await admin.get("/api/apikeys")).json()}
+            listed = {entry["id"]: entry for entry in await listed_keys(admin)}
     assert created["lastUsedTs"] is None and created["role"] == "viewer"
     assert listed[created["id"]]["lastUsedTs"].endswith("Z")
 
@@ -87,11 +94,11 @@ async def test_people_see_and_revoke_only_their_own_keys(tmp_path: Path) -> None
         ):
             olgas = (await olga.post("/api/apikeys", json={"name": "olga's"})).json()
             ivans = (await ivan.post("/api/apikeys", json={"name": "ivan's"})).json()
-            olga_sees = [entry["name"] for entry in (await olga.get("/api/apikeys")).json()]
+            olga_sees = [entry["name"] for entry in await listed_keys(olga)]
             olga_revokes_ivans = await olga.delete(f"/api/apikeys/{ivans['id']}")
             olga_revokes_hers = await olga.delete(f"/api/apikeys/{olgas['id']}")
         async with server.client() as admin:
-            admin_sees = [entry["name"] for entry in (await admin.get("/api/apikeys")).json()]
+            admin_sees = [entry["name"] for entry in await listed_keys(admin)]
     assert olga_sees == ["olga's"]
     assert (olga_revokes_ivans.status_code, olga_revokes_hers.status_code) == (404, 204)
     assert admin_sees == ["test kit", "ivan's"]
@@ -113,7 +120,7 @@ async def test_a_key_never_manages_keys_above_its_own_role(tmp_path: Path) -> No
             )
         stored = {key.name for key in await server.pulse.store.api_keys()}
     assert (admin_key.status_code, editor_key.status_code) == (201, 201)
-    assert [entry["role"] for entry in listed.json()] == ["viewer"]
+    assert [entry["role"] for entry in listed.json()["items"]] == ["viewer"]
     assert (revoke_admin.status_code, revoke_editor.status_code) == (404, 404)
     assert mint_editor.status_code == 403
     assert {"ops", "ci"} <= stored
@@ -125,7 +132,7 @@ async def test_a_demoted_user_still_revokes_their_own_old_keys(tmp_path: Path) -
         async with server.client(authenticated=False, auth=("olga", PASSWORD)) as as_olga:
             old_key = await as_olga.post("/api/apikeys", json={"name": "old", "role": "admin"})
             await server.pulse.store.update_user(olga.id, role=Role.VIEWER.value)
-            listed = [entry["name"] for entry in (await as_olga.get("/api/apikeys")).json()]
+            listed = [entry["name"] for entry in await listed_keys(as_olga)]
             revoked = await as_olga.delete(f"/api/apikeys/{old_key.json()['id']}")
     assert listed == ["old"]
     assert revoked.status_code == 204

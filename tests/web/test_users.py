@@ -41,7 +41,7 @@ async def test_an_administrator_creates_and_lists_users(tmp_path: Path) -> None:
     }
     assert duplicate.status_code == 409 and "choose another" in duplicate.json()["message"]
     assert weak.status_code == 400
-    assert [user["username"] for user in listed.json()] == ["olga"]
+    assert [user["username"] for user in listed.json()["items"]] == ["olga"]
     assert olga_session.json()["role"] == "editor"
     assert olga_lists.status_code == 403 and "admin" in olga_lists.json()["message"]
 
@@ -110,7 +110,7 @@ async def test_basic_auth_as_the_python_client_sends_it(tmp_path: Path) -> None:
             base_url=server.base_url, auth=httpx.BasicAuth("admin", "password")
         ) as sdk:
             users = await sdk.get("/api/users")
-    assert users.status_code == 200 and users.json()[0]["username"] == "admin"
+    assert users.status_code == 200 and users.json()["items"][0]["username"] == "admin"
 
 
 async def test_active_takes_a_boolean_only(tmp_path: Path) -> None:
@@ -125,4 +125,4 @@ async def test_active_takes_a_boolean_only(tmp_path: Path) -> None:
             after = await admin.get("/api/users")
     assert [reply.status_code for reply in replies] == [400, 400, 400]
     assert "active" in replies[0].json()["message"]
-    assert after.json()[0]["active"] is True
+    assert after.json()["items"][0]["active"] is True

@@ -66,9 +66,9 @@ async def create_api_key(data: NewApiKey) -> tuple[dict[str, Any], int]:
 
 @blueprint.get("/api/apikeys")
 @document_response(ApiKeyList)
-async def list_api_keys() -> list[dict[str, Any]]:
-    """The keys the caller may see and revoke."""
-    return [api_key_json(key) for key in await _manageable_keys(g.caller)]
+async def list_api_keys() -> dict[str, Any]:
+    """The keys the caller may see and revoke, as `{"items": [...]}`."""
+    return {"items": [api_key_json(key) for key in await _manageable_keys(g.caller)]}
 
 
 @blueprint.delete("/api/apikeys/<int:key_id>")

@@ -106,12 +106,16 @@ class SetupRequired(RootModel[bool]):
     """`true` until the first user registers."""
 
 
-class ApiKeyList(RootModel[list[ApiKeyOut]]):
+class ApiKeyList(Body):
     """The keys the caller may see and revoke, oldest first."""
 
+    items: list[ApiKeyOut]
 
-class UserList(RootModel[list[UserOut]]):
-    """Every user, active or not."""
+
+class UserList(Body):
+    """Every user, active or not, oldest first."""
+
+    items: list[UserOut]
 
 
 class SessionOut(Body):

@@ -31,9 +31,9 @@ tag_blueprint(blueprint, ["Users"])
 @blueprint.get("/api/users")
 @requires(Role.ADMIN)
 @document_response(UserList)
-async def list_users() -> list[dict[str, Any]]:
-    """Every user, active or not (users are never deleted)."""
-    return [user_json(user) for user in await auth_context().store.users()]
+async def list_users() -> dict[str, Any]:
+    """Every user, active or not (users are never deleted), as `{"items": [...]}`."""
+    return {"items": [user_json(user) for user in await auth_context().store.users()]}
 
 
 @blueprint.post("/api/users")
