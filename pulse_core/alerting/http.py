@@ -9,7 +9,11 @@ and unsuccessful replies into :class:`~pulse_core.notifier.DeliveryError`:
 - 429 is rate limiting: the notifier pauses for ``Retry-After``;
 - 408, 425 and 5xx are passing (retried, ``Retry-After`` honoured);
 - 3xx is permanent, naming the ``Location`` (redirects are not followed, see ``outbound``);
-- other 4xx are permanent (a bad token, a payload refused) and carry the receiver's words.
+- other 4xx are permanent (a bad token, a payload refused) and carry the receiver's words;
+- a certificate that is not trusted is permanent, named with its subject (see ``trust``).
+
+The client trusts the system's CAs, ``outbound.ca_file`` and the notifier's own ``ca_file``
+(an options model with a ``ca_file: CaFile | None`` field gets it).
 
 An error names the status and its reason phrase (``HTTP 500 Internal Server Error``) and at
 most :data:`ERROR_EXCERPT_CHARS` of what the receiver said, on one line without control
@@ -24,30 +28,22 @@ from __future__ import annotations
 
 import email.utils
 import json
-import re
 import time
 from collections.abc import Mapping
 from typing import Any
 
 import httpx
 
+from pulse_core.alerting.excerpts import ERROR_EXCERPT_CHARS, excerpt
+from pulse_core.alerting.trust import certificate_refusal
 from pulse_core.notifier import DeliveryError, Notifier
 
 #: Seconds to connect and to wait for a reply; the core's own delivery timeout bounds the whole.
 HTTP_TIMEOUT_S = 20.0
-#: How much of a receiver's error body goes into a message.
-ERROR_EXCERPT_CHARS = 160
 #: Connections one notifier keeps open to its receiver (above ``alerting.concurrency``).
 MAX_CONNECTIONS = 64
 _PASSING_STATUSES = frozenset({408, 425})
 _RATE_LIMITED = 429
-#: Terminal escape sequences (CSI such as colours, OSC such as titles), then C0 and C1
-#: controls, DEL and the Unicode line and bidi controls: nothing that can move a cursor,
-#: break a log line or reorder text survives an excerpt.
-_CONTROLS = re.compile(
-    r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?"
-    r"|[\x00-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2066-\u2069]+"
-)
 
 
 class HttpNotifier(Notifier):
@@ -57,6 +53,7 @@ class HttpNotifier(Notifier):
 
     async def start(self) -> None:
         self._client = httpx.AsyncClient(
+            verify=self.outbound.tls_context(getattr(self.options, "ca_file", None)),
             timeout=HTTP_TIMEOUT_S,
             follow_redirects=False,
             limits=httpx.Limits(
@@ -97,6 +94,9 @@ class HttpNotifier(Notifier):
                 f"{self.name}: no reply within {HTTP_TIMEOUT_S:g} s"
             ) from None
         except httpx.TransportError as error:
+            refusal = certificate_refusal(_host_port(url), error)
+            if refusal is not None:
+                raise refusal from None
             raise DeliveryError(
                 f"{self.name}: cannot reach the receiver: {error}"
             ) from None
@@ -142,10 +142,10 @@ def _standard_reason(response: httpx.Response) -> str:
     return httpx.codes.get_reason_phrase(response.status_code)
 
 
-def excerpt(text: str, limit: int = ERROR_EXCERPT_CHARS) -> str:
-    """``text`` on one line, controls removed, at most ``limit`` characters (``…`` when cut)."""
-    cleaned = " ".join(_CONTROLS.sub(" ", text).split())
-    return cleaned if len(cleaned) <= limit else cleaned[: limit - 1].rstrip() + "…"
+def _host_port(url: str) -> str:
+    """``host:port`` of ``url``, naming the receiver in a message without its secrets."""
+    parts = httpx.URL(url)
+    return f"{parts.host}:{parts.port or (443 if parts.scheme == 'https' else 80)}"
 
 
 def retry_after_s(response: httpx.Response) -> float | None:

@@ -8,6 +8,9 @@ plain ``http://`` is refused unless allowed, and redirects are never followed (a
 is an error naming its ``Location``), so a permitted server cannot bounce a request to a
 refused one. ``allow_networks`` opens chosen ranges (tests allow ``127.0.0.0/8``).
 
+``ca_file`` adds a private CA to the system's for every notifier (see
+:mod:`pulse_core.alerting.trust`); a notifier's own ``ca_file`` adds one for that notifier.
+
 Known limit: the addresses are checked, then httpx resolves the name again to connect; a DNS
 server that answers differently the second time (rebinding) is not defended against.
 """
@@ -17,6 +20,7 @@ from __future__ import annotations
 import asyncio
 import ipaddress
 import socket
+import ssl
 from dataclasses import dataclass
 from typing import Annotated, Any
 from urllib.parse import urlsplit
@@ -24,6 +28,7 @@ from urllib.parse import urlsplit
 from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, PlainValidator
 from pydantic_core import PydanticCustomError
 
+from pulse_core.alerting.trust import CaBundle, CaFile, client_context
 from pulse_core.notifier import DeliveryError
 
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
@@ -54,6 +59,10 @@ class OutboundSection(BaseModel):
         (), description="networks opened although refused by default, e.g. 127.0.0.0/8"
     )
     allow_plain_http: bool = False
+    ca_file: CaFile | None = Field(
+        None,
+        description="PEM CA certificates trusted by every notifier, besides the system's",
+    )
 
 
 class OutboundRefused(DeliveryError):
@@ -69,11 +78,17 @@ class OutboundPolicy:
 
     allow_networks: tuple[IPNetwork, ...] = ()
     allow_plain_http: bool = False
+    ca_file: CaBundle | None = None
 
     @classmethod
     def from_section(cls, section: OutboundSection | None) -> OutboundPolicy:
         section = section or OutboundSection()
-        return cls(section.allow_networks, section.allow_plain_http)
+        return cls(section.allow_networks, section.allow_plain_http, section.ca_file)
+
+    def tls_context(self, ca_file: CaBundle | None = None) -> ssl.SSLContext:
+        """The TLS context of one notifier: the system's CAs, ``outbound.ca_file`` and the
+        notifier's own ``ca_file``."""
+        return client_context(self.ca_file, ca_file)
 
     async def check_url(self, url: str) -> None:
         """Raise :class:`OutboundRefused` unless ``url`` may be requested."""

@@ -58,7 +58,7 @@ def anchor_tls_files(server: ServerSection, config_dir: Path | None) -> ServerSe
 def tls_file_problems(tls: TlsSection) -> list[tuple[str, str]]:
     """What is wrong with the certificate and key files, as ``(key, message)`` pairs under
     ``server.tls``; none when Pulse can serve with them."""
-    cert_text, key_text = _read(tls.certfile), _read(tls.keyfile)
+    cert_text, key_text = read_small_file(tls.certfile), read_small_file(tls.keyfile)
     problems = []
     if isinstance(cert_text, str):
         problems.append(("certfile", f"cannot read {tls.certfile}: {cert_text}; give the path "
@@ -119,7 +119,7 @@ def _spki(public_key: Any) -> bytes:
     )
 
 
-def _read(path: str) -> bytes | str:
+def read_small_file(path: str) -> bytes | str:
     """The file's bytes, or why it cannot be read. Only a regular file of a PEM file's size
     is read: the configuration may come through the API, and ``/dev/zero`` or a FIFO must not
     hang or fill the loading Pulse."""

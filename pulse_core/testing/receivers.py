@@ -20,6 +20,11 @@ API (all receivers)::
     receiver.most_at_once                    # the most requests it was answering at one time
     receiver.stop()                          # also: ``with Receiver() as receiver:``
 
+``receiver.serve_tls(certfile, keyfile)`` (before ``start()``) makes it an HTTPS receiver:
+``url`` turns ``https://``, ``connections`` counts the connections it accepted and
+``handshake_failures`` holds why each refused handshake failed (a client that does not
+trust the certificate shows there, with no request recorded).
+
 ``receiver.keep_alive = True`` keeps connections open between requests, like the services do
 (by default each one is closed, so that ``stop()`` cuts every client off at once).
 
@@ -47,7 +52,10 @@ import gzip
 import http.server
 import itertools
 import json
+import os
 import re
+import socket
+import ssl
 import threading
 import time
 import uuid
@@ -107,18 +115,25 @@ class Receiver:
         self._scripted: deque[Reply] = deque()
         self._lock = threading.Lock()
         self._server: http.server.ThreadingHTTPServer | None = None
+        self._tls: ssl.SSLContext | None = None
+        self.connections = 0
+        self.handshake_failures: list[str] = []
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
+        return f"{'https' if self._tls else 'http'}://127.0.0.1:{self.port}"
+
+    def serve_tls(self, certfile: str | os.PathLike[str], keyfile: str | os.PathLike[str]) -> None:
+        """Serve HTTPS with this certificate and key (call before :meth:`start`)."""
+        context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        context.load_cert_chain(certfile, keyfile)
+        self._tls = context
 
     # -- life cycle ---------------------------------------------------------------------------
     def start(self) -> None:
         if self._server is not None:
             return
-        server = http.server.ThreadingHTTPServer(
-            ("127.0.0.1", self.port), _handler_for(self)
-        )
+        server = _Server(("127.0.0.1", self.port), _handler_for(self), self)
         server.daemon_threads = True
         threading.Thread(
             target=server.serve_forever, name=f"receiver-{self.port}", daemon=True
@@ -176,6 +191,40 @@ class Receiver:
         finally:
             with self._lock:
                 self._answering -= 1
+
+
+class _Server(http.server.ThreadingHTTPServer):
+    """Counts the connections it accepts; with TLS, shakes hands in each connection's thread
+    and records a refused handshake instead of printing a traceback."""
+
+    def __init__(
+        self,
+        address: tuple[str, int],
+        handler: type[http.server.BaseHTTPRequestHandler],
+        receiver: Receiver,
+    ) -> None:
+        self.receiver = receiver
+        super().__init__(address, handler)
+
+    def get_request(self) -> tuple[socket.socket, Any]:
+        connection, address = super().get_request()
+        with self.receiver._lock:
+            self.receiver.connections += 1
+        return connection, address
+
+    def finish_request(self, request: Any, client_address: Any) -> None:
+        context = self.receiver._tls
+        if context is None:
+            super().finish_request(request, client_address)
+            return
+        try:
+            wrapped = context.wrap_socket(request, server_side=True)
+        except (ssl.SSLError, OSError) as error:
+            with self.receiver._lock:
+                self.receiver.handshake_failures.append(str(error))
+            return
+        with wrapped:
+            super().finish_request(wrapped, client_address)
 
 
 def _handler_for(receiver: Receiver) -> type[http.server.BaseHTTPRequestHandler]:

@@ -101,7 +101,7 @@ class SmtpServer:
                 "auth_require_tls": True,
             }
         )
-        self._controller = Controller(
+        self._controller = _CountingController(
             self,
             hostname="127.0.0.1",
             port=self.port,
@@ -141,12 +141,28 @@ class SmtpServer:
         )
         return "250 2.0.0 Ok: queued"
 
+    @property
+    def connections(self) -> int:
+        """Connections accepted since :meth:`__enter__` (not the controller's own check)."""
+        return self._controller.connections
+
     def __enter__(self) -> Self:
         self._controller.start()
+        self._controller.connections = 0
         return self
 
     def __exit__(self, *exc_info: object) -> None:
         self._controller.stop()
+
+
+class _CountingController(Controller):
+    """Counts the connections accepted (asyncio makes a protocol for each before any TLS)."""
+
+    connections = 0
+
+    def factory(self) -> SMTP:
+        self.connections += 1
+        return super().factory()
 
 
 def _authenticate(

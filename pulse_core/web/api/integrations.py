@@ -16,6 +16,7 @@ from quart_schema import document_response, tag_blueprint, validate_querystring
 
 from pulse_core.alerting.engine import AlertEngine, UnknownNotifier
 from pulse_core.alerting.redact import public_options
+from pulse_core.alerting.trust import CERTIFICATE_REFUSED
 from pulse_core.notifier import DeliveryError
 from pulse_core.outbox import OutboxHealth, OutboxMessage
 from pulse_core.web.access import Role, requires
@@ -43,11 +44,14 @@ def short_status(text: str | None) -> str | None:
     an HTTP status is kept with its standard reason (``HTTP 400 Bad Request``) and nothing
     after it, the receiver's words staying in Pulse's log; any other text
     (Pulse's own, such as "cannot reach the receiver") is cut to one line of printable
-    characters, at most :data:`STATUS_MAX_CHARS`.
+    characters, at most :data:`STATUS_MAX_CHARS`. A refused certificate is Pulse's own
+    reading of the handshake: what follows its words (the certificate's subject, cleaned
+    when the message was made) is never taken for a receiver's HTTP status.
     """
     if text is None:
         return None
-    status = _HTTP_STATUS.search(text)
+    refused = text.find(CERTIFICATE_REFUSED)
+    status = _HTTP_STATUS.search(text, 0, refused if refused >= 0 else len(text))
     if status is not None:
         end = status.end()
         reason = " " + httpx.codes.get_reason_phrase(int(status.group(1)))

@@ -1,14 +1,15 @@
-"""The ``email:`` block: ``{host, port, starttls, tls, username, password, from, to,
+"""The ``email:`` block: ``{host, port, starttls, tls, ca_file, username, password, from, to,
 subject, digest}``."""
 
 from __future__ import annotations
 
 from typing import Self
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field, model_validator
 
 from pulse_core.alerting.config import Duration
 from pulse_core.alerting.templates import TemplateText
+from pulse_core.alerting.trust import NotifierCaFile
 
 DEFAULT_SUBJECT = "[Pulse] {{endpoint.name}}: {{status}}"
 
@@ -27,10 +28,8 @@ class EmailOptions(BaseModel):
         True, description="upgrade the connection with STARTTLS (port 587)"
     )
     tls: bool = Field(False, description="implicit TLS from the first byte (port 465)")
-    cafile: str | None = Field(
-        None,
-        description="CA certificates (PEM) that sign the server's; default: the system's",
-    )
+    # ``cafile`` is the key's first spelling, still read.
+    ca_file: NotifierCaFile = Field(None, validation_alias=AliasChoices("ca_file", "cafile"))
     username: str | None = None
     password: str | None = Field(None, repr=False)
     sender: str = Field(alias="from", min_length=3, description="the From address")

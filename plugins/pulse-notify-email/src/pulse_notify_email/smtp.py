@@ -3,21 +3,22 @@
 The outbound policy is applied to the server's address first (the same rules as for
 webhooks: loopback, link-local and metadata addresses refused unless allowed). Then
 aiosmtplib connects with implicit TLS or STARTTLS, verifying the server's certificate
-against the system's CAs or ``cafile``, logs in, and sends.
+against the system's CAs, ``outbound.ca_file`` and ``ca_file``, logs in, and sends.
 
 A 5xx reply (authentication refused, a recipient or sender refused, a message rejected), an
-untrusted certificate or a server lacking STARTTLS/AUTH is permanent: retrying cannot help,
-the configuration must change. A 4xx reply, a refused connection or a timeout passes.
+untrusted certificate (reported as every notifier reports one, see
+:mod:`pulse_core.alerting.trust`) or a server lacking STARTTLS/AUTH is permanent: retrying
+cannot help, the configuration must change. A 4xx reply, a refused connection or a timeout passes.
 """
 
 from __future__ import annotations
 
-import ssl
 from email.message import EmailMessage
 
 import aiosmtplib
 
 from pulse_core.alerting.outbound import OutboundPolicy
+from pulse_core.alerting.trust import certificate_refusal
 from pulse_core.notifier import DeliveryError
 from pulse_notify_email.options import EmailOptions
 
@@ -42,41 +43,41 @@ async def send_email(
             password=options.password,
             use_tls=options.tls,
             start_tls=options.starttls,
-            tls_context=ssl.create_default_context(cafile=options.cafile)
-            if encrypted
-            else None,
+            tls_context=outbound.tls_context(options.ca_file) if encrypted else None,
             timeout=SMTP_TIMEOUT_S,
         )
-    except aiosmtplib.SMTPAuthenticationError as error:
-        raise DeliveryError(
+    except (aiosmtplib.SMTPException, OSError) as error:
+        raise _failure(where, error) from None
+    return answer
+
+
+def _failure(where: str, error: aiosmtplib.SMTPException | OSError) -> DeliveryError:
+    """The :class:`DeliveryError` an SMTP failure means (permanent or passing)."""
+    refusal = certificate_refusal(where, error)
+    if refusal is not None:
+        return refusal
+    if isinstance(error, aiosmtplib.SMTPAuthenticationError):
+        return DeliveryError(
             f"{where} refused the login ({error.code} {error.message}): check username and password",
             permanent=True,
-        ) from None
-    except aiosmtplib.SMTPResponseException as error:
-        raise _refused(where, error.code, error.message) from None
-    except aiosmtplib.SMTPRecipientsRefused as error:
+        )
+    if isinstance(error, aiosmtplib.SMTPResponseException):
+        return _refused(where, error.code, error.message)
+    if isinstance(error, aiosmtplib.SMTPRecipientsRefused):
         first = error.recipients[0]
-        raise _refused(
-            where, first.code, f"{first.recipient}: {first.message}"
-        ) from None
-    except ssl.SSLCertVerificationError as error:
-        raise DeliveryError(
-            f"{where}: the server's certificate is not trusted ({error.verify_message}): "
-            "set cafile to the CA that signs it",
-            permanent=True,
-        ) from None
-    except (
-        aiosmtplib.SMTPTimeoutError,
-        aiosmtplib.SMTPConnectError,
-        aiosmtplib.SMTPServerDisconnected,
-        OSError,
-    ) as error:
-        raise DeliveryError(f"{where}: cannot reach the mail server: {error}") from None
-    except (
-        aiosmtplib.SMTPException
-    ) as error:  # no STARTTLS, no AUTH: a configuration mismatch
-        raise DeliveryError(f"{where}: {error}", permanent=True) from None
-    return answer
+        return _refused(where, first.code, f"{first.recipient}: {first.message}")
+    if isinstance(
+        error,
+        (
+            aiosmtplib.SMTPTimeoutError,
+            aiosmtplib.SMTPConnectError,
+            aiosmtplib.SMTPServerDisconnected,
+            OSError,
+        ),
+    ):
+        return DeliveryError(f"{where}: cannot reach the mail server: {error}")
+    # no STARTTLS, no AUTH: a configuration mismatch
+    return DeliveryError(f"{where}: {error}", permanent=True)
 
 
 def _refused(where: str, code: int, text: str) -> DeliveryError:

@@ -18,7 +18,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from pulse_core.alerting.http import HttpNotifier, excerpt
+from pulse_core.alerting.excerpts import excerpt
+from pulse_core.alerting.http import HttpNotifier
 from pulse_core.alerting.templates import render_tree
 from pulse_core.notifier import Notification, Notifier, Receipt
 from pulse_notify_slack.options import SlackOptions

@@ -8,6 +8,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from pulse_core.alerting.templates import TemplateTree
+from pulse_core.alerting.trust import NotifierCaFile
 
 #: The message when ``messageTemplate`` is left out: one line that reads well in a
 #: notification (``message`` also covers reminders, storm summaries and test messages).
@@ -26,6 +27,7 @@ class SlackOptions(BaseModel):
         repr=False,
         description="the incoming webhook's URL (it is the credential)",
     )
+    ca_file: NotifierCaFile = None
     channel: str | None = Field(
         None, description="e.g. #network-alerts (legacy webhooks)"
     )

@@ -20,7 +20,8 @@ from typing import Any
 import httpx
 from pydantic import BaseModel
 
-from pulse_core.alerting.http import ERROR_EXCERPT_CHARS, HttpNotifier, excerpt
+from pulse_core.alerting.excerpts import ERROR_EXCERPT_CHARS, excerpt
+from pulse_core.alerting.http import HttpNotifier
 from pulse_core.alerting.outbound import OutboundPolicy
 from pulse_core.models import CheckResult, Endpoint
 from pulse_core.notifier import DeliveryError, Notification, Receipt

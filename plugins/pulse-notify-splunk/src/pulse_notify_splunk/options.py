@@ -8,6 +8,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from pulse_core.alerting.trust import NotifierCaFile
+
 
 class SplunkOptions(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -19,6 +21,7 @@ class SplunkOptions(BaseModel):
         description="e.g. https://splunk:8088/services/collector (or .../collector/event)",
     )
     token: str = Field(min_length=1, repr=False, description="the HEC token")
+    ca_file: NotifierCaFile = None
     index: str | None = Field(None, description="default: the token's default index")
     source: str = "pulse"
     sourcetype: str = "network_monitoring"

@@ -16,6 +16,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from pulse_core.alerting.templates import Template, TemplateTree
+from pulse_core.alerting.trust import NotifierCaFile
 
 CardShape = Literal["adaptive_card", "message", "message_card"]
 
@@ -60,6 +61,7 @@ class TeamsOptions(BaseModel):
         repr=False,
         description="the Workflows (or connector) webhook URL; it is the credential",
     )
+    ca_file: NotifierCaFile = None
     card: TemplateTree = Field(
         DEFAULT_CARD,
         validate_default=True,

@@ -8,6 +8,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from pulse_core.alerting.templates import TemplateTree
+from pulse_core.alerting.trust import NotifierCaFile
 
 Dialect = Literal["generic", "servicenow", "jira"]
 
@@ -28,6 +29,7 @@ class WebhookOptions(BaseModel):
     )
     method: Literal["POST", "PUT", "PATCH"] = "POST"
     headers: dict[str, str] = Field({}, repr=False)
+    ca_file: NotifierCaFile = None
     body: TemplateTree = Field(
         None,
         description="JSON body whose strings are templates; default: every variable",

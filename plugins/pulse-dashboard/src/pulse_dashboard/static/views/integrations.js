@@ -49,19 +49,30 @@ function notifierRow(notifier, app) {
     h("td", {}, health.failed ?? 0),
     h("td", {}, health.pending ?? 0),
     h("td", {}, dateTime(health.lastSuccessTs)),
-    h("td", { class: lastError ? "error-text" : "" }, typeof lastError === "object" && lastError ? lastError.message : lastError || "–"),
+    h("td", { class: lastError ? "error-text" : "" }, lastError || "–",
+      lastError && health.lastErrorTs ? h("div", { class: "muted" }, dateTime(health.lastErrorTs)) : null),
     h("td", {}, app.canEdit()
       ? h("button", {
           type: "button",
           onclick: async () => {
+            result.className = "muted";
             result.textContent = "Sending…";
             try {
               const answer = await api(`/api/integrations/${encodeURIComponent(notifier.name)}/test`, { method: "POST" });
-              result.textContent = answer.detail || answer.message || "Sent";
+              result.textContent = answer.detail || "Sent";
             } catch (error) {
-              result.textContent = error instanceof ApiError ? error.message : "Pulse did not answer";
+              result.className = "error-text";
+              result.textContent = error instanceof ApiError ? testFailure(error) : "Pulse did not answer";
             }
           },
         }, "Send test")
       : null, " ", result));
+}
+
+// A failed test in Pulse's words; a permanent one (a refused certificate, a bad token) says
+// that sending again will not help until the configuration changes.
+function testFailure(error) {
+  return error.body && error.body.permanent
+    ? `${error.message} (permanent: retrying will not help)`
+    : error.message;
 }
