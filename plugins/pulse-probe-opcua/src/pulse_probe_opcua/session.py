@@ -69,8 +69,8 @@ class Session:
             client = self._client
             if client is None or client.uaclient.state is not UaClientState.CONNECTED:
                 self.drop(client)
-                self._client = await _open(self.spec)
-            return self._client
+                client = self._client = await _open(self.spec)
+            return client
 
     def drop(self, client: Client | None) -> None:
         """Forget ``client`` (if it is still the kept one) and close it in the background, so

@@ -27,18 +27,16 @@ def judge(
 ) -> ProbeResult:
     """``values`` holds the server state's value, then one per entry of ``nodes``."""
     state_value, *node_values = values
-    if not state_value.StatusCode.is_good():
-        return ProbeResult.failure(
-            f"server state unreadable: {status_name(state_value.StatusCode.value)}", rtt_ms
-        )
-    state = _state_name(state_value.Value.Value)
+    if (status := _bad_status(state_value)) is not None:
+        return ProbeResult.failure(f"server state unreadable: {status_name(status)}", rtt_ms)
+    state = _state_name(_value(state_value))
     readings: dict[str, Any] = {}
     problems: list[str] = []
     for expectation, data in zip(nodes, node_values, strict=True):
-        if not data.StatusCode.is_good():
-            problems.append(describe_node_status(data.StatusCode.value, expectation.node))
+        if (status := _bad_status(data)) is not None:
+            problems.append(describe_node_status(status, expectation.node))
             continue
-        value = data.Value.Value if data.Value is not None else None
+        value = _value(data)
         readings[expectation.node] = json_value(value)
         problem = _unexpected(expectation, value)
         if problem is not None:
@@ -52,6 +50,17 @@ def judge(
         more = f" (+{len(problems) - 1} more)" if len(problems) > 1 else ""
         return ProbeResult.failure(problems[0] + more, rtt_ms, **details)
     return ProbeResult.success(rtt_ms, **details)
+
+
+def _bad_status(data: ua.DataValue) -> int | None:
+    """The status code of a value that did not read well; a value sent without a status
+    is good (the encoding leaves a Good status out)."""
+    status = data.StatusCode
+    return None if status is None or status.is_good() else int(status.value)
+
+
+def _value(data: ua.DataValue) -> Any:
+    return None if data.Value is None else data.Value.Value
 
 
 def _state_name(value: Any) -> str:
@@ -86,8 +95,8 @@ def _same(value: Any, expected: bool | int | float | str) -> bool:
     if isinstance(expected, bool) or isinstance(value, bool):
         return isinstance(expected, bool) and isinstance(value, bool) and value == expected
     if isinstance(expected, str):
-        return json_value(value) == expected
-    return _is_number(value) and value == expected
+        return bool(json_value(value) == expected)
+    return _is_number(value) and bool(value == expected)
 
 
 def _is_number(value: Any) -> bool:
