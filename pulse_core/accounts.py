@@ -4,7 +4,7 @@ Plain values, like :mod:`pulse_core.models`, so a store plugin depends on nothin
 layer. Secrets never appear here in the clear: a user carries the self-describing hash of
 the password (see :mod:`pulse_core.web.auth.passwords`), an API key and a session the
 SHA-256 of the key or of the session's cookie.
-Roles are the names of :class:`pulse_core.web.access.Role` (``admin``, ``editor``,
+Roles are the names of :class:`pulse_core.contract.Role` (``admin``, ``editor``,
 ``viewer``).
 """
 

@@ -24,8 +24,8 @@ from urllib.parse import urlsplit
 from pulse_core.accounts import ApiKey, User, UsernameTaken
 from pulse_core.app import build_store, load_plugins, open_config
 from pulse_core.cli_table import render_rows
+from pulse_core.contract.access import Role
 from pulse_core.store import Store
-from pulse_core.web.access import Role
 from pulse_core.web.auth.passwords import hash_password_now
 from pulse_core.web.auth.provisioning import issue_api_key, password_problem, username_problem
 from pulse_core.web.auth.user_changes import LastAdministrator, change_user

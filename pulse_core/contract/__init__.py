@@ -7,6 +7,9 @@ may change between releases without notice; a test of the project fails when a p
 """
 
 from pulse_core import __version__, hookimpl, hookspecs
+from pulse_core.contract.access import Role, public, requires
+from pulse_core.contract.api_errors import ApiError, bad_request, not_found
+from pulse_core.contract.openapi import also_returns, answers, errors, takes_text
 from pulse_core.ip_literals import literal_family
 from pulse_core.models import (
     CheckResult,
@@ -20,6 +23,16 @@ from pulse_core.probe import NoOptions, Probe
 from pulse_core.probe_errors import describe_connect_error, describe_lookup_error
 
 __all__ = [
+    "ApiError",
+    "Role",
+    "also_returns",
+    "answers",
+    "bad_request",
+    "errors",
+    "not_found",
+    "public",
+    "requires",
+    "takes_text",
     "CheckResult",
     "CheckStatus",
     "Endpoint",

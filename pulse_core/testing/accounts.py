@@ -12,8 +12,8 @@ from __future__ import annotations
 import time
 
 from pulse_core.accounts import User
+from pulse_core.contract.access import Role
 from pulse_core.testing.server import RunningPulse
-from pulse_core.web.access import Role
 from pulse_core.web.auth.passwords import hash_password_now
 from pulse_core.web.auth.provisioning import issue_api_key
 

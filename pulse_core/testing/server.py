@@ -21,8 +21,8 @@ import httpx
 import yaml
 
 from pulse_core.app import Pulse
+from pulse_core.contract.access import Role
 from pulse_core.testing.listeners import free_tcp_port
-from pulse_core.web.access import Role
 from pulse_core.web.auth.provisioning import issue_api_key
 from pulse_core.web.server import base_url, create_web_app, serve_web_app
 

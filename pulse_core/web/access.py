@@ -1,34 +1,16 @@
-"""Who may call what: roles, the caller of a request, and how a route declares its needs.
-
-Every ``/api/*`` route needs a signed-in caller with at least the ``viewer`` role unless it
-says otherwise, so a route someone forgets to mark is closed, not open. A route opens itself
-with :func:`public` or asks for more with :func:`requires`; the guard in
-:mod:`pulse_core.web.auth.guard` enforces it before the view runs.
-"""
+"""The caller of a request, and the role a route needs (from the marks of
+:mod:`pulse_core.contract.access`, which the guard in :mod:`pulse_core.web.auth.guard`
+enforces before the view runs)."""
 
 from __future__ import annotations
 
-import enum
 from dataclasses import dataclass
-from typing import Callable, TypeVar
 
 from quart import g
 
-ACCESS_ATTRIBUTE = "pulse_access"
-
-View = TypeVar("View", bound=Callable[..., object])
-
-
-class Role(enum.StrEnum):
-    VIEWER = "viewer"
-    EDITOR = "editor"
-    ADMIN = "admin"
-
-    def allows(self, needed: Role) -> bool:
-        return _RANK[self] >= _RANK[needed]
-
-
-_RANK = {Role.VIEWER: 0, Role.EDITOR: 1, Role.ADMIN: 2}
+from pulse_core.contract.access import ACCESS_ATTRIBUTE, Role
+# Transitional: web.api.integrations still imports requires from here; drop with that import.
+from pulse_core.contract.access import requires  # noqa: F401
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,22 +21,6 @@ class Principal:
     id: int
     name: str
     role: Role
-
-
-def public(view: View) -> View:
-    """Anyone may call this route, signed in or not."""
-    setattr(view, ACCESS_ATTRIBUTE, None)
-    return view
-
-
-def requires(role: Role) -> Callable[[View], View]:
-    """Callers need at least ``role``."""
-
-    def mark(view: View) -> View:
-        setattr(view, ACCESS_ATTRIBUTE, role)
-        return view
-
-    return mark
 
 
 def needed_role(view: object, path: str) -> Role | None:

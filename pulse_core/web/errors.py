@@ -19,6 +19,9 @@ from quart_schema import RequestSchemaValidationError
 from quart_schema.validation import QuerystringValidationError, RequestHeadersValidationError
 from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
+from pulse_core.contract.api_errors import ApiError, bad_request
+# Transitional: web.api.integrations still imports not_found from here; drop with that import.
+from pulse_core.contract.api_errors import not_found  # noqa: F401
 from pulse_core.store import StoreUnavailable
 
 log = logging.getLogger("pulse.web")
@@ -30,23 +33,6 @@ STORE_UNAVAILABLE = (
     "Pulse cannot reach its database right now: retry in a moment "
     "(GET /api/health says when the store is back)"
 )
-
-
-class ApiError(Exception):
-    def __init__(self, status: int, message: str, **details: Any) -> None:
-        super().__init__(message)
-        self.status = status
-        self.message = message
-        self.details = details
-        self.headers: dict[str, str] = {}
-
-
-def bad_request(message: str, **details: Any) -> ApiError:
-    return ApiError(400, message, **details)
-
-
-def not_found(what: str) -> ApiError:
-    return ApiError(404, f"{what} not found")
 
 
 def json_depth(value: Any) -> int:

@@ -15,8 +15,8 @@ from quart import Blueprint, current_app
 from quart_schema import document_response, tag_blueprint
 
 from pulse_core import __version__, hookimpl
+from pulse_core.contract.access import public
 from pulse_core.engine.writer import StoreWriter
-from pulse_core.web.access import public
 from pulse_core.web.api.schemas import Shape
 from pulse_core.web.serialize import iso
 

@@ -14,7 +14,8 @@ on, so the document cannot disagree with it:
   parameters or a body, a 404 where its path names something. They are
   added here once, instead of on every route, so a new route is documented the day it is
   written; a route declares only its own (a 409, a 502);
-- answers without a JSON body (a 204, a YAML or CSV file), declared with :func:`answers`;
+- answers without a JSON body (a 204, a YAML or CSV file), declared with
+  :func:`pulse_core.contract.answers`;
 - summaries and descriptions from the views' docstrings, in Markdown: the docstrings are
   written in the code's reStructuredText, whose double backticks and roles OpenAPI viewers
   would show raw.
@@ -24,7 +25,7 @@ from __future__ import annotations
 
 import inspect
 import re
-from typing import Any, Callable, Iterable, TypeVar
+from typing import Any, Iterable
 
 from quart import Quart
 from quart_schema import QuartSchema
@@ -34,16 +35,17 @@ from quart_schema.openapi import HttpSecurityScheme, Info, OpenAPIProvider
 from werkzeug.routing import BaseConverter, IntegerConverter, Rule
 
 from pulse_core import __version__
+from pulse_core.contract.openapi import (
+    ANSWERS_ATTRIBUTE,
+    ERRORS_ATTRIBUTE,
+    REQUEST_TEXT_ATTRIBUTE,
+)
+# Transitional: web.api.integrations still imports errors from here; drop with that import.
+from pulse_core.contract.openapi import errors  # noqa: F401
 from pulse_core.web.access import needed_role
 from pulse_core.web.api.schemas import ErrorBody
 from pulse_core.web.auth.csrf import STATE_CHANGING
 from pulse_core.web.auth.guard import UNLIMITED_PATHS
-
-View = TypeVar("View", bound=Callable[..., object])
-
-_ANSWERS_ATTRIBUTE = "pulse_openapi_answers"
-_ERRORS_ATTRIBUTE = "pulse_openapi_errors"
-_REQUEST_TEXT_ATTRIBUTE = "pulse_openapi_request_text"
 
 #: an API key as ``Authorization: Bearer <key>``, or a user's name and password (HTTP Basic)
 SECURITY_SCHEMES: dict[str, SecuritySchemeInput] = {
@@ -103,52 +105,6 @@ ERROR_HEADERS: dict[int, dict[str, Any]] = {
         }
     },
 }
-
-
-def answers(
-    status: int,
-    description: str,
-    media_type: str | None = None,
-    schema: dict[str, Any] | None = None,
-) -> Callable[[View], View]:
-    """Document an answer quart-schema cannot: one without a body (``media_type`` None, a 204
-    say), or another media type than JSON (quart-schema documents JSON only). The body is a
-    string unless ``schema`` says what it holds (a YAML document is a mapping, say)."""
-
-    def mark(view: View) -> View:
-        extra = getattr(view, _ANSWERS_ATTRIBUTE, {})
-        extra[(status, media_type)] = (description, schema or {"type": "string"})
-        setattr(view, _ANSWERS_ATTRIBUTE, extra)
-        return view
-
-    return mark
-
-
-def errors(*statuses: int) -> Callable[[View], View]:
-    """Document error answers a route gives besides the standard ones (see the module)."""
-
-    def mark(view: View) -> View:
-        setattr(view, _ERRORS_ATTRIBUTE, {*getattr(view, _ERRORS_ATTRIBUTE, ()), *statuses})
-        return view
-
-    return mark
-
-
-def takes_text(media_type: str, description: str) -> Callable[[View], View]:
-    """Document a request body a route reads as text (quart-schema documents models only)."""
-
-    def mark(view: View) -> View:
-        setattr(view, _REQUEST_TEXT_ATTRIBUTE, (media_type, description))
-        return view
-
-    return mark
-
-
-def also_returns(
-    media_type: str, description: str, status: int = 200, schema: dict[str, Any] | None = None
-) -> Callable[[View], View]:
-    """Document another media type a route answers with (quart-schema documents JSON only)."""
-    return answers(status, description, media_type, schema)
 
 
 _DOUBLE_BACKTICKS = re.compile(r"``(.+?)``", re.DOTALL)
@@ -246,8 +202,8 @@ class PulseOpenAPIProvider(OpenAPIProvider):
                 operation["description"] = description
         if "requestBody" in operation:  # quart-schema refuses a request without one
             operation["requestBody"] = {**operation["requestBody"], "required": True}
-        if hasattr(view, _REQUEST_TEXT_ATTRIBUTE):
-            media_type, description = getattr(view, _REQUEST_TEXT_ATTRIBUTE)
+        if hasattr(view, REQUEST_TEXT_ATTRIBUTE):
+            media_type, description = getattr(view, REQUEST_TEXT_ATTRIBUTE)
             schema = {"type": "string", "description": description}
             content = {media_type: {"schema": schema}}
             operation["requestBody"] = {"required": True, "content": content}
@@ -256,12 +212,12 @@ class PulseOpenAPIProvider(OpenAPIProvider):
             operation["security"] = []
         else:
             operation["x-pulse-role"] = role.value
-        self._add_answers(operation["responses"], getattr(view, _ANSWERS_ATTRIBUTE, {}))
+        self._add_answers(operation["responses"], getattr(view, ANSWERS_ATTRIBUTE, {}))
         for status, response in operation["responses"].items():
             if not response.get("description"):  # a model without a docstring
                 description = operation.get("summary", "")
                 operation["responses"][status] = {**response, "description": description}
-        own_errors = set(getattr(view, _ERRORS_ATTRIBUTE, ()))
+        own_errors = set(getattr(view, ERRORS_ATTRIBUTE, ()))
         rate_limited = path not in UNLIMITED_PATHS
         self._add_errors(operation, own_errors, method, role is not None, rate_limited)
         return operation

@@ -7,9 +7,9 @@ from typing import Any
 
 import httpx
 
+from pulse_core.contract.access import Role
 from pulse_core.testing.accounts import add_user, key_headers
 from pulse_core.testing.server import running_pulse
-from pulse_core.web.access import Role
 from pulse_core.web.auth.keys import key_hash
 
 CONFIG = """

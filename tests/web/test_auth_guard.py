@@ -11,10 +11,11 @@ from websockets.asyncio.client import connect
 from websockets.exceptions import InvalidStatus
 from werkzeug.routing import Rule
 
+from pulse_core.contract.access import Role
 from pulse_core.testing.accounts import add_user, key_headers
 from pulse_core.testing.listeners import free_tcp_port
 from pulse_core.testing.server import RunningPulse, running_pulse
-from pulse_core.web.access import Role, needed_role
+from pulse_core.web.access import needed_role
 from pulse_core.web.server import create_web_app
 
 CONFIG = """

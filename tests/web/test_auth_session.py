@@ -9,10 +9,10 @@ from pathlib import Path
 import httpx
 
 from pulse_core.accounts import UserSession
+from pulse_core.contract.access import Role
 from pulse_core.testing.accounts import add_user
 from pulse_core.testing.listeners import free_tcp_port
 from pulse_core.testing.server import RunningPulse, running_pulse
-from pulse_core.web.access import Role
 from pulse_core.web.auth.sessions import COOKIE_NAME, cookie_is_secure, session_id
 
 CONFIG = """

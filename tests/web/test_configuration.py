@@ -13,11 +13,11 @@ import pytest
 
 from pulse_core.app import Pulse
 from pulse_core.config import text_sha256
+from pulse_core.contract.access import Role
 from pulse_core.models import CheckResult
 from pulse_core.testing.listeners import TcpListener, free_tcp_port
 from pulse_core.testing.server import RunningPulse, running_pulse
 from pulse_core.testing.waiting import eventually
-from pulse_core.web.access import Role
 from pulse_core.web.auth.provisioning import issue_api_key
 
 GROUPS = """\

@@ -12,10 +12,10 @@ from typing import Any
 import httpx
 import pytest
 
+from pulse_core.contract.access import Role
 from pulse_core.testing.listeners import TcpListener
 from pulse_core.testing.server import RunningPulse, running_pulse
 from pulse_core.testing.waiting import eventually
-from pulse_core.web.access import Role
 from pulse_core.web.auth.provisioning import issue_api_key
 
 

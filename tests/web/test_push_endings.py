@@ -19,10 +19,10 @@ import httpx
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
 
+from pulse_core.contract.access import Role
 from pulse_core.testing.accounts import add_user
 from pulse_core.testing.listeners import free_tcp_port
 from pulse_core.testing.server import RunningPulse, running_pulse
-from pulse_core.web.access import Role
 from pulse_core.web.auth.provisioning import issue_api_key
 from pulse_core.web.auth.sessions import COOKIE_NAME
 from pulse_store_sql import SqlStore

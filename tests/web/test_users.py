@@ -6,9 +6,9 @@ from pathlib import Path
 
 import httpx
 
+from pulse_core.contract.access import Role
 from pulse_core.testing.accounts import add_user
 from pulse_core.testing.server import running_pulse
-from pulse_core.web.access import Role
 
 CONFIG = """
 version: 1

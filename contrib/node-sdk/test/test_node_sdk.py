@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
+from pulse_core.contract.access import Role
 from pulse_core.testing.accounts import add_user
 from pulse_core.testing.listeners import TcpListener
 from pulse_core.testing.server import RunningPulse, running_pulse
-from pulse_core.web.access import Role
 
 NODE_TESTS = Path(__file__).parent
 NODE = shutil.which("node")

@@ -15,10 +15,10 @@ from typing import Any
 import httpx
 import pytest
 
+from pulse_core.contract.access import Role
 from pulse_core.testing.accounts import add_user
 from pulse_core.testing.listeners import TcpListener
 from pulse_core.testing.server import running_pulse
-from pulse_core.web.access import Role
 
 from .powershell_source import (
     Function,

@@ -14,10 +14,10 @@ import pytest
 import pytest_asyncio
 from thingconnect_pulse import AsyncPulseClient, PulseClient
 
+from pulse_core.contract.access import Role
 from pulse_core.testing.accounts import add_user
 from pulse_core.testing.listeners import TcpListener
 from pulse_core.testing.server import RunningPulse, running_pulse
-from pulse_core.web.access import Role
 
 from .relay import Relay
 

@@ -18,11 +18,11 @@ from thingconnect_pulse import (
 )
 from thingconnect_pulse.calls import finest_bucket
 
+from pulse_core.contract.access import Role
 from pulse_core.testing.accounts import add_user, key_headers
 from pulse_core.testing.listeners import TcpListener, free_tcp_port
 from pulse_core.testing.server import RunningPulse
 from pulse_core.testing.waiting import eventually
-from pulse_core.web.access import Role
 
 
 #: the usage example of the integration guide and of this SDK's README, character for character

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from pulse_core.contract.access import Role
 from pulse_core.testing.accounts import add_user
 from pulse_core.testing.listeners import TcpListener
 from pulse_core.testing.server import running_pulse
 from pulse_core.testing.tls import TestCA
-from pulse_core.web.access import Role
 
 from .conftest import PASSWORD, USERNAME, live_names_both_ways, pulse_yaml
 

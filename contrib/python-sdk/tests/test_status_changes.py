@@ -9,12 +9,12 @@ from pathlib import Path
 
 from thingconnect_pulse import PulseClient, StatusChange
 
+from pulse_core.contract.access import Role
 from pulse_core.models import State
 from pulse_core.testing.accounts import add_user
 from pulse_core.testing.listeners import TcpListener
 from pulse_core.testing.server import RunningPulse, running_pulse
 from pulse_core.testing.waiting import eventually
-from pulse_core.web.access import Role
 
 from .conftest import PASSWORD, USERNAME, pulse_yaml
 from .relay import Relay

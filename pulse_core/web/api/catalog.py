@@ -19,8 +19,8 @@ from typing import Any
 from quart import current_app
 
 from pulse_core.config.model import PulseConfig
+from pulse_core.contract.api_errors import bad_request, not_found
 from pulse_core.models import Endpoint, Group
-from pulse_core.web.errors import bad_request, not_found
 from pulse_core.web.serialize import endpoint_json
 
 _EXTENSION_KEY = "pulse.catalog"

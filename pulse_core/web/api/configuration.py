@@ -24,13 +24,14 @@ from pulse_core.config.limits import (
     control_character,
 )
 from pulse_core.config.privileged import AdminRequired
+from pulse_core.contract.access import Role, requires
+from pulse_core.contract.api_errors import ApiError, bad_request, not_found
+from pulse_core.contract.openapi import also_returns, takes_text
 from pulse_core.engine.reconfigure import ApplyResult, ConfigChanger
 from pulse_core.models import ConfigVersionInfo, Endpoint
-from pulse_core.web.access import Role, current_principal, requires
+from pulse_core.web.access import current_principal
 from pulse_core.web.api.schemas import ErrorBody, Shape
 from pulse_core.web.auth.csrf import YAML_TYPES, accepts
-from pulse_core.web.errors import ApiError, bad_request, not_found
-from pulse_core.web.openapi import also_returns, takes_text
 from pulse_core.web.serialize import iso
 
 blueprint = Blueprint("configuration", __name__)

@@ -33,9 +33,10 @@ from pulse_core.config.editing import (
 from pulse_core.config.limits import TEXT_MAX_CHARS, Host, Key, Name
 from pulse_core.config.model import PulseConfig
 from pulse_core.config.privileged import AdminRequired
+from pulse_core.contract.access import Role, requires
+from pulse_core.contract.api_errors import ApiError, bad_request, not_found
 from pulse_core.engine.reconfigure import ApplyResult, ConfigChanger
 from pulse_core.models import Endpoint
-from pulse_core.web.access import Role, requires
 from pulse_core.web.api.configuration import (
     ApplyOut,
     admin_required,
@@ -46,7 +47,6 @@ from pulse_core.web.api.configuration import (
     request_note,
 )
 from pulse_core.web.api.schemas import EndpointOut, ErrorBody
-from pulse_core.web.errors import ApiError, bad_request, not_found
 from pulse_core.web.serialize import endpoint_json
 
 blueprint = Blueprint("endpoint_writes", __name__)

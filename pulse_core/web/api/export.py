@@ -15,12 +15,12 @@ from quart import Blueprint, Response, current_app
 from quart_schema import document_response, tag_blueprint, validate_querystring
 
 from pulse_core import hookimpl
+from pulse_core.contract.openapi import also_returns
 from pulse_core.web.api.catalog import current_catalog
 from pulse_core.web.api.export_formats import COLUMNS, csv_chunks, json_chunks, row_pages
 from pulse_core.web.api.history_pages import history_pages
 from pulse_core.web.api.query import Bucket, Instant, checked_range, whole_buckets
 from pulse_core.web.api.schemas import ErrorBody, ExportDocument
-from pulse_core.web.openapi import also_returns
 from pulse_core.web.serialize import iso
 
 blueprint = Blueprint("export", __name__)

@@ -37,6 +37,7 @@ from quart import Blueprint, Response, current_app, g, request, websocket
 from quart_schema import document_querystring, document_response, tag_blueprint
 
 from pulse_core import hookimpl
+from pulse_core.contract.openapi import answers
 from pulse_core.engine.state import EndpointState
 from pulse_core.events import Event, SubscriberDropped, Subscription
 from pulse_core.models import StatusChange
@@ -45,7 +46,7 @@ from pulse_core.web.api.schemas import ErrorBody
 from pulse_core.web.auth.callers import Caller
 from pulse_core.web.auth.context import auth_context
 from pulse_core.web.connections import abort_connection
-from pulse_core.web.openapi import SSE_EVENT, answers
+from pulse_core.web.openapi import SSE_EVENT
 from pulse_core.web.serialize import iso
 
 if TYPE_CHECKING:

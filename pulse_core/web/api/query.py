@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BeforeValidator
 
-from pulse_core.web.errors import bad_request
+from pulse_core.contract.api_errors import bad_request
 
 Bucket = Literal["raw", "15m", "daily"]
 

@@ -13,12 +13,13 @@ import time
 from dataclasses import dataclass
 
 from pulse_core.accounts import ApiKey, User, UserSession
-from pulse_core.web.access import Principal, Role
+from pulse_core.contract.access import Role
+from pulse_core.contract.api_errors import ApiError
+from pulse_core.web.access import Principal
 from pulse_core.web.auth.context import AuthContext
 from pulse_core.web.auth.keys import key_hash, prefix_of
 from pulse_core.web.auth.revocation import Credential
 from pulse_core.web.auth.sessions import live_session
-from pulse_core.web.errors import ApiError
 
 #: ``last used`` of a key is written at most this often, not on every request.
 KEY_USE_RESOLUTION_S = 60.0

@@ -26,7 +26,7 @@ from urllib.parse import urlsplit
 
 from quart.wrappers import BaseRequestWebsocket, Websocket
 
-from pulse_core.web.errors import ApiError
+from pulse_core.contract.api_errors import ApiError
 
 STATE_CHANGING = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 JSON_TYPES = ("application/json",)

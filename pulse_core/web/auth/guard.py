@@ -21,6 +21,7 @@ import math
 from quart import Quart, current_app, g, request, websocket
 from quart.wrappers import BaseRequestWebsocket
 
+from pulse_core.contract.api_errors import ApiError
 from pulse_core.web.access import needed_role
 from pulse_core.web.auth.callers import (
     Caller,
@@ -32,7 +33,6 @@ from pulse_core.web.auth.callers import (
 from pulse_core.web.auth.context import AuthContext, auth_context
 from pulse_core.web.auth.csrf import check_same_origin, may_carry_the_cookie
 from pulse_core.web.auth.sessions import session_token
-from pulse_core.web.errors import ApiError
 
 #: The push routes, where an API key may come as ``?token=``.
 TOKEN_PATHS = frozenset({"/api/ws/status", "/api/events/status"})

@@ -16,14 +16,14 @@ from quart import Blueprint, g
 from quart_schema import document_response, tag_blueprint, validate_request
 
 from pulse_core.accounts import ApiKey
-from pulse_core.web.access import Role
+from pulse_core.contract.access import Role
+from pulse_core.contract.api_errors import ApiError, not_found
+from pulse_core.contract.openapi import answers
 from pulse_core.web.auth.callers import Caller, lower_role
 from pulse_core.web.auth.context import auth_context
 from pulse_core.web.auth.provisioning import issue_api_key
 from pulse_core.web.auth.revocation import Credential
 from pulse_core.web.auth.schemas import ApiKeyList, NewApiKey, NewApiKeyOut, api_key_json
-from pulse_core.web.errors import ApiError, not_found
-from pulse_core.web.openapi import answers
 
 blueprint = Blueprint("auth_apikeys", __name__)
 tag_blueprint(blueprint, ["API keys"])

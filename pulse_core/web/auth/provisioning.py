@@ -10,8 +10,8 @@ import time
 from importlib import resources
 
 from pulse_core.accounts import ApiKey
+from pulse_core.contract.access import Role
 from pulse_core.store import Store
-from pulse_core.web.access import Role
 from pulse_core.web.auth.keys import new_api_key
 
 USERNAME_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._@-]{0,63}")

@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, RootModel, StrictBool
 from pydantic.alias_generators import to_camel
 
 from pulse_core.accounts import ApiKey, User
-from pulse_core.web.access import Role
+from pulse_core.contract.access import Role
 from pulse_core.web.auth.provisioning import (
     MAX_PASSWORD_LENGTH,
     MIN_PASSWORD_LENGTH,

@@ -9,7 +9,9 @@ from quart import Blueprint, Response, g, jsonify, request
 from quart_schema import document_response, tag_blueprint, validate_request
 
 from pulse_core.accounts import UsernameTaken
-from pulse_core.web.access import Role, public
+from pulse_core.contract.access import Role, public
+from pulse_core.contract.api_errors import ApiError, bad_request
+from pulse_core.contract.openapi import answers, errors
 from pulse_core.web.auth.callers import Caller, user_with_password
 from pulse_core.web.auth.context import auth_context
 from pulse_core.web.auth.guard import WRONG_PASSWORD, unauthorized
@@ -25,8 +27,6 @@ from pulse_core.web.auth.schemas import (
     user_json,
 )
 from pulse_core.web.auth.sessions import end_session, live_session, session_token, start_session
-from pulse_core.web.errors import ApiError, bad_request
-from pulse_core.web.openapi import answers, errors
 
 blueprint = Blueprint("auth_session", __name__)
 tag_blueprint(blueprint, ["Authentication"])

@@ -12,8 +12,8 @@ reach the server's memory.
 from __future__ import annotations
 
 from pulse_core.accounts import User
+from pulse_core.contract.access import Role
 from pulse_core.store import Store
-from pulse_core.web.access import Role
 
 
 class UnknownUser(Exception):

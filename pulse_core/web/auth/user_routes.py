@@ -14,15 +14,15 @@ from quart import Blueprint
 from quart_schema import document_response, tag_blueprint, validate_request
 
 from pulse_core.accounts import UsernameTaken
-from pulse_core.web.access import Role, requires
+from pulse_core.contract.access import Role, requires
+from pulse_core.contract.api_errors import ApiError, bad_request, not_found
+from pulse_core.contract.openapi import errors
 from pulse_core.web.auth.context import auth_context
 from pulse_core.web.auth.provisioning import password_problem, username_problem
 from pulse_core.web.auth.revocation import Credential
 from pulse_core.web.auth.schemas import NewUser, UserChange, UserList, UserOut, user_json
 from pulse_core.web.auth.user_changes import LastAdministrator, UnknownUser
 from pulse_core.web.auth.user_changes import change_user as change_stored_user
-from pulse_core.web.errors import ApiError, bad_request, not_found
-from pulse_core.web.openapi import errors
 
 blueprint = Blueprint("auth_users", __name__)
 tag_blueprint(blueprint, ["Users"])

@@ -7,7 +7,7 @@ from collections import Counter
 from typing import TYPE_CHECKING, Any
 
 from pulse_core.models import LiveStatus
-from pulse_core.web.errors import bad_request
+from pulse_core.contract import bad_request
 from pulse_exporter_grafana.buckets import plan_buckets
 from pulse_exporter_grafana.outages import outage_annotations, outage_table, outages_in
 from pulse_exporter_grafana.protocol import QueryRequest, TargetParams

@@ -10,7 +10,7 @@ from typing import Annotated, Any, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, WithJsonSchema, field_validator
 
-from pulse_core.web.errors import bad_request
+from pulse_core.contract import bad_request
 
 DEFAULT_RANGE = timedelta(hours=6)
 DEFAULT_MAX_DATA_POINTS = 1000

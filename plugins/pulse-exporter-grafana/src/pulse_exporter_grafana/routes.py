@@ -9,7 +9,7 @@ from pydantic import BaseModel, RootModel
 from quart import Blueprint, current_app, request
 from quart_schema import document_request, document_response, tag_blueprint
 
-from pulse_core.web.errors import bad_request
+from pulse_core.contract import bad_request
 from pulse_exporter_grafana import catalog
 from pulse_exporter_grafana.answers import answer
 from pulse_exporter_grafana.protocol import (

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 
 from pulse_core.models import CheckStatus, Endpoint
 from pulse_core.store import Store
-from pulse_core.web.errors import bad_request
+from pulse_core.contract import bad_request
 from pulse_exporter_grafana.buckets import Buckets
 
 Datapoints = list[list[float]]

@@ -10,9 +10,7 @@ import time
 from quart import Blueprint, Response, current_app, request
 from quart_schema import tag_blueprint
 
-from pulse_core.web.access import public
-from pulse_core.web.errors import ApiError
-from pulse_core.web.openapi import answers, errors
+from pulse_core.contract import ApiError, answers, errors, public
 from pulse_exporter_prometheus.exposition import ExpositionFormat, Scrape, negotiate
 from pulse_exporter_prometheus.settings import MetricsSection
 
