@@ -1,0 +1,1 @@
+"""Scheduled availability reports for Pulse: PDF, CSV or HTML, sent by email."""
