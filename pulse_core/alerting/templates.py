@@ -24,7 +24,9 @@ API for notifier plugins:
 - :func:`compile_template` (``str`` → :class:`Template`) and ``Template.render(variables)``.
 - :func:`compile_tree` / :func:`render_tree`: the same for a JSON-like structure; the pydantic
   types :data:`TemplateText` and :data:`TemplateTree` compile at validation time, so an
-  options model that uses them reports template errors at their YAML path.
+  options model that uses them reports template errors at their YAML path; a structure
+  reports every bad string at its own path (one validation error each), so a user fixes
+  them all in one round.
 """
 
 from __future__ import annotations
@@ -34,8 +36,10 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Annotated, Any
 
-from pydantic import BeforeValidator, PlainSerializer
-from pydantic_core import PydanticCustomError
+from pydantic import BeforeValidator, PlainSerializer, ValidationError
+from pydantic_core import InitErrorDetails, PydanticCustomError
+
+from pulse_core.config.errors import Path, format_path
 
 #: Variables of every notification (``docs/alerting.md`` describes each one).
 VARIABLES: frozenset[str] = frozenset(
@@ -137,10 +141,43 @@ def compile_template(source: str, known: frozenset[str] = VARIABLES) -> Template
     return template
 
 
+TreePath = Path
+"""Where a string sits in a structure: its keys and list indexes from the top."""
+
+
+@dataclass(frozen=True, slots=True)
+class TemplateProblem:
+    """One string of a structure that is not a usable template."""
+
+    path: TreePath
+    message: str
+    source: str
+
+
+class TemplateTreeError(TemplateError):
+    """Every string of a structure that is not a usable template, each with its place; the
+    message lists them all, one ``fields.summary: ...`` line each."""
+
+    def __init__(self, problems: list[TemplateProblem]) -> None:
+        self.problems = problems
+        super().__init__(
+            "\n".join(
+                f"{format_path(problem.path)}: {problem.message}" if problem.path
+                else problem.message
+                for problem in problems
+            )
+        )
+
+
 def compile_tree(value: Any) -> Any:
     """``value`` (dicts, lists, scalars) with every string compiled to a :class:`Template`;
-    a :class:`TemplateError` names the failing place, e.g. ``fields.summary: ...``."""
-    return _compile_at(value, "")
+    a :class:`TemplateTreeError` names every failing string and its place, so a user fixes
+    them all in one round."""
+    problems: list[TemplateProblem] = []
+    compiled = _compile_at(value, (), problems)
+    if problems:
+        raise TemplateTreeError(problems)
+    return compiled
 
 
 def render_tree(compiled: Any, variables: Mapping[str, Any], escape: Escape | None = None) -> Any:
@@ -179,10 +216,22 @@ def _validate_text(value: Any) -> Template:
 
 
 def _validate_tree(value: Any) -> Any:
+    """The compiled structure; its bad strings as one validation error each, located at
+    their own key or index (so the loader reports each with its YAML line and column)."""
     try:
         return compile_tree(value)
-    except TemplateError as error:
-        raise PydanticCustomError("template", str(error)) from None
+    except TemplateTreeError as error:
+        raise ValidationError.from_exception_data(
+            "TemplateTree",
+            [
+                InitErrorDetails(
+                    type=PydanticCustomError("template", "{reason}", {"reason": problem.message}),
+                    loc=problem.path,
+                    input=problem.source,
+                )
+                for problem in error.problems
+            ],
+        ) from None
 
 
 #: A string option that is a template (validated and compiled when the config loads).
@@ -338,19 +387,18 @@ def _collect_variables(nodes: tuple[_Node, ...], found: set[str]) -> None:
             _collect_variables(node.otherwise, found)
 
 
-def _compile_at(value: Any, path: str) -> Any:
+def _compile_at(value: Any, path: TreePath, problems: list[TemplateProblem]) -> Any:
     if isinstance(value, str):
         try:
             return compile_template(value)
         except TemplateError as error:
-            raise TemplateError(f"{path}: {error}" if path else str(error)) from None
+            problems.append(TemplateProblem(path, str(error), value))
+            return value
     if isinstance(value, dict):
         return {
-            key: _compile_at(item, f"{path}.{key}" if path else str(key))
-            for key, item in value.items()
+            key: _compile_at(item, (*path, str(key)), problems) for key, item in value.items()
         }
     if isinstance(value, list):
-        return [
-            _compile_at(item, f"{path}[{index}]") for index, item in enumerate(value)
-        ]
+        return [_compile_at(item, (*path, index), problems) for index, item in enumerate(value)]
     return value
+

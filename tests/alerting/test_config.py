@@ -45,8 +45,8 @@ def test_template_mistakes_are_config_errors_with_their_path() -> None:
         }
     ]
     ((path, message),) = problems(notifiers=notifiers)
-    assert path == "notifiers[0].webhook.body"
-    assert message.startswith("fields.summary: unknown variable 'endpoint.nmae'")
+    assert path == "notifiers[0].webhook.body.fields.summary"
+    assert message.startswith("unknown variable 'endpoint.nmae'")
 
 
 def test_a_notifier_type_whose_plugin_is_missing_names_the_distribution() -> None:

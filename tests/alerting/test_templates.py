@@ -8,6 +8,7 @@ import pytest
 
 from pulse_core.alerting.templates import (
     TemplateError,
+    TemplateTreeError,
     compile_template,
     compile_tree,
     render_tree,
@@ -72,3 +73,10 @@ def test_a_tree_error_names_its_place() -> None:
         TemplateError, match=r"^fields\.priority\.name: unknown variable 'sattus'"
     ):
         compile_tree({"fields": {"priority": {"name": "{{sattus}}"}}})
+
+
+def test_a_tree_error_names_every_bad_string() -> None:
+    with pytest.raises(TemplateTreeError) as raised:
+        compile_tree({"a": "{{x}}", "b": ["ok", "{{#if}}"], "c": {"d": "{{/eq}}"}})
+    assert [problem.path for problem in raised.value.problems] == [("a",), ("b", 1), ("c", "d")]
+    assert str(raised.value).splitlines()[1].startswith("b[1]: '#if' at character 0 takes")
