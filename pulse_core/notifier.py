@@ -16,7 +16,10 @@ Writing a notifier plugin:
 - register it: ``@hookimpl def pulse_register_notifiers(register): register(MyNotifier)``;
 - render messages with ``render_tree(options.body, notification.variables)``; every type
   should have a sensible default message so that its URL alone is a working configuration;
-- before any connection, ``await self.outbound.check_url(url)`` (or ``check_host``);
+- before any connection, ``await self.outbound.check_url(url)`` (or ``check_host``); over
+  TLS, trust ``self.outbound.tls_context(options.ca_file)`` (a ``ca_file: NotifierCaFile``
+  option, see :mod:`pulse_core.alerting.trust`) and report a refused certificate with
+  ``certificate_refusal`` (``HttpNotifier`` does both);
 - test against the real receivers of :mod:`pulse_core.testing.receivers`.
 """
 
