@@ -30,7 +30,7 @@ from typing import Annotated, Any
 
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
-from pydantic import BeforeValidator, Field, PlainSerializer
+from pydantic import BeforeValidator, Field, PlainSerializer, WithJsonSchema
 from pydantic_core import PydanticCustomError
 
 from pulse_core.alerting.excerpts import excerpt
@@ -87,7 +87,10 @@ def read_ca_file(value: Any) -> CaBundle:
 
 #: A ``ca_file`` option: checked and read when the configuration loads, shown as its path.
 CaFile = Annotated[
-    CaBundle, BeforeValidator(read_ca_file), PlainSerializer(lambda bundle: bundle.path)
+    CaBundle,
+    BeforeValidator(read_ca_file),
+    PlainSerializer(lambda bundle: bundle.path),
+    WithJsonSchema({"type": "string", "description": "absolute path of a PEM file"}),
 ]
 
 #: A notifier's own ``ca_file`` (``ca_file: NotifierCaFile = None`` in its options model).

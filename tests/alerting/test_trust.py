@@ -19,7 +19,6 @@ from pulse_core.testing.notifier_tls import RECEIVER_NAME, https_receiver
 from pulse_core.testing.receivers import Receiver
 from pulse_core.testing.server import running_pulse
 from pulse_core.testing.tls import TestCA
-from pulse_core.testing.waiting import eventually
 from pulse_core.web.api.integrations import short_status
 
 #: A line no error message may repeat: it stands for whatever a named file holds.
