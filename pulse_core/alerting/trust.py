@@ -134,16 +134,17 @@ class _NamingSSLObject(ssl.SSLObject):
 
 
 def _presented_subject(tls: ssl.SSLObject) -> str | None:
-    """The subject of the server's own certificate, as received (unverified)."""
+    """The subject of the server's own certificate, as received (unverified); None when it
+    cannot be read, so that naming it never hides the refusal itself."""
     public = getattr(tls, "get_unverified_chain", None)  # Python 3.13 and later
-    chain = public() if public is not None else tls._sslobj.get_unverified_chain()  # type: ignore[attr-defined]
-    if not chain:
-        return None
-    leaf = chain[0]
-    der = leaf if isinstance(leaf, bytes) else leaf.public_bytes(ssl._ssl.ENCODING_DER)  # type: ignore[attr-defined]
     try:
+        chain = public() if public is not None else tls._sslobj.get_unverified_chain()  # type: ignore[attr-defined]
+        if not chain:
+            return None
+        leaf = chain[0]
+        der = leaf if isinstance(leaf, bytes) else leaf.public_bytes(ssl._ssl.ENCODING_DER)  # type: ignore[attr-defined]
         subject = x509.load_der_x509_certificate(der).subject.rfc4514_string()
-    except ValueError:
+    except (AttributeError, ValueError, ssl.SSLError):
         return None
     return excerpt(subject, _SUBJECT_MAX_CHARS) or None
 
@@ -152,8 +153,12 @@ def certificate_refusal(where: str, error: BaseException) -> DeliveryError | Non
     """The permanent :class:`DeliveryError` for a refused certificate anywhere in
     ``error``'s chain (httpx and aiosmtplib wrap the ``ssl`` error), or None."""
     cause: BaseException | None = error
+    seen: set[int] = set()
     while cause is not None and not isinstance(cause, ssl.SSLCertVerificationError):
+        seen.add(id(cause))
         cause = cause.__cause__ or cause.__context__
+        if cause is not None and id(cause) in seen:
+            return None
     if cause is None:
         return None
     reason = excerpt(str(cause.verify_message or cause.reason or "untrusted"))
