@@ -29,6 +29,7 @@ from opcua_servers import (
 from pulse_core.contract import Endpoint
 from pulse_core.testing.listeners import TcpListener, free_tcp_port
 from pulse_core.testing.probe_conformance import ProbeConformance
+from pulse_core.testing.waiting import eventually
 from pulse_probe_opcua import OpcuaDefaults, OpcuaProbe, OpcuaTargetOptions
 from pulse_probe_opcua.errors import describe_status
 
@@ -44,6 +45,11 @@ def opcua_endpoint(port: int, timeout_ms: int = 1500, **options: Any) -> Endpoin
         timeout_ms=timeout_ms,
         options=OpcuaTargetOptions.model_validate({"path": PATH, **options}),
     )
+
+
+async def connections(server: OpcuaServer, count: int) -> bool | None:
+    """For ``eventually``: a server sees a connection end a moment after the client closed."""
+    return True if len(peers(server)) == count else None
 
 
 def secure_endpoint(port: int, certificate: CertificateFiles, **options: Any) -> Endpoint:
@@ -178,8 +184,7 @@ async def test_the_session_of_an_endpoint_no_longer_checked_is_closed(
     await asyncio.sleep(0.5)
     assert (await probe.check(kept)).ok
     assert (await probe.check(kept)).ok
-    await asyncio.sleep(0.2)  # the server sees the connection end
-    assert len(peers(opcua_server)) == 1
+    await eventually(lambda: connections(opcua_server, 1))
 
 
 async def test_close_ends_every_session(probe: OpcuaProbe, opcua_server: OpcuaServer) -> None:
@@ -189,8 +194,8 @@ async def test_close_ends_every_session(probe: OpcuaProbe, opcua_server: OpcuaSe
         assert (await probe.check(opcua_endpoint(opcua_server.port))).ok
         assert (await probe.check(opcua_endpoint(other.port))).ok
         await probe.close()
-        await asyncio.sleep(0.2)  # the servers see the connections end
-        assert (peers(opcua_server), peers(other)) == ([], [])
+        await eventually(lambda: connections(opcua_server, 0))
+        await eventually(lambda: connections(other, 0))
     finally:
         await other.stop()
 
