@@ -28,8 +28,8 @@ from pathlib import Path
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from prometheus_client.exposition import generate_latest
 from pulse_exporter_prometheus.exposition import Scrape, negotiate
-from pulse_exporter_prometheus.readings import EndpointReading
 
+from pulse_core.contract import EndpointStatus
 from pulse_core.models import CheckResult, CheckStatus
 from pulse_core.testing.server import running_pulse
 
@@ -72,15 +72,15 @@ def median_ms(action: Callable[[], object], repeat: int) -> float:
     return round(statistics.median(samples), 1)
 
 
-def with_prometheus_client_objects(readings: list[EndpointReading]) -> bytes:
+def with_prometheus_client_objects(readings: list[EndpointStatus]) -> bytes:
     """The per-endpoint families as prometheus_client objects, for comparison."""
     status = GaugeMetricFamily("pulse_endpoint_status", "status", labels=["endpoint", "group", "id"])
     rtt = GaugeMetricFamily("pulse_endpoint_response_time", "ms", labels=["endpoint", "group", "id"])
     checks = CounterMetricFamily("pulse_checks", "checks", labels=["endpoint", "id", "status"])
     for r in readings:
         name, group_id, id_ = r.endpoint.name, r.endpoint.group_id, r.endpoint.id
-        status.add_metric([name, group_id, id_], 1 if r.status == "up" else 0)
-        rtt.add_metric([name, group_id, id_], r.response_time_ms)
+        status.add_metric([name, group_id, id_], 1 if r.live_status == "up" else 0)
+        rtt.add_metric([name, group_id, id_], r.last_rtt_ms or 0.0)
         checks.add_metric([name, id_, "success"], r.checks_up)
         checks.add_metric([name, id_, "failure"], r.checks_down)
 

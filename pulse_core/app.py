@@ -24,6 +24,7 @@ from pulse_core.engine.reconfigure import ApplyResult, ConfigChanger, start_prob
 from pulse_core.engine.scheduler import Scheduler
 from pulse_core.engine.writer import StoreWriter
 from pulse_core.events import EventBus
+from pulse_core.live_view import LiveView
 from pulse_core.models import CheckResult, Endpoint, StatusChange
 from pulse_core.plugins import PluginHost
 from pulse_core.probe import Probe
@@ -89,8 +90,11 @@ def build_store(url: str, plugins: PluginHost) -> Store:
     return store_class(url)
 
 
-class Pulse:
-    """A running monitor. Build it with :meth:`create`, then ``await start()`` / ``stop()``."""
+class Pulse(LiveView):
+    """A running monitor. Build it with :meth:`create`, then ``await start()`` / ``stop()``.
+
+    Hooks and routes are handed it typed as :class:`pulse_core.contract.PulseView`, whose
+    members it inherits from :class:`pulse_core.live_view.LiveView`."""
 
     def __init__(
         self, config: PulseConfig, plugins: PluginHost, store: Store, config_text: str

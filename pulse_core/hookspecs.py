@@ -1,7 +1,7 @@
 """The contract between Pulse's core and its plugins.
 
-A plugin is a module or object with functions marked ``@hookimpl`` (``from pulse_core import
-hookimpl``) whose names are listed here. It is found through the ``pulse`` entry-point group::
+A plugin is a module or object with functions marked ``@hookimpl`` (``from pulse_core.contract
+import hookimpl``) whose names are listed here. It is found through the ``pulse`` entry-point group::
 
     [project.entry-points.pulse]
     pulse-probe-icmp = "pulse_probe_icmp.plugin"
@@ -45,8 +45,8 @@ if TYPE_CHECKING:
     from pydantic import BaseModel
     from quart import Blueprint
 
-    from pulse_core.app import Pulse
     from pulse_core.config.model import PulseConfig
+    from pulse_core.contract.view import PulseView
     from pulse_core.models import CheckResult, Endpoint, StatusChange
     from pulse_core.notifier import Notifier
     from pulse_core.probe import Probe
@@ -97,7 +97,8 @@ def pulse_register_blueprints(register: Callable[[Blueprint], None]) -> None:
 
     Call ``register(blueprint)``; routes are mounted as the blueprint declares them (use a
     ``url_prefix`` such as ``/api/metrics``). Inside a request,
-    ``quart.current_app.config["PULSE"]`` is the running :class:`pulse_core.app.Pulse`.
+    :func:`pulse_core.contract.current_pulse` is the running Pulse, a
+    :class:`pulse_core.contract.PulseView`.
     """
 
 
@@ -126,15 +127,17 @@ def pulse_check_config(
 
 
 @hookspec
-async def pulse_startup(app: Pulse) -> None:
+async def pulse_startup(app: PulseView) -> None:
     """Monitoring is about to start: the configuration is loaded and the store is open.
 
-    May be ``async def``. Start background work here; stop it in :func:`pulse_shutdown`.
+    ``app`` is the running Pulse as a :class:`pulse_core.contract.PulseView`, in this hook
+    and every event hook below. May be ``async def``. Start background work here; stop it
+    in :func:`pulse_shutdown`.
     """
 
 
 @hookspec
-async def pulse_shutdown(app: Pulse) -> None:
+async def pulse_shutdown(app: PulseView) -> None:
     """Monitoring has stopped and pending writes are flushed; the store is still open.
 
     May be ``async def``.
@@ -142,7 +145,7 @@ async def pulse_shutdown(app: Pulse) -> None:
 
 
 @hookspec
-async def pulse_config_applied(app: Pulse, config: PulseConfig) -> None:
+async def pulse_config_applied(app: PulseView, config: PulseConfig) -> None:
     """A configuration took effect (at start-up and after every change through the API).
 
     May be ``async def``.
@@ -150,7 +153,9 @@ async def pulse_config_applied(app: Pulse, config: PulseConfig) -> None:
 
 
 @hookspec
-async def pulse_status_changed(app: Pulse, change: StatusChange, endpoint: Endpoint) -> None:
+async def pulse_status_changed(
+    app: PulseView, change: StatusChange, endpoint: Endpoint
+) -> None:
     """An endpoint's damped state changed (``change.previous`` is ``unknown`` for the first
     state reached after start-up).
 
@@ -160,17 +165,15 @@ async def pulse_status_changed(app: Pulse, change: StatusChange, endpoint: Endpo
 
 
 @hookspec
-async def pulse_checks_stored(app: Pulse, checks: Sequence[CheckResult]) -> None:
+async def pulse_checks_stored(app: PulseView, checks: Sequence[CheckResult]) -> None:
     """A batch of checks was written to the store (every check, up or down, in batches of up
     to a few thousand, about twice a second while checks run).
 
     May be ``async def``. Called once per written batch, in a task of its own so the writer
     never waits. It is the feed of every check for plugins that forward raw results (the
     Splunk notifier's ``mode: checks``); keep the work per check tiny: queue the checks and
-    send them from a task of your own. Endpoints are found in ``app.monitor.states``: a
-    mapping of endpoint id to ``EndpointState``, a view that reads the live state when asked
-    (``state.endpoint``, ``state.live_status(now)``...); keep ids, not views, across a
-    reconfiguration, which replaces the mapping.
+    send them from a task of your own. A check's endpoint is ``app.endpoint(check.endpoint_id)``
+    (``None`` once a reconfiguration removed it), its live state ``app.status(id, now)``.
     """
 
 

@@ -3,48 +3,123 @@
 A plugin imports from here (``from pulse_core.contract import Probe, ProbeResult, hookimpl``)
 and from the testing kit (``pulse_core.testing``). The rest of ``pulse_core`` is internal and
 may change between releases without notice; a test of the project fails when a plugin under
-``plugins/`` or ``contrib/`` imports anything else.
+``plugins/`` or ``contrib/`` imports anything else, or when this package comes to depend on
+the engine, alerting, the web server or the application object. ``docs/plugins.md`` lists
+every name.
 """
 
 from pulse_core import __version__, hookimpl, hookspecs
+from pulse_core.accounts import ApiKey, User, UsernameTaken, UserSession
+from pulse_core.config.limits import (
+    HeaderValue,
+    Host,
+    Key,
+    MatchText,
+    Name,
+    Notes,
+    RequiredHeaderValue,
+    RequiredName,
+    UrlPath,
+)
+from pulse_core.config.model import PulseConfig, Section
 from pulse_core.contract.access import Role, public, requires
 from pulse_core.contract.api_errors import ApiError, bad_request, not_found
 from pulse_core.contract.openapi import also_returns, answers, errors, takes_text
+from pulse_core.contract.view import (
+    DurationHistogram,
+    EndpointStatus,
+    NotifierHealth,
+    PulseView,
+    SchedulerStats,
+    StoreStats,
+    current_pulse,
+)
+from pulse_core.events import SubscriberDropped, Subscription
+from pulse_core.id_index import IdIndex
 from pulse_core.ip_literals import literal_family
 from pulse_core.models import (
     CheckResult,
     CheckStatus,
+    ConfigVersion,
+    ConfigVersionInfo,
     Endpoint,
+    EndpointSnapshot,
     Group,
     LiveStatus,
+    Outage,
     ProbeResult,
+    Resolution,
+    Rollup,
+    State,
+    StatusChange,
 )
+from pulse_core.outbox import OutboxHealth, OutboxMessage, OutboxState
 from pulse_core.probe import NoOptions, Probe
 from pulse_core.probe_errors import describe_connect_error, describe_lookup_error
+from pulse_core.store import PAGE_ROWS, Store, StoreUnavailable
 
 __all__ = [
+    "PAGE_ROWS",
     "ApiError",
+    "ApiKey",
+    "CheckResult",
+    "CheckStatus",
+    "ConfigVersion",
+    "ConfigVersionInfo",
+    "DurationHistogram",
+    "Endpoint",
+    "EndpointSnapshot",
+    "EndpointStatus",
+    "Group",
+    "HeaderValue",
+    "Host",
+    "IdIndex",
+    "Key",
+    "LiveStatus",
+    "MatchText",
+    "Name",
+    "NoOptions",
+    "Notes",
+    "NotifierHealth",
+    "Outage",
+    "OutboxHealth",
+    "OutboxMessage",
+    "OutboxState",
+    "Probe",
+    "ProbeResult",
+    "PulseConfig",
+    "PulseView",
+    "RequiredHeaderValue",
+    "RequiredName",
+    "Resolution",
     "Role",
+    "Rollup",
+    "SchedulerStats",
+    "Section",
+    "State",
+    "StatusChange",
+    "Store",
+    "StoreStats",
+    "StoreUnavailable",
+    "SubscriberDropped",
+    "Subscription",
+    "UrlPath",
+    "User",
+    "UserSession",
+    "UsernameTaken",
+    "__version__",
     "also_returns",
     "answers",
     "bad_request",
+    "current_pulse",
+    "describe_connect_error",
+    "describe_lookup_error",
     "errors",
+    "hookimpl",
+    "hookspecs",
+    "literal_family",
     "not_found",
     "public",
     "requires",
     "takes_text",
-    "CheckResult",
-    "CheckStatus",
-    "Endpoint",
-    "Group",
-    "LiveStatus",
-    "NoOptions",
-    "Probe",
-    "ProbeResult",
-    "__version__",
-    "describe_connect_error",
-    "describe_lookup_error",
-    "hookimpl",
-    "hookspecs",
-    "literal_family",
 ]

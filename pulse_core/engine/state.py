@@ -25,6 +25,7 @@ import math
 from dataclasses import replace
 from typing import TYPE_CHECKING, Sequence
 
+from pulse_core.contract.view import EndpointStatus
 from pulse_core.models import (
     CheckResult,
     CheckStatus,
@@ -249,6 +250,13 @@ class EndpointState:
             if len(table.flips.get(slot, ())) > FLAP_MAX_CHANGES:
                 return LiveStatus.FLAPPING
         return _LIVE_OF_CODES[table.state[slot]] or _LATEST_OF_CODES[last_code]
+
+    def status(self, now: float) -> EndpointStatus:
+        """The live state as a value: what plugins read (``PulseView.status``)."""
+        return EndpointStatus(
+            self.endpoint, self.live_status(now), self.state, self.state_since, self.last_ts,
+            self.last_rtt_ms, self.last_error, self.checks_up, self.checks_down,
+        )
 
     def snapshot(self) -> EndpointSnapshot:
         return EndpointSnapshot(

@@ -14,6 +14,7 @@ from quart import Quart
 
 from pulse_core.config.model import ServerSection
 from pulse_core.config.tls import expiry_warning
+from pulse_core.contract.view import VIEW_KEY
 from pulse_core.web.auth import install_auth
 from pulse_core.web.errors import install_error_handlers
 from pulse_core.web.https import https_only, plain_http_warning
@@ -37,7 +38,7 @@ REQUESTS_GRACE_S = 5.0
 
 def create_web_app(pulse: Pulse) -> Quart:
     app = Quart("pulse")
-    app.config["PULSE"] = pulse
+    app.config[VIEW_KEY] = pulse  # core routes read it as Pulse, plugins' as the view
     install_id_converter(app)
     install_error_handlers(app)
     install_auth(app, pulse.store, pulse.config.server)

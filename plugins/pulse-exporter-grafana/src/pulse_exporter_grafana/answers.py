@@ -4,18 +4,14 @@ from __future__ import annotations
 
 import time
 from collections import Counter
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from pulse_core.models import LiveStatus
-from pulse_core.contract import bad_request
+from pulse_core.contract import LiveStatus, PulseView, bad_request
 from pulse_exporter_grafana.buckets import plan_buckets
 from pulse_exporter_grafana.outages import outage_annotations, outage_table, outages_in
 from pulse_exporter_grafana.protocol import QueryRequest, TargetParams
 from pulse_exporter_grafana.scope import Scope, select
 from pulse_exporter_grafana.series import availability, response_time
-
-if TYPE_CHECKING:
-    from pulse_core.app import Pulse
 
 #: the targets ``/metrics`` lists, with what each shows
 TARGETS = {
@@ -27,7 +23,7 @@ TARGETS = {
 _LIVE_WORDS = {LiveStatus.UP: "online", LiveStatus.DOWN: "offline", LiveStatus.FLAPPING: "flapping"}
 
 
-async def answer(pulse: Pulse, query: QueryRequest) -> list[dict[str, Any]]:
+async def answer(pulse: PulseView, query: QueryRequest) -> list[dict[str, Any]]:
     now = time.time()
     start, end = query.span(now)
     results = []
@@ -42,7 +38,7 @@ async def answer(pulse: Pulse, query: QueryRequest) -> list[dict[str, Any]]:
 
 
 async def _one(
-    pulse: Pulse, query: QueryRequest, params: TargetParams, scope: Scope,
+    pulse: PulseView, query: QueryRequest, params: TargetParams, scope: Scope,
     start: float, end: float, now: float,
 ) -> dict[str, Any]:
     if params.target == "status_count":
@@ -67,9 +63,7 @@ async def _one(
     return {"target": f"{scope.label} response time {params.aggregation}", "datapoints": points}
 
 
-def _count_with_status(pulse: Pulse, scope: Scope, status: str, now: float) -> int:
-    states = pulse.monitor.states
-    counts = Counter(
-        _LIVE_WORDS[states[ep.id].live_status(now)] for ep in scope.endpoints if ep.id in states
-    )
+def _count_with_status(pulse: PulseView, scope: Scope, status: str, now: float) -> int:
+    found = (pulse.status(endpoint.id, now) for endpoint in scope.endpoints)
+    counts = Counter(_LIVE_WORDS[one.live_status] for one in found if one is not None)
     return counts[status]

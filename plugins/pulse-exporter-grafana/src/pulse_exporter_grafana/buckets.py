@@ -12,7 +12,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from pulse_core.models import Endpoint, Resolution
+from pulse_core.contract import Endpoint, Resolution
 
 RAW_CHECK_BUDGET = 200_000
 _ROLLUP_SECONDS = {Resolution.QUARTER_HOUR: 900, Resolution.DAILY: 86400}

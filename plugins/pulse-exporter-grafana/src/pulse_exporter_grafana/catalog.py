@@ -5,8 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pulse_core.config.model import PulseConfig
-from pulse_core.contract import bad_request
+from pulse_core.contract import PulseConfig, bad_request
 from pulse_exporter_grafana.answers import TARGETS
 from pulse_exporter_grafana.scope import descendant_groups
 

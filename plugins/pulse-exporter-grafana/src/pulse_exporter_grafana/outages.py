@@ -6,9 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pulse_core.config.model import PulseConfig
-from pulse_core.models import Outage
-from pulse_core.store import Store
+from pulse_core.contract import Outage, PulseConfig, Store
 from pulse_exporter_grafana.scope import Scope
 
 Table = dict[str, Any]

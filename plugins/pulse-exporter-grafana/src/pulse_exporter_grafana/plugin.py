@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 from quart import Blueprint
 
-from pulse_core import hookimpl
+from pulse_core.contract import hookimpl
 from pulse_exporter_grafana.routes import blueprint
 
 

@@ -6,10 +6,10 @@ from __future__ import annotations
 from typing import Any
 
 from pydantic import BaseModel, RootModel
-from quart import Blueprint, current_app, request
+from quart import Blueprint, request
 from quart_schema import document_request, document_response, tag_blueprint
 
-from pulse_core.contract import bad_request
+from pulse_core.contract import bad_request, current_pulse
 from pulse_exporter_grafana import catalog
 from pulse_exporter_grafana.answers import answer
 from pulse_exporter_grafana.protocol import (
@@ -65,7 +65,7 @@ async def list_metrics() -> list[dict[str, Any]]:
 async def metric_payload_options() -> list[dict[str, str]]:
     """The choices for one field of a metric's payload (groups, endpoints...)"""
     body = parse(PayloadOptionsRequest, await _body())
-    return catalog.payload_options(current_app.config["PULSE"].config, body.name, body.payload)
+    return catalog.payload_options(current_pulse().config, body.name, body.payload)
 
 
 @blueprint.post("/query")
@@ -78,7 +78,7 @@ async def query() -> list[dict[str, Any]]:
     metric (a known aggregation, status and interval): a 400 names the first problem and the
     target it is in.
     """
-    return await answer(current_app.config["PULSE"], parse(QueryRequest, await _body()))
+    return await answer(current_pulse(), parse(QueryRequest, await _body()))
 
 
 @blueprint.post("/variable")
@@ -91,7 +91,7 @@ async def variable() -> list[dict[str, str]]:
     `groups`; anything else is a 400.
     """
     body = parse(VariableRequest, await _body())
-    return catalog.variable_values(current_app.config["PULSE"].config, body.payload)
+    return catalog.variable_values(current_pulse().config, body.payload)
 
 
 @blueprint.post("/tag-keys")
@@ -107,4 +107,4 @@ async def tag_keys() -> list[dict[str, str]]:
 async def tag_values() -> list[dict[str, str]]:
     """The values an ad hoc filter key may take"""
     body = parse(TagValuesRequest, await _body())
-    return catalog.tag_values(current_app.config["PULSE"].config, body.key)
+    return catalog.tag_values(current_pulse().config, body.key)

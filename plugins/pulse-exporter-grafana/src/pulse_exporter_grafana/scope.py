@@ -6,9 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from pulse_core.config.model import PulseConfig
-from pulse_core.models import Endpoint
-from pulse_core.contract import bad_request
+from pulse_core.contract import Endpoint, PulseConfig, bad_request
 from pulse_exporter_grafana.protocol import AdhocFilter, TargetParams
 
 #: ad hoc filter keys (``/tag-keys``) and what they compare

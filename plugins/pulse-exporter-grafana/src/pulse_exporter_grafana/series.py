@@ -6,9 +6,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
-from pulse_core.models import CheckStatus, Endpoint
-from pulse_core.store import Store
-from pulse_core.contract import bad_request
+from pulse_core.contract import CheckStatus, Endpoint, Store, bad_request
 from pulse_exporter_grafana.buckets import Buckets
 
 Datapoints = list[list[float]]

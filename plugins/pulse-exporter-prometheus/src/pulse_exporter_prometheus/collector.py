@@ -1,7 +1,7 @@
-"""Pulse watching itself: a prometheus_client collector over the running application.
+"""Pulse watching itself: a prometheus_client collector over the running Pulse's view.
 
-Each source below reads one part of the application and yields metric families; the
-collector chains them.
+Each source below reads one part of the view and yields metric families; the collector
+chains them.
 """
 
 from __future__ import annotations
@@ -9,8 +9,6 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterable, Iterator
 from itertools import accumulate
-from typing import TYPE_CHECKING
-
 from prometheus_client.core import (
     CounterMetricFamily,
     GaugeMetricFamily,
@@ -18,22 +16,19 @@ from prometheus_client.core import (
     Metric,
 )
 
-from pulse_core.engine.monitor import DURATION_BUCKETS_S
+from pulse_core.contract import PulseView
 
-if TYPE_CHECKING:
-    from pulse_core.app import Pulse
-
-Source = Callable[["Pulse"], Iterable[Metric]]
+Source = Callable[[PulseView], Iterable[Metric]]
 
 
-def system_metrics(pulse: Pulse) -> Iterator[Metric]:
+def system_metrics(pulse: PulseView) -> Iterator[Metric]:
     yield GaugeMetricFamily(
         "pulse_system_uptime", "System uptime in seconds", value=time.time() - pulse.started_ts
     )
 
 
-def scheduler_metrics(pulse: Pulse) -> Iterator[Metric]:
-    stats = pulse.scheduler.stats
+def scheduler_metrics(pulse: PulseView) -> Iterator[Metric]:
+    stats = pulse.scheduler_stats()
     yield GaugeMetricFamily(
         "pulse_scheduler_lag_seconds",
         "How late the most recently started check began, against its schedule",
@@ -57,24 +52,24 @@ def scheduler_metrics(pulse: Pulse) -> Iterator[Metric]:
     )
 
 
-def store_metrics(pulse: Pulse) -> Iterator[Metric]:
-    writer, health = pulse.writer, pulse.writer.health
+def store_metrics(pulse: PulseView) -> Iterator[Metric]:
+    stats = pulse.store_stats()
     yield GaugeMetricFamily(
         "pulse_store_queue_depth",
         "Checks waiting in memory to be written to the store",
-        value=writer.pending,
+        value=stats.pending,
     )
     yield CounterMetricFamily(
         "pulse_store_dropped_checks",
         "Checks dropped because the store fell so far behind that the queue was full",
-        value=writer.dropped,
+        value=stats.dropped,
     )
     yield CounterMetricFamily(
         "pulse_store_write_failures",
         "Failed store writes (each is retried; nothing is lost until checks are dropped)",
-        value=health.failures,
+        value=stats.write_failures,
     )
-    oldest = writer.oldest_pending_ts
+    oldest = stats.oldest_pending_ts
     yield GaugeMetricFamily(
         "pulse_store_write_backlog_age_seconds",
         "Age of the oldest check waiting to be written (0 when none waits): growing while "
@@ -84,31 +79,31 @@ def store_metrics(pulse: Pulse) -> Iterator[Metric]:
     yield GaugeMetricFamily(
         "pulse_store_write_failing",
         "1 while the latest attempt to write to the store failed, else 0",
-        value=int(health.failing),
+        value=int(stats.failing),
     )
     yield GaugeMetricFamily(
         "pulse_store_last_write_success_timestamp_seconds",
         "When a write to the store last succeeded (Unix time; 0 before the first)",
-        value=health.last_success_ts or 0.0,
+        value=stats.last_success_ts or 0.0,
     )
 
 
-def plugin_metrics(pulse: Pulse) -> Iterator[Metric]:
+def plugin_metrics(pulse: PulseView) -> Iterator[Metric]:
     yield GaugeMetricFamily(
         "pulse_plugin_load_errors",
         "Plugins that failed to load or register (`pulse plugins` names them)",
-        value=len(pulse.plugins.errors),
+        value=len(pulse.plugin_errors()),
     )
 
 
-def probe_duration_metrics(pulse: Pulse) -> Iterator[Metric]:
+def probe_duration_metrics(pulse: PulseView) -> Iterator[Metric]:
     family = HistogramMetricFamily(
         "pulse_probe_duration_seconds",
         "Time to check an endpoint, retries included, by probe type",
         labels=["type"],
     )
-    bounds = [*(repr(float(bound)) for bound in DURATION_BUCKETS_S), "+Inf"]
-    for type_name, histogram in sorted(pulse.monitor.durations.items()):
+    for type_name, histogram in sorted(pulse.probe_durations().items()):
+        bounds = [*(repr(float(bound)) for bound in histogram.bounds_s), "+Inf"]
         cumulative = list(accumulate(histogram.counts))
         family.add_metric(
             [type_name], buckets=list(zip(bounds, cumulative)), sum_value=histogram.sum_s
@@ -116,7 +111,7 @@ def probe_duration_metrics(pulse: Pulse) -> Iterator[Metric]:
     yield family
 
 
-def notifier_metrics(pulse: Pulse) -> Iterator[Metric]:
+def notifier_metrics(pulse: PulseView) -> Iterator[Metric]:
     outcomes = CounterMetricFamily(
         "pulse_notifications",
         "Notification deliveries by notifier and outcome: delivered, failed_attempt (retried "
@@ -128,12 +123,11 @@ def notifier_metrics(pulse: Pulse) -> Iterator[Metric]:
         "Notifications waiting in the outbox to be delivered, by notifier",
         labels=["notifier"],
     )
-    for name, courier in sorted(pulse.alerts.couriers.items()):
-        counts = courier.counts
-        outcomes.add_metric([name, "delivered"], counts.delivered)
-        outcomes.add_metric([name, "failed_attempt"], counts.failed_attempts)
-        outcomes.add_metric([name, "dead"], counts.dead)
-        pending.add_metric([name], courier.queued)
+    for name, health in sorted(pulse.notifier_health().items()):
+        outcomes.add_metric([name, "delivered"], health.delivered)
+        outcomes.add_metric([name, "failed_attempt"], health.failed_attempts)
+        outcomes.add_metric([name, "dead"], health.dead)
+        pending.add_metric([name], health.pending)
     yield outcomes
     yield pending
 
@@ -152,7 +146,7 @@ class PulseCollector:
     """A prometheus_client collector (register it in any ``CollectorRegistry``) of Pulse's
     own metrics; the per-endpoint families are written by ``endpoint_families``."""
 
-    def __init__(self, pulse: Pulse) -> None:
+    def __init__(self, pulse: PulseView) -> None:
         self._pulse = pulse
 
     def collect(self) -> Iterator[Metric]:

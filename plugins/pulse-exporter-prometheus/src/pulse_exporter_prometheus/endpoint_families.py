@@ -15,8 +15,8 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Sequence
 
-from pulse_core.models import LiveStatus
-from pulse_exporter_prometheus.readings import STATUS_WORDS, EndpointReading
+from pulse_core.contract import EndpointStatus, LiveStatus
+from pulse_exporter_prometheus.readings import STATUS_WORDS
 
 _ESCAPES = str.maketrans({"\\": "\\\\", '"': '\\"', "\n": "\\n"})
 
@@ -33,7 +33,7 @@ def _header(name: str, kind: str, help_text: str, openmetrics: bool) -> str:
     return f"# HELP {name} {help_text}\n# TYPE {name} {kind}\n"
 
 
-def write_endpoint_families(readings: Sequence[EndpointReading], openmetrics: bool) -> str:
+def write_endpoint_families(readings: Sequence[EndpointStatus], openmetrics: bool) -> str:
     ids = [
         (
             escape_label_value(r.endpoint.name),
@@ -44,19 +44,19 @@ def write_endpoint_families(readings: Sequence[EndpointReading], openmetrics: bo
     ]
     with_group = [f'endpoint="{name}",group="{group}",id="{id_}"' for name, group, id_ in ids]
     without_group = [f'endpoint="{name}",id="{id_}"' for name, _, id_ in ids]
-    by_status = Counter(r.status for r in readings)
+    by_status = Counter(r.live_status for r in readings)
     lines = [
         _header(
             "pulse_endpoint_status", "gauge",
             "Current status of monitoring endpoints (1=online, 0=offline)", openmetrics,
         ),
         *(
-            f"pulse_endpoint_status{{{labels}}} {int(r.status is LiveStatus.UP)}\n"
+            f"pulse_endpoint_status{{{labels}}} {int(r.live_status is LiveStatus.UP)}\n"
             for labels, r in zip(with_group, readings)
         ),
         _header("pulse_endpoint_response_time", "gauge", "Response time in milliseconds", openmetrics),
         *(
-            f"pulse_endpoint_response_time{{{labels}}} {r.response_time_ms!r}\n"
+            f"pulse_endpoint_response_time{{{labels}}} {r.last_rtt_ms or 0.0!r}\n"
             for labels, r in zip(with_group, readings)
         ),
         _header(
@@ -65,7 +65,7 @@ def write_endpoint_families(readings: Sequence[EndpointReading], openmetrics: bo
             "its pulse_endpoint_status is then 0)", openmetrics,
         ),
         *(
-            f"pulse_endpoint_flapping{{{labels}}} {int(r.status is LiveStatus.FLAPPING)}\n"
+            f"pulse_endpoint_flapping{{{labels}}} {int(r.live_status is LiveStatus.FLAPPING)}\n"
             for labels, r in zip(with_group, readings)
         ),
         _header(

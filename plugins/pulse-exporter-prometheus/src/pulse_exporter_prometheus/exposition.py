@@ -8,18 +8,14 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
-
 from prometheus_client.core import Metric
 from prometheus_client.exposition import choose_encoder
 from prometheus_client.registry import Collector
 
+from pulse_core.contract import EndpointStatus, PulseView
 from pulse_exporter_prometheus.collector import PulseCollector
 from pulse_exporter_prometheus.endpoint_families import write_endpoint_families
-from pulse_exporter_prometheus.readings import EndpointReading, read_endpoints
-
-if TYPE_CHECKING:
-    from pulse_core.app import Pulse
+from pulse_exporter_prometheus.readings import read_endpoints
 
 OPENMETRICS_TYPE = "application/openmetrics-text"
 
@@ -51,13 +47,13 @@ class _Collected(Collector):
 
 @dataclass(frozen=True)
 class Scrape:
-    endpoints: list[EndpointReading]
+    endpoints: list[EndpointStatus]
     families: _Collected
 
     @classmethod
-    def take(cls, pulse: Pulse, now: float) -> Scrape:
+    def take(cls, pulse: PulseView, now: float) -> Scrape:
         """Copy every value a scrape shows; cheap, and must run on the event loop."""
-        endpoints = read_endpoints(pulse.monitor.states.values(), now)
+        endpoints = read_endpoints(pulse, now)
         return cls(endpoints, _Collected(PulseCollector(pulse).collect()))
 
     def render(self, exposition_format: ExpositionFormat) -> bytes:

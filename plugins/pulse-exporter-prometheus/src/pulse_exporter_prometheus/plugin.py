@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from typing import Any
 
 from pydantic import BaseModel
 from quart import Blueprint
 
-from pulse_core import hookimpl
+from pulse_core.contract import PulseView, hookimpl
 from pulse_exporter_prometheus.route import blueprint
 from pulse_exporter_prometheus.settings import MetricsSection
 
@@ -25,7 +24,7 @@ def pulse_config_sections(register: Callable[[str, type[BaseModel]], None]) -> N
 
 
 @hookimpl
-def pulse_startup(app: Any) -> None:
+def pulse_startup(app: PulseView) -> None:
     """Say whether the metrics are open: they name every endpoint, and the route is open by
     default, so whoever runs Pulse on a shared network should hear it once."""
     section = app.config.sections.get("metrics")

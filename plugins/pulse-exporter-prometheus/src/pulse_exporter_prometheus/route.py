@@ -7,10 +7,10 @@ import gzip
 import hmac
 import time
 
-from quart import Blueprint, Response, current_app, request
+from quart import Blueprint, Response, request
 from quart_schema import tag_blueprint
 
-from pulse_core.contract import ApiError, answers, errors, public
+from pulse_core.contract import ApiError, answers, current_pulse, errors, public
 from pulse_exporter_prometheus.exposition import ExpositionFormat, Scrape, negotiate
 from pulse_exporter_prometheus.settings import MetricsSection
 
@@ -29,7 +29,7 @@ async def metrics() -> Response:
     Open to anyone unless `metrics.token` is set; then it needs
     `Authorization: Bearer <metrics.token>` (401 without it). Gzip when the client accepts it.
     """
-    pulse = current_app.config["PULSE"]
+    pulse = current_pulse()
     _require_token(pulse.config.sections.get("metrics"), request.headers.get("Authorization", ""))
     exposition_format = negotiate(request.headers.get("Accept", ""))
     compress = "gzip" in request.headers.get("Accept-Encoding", "")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from pulse_core.config.model import Section
+from pulse_core.contract import Section
 
 
 class MetricsSection(Section):

@@ -1,0 +1,83 @@
+"""The members of :class:`pulse_core.contract.view.PulseView` on the application object.
+
+``Pulse`` inherits them, so hooks and routes are handed the application itself, typed as the
+view: no second object to keep in step across a reconfiguration. Each member copies what it
+reads from the engine into the contract's values, so a plugin never holds the engine's
+objects.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+from pulse_core.alerting.engine import AlertEngine
+from pulse_core.config.model import PulseConfig
+from pulse_core.contract.view import (
+    DurationHistogram,
+    EndpointStatus,
+    NotifierHealth,
+    SchedulerStats,
+    StoreStats,
+)
+from pulse_core.engine.monitor import DURATION_BUCKETS_S, Monitor
+from pulse_core.engine.scheduler import Scheduler
+from pulse_core.engine.writer import StoreWriter
+from pulse_core.events import EventBus, Subscription
+from pulse_core.models import Endpoint, StatusChange
+from pulse_core.plugins import PluginHost
+
+
+class LiveView:
+    config: PulseConfig
+    plugins: PluginHost
+    monitor: Monitor
+    scheduler: Scheduler
+    writer: StoreWriter
+    alerts: AlertEngine
+    events: EventBus[StatusChange]
+
+    def endpoints(self) -> Sequence[Endpoint]:
+        return self.config.endpoints
+
+    def endpoint(self, endpoint_id: str) -> Endpoint | None:
+        state = self.monitor.states.get(endpoint_id)
+        return None if state is None else state.endpoint
+
+    def status(self, endpoint_id: str, now: float) -> EndpointStatus | None:
+        state = self.monitor.states.get(endpoint_id)
+        return None if state is None else state.status(now)
+
+    def statuses(self, now: float) -> list[EndpointStatus]:
+        return [state.status(now) for state in self.monitor.states.values()]
+
+    def scheduler_stats(self) -> SchedulerStats:
+        stats = self.scheduler.stats
+        return SchedulerStats(stats.started, stats.missed, stats.last_lag_s, stats.max_lag_s)
+
+    def store_stats(self) -> StoreStats:
+        writer, health = self.writer, self.writer.health
+        return StoreStats(
+            writer.pending, writer.dropped, health.failures, health.failing,
+            health.last_success_ts, writer.oldest_pending_ts,
+        )
+
+    def plugin_errors(self) -> Mapping[str, str]:
+        return dict(self.plugins.errors)
+
+    def probe_durations(self) -> Mapping[str, DurationHistogram]:
+        return {
+            type_name: DurationHistogram(DURATION_BUCKETS_S, tuple(kept.counts), kept.sum_s)
+            for type_name, kept in self.monitor.durations.items()
+        }
+
+    def notifier_health(self) -> Mapping[str, NotifierHealth]:
+        return {
+            name: NotifierHealth(
+                courier.counts.delivered, courier.counts.failed_attempts, courier.counts.dead,
+                courier.queued,
+            )
+            for name, courier in self.alerts.couriers.items()
+        }
+
+    def status_changes(self, queue_size: int) -> Subscription[StatusChange]:
+        return self.events.subscribe(queue_size)
