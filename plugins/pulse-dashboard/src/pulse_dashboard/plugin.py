@@ -16,7 +16,10 @@ from quart import Blueprint, Response, send_file
 from pulse_core import hookimpl
 
 STATIC = Path(__file__).parent / "static"
-PAGES = ("/", "/login", "/setup", "/history", "/configuration", "/integrations", "/api-reference")
+PAGES = (
+    "/", "/login", "/setup", "/history", "/configuration", "/integrations", "/api-reference",
+    "/users", "/api-keys",
+)
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; connect-src 'self' ws: wss:; img-src 'self' data:; "
     "style-src 'self'; script-src 'self'; object-src 'none'; base-uri 'none'; "

@@ -3,6 +3,7 @@
 import { api, whenUnauthorized } from "./api.js";
 import { clear } from "./dom.js";
 import { LiveStatus } from "./live.js";
+import * as apiKeys from "./views/api_keys.js";
 import * as apiReference from "./views/api_reference.js";
 import * as configuration from "./views/configuration.js";
 import * as endpoint from "./views/endpoint.js";
@@ -10,6 +11,7 @@ import * as historyView from "./views/history.js";
 import * as integrations from "./views/integrations.js";
 import * as signIn from "./views/sign_in.js";
 import * as overview from "./views/overview.js";
+import * as users from "./views/users.js";
 
 const ROUTES = [
   { pattern: /^\/$/, view: overview, nav: "overview" },
@@ -18,6 +20,8 @@ const ROUTES = [
   { pattern: /^\/configuration$/, view: configuration, nav: "configuration" },
   { pattern: /^\/integrations$/, view: integrations, nav: "integrations" },
   { pattern: /^\/api-reference$/, view: apiReference, nav: "api-reference" },
+  { pattern: /^\/users$/, view: users, nav: "users" },
+  { pattern: /^\/api-keys$/, view: apiKeys, nav: "api-keys" },
   { pattern: /^\/(login|setup)$/, view: signIn, nav: null, public: true },
 ];
 
