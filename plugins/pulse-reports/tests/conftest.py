@@ -3,7 +3,16 @@ users' integration document, verbatim, for every test of the plugin."""
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from datetime import datetime, timezone
 from pathlib import Path
+from typing import Any
+
+import pytest_asyncio
+
+from pulse_core.contract import CheckResult, CheckStatus
+from pulse_reports.pulse_access import Outage, read_config
+from pulse_store_sql import SqlStore
 
 #: The block as the integration document gives it, comments and all.
 USERS_BLOCK = """\
@@ -59,3 +68,57 @@ def write_config(folder: Path, text: str) -> Path:
     path = folder / "pulse.yaml"
     path.write_text(text, encoding="utf-8")
     return path
+
+
+# -- a store with known history ---------------------------------------------------------------
+
+#: The report in the tests is due at 08:00 UTC on this day and covers the 24 hours before.
+DUE = datetime(2026, 3, 10, 8, 0, tzinfo=timezone.utc)
+QUARTER = 900.0
+#: Endpoint name -> the 15-minute slots (counted from the period's start) checked down.
+DOWN_SLOTS = {"Router 2": range(72, 80), "PLC 1": range(48, 51)}
+RTT_MS = {"Router 1": 30.0, "Router 2": 12.0, "PLC 1": 4.0, "PLC 2": 6.0, "Printer": 2.0}
+ERRORS = {"Router 2": "connection refused", "PLC 1": "timed out after 1500 ms"}
+#: What the history above makes, worked out by hand: up checks / checks.
+EXPECTED = {
+    "Router 1": "100.00 %", "Router 2": "91.67 %", "PLC 1": "96.88 %", "PLC 2": "100.00 %",
+    "Printer": "100.00 %", "Core network": "95.83 %", "Plant floor": "98.44 %",
+    "Office": "100.00 %", "overall": "97.71 %", "previous": "100.00 %",
+}
+
+
+async def fill_history(store: Any, config: Any) -> None:
+    """Two days of checks, one per 15 minutes per endpoint: the day before the period all up,
+    the period with Router 2 down 02:00–04:00 and PLC 1 down 20:00–20:45 (two outages)."""
+    await store.sync_catalog(config.groups, config.endpoints)
+    start = DUE.timestamp() - 86400
+    checks = []
+    for endpoint in config.endpoints:
+        down = DOWN_SLOTS.get(endpoint.name, range(0))
+        for slot in range(-96, 96):
+            is_down = slot in down
+            checks.append(CheckResult(
+                endpoint.id, start + slot * QUARTER + 60,
+                CheckStatus.DOWN if is_down else CheckStatus.UP,
+                None if is_down else RTT_MS[endpoint.name],
+                ERRORS.get(endpoint.name) if is_down else None,
+            ))
+    await store.write_checks(checks)
+    ids = {endpoint.name: endpoint.id for endpoint in config.endpoints}
+    await store.write_outages([
+        Outage(ids[name], start + slots[0] * QUARTER + 60, start + slots[-1] * QUARTER + 960,
+               ERRORS[name])
+        for name, slots in DOWN_SLOTS.items()
+    ])
+    await store.update_rollups()
+
+
+@pytest_asyncio.fixture
+async def site(tmp_path: Path) -> AsyncIterator[tuple[Any, Any]]:
+    """The configuration of :func:`site_yaml` and its SQLite store, filled with the history."""
+    config = read_config(write_config(tmp_path, site_yaml()))
+    store = SqlStore(f"sqlite:///{tmp_path / 'pulse.db'}")
+    await store.open()
+    await fill_history(store, config)
+    yield config, store
+    await store.close()

@@ -94,6 +94,9 @@ class ReportContent(_Entry):
 
 class ReportEntry(_Entry):
     name: str = Field(min_length=1, max_length=120, description="unique; used in the API path")
+    site: str | None = Field(
+        None, max_length=120, description="shown in the title line; default: the host's name"
+    )
     schedule: Cron
     timezone: TimeZoneName = "UTC"
     format: Literal["pdf", "csv", "html"] = "pdf"

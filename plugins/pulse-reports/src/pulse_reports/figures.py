@@ -1,0 +1,262 @@
+"""The figures of one report, read from the store's rollups and outages.
+
+Figures come from rollups, not raw checks: a month of a site of 10,000 endpoints is a few
+hundred thousand buckets against hundreds of millions of checks. RTT percentiles are those
+of the buckets' average RTTs (weighted by their checks), kept in a log-scale histogram per
+group so memory stays bounded whatever the site's size. Every list the document shows is cut
+to a top N; the counts say how much was left out.
+"""
+
+from __future__ import annotations
+
+import heapq
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from pulse_core.contract import Endpoint, Group
+from pulse_reports.period import Period
+from pulse_reports.pulse_access import Outage, Resolution, Store
+
+TOP = 10
+#: Most rows of the per-endpoint and outage tables; the rest is counted, not listed.
+MAX_ROWS = 200
+#: Rolling ranges longer than this are read from daily buckets.
+QUARTER_HOUR_UP_TO_S = 7 * 86400
+#: RTT histogram: 40 bins per decade from 0.01 ms to 100 s (a bin is 6 % wide).
+_BINS_PER_DECADE = 40
+_LOW_MS = 0.01
+_BINS = 7 * _BINS_PER_DECADE
+
+
+@dataclass
+class Tally:
+    """Checks and RTTs of one endpoint or group over one period."""
+
+    total: int = 0
+    up: int = 0
+    rtt_sum_ms: float = 0.0
+    rtt_count: int = 0
+
+    @property
+    def availability(self) -> float | None:
+        """Percent of checks up; None without any check."""
+        return self.up * 100.0 / self.total if self.total else None
+
+    @property
+    def avg_rtt_ms(self) -> float | None:
+        return self.rtt_sum_ms / self.rtt_count if self.rtt_count else None
+
+    def add(self, other: Tally) -> None:
+        self.total += other.total
+        self.up += other.up
+        self.rtt_sum_ms += other.rtt_sum_ms
+        self.rtt_count += other.rtt_count
+
+
+@dataclass
+class RttHistogram:
+    counts: list[int] = field(default_factory=lambda: [0] * _BINS)
+
+    def add(self, rtt_ms: float, weight: int) -> None:
+        position = math.log10(max(rtt_ms, _LOW_MS) / _LOW_MS) * _BINS_PER_DECADE
+        self.counts[min(int(position), _BINS - 1)] += weight
+
+    def percentile(self, fraction: float) -> float | None:
+        total = sum(self.counts)
+        if not total:
+            return None
+        wanted, seen = fraction * total, 0
+        for index, count in enumerate(self.counts):
+            seen += count
+            if seen >= wanted:
+                return _LOW_MS * 10 ** ((index + 0.5) / _BINS_PER_DECADE)
+        return None
+
+
+@dataclass(frozen=True)
+class EndpointRow:
+    name: str
+    group: str
+    availability: float | None
+    avg_rtt_ms: float | None
+    downtime_s: float
+
+
+@dataclass(frozen=True)
+class GroupRow:
+    name: str
+    endpoints: int
+    availability: float | None
+    rtt_p50_ms: float | None
+    rtt_p95_ms: float | None
+
+
+@dataclass(frozen=True)
+class OutageRow:
+    endpoint: str
+    start: datetime
+    end: datetime | None
+    duration_s: float
+    error: str
+
+
+@dataclass(frozen=True)
+class Figures:
+    """What every format shows, in the report's timezone."""
+
+    title: str
+    site: str
+    period: Period
+    generated: datetime
+    sections: tuple[str, ...]
+    endpoint_count: int
+    availability: float | None
+    previous_availability: float | None
+    outage_count: int
+    downtime_s: float
+    worst: list[EndpointRow]
+    groups: list[GroupRow]
+    endpoints: list[EndpointRow]
+    slowest: list[EndpointRow]
+    outages: list[OutageRow]
+
+    @property
+    def endpoints_left_out(self) -> int:
+        return self.endpoint_count - len(self.endpoints)
+
+    @property
+    def outages_left_out(self) -> int:
+        return self.outage_count - len(self.outages)
+
+
+async def gather_figures(
+    store: Store,
+    groups: Sequence[Group],
+    endpoints: Sequence[Endpoint],
+    *,
+    title: str,
+    site: str,
+    period: Period,
+    generated: datetime,
+    sections: Sequence[str],
+) -> Figures:
+    """Read the period and the one before it for ``endpoints`` and work out the figures."""
+    ids = [endpoint.id for endpoint in endpoints]
+    resolution = (
+        Resolution.QUARTER_HOUR
+        if period.end_ts - period.start_ts <= QUARTER_HOUR_UP_TO_S
+        else Resolution.DAILY
+    )
+    current: dict[str, Tally] = {}
+    histograms: dict[str, RttHistogram] = {group.id: RttHistogram() for group in groups}
+    group_of = {endpoint.id: endpoint.group_id for endpoint in endpoints}
+    async for page in store.rollups_many(ids, resolution, period.start_ts, period.end_ts):
+        for rollup in page:
+            tally = current.setdefault(rollup.endpoint_id, Tally())
+            tally.add(Tally(rollup.total, rollup.up, rollup.rtt_sum_ms, rollup.rtt_count))
+            if rollup.rtt_count:
+                histogram = histograms.setdefault(group_of[rollup.endpoint_id], RttHistogram())
+                histogram.add(rollup.rtt_sum_ms / rollup.rtt_count, rollup.rtt_count)
+    previous = Tally()
+    async for page in store.rollups_many(ids, resolution, period.previous_start_ts, period.start_ts):
+        for rollup in page:
+            previous.add(Tally(rollup.total, rollup.up, rollup.rtt_sum_ms, rollup.rtt_count))
+
+    wanted = set(ids)
+    outages = [
+        outage
+        for outage in await store.outages(None, period.start_ts, period.end_ts)
+        if outage.endpoint_id in wanted
+    ]
+    downtime: dict[str, float] = {}
+    for outage in outages:
+        downtime[outage.endpoint_id] = downtime.get(outage.endpoint_id, 0.0) + _within(
+            outage, period
+        )
+
+    group_names = {group.id: group.name for group in groups}
+    rows = [
+        EndpointRow(
+            endpoint.name,
+            group_names.get(endpoint.group_id, endpoint.group_id),
+            current.get(endpoint.id, Tally()).availability,
+            current.get(endpoint.id, Tally()).avg_rtt_ms,
+            downtime.get(endpoint.id, 0.0),
+        )
+        for endpoint in endpoints
+    ]
+    overall = Tally()
+    for tally in current.values():
+        overall.add(tally)
+    names = {endpoint.id: endpoint.name for endpoint in endpoints}
+    tz = period.end.tzinfo
+    longest = heapq.nlargest(MAX_ROWS, outages, key=lambda outage: _within(outage, period))
+    return Figures(
+        title=title,
+        site=site,
+        period=period,
+        generated=generated,
+        sections=tuple(sections),
+        endpoint_count=len(endpoints),
+        availability=overall.availability,
+        previous_availability=previous.availability,
+        outage_count=len(outages),
+        downtime_s=sum(downtime.values()),
+        worst=_worst(rows, TOP),
+        groups=_group_rows(groups, endpoints, current, histograms),
+        endpoints=_worst(rows, MAX_ROWS),
+        slowest=heapq.nlargest(
+            TOP, (row for row in rows if row.avg_rtt_ms is not None),
+            key=lambda row: row.avg_rtt_ms or 0.0,
+        ),
+        outages=[
+            OutageRow(
+                names[outage.endpoint_id],
+                datetime.fromtimestamp(outage.started_ts, tz),
+                None if outage.ended_ts is None else datetime.fromtimestamp(outage.ended_ts, tz),
+                _within(outage, period),
+                outage.last_error or "",
+            )
+            for outage in sorted(longest, key=lambda outage: outage.started_ts)
+        ],
+    )
+
+
+def _within(outage: Outage, period: Period) -> float:
+    """Seconds of ``outage`` inside the period (an open one lasts to the period's end)."""
+    end = period.end_ts if outage.ended_ts is None else min(outage.ended_ts, period.end_ts)
+    return max(0.0, end - max(outage.started_ts, period.start_ts))
+
+
+def _worst(rows: Sequence[EndpointRow], count: int) -> list[EndpointRow]:
+    """The ``count`` least available endpoints, those without data last."""
+    return heapq.nsmallest(
+        count, rows,
+        key=lambda row: (row.availability is None, row.availability or 0.0, -row.downtime_s, row.name),
+    )
+
+
+def _group_rows(
+    groups: Sequence[Group],
+    endpoints: Sequence[Endpoint],
+    current: dict[str, Tally],
+    histograms: dict[str, RttHistogram],
+) -> list[GroupRow]:
+    rows = []
+    for group in sorted(groups, key=lambda group: (group.sort_order, group.name)):
+        members = [endpoint for endpoint in endpoints if endpoint.group_id == group.id]
+        if not members:
+            continue
+        tally = Tally()
+        for endpoint in members:
+            tally.add(current.get(endpoint.id, Tally()))
+        histogram = histograms.get(group.id, RttHistogram())
+        rows.append(
+            GroupRow(
+                group.name, len(members), tally.availability,
+                histogram.percentile(0.5), histogram.percentile(0.95),
+            )
+        )
+    return rows

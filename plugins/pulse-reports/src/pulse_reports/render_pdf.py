@@ -1,0 +1,135 @@
+"""A report as a PDF, drawn with fpdf2.
+
+fpdf2 because it is pure Python (nothing to install beside it), draws vector graphics (the
+bars stay sharp when printed or zoomed) and needs no browser to lay out a page. Tables repeat
+their header on every page they run onto; every page carries its number; a status is written
+as a word and coloured, so a page printed in black and white still says it.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fpdf import FPDF
+from fpdf.fonts import FontFace
+
+from pulse_reports.figures import Figures
+from pulse_reports.layout import Bars, Block, Facts, Table, heading_line, percent, sections_of, status_word
+
+FONT_FOLDER = Path("/usr/share/fonts/truetype/dejavu")
+FONT = "DejaVu"
+STATUS_COLOURS = {
+    "good": (46, 125, 50),
+    "degraded": (230, 145, 0),
+    "poor": (198, 40, 40),
+    "no data": (120, 120, 120),
+}
+HEADER_FILL = (225, 230, 240)
+
+
+class _Document(FPDF):
+    def footer(self) -> None:
+        self.set_y(-12)
+        self.set_font(FONT, size=8)
+        self.set_text_color(90, 90, 90)
+        self.cell(0, 8, f"Page {self.page_no()} of {{nb}}", align="C")
+
+
+def render_pdf(figures: Figures) -> bytes:
+    document = _Document(orientation="portrait", unit="mm", format="A4")
+    document.set_auto_page_break(auto=True, margin=16)
+    document.add_font(FONT, "", str(FONT_FOLDER / "DejaVuSans.ttf"))
+    document.add_font(FONT, "B", str(FONT_FOLDER / "DejaVuSans-Bold.ttf"))
+    document.set_title(figures.title)
+    document.set_creator("Pulse")
+    document.add_page()
+    document.set_font(FONT, "B", 16)
+    document.cell(0, 9, figures.title, new_x="LMARGIN", new_y="NEXT")
+    document.set_font(FONT, size=9)
+    document.multi_cell(0, 5, heading_line(figures), new_x="LMARGIN", new_y="NEXT")
+    for section in sections_of(figures):
+        document.ln(4)
+        document.set_font(FONT, "B", 13)
+        document.set_text_color(0, 0, 0)
+        document.cell(0, 8, section.heading, new_x="LMARGIN", new_y="NEXT")
+        for block in section.blocks:
+            _draw(document, block)
+    return bytes(document.output())
+
+
+def _draw(document: FPDF, block: Block) -> None:
+    document.set_font(FONT, "B", 10)
+    document.set_text_color(0, 0, 0)
+    document.ln(2)
+    document.cell(0, 6, block.title, new_x="LMARGIN", new_y="NEXT")
+    document.set_font(FONT, size=8)
+    if isinstance(block, Facts):
+        _facts(document, block)
+    elif isinstance(block, Bars):
+        _bars(document, block)
+    else:
+        _table(document, block)
+
+
+def _facts(document: FPDF, block: Facts) -> None:
+    with document.table(
+        col_widths=(40, 60), width=100, align="LEFT", first_row_as_headings=False,
+        text_align="LEFT",
+    ) as table:
+        for label, value in block.pairs:
+            row = table.row()
+            row.cell(label, style=FontFace(emphasis="BOLD"))
+            row.cell(value, style=_status_style(value) if value in STATUS_COLOURS else None)
+
+
+def _bars(document: FPDF, block: Bars) -> None:
+    """One horizontal bar per group, its length the availability from 90 to 100 % (where the
+    differences that matter are), its colour and the word after it its status."""
+    label_w, bar_w, height = 45.0, 100.0, 5.0
+    left = document.l_margin
+    for label, availability in block.bars:
+        if document.will_page_break(height + 1.5):
+            document.add_page()
+        y = document.get_y()
+        document.set_xy(left, y)
+        document.cell(label_w, height, label[:32])
+        document.set_draw_color(180, 180, 180)
+        document.set_fill_color(240, 240, 240)
+        document.rect(left + label_w, y + 0.5, bar_w, height - 1, style="DF")
+        word = status_word(availability)
+        if availability is not None:
+            document.set_fill_color(*STATUS_COLOURS[word])
+            length = bar_w * max(0.0, min(1.0, (availability - 90.0) / 10.0))
+            document.rect(left + label_w, y + 0.5, max(length, 0.3), height - 1, style="F")
+        document.set_xy(left + label_w + bar_w + 2, y)
+        document.cell(40, height, f"{percent(availability)} {word}")
+        document.set_y(y + height + 1.5)
+    document.set_fill_color(255, 255, 255)
+    document.set_draw_color(0, 0, 0)
+    document.set_font(FONT, size=7)
+    document.cell(0, 4, "bars run from 90 % (empty) to 100 % (full)", new_x="LMARGIN", new_y="NEXT")
+
+
+def _table(document: FPDF, block: Table) -> None:
+    if not block.rows:
+        document.cell(0, 5, "none", new_x="LMARGIN", new_y="NEXT")
+        return
+    with document.table(
+        col_widths=block.widths or None,
+        headings_style=FontFace(emphasis="BOLD", fill_color=HEADER_FILL),
+        text_align="LEFT",
+        repeat_headings=1,
+        line_height=4.5,
+    ) as table:
+        table.row(block.columns)
+        for values in block.rows:
+            row = table.row()
+            for index, value in enumerate(values):
+                row.cell(value, style=_status_style(value) if index == block.status_column else None)
+    if block.note:
+        document.set_font(FONT, size=7)
+        document.cell(0, 5, block.note, new_x="LMARGIN", new_y="NEXT")
+
+
+def _status_style(word: str) -> FontFace:
+    return FontFace(emphasis="BOLD", color=STATUS_COLOURS.get(word, (0, 0, 0)))

@@ -1,0 +1,139 @@
+"""Reports drawn from a store with known history: the figures worked out by hand appear in
+the PDF's text (read back with pdftotext), every page renders (pdftoppm), and CSV and HTML
+carry the same sections."""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import re
+import shutil
+import subprocess
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+from pulse_reports.report import make_report
+
+from .conftest import DUE, EXPECTED
+
+ALL_SECTIONS = ["summary", "availability", "performance", "outages"]
+#: Where the first page of the test's report is kept for docs/reports.md, with PULSE_SCREENSHOTS=1.
+SCREENSHOT = Path(__file__).resolve().parents[3] / "docs" / "screenshots" / "report-first-page.png"
+
+
+def entry_of(config: Any, **content: Any) -> Any:
+    entry = config.sections["reports"].root[0]
+    return replace_model(entry, site="Plant 7", content=replace_model(entry.content, **content))
+
+
+def replace_model(model: Any, **changes: Any) -> Any:
+    return model.model_copy(update=changes)
+
+
+def pdf_text(path: Path) -> str:
+    return subprocess.run(
+        ["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True, check=True
+    ).stdout
+
+
+def render_pages(pdf: Path, folder: Path) -> list[Path]:
+    subprocess.run(
+        ["pdftoppm", "-r", "60", "-png", str(pdf), str(folder / "page")],
+        capture_output=True, check=True,
+    )
+    return sorted(folder.glob("page-*.png"))
+
+
+async def test_the_pdf_shows_the_figures_of_the_history(site: tuple[Any, Any], tmp_path: Path) -> None:
+    config, store = site
+    entry = entry_of(config, sections=ALL_SECTIONS)
+    document = await make_report(entry, config, store, DUE)
+    pdf = tmp_path / "report.pdf"
+    pdf.write_bytes(document.body)
+    text = pdf_text(pdf)
+
+    assert document.media_type == "application/pdf" and document.body.startswith(b"%PDF")
+    assert "Daily Network Summary" in text
+    assert "Plant 7 · 2026-03-09 08:00 – 2026-03-10 08:00 UTC · generated" in text
+    headings = [text.index(f"\n{name.capitalize()}\n") for name in ALL_SECTIONS]
+    assert headings == sorted(headings)
+    assert re.search(r"Endpoints\s+5\b", text)
+    assert re.search(rf"Availability\s+{EXPECTED['overall']}", text)
+    assert re.search(rf"Previous period\s+{EXPECTED['previous']}", text)
+    assert re.search(r"Outages\s+2\b", text)
+    assert re.search(r"Total downtime\s+2 h 45 min", text)
+    for name in ("Router 2", "PLC 1", "Core network", "Plant floor", "Office"):
+        assert re.search(rf"{name}\s.*{EXPECTED[name]}", text), name
+    assert re.search(r"Router 2\s+Core network\s+91\.67 %\s+poor", text)
+    assert re.search(r"PLC 1\s+Plant floor\s+96\.88 %\s+poor", text)
+    assert re.search(
+        r"Router 2\s+2026-03-10 02:01:00\s+2026-03-10 04:01:00\s+2 h 00 min\s+connection refused", text
+    )
+    assert re.search(r"PLC 1\s+2026-03-09 20:01:00\s+2026-03-09 20:46:00\s+45 min 00 s\s+timed out", text)
+    assert "Page 1 of" in text
+    pages = render_pages(pdf, tmp_path)
+    assert pages and all(page.stat().st_size > 0 for page in pages)
+    if os.environ.get("PULSE_SCREENSHOTS"):
+        shutil.copyfile(render_first_page(pdf, tmp_path), SCREENSHOT)
+
+
+def render_first_page(pdf: Path, folder: Path) -> Path:
+    subprocess.run(
+        ["pdftoppm", "-r", "80", "-png", "-f", "1", "-l", "1", "-singlefile", str(pdf),
+         str(folder / "first")],
+        capture_output=True, check=True,
+    )
+    return folder / "first.png"
+
+
+async def test_only_the_sections_asked_for_in_their_order(site: tuple[Any, Any], tmp_path: Path) -> None:
+    config, store = site
+    document = await make_report(entry_of(config, sections=["outages", "summary"]), config, store, DUE)
+    pdf = tmp_path / "report.pdf"
+    pdf.write_bytes(document.body)
+    text = pdf_text(pdf)
+    assert text.index("\nOutages\n") < text.index("\nSummary\n")
+    assert "\nPerformance\n" not in text and "Availability per group" not in text
+
+
+async def test_a_report_of_some_groups_and_endpoints(site: tuple[Any, Any], tmp_path: Path) -> None:
+    config, store = site
+    entry = entry_of(config, sections=["summary"], endpoints=["plant", "Printer"])
+    document = await make_report(entry, config, store, DUE, format="csv")
+    rows = list(csv.reader(io.StringIO(document.body.decode())))
+    facts = {row[2]: row[3] for row in rows if row[:2] == ["summary", "Key figures"]}
+    assert facts["Endpoints"] == "3"
+    assert facts["Availability"] == "98.96 %"  # (96 + 93 + 96) / 288 up
+    assert facts["Outages"] == "1"
+
+
+async def test_csv_and_html_hold_the_same_sections(site: tuple[Any, Any]) -> None:
+    config, store = site
+    entry = entry_of(config, sections=ALL_SECTIONS)
+    table = await make_report(entry, config, store, DUE, format="csv")
+    rows = list(csv.reader(io.StringIO(table.body.decode())))
+    assert table.media_type == "text/csv"
+    assert [row[0] for row in rows[1:]] == sorted(
+        (row[0] for row in rows[1:]), key=ALL_SECTIONS.index
+    )
+    assert ["summary", "Key figures", "Availability", EXPECTED["overall"]] in rows
+    assert ["availability", "Groups", "Core network", "2", EXPECTED["Core network"], "poor"] in rows
+    assert [
+        "outages", "Outages", "Router 2", "2026-03-10 02:01:00", "2026-03-10 04:01:00",
+        "2 h 00 min", "connection refused",
+    ] in rows
+
+    page = (await make_report(entry, config, store, DUE, format="html")).body.decode()
+    ids = [page.index(f'<section id="{name}">') for name in ALL_SECTIONS]
+    assert ids == sorted(ids)
+    assert f"<td>{EXPECTED['Plant floor']}</td>" in page
+    assert "<td>connection refused</td>" in page
+
+
+async def test_a_calendar_range_in_the_report_timezone(site: tuple[Any, Any], tmp_path: Path) -> None:
+    config, store = site
+    entry = replace_model(entry_of(config, time_range="yesterday"), timezone="Europe/Paris")
+    document = await make_report(entry, config, store, DUE, format="csv")
+    assert "2026-03-09 00:00 – 2026-03-10 00:00 CET" in document.body.decode()
