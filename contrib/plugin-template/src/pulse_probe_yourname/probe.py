@@ -15,8 +15,7 @@ import time
 
 from pydantic import BaseModel, ConfigDict
 
-from pulse_core.models import Endpoint, ProbeResult
-from pulse_core.probe import Probe
+from pulse_core.contract import Endpoint, Probe, ProbeResult
 
 
 class YournameOptions(BaseModel):

@@ -28,7 +28,7 @@ from typing import Any, Protocol
 
 import httpx
 
-from pulse_core.ip_literals import literal_family
+from pulse_core.contract import literal_family
 
 MAX_HEAD_BYTES = 64 * 1024
 READ_SIZE = 64 * 1024

@@ -11,7 +11,7 @@ import socket
 import ssl
 from collections.abc import Iterator
 
-from pulse_core.probe_errors import describe_connect_error, describe_lookup_error
+from pulse_core.contract import describe_connect_error, describe_lookup_error
 
 
 def describe_request_error(error: Exception, host: str) -> str:

@@ -19,13 +19,13 @@ from pydantic import (
     model_validator,
 )
 
-from pulse_core import __version__
-from pulse_core.config.limits import (
+from pulse_core.contract import (
     HeaderValue,
     MatchText,
     Name,
     RequiredHeaderValue,
     UrlPath,
+    __version__,
 )
 
 #: RFC 9110 ``token``: what a method or a header name may be made of.

@@ -10,8 +10,7 @@ import certifi
 import httpx
 from pydantic import BaseModel
 
-from pulse_core.models import Endpoint, ProbeResult
-from pulse_core.probe import Probe
+from pulse_core.contract import Endpoint, Probe, ProbeResult
 
 from pulse_probe_http.client import ProtocolError, Response, exchange
 from pulse_probe_http.errors import describe_request_error

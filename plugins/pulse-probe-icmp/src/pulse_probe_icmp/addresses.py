@@ -13,7 +13,7 @@ import socket
 from collections.abc import Collection
 from dataclasses import dataclass
 
-from pulse_core.probe_errors import describe_lookup_error
+from pulse_core.contract import describe_lookup_error
 
 SockAddr = tuple[str, int] | tuple[str, int, int, int]
 

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from pulse_core import hookimpl
-from pulse_core.probe import Probe
+from pulse_core.contract import Probe, hookimpl
 
 from pulse_probe_icmp.probe import IcmpProbe
 

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
-from pulse_core.models import Endpoint, ProbeResult
-from pulse_core.probe import Probe
+from pulse_core.contract import Endpoint, Probe, ProbeResult
 from pydantic import BaseModel
 
 from pulse_probe_icmp.addresses import AddressResolver, HostNotFound

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from itertools import pairwise
 from statistics import fmean
 
-from pulse_core.models import ProbeResult
+from pulse_core.contract import ProbeResult
 
 from pulse_probe_icmp.engine import TIMED_OUT, EchoFailure, EchoOutcome
 

@@ -8,11 +8,14 @@ import os
 import socket
 import time
 
-from pulse_core.ip_literals import literal_family
-from pulse_core.models import Endpoint, ProbeResult
-from pulse_core.probe import Probe
-
-from pulse_core.probe_errors import describe_connect_error, describe_lookup_error
+from pulse_core.contract import (
+    Endpoint,
+    Probe,
+    ProbeResult,
+    describe_connect_error,
+    describe_lookup_error,
+    literal_family,
+)
 
 SocketAddress = tuple[str, int] | tuple[str, int, int, int]
 

@@ -6,7 +6,7 @@ from sqlalchemy import BigInteger, Connection, Table, Text, delete, inspect, sel
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Field, Session, col
 
-from pulse_core.accounts import ApiKey, User, UsernameTaken, UserSession
+from pulse_core.contract import ApiKey, User, UserSession, UsernameTaken
 from pulse_store_sql.millis import from_ms, optional_from_ms, to_ms
 from pulse_store_sql.tables import _Row
 from pulse_store_sql.upsert import insert_missing

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import Connection, func, select
 
-from pulse_core.models import CheckResult, Resolution, Rollup
+from pulse_core.contract import CheckResult, Resolution, Rollup
 
 from pulse_store_sql import blocks, checks, rollups
 from pulse_store_sql.block_codec import PackedCheck, decode

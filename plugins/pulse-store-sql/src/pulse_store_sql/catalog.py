@@ -16,8 +16,7 @@ from typing import Any, Generic, TypeVar
 
 from sqlalchemy import Column, Connection, Row, Table, bindparam, insert, select, update
 
-from pulse_core.id_index import IdIndex
-from pulse_core.models import Endpoint, Group
+from pulse_core.contract import Endpoint, Group, IdIndex
 
 from pulse_store_sql import tables
 from pulse_store_sql.bulk_reads import KEYS_PER_QUERY

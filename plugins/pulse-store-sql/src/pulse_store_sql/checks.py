@@ -35,7 +35,7 @@ from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.functions import GenericFunction
 
-from pulse_core.models import CheckResult, CheckStatus
+from pulse_core.contract import CheckResult, CheckStatus
 
 from pulse_store_sql import blocks
 from pulse_store_sql.block_codec import PackedCheck, decode

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import Connection, select
 from sqlmodel import Session, col
 
-from pulse_core.models import ConfigVersion, ConfigVersionInfo
+from pulse_core.contract import ConfigVersion, ConfigVersionInfo
 
 from pulse_store_sql.millis import from_ms, to_ms
 from pulse_store_sql.tables import ConfigVersionRow

@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlalchemy import Connection, or_, select
 
-from pulse_core.models import Outage
+from pulse_core.contract import Outage
 
 from pulse_store_sql.millis import from_ms, optional_from_ms, optional_to_ms, to_ms
 from pulse_store_sql.tables import endpoints, outages

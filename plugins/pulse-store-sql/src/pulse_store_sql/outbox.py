@@ -30,7 +30,7 @@ from sqlalchemy import (
     update,
 )
 
-from pulse_core.outbox import OutboxHealth, OutboxMessage, OutboxState
+from pulse_core.contract import OutboxHealth, OutboxMessage, OutboxState
 from pulse_store_sql.millis import from_ms, optional_from_ms, optional_to_ms, to_ms
 from pulse_store_sql.tables import metadata
 from pulse_store_sql.upsert import insert_missing

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from pulse_core import hookimpl
-from pulse_core.store import Store
+from pulse_core.contract import Store, hookimpl
 
 from pulse_store_sql.store import SqlStore
 

@@ -41,7 +41,7 @@ from sqlalchemy import (
     update,
 )
 
-from pulse_core.models import Resolution, Rollup
+from pulse_core.contract import Resolution, Rollup
 
 from pulse_store_sql import checks
 from pulse_store_sql.millis import from_ms

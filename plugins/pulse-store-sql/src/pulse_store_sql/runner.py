@@ -11,7 +11,7 @@ from typing import TypeVar
 from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
-from pulse_core.store import StoreUnavailable
+from pulse_core.contract import StoreUnavailable
 
 T = TypeVar("T")
 

@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from contextlib import closing
 from pathlib import Path
 
-from pulse_core.models import CheckResult, CheckStatus, Endpoint
+from pulse_core.contract import CheckResult, CheckStatus, Endpoint
 
 #: (probe type, share of endpoints, range of typical RTTs in ms, errors when down)
 _KINDS = (

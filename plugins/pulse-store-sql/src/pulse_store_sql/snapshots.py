@@ -6,7 +6,7 @@ from collections.abc import Mapping, Sequence
 
 from sqlalchemy import Connection, and_, func, select
 
-from pulse_core.models import EndpointSnapshot, State
+from pulse_core.contract import EndpointSnapshot, State
 
 from pulse_store_sql import checks, outages
 from pulse_store_sql.millis import optional_from_ms, optional_to_ms

@@ -16,8 +16,9 @@ from typing import TypeVar
 from sqlalchemy import Connection, make_url, text
 from sqlalchemy.exc import SQLAlchemyError
 
-from pulse_core.accounts import ApiKey, User, UserSession
-from pulse_core.models import (
+from pulse_core.contract import (
+    PAGE_ROWS,
+    ApiKey,
     CheckResult,
     ConfigVersion,
     ConfigVersionInfo,
@@ -25,11 +26,15 @@ from pulse_core.models import (
     EndpointSnapshot,
     Group,
     Outage,
+    OutboxHealth,
+    OutboxMessage,
     Resolution,
     Rollup,
+    Store,
+    StoreUnavailable,
+    User,
+    UserSession,
 )
-from pulse_core.outbox import OutboxHealth, OutboxMessage
-from pulse_core.store import PAGE_ROWS, Store, StoreUnavailable
 
 from pulse_store_sql import (
     accounts,
