@@ -18,7 +18,7 @@ from .conftest import DESKTOP, register_and_sign_in
 
 
 async def test_a_refused_certificate_shows_in_the_last_error_and_the_test_answer(
-    browser: Browser, tmp_path: Path, tcp_listener: TcpListener
+    browser: Browser, tmp_path: Path, tcp_listener: TcpListener, screenshots: Path
 ) -> None:
     ca = TestCA(tmp_path / "ca", "Plant private CA")
     with https_receiver(Receiver(), ca.issue([RECEIVER_NAME], stem="hooks")) as receiver:
@@ -41,4 +41,5 @@ async def test_a_refused_certificate_shows_in_the_last_error_and_the_test_answer
             answer = row.locator("span.error-text")
             await expect(answer).to_contain_text(UNTRUSTED)
             await expect(answer).to_contain_text("permanent: retrying will not help")
+            await page.screenshot(path=screenshots / "integrations-certificate-refused.png")
     assert receiver.requests == []
