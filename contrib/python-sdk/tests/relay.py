@@ -17,6 +17,9 @@ class Relay:
     port: int = 0
     #: serve TLS with this context (``https://``) instead of plain TCP
     tls: ssl.SSLContext | None = None
+    #: the first bytes each relayed connection sent (its request line and headers), so a
+    #: test can tell which route and transport the client used
+    requests: list[bytes] = field(default_factory=list)
     _server: asyncio.Server | None = None
     _writers: set[asyncio.StreamWriter] = field(default_factory=set)
 
@@ -53,6 +56,10 @@ class Relay:
             writer.transport.abort()
             return
         self._writers |= {writer, upstream_writer}
+        with contextlib.suppress(OSError):
+            first = await reader.read(65536)
+            self.requests.append(first)
+            upstream_writer.write(first)
         await asyncio.gather(_pipe(reader, upstream_writer), _pipe(upstream_reader, writer))
         self._writers -= {writer, upstream_writer}
 

@@ -17,12 +17,12 @@ from typing import IO, Any, Self, cast
 
 import httpx
 
-from thingconnect_pulse import calls
+from thingconnect_pulse import calls, websocket
 from thingconnect_pulse.calls import Call, Instant
 from thingconnect_pulse.client import STREAM_IDLE_TIMEOUT_S
 from thingconnect_pulse.connection import Connection
 from thingconnect_pulse.errors import api_error, unreachable
-from thingconnect_pulse.events import EventParser, StatusChange, StatusFeed
+from thingconnect_pulse.events import EventParser, PushMessage, StatusChange, StatusFeed
 from thingconnect_pulse.reconnect import STREAM_ERRORS, Backoff, worth_retrying
 from thingconnect_pulse.results import (
     ApplyResult,
@@ -31,7 +31,7 @@ from thingconnect_pulse.results import (
     LiveStatusItem,
     WrittenEndpoint,
 )
-from thingconnect_pulse.subscription import log_error
+from thingconnect_pulse.subscription import Transport, checked_transport, log_error
 
 
 class AsyncPulseClient(Connection[httpx.AsyncClient]):
@@ -116,30 +116,56 @@ class AsyncPulseClient(Connection[httpx.AsyncClient]):
         endpoint_id: str | None = None,
         *,
         on_error: Callable[[Exception], object] | None = None,
+        transport: Transport = "sse",
     ) -> AsyncIterator[StatusChange]:
         """Every status change until the loop breaks, across network blips and Pulse
-        restarts: a broken stream is reopened (1, 2, 4 ... 30 s apart) and resumed without
-        losing changes, ``on_error`` hearing why (default: a warning in the
-        ``thingconnect_pulse`` log). A refusal retrying cannot fix (wrong credentials, a role
-        too low, an unknown group) is raised."""
+        restarts: a broken stream is reopened (about 1, 2, 4 ... 30 s apart) and caught up
+        on what was missed, ``on_error`` hearing why (default: a warning in the
+        ``thingconnect_pulse`` log). A refusal retrying cannot fix (wrong or revoked
+        credentials, a role too low, an unknown group) is raised. ``transport`` is
+        :meth:`PulseClient.on_status_change`'s."""
         report = on_error or log_error
+        open_stream = self._opener(transport)
         feed, backoff = StatusFeed(), Backoff()
-        timeout = httpx.Timeout(self._http.timeout.connect, read=STREAM_IDLE_TIMEOUT_S)
         while True:
-            call = calls.status_events(group, endpoint_id, feed.last_event_id)
             try:
-                async with self._stream(call, timeout=timeout) as response:
+                async with open_stream(group, endpoint_id, feed.last_event_id) as messages:
                     backoff.reset()
-                    parser = EventParser()
-                    async for line in response.aiter_lines():
-                        if (event := parser.line(line)) is not None:
-                            for change in feed.take(event):
-                                yield change
+                    async for message in messages:
+                        for change in feed.take(message):
+                            yield change
             except STREAM_ERRORS as error:
                 if not worth_retrying(error):
                     raise
                 report(error)
             await asyncio.sleep(backoff.next_delay_s())
+
+    def _opener(
+        self, transport: str
+    ) -> Callable[
+        [str | None, str | None, str | None],
+        contextlib.AbstractAsyncContextManager[AsyncIterator[PushMessage]],
+    ]:
+        if checked_transport(transport) == "websocket":
+            return self._socket_stream
+        return self._event_stream
+
+    @contextlib.asynccontextmanager
+    async def _event_stream(
+        self, group: str | None, endpoint_id: str | None, last_event_id: str | None
+    ) -> AsyncIterator[AsyncIterator[PushMessage]]:
+        timeout = httpx.Timeout(self._http.timeout.connect, read=STREAM_IDLE_TIMEOUT_S)
+        call = calls.status_events(group, endpoint_id, last_event_id)
+        async with self._stream(call, timeout=timeout) as response:
+            yield _events(response.aiter_lines())
+
+    @contextlib.asynccontextmanager
+    async def _socket_stream(
+        self, group: str | None, endpoint_id: str | None, _last_event_id: str | None
+    ) -> AsyncIterator[AsyncIterator[PushMessage]]:
+        """The WebSocket has no event ids: each connection starts with a snapshot."""
+        async with websocket.opened_async(self._socket, group, endpoint_id) as socket:
+            yield websocket.messages_async(socket, self.base_url)
 
     # --- plumbing ------------------------------------------------------------------------
 
@@ -161,6 +187,13 @@ class AsyncPulseClient(Connection[httpx.AsyncClient]):
                 yield response
         except httpx.TransportError as error:
             raise unreachable(self.base_url, error) from error
+
+
+async def _events(lines: AsyncIterator[str]) -> AsyncIterator[PushMessage]:
+    parser = EventParser()
+    async for line in lines:
+        if (message := parser.line(line)) is not None:
+            yield message
 
 
 async def _copy(chunks: AsyncIterator[bytes], file: IO[bytes]) -> int:

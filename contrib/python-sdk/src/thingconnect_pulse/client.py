@@ -21,11 +21,11 @@ from typing import IO, Any, Self, cast
 
 import httpx
 
-from thingconnect_pulse import calls
+from thingconnect_pulse import calls, websocket
 from thingconnect_pulse.calls import Call, Instant
 from thingconnect_pulse.connection import Connection
 from thingconnect_pulse.errors import api_error, unreachable
-from thingconnect_pulse.events import ServerSentEvent, StatusChange, StatusFeed, parse_events
+from thingconnect_pulse.events import StatusChange, StatusFeed, parse_events
 from thingconnect_pulse.results import (
     ApplyResult,
     EndpointDetail,
@@ -33,7 +33,14 @@ from thingconnect_pulse.results import (
     LiveStatusItem,
     WrittenEndpoint,
 )
-from thingconnect_pulse.subscription import Subscription
+from thingconnect_pulse.subscription import (
+    Stream,
+    StreamOpener,
+    Subscription,
+    Transport,
+    checked_transport,
+    shut_down,
+)
 
 #: the longest quiet spell on the push stream before it counts as dead: Pulse sends a
 #: heartbeat every 15 s by default (``push.heartbeat_seconds``)
@@ -135,14 +142,18 @@ class PulseClient(Connection[httpx.Client]):
     # --- live push -----------------------------------------------------------------------
 
     def iter_status_changes(
-        self, group: str | None = None, endpoint_id: str | None = None
+        self,
+        group: str | None = None,
+        endpoint_id: str | None = None,
+        *,
+        transport: Transport = "sse",
     ) -> Iterator[StatusChange]:
         """Status changes as they happen, from one connection to the push stream, until the
         server ends it (``close()`` the iterator to stop early). For a subscription that
         outlives restarts and network blips, use :meth:`on_status_change`."""
         feed = StatusFeed()
-        with self._status_stream(group, endpoint_id, None) as (_, events):
-            yield from feed.read(events)
+        with self._opener(transport)(group, endpoint_id, None) as (messages, _):
+            yield from feed.read(messages)
 
     def on_status_change(
         self,
@@ -151,21 +162,41 @@ class PulseClient(Connection[httpx.Client]):
         group: str | None = None,
         endpoint_id: str | None = None,
         on_error: Callable[[Exception], object] | None = None,
+        transport: Transport = "sse",
     ) -> Subscription:
         """Calls ``callback`` from a background thread for every status change until the
-        returned subscription is closed, reconnecting as needed without losing changes.
-        ``on_error`` hears of connection problems and of exceptions ``callback`` raised
-        (default: a warning in the ``thingconnect_pulse`` log)."""
-        return Subscription(self._status_stream, callback, group, endpoint_id, on_error)
+        returned subscription is closed, reconnecting as needed and catching up on what was
+        missed. ``on_error`` hears of connection problems and of exceptions ``callback``
+        raised (default: a warning in the ``thingconnect_pulse`` log). ``transport``:
+        ``"sse"`` (Server-Sent Events, which replay every change missed) or
+        ``"websocket"`` (which catches up on each endpoint's latest status)."""
+        opener = self._opener(transport)
+        return Subscription(opener, callback, group, endpoint_id, on_error)
+
+    def _opener(self, transport: str) -> StreamOpener:
+        if checked_transport(transport) == "websocket":
+            return self._socket_stream
+        return self._event_stream
 
     @contextlib.contextmanager
-    def _status_stream(
+    def _event_stream(
         self, group: str | None, endpoint_id: str | None, last_event_id: str | None
-    ) -> Iterator[tuple[httpx.Response, Iterator[ServerSentEvent]]]:
+    ) -> Iterator[Stream]:
         timeout = httpx.Timeout(self._http.timeout.connect, read=STREAM_IDLE_TIMEOUT_S)
         call = calls.status_events(group, endpoint_id, last_event_id)
         with self._stream(call, timeout=timeout) as response:
-            yield response, parse_events(response.iter_lines())
+            network = response.extensions.get("network_stream")
+            sock = network.get_extra_info("socket") if network is not None else None
+            yield Stream(parse_events(response.iter_lines()), lambda: shut_down(sock))
+
+    @contextlib.contextmanager
+    def _socket_stream(
+        self, group: str | None, endpoint_id: str | None, _last_event_id: str | None
+    ) -> Iterator[Stream]:
+        """The WebSocket has no event ids: each connection starts with a snapshot."""
+        with websocket.opened(self._socket, group, endpoint_id) as socket:
+            messages = websocket.messages(socket, self.base_url)
+            yield Stream(messages, lambda: shut_down(socket.socket))
 
     # --- plumbing ------------------------------------------------------------------------
 

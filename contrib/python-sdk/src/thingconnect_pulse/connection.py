@@ -3,6 +3,7 @@ the synchronous and the asynchronous client."""
 
 from __future__ import annotations
 
+import base64
 import os
 import ssl
 import warnings
@@ -12,6 +13,7 @@ from typing import Any, ClassVar, Generic, TypeVar
 import httpx
 
 from thingconnect_pulse.errors import InsecureTLSWarning
+from thingconnect_pulse.websocket import socket_settings
 
 #: ``True`` (the system's trusted CAs), ``False`` (no check, with a warning), the path of a
 #: PEM file of the CA that signed Pulse's certificate, or a ready ``ssl.SSLContext``
@@ -25,7 +27,8 @@ class Connection(Generic[HttpClient]):
     """What both clients are made with; each says which httpx client sends its requests.
 
     Sign in with a user's ``username`` and ``password`` (HTTP Basic) or with an ``api_key``
-    (``Authorization: Bearer``), or neither for the routes open to anyone. ``verify``:
+    (``Authorization: Bearer``), or neither for the routes open to anyone; the live push's
+    WebSocket is opened with the same credentials and TLS check as every request. ``verify``:
     ``True`` checks Pulse's certificate against the trusted CAs, a path names the PEM file of
     a plant's own CA, ``False`` checks nothing (and warns).
     """
@@ -45,6 +48,9 @@ class Connection(Generic[HttpClient]):
         options = client_options(base_url, username, password, api_key, timeout_s, verify)
         self.base_url: str = options["base_url"]
         self._http: HttpClient = self.http_class(**options)  # type: ignore[assignment]
+        self._socket = socket_settings(
+            self.base_url, options["headers"], options["verify"], timeout_s
+        )
 
 
 def client_options(
@@ -61,15 +67,25 @@ def client_options(
         raise ValueError("give both username and password, or neither")
     if api_key is not None and username is not None:
         raise ValueError("give either username and password or api_key, not both")
-    auth = httpx.BasicAuth(username, password) if username is not None and password is not None else None
-    headers = {"Authorization": f"Bearer {api_key}"} if api_key is not None else {}
     return {
         "base_url": base_url.rstrip("/"),
-        "auth": auth,
-        "headers": headers,
+        "headers": authorization(username, password, api_key),
         "timeout": timeout_s,
         "verify": tls_verification(verify),
     }
+
+
+def authorization(
+    username: str | None, password: str | None, api_key: str | None
+) -> dict[str, str]:
+    """The ``Authorization`` header, sent with every request and with the WebSocket's
+    handshake alike: Pulse's guard reads it on both, HTTP Basic included."""
+    if api_key is not None:
+        return {"Authorization": f"Bearer {api_key}"}
+    if username is not None and password is not None:
+        pair = base64.b64encode(f"{username}:{password}".encode()).decode()
+        return {"Authorization": f"Basic {pair}"}
+    return {}
 
 
 def tls_verification(verify: Verify) -> bool | ssl.SSLContext:

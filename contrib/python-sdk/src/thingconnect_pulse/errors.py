@@ -8,6 +8,8 @@ so printing the exception tells a script's user what to fix.
 
 from __future__ import annotations
 
+import json
+from http import HTTPStatus
 from typing import Any
 
 import httpx
@@ -19,6 +21,13 @@ class PulseError(Exception):
 
 class PulseConnectionError(PulseError):
     """Pulse could not be reached, or the connection broke before an answer."""
+
+
+class CredentialsRevokedError(PulseError):
+    """Pulse ended the live stream because the credentials it was opened with stopped
+    holding: the API key was revoked, the user deactivated or signed out, or the password
+    changed (WebSocket close 1008). Reconnecting with them is refused, so a subscription
+    ends with this error instead of retrying."""
 
 
 class InsecureTLSWarning(UserWarning):
@@ -97,8 +106,8 @@ _BY_STATUS: dict[int, type[PulseAPIError]] = {
 }
 
 
-def unreachable(base_url: str, error: httpx.TransportError) -> PulseConnectionError:
-    """The error for a request that got no answer, saying what to check."""
+def unreachable(base_url: str, error: Exception) -> PulseConnectionError:
+    """The error for a request or WebSocket that got no answer, saying what to check."""
     detail = str(error) or type(error).__name__
     if "CERTIFICATE_VERIFY_FAILED" in detail:
         return PulseConnectionError(
@@ -112,17 +121,30 @@ def unreachable(base_url: str, error: httpx.TransportError) -> PulseConnectionEr
 
 def api_error(response: httpx.Response) -> PulseAPIError:
     """The exception for an error answer; the response's body must have been read."""
+    return refusal(
+        response.status_code, response.content, response.headers.get("Retry-After")
+    )
+
+
+def refusal(status_code: int, content: bytes, retry_after: str | None) -> PulseAPIError:
+    """The exception for an error status with this body, whichever client received it (an
+    HTTP request, or a refused WebSocket handshake)."""
     try:
-        body = response.json()
+        body = json.loads(content)
     except ValueError:  # not JSON: a proxy's error page, say
         body = None
     if not isinstance(body, dict):
         body = {}
-    message = body.get("message") or f"HTTP {response.status_code} {response.reason_phrase}"
-    error_class = _BY_STATUS.get(response.status_code, PulseAPIError)
-    return error_class(
-        response.status_code, str(message), body, _seconds(response.headers.get("Retry-After"))
-    )
+    message = body.get("message") or f"HTTP {status_code} {_phrase(status_code)}"
+    error_class = _BY_STATUS.get(status_code, PulseAPIError)
+    return error_class(status_code, str(message), body, _seconds(retry_after))
+
+
+def _phrase(status_code: int) -> str:
+    try:
+        return HTTPStatus(status_code).phrase
+    except ValueError:
+        return ""
 
 
 def _seconds(retry_after: str | None) -> float | None:

@@ -1,11 +1,13 @@
-"""Status changes from Pulse's Server-Sent Events stream (``GET /api/events/status``).
+"""Status changes from Pulse's live push, over Server-Sent Events (``GET
+/api/events/status``) or the WebSocket (``/api/ws/status``): the same JSON messages.
 
-The stream opens with a ``snapshot`` of every endpoint, then sends a ``status_update`` per
-damped status change, each event with an ``id``. :class:`StatusFeed` turns those messages
-into :class:`StatusChange` values and remembers the last id and every endpoint's status, so a
-reconnection loses nothing: Pulse replays the events after ``Last-Event-ID`` while it still
-keeps them, and otherwise (it restarted, or too much happened) sends a fresh snapshot, which
-the feed compares with what it knew to report the changes made while it was away.
+A stream opens with a ``snapshot`` of every endpoint, then sends a ``status_update`` per
+damped status change; on the SSE stream each event has an ``id``. :class:`StatusFeed` turns
+those messages into :class:`StatusChange` values and remembers the last id and every
+endpoint's status, so a reconnection loses nothing it could know of: Pulse replays the SSE
+events after ``Last-Event-ID`` while it still keeps them, and otherwise (a WebSocket, which
+has no ids; a restarted Pulse; too much happened) sends a fresh snapshot, which the feed
+compares with what it knew to report the changes made while it was away.
 """
 
 from __future__ import annotations
@@ -31,7 +33,10 @@ class StatusChange:
 
 
 @dataclass(frozen=True, slots=True)
-class ServerSentEvent:
+class PushMessage:
+    """One message of the push stream: an SSE event, with its ``id``, or a WebSocket text
+    frame, which has none."""
+
     id: str | None
     data: str
 
@@ -45,10 +50,10 @@ class EventParser:
         self._id: str | None = None
         self._data: list[str] = []
 
-    def line(self, line: str) -> ServerSentEvent | None:
+    def line(self, line: str) -> PushMessage | None:
         """The event this line ends, if it ends one."""
         if not line:
-            event = ServerSentEvent(self._id, "\n".join(self._data)) if self._data else None
+            event = PushMessage(self._id, "\n".join(self._data)) if self._data else None
             self._id, self._data = None, []
             return event
         if line.startswith(":"):
@@ -62,7 +67,7 @@ class EventParser:
         return None
 
 
-def parse_events(lines: Iterable[str]) -> Iterator[ServerSentEvent]:
+def parse_events(lines: Iterable[str]) -> Iterator[PushMessage]:
     """The events of an SSE stream's lines."""
     parser = EventParser()
     for line in lines:
@@ -79,27 +84,28 @@ class StatusFeed:
         self.statuses: dict[str, str] = {}
         self._had_snapshot = False
 
-    def read(self, events: Iterable[ServerSentEvent]) -> Iterator[StatusChange]:
-        for event in events:
-            yield from self.take(event)
+    def read(self, messages: Iterable[PushMessage]) -> Iterator[StatusChange]:
+        for message in messages:
+            yield from self.take(message)
 
-    def take(self, event: ServerSentEvent) -> list[StatusChange]:
-        """The changes one event carries: none, one, or several for a later snapshot."""
-        message = json.loads(event.data)
+    def take(self, message: PushMessage) -> list[StatusChange]:
+        """The changes one message carries: none, one, or several for a later snapshot."""
+        content = json.loads(message.data)
         changes: list[StatusChange] = []
-        if message["type"] == "snapshot":
-            changes = list(self._compare(message))
-        elif message["type"] == "status_update":
-            change = _change(message)
+        if content["type"] == "snapshot":
+            changes = list(self._compare(content))
+        elif content["type"] == "status_update":
+            change = _change(content)
             self.statuses[change.endpoint_id] = change.status
             changes = [change]
-        if event.id is not None:
-            self.last_event_id = event.id
+        if message.id is not None:
+            self.last_event_id = message.id
         return changes
 
     def _compare(self, snapshot: dict[str, Any]) -> Iterator[StatusChange]:
         """The first snapshot is the starting point; a later one (after a reconnection the
-        server could not replay) tells which statuses changed in between."""
+        server could not replay, or any WebSocket reconnection) tells which statuses changed
+        in between: each endpoint's latest one, not every step it took."""
         taken = datetime.fromisoformat(snapshot["timestamp"])
         for item in snapshot["data"]["items"]:
             endpoint_id, status = item["endpointId"], item["status"]

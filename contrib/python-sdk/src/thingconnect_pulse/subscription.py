@@ -1,7 +1,7 @@
 """``PulseClient.on_status_change``: status changes delivered to a callback from a background
 thread that keeps the stream open for as long as the subscription lives, reconnecting as
 :mod:`~thingconnect_pulse.reconnect` says and resuming where it left off (see
-:class:`~thingconnect_pulse.events.StatusFeed`).
+:class:`~thingconnect_pulse.events.StatusFeed`), over either transport.
 """
 
 from __future__ import annotations
@@ -11,20 +11,44 @@ import socket
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
-from typing import Protocol, Self
+from typing import Literal, NamedTuple, Protocol, Self, get_args
 
-import httpx
-
-from thingconnect_pulse.events import ServerSentEvent, StatusChange, StatusFeed
+from thingconnect_pulse.events import PushMessage, StatusChange, StatusFeed
 from thingconnect_pulse.reconnect import STREAM_ERRORS, Backoff, worth_retrying
 
 log = logging.getLogger("thingconnect_pulse")
+
+#: how status changes travel: ``"sse"``, Server-Sent Events (``GET /api/events/status``),
+#: which resume after a reconnection with every change missed; or ``"websocket"``
+#: (``/api/ws/status``), after which only each endpoint's latest status is caught up on
+Transport = Literal["sse", "websocket"]
+
+
+def checked_transport(transport: str) -> Transport:
+    """``transport`` if it is one; a ``ValueError`` naming the choices otherwise, raised
+    where the subscription is made rather than from its background thread."""
+    choices: tuple[Transport, ...] = get_args(Transport)
+    for choice in choices:
+        if transport == choice:
+            return choice
+    raise ValueError(
+        f"transport={transport!r} is not one of {', '.join(map(repr, choices))}: give "
+        "transport='sse' (the default) or transport='websocket'"
+    )
+
+
+class Stream(NamedTuple):
+    """One open connection of the push stream."""
+
+    messages: Iterator[PushMessage]
+    #: wakes, from another thread, a reader blocked on ``messages``
+    interrupt: Callable[[], None]
 
 
 class StreamOpener(Protocol):
     def __call__(
         self, group: str | None, endpoint_id: str | None, last_event_id: str | None
-    ) -> AbstractContextManager[tuple[httpx.Response, Iterator[ServerSentEvent]]]: ...
+    ) -> AbstractContextManager[Stream]: ...
 
 
 def log_error(error: Exception) -> None:
@@ -48,9 +72,10 @@ class Subscription:
         self._endpoint_id = endpoint_id
         self._on_error = on_error or log_error
         self._feed = StatusFeed()
+        self._backoff = Backoff()
         self._stopping = threading.Event()
         self._connected = threading.Event()
-        self._response: httpx.Response | None = None
+        self._interrupt: Callable[[], None] | None = None
         self._lock = threading.Lock()
         self._thread = threading.Thread(target=self._run, name="pulse-status-changes", daemon=True)
         self._thread.start()
@@ -79,8 +104,8 @@ class Subscription:
     def close(self, timeout_s: float = 5.0) -> None:
         self._stopping.set()
         with self._lock:
-            if self._response is not None:
-                _interrupt(self._response)
+            if self._interrupt is not None:
+                self._interrupt()
         self._thread.join(timeout_s)
 
     def __enter__(self) -> Self:
@@ -90,11 +115,9 @@ class Subscription:
         self.close()
 
     def _run(self) -> None:
-        backoff = Backoff()
         while not self._stopping.is_set():
             try:
                 self._follow_one_connection()
-                backoff.reset()  # the stream was open: try again soon
             except STREAM_ERRORS as error:
                 if self._stopping.is_set():
                     return
@@ -102,25 +125,26 @@ class Subscription:
                 if not worth_retrying(error):
                     return
             self._connected.clear()
-            if self._stopping.wait(backoff.next_delay_s()):
+            if self._stopping.wait(self._backoff.next_delay_s()):
                 return
 
     def _follow_one_connection(self) -> None:
         resuming_after = self._feed.last_event_id
         opened = self._open_stream(self._group, self._endpoint_id, resuming_after)
-        with opened as (response, events):
+        with opened as (messages, interrupt):
+            self._backoff.reset()  # the stream is open: after it ends, try again soon
             with self._lock:
                 if self._stopping.is_set():
                     return
-                self._response = response
+                self._interrupt = interrupt
             if resuming_after is not None:
                 self._connected.set()  # the statuses are known; the server may send nothing
             try:
-                for change in self._feed.read(_noting_connected(events, self._connected)):
+                for change in self._feed.read(_noting_connected(messages, self._connected)):
                     self._deliver(change)
             finally:
                 with self._lock:
-                    self._response = None
+                    self._interrupt = None
 
     def _deliver(self, change: StatusChange) -> None:
         """A failing callback is reported and the stream goes on: one bad message must not
@@ -132,18 +156,16 @@ class Subscription:
 
 
 def _noting_connected(
-    events: Iterator[ServerSentEvent], connected: threading.Event
-) -> Iterator[ServerSentEvent]:
-    for event in events:
-        yield event
+    messages: Iterator[PushMessage], connected: threading.Event
+) -> Iterator[PushMessage]:
+    for message in messages:
+        yield message
         connected.set()  # after the first snapshot was read into the statuses
 
 
-def _interrupt(response: httpx.Response) -> None:
-    """Wakes the thread blocked reading the stream: shutting the socket down ends its read
-    at once, where closing the client from another thread would not."""
-    stream = response.extensions.get("network_stream")
-    sock = stream.get_extra_info("socket") if stream is not None else None
+def shut_down(sock: object) -> None:
+    """Wakes the thread blocked reading a stream's socket: shutting it down ends the read at
+    once, where closing the client from another thread would wait for the network."""
     if isinstance(sock, socket.socket):
         try:
             sock.shutdown(socket.SHUT_RDWR)
