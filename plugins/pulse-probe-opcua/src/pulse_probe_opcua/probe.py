@@ -25,6 +25,8 @@ DEFAULT_PORT = 4840
 #: A session without a check for this many intervals is closed (by the probe, and by the
 #: server if Pulse is gone): its endpoint was removed or disabled.
 SESSION_TIMEOUT_INTERVALS = 3
+#: Bounds of the time between two looks for such sessions.
+SWEEP_MIN_S, SWEEP_MAX_S = 1.0, 60.0
 _NO_OPTIONS = OpcuaTargetOptions()
 
 
@@ -42,12 +44,17 @@ class OpcuaProbe(Probe):
         super().__init__(defaults)
         self.settings = OpcuaDefaults.model_validate(defaults if defaults is not None else {})
         self._sessions: dict[str, Session] = {}
-        self._checks_since_sweep = 0
+        self._sweeper: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
         configure_library_logging()
+        self._sweeper = asyncio.create_task(self._sweep_forever(), name="opcua-session-sweep")
 
     async def close(self) -> None:
+        if self._sweeper is not None:
+            self._sweeper.cancel()
+            await asyncio.gather(self._sweeper, return_exceptions=True)
+            self._sweeper = None
         sessions, self._sessions = list(self._sessions.values()), {}
         await asyncio.gather(*(session.close() for session in sessions))
 
@@ -56,7 +63,6 @@ class OpcuaProbe(Probe):
         spec = self._spec(endpoint, options)
         if isinstance(spec, str):
             return ProbeResult.failure(spec)
-        self._sweep()
         session = self._session(endpoint.id, spec)
         client: Client | None = None
         try:
@@ -83,19 +89,24 @@ class OpcuaProbe(Probe):
         session.last_used = time.monotonic()
         return session
 
-    def _sweep(self) -> None:
-        """Closes the sessions of endpoints that are no longer checked, which would otherwise
-        hold a connection slot of their server until Pulse stops. One sweep every as many
-        checks as there are sessions keeps the cost per check constant."""
-        self._checks_since_sweep += 1
-        if self._checks_since_sweep < len(self._sessions):
-            return
-        self._checks_since_sweep = 0
-        now = time.monotonic()
-        for endpoint_id, session in list(self._sessions.items()):
-            if now - session.last_used > session.spec.session_timeout_s:
-                del self._sessions[endpoint_id]
-                session.retire()
+    async def _sweep_forever(self) -> None:
+        """Closes the sessions of endpoints that are no longer checked (removed from the
+        configuration, disabled), which would otherwise hold a connection slot of their
+        server until Pulse stops. A task rather than a look at each check: when the last
+        opcua endpoint goes, no check comes to look."""
+        while True:
+            await asyncio.sleep(self._sweep_delay())
+            now = time.monotonic()
+            for endpoint_id, session in list(self._sessions.items()):
+                if now - session.last_used > session.spec.session_timeout_s:
+                    del self._sessions[endpoint_id]
+                    session.retire()
+
+    def _sweep_delay(self) -> float:
+        """The shortest idle span among the sessions (1 s to 60 s): a session is closed at most
+        that long after its own span ran out."""
+        spans = [session.spec.session_timeout_s for session in self._sessions.values()]
+        return min(max(min(spans, default=SWEEP_MIN_S), SWEEP_MIN_S), SWEEP_MAX_S)
 
     def _spec(self, endpoint: Endpoint, options: OpcuaTargetOptions) -> SessionSpec | str:
         """The target's settings over ``defaults.opcua``; a text when they do not add up."""
