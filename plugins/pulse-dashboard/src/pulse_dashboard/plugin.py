@@ -13,7 +13,7 @@ from typing import Callable
 
 from quart import Blueprint, Response, send_file
 
-from pulse_core import hookimpl
+from pulse_core.contract import hookimpl
 
 STATIC = Path(__file__).parent / "static"
 PAGES = (
