@@ -39,9 +39,10 @@ class AccountCommandError(Exception):
 
 
 AFTER_NOTE = (
-    "Takes effect in the store at once: the running server refuses the next request. Live "
-    "streams it already has open end when they reconnect; the dashboard or the API ends them "
-    "at once."
+    "Works on the store at once, so a running Pulse sees the change from its next request: "
+    "sessions are gone and the credentials refused. Live streams (WebSocket, SSE) it already "
+    "has open are in its memory, out of this command's reach: they end when they reconnect. "
+    "The dashboard and the API end them at once."
 )
 
 

@@ -6,7 +6,6 @@ import asyncio
 import os
 import subprocess
 import sys
-import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -26,15 +25,13 @@ targets: [{type: tcp, host: 127.0.0.1, port: 9, group: plant}]
 PASSWORD = "correct horse"
 
 
-def pulse(
-    tmp_path: Path, *arguments: str, stdin: str = "", user: int | None = None
-) -> subprocess.CompletedProcess[str]:
+def pulse(tmp_path: Path, *arguments: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
     config = tmp_path / "cli.yaml"
     config.write_text(CONFIG + f"storage: {{url: 'sqlite:///{tmp_path / 'pulse.db'}'}}\n")
     return subprocess.run(
         [sys.executable, "-m", "pulse_core.cli", *arguments[:2], "--config", str(config),
          *arguments[2:]],
-        input=stdin, capture_output=True, text=True, timeout=60, check=False, user=user,
+        input=stdin, capture_output=True, text=True, timeout=60, check=False,
     )
 
 
@@ -200,11 +197,21 @@ def test_reset_password_and_its_alias_take_the_username_either_way(tmp_path: Pat
 
 
 @contextmanager
-def shared_directory() -> Iterator[Path]:
-    """A directory another user can reach (pytest's own are private to their owner)."""
-    with tempfile.TemporaryDirectory(prefix="pulse-cli-") as name:
-        os.chmod(name, 0o755)
-        yield Path(name)
+def unwritable(paths: list[Path]) -> Iterator[None]:
+    """Files this process may read but not write, as files another user left would be.
+    Root writes any file whatever its owner and mode, so for root they are made immutable."""
+    as_root = os.geteuid() == 0
+    for path in paths:
+        if as_root:
+            subprocess.run(["chattr", "+i", str(path)], check=True)
+        else:
+            path.chmod(0o444)
+    try:
+        yield
+    finally:
+        for path in paths:
+            if as_root:
+                subprocess.run(["chattr", "-i", str(path)], check=True)
 
 
 KILLED_WRITER = """
@@ -220,20 +227,13 @@ os.kill(os.getpid(), signal.SIGKILL)
 def test_wal_files_left_by_another_user_are_one_clear_message(tmp_path: Path) -> None:
     """A Pulse killed while writing leaves ``-wal`` and ``-shm`` beside the database; made
     by another user, the command cannot write them."""
-    with shared_directory() as directory:
-        pulse(directory, "apikey", "create", "--name", "first")
-        database = directory / "pulse.db"
-        subprocess.run([sys.executable, "-c", KILLED_WRITER, str(database)], check=False)
-        leftovers = [directory / "pulse.db-wal", directory / "pulse.db-shm"]
-        assert all(path.exists() for path in leftovers)
-        if os.geteuid() == 0:  # root writes anything: the command runs as another user
-            other_user = 65534
-            os.chown(database, other_user, -1)
-        else:
-            other_user = None
-            for path in leftovers:
-                path.chmod(0o444)
-        refused = pulse(directory, "apikey", "create", "--name", "second", user=other_user)
+    pulse(tmp_path, "apikey", "create", "--name", "first")
+    database = tmp_path / "pulse.db"
+    subprocess.run([sys.executable, "-c", KILLED_WRITER, str(database)], check=False)
+    leftovers = [tmp_path / "pulse.db-wal", tmp_path / "pulse.db-shm"]
+    assert all(path.exists() for path in leftovers)
+    with unwritable(leftovers):
+        refused = pulse(tmp_path, "apikey", "create", "--name", "second")
     assert refused.returncode == 1
     assert "Traceback" not in refused.stderr and len(refused.stderr.splitlines()) == 1
     assert str(database) in refused.stderr and "pulse.db-wal" in refused.stderr
