@@ -9,10 +9,11 @@ import subprocess
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import cast
 
 import pytest
 import pytest_asyncio
-from thingconnect_pulse import AsyncPulseClient, PulseClient
+from thingconnect_pulse import AsyncPulseClient, PulseClient, Transport
 
 from pulse_core.contract.access import Role
 from pulse_core.testing.accounts import add_user
@@ -34,6 +35,16 @@ groups:
 targets:
   - {{type: tcp, host: 127.0.0.1, port: {plc_port}, group: plant, name: PLC Press}}
 """
+
+
+#: the route each live-push transport opens
+PUSH_ROUTES = {"sse": "/api/events/status", "websocket": "/api/ws/status"}
+
+
+@pytest.fixture(params=sorted(PUSH_ROUTES))
+def transport(request: pytest.FixtureRequest) -> Transport:
+    """A test of status changes runs over Server-Sent Events and over the WebSocket."""
+    return cast(Transport, request.param)
 
 
 @pytest.fixture

@@ -38,6 +38,11 @@ class Relay:
             self._server.close()
             await self._server.wait_closed()
 
+    @property
+    def paths(self) -> list[str]:
+        """The route each relayed connection asked for: its request line's path."""
+        return [request.split(b" ")[1].partition(b"?")[0].decode() for request in self.requests]
+
     def cut(self) -> None:
         """Breaks every open connection, both ways, like a cable pulled out."""
         for writer in self._writers:

@@ -9,14 +9,20 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from thingconnect_pulse import AsyncPulseClient, AuthenticationError, NotFoundError, StatusChange
+from thingconnect_pulse import (
+    AsyncPulseClient,
+    AuthenticationError,
+    NotFoundError,
+    StatusChange,
+    Transport,
+)
 
 from pulse_core.models import State
 from pulse_core.testing.listeners import TcpListener
 from pulse_core.testing.server import RunningPulse
 from pulse_core.testing.waiting import eventually
 
-from .conftest import PASSWORD, USERNAME
+from .conftest import PASSWORD, PUSH_ROUTES, USERNAME
 from .relay import Relay
 from .test_status_changes import damped_state
 
@@ -50,13 +56,15 @@ async def test_reads_and_writes(server: RunningPulse, tmp_path: Path) -> None:
 
 
 async def test_status_changes_go_on_after_a_cut_connection(
-    server: RunningPulse, plc: TcpListener, relay: Relay
+    server: RunningPulse, plc: TcpListener, relay: Relay, transport: Transport
 ) -> None:
     await eventually(lambda: damped_state(server, State.UP))
     relay.upstream_port = server.pulse.config.server.port
     errors: list[Exception] = []
     async with AsyncPulseClient(relay.url, username=USERNAME, password=PASSWORD) as client:
-        changes = client.status_changes(group="plant", on_error=errors.append)
+        changes = client.status_changes(
+            group="plant", on_error=errors.append, transport=transport
+        )
         streams = server.pulse.events.subscriber_count
         first = asyncio.ensure_future(anext(changes))
 
@@ -73,6 +81,7 @@ async def test_status_changes_go_on_after_a_cut_connection(
     assert (change.previous_status, change.status) == ("online", "offline")
     assert (back.previous_status, back.status) == ("offline", "online")
     assert [type(error).__name__ for error in errors] == ["PulseConnectionError"]
+    assert relay.paths == [PUSH_ROUTES[transport]] * 2
 
 
 async def test_a_refused_status_loop_raises(server: RunningPulse) -> None:

@@ -24,7 +24,7 @@ from thingconnect_pulse.errors import (
     RateLimitedError,
 )
 from thingconnect_pulse.events import StatusChange
-from thingconnect_pulse.subscription import Subscription
+from thingconnect_pulse.subscription import Subscription, Transport
 
 __all__ = [
     "AsyncPulseClient",
@@ -42,4 +42,5 @@ __all__ = [
     "RateLimitedError",
     "StatusChange",
     "Subscription",
+    "Transport",
 ]
