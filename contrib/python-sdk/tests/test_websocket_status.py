@@ -1,7 +1,7 @@
-"""What only the WebSocket transport does (``transport="websocket"``; what both transports
-do is tested over each in test_status_changes.py): a key revoked while its socket is open
-ends the subscription, and ``wss://`` is checked as ``verify`` says. A real Pulse, a real
-device switched off."""
+"""Credentials revoked while a stream is open end the subscription, at once over the
+WebSocket (close 1008); ``wss://`` is checked as ``verify`` says. A real Pulse, a real
+device switched off. What else both transports do is tested over each in
+test_status_changes.py."""
 
 from __future__ import annotations
 
@@ -12,11 +12,13 @@ from pathlib import Path
 import pytest
 from thingconnect_pulse import (
     AsyncPulseClient,
+    AuthenticationError,
     CredentialsRevokedError,
     InsecureTLSWarning,
     PulseClient,
     PulseConnectionError,
     StatusChange,
+    Transport,
 )
 
 from pulse_core.models import State
@@ -44,23 +46,31 @@ async def revoke(server: RunningPulse, key_id: int) -> None:
     assert revoked.status_code == 204, revoked.text
 
 
-async def test_a_revoked_key_ends_the_subscription(server: RunningPulse) -> None:
+async def test_a_revoked_key_ends_the_subscription(
+    server: RunningPulse, transport: Transport
+) -> None:
+    """The WebSocket's close 1008 ends it at once; an SSE stream just ends, and the
+    reconnection is refused."""
     key_id, key = await new_key(server, "wallboard")
     errors: list[Exception] = []
     with PulseClient(server.base_url, api_key=key) as client:
         subscription = client.on_status_change(
-            print, on_error=errors.append, transport="websocket"
+            print, on_error=errors.append, transport=transport
         )
         assert await asyncio.to_thread(subscription.wait_connected, 10)
         await revoke(server, key_id)
         assert await asyncio.to_thread(subscription.wait, 10)
     assert not subscription.running
-    assert [type(error) for error in errors] == [CredentialsRevokedError]
-    assert str(errors[0]) == (
-        f"Pulse at {server.base_url} ended the status stream (WebSocket close 1008 credentials "
-        "ended: API key revoked, user deactivated, signed out or new password): give the "
-        "client credentials that hold (a new API key, or the new password) and subscribe again"
-    )
+    ending = {
+        "sse": (AuthenticationError, "the API key is not valid: it was revoked or mistyped, "
+                "or its owner deactivated (HTTP 401): check the username and password, or the "
+                "API key, given to the client"),
+        "websocket": (CredentialsRevokedError, f"Pulse at {server.base_url} ended the status "
+                      "stream (WebSocket close 1008 credentials ended: API key revoked, user "
+                      "deactivated, signed out or new password): give the client credentials "
+                      "that hold (a new API key, or the new password) and subscribe again"),
+    }
+    assert [(type(error), str(error)) for error in errors] == [ending[transport]]
 
 
 async def test_async_status_changes_raise_when_the_key_is_revoked(server: RunningPulse) -> None:

@@ -68,7 +68,9 @@ class SocketSettings:
         return f"{socket_scheme}://{rest}{PATH}" + (f"?{query}" if query else "")
 
     def options(self) -> dict[str, Any]:
-        """The keyword arguments of ``websockets``' ``connect``, blocking or asyncio."""
+        """The keyword arguments of ``websockets``' ``connect``, blocking or asyncio. Its
+        own pings (every 20 s, answered within 20) find a dead connection, as the read
+        timeout does on the SSE stream."""
         options: dict[str, Any] = {
             "additional_headers": dict(self.headers),
             "open_timeout": self.open_timeout_s,
