@@ -62,3 +62,16 @@ async def register_and_sign_in(page: Page, server: RunningPulse, base_url: str =
     await page.get_by_label("Confirm password").fill(ADMIN["password"])
     await page.get_by_role("button", name="Create administrator").click()
     await expect(page.get_by_role("heading", name="Overview")).to_be_visible()
+
+
+async def screenshot_page(
+    page: Page, url: str, file: Path, viewport: dict[str, int]
+) -> None:
+    """Open a page, wait until it has drawn and fetched everything, save it whole, and fail
+    if it scrolls sideways at this width."""
+    await page.goto(url)
+    await expect(page.locator("main h1")).to_be_visible()
+    await page.wait_for_load_state("networkidle")
+    await page.screenshot(path=file, full_page=True)
+    width = await page.evaluate("document.documentElement.scrollWidth")
+    assert width <= viewport["width"], f"{url} scrolls sideways at {viewport['width']} px"

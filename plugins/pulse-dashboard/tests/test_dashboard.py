@@ -19,7 +19,7 @@ from pulse_core.testing.receivers import SlackReceiver
 from pulse_core.testing.server import RunningPulse, running_pulse
 from pulse_core.testing.waiting import eventually
 
-from .conftest import ADMIN, DESKTOP, PHONE, register_and_sign_in
+from .conftest import ADMIN, DESKTOP, PHONE, register_and_sign_in, screenshot_page
 
 
 
@@ -203,12 +203,8 @@ async def test_every_page_renders_at_desktop_and_phone_width(
         "api-reference": "/api-reference",
     }
     for name, path in pages.items():
-        await page.goto(server.base_url + path)
-        await expect(page.locator("main h1")).to_be_visible()
-        await page.wait_for_load_state("networkidle")
-        await page.screenshot(path=screenshots / f"{name}-{viewport_name}.png", full_page=True)
-        width = await page.evaluate("document.documentElement.scrollWidth")
-        assert width <= viewport["width"], f"{name} scrolls sideways at {viewport['width']} px"
+        file = screenshots / f"{name}-{viewport_name}.png"
+        await screenshot_page(page, server.base_url + path, file, viewport)
     assert errors == []
 
 
