@@ -1,0 +1,218 @@
+"""The public contract holds: plugins import only ``pulse_core.contract`` and the testing kit,
+the contract depends on none of the core's internals, and every public name is documented.
+
+Imports are read from the source (``ast``), every one of them: inside functions and under
+``if TYPE_CHECKING:`` too, since a type a plugin names is a type it depends on.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import pulse_core.contract
+
+ROOT = Path(__file__).resolve().parents[1]
+PLUGIN_SOURCES = sorted([*ROOT.glob("plugins/*/src"), *ROOT.glob("contrib/*/src")])
+#: what a plugin may import of pulse_core
+PUBLIC_MODULES = ("pulse_core.contract",)
+PUBLIC_PACKAGES = ("pulse_core.testing",)
+#: what the contract must not depend on, even for types
+INTERNAL_PACKAGES = ("pulse_core.engine", "pulse_core.alerting", "pulse_core.web", "pulse_core.app")
+
+#: Internal modules that plugins still import, as (plugin folder, module). It may only shrink:
+#: an import of another internal module fails, and so does a plugin listed here that no longer
+#: imports any. The notifiers wait for the notifier bases, HttpNotifier, templates, the
+#: outbound policy, Duration, excerpts, TLS trust and time formatting to move out of
+#: pulse_core.alerting (``pulse_core`` itself: ``from pulse_core import hookimpl``);
+#: pulse-reports, being written, for a way to reach the store and configuration from its
+#: command.
+STILL_INTERNAL = {
+    ("pulse-notify-email", "pulse_core"),
+    ("pulse-notify-email", "pulse_core.alerting.config"),
+    ("pulse-notify-email", "pulse_core.alerting.outbound"),
+    ("pulse-notify-email", "pulse_core.alerting.templates"),
+    ("pulse-notify-email", "pulse_core.alerting.trust"),
+    ("pulse-notify-email", "pulse_core.notifier"),
+    ("pulse-notify-slack", "pulse_core"),
+    ("pulse-notify-slack", "pulse_core.alerting.excerpts"),
+    ("pulse-notify-slack", "pulse_core.alerting.http"),
+    ("pulse-notify-slack", "pulse_core.alerting.templates"),
+    ("pulse-notify-slack", "pulse_core.alerting.trust"),
+    ("pulse-notify-slack", "pulse_core.notifier"),
+    ("pulse-notify-splunk", "pulse_core"),
+    ("pulse-notify-splunk", "pulse_core.alerting.excerpts"),
+    ("pulse-notify-splunk", "pulse_core.alerting.http"),
+    ("pulse-notify-splunk", "pulse_core.alerting.outbound"),
+    ("pulse-notify-splunk", "pulse_core.alerting.trust"),
+    ("pulse-notify-splunk", "pulse_core.alerting.variables"),
+    ("pulse-notify-splunk", "pulse_core.app"),
+    ("pulse-notify-splunk", "pulse_core.models"),
+    ("pulse-notify-splunk", "pulse_core.notifier"),
+    ("pulse-notify-teams", "pulse_core"),
+    ("pulse-notify-teams", "pulse_core.alerting.excerpts"),
+    ("pulse-notify-teams", "pulse_core.alerting.http"),
+    ("pulse-notify-teams", "pulse_core.alerting.templates"),
+    ("pulse-notify-teams", "pulse_core.alerting.trust"),
+    ("pulse-notify-teams", "pulse_core.notifier"),
+    ("pulse-notify-webhook", "pulse_core"),
+    ("pulse-notify-webhook", "pulse_core.alerting.excerpts"),
+    ("pulse-notify-webhook", "pulse_core.alerting.http"),
+    ("pulse-notify-webhook", "pulse_core.alerting.templates"),
+    ("pulse-notify-webhook", "pulse_core.alerting.trust"),
+    ("pulse-notify-webhook", "pulse_core.notifier"),
+    ("pulse-reports", "pulse_core.alerting.outbound"),
+    ("pulse-reports", "pulse_core.app"),
+    ("pulse-reports", "pulse_core.config"),
+    ("pulse-reports", "pulse_core.config.model"),
+    ("pulse-reports", "pulse_core.models"),
+    ("pulse-reports", "pulse_core.store"),
+}
+
+#: Import edges that keep the contract tied to an internal package, as (importer, imported);
+#: may only shrink. The contract's hookspecs name ``Notifier``, whose module names the
+#: outbound policy of pulse_core.alerting for its type.
+STILL_TIED = {
+    ("pulse_core.notifier", "pulse_core.alerting.outbound"),
+}
+
+
+def imported_names(path: Path, package: str) -> Iterator[tuple[str, str | None]]:
+    """``(module, name)`` of every import in ``path``; ``name`` is None for ``import m``."""
+    for node in ast.walk(ast.parse(path.read_text(), str(path))):
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                yield alias.name, None
+        elif isinstance(node, ast.ImportFrom):
+            module = node.module or ""
+            if node.level:
+                base = package.split(".")[: len(package.split(".")) - node.level + 1]
+                module = ".".join([*base, *([module] if module else [])])
+            for alias in node.names:
+                yield module, alias.name
+
+
+def is_public(module: str, name: str | None) -> bool:
+    if name is not None and module == "pulse_core":
+        module = f"pulse_core.{name}"  # ``from pulse_core import contract``
+    return module in PUBLIC_MODULES or any(
+        module == package or module.startswith(f"{package}.") for package in PUBLIC_PACKAGES
+    )
+
+
+def internal_imports_of_plugins() -> dict[tuple[str, str], set[str]]:
+    """(plugin folder, internal module) → the files that import it."""
+    found: dict[tuple[str, str], set[str]] = {}
+    for source in PLUGIN_SOURCES:
+        for path in source.rglob("*.py"):
+            for module, name in imported_names(path, ""):
+                if module.split(".")[0] == "pulse_core" and not is_public(module, name):
+                    where = str(path.relative_to(ROOT))
+                    found.setdefault((source.parent.name, module), set()).add(where)
+    return found
+
+
+def test_plugins_import_only_the_contract_and_the_testing_kit() -> None:
+    found = internal_imports_of_plugins()
+    new = {pair: sorted(files) for pair, files in found.items() if pair not in STILL_INTERNAL}
+    assert not new, (
+        f"plugins import internals of pulse_core: {new}. Import from pulse_core.contract "
+        f"instead (add a name there, and to docs/plugins.md, if a plugin really needs it)"
+    )
+    migrated = {plugin for plugin, _ in STILL_INTERNAL} - {plugin for plugin, _ in found}
+    assert not migrated, f"import only the contract now, remove from STILL_INTERNAL: {migrated}"
+
+
+def test_the_import_check_sees_every_kind_of_import(tmp_path: Path) -> None:
+    module = tmp_path / "plugin.py"
+    module.write_text(
+        "from typing import TYPE_CHECKING\n"
+        "from pulse_core.contract import hookimpl\n"
+        "from pulse_core.testing.waiting import eventually\n"
+        "import pulse_core.models\n"
+        "if TYPE_CHECKING:\n"
+        "    from pulse_core.app import Pulse\n"
+        "def later():\n"
+        "    from pulse_core import store\n"
+    )
+    internal = {
+        module for module, name in imported_names(module, "")
+        if module.split(".")[0] == "pulse_core" and not is_public(module, name)
+    }
+    assert internal == {"pulse_core.models", "pulse_core.app", "pulse_core"}
+
+
+def module_file(module: str) -> Path | None:
+    base = ROOT.joinpath(*module.split("."))
+    for candidate in (base / "__init__.py", base.with_suffix(".py")):
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def core_imports(module: str) -> set[str]:
+    """The pulse_core modules ``module`` imports, its packages' ``__init__`` included."""
+    path = module_file(module)
+    assert path is not None, module
+    package = module if path.name == "__init__.py" else module.rpartition(".")[0]
+    found = set()
+    for imported, name in imported_names(path, package):
+        if imported.split(".")[0] != "pulse_core":
+            continue
+        if name is not None and module_file(f"{imported}.{name}") is not None:
+            imported = f"{imported}.{name}"  # ``from pulse_core.contract import view``
+        parts = imported.split(".")
+        found |= {".".join(parts[:end]) for end in range(1, len(parts) + 1)}
+    return {name for name in found if module_file(name) is not None} - {module}
+
+
+def contract_dependencies() -> tuple[set[str], set[tuple[str, str]]]:
+    """Every pulse_core module the contract reaches, and the edges that reach an internal
+    package (not followed further)."""
+    reached, tied, pending = set(), set(), ["pulse_core.contract"]
+    while pending:
+        module = pending.pop()
+        if module in reached:
+            continue
+        reached.add(module)
+        for imported in core_imports(module):
+            if imported.startswith(INTERNAL_PACKAGES):
+                tied.add((module, imported))
+            else:
+                pending.append(imported)
+    # an edge to ``pulse_core.alerting.outbound`` counts once, not for its package too
+    deepest = {
+        (module, imported) for module, imported in tied
+        if not any(m == module and i.startswith(f"{imported}.") for m, i in tied)
+    }
+    return reached, deepest
+
+
+def test_the_contract_depends_on_no_internal_package() -> None:
+    reached, tied = contract_dependencies()
+    assert "pulse_core.hookspecs" in reached and "pulse_core.contract.view" in reached
+    new = sorted(tied - STILL_TIED)
+    assert not new, (
+        f"the contract reaches internals of pulse_core through {new}: move what it needs "
+        f"into pulse_core.contract and let the internal package import it from there"
+    )
+    gone = sorted(STILL_TIED - tied)
+    assert not gone, f"no longer there, remove them from STILL_TIED: {gone}"
+
+
+def test_the_dependency_walk_sees_imports_made_only_for_types() -> None:
+    assert ("pulse_core.notifier", "pulse_core.alerting.outbound") in {
+        ("pulse_core.notifier", imported) for imported in core_imports("pulse_core.notifier")
+    }
+    assert "pulse_core.app" not in core_imports("pulse_core.hookspecs")
+
+
+def test_every_public_name_is_documented_in_the_plugin_guide() -> None:
+    guide = (ROOT / "docs" / "plugins.md").read_text()
+    missing = [
+        name for name in pulse_core.contract.__all__
+        if not re.search(rf"`{re.escape(name)}[`(\[.]", guide)
+    ]
+    assert not missing, f"docs/plugins.md does not describe: {missing}"
