@@ -3,14 +3,23 @@ users' integration document, verbatim, for every test of the plugin."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import email
+import email.policy
+import time
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
 from datetime import datetime, timezone
+from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
 
+import pytest
 import pytest_asyncio
+from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import SMTP, Envelope, Session
 
 from pulse_core.contract import CheckResult, CheckStatus
+from pulse_core.testing.listeners import free_tcp_port
 from pulse_reports.pulse_access import Outage, read_config
 from pulse_store_sql import SqlStore
 
@@ -87,11 +96,16 @@ EXPECTED = {
 }
 
 
-async def fill_history(store: Any, config: Any) -> None:
+def recent_due() -> datetime:
+    """The last full hour but one: the history before it lies within any range ending now."""
+    return datetime.fromtimestamp((time.time() // 3600 - 1) * 3600, timezone.utc)
+
+
+async def fill_history(store: Any, config: Any, due: datetime = DUE) -> None:
     """Two days of checks, one per 15 minutes per endpoint: the day before the period all up,
     the period with Router 2 down 02:00–04:00 and PLC 1 down 20:00–20:45 (two outages)."""
     await store.sync_catalog(config.groups, config.endpoints)
-    start = DUE.timestamp() - 86400
+    start = due.timestamp() - 86400
     checks = []
     for endpoint in config.endpoints:
         down = DOWN_SLOTS.get(endpoint.name, range(0))
@@ -113,12 +127,61 @@ async def fill_history(store: Any, config: Any) -> None:
     await store.update_rollups()
 
 
-@pytest_asyncio.fixture
-async def site(tmp_path: Path) -> AsyncIterator[tuple[Any, Any]]:
-    """The configuration of :func:`site_yaml` and its SQLite store, filled with the history."""
-    config = read_config(write_config(tmp_path, site_yaml()))
-    store = SqlStore(f"sqlite:///{tmp_path / 'pulse.db'}")
+@pytest.fixture
+def smtp_port() -> int:
+    """The port of the test's mail server (``mail`` in :func:`site_yaml` sends there)."""
+    return free_tcp_port()
+
+
+@asynccontextmanager
+async def filled_site(folder: Path, smtp_port: int, due: datetime) -> AsyncIterator[tuple[Any, Any]]:
+    """The configuration of :func:`site_yaml` and its SQLite store, with the history up to ``due``."""
+    config = read_config(write_config(folder, site_yaml(smtp_port=smtp_port)))
+    store = SqlStore(f"sqlite:///{folder / 'pulse.db'}")
     await store.open()
-    await fill_history(store, config)
-    yield config, store
-    await store.close()
+    try:
+        await fill_history(store, config, due)
+        yield config, store
+    finally:
+        await store.close()
+
+
+@pytest_asyncio.fixture
+async def site(tmp_path: Path, smtp_port: int) -> AsyncIterator[tuple[Any, Any]]:
+    """The site with its history in the 24 hours before :data:`DUE`."""
+    async with filled_site(tmp_path, smtp_port, DUE) as made:
+        yield made
+
+
+# -- a mail server ------------------------------------------------------------------------------
+
+
+class MailServer:
+    """aiosmtpd on loopback ``port``, plain SMTP without login (what the ``mail`` notifier of
+    :func:`site_yaml` speaks), keeping every message it accepts."""
+
+    def __init__(self, port: int) -> None:
+        self.messages: list[EmailMessage] = []
+        self.envelopes: list[tuple[str, list[str]]] = []
+        self._controller = Controller(self, hostname="127.0.0.1", port=port)
+
+    async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
+        message = email.message_from_bytes(envelope.content or b"", policy=email.policy.default)
+        assert isinstance(message, EmailMessage)
+        self.messages.append(message)
+        self.envelopes.append((envelope.mail_from or "", list(envelope.rcpt_tos)))
+        return "250 2.0.0 Ok: queued"
+
+    def start(self) -> MailServer:
+        self._controller.start()
+        return self
+
+    def stop(self) -> None:
+        self._controller.stop()
+
+
+@pytest.fixture
+def mail_server(smtp_port: int) -> Iterator[MailServer]:
+    server = MailServer(smtp_port).start()
+    yield server
+    server.stop()

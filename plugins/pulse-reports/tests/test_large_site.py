@@ -6,7 +6,6 @@ from __future__ import annotations
 import re
 import subprocess
 from pathlib import Path
-from typing import Any
 
 from pulse_core.contract import CheckResult, CheckStatus
 from pulse_reports.pulse_access import read_config

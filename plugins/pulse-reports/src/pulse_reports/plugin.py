@@ -3,6 +3,8 @@ routes and the task that sends reports when they are due."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from collections.abc import Callable
 from typing import Any
 
@@ -11,7 +13,13 @@ from quart import Blueprint
 
 from pulse_core.contract import hookimpl
 from pulse_reports.checks import Report, check_reports
+from pulse_reports.pulse_access import config_of, store_of
+from pulse_reports.routes import blueprint
+from pulse_reports.schedule import ReportScheduler
 from pulse_reports.settings import SECTION_NAME, ReportsSection
+
+#: The scheduler task of each running Pulse (a process may run several, as tests do).
+_TASKS: dict[int, asyncio.Task[None]] = {}
 
 
 @hookimpl
@@ -22,3 +30,27 @@ def pulse_config_sections(register: Callable[[str, type[BaseModel]], None]) -> N
 @hookimpl
 def pulse_check_config(config: Any, report: Report) -> None:
     check_reports(config, report)
+
+
+@hookimpl
+def pulse_register_blueprints(register: Callable[[Blueprint], None]) -> None:
+    register(blueprint)
+
+
+@hookimpl
+async def pulse_startup(app: Any) -> None:
+    """Start the schedule; it reads the running configuration each time it looks, so a
+    configuration applied through the API takes effect without a restart."""
+    scheduler = ReportScheduler(lambda: config_of(app), store_of(app))
+    _TASKS[id(app)] = asyncio.create_task(scheduler.run(), name="pulse-reports")
+
+
+@hookimpl
+async def pulse_shutdown(app: Any) -> None:
+    """Stop the schedule while the store is still open; a run cut short is not recorded, so
+    the next start produces it."""
+    task = _TASKS.pop(id(app), None)
+    if task is not None:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task

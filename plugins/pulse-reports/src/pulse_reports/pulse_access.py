@@ -14,15 +14,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from pulse_core.alerting.outbound import OutboundPolicy
+from pulse_core.alerting.outbound import OutboundPolicy, OutboundRefused
 from pulse_core.app import build_store, load_plugins, open_config
+from pulse_core.config import ConfigError
 from pulse_core.config.model import PulseConfig
 from pulse_core.contract import Endpoint, Group
 from pulse_core.models import Outage, Resolution, Rollup
 from pulse_core.store import Store
 
 __all__ = [
-    "Outage", "PulseConfig", "Resolution", "Rollup", "SmtpSettings", "Store", "catalogue",
+    "ConfigError", "Outage", "PulseConfig", "Resolution", "Rollup", "SmtpSettings", "Store", "catalogue",
     "email_notifiers", "opened_store", "read_config", "reports_of",
 ]
 
@@ -41,7 +42,8 @@ class SmtpSettings:
     password: str | None
     sender: str
     tls_context: Callable[[], ssl.SSLContext]
-    check_host: Callable[[str, int], Awaitable[None]]
+    #: why the outbound policy refuses the server's address, or None when it may be reached
+    refusal: Callable[[str, int], Awaitable[str | None]]
 
 
 def catalogue(config: PulseConfig) -> tuple[Sequence[Group], Sequence[Endpoint]]:
@@ -66,9 +68,17 @@ def email_notifiers(config: PulseConfig) -> dict[str, SmtpSettings]:
             entry.name, options.host, options.resolved_port, options.tls, options.starttls,
             options.username, options.password, options.sender,
             lambda options=options: policy.tls_context(options.ca_file),
-            policy.check_host,
+            lambda host, port: _refusal(policy, host, port),
         )
     return found
+
+
+async def _refusal(policy: OutboundPolicy, host: str, port: int) -> str | None:
+    try:
+        await policy.check_host(host, port)
+    except OutboundRefused as refused:
+        return str(refused)
+    return None
 
 
 def read_config(path: Path) -> PulseConfig:

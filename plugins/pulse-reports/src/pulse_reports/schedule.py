@@ -1,0 +1,139 @@
+"""The task that produces reports when they are due, and sends them.
+
+Due times come from croniter in each report's timezone (so ``0 8 * * *`` with
+``timezone: Europe/Paris`` is 08:00 there, summer and winter). A report is due again after
+the due time of its last recorded run, or after it was first scheduled. When Pulse was down
+over one or more due times, the report is produced once at the next start, for the latest
+missed time, not once per missed time.
+
+The clock is injectable: tests move time instead of waiting a day.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from croniter import croniter
+
+from pulse_reports.checks import sender_of
+from pulse_reports.delivery import RETRY_DELAYS_S, DeliveryFailed, Letter, deliver
+from pulse_reports.pulse_access import PulseConfig, Store, email_notifiers, reports_of
+from pulse_reports.report import make_report
+from pulse_reports.runs import RunLog, RunRecord, iso, parse_iso
+from pulse_reports.settings import ReportEntry
+
+log = logging.getLogger("pulse.reports")
+
+#: Longest sleep between looks at the schedule: a changed configuration is seen this soon.
+LOOK_EVERY_S = 60.0
+
+
+@dataclass(frozen=True)
+class Clock:
+    """``now`` in seconds since the epoch, and a way to wait."""
+
+    now: Callable[[], float] = time.time
+    sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
+
+
+def next_due(entry: ReportEntry, after: float) -> float:
+    zone = ZoneInfo(entry.timezone)
+    return float(croniter(entry.schedule, datetime.fromtimestamp(after, zone)).get_next(float))
+
+
+def latest_due(entry: ReportEntry, at_or_before: float) -> float:
+    zone = ZoneInfo(entry.timezone)
+    moment = datetime.fromtimestamp(at_or_before + 1e-3, zone)
+    return float(croniter(entry.schedule, moment).get_prev(float))
+
+
+class ReportScheduler:
+    def __init__(
+        self,
+        config: Callable[[], PulseConfig],
+        store: Store,
+        clock: Clock = Clock(),
+        retry_delays: Sequence[float] = RETRY_DELAYS_S,
+    ) -> None:
+        self._config = config
+        self.runs = RunLog(store)
+        self._store = store
+        self._clock = clock
+        self._retry_delays = retry_delays
+        #: report name -> the due time after which it is next due
+        self._after: dict[str, float] = {}
+        self._running: set[asyncio.Task[None]] = set()
+        #: report name -> when it is next due, as of the last look at the schedule
+        self.upcoming: dict[str, float] = {}
+
+    async def run(self) -> None:
+        """Forever: produce every report that is due, then sleep until the next one is."""
+        try:
+            while True:
+                now = self._clock.now()
+                soonest = now + LOOK_EVERY_S
+                for entry in self._entries():
+                    due = next_due(entry, await self._due_after(entry, now))
+                    if due <= now:
+                        due = latest_due(entry, now)
+                        self._after[entry.name] = due
+                        late = now - due >= LOOK_EVERY_S  # Pulse was down when it was due
+                        self._start(entry, due, "catch-up" if late else "schedule")
+                        due = next_due(entry, due)
+                    self.upcoming[entry.name] = due
+                    soonest = min(soonest, due)
+                await self._clock.sleep(max(0.0, soonest - self._clock.now()))
+        finally:
+            for task in self._running:
+                task.cancel()
+            await asyncio.gather(*self._running, return_exceptions=True)
+
+    async def _due_after(self, entry: ReportEntry, now: float) -> float:
+        if entry.name not in self._after:
+            last = await self.runs.last(entry.name, 1)
+            self._after[entry.name] = (
+                parse_iso(last[0].due) if last else await self.runs.since(entry.name, now)
+            )
+        return self._after[entry.name]
+
+    def _entries(self) -> list[ReportEntry]:
+        section = reports_of(self._config())
+        return list(section.root) if section is not None else []
+
+    def _start(self, entry: ReportEntry, due: float, trigger: str) -> None:
+        task = asyncio.create_task(self.produce(entry, due, trigger), name=f"report {entry.name}")
+        self._running.add(task)
+        task.add_done_callback(self._running.discard)
+
+    async def produce(self, entry: ReportEntry, due: float, trigger: str) -> RunRecord:
+        """Make, send and record one run of ``entry`` for ``due``."""
+        config = self._config()
+        moment = datetime.fromtimestamp(due, ZoneInfo(entry.timezone))
+        document = await make_report(
+            entry, config, self._store, moment,
+            now=datetime.fromtimestamp(self._clock.now(), moment.tzinfo),
+        )
+        outcome = "rendered"
+        if entry.recipients:
+            smtp = email_notifiers(config)[sender_of(entry, config)]
+            letter = Letter(entry.name, moment, entry.recipients, document)
+            try:
+                await deliver(letter, smtp, self._retry_delays)
+                outcome = "sent"
+            except DeliveryFailed as failure:
+                outcome = f"failed: {failure}"
+                log.error("report %s due %s was not sent: %s", entry.name, iso(due), failure)
+        record = RunRecord(
+            entry.name, iso(due), trigger, iso(document.period.start), iso(document.period.end),
+            outcome, document.format, len(document.body), list(entry.recipients),
+            iso(self._clock.now()),
+        )
+        await self.runs.add(record)
+        log.info("report %s due %s: %s (%d bytes)", entry.name, iso(due), outcome, len(document.body))
+        return record

@@ -1,0 +1,138 @@
+"""The schedule: a report due is emailed with its PDF, a report missed while Pulse was down is
+made once at the next start, and a mail server that is down is tried again until it is up.
+
+Time is moved, not waited for: the scheduler's clock runs a fixed offset from the real one,
+so 08:00 of the test's day comes a second after the test starts.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import subprocess
+import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from pulse_core.testing.waiting import eventually
+from pulse_reports.schedule import Clock, ReportScheduler
+
+from .conftest import DUE, EXPECTED, MailServer
+
+DAY = 86400.0
+NAME = "Daily Network Summary"
+
+
+def clock_at(moment: float) -> Clock:
+    """A clock that reads ``moment`` now and runs on at the real pace."""
+    offset = moment - time.time()
+    return Clock(now=lambda: time.time() + offset)
+
+
+@asynccontextmanager
+async def scheduling(
+    config: Any, store: Any, clock: Clock, retry_delays: tuple[float, ...] = (0.2,)
+) -> AsyncIterator[ReportScheduler]:
+    """A scheduler running as Pulse runs it, stopped (as at shutdown) on leaving."""
+    scheduler = ReportScheduler(lambda: config, store, clock, retry_delays)
+    task = asyncio.create_task(scheduler.run())
+    try:
+        yield scheduler
+    finally:
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+
+
+async def runs_recorded(scheduler: ReportScheduler, count: int) -> list[Any] | None:
+    runs = await scheduler.runs.last(NAME, 10)
+    return runs if len(runs) >= count else None
+
+
+async def test_a_due_report_is_emailed_with_its_pdf(
+    site: tuple[Any, Any], mail_server: MailServer, tmp_path: Path
+) -> None:
+    config, store = site
+    async with scheduling(config, store, clock_at(DUE.timestamp() - 1.0)) as scheduler:
+        (run,) = await eventually(lambda: runs_recorded(scheduler, 1))
+
+    (message,) = mail_server.messages
+    assert mail_server.envelopes == [("pulse@company.com", ["admin@company.com"])]
+    assert message["From"] == "Pulse <pulse@company.com>"
+    assert message["Subject"] == f"[Pulse] {NAME}: 2026-03-09 08:00 – 2026-03-10 08:00 UTC"
+    (attachment,) = list(message.iter_attachments())
+    assert attachment.get_content_type() == "application/pdf"
+    assert attachment.get_filename() == "daily-network-summary-2026-03-10.pdf"
+    pdf = tmp_path / "attached.pdf"
+    pdf.write_bytes(attachment.get_content())
+    text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True,
+                          text=True, check=True).stdout
+    assert EXPECTED["overall"] in text and EXPECTED["Router 2"] in text
+    assert run.to_json() == {
+        "name": NAME, "due": "2026-03-10T08:00:00Z", "trigger": "schedule",
+        "periodStart": "2026-03-09T08:00:00Z", "periodEnd": "2026-03-10T08:00:00Z",
+        "outcome": "sent", "format": "pdf", "size": pdf.stat().st_size,
+        "recipients": ["admin@company.com"], "finished": run.finished,
+    }
+
+
+async def test_slots_missed_while_down_are_made_once_at_the_next_start(
+    site: tuple[Any, Any], mail_server: MailServer
+) -> None:
+    config, store = site
+    three_days_before = DUE.timestamp() - 3 * DAY
+    async with scheduling(config, store, clock_at(three_days_before - 1.0)) as scheduler:
+        await eventually(lambda: runs_recorded(scheduler, 1))
+    assert len(mail_server.messages) == 1
+    # Pulse was down over the next three 08:00s and starts again at 09:00 on the last day.
+    async with scheduling(config, store, clock_at(DUE.timestamp() + 3600)) as scheduler:
+        latest, first = await eventually(lambda: runs_recorded(scheduler, 2))
+    assert (first.due, first.trigger) == ("2026-03-07T08:00:00Z", "schedule")
+    assert (latest.due, latest.trigger, latest.outcome) == ("2026-03-10T08:00:00Z", "catch-up", "sent")
+    assert len(mail_server.messages) == 2
+    assert mail_server.messages[1]["Subject"].endswith("2026-03-09 08:00 – 2026-03-10 08:00 UTC")
+    # and a third start the same morning has nothing to catch up
+    async with scheduling(config, store, clock_at(DUE.timestamp() + 3700)) as scheduler:
+        upcoming = await eventually(lambda: _upcoming(scheduler))
+        assert upcoming == DUE.timestamp() + DAY
+        assert len(await scheduler.runs.last(NAME, 10)) == 2
+    assert len(mail_server.messages) == 2
+
+
+async def _upcoming(scheduler: ReportScheduler) -> float | None:
+    return scheduler.upcoming.get(NAME)
+
+
+async def test_a_mail_server_down_then_up_gets_the_report(
+    site: tuple[Any, Any], smtp_port: int, caplog: pytest.LogCaptureFixture
+) -> None:
+    config, store = site
+    server = MailServer(smtp_port)
+    async with scheduling(config, store, clock_at(DUE.timestamp() - 0.5), (0.3,) * 50) as scheduler:
+        await eventually(lambda: _refused_twice(caplog))
+        assert await scheduler.runs.last(NAME, 1) == []
+        server.start()
+        try:
+            (run,) = await eventually(lambda: runs_recorded(scheduler, 1))
+        finally:
+            server.stop()
+    assert run.outcome == "sent"
+    assert len(server.messages) == 1
+    assert server.messages[0].get_content_type() == "multipart/mixed"
+
+
+async def _refused_twice(caplog: pytest.LogCaptureFixture) -> bool | None:
+    failed = [record for record in caplog.records if "failed, retrying in 0.3 s" in record.getMessage()]
+    return True if len(failed) >= 2 else None
+
+
+async def test_a_refused_report_is_recorded_as_failed(
+    site: tuple[Any, Any], smtp_port: int
+) -> None:
+    config, store = site
+    async with scheduling(config, store, clock_at(DUE.timestamp() - 0.5), ()) as scheduler:
+        (run,) = await eventually(lambda: runs_recorded(scheduler, 1))
+    assert run.outcome.startswith(f"failed: 127.0.0.1:{smtp_port} (notifier mail):")
+    assert "Connect call failed" in run.outcome or "refused" in run.outcome.lower()
