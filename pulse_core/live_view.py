@@ -57,8 +57,9 @@ class LiveView:
     def store_stats(self) -> StoreStats:
         writer, health = self.writer, self.writer.health
         return StoreStats(
-            writer.pending, writer.dropped, health.failures, health.failing,
-            health.last_success_ts, writer.oldest_pending_ts,
+            writer.pending, writer.dropped, health.failures, health.last_error,
+            health.last_failure_ts, health.last_success_ts, health.failing_since_ts,
+            writer.oldest_pending_ts,
         )
 
     def plugin_errors(self) -> Mapping[str, str]:

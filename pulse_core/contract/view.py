@@ -67,11 +67,19 @@ class StoreStats:
     dropped: int
     #: failed writes since start-up (each is retried)
     write_failures: int
-    #: while the latest attempt to write failed
-    failing: bool
+    #: the latest failed write's error, its first line
+    last_error: str | None
+    last_failure_ts: float | None
     last_success_ts: float | None
+    #: when the current run of failed writes began; ``None`` while writes succeed
+    failing_since_ts: float | None
     #: the oldest check waiting to be written, if any
     oldest_pending_ts: float | None
+
+    @property
+    def failing(self) -> bool:
+        """Whether the latest write failed."""
+        return self.failing_since_ts is not None
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,20 +8,17 @@ write failed is ``failing``, a 503 like one that does not answer."""
 from __future__ import annotations
 
 import time
-from typing import TYPE_CHECKING, Callable, Literal
+from typing import Callable, Literal
 
 from pydantic import Field
-from quart import Blueprint, current_app
+from quart import Blueprint
 from quart_schema import document_response, tag_blueprint
 
 from pulse_core import __version__, hookimpl
 from pulse_core.contract.access import public
-from pulse_core.engine.writer import StoreWriter
+from pulse_core.contract.view import StoreStats, current_pulse
 from pulse_core.web.api.schemas import Shape
 from pulse_core.web.serialize import iso
-
-if TYPE_CHECKING:
-    from pulse_core.app import Pulse
 
 blueprint = Blueprint("health", __name__)
 tag_blueprint(blueprint, ["Health"])
@@ -68,33 +65,35 @@ async def health() -> tuple[dict[str, object], int]:
     Open to everyone and never rate limited, so load balancers may poll it as often as they
     like.
     """
-    pulse: Pulse = current_app.config["PULSE"]
+    pulse = current_pulse()
     now = time.time()
-    if not await pulse.store.ping():
+    reachable = await pulse.store.ping()
+    stats = pulse.store_stats()
+    if not reachable:
         store = "unreachable"
     else:
-        store = "failing" if pulse.writer.health.failing else "ok"
+        store = "failing" if stats.failing else "ok"
     body = {
         "status": "ok" if store == "ok" else "degraded",
         "version": __version__,
         "uptimeSeconds": round(now - pulse.started_ts, 1),
         "store": store,
-        "writes": _writes(pulse.writer, now),
+        "writes": _writes(stats, now),
     }
     return body, 200 if store == "ok" else 503
 
 
-def _writes(writer: StoreWriter, now: float) -> dict[str, object]:
-    health, oldest = writer.health, writer.oldest_pending_ts
+def _writes(stats: StoreStats, now: float) -> dict[str, object]:
+    oldest = stats.oldest_pending_ts
     return {
-        "failures": health.failures,
-        "lastError": health.last_error,
-        "lastFailureAt": iso(health.last_failure_ts),
-        "lastSuccessAt": iso(health.last_success_ts),
-        "failingSince": iso(health.failing_since_ts),
-        "backlog": writer.pending,
+        "failures": stats.write_failures,
+        "lastError": stats.last_error,
+        "lastFailureAt": iso(stats.last_failure_ts),
+        "lastSuccessAt": iso(stats.last_success_ts),
+        "failingSince": iso(stats.failing_since_ts),
+        "backlog": stats.pending,
         "backlogAgeSeconds": 0.0 if oldest is None else round(max(0.0, now - oldest), 1),
-        "dropped": writer.dropped,
+        "dropped": stats.dropped,
     }
 
 

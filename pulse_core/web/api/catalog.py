@@ -20,6 +20,7 @@ from quart import current_app
 
 from pulse_core.config.model import PulseConfig
 from pulse_core.contract.api_errors import bad_request, not_found
+from pulse_core.contract.view import current_pulse
 from pulse_core.models import Endpoint, Group
 from pulse_core.web.serialize import endpoint_json
 
@@ -126,7 +127,7 @@ def _group_order(group: Group) -> tuple[int, str]:
 
 def current_catalog() -> Catalog:
     """The catalogue of the configuration running now, built on first use after each change."""
-    config = current_app.config["PULSE"].config
+    config = current_pulse().config
     cached: Catalog | None = current_app.extensions.get(_EXTENSION_KEY)
     if cached is None or cached.config is not config:
         cached = Catalog(config)

@@ -11,11 +11,12 @@ import time
 from typing import Callable, Literal
 
 from pydantic import BaseModel, Field
-from quart import Blueprint, Response, current_app
+from quart import Blueprint, Response
 from quart_schema import document_response, tag_blueprint, validate_querystring
 
 from pulse_core import hookimpl
 from pulse_core.contract.openapi import also_returns
+from pulse_core.contract.view import current_pulse
 from pulse_core.web.api.catalog import current_catalog
 from pulse_core.web.api.export_formats import COLUMNS, csv_chunks, json_chunks, row_pages
 from pulse_core.web.api.history_pages import history_pages
@@ -44,7 +45,7 @@ def _stored_span(start: float, end: float, bucket: Bucket) -> tuple[float, float
     now = time.time()
     oldest = 0.0
     if bucket == "raw":
-        oldest = now - (current_app.config["PULSE"].config.storage.retention_days + 1) * 86_400
+        oldest = now - (current_pulse().config.storage.retention_days + 1) * 86_400
     return max(start, oldest), min(end, now + 1)
 
 
@@ -65,7 +66,7 @@ async def export_history(query_args: ExportQuery) -> Response:
     start, end = checked_range(query_args.start_time, query_args.end_time, ("startTime", "endTime"))
     bucket = query_args.bucket
     entries = current_catalog().select(group_id=query_args.group, endpoint_id=query_args.endpoint_id)
-    store = current_app.config["PULSE"].store
+    store = current_pulse().store
     first, last = _stored_span(whole_buckets(start, bucket), end, bucket)
     by_id = {entry.endpoint.id: entry for entry in entries}
     pages = row_pages(history_pages(store, list(by_id), bucket, first, last), by_id, bucket)

@@ -10,10 +10,11 @@ from datetime import datetime, timedelta, timezone
 from typing import Any, Callable
 
 from pydantic import BaseModel, Field
-from quart import Blueprint, current_app
+from quart import Blueprint
 from quart_schema import document_response, tag_blueprint, validate_querystring
 
 from pulse_core import hookimpl
+from pulse_core.contract.view import current_pulse
 from pulse_core.models import Resolution
 from pulse_core.web.api.catalog import current_catalog
 from pulse_core.web.api.query import Bucket, Instant, checked_range, whole_buckets
@@ -55,7 +56,7 @@ async def endpoint_history(endpoint_id: str, query_args: HistoryQuery) -> dict[s
     end_moment = query_args.end or datetime.now(timezone.utc)
     start_moment = query_args.start or end_moment - timedelta(days=DEFAULT_DAYS[bucket])
     start, end = checked_range(start_moment, end_moment, ("from", "to"), MAX_DAYS[bucket])
-    store = current_app.config["PULSE"].store
+    store = current_pulse().store
     body: dict[str, Any] = {
         "endpoint": entry.json, "raw": [], "rollup15m": [], "rollupDaily": [], "outages": [],
     }
