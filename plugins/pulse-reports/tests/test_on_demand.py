@@ -56,7 +56,7 @@ async def test_the_api_renders_a_report_now(tmp_path: Path, smtp_port: int) -> N
     assert (viewer.status_code, editor.status_code) == (403, 200)
     (report,) = listed["reports"]
     assert report["name"] == NAME and report["schedule"] == "0 8 * * *"
-    assert report["nextDue"].endswith("08:00:00+00:00")
+    assert report["nextDue"].endswith("T08:00:00Z")
     assert report["runs"] == []
 
 

@@ -16,7 +16,7 @@ from pulse_reports.delivery import Letter
 from pulse_reports.period import parse_time_range
 from pulse_reports.pulse_access import config_of, pulse_in_request, reports_of, store_of
 from pulse_reports.report import make_report
-from pulse_reports.runs import RunLog
+from pulse_reports.runs import RunLog, iso
 from pulse_reports.schedule import next_due
 
 blueprint = Blueprint("reports", __name__)
@@ -55,7 +55,7 @@ async def list_reports() -> dict[str, object]:
             "recipients": list(entry.recipients),
             "timeRange": entry.content.time_range,
             "sections": list(entry.content.sections),
-            "nextDue": datetime.fromtimestamp(next_due(entry, now), timezone.utc).isoformat(),
+            "nextDue": iso(next_due(entry, now)),
             "runs": [record.to_json() for record in await runs.last(entry.name, RUNS_LISTED)],
         })
     return {"reports": listed}
