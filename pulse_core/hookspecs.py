@@ -59,7 +59,7 @@ hookspec = pluggy.HookspecMarker("pulse")
 def pulse_register_probes(register: Callable[[type[Probe]], None]) -> None:
     """Register probe classes, one per target ``type``.
 
-    Call ``register(MyProbe)`` for each :class:`pulse_core.probe.Probe` subclass. The class
+    Call ``register(MyProbe)`` for each :class:`pulse_core.contract.Probe` subclass. The class
     names the ``type:`` it checks and the target keys it owns; the core builds one instance of
     it when monitoring starts and calls ``check`` on it directly for every check.
 
@@ -75,7 +75,7 @@ def pulse_register_probes(register: Callable[[type[Probe]], None]) -> None:
 def pulse_register_stores(register: Callable[[type[Store]], None]) -> None:
     """Register store classes, chosen by the scheme of ``storage.url``.
 
-    Call ``register(MyStore)`` for each :class:`pulse_core.store.Store` subclass; its
+    Call ``register(MyStore)`` for each :class:`pulse_core.contract.Store` subclass; its
     ``url_schemes`` say which URLs it serves (``("sqlite", "postgresql")``).
     """
 
@@ -84,7 +84,7 @@ def pulse_register_stores(register: Callable[[type[Store]], None]) -> None:
 def pulse_register_notifiers(register: Callable[[type[Notifier]], None]) -> None:
     """Register notifier classes, one per kind of receiver.
 
-    Call ``register(SlackNotifier)`` for each :class:`pulse_core.notifier.Notifier` subclass;
+    Call ``register(SlackNotifier)`` for each :class:`pulse_core.contract.Notifier` subclass;
     its ``type_name`` is the key that selects it in a ``notifiers[]`` entry of the YAML
     (``slack: {webhookUrl: ...}``) and its ``options_model`` validates that block. The core
     builds one instance per configured entry and calls ``deliver`` for each notification.

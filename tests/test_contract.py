@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import ast
 import re
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -216,3 +218,12 @@ def test_every_public_name_is_documented_in_the_plugin_guide() -> None:
         if not re.search(rf"`{re.escape(name)}[`(\[.]", guide)
     ]
     assert not missing, f"docs/plugins.md does not describe: {missing}"
+
+
+def test_importing_the_contract_loads_no_internal_package() -> None:
+    loaded = subprocess.run(
+        [sys.executable, "-c", "import sys, pulse_core.contract; print(*sorted(sys.modules))"],
+        capture_output=True, text=True, check=True,
+    ).stdout.split()
+    assert "pulse_core.contract.view" in loaded
+    assert not [module for module in loaded if module.startswith(INTERNAL_PACKAGES)]

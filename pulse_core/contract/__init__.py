@@ -53,6 +53,7 @@ from pulse_core.models import (
     State,
     StatusChange,
 )
+from pulse_core.notifier import DeliveryError, Notification, Notifier, Receipt
 from pulse_core.outbox import OutboxHealth, OutboxMessage, OutboxState
 from pulse_core.probe import NoOptions, Probe
 from pulse_core.probe_errors import describe_connect_error, describe_lookup_error
@@ -66,6 +67,7 @@ __all__ = [
     "CheckStatus",
     "ConfigVersion",
     "ConfigVersionInfo",
+    "DeliveryError",
     "DurationHistogram",
     "Endpoint",
     "EndpointSnapshot",
@@ -80,6 +82,8 @@ __all__ = [
     "Name",
     "NoOptions",
     "Notes",
+    "Notification",
+    "Notifier",
     "NotifierHealth",
     "Outage",
     "OutboxHealth",
@@ -89,6 +93,7 @@ __all__ = [
     "ProbeResult",
     "PulseConfig",
     "PulseView",
+    "Receipt",
     "RequiredHeaderValue",
     "RequiredName",
     "Resolution",
