@@ -24,6 +24,7 @@ from pulse_core.engine.scheduler import Scheduler
 from pulse_core.engine.writer import StoreWriter
 from pulse_core.events import EventBus, Subscription
 from pulse_core.models import Endpoint, StatusChange
+from pulse_core.notifier import Notifier
 from pulse_core.plugins import PluginHost
 
 
@@ -79,6 +80,9 @@ class LiveView:
             )
             for name, courier in self.alerts.couriers.items()
         }
+
+    def notifiers(self) -> Mapping[str, Notifier]:
+        return dict(self.alerts.notifiers)
 
     def status_changes(self, queue_size: int) -> Subscription[StatusChange]:
         return self.events.subscribe(queue_size)

@@ -40,7 +40,7 @@ def test_the_view_has_the_members_the_documentation_lists() -> None:
     assert set(view_members()) == {
         "config", "store", "started_ts", "endpoints", "endpoint", "status", "statuses",
         "scheduler_stats", "store_stats", "plugin_errors", "probe_durations",
-        "notifier_health", "status_changes",
+        "notifier_health", "notifiers", "status_changes",
     }
 
 
@@ -55,6 +55,16 @@ async def test_the_running_pulse_has_every_member_of_the_view(tmp_path: Path) ->
             assert list(inspect.signature(getattr(pulse, name)).parameters) == promised, name
         assert isinstance(pulse.scheduler_stats(), SchedulerStats)
         assert isinstance(pulse.store_stats(), StoreStats)
+
+
+async def test_a_plugin_finds_the_configured_notifiers(tmp_path: Path) -> None:
+    notifier = "notifiers: [{name: pager, webhook: {url: 'http://127.0.0.1:9/hook'}}]\n"
+    outbound = "outbound: {allow_networks: [127.0.0.0/8], allow_plain_http: true}\n"
+    async with running_pulse(config(9) + notifier + outbound, tmp_path) as server:
+        view: PulseView = server.pulse
+        (pager,) = view.notifiers().values()
+        assert pager.name == "pager" and pager.type_name == "webhook"
+        assert set(view.notifier_health()) == {"pager"}
 
 
 async def test_a_status_read_stays_what_it_was_when_read(

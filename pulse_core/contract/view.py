@@ -17,6 +17,7 @@ from quart import current_app
 from pulse_core.config.model import PulseConfig
 from pulse_core.events import Subscription
 from pulse_core.models import Endpoint, LiveStatus, State, StatusChange
+from pulse_core.notifier import Notifier
 from pulse_core.store import Store
 
 #: the key of the web application's ``config`` under which the running Pulse is kept
@@ -146,6 +147,10 @@ class PulseView(Protocol):
 
     def notifier_health(self) -> Mapping[str, NotifierHealth]:
         """Deliveries by configured notifier name."""
+
+    def notifiers(self) -> Mapping[str, Notifier]:
+        """The configured notifiers by name, as built from the configuration in effect: a
+        notifier plugin finds its own instances here (to feed them more than notifications)."""
 
     def status_changes(self, queue_size: int) -> Subscription[StatusChange]:
         """A subscription to every later stored status change. Use it as a context manager
