@@ -13,6 +13,7 @@ from pathlib import Path
 from pulse_core.contract import Role
 from pulse_core.testing.accounts import key_headers
 from pulse_core.testing.server import running_pulse
+from pulse_core.testing.waiting import eventually
 from pulse_reports.schedule import ReportScheduler
 
 from .conftest import MailServer, fill_history, filled_site, recent_due, site_yaml
@@ -27,6 +28,8 @@ async def test_the_api_renders_a_report_now(tmp_path: Path, smtp_port: int) -> N
     due = recent_due()
     async with running_pulse(site_yaml(smtp_port=smtp_port), tmp_path) as server:
         await fill_history(server.pulse.store, server.pulse.config, due)
+        # the schedule started with Pulse: it noted when the report was first scheduled
+        since = await eventually(lambda: server.pulse.store.setting(f"report-runs/{NAME}/since"))
         async with server.client() as client:
             pdf = await client.get(PATH, params={"timeRange": "7d"})
             table = await client.get(PATH, params={"timeRange": "7d", "format": "csv"})
@@ -38,6 +41,7 @@ async def test_the_api_renders_a_report_now(tmp_path: Path, smtp_port: int) -> N
             viewer = await client.get(PATH, headers=await key_headers(server, Role.VIEWER))
             editor = await client.get(PATH, headers=await key_headers(server, Role.EDITOR))
 
+    assert since.endswith("Z")
     assert pdf.status_code == 200 and pdf.headers["content-type"] == "application/pdf"
     assert pdf.content.startswith(b"%PDF")
     assert re.match(r'attachment; filename="daily-network-summary-\d{4}-\d\d-\d\d\.pdf"',
@@ -54,7 +58,7 @@ async def test_the_api_renders_a_report_now(tmp_path: Path, smtp_port: int) -> N
     assert bad_range.status_code == 400
     assert "time range 120d is outside 1h .. 90d" in bad_range.json()["message"]
     assert (viewer.status_code, editor.status_code) == (403, 200)
-    (report,) = listed["reports"]
+    (report,) = listed["items"]
     assert report["name"] == NAME and report["schedule"] == "0 8 * * *"
     assert report["nextDue"].endswith("T08:00:00Z")
     assert report["runs"] == []
@@ -69,7 +73,7 @@ async def test_api_lists_recorded_runs(tmp_path: Path, smtp_port: int, mail_serv
         entry = pulse.config.sections["reports"].root[0]
         made = await scheduler.produce(entry, due.timestamp(), "schedule")
         async with server.client() as client:
-            (report,) = (await client.get("/api/reports")).json()["reports"]
+            (report,) = (await client.get("/api/reports")).json()["items"]
     assert report["runs"] == [made.to_json()]
     assert made.outcome == "sent" and len(mail_server.messages) == 1
 

@@ -9,9 +9,9 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 from quart import Blueprint, Response
-from quart_schema import tag_blueprint, validate_querystring
+from quart_schema import document_response, tag_blueprint, validate_querystring
 
-from pulse_core.contract import Role, also_returns, bad_request, not_found, requires
+from pulse_core.contract import Role, also_returns, bad_request, errors, not_found, requires
 from pulse_reports.delivery import Letter
 from pulse_reports.period import parse_time_range
 from pulse_reports.pulse_access import config_of, pulse_in_request, reports_of, store_of
@@ -26,6 +26,35 @@ tag_blueprint(blueprint, ["Reports"])
 RUNS_LISTED = 20
 
 
+class RunAnswer(BaseModel):
+    name: str
+    due: str = Field(description="when the run was due (UTC)")
+    trigger: Literal["schedule", "catch-up"]
+    periodStart: str
+    periodEnd: str
+    outcome: str = Field(description="sent, rendered (no recipients) or failed: <reason>")
+    format: Literal["pdf", "csv", "html"]
+    size: int = Field(description="bytes of the document")
+    recipients: list[str]
+    finished: str
+
+
+class ReportAnswer(BaseModel):
+    name: str
+    schedule: str
+    timezone: str
+    format: Literal["pdf", "csv", "html"]
+    recipients: list[str]
+    timeRange: str
+    sections: list[str]
+    nextDue: str = Field(description="the next time the schedule makes it (UTC)")
+    runs: list[RunAnswer] = Field(description="the last recorded runs, newest first")
+
+
+class ReportList(BaseModel):
+    items: list[ReportAnswer]
+
+
 class RenderQuery(BaseModel):
     format: Literal["pdf", "csv", "html"] | None = Field(None, description="default: the report's")
     time_range: str | None = Field(
@@ -35,6 +64,7 @@ class RenderQuery(BaseModel):
 
 @blueprint.get("/api/reports")
 @requires(Role.EDITOR)
+@document_response(ReportList)
 async def list_reports() -> dict[str, object]:
     """The configured reports, when each is next due, and its last recorded runs
 
@@ -58,7 +88,7 @@ async def list_reports() -> dict[str, object]:
             "nextDue": iso(next_due(entry, now)),
             "runs": [record.to_json() for record in await runs.last(entry.name, RUNS_LISTED)],
         })
-    return {"reports": listed}
+    return {"items": listed}
 
 
 @blueprint.get("/api/reports/<name>/render")
@@ -66,6 +96,7 @@ async def list_reports() -> dict[str, object]:
 @also_returns("application/pdf", "the report as a PDF document")
 @also_returns("text/csv", "the report's sections as CSV records")
 @also_returns("text/html", "the report as one HTML page")
+@errors(404)
 @validate_querystring(RenderQuery)
 async def render_report(name: str, query_args: RenderQuery) -> Response:
     """A report made now, as its schedule would make it
