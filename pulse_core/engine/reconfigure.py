@@ -27,7 +27,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from pydantic import BaseModel
 
@@ -41,7 +41,11 @@ from pulse_core.models import Endpoint, EndpointSnapshot, State
 from pulse_core.probe import Probe, UnavailableProbe
 
 if TYPE_CHECKING:
-    from pulse_core.app import Pulse
+    from pulse_core.engine.monitor import Monitor
+    from pulse_core.engine.scheduler import Scheduler
+    from pulse_core.engine.writer import StoreWriter
+    from pulse_core.plugins import PluginHost
+    from pulse_core.store import Store
 
 log = logging.getLogger("pulse.config")
 
@@ -100,10 +104,26 @@ async def start_probe(
     return probe, None
 
 
-class ConfigChanger:
-    """Applies configurations to one running :class:`~pulse_core.app.Pulse`, one at a time."""
+class Running(Protocol):
+    """What applying a configuration reads and replaces of the running Pulse (the
+    application object is one)."""
 
-    def __init__(self, pulse: Pulse) -> None:
+    config: PulseConfig
+    config_version_id: int | None
+    plugins: PluginHost
+    store: Store
+    probes: dict[str, Probe]
+    monitor: Monitor
+    scheduler: Scheduler
+    writer: StoreWriter
+
+    async def config_text(self) -> str: ...
+
+
+class ConfigChanger:
+    """Applies configurations to one running Pulse, one at a time."""
+
+    def __init__(self, pulse: Running) -> None:
         self._pulse = pulse
         self._lock = asyncio.Lock()
         self._retiring: set[asyncio.Task[None]] = set()

@@ -73,7 +73,7 @@ async def health() -> tuple[dict[str, object], int]:
         store = "unreachable"
     else:
         store = "failing" if stats.failing else "ok"
-    body = {
+    body: dict[str, object] = {
         "status": "ok" if store == "ok" else "degraded",
         "version": __version__,
         "uptimeSeconds": round(now - pulse.started_ts, 1),

@@ -6,7 +6,7 @@ import asyncio
 import datetime
 import logging
 import time
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from hypercorn.asyncio import serve
 from hypercorn.config import Config as HypercornConfig
@@ -20,9 +20,7 @@ from pulse_core.web.errors import install_error_handlers
 from pulse_core.web.https import https_only, plain_http_warning
 from pulse_core.web.ids import install_id_converter
 from pulse_core.web.openapi import install_openapi
-
-if TYPE_CHECKING:
-    from pulse_core.app import Pulse
+from pulse_core.web.served import ServedPulse
 
 log = logging.getLogger("pulse.web")
 
@@ -36,9 +34,9 @@ LIVE_CLIENTS_GOODBYE_S = 2.0
 REQUESTS_GRACE_S = 5.0
 
 
-def create_web_app(pulse: Pulse) -> Quart:
+def create_web_app(pulse: ServedPulse) -> Quart:
     app = Quart("pulse")
-    app.config[VIEW_KEY] = pulse  # core routes read it as Pulse, plugins' as the view
+    app.config[VIEW_KEY] = pulse  # plugins read it as the view (current_pulse)
     install_id_converter(app)
     install_error_handlers(app)
     install_auth(app, pulse.store, pulse.config.server)
@@ -69,7 +67,7 @@ async def serve_web_app(app: Quart, server: ServerSection, shutdown: asyncio.Eve
     warning = serving_warning(server)
     if warning is not None:
         log.warning(warning)
-    pulse: Pulse = app.config["PULSE"]
+    pulse: ServedPulse = app.config[VIEW_KEY]
     served: Any = app if server.tls is None else https_only(app, server.port)
     await serve(served, config, shutdown_trigger=lambda: _live_clients_leave(pulse, shutdown))
 
@@ -88,7 +86,7 @@ def base_url(server: ServerSection) -> str:
     return f"{scheme}://{bind_address(server.host, server.port)}"
 
 
-async def _live_clients_leave(pulse: Pulse, shutdown: asyncio.Event) -> None:
+async def _live_clients_leave(pulse: ServedPulse, shutdown: asyncio.Event) -> None:
     """Wait for ``shutdown``, then set ``pulse.stopping`` and give the live streams a moment
     to end before Hypercorn closes the server.
 

@@ -30,7 +30,7 @@ import json
 import time
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, AsyncIterator, Callable, Iterable, Mapping
+from typing import AsyncIterator, Callable, Iterable, Mapping
 
 from pydantic import BaseModel, ConfigDict, Field
 from quart import Blueprint, Response, current_app, g, request, websocket
@@ -48,9 +48,7 @@ from pulse_core.web.auth.context import auth_context
 from pulse_core.web.connections import abort_connection
 from pulse_core.web.openapi import SSE_EVENT
 from pulse_core.web.serialize import iso
-
-if TYPE_CHECKING:
-    from pulse_core.app import Pulse
+from pulse_core.web.served import ServedPulse
 
 blueprint = Blueprint("push", __name__)
 tag_blueprint(blueprint, ["Live push"])
@@ -139,12 +137,12 @@ def _message(kind: str, ts: float, data: dict[str, object]) -> str:
     return json.dumps({"type": kind, "timestamp": iso(ts), "data": data}, separators=(",", ":"))
 
 
-def _pulse() -> Pulse:
-    pulse: Pulse = current_app.config["PULSE"]
+def _pulse() -> ServedPulse:
+    pulse: ServedPulse = current_app.config["PULSE"]
     return pulse
 
 
-def _settings(pulse: Pulse) -> PushSection:
+def _settings(pulse: ServedPulse) -> PushSection:
     section: PushSection | None = pulse.config.sections.get("push")
     return section or PushSection()
 
@@ -158,7 +156,7 @@ class Ending:
 
 
 async def _ending(
-    subscription: Subscription[StatusChange], revoked: asyncio.Event, pulse: Pulse
+    subscription: Subscription[StatusChange], revoked: asyncio.Event, pulse: ServedPulse
 ) -> Ending:
     """The first of the ways a stream is ended from this side, when it comes."""
     endings = {
@@ -278,7 +276,7 @@ def _event_id(header: str | None) -> int | None:
 
 
 async def _event_stream(
-    pulse: Pulse,
+    pulse: ServedPulse,
     audience: Audience,
     resume_after: int | None,
     revocation: AbstractContextManager[asyncio.Event],
