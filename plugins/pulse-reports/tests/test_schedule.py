@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import subprocess
 import time
+from datetime import datetime, timezone
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -18,7 +19,8 @@ from typing import Any
 import pytest
 
 from pulse_core.testing.waiting import eventually
-from pulse_reports.schedule import Clock, ReportScheduler
+from pulse_reports.schedule import Clock, ReportScheduler, latest_due, next_due
+from pulse_reports.settings import ReportEntry
 
 from .conftest import DUE, EXPECTED, MailServer
 
@@ -136,3 +138,13 @@ async def test_a_refused_report_is_recorded_as_failed(
         (run,) = await eventually(lambda: runs_recorded(scheduler, 1))
     assert run.outcome.startswith(f"failed: 127.0.0.1:{smtp_port} (notifier mail):")
     assert "Connect call failed" in run.outcome or "refused" in run.outcome.lower()
+
+
+def test_due_times_follow_the_report_timezone_across_a_clock_change() -> None:
+    """Paris moves to summer time on 29 March 2026: 08:00 there is 07:00 UTC, then 06:00."""
+    entry = ReportEntry.model_validate({"name": "r", "schedule": "0 8 * * *", "timezone": "Europe/Paris"})
+    saturday = datetime(2026, 3, 28, 7, 0, tzinfo=timezone.utc).timestamp()
+    sunday = next_due(entry, saturday)
+    assert datetime.fromtimestamp(sunday, timezone.utc) == datetime(2026, 3, 29, 6, 0, tzinfo=timezone.utc)
+    assert latest_due(entry, sunday) == sunday
+    assert latest_due(entry, sunday - 1) == saturday

@@ -19,6 +19,7 @@ from typing import Sequence
 from pulse_reports.checks import sender_of
 from pulse_reports.delivery import DeliveryFailed, Letter, deliver
 from pulse_reports.pulse_access import ConfigError, email_notifiers, opened_store, read_config, reports_of
+from pulse_reports.render_pdf import FontMissing
 from pulse_reports.report import make_report
 from pulse_reports.settings import FORMATS
 
@@ -59,11 +60,15 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 async def _make(args: argparse.Namespace, config: object, entry: object) -> int:
-    async with opened_store(config) as store:
-        document = await make_report(
-            entry, config, store, datetime.now(timezone.utc),
-            format=args.format, time_range=args.time_range,
-        )
+    try:
+        async with opened_store(config) as store:
+            document = await make_report(
+                entry, config, store, datetime.now(timezone.utc),
+                format=args.format, time_range=args.time_range,
+            )
+    except FontMissing as missing:
+        print(f"error: {missing}", file=sys.stderr)
+        return 1
     letter = Letter(entry.name, document.period.end, entry.recipients, document)
     out = args.out or Path(letter.filename)
     out.write_bytes(document.body)

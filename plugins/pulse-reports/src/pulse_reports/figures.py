@@ -244,18 +244,20 @@ def _group_rows(
     current: dict[str, Tally],
     histograms: dict[str, RttHistogram],
 ) -> list[GroupRow]:
+    members: dict[str, list[Endpoint]] = {}
+    for endpoint in endpoints:
+        members.setdefault(endpoint.group_id, []).append(endpoint)
     rows = []
     for group in sorted(groups, key=lambda group: (group.sort_order, group.name)):
-        members = [endpoint for endpoint in endpoints if endpoint.group_id == group.id]
-        if not members:
+        if group.id not in members:
             continue
         tally = Tally()
-        for endpoint in members:
+        for endpoint in members[group.id]:
             tally.add(current.get(endpoint.id, Tally()))
         histogram = histograms.get(group.id, RttHistogram())
         rows.append(
             GroupRow(
-                group.name, len(members), tally.availability,
+                group.name, len(members[group.id]), tally.availability,
                 histogram.percentile(0.5), histogram.percentile(0.95),
             )
         )

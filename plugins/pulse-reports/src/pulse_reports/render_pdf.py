@@ -35,7 +35,16 @@ class _Document(FPDF):
         self.cell(0, 8, f"Page {self.page_no()} of {{nb}}", align="C")
 
 
+class FontMissing(RuntimeError):
+    """The PDF's font is not installed."""
+
+
 def render_pdf(figures: Figures) -> bytes:
+    if not (FONT_FOLDER / "DejaVuSans.ttf").exists():
+        raise FontMissing(
+            f"PDF reports use the DejaVu Sans font, not found in {FONT_FOLDER}: install it "
+            "(Debian and Ubuntu: apt-get install fonts-dejavu-core)"
+        )
     document = _Document(orientation="portrait", unit="mm", format="A4")
     document.set_auto_page_break(auto=True, margin=16)
     document.add_font(FONT, "", str(FONT_FOLDER / "DejaVuSans.ttf"))

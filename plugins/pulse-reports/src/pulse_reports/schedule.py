@@ -24,7 +24,8 @@ from croniter import croniter
 from pulse_reports.checks import sender_of
 from pulse_reports.delivery import RETRY_DELAYS_S, DeliveryFailed, Letter, deliver
 from pulse_reports.pulse_access import PulseConfig, Store, email_notifiers, reports_of
-from pulse_reports.report import make_report
+from pulse_reports.period import period_of
+from pulse_reports.report import Document, make_report
 from pulse_reports.runs import RunLog, RunRecord, iso, parse_iso
 from pulse_reports.settings import ReportEntry
 
@@ -68,7 +69,7 @@ class ReportScheduler:
         self._retry_delays = retry_delays
         #: report name -> the due time after which it is next due
         self._after: dict[str, float] = {}
-        self._running: set[asyncio.Task[None]] = set()
+        self._running: set[asyncio.Task[RunRecord]] = set()
         #: report name -> when it is next due, as of the last look at the schedule
         self.upcoming: dict[str, float] = {}
 
@@ -109,31 +110,46 @@ class ReportScheduler:
     def _start(self, entry: ReportEntry, due: float, trigger: str) -> None:
         task = asyncio.create_task(self.produce(entry, due, trigger), name=f"report {entry.name}")
         self._running.add(task)
-        task.add_done_callback(self._running.discard)
+        task.add_done_callback(self._finished)
+
+    def _finished(self, task: asyncio.Task[RunRecord]) -> None:
+        """Forget a run; one that could not even be recorded (the store gone) is logged, and
+        made again at the next start, since no record says it was."""
+        self._running.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            log.error("%s was not recorded: %s", task.get_name(), task.exception())
 
     async def produce(self, entry: ReportEntry, due: float, trigger: str) -> RunRecord:
         """Make, send and record one run of ``entry`` for ``due``."""
         config = self._config()
         moment = datetime.fromtimestamp(due, ZoneInfo(entry.timezone))
-        document = await make_report(
-            entry, config, self._store, moment,
-            now=datetime.fromtimestamp(self._clock.now(), moment.tzinfo),
-        )
-        outcome = "rendered"
-        if entry.recipients:
-            smtp = email_notifiers(config)[sender_of(entry, config)]
-            letter = Letter(entry.name, moment, entry.recipients, document)
-            try:
-                await deliver(letter, smtp, self._retry_delays)
-                outcome = "sent"
-            except DeliveryFailed as failure:
-                outcome = f"failed: {failure}"
-                log.error("report %s due %s was not sent: %s", entry.name, iso(due), failure)
+        period = period_of(entry.content.time_range, moment)
+        try:
+            document = await make_report(
+                entry, config, self._store, moment,
+                now=datetime.fromtimestamp(self._clock.now(), moment.tzinfo),
+            )
+        except Exception as error:  # a store gone or a font missing: recorded, then the next slot
+            log.exception("report %s due %s could not be made", entry.name, iso(due))
+            outcome, body, format = f"failed: could not be made: {error}", b"", entry.format
+        else:
+            body, format = document.body, document.format
+            outcome = await self._send(entry, config, moment, document) if entry.recipients else "rendered"
         record = RunRecord(
-            entry.name, iso(due), trigger, iso(document.period.start), iso(document.period.end),
-            outcome, document.format, len(document.body), list(entry.recipients),
-            iso(self._clock.now()),
+            entry.name, iso(due), trigger, iso(period.start), iso(period.end), outcome, format,
+            len(body), list(entry.recipients), iso(self._clock.now()),
         )
         await self.runs.add(record)
-        log.info("report %s due %s: %s (%d bytes)", entry.name, iso(due), outcome, len(document.body))
+        log.info("report %s due %s: %s (%d bytes)", entry.name, iso(due), outcome, len(body))
         return record
+
+    async def _send(
+        self, entry: ReportEntry, config: PulseConfig, moment: datetime, document: Document
+    ) -> str:
+        smtp = email_notifiers(config)[sender_of(entry, config)]
+        try:
+            await deliver(Letter(entry.name, moment, entry.recipients, document), smtp, self._retry_delays)
+        except DeliveryFailed as failure:
+            log.error("report %s due %s was not sent: %s", entry.name, iso(moment), failure)
+            return f"failed: {failure}"
+        return "sent"

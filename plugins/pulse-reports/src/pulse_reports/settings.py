@@ -19,7 +19,6 @@ from pydantic_core import PydanticCustomError
 from pulse_reports.period import parse_time_range
 
 SECTION_NAME = "reports"
-SECTIONS = ("summary", "availability", "performance", "outages", "endpoints")
 FORMATS = ("pdf", "csv", "html")
 
 #: An address as mail servers take it in RCPT TO: something, one @, a dotted domain.
