@@ -7,6 +7,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
+from pulse_reports.pulse_access import ConfigError, read_config
+
 from .conftest import USERS_BLOCK, site_yaml, write_config
 
 
@@ -108,3 +112,13 @@ def test_report_names_are_unique(tmp_path: Path) -> None:
     result = pulse_check(tmp_path, site_yaml(USERS_BLOCK + second))
     assert result.returncode == 1
     assert "reports[1].name: another report is called 'Daily Network Summary'" in result.stderr
+
+
+def test_the_config_loader_reports_the_same_line(tmp_path: Path) -> None:
+    """Pulse's start-up and the API's configuration changes load through the same loader."""
+    text = site_yaml(USERS_BLOCK.replace('"admin@company.com"', '"admin at company"'))
+    with pytest.raises(ConfigError) as raised:
+        read_config(write_config(tmp_path, text))
+    message = str(raised.value)
+    assert f"pulse.yaml:{line_of(text, 'admin at company')}:" in message
+    assert "reports[0].recipients[0]: 'admin at company' is not an email address" in message
