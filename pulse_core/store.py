@@ -38,56 +38,15 @@ class StoreUnavailable(ConnectionError):
     connections). The web API answers 503 to it; any other error stays a fault of Pulse."""
 
 
-class Store(abc.ABC):
-    """Persistent history of one Pulse installation."""
+class History(abc.ABC):
+    """What plugins read of a store (``PulseView.store``): checks, outages and rollups.
 
-    #: URL schemes this store serves, e.g. ``("sqlite",)``; ``sqlite+aiosqlite`` style URLs
-    #: match on the part before ``+``.
-    url_schemes: ClassVar[tuple[str, ...]]
-
-    def __init__(self, url: str) -> None:
-        self.url = url
-
-    # -- life cycle ---------------------------------------------------------------------------
-    @abc.abstractmethod
-    async def open(self) -> None:
-        """Connect and create or migrate the schema. Called once before anything else."""
-
-    @abc.abstractmethod
-    async def close(self) -> None:
-        """Finish pending work and disconnect. Nothing written before ``close`` may be lost."""
+    A role of :class:`Store`, which a store plugin subclasses whole; the rest of it (writes,
+    maintenance, configuration versions, accounts, the outbox) is for the core alone."""
 
     @abc.abstractmethod
     async def ping(self) -> bool:
         """Whether the store answers right now (for health checks); never raises."""
-
-    # -- catalogue ----------------------------------------------------------------------------
-    @abc.abstractmethod
-    async def sync_catalog(self, groups: Sequence[Group], endpoints: Sequence[Endpoint]) -> None:
-        """Make the stored groups and endpoints those of the running configuration.
-
-        Endpoints that left the configuration are marked removed, never deleted with their
-        history; an endpoint that comes back under the same id finds its history again.
-        """
-
-    # -- writes (called by the core's single writer) ------------------------------------------
-    @abc.abstractmethod
-    async def write_checks(self, checks: Sequence[CheckResult]) -> None:
-        """Append a batch of checks, in one transaction."""
-
-    @abc.abstractmethod
-    async def write_outages(self, outages: Sequence[Outage]) -> None:
-        """Insert or update outages, identified by ``(endpoint_id, started_ts)``."""
-
-    @abc.abstractmethod
-    async def write_snapshots(self, snapshots: Sequence[EndpointSnapshot]) -> None:
-        """Remember endpoints' damped states (replacing what was kept for each endpoint)."""
-
-    # -- restart ------------------------------------------------------------------------------
-    @abc.abstractmethod
-    async def load_snapshots(self) -> dict[str, EndpointSnapshot]:
-        """The remembered state of every endpoint, with its open outage and the time of its
-        last stored check, keyed by endpoint id."""
 
     # -- reads --------------------------------------------------------------------------------
     @abc.abstractmethod
@@ -136,6 +95,54 @@ class Store(abc.ABC):
     ) -> AsyncIterator[list[Rollup]]:
         """Buckets of many endpoints whose start lies in ``[start, end)``, in pages of at most
         ``page_rows``, ordered as :meth:`checks_many` orders checks."""
+
+
+class Store(History):
+    """Persistent history of one Pulse installation."""
+
+    #: URL schemes this store serves, e.g. ``("sqlite",)``; ``sqlite+aiosqlite`` style URLs
+    #: match on the part before ``+``.
+    url_schemes: ClassVar[tuple[str, ...]]
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+
+    # -- life cycle ---------------------------------------------------------------------------
+    @abc.abstractmethod
+    async def open(self) -> None:
+        """Connect and create or migrate the schema. Called once before anything else."""
+
+    @abc.abstractmethod
+    async def close(self) -> None:
+        """Finish pending work and disconnect. Nothing written before ``close`` may be lost."""
+
+    # -- catalogue ----------------------------------------------------------------------------
+    @abc.abstractmethod
+    async def sync_catalog(self, groups: Sequence[Group], endpoints: Sequence[Endpoint]) -> None:
+        """Make the stored groups and endpoints those of the running configuration.
+
+        Endpoints that left the configuration are marked removed, never deleted with their
+        history; an endpoint that comes back under the same id finds its history again.
+        """
+
+    # -- writes (called by the core's single writer) ------------------------------------------
+    @abc.abstractmethod
+    async def write_checks(self, checks: Sequence[CheckResult]) -> None:
+        """Append a batch of checks, in one transaction."""
+
+    @abc.abstractmethod
+    async def write_outages(self, outages: Sequence[Outage]) -> None:
+        """Insert or update outages, identified by ``(endpoint_id, started_ts)``."""
+
+    @abc.abstractmethod
+    async def write_snapshots(self, snapshots: Sequence[EndpointSnapshot]) -> None:
+        """Remember endpoints' damped states (replacing what was kept for each endpoint)."""
+
+    # -- restart ------------------------------------------------------------------------------
+    @abc.abstractmethod
+    async def load_snapshots(self) -> dict[str, EndpointSnapshot]:
+        """The remembered state of every endpoint, with its open outage and the time of its
+        last stored check, keyed by endpoint id."""
 
     # -- maintenance (called by the core's maintenance task) ----------------------------------
     @abc.abstractmethod

@@ -57,7 +57,7 @@ from pulse_core.notifier import DeliveryError, Notification, Notifier, Receipt
 from pulse_core.outbox import OutboxHealth, OutboxMessage, OutboxState
 from pulse_core.probe import NoOptions, Probe
 from pulse_core.probe_errors import describe_connect_error, describe_lookup_error
-from pulse_core.store import PAGE_ROWS, Store, StoreUnavailable
+from pulse_core.store import PAGE_ROWS, History, Store, StoreUnavailable
 
 __all__ = [
     "PAGE_ROWS",
@@ -74,6 +74,7 @@ __all__ = [
     "EndpointStatus",
     "Group",
     "HeaderValue",
+    "History",
     "Host",
     "IdIndex",
     "Key",

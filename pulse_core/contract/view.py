@@ -18,7 +18,7 @@ from pulse_core.config.model import PulseConfig
 from pulse_core.events import Subscription
 from pulse_core.models import Endpoint, LiveStatus, State, StatusChange
 from pulse_core.notifier import Notifier
-from pulse_core.store import Store
+from pulse_core.store import History
 
 #: the key of the web application's ``config`` under which the running Pulse is kept
 VIEW_KEY = "PULSE"
@@ -115,7 +115,7 @@ class PulseView(Protocol):
         rather than keeping it)."""
 
     @property
-    def store(self) -> Store:
+    def store(self) -> History:
         """The store, for reads; the core's writer does every write."""
 
     @property

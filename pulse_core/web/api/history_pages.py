@@ -17,7 +17,7 @@ from collections.abc import AsyncIterator, Sequence
 from typing import TypeVar, Union
 
 from pulse_core.models import CheckResult, Resolution, Rollup
-from pulse_core.store import Store
+from pulse_core.store import History
 from pulse_core.web.api.query import Bucket
 
 Record = Union[CheckResult, Rollup]
@@ -44,7 +44,7 @@ async def read_ahead(pages: AsyncIterator[T]) -> AsyncIterator[T]:
 
 
 def history_pages(
-    store: Store, endpoint_ids: Sequence[str], bucket: Bucket, start: float, end: float
+    store: History, endpoint_ids: Sequence[str], bucket: Bucket, start: float, end: float
 ) -> AsyncIterator[Sequence[Record]]:
     """The records of ``endpoint_ids`` in ``[start, end)``, endpoint by endpoint in that
     order, each oldest first, in pages."""

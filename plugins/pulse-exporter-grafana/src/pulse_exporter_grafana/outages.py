@@ -6,13 +6,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from pulse_core.contract import Outage, PulseConfig, Store
+from pulse_core.contract import History, Outage, PulseConfig
 from pulse_exporter_grafana.scope import Scope
 
 Table = dict[str, Any]
 
 
-async def outages_in(store: Store, scope: Scope, start: float, end: float) -> list[Outage]:
+async def outages_in(store: History, scope: Scope, start: float, end: float) -> list[Outage]:
     wanted = {endpoint.id for endpoint in scope.endpoints}
     only = scope.endpoints[0].id if len(scope.endpoints) == 1 else None
     return [o for o in await store.outages(only, start, end) if o.endpoint_id in wanted]

@@ -6,7 +6,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
-from pulse_core.contract import CheckStatus, Endpoint, Store, bad_request
+from pulse_core.contract import CheckStatus, Endpoint, History, bad_request
 from pulse_exporter_grafana.buckets import Buckets
 
 Datapoints = list[list[float]]
@@ -23,7 +23,9 @@ class _Tally:
         self.rtt_counts = [0] * count
 
 
-async def _tally(store: Store, endpoints: Sequence[Endpoint], buckets: Buckets, end: float) -> _Tally:
+async def _tally(
+    store: History, endpoints: Sequence[Endpoint], buckets: Buckets, end: float
+) -> _Tally:
     """Pooled over every endpoint in scope, read with the store's bulk reads: a page of many
     endpoints per query, not a query per endpoint."""
     tally = _Tally(buckets.count)
@@ -53,7 +55,7 @@ async def _tally(store: Store, endpoints: Sequence[Endpoint], buckets: Buckets, 
 
 
 async def availability(
-    store: Store, endpoints: Sequence[Endpoint], buckets: Buckets, end: float
+    store: History, endpoints: Sequence[Endpoint], buckets: Buckets, end: float
 ) -> Datapoints:
     """Percent of successful checks per bucket; buckets without checks are left out."""
     tally = await _tally(store, endpoints, buckets, end)
@@ -65,7 +67,7 @@ async def availability(
 
 
 async def response_time(
-    store: Store, endpoints: Sequence[Endpoint], buckets: Buckets, end: float, aggregation: str
+    store: History, endpoints: Sequence[Endpoint], buckets: Buckets, end: float, aggregation: str
 ) -> Datapoints:
     """Round trips of successful checks per bucket, in milliseconds. Rollups keep sums and
     counts only, so over rollups only ``avg`` can be answered."""
