@@ -122,6 +122,10 @@ async def test_csv_and_html_hold_the_same_sections(site: tuple[Any, Any]) -> Non
     )
     assert ["summary", "Key figures", "Availability", EXPECTED["overall"]] in rows
     assert ["availability", "Groups", "Core network", "2", EXPECTED["Core network"], "poor"] in rows
+    # weighted by checks: Router 1's 96 buckets at 30 ms outweigh Router 2's 88 at 12 ms
+    rtt = "Round-trip time per group (of 15-minute averages)"
+    assert ["performance", rtt, "Core network", "30.0 ms", "30.0 ms"] in rows
+    assert ["performance", rtt, "Plant floor", "6.0 ms", "6.0 ms"] in rows
     assert [
         "outages", "Outages", "Router 2", "2026-03-10 02:01:00", "2026-03-10 04:01:00",
         "2 h 00 min", "connection refused",
