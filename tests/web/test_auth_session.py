@@ -30,6 +30,26 @@ REGISTRATION = {
 }
 
 
+async def test_the_administrator_is_created_only_by_a_request_naming_an_address(
+    tmp_path: Path,
+) -> None:
+    """A page of another site reaching Pulse by DNS rebinding names its own host; the first
+    registration from it is refused, the same one by address or localhost goes through."""
+    rebinding = {"Host": "rebind.attacker.example", "Origin": "http://rebind.attacker.example"}
+    async with running_pulse(CONFIG, tmp_path) as server:
+        async with server.client(authenticated=False) as client:
+            refused = await client.post("/api/auth/register", json=REGISTRATION, headers=rebinding)
+            still_open = (await client.get("/api/auth/setup-required")).json()
+            port = server.base_url.rsplit(":", 1)[1]
+            by_localhost = await client.post(
+                "/api/auth/register", json=REGISTRATION,
+                headers={"Host": f"localhost:{port}", "Origin": f"http://localhost:{port}"},
+            )
+    assert refused.status_code == 403 and "DNS rebinding" in refused.json()["message"]
+    assert still_open is True
+    assert by_localhost.status_code == 201, by_localhost.text
+
+
 async def test_the_first_user_registers_once_as_administrator(tmp_path: Path) -> None:
     async with running_pulse(CONFIG, tmp_path) as server:
         async with server.client(authenticated=False) as client:

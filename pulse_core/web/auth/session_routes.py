@@ -14,6 +14,7 @@ from pulse_core.contract.api_errors import ApiError, bad_request
 from pulse_core.contract.openapi import answers, errors
 from pulse_core.web.auth.callers import Caller, user_with_password
 from pulse_core.web.auth.context import auth_context
+from pulse_core.web.auth.first_run import require_address_host
 from pulse_core.web.auth.guard import WRONG_PASSWORD, unauthorized
 from pulse_core.web.auth.provisioning import password_problem, username_problem
 from pulse_core.web.auth.revocation import Credential
@@ -51,8 +52,11 @@ async def register(data: Registration) -> tuple[dict[str, Any], int]:
 
     Once a user exists this is a 409. `email` must have an `@`, `confirmPassword` must
     equal `password`, and the password must not be one of the 20,000 most common: a 400
-    names the problem otherwise.
+    names the problem otherwise. The request must name Pulse by an IP address or
+    `localhost` in its `Host` (403 otherwise), so that no other site can do it through DNS
+    rebinding.
     """
+    require_address_host(request.headers.get("Host", ""))
     for problem in (username_problem(data.username), password_problem(data.password)):
         if problem is not None:
             raise bad_request(problem)
