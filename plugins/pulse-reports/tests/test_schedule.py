@@ -19,6 +19,7 @@ from typing import Any
 import pytest
 
 from pulse_core.testing.waiting import eventually
+from pulse_reports.runs import RunLog
 from pulse_reports.schedule import Clock, ReportScheduler, latest_due, next_due
 from pulse_reports.settings import ReportEntry
 
@@ -148,3 +149,24 @@ def test_due_times_follow_the_report_timezone_across_a_clock_change() -> None:
     assert datetime.fromtimestamp(sunday, timezone.utc) == datetime(2026, 3, 29, 6, 0, tzinfo=timezone.utc)
     assert latest_due(entry, sunday) == sunday
     assert latest_due(entry, sunday - 1) == saturday
+
+
+async def test_the_schedule_outlives_a_store_that_is_away_for_a_while(
+    site: tuple[Any, Any], mail_server: MailServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    config, store = site
+    # the report was scheduled before, so it is due at DUE however long the store is away
+    await RunLog(store).since(NAME, DUE.timestamp() - 60)
+    await store.close()
+    ticking = clock_at(DUE.timestamp() - 0.5)
+    # looks again every 0.2 s instead of every minute
+    clock = Clock(now=ticking.now, sleep=lambda seconds: asyncio.sleep(min(seconds, 0.2)))
+    async with scheduling(config, store, clock) as scheduler:
+        await eventually(lambda: _logged(caplog, "could not look at the schedule"))
+        await store.open()
+        (run,) = await eventually(lambda: runs_recorded(scheduler, 1))
+    assert run.outcome == "sent" and len(mail_server.messages) == 1
+
+
+async def _logged(caplog: pytest.LogCaptureFixture, text: str) -> bool | None:
+    return True if any(text in record.getMessage() for record in caplog.records) else None

@@ -77,23 +77,32 @@ class ReportScheduler:
         """Forever: produce every report that is due, then sleep until the next one is."""
         try:
             while True:
-                now = self._clock.now()
-                soonest = now + LOOK_EVERY_S
-                for entry in self._entries():
-                    due = next_due(entry, await self._due_after(entry, now))
-                    if due <= now:
-                        due = latest_due(entry, now)
-                        self._after[entry.name] = due
-                        late = now - due >= LOOK_EVERY_S  # Pulse was down when it was due
-                        self._start(entry, due, "catch-up" if late else "schedule")
-                        due = next_due(entry, due)
-                    self.upcoming[entry.name] = due
-                    soonest = min(soonest, due)
+                try:
+                    soonest = await self._look()
+                except Exception:  # the store unreachable for a moment: look again later
+                    log.exception("reports: could not look at the schedule; trying again")
+                    soonest = self._clock.now() + LOOK_EVERY_S
                 await self._clock.sleep(max(0.0, soonest - self._clock.now()))
         finally:
             for task in self._running:
                 task.cancel()
             await asyncio.gather(*self._running, return_exceptions=True)
+
+    async def _look(self) -> float:
+        """Start every report that is due; return when the next one is."""
+        now = self._clock.now()
+        soonest = now + LOOK_EVERY_S
+        for entry in self._entries():
+            due = next_due(entry, await self._due_after(entry, now))
+            if due <= now:
+                due = latest_due(entry, now)
+                self._after[entry.name] = due
+                late = now - due >= LOOK_EVERY_S  # Pulse was down when it was due
+                self._start(entry, due, "catch-up" if late else "schedule")
+                due = next_due(entry, due)
+            self.upcoming[entry.name] = due
+            soonest = min(soonest, due)
+        return soonest
 
     async def _due_after(self, entry: ReportEntry, now: float) -> float:
         if entry.name not in self._after:
