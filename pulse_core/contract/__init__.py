@@ -22,8 +22,10 @@ from pulse_core.config.limits import (
     UrlPath,
 )
 from pulse_core.config.model import PulseConfig, Section
+from pulse_core.config.tls import read_small_file
 from pulse_core.contract.access import Role, public, requires
 from pulse_core.contract.api_errors import ApiError, bad_request, not_found
+from pulse_core.contract.expectations import bounds_problem
 from pulse_core.contract.openapi import also_returns, answers, errors, takes_text
 from pulse_core.contract.view import (
     DurationHistogram,
@@ -60,6 +62,7 @@ from pulse_core.probe_errors import describe_connect_error, describe_lookup_erro
 from pulse_core.store import PAGE_ROWS, History, Store, StoreUnavailable
 
 __all__ = [
+    "bounds_problem",
     "PAGE_ROWS",
     "ApiError",
     "ApiKey",
@@ -126,6 +129,7 @@ __all__ = [
     "literal_family",
     "not_found",
     "public",
+    "read_small_file",
     "requires",
     "takes_text",
 ]

@@ -15,7 +15,7 @@ import itertools
 
 from pydantic import BaseModel
 
-from pulse_core.contract import Endpoint, Probe, ProbeResult
+from pulse_core.contract import Endpoint, Probe, ProbeResult, bounds_problem
 from pulse_probe_modbus.exchange import Exchange, ModbusError
 from pulse_probe_modbus.options import Expectation, ModbusTargetOptions, Read
 
@@ -66,8 +66,4 @@ def unmet(expectation: Expectation, read: Read, values: list[int]) -> str | None
     label = f"{read.kind} {read.address + expectation.index}"
     if expectation.equals is not None and value != expectation.equals:
         return f"{label} is {value}, expected {expectation.equals}"
-    if expectation.min is not None and value < expectation.min:
-        return f"{label} is {value}, below min {expectation.min:g}"
-    if expectation.max is not None and value > expectation.max:
-        return f"{label} is {value}, above max {expectation.max:g}"
-    return None
+    return bounds_problem(label, value, expectation.min, expectation.max)

@@ -10,7 +10,7 @@ from typing import Any
 
 from asyncua import ua
 
-from pulse_core.contract import ProbeResult
+from pulse_core.contract import ProbeResult, bounds_problem
 
 from pulse_probe_opcua.errors import describe_node_status, status_name
 from pulse_probe_opcua.options import NodeExpectation
@@ -78,15 +78,7 @@ def _unexpected(expectation: NodeExpectation, value: Any) -> str | None:
         if _same(value, expectation.equals):
             return None
         return f"{node} is {_shown(value)}, expected {_shown(expectation.equals)}"
-    if expectation.min is None and expectation.max is None:
-        return None
-    if not _is_number(value):
-        return f"{node} is {_shown(value)}, not a number"
-    if expectation.min is not None and value < expectation.min:
-        return f"{node} is {_shown(value)}, below min {expectation.min:g}"
-    if expectation.max is not None and value > expectation.max:
-        return f"{node} is {_shown(value)}, above max {expectation.max:g}"
-    return None
+    return bounds_problem(node, value, expectation.min, expectation.max, _shown)
 
 
 def _same(value: Any, expected: bool | int | float | str) -> bool:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
+from pulse_core.contract import bounds_problem
 from pulse_probe_snmp.options import OidExpectation
 
 #: sysUpTime is TimeTicks: hundredths of a second in 32 bits, so it wraps after ~497 days
@@ -82,16 +83,17 @@ def unmet(expectation: OidExpectation, value: int | str, previous: int | str | N
     label = expectation.label
     if expectation.equals is not None and not _same(value, expectation.equals):
         return f"{label} is {value!r}, expected {expectation.equals!r}"
-    if expectation.min is not None or expectation.max is not None:
-        if not isinstance(value, int):
-            return f"{label} is {value!r}, not a number"
-        if expectation.min is not None and value < expectation.min:
-            return f"{label} is {value}, below min {expectation.min:g}"
-        if expectation.max is not None and value > expectation.max:
-            return f"{label} is {value}, above max {expectation.max:g}"
+    problem = bounds_problem(label, value, expectation.min, expectation.max, _shown)
+    if problem is not None:
+        return problem
     if expectation.changed and previous is not None and value == previous:
         return f"{label} unchanged since the previous check ({value!r})"
     return None
+
+
+def _shown(value: int | str) -> str:
+    """Numbers as they are, text quoted, so an empty or spaced text is visible."""
+    return repr(value) if isinstance(value, str) else str(value)
 
 
 def _same(value: int | str, expected: int | str) -> bool:
