@@ -252,10 +252,14 @@ class EndpointState:
         return _LIVE_OF_CODES[table.state[slot]] or _LATEST_OF_CODES[last_code]
 
     def status(self, now: float) -> EndpointStatus:
-        """The live state as a value: what plugins read (``PulseView.status``)."""
+        """The live state as a value: what plugins read (``PulseView.status``). Read for
+        every endpoint by each scrape, so from the columns directly."""
+        table, slot = self._table, self._slot
         return EndpointStatus(
-            self.endpoint, self.live_status(now), self.state, self.state_since, self.last_ts,
-            self.last_rtt_ms, self.last_error, self.checks_up, self.checks_down,
+            table.endpoints[slot], self.live_status(now), STATES[table.state[slot]],
+            optional(table.state_since[slot]), optional(table.last_ts[slot]),
+            optional(table.last_rtt_ms[slot]), table.last_errors.get(slot),
+            table.checks_up[slot], table.checks_down[slot],
         )
 
     def snapshot(self) -> EndpointSnapshot:
