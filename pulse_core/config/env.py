@@ -8,7 +8,7 @@ Results are not scanned again, so a value that itself contains ``${...}`` stays 
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 from pulse_core.config.errors import IssueCollector, Path
@@ -41,6 +41,23 @@ def substitute_env(
     if isinstance(value, str) and "$" in value:
         return _substitute_string(value, environ, issues, path)
     return value
+
+
+def references(value: Any, path: Path = ()) -> Iterator[tuple[Path, str]]:
+    """Where each ``${VAR}`` reference of ``value`` is, with the variable's name, read as
+    :func:`substitute_env` would (``$${X}`` and a malformed reference are none): what a
+    configuration would read from the environment, known before anything is read."""
+    if isinstance(value, dict):
+        for key, item in value.items():
+            yield from references(item, (*path, key))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from references(item, (*path, index))
+    elif isinstance(value, str) and "$" in value:
+        for match in _REFERENCE.finditer(value):
+            body = match.group(2)
+            if body is not None and _NAME.fullmatch(name := body.partition(":-")[0]):
+                yield path, name
 
 
 def _substitute_string(

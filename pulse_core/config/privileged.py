@@ -6,15 +6,25 @@ must not be able to open the guard that restricts them: a notifier pointed at lo
 metadata service is refused by ``outbound`` only as long as an editor cannot rewrite
 ``outbound``. A change is judged by the validated sections, so reformatting one, or writing
 out a default, is not a change.
+
+``${VAR}`` references are the other way a file reaches past its editor: they read Pulse's
+environment, where the database password and the notifiers' tokens are. An editor may keep
+the references an administrator wrote, not add one, since a reference put in a name or a
+notifier's URL would show or send the value; they are compared in the text, before any is
+read.
 """
 
 from __future__ import annotations
 
+from collections import Counter
 from typing import Any
 
 from pydantic import BaseModel
 
+from pulse_core.config.env import references
+from pulse_core.config.errors import Path, format_path
 from pulse_core.config.model import PulseConfig
+from pulse_core.config.yaml_source import parse_yaml
 
 #: top-level section → what it controls, for the docs and for the refusal
 ADMIN_ONLY_SECTIONS = {
@@ -26,15 +36,33 @@ ADMIN_ONLY_SECTIONS = {
 
 
 class AdminRequired(Exception):
-    """The configuration changes admin-only ``sections``; the caller is not an admin."""
+    """The configuration changes what only an admin may change; the caller is not an admin.
 
-    def __init__(self, sections: list[str]) -> None:
-        self.sections = sections
-        super().__init__(
-            f"changing {', '.join(sections)} needs the admin role: these sections decide "
-            "what Pulse may reach and who may reach it; leave them as they are running, or "
-            "have an administrator apply the file"
-        )
+    ``details`` go into the refusal next to its message (``settings``, ``references``)."""
+
+    def __init__(self, message: str, **details: Any) -> None:
+        self.details = details
+        super().__init__(message)
+
+
+def sections_refused(sections: list[str]) -> AdminRequired:
+    return AdminRequired(
+        f"changing {', '.join(sections)} needs the admin role: these sections decide "
+        "what Pulse may reach and who may reach it; leave them as they are running, or "
+        "have an administrator apply the file",
+        settings=sections,
+    )
+
+
+def references_refused(found: list[tuple[str, str]]) -> AdminRequired:
+    """``found``: (path, variable) of each new reference. Names only: never a value."""
+    where = "; ".join(f"{path} refers to ${{{variable}}}" for path, variable in found)
+    return AdminRequired(
+        f"{where}, which the running configuration does not have there: a reference reads "
+        "Pulse's environment, where its secrets are, so an administrator must add it; keep "
+        "the references as they are running, or have an administrator apply the file",
+        references=[{"path": path, "variable": variable} for path, variable in found],
+    )
 
 
 def admin_only_changes(running: PulseConfig, new: PulseConfig) -> list[str]:
@@ -49,7 +77,49 @@ def require_admin_for(running: PulseConfig, new: PulseConfig) -> None:
     """Raise :class:`AdminRequired` if ``new`` changes an admin-only section."""
     changed = admin_only_changes(running, new)
     if changed:
-        raise AdminRequired(changed)
+        raise sections_refused(changed)
+
+
+def new_references(running_text: str, text: str) -> list[tuple[str, str]]:
+    """The ``${VAR}`` references of ``text`` that ``running_text`` does not have there, as
+    (path, variable), in the order written.
+
+    A reference is known by its variable and its place with list positions left out
+    (``notifiers[].webhook.headers.Authorization``), and counted: entries may be added,
+    removed and reordered around it (an endpoint deleted above it moves it up the list),
+    but it may not go to another key, nor be copied to one more entry. Moving it to another
+    entry of the same list reaches no further than changing that entry's other settings,
+    which is the editor's to do. Both texts are parsed, none is validated: a text that is
+    not YAML is the :class:`~pulse_core.config.ConfigError` the loader would raise.
+    """
+    running = _references_in(running_text)
+    submitted = _references_in(text)
+    allowed = Counter((_place(path), variable) for path, variable in running)
+    used = Counter((_place(path), variable) for path, variable in submitted)
+    return [
+        (format_path(path), variable)
+        for path, variable in submitted
+        if (path, variable) not in running
+        and used[_place(path), variable] > allowed[_place(path), variable]
+    ]
+
+
+def require_admin_for_references(running_text: str, text: str) -> None:
+    """Raise :class:`AdminRequired` if ``text`` has a reference ``running_text`` has not."""
+    found = new_references(running_text, text)
+    if found:
+        raise references_refused(found)
+
+
+def _references_in(text: str) -> dict[tuple[Path, str], None]:
+    """Each (path, variable) once, in the order written (a set that keeps its order): a
+    variable written twice in one value is one reference."""
+    return dict.fromkeys(references(parse_yaml(text, "the YAML sent").value))
+
+
+def _place(path: Path) -> Path:
+    """``path`` with every list position the same (0), so keys and positions cannot meet."""
+    return tuple(0 if isinstance(part, int) else part for part in path)
 
 
 def _settings(config: PulseConfig, name: str) -> dict[str, Any]:

@@ -34,7 +34,7 @@ from pydantic import BaseModel
 from pulse_core.alerting.destinations import refused_destinations
 from pulse_core.config.budget import load_in_worker
 from pulse_core.config.model import PulseConfig, text_sha256
-from pulse_core.config.privileged import require_admin_for
+from pulse_core.config.privileged import require_admin_for, require_admin_for_references
 from pulse_core.engine.checks import GUARD_SLACK_S
 from pulse_core.engine.long_lived import settle_long_lived_objects
 from pulse_core.models import Endpoint, EndpointSnapshot, State
@@ -136,7 +136,8 @@ class ConfigChanger:
 
         Raises :class:`~pulse_core.config.ConfigError` when the text is not valid, and
         :class:`~pulse_core.config.privileged.AdminRequired` when it changes admin-only
-        settings and the caller is not ``admin``; then nothing changes.
+        settings, or adds a ``${VAR}`` reference, and the caller is not ``admin``; then
+        nothing changes.
         """
         async with self._lock:
             return await self._apply(yaml_text, actor, note, dry_run, admin)
@@ -168,6 +169,9 @@ class ConfigChanger:
             return ApplyResult(
                 pulse.config_version_id, EndpointChanges(), (), False, dry_run, running
             )
+        if not admin:  # before a variable is read: its value must not reach an answer
+            running_text = await pulse.config_text()
+            await asyncio.to_thread(require_admin_for_references, running_text, text)
         registries = pulse.plugins.registries
         config = await load_in_worker(
             text, probes=registries.probes,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from pulse_core.config import text_sha256
+from pulse_core.config.env import references
 
 
 def with_notes(minimal: str, notes: str) -> str:
@@ -92,3 +93,15 @@ def test_secrets_are_kept_out_of_the_source_text_and_of_issues(
     error = load_error(bad, environ={"PG_PASSWORD": "s3cret"})
     assert [issue.value for issue in error.issues] == ["${PG_PASSWORD}"]
     assert "s3cret" not in str(error) + repr(error.to_dict())
+
+
+def test_references_are_read_as_substitution_reads_them() -> None:
+    value = {
+        "${KEY}": ["${A}", "$${B} $HOME ${1C} ${D", {"x": "${E:-e} and ${E} ${F:-}"}],
+    }
+    assert list(references(value)) == [
+        (("${KEY}", 0), "A"),
+        (("${KEY}", 2, "x"), "E"),
+        (("${KEY}", 2, "x"), "E"),
+        (("${KEY}", 2, "x"), "F"),
+    ]

@@ -363,7 +363,8 @@ async def test_an_editor_changes_targets_but_not_what_pulse_may_reach(
             f"port: {settings.server.port}}}", f"port: {settings.server.port}, rate_limit_per_minute: 0}}"
         ),
         "storage": targets_only.replace("storage: {", "storage: {retention_days: 3650, "),
-        "metrics": targets_only + "metrics: {token: '${PULSE_METRICS_TOKEN:-0123456789abcdef}'}\n",
+        # a literal token: a new ${VAR} reference is refused first (test_env_references.py)
+        "metrics": targets_only + "metrics: {token: '0123456789abcdef'}\n",
     }
     async with server.client(authenticated=False) as client:
         refusals = {

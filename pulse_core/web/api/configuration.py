@@ -217,10 +217,11 @@ def caller_is_admin() -> bool:
 
 
 def admin_required(error: AdminRequired) -> ApiError:
-    """A 403 naming the admin-only sections the caller tried to change."""
+    """A 403 naming what the caller tried to change: admin-only sections, or ``${VAR}``
+    references."""
     principal = current_principal()
     who = f"; {principal.name} is {principal.role}" if principal is not None else ""
-    return ApiError(403, f"{error}{who}", settings=error.sections)
+    return ApiError(403, f"{error}{who}", **error.details)
 
 
 def config_error(error: ConfigError) -> ApiError:
