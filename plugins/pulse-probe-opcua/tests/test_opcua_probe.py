@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import os
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -319,20 +320,70 @@ async def test_no_security_with_a_server_that_requires_it(
     )
 
 
+async def checked_with_files(
+    probe: OpcuaProbe, port: int, client: CertificateFiles, **files: str
+) -> tuple[bool, str | None]:
+    """A secured check with the client's certificate and key, some replaced by ``files``."""
+    files = {"certificate": str(client.certificate), "private_key": str(client.private_key)} | files
+    endpoint = opcua_endpoint(port, security="Basic256Sha256", **files)
+    result = await probe.check(endpoint)
+    return result.ok, result.error
+
+
 async def test_a_missing_certificate_file_is_named(
     probe: OpcuaProbe, secure_server: ServerThread, client_certificate: CertificateFiles
 ) -> None:
-    endpoint = opcua_endpoint(
-        secure_server.port,
-        security="Basic256Sha256",
-        certificate="/nonexistent/pulse.der",
-        private_key=str(client_certificate.private_key),
-    )
-    result = await probe.check(endpoint)
-    assert (result.ok, result.error) == (
+    assert await checked_with_files(
+        probe, secure_server.port, client_certificate, certificate="/nonexistent/pulse.der"
+    ) == (False, "cannot read certificate /nonexistent/pulse.der: no such file or directory")
+
+
+@pytest.mark.parametrize("key", ["certificate", "private_key", "server_certificate"])
+async def test_a_credential_file_that_is_no_regular_file_is_refused_unread(
+    probe: OpcuaProbe, secure_server: ServerThread, client_certificate: CertificateFiles,
+    tmp_path: Path, key: str,
+) -> None:
+    """An editor may name any path: a FIFO must not hold a worker thread at every check."""
+    fifo = tmp_path / "pulse.fifo"
+    os.mkfifo(fifo)
+    try:
+        outcome = await checked_with_files(
+            probe, secure_server.port, client_certificate, **{key: str(fifo)}
+        )
+    finally:
+        _release_a_blocked_reader(fifo)
+    assert outcome == (False, f"cannot read {key} {fifo}: not a regular file")
+
+
+async def test_dev_zero_as_a_certificate_is_refused_unread(
+    probe: OpcuaProbe, secure_server: ServerThread, client_certificate: CertificateFiles
+) -> None:
+    assert await checked_with_files(
+        probe, secure_server.port, client_certificate, certificate="/dev/zero"
+    ) == (False, "cannot read certificate /dev/zero: not a regular file")
+
+
+async def test_a_credential_file_over_a_mebibyte_is_refused(
+    probe: OpcuaProbe, secure_server: ServerThread, client_certificate: CertificateFiles,
+    tmp_path: Path,
+) -> None:
+    large = tmp_path / "large.pem"
+    large.write_bytes(b"-----BEGIN PRIVATE KEY-----\n" + b"A" * (1024 * 1024))
+    assert await checked_with_files(
+        probe, secure_server.port, client_certificate, private_key=str(large)
+    ) == (
         False,
-        "cannot read certificate /nonexistent/pulse.der: no such file or directory",
+        f"cannot read private_key {large}: larger than 1024 KiB, too large for a PEM file",
     )
+
+
+def _release_a_blocked_reader(fifo: Path) -> None:
+    """Opens the FIFO's writing end, if a reader waits on it, so a thread blocked in ``open``
+    ends instead of holding the test run at exit."""
+    try:
+        os.close(os.open(fifo, os.O_WRONLY | os.O_NONBLOCK))
+    except OSError:
+        pass  # no reader: nothing waits
 
 
 async def test_security_without_a_certificate_anywhere_says_where_to_put_one(

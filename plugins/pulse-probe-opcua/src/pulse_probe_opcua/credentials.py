@@ -11,6 +11,8 @@ from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
+from pulse_core.contract import read_small_file
+
 
 class CredentialError(Exception):
     """A certificate or key file that is missing or not what it should be."""
@@ -54,11 +56,13 @@ async def load_credentials(
 
 
 def _read(path: str, key: str) -> bytes:
-    try:
-        return Path(path).expanduser().read_bytes()
-    except OSError as error:
-        reason = (error.strerror or str(error)).lower()
-        raise CredentialError(f"cannot read {key} {path}: {reason}") from None
+    """Bounded: the path comes from a configuration an editor may apply, and ``/dev/zero`` or
+    a FIFO must neither fill Pulse's memory nor hold a worker thread at every check."""
+    content = read_small_file(str(Path(path).expanduser()))
+    if isinstance(content, str):
+        reason = content[:1].lower() + content[1:]
+        raise CredentialError(f"cannot read {key} {path}: {reason}")
+    return content
 
 
 def _certificate(path: str, key: str) -> x509.Certificate:
