@@ -84,23 +84,24 @@ def new_references(running_text: str, text: str) -> list[tuple[str, str]]:
     """The ``${VAR}`` references of ``text`` that ``running_text`` does not have there, as
     (path, variable), in the order written.
 
-    A reference is known by its variable and its place with list positions left out
-    (``notifiers[].webhook.headers.Authorization``), and counted: entries may be added,
-    removed and reordered around it (an endpoint deleted above it moves it up the list),
-    but it may not go to another key, nor be copied to one more entry. Moving it to another
-    entry of the same list reaches no further than changing that entry's other settings,
-    which is the editor's to do. Both texts are parsed, none is validated: a text that is
-    not YAML is the :class:`~pulse_core.config.ConfigError` the loader would raise.
+    A reference is known by its variable, the whole value it is written in (so
+    ``https://${X}.example`` cannot become ``https://${X}.elsewhere.example``) and its place
+    with list positions left out (``notifiers[].webhook.headers.Authorization``), and
+    counted: entries may be added, removed and reordered around it (an endpoint deleted
+    above it moves it up the list), but it may not go to another key, nor be copied to one
+    more entry. Moving it to another entry of the same list reaches no further than
+    changing that entry's other settings, which is the editor's to do. Both texts are
+    parsed, none is validated: a text that is not YAML is the
+    :class:`~pulse_core.config.ConfigError` the loader would raise.
     """
     running = _references_in(running_text)
     submitted = _references_in(text)
-    allowed = Counter((_place(path), variable) for path, variable in running)
-    used = Counter((_place(path), variable) for path, variable in submitted)
+    allowed = Counter(_known_by(reference) for reference in running)
+    used = Counter(_known_by(reference) for reference in submitted)
     return [
-        (format_path(path), variable)
-        for path, variable in submitted
-        if (path, variable) not in running
-        and used[_place(path), variable] > allowed[_place(path), variable]
+        (format_path(reference[0]), reference[1])
+        for reference in submitted
+        if reference not in running and used[_known_by(reference)] > allowed[_known_by(reference)]
     ]
 
 
@@ -111,15 +112,25 @@ def require_admin_for_references(running_text: str, text: str) -> None:
         raise references_refused(found)
 
 
-def _references_in(text: str) -> dict[tuple[Path, str], None]:
-    """Each (path, variable) once, in the order written (a set that keeps its order): a
-    variable written twice in one value is one reference."""
-    return dict.fromkeys(references(parse_yaml(text, "the YAML sent").value))
+#: (path, variable, the value as written)
+_Reference = tuple[Path, str, str]
 
 
-def _place(path: Path) -> Path:
-    """``path`` with every list position the same (0), so keys and positions cannot meet."""
-    return tuple(0 if isinstance(part, int) else part for part in path)
+def _references_in(text: str) -> dict[_Reference, None]:
+    """Each reference once, in the order written (a set that keeps its order): a variable
+    written twice in one value is one reference."""
+    document = parse_yaml(text, "the YAML sent")
+    return dict.fromkeys(
+        (path, variable, document.value_at(path))
+        for path, variable in references(document.value)
+    )
+
+
+def _known_by(reference: _Reference) -> _Reference:
+    """``reference`` with every list position of its path the same (0), so that keys and
+    positions cannot meet."""
+    path, variable, written = reference
+    return tuple(0 if isinstance(part, int) else part for part in path), variable, written
 
 
 def _settings(config: PulseConfig, name: str) -> dict[str, Any]:

@@ -25,8 +25,8 @@ targets:
         RUNNING.replace("notifiers:\n", "notifiers:\n  - {name: pager}\n"),
         RUNNING.replace("  - {name: a", "  - {name: z, host: z.example}\n  - {name: a"),
         RUNNING.replace('  - {name: a, host: "${SITE:-a}.example"}\n', ""),
-        # another default, the same variable twice in one value, a literal $${X}
-        RUNNING.replace("${SITE:-a}", "${SITE:-b}-${SITE}").replace("b.example", "'$${X}'"),
+        # a literal $${X}
+        RUNNING.replace("b.example", "'$${X}'"),
     ],
 )
 def test_references_kept_where_they_run_are_not_new(text: str) -> None:
@@ -44,6 +44,10 @@ def test_references_kept_where_they_run_are_not_new(text: str) -> None:
         (RUNNING.replace("b.example", "'${SITE}.example'"), [("targets[1].host", "SITE")]),
         (RUNNING.replace("headers: {", "headers: {X-Site: '${SITE}', "),
          [("notifiers[0].webhook.headers.X-Site", "SITE")]),
+        # the value around a reference rewritten: it would send the variable elsewhere
+        (RUNNING.replace("${SITE:-a}.example", "${SITE:-a}.attacker.example"),
+         [("targets[0].host", "SITE")]),
+        (RUNNING.replace("${SITE:-a}", "${SITE:-b}"), [("targets[0].host", "SITE")]),
         # an alias repeats its anchor's reference where it is used
         (
             RUNNING.replace('"Bearer ${TOKEN}"', '&t "Bearer ${TOKEN}"')

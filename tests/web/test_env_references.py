@@ -73,6 +73,8 @@ def with_change(server: RunningPulse, change: str) -> str:
         ops["webhook"]["headers"]["X-Extra"] = f"${{{PASSWORD}}}"
     elif change == "running reference moved to a name":
         document["targets"][0]["name"] = f"${{{TOKEN}}}"
+    elif change == "running reference rewritten":
+        ops["webhook"]["headers"]["Authorization"] = f"${{{TOKEN}}}"
     elif change == "running reference copied to a second notifier":
         document["notifiers"].append({"name": "copy", "webhook": dict(ops["webhook"])})
     return yaml.safe_dump(document, sort_keys=False)
@@ -84,6 +86,7 @@ REFUSED = {
     "notifier url": ("notifiers[0].webhook.url", PASSWORD),
     "header": ("notifiers[0].webhook.headers.X-Extra", PASSWORD),
     "running reference moved to a name": ("targets[0].name", TOKEN),
+    "running reference rewritten": ("notifiers[0].webhook.headers.Authorization", TOKEN),
     "running reference copied to a second notifier": (
         "notifiers[1].webhook.headers.Authorization", TOKEN
     ),
