@@ -1,9 +1,11 @@
 """Writes with the session cookie must come from Pulse's own pages, in a content type their
-route reads; API keys and HTTP Basic are not held to it. Over real HTTP, as a browser on
-another port of the same host would send them."""
+route reads, and so must those with HTTP Basic credentials, which a browser adds by itself;
+API keys are not held to it. Over real HTTP, as a browser on another port of the same host
+would send them."""
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import re
 from collections.abc import AsyncIterator
@@ -114,20 +116,63 @@ async def test_json_routes_take_only_json_from_the_cookie(server: RunningPulse) 
     assert bodiless.status_code == 204
 
 
-async def test_keys_and_basic_are_not_held_to_the_origin(server: RunningPulse) -> None:
+async def test_api_keys_are_not_held_to_the_origin(server: RunningPulse) -> None:
     async with signed_in(server) as browser:
         key = (await browser.post("/api/apikeys", json={"name": "ci", "role": "admin"})).json()
-    forged_headers = {"Origin": FOREIGN, "Content-Type": "text/plain"}
     async with server.client(authenticated=False) as program:
         with_key = await program.post(
             "/api/configuration/apply", content=FORGED_CONFIG, params={"dryRun": "true"},
-            headers={**forged_headers, "Authorization": f"Bearer {key['key']}"},
+            headers={
+                "Origin": FOREIGN,
+                "Content-Type": "text/plain",
+                "Authorization": f"Bearer {key['key']}",
+            },
         )
-        with_basic = await program.post(
-            "/api/configuration/apply", content=FORGED_CONFIG, params={"dryRun": "true"},
-            headers=forged_headers, auth=(ADMIN["username"], PASSWORD),
+    assert with_key.status_code == 200, with_key.text
+
+
+async def test_http_basic_from_another_origin_is_held_like_the_cookie(
+    server: RunningPulse,
+) -> None:
+    """A browser that once signed in with HTTP Basic adds those credentials by itself to a
+    form another site posts to Pulse."""
+    basic = (ADMIN["username"], PASSWORD)
+    async with signed_in(server):
+        pass
+    async with server.client(authenticated=False) as browser:
+        foreign = await browser.post(
+            "/api/configuration/apply", content=FORGED_CONFIG, auth=basic,
+            headers={"Origin": FOREIGN, "Content-Type": "text/plain"},
         )
-    assert (with_key.status_code, with_basic.status_code) == (200, 200)
+        as_text = await browser.post(
+            "/api/configuration/apply", content=FORGED_CONFIG, auth=basic,
+            headers={"Origin": own_origin(server), "Content-Type": "text/plain"},
+        )
+        unchanged = endpoint_names(server)
+        script = await browser.post(
+            "/api/configuration/apply", content=FORGED_CONFIG, auth=basic,
+            headers={"Content-Type": "application/yaml"},
+        )
+    assert foreign.status_code == 403, foreign.text
+    assert "cross-site request refused" in foreign.json()["message"]
+    assert as_text.status_code == 415, as_text.text
+    assert unchanged == {"PLC"}
+    assert script.status_code == 200, script.text
+    assert endpoint_names(server) == {"forged"}
+
+
+async def test_a_websocket_with_http_basic_must_come_from_pulse(server: RunningPulse) -> None:
+    async with signed_in(server):
+        pass
+    url = server.base_url.replace("http://", "ws://") + "/api/ws/status"
+    basic = {"Authorization": "Basic " + base64.b64encode(f"admin:{PASSWORD}".encode()).decode()}
+    with pytest.raises(InvalidStatus) as refused:
+        async with connect(url, additional_headers=basic, origin=FOREIGN):
+            pass
+    async with connect(url, additional_headers=basic) as socket:
+        from_a_script = await socket.recv()
+    assert refused.value.response.status_code == 403
+    assert from_a_script
 
 
 async def test_a_cross_origin_sign_in_is_refused(server: RunningPulse) -> None:

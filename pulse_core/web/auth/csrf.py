@@ -2,9 +2,9 @@
 
 ``SameSite=Lax`` keeps the cookie off requests from other *sites*, but a page of the same
 site (another port of the host, another server under the plant's domain) still gets it sent.
-So every request that could rely on the cookie (no ``Authorization`` header) and changes
-something (POST, PUT, PATCH, DELETE), and every WebSocket opened with the cookie (not with a
-key in ``?token=``), must come from a page of Pulse itself: its ``Origin`` (or, without one,
+So every request that could rely on the cookie and changes something (POST, PUT, PATCH,
+DELETE), and every WebSocket opened with it (not with a key in ``?token=``), must come from a
+page of Pulse itself: its ``Origin`` (or, without one,
 its ``Referer``) must name the host and port the request was sent to (``Host``). A request
 naming neither is let through: every current browser sends ``Origin`` with these requests,
 so only programs omit both.
@@ -15,8 +15,10 @@ route says otherwise), or carry no body at all. An HTML form can only send
 browser first asking Pulse's permission (a CORS preflight, which Pulse never grants), so
 none of those is accepted from a browser.
 
-Callers with ``Authorization`` (an API key, HTTP Basic) are not checked: a browser never
-adds that header to a request another site makes.
+HTTP Basic credentials count as the cookie: a browser that signed in with them once adds
+them by itself to every later request to Pulse, another site's included. Only callers with
+an API key (``Authorization: Bearer``) are not checked: a browser never adds that header to a
+request another site makes.
 """
 
 from __future__ import annotations
@@ -46,17 +48,19 @@ def accepts(*media_types: str) -> Callable[[View], View]:
     return mark
 
 
-def may_carry_the_cookie(connection: BaseRequestWebsocket) -> bool:
-    """Whether this connection could be a browser's, made on another page's behalf (the
-    guard also leaves out push connections with a key in ``?token=``)."""
-    if connection.headers.get("Authorization"):
+def may_carry_browser_credentials(connection: BaseRequestWebsocket) -> bool:
+    """Whether this connection could be a browser's, made on another page's behalf with the
+    cookie or cached HTTP Basic credentials: any without an API key (the guard also leaves
+    out push connections with a key in ``?token=``)."""
+    scheme = connection.headers.get("Authorization", "").strip().partition(" ")[0]
+    if scheme.lower() == "bearer":
         return False
     return isinstance(connection, Websocket) or connection.method in STATE_CHANGING
 
 
 def check_same_origin(connection: BaseRequestWebsocket, view: object) -> None:
     """Raise a 403 for a connection from another origin, a 415 for a body its route does
-    not read; call it for connections :func:`may_carry_the_cookie`."""
+    not read; call it for connections :func:`may_carry_browser_credentials`."""
     _check_origin(connection)
     if not isinstance(connection, Websocket):
         _check_content_type(connection, getattr(view, ACCEPTS_ATTRIBUTE, JSON_TYPES))

@@ -31,7 +31,7 @@ from pulse_core.web.auth.callers import (
     user_with_password,
 )
 from pulse_core.web.auth.context import AuthContext, auth_context
-from pulse_core.web.auth.csrf import check_same_origin, may_carry_the_cookie
+from pulse_core.web.auth.csrf import check_same_origin, may_carry_browser_credentials
 from pulse_core.web.auth.sessions import session_token
 
 #: The push routes, where an API key may come as ``?token=``.
@@ -131,7 +131,7 @@ async def check_access(connection: BaseRequestWebsocket) -> None:
     needed = needed_role(view, connection.path)
     context = auth_context()
     address = f"address:{connection.remote_addr}"
-    from_browser = not url_token(connection) and may_carry_the_cookie(connection)
+    from_browser = not url_token(connection) and may_carry_browser_credentials(connection)
     if needed is None:
         _take_token(context, connection, address)
         if from_browser:
