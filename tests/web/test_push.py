@@ -36,7 +36,7 @@ targets:
   - {type: tcp, host: 127.0.0.1, port: 9, group: plant, name: Gateway}
   - {type: tcp, host: 127.0.0.2, port: 9, group: line-1, name: PLC}
   - {type: tcp, host: 127.0.0.3, port: 9, group: office, name: Printer}
-push: {heartbeat_seconds: 0.2}
+push: {heartbeat_seconds: 1}
 """
 
 

@@ -57,7 +57,7 @@ version: 1
 defaults: {interval_seconds: 3600}
 groups: [{id: plant, name: Plant}]
 targets: [{type: tcp, host: 127.0.0.1, port: 9, group: plant, name: PLC}]
-push: {heartbeat_seconds: 0.2}
+push: {heartbeat_seconds: 1}
 """
 
 

@@ -64,6 +64,12 @@ CLOSE_TOO_SLOW = 1013
 #: how long a goodbye (close frame, end of stream) may wait for a client that does not read
 #: before its connection is aborted
 CLOSE_WAIT_S = 5.0
+#: The most messages a client may fall behind: past it a slow client would hold that many
+#: messages in memory for as long as it stays connected, instead of being disconnected.
+QUEUE_SIZE_MAX = 65536
+#: Heartbeats keep proxies from closing a quiet stream, which takes seconds, not less: a
+#: shorter span would only keep every SSE stream busy. Past an hour proxies close it.
+HEARTBEAT_MIN_S, HEARTBEAT_MAX_S = 1.0, 3600.0
 
 
 class PushSection(BaseModel):
@@ -72,10 +78,16 @@ class PushSection(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     client_queue_size: int = Field(
-        256, ge=1, description="messages a client may fall behind before it is disconnected"
+        256,
+        ge=1,
+        le=QUEUE_SIZE_MAX,
+        description="messages a client may fall behind before it is disconnected",
     )
     heartbeat_seconds: float = Field(
-        15.0, gt=0, description="seconds between SSE heartbeat comments on a quiet stream"
+        15.0,
+        ge=HEARTBEAT_MIN_S,
+        le=HEARTBEAT_MAX_S,
+        description="seconds between SSE heartbeat comments on a quiet stream",
     )
 
 
