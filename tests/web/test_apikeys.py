@@ -136,3 +136,20 @@ async def test_a_demoted_user_still_revokes_their_own_old_keys(tmp_path: Path) -
             revoked = await as_olga.delete(f"/api/apikeys/{old_key.json()['id']}")
     assert listed == ["old"]
     assert revoked.status_code == 204
+
+
+async def test_a_key_name_is_one_line_of_text(tmp_path: Path) -> None:
+    """A key's name is written to the log and, as the actor of its applies, to the
+    configuration history: a line break in it would forge lines there."""
+    async with running_pulse(CONFIG, tmp_path) as server:
+        async with server.client() as admin:
+            before = await listed_keys(admin)
+            forged = await admin.post(
+                "/api/apikeys", json={"name": "ci\nINFO forged line", "role": "viewer"}
+            )
+            escaped = await admin.post("/api/apikeys", json={"name": "ci\x1b[2J", "role": "viewer"})
+            after = await listed_keys(admin)
+    for refused in (forged, escaped):
+        assert refused.status_code == 400, refused.text
+        assert "control characters" in refused.text, refused.text
+    assert after == before

@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, RootModel, StrictBool
 from pydantic.alias_generators import to_camel
 
 from pulse_core.accounts import ApiKey, User
+from pulse_core.config.limits import RequiredName
 from pulse_core.contract.access import Role
 from pulse_core.web.auth.provisioning import (
     MAX_PASSWORD_LENGTH,
@@ -69,7 +70,8 @@ class UserChange(Body):
 
 
 class NewApiKey(Body):
-    name: str = Field(min_length=1, max_length=200)
+    #: one line: the name is logged and is the actor of its key's configuration applies
+    name: RequiredName
     role: Role = Role.VIEWER
 
 
