@@ -32,6 +32,7 @@ ADMIN_ONLY_SECTIONS = {
     "server": "the address Pulse listens on and the rate limits that slow down guessing",
     "storage": "the database Pulse connects to and how long history is kept",
     "metrics": "the token that keeps /api/metrics private",
+    "notifiers": "where alerts go, with the tokens they carry",
 }
 
 

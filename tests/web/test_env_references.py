@@ -127,8 +127,8 @@ async def test_an_editor_keeps_the_references_already_running(
 ) -> None:
     document = running_document(server)
     document["targets"][0]["name"] = "PLC Press 2"
-    # a notifier added above shifts the running one down the list; its reference goes along
-    document["notifiers"].insert(0, {"name": "pager", "webhook": {"url": "https://127.0.0.1:9/p"}})
+    # a target added above shifts the others down the list; the references stay valid
+    document["targets"].insert(0, {**document["targets"][0], "name": "HMI", "port": 5900})
     text = yaml.safe_dump(document, sort_keys=False)
     dry = await editor.post("/api/configuration/apply", content=text, params={"dryRun": "true"})
     applied = await editor.post("/api/configuration/apply", content=text)
@@ -182,3 +182,18 @@ async def test_an_editor_cannot_write_a_reference_through_the_endpoint_api(
     renamed = await editor.put(f"/api/endpoints/{plc}", json={"name": "PLC Press 2"})
     assert renamed.status_code == 200, renamed.text
     assert_no_secret(renamed)
+
+
+async def test_an_editor_cannot_send_a_kept_reference_elsewhere(
+    server: RunningPulse, editor: httpx.AsyncClient
+) -> None:
+    """The notifier keeps its ``Bearer ${TOKEN}`` header; only its URL changes. Where alerts
+    and their tokens go is an administrator's decision, as what Pulse may reach is."""
+    document = running_document(server)
+    document["notifiers"][0]["webhook"]["url"] = "https://127.0.0.2:9/collect"
+    reply = await editor.post(
+        "/api/configuration/apply", content=yaml.safe_dump(document, sort_keys=False)
+    )
+    assert reply.status_code == 403, reply.text
+    assert reply.json()["settings"] == ["notifiers"]
+    assert_no_secret(reply)
