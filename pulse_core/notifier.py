@@ -8,17 +8,17 @@ receiver refuses: retrying cannot help) from a passing one (a timeout, 429, 503)
 
 Writing a notifier plugin:
 
-- subclass :class:`Notifier` (or :class:`pulse_core.alerting.http.HttpNotifier` for a
+- subclass :class:`Notifier` (or :class:`pulse_core.contract.HttpNotifier` for a
   receiver spoken to over HTTP: it brings the outbound guard, a shared client and the
   classification of replies), set ``type_name`` and ``options_model`` (use
-  :data:`pulse_core.alerting.templates.TemplateTree` / ``TemplateText`` for options that are
+  :data:`pulse_core.contract.TemplateTree` / ``TemplateText`` for options that are
   templates, so mistakes are config errors at load time), implement :meth:`Notifier.deliver`;
 - register it: ``@hookimpl def pulse_register_notifiers(register): register(MyNotifier)``;
 - render messages with ``render_tree(options.body, notification.variables)``; every type
   should have a sensible default message so that its URL alone is a working configuration;
 - before any connection, ``await self.outbound.check_url(url)`` (or ``check_host``); over
   TLS, trust ``self.outbound.tls_context(options.ca_file)`` (a ``ca_file: NotifierCaFile``
-  option, see :mod:`pulse_core.alerting.trust`) and report a refused certificate with
+  option, see :mod:`pulse_core.contract.trust`) and report a refused certificate with
   ``certificate_refusal`` (``HttpNotifier`` does both);
 - test against the real receivers of :mod:`pulse_core.testing.receivers`.
 """
@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Literal, Mapping
 from pydantic import BaseModel
 
 if TYPE_CHECKING:
-    from pulse_core.alerting.outbound import OutboundPolicy
+    from pulse_core.contract.outbound import OutboundPolicy
 
 NotificationKind = Literal["status_change", "reminder", "summary", "test"]
 

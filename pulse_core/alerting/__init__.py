@@ -1,8 +1,8 @@
 """Alerting: which status changes notify whom, a durable outbox, and delivery with retries.
 
-Modules by job: ``templates`` (a Handlebars subset), ``outbound`` (where notifiers
-may send), ``http`` (the base of HTTP notifiers), ``config`` (the YAML sections), ``routing``,
+Modules by job: ``config`` (the YAML sections), ``routing``,
 ``maintenance``, ``storm``, ``engine`` (the alert engine of a running Pulse), ``courier``
 (delivery from the outbox), ``plugin`` (the built-in plugin wiring it into Pulse).
-See docs/alerting.md.
+What notifier plugins build on (templates, the outbound policy, the HTTP notifier base, TLS
+trust) is public, in :mod:`pulse_core.contract`. See docs/alerting.md.
 """

@@ -1,5 +1,5 @@
 """The YAML sections of alerting: ``notifiers``, ``alerts``, ``maintenance``, ``alerting``
-(and ``outbound``, in :mod:`pulse_core.alerting.outbound`).
+(and ``outbound``, in :mod:`pulse_core.contract.outbound`).
 
 A ``notifiers[]`` entry is ``name`` plus exactly one notifier-type key whose block is
 validated by that notifier plugin's ``options_model``; the set of types is known only once
@@ -10,7 +10,6 @@ distribution to install.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Mapping
 from typing import Annotated, Any, ClassVar, Literal
 
@@ -29,12 +28,11 @@ from pydantic_core import PydanticCustomError
 
 from pulse_core.alerting.cron import CronError, CronSchedule
 from pulse_core.config.limits import Name, RequiredName
+from pulse_core.contract.durations import Duration
 from pulse_core.notifier import Notifier
 
 NotifierTypes = Callable[[], Mapping[str, type[Notifier]]]
 
-_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)?\s*$")
-_UNIT_S = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400, None: 1}
 #: First-party notifier types and the distributions that provide them.
 KNOWN_DISTRIBUTIONS = {
     "webhook": "pulse-notify-webhook",
@@ -49,21 +47,6 @@ MAX_CONCURRENCY = 64
 Status = Literal["offline", "online"]
 
 
-def _duration_s(value: Any) -> float:
-    if isinstance(value, bool):
-        raise PydanticCustomError(
-            "duration", "must be a duration like 90s, 30m, 4h or 1d"
-        )
-    if isinstance(value, (int, float)):
-        return float(value)
-    match = _DURATION.match(str(value))
-    if match is None:
-        raise PydanticCustomError(
-            "duration", "must be a duration like 90s, 30m, 4h or 1d"
-        )
-    return float(match.group(1)) * _UNIT_S[match.group(2)]
-
-
 def _cron(value: Any) -> CronSchedule:
     if isinstance(value, CronSchedule):
         return value
@@ -73,8 +56,6 @@ def _cron(value: Any) -> CronSchedule:
         raise PydanticCustomError("cron", str(error)) from None
 
 
-#: Seconds, written ``90s``, ``30m``, ``4h``, ``1d`` (or a plain number of seconds).
-Duration = Annotated[float, BeforeValidator(_duration_s), Field(gt=0)]
 Cron = Annotated[CronSchedule, BeforeValidator(_cron)]
 
 

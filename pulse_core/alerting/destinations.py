@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from pulse_core.alerting.config import NotifiersSection
-from pulse_core.alerting.outbound import OutboundPolicy, OutboundRefused
+from pulse_core.contract.outbound import OutboundPolicy, OutboundRefused
 from pulse_core.config.errors import format_path
 from pulse_core.config.model import PulseConfig
 from pulse_core.notifier import DeliveryError

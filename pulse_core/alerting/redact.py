@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pulse_core.alerting.outbound import redact_url
+from pulse_core.contract.outbound import redact_url
 from pulse_core.notifier import Notifier
 
 MASK = "***"

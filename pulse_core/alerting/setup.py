@@ -19,7 +19,7 @@ from pulse_core.alerting.config import (
     NotifiersSection,
 )
 from pulse_core.alerting.maintenance import MaintenanceCalendar
-from pulse_core.alerting.outbound import OutboundPolicy, OutboundSection
+from pulse_core.contract.outbound import OutboundPolicy, OutboundSection
 from pulse_core.alerting.routing import Route, build_routes
 from pulse_core.config.errors import ConfigError, ConfigIssue, did_you_mean, format_path
 from pulse_core.config.model import PulseConfig

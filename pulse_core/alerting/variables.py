@@ -8,23 +8,14 @@ are kept in the outbox.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, datetime
 from typing import Any
 
+from pulse_core.contract.timestamps import iso_timestamp
 from pulse_core.models import Endpoint, Group, State, StatusChange
 
 STATUS_WORDS = {State.UP: "online", State.DOWN: "offline", State.UNKNOWN: "unknown"}
 #: How many endpoint names a summary lists before "and N more".
 SUMMARY_NAMES = 10
-
-
-def iso_z(ts: float) -> str:
-    """``2024-01-15T10:30:00Z`` (milliseconds only when there are some)."""
-    moment = datetime.fromtimestamp(ts, UTC)
-    text = moment.isoformat(
-        timespec="milliseconds" if moment.microsecond else "seconds"
-    )
-    return text.replace("+00:00", "Z")
 
 
 def human_duration(seconds: float) -> str:
@@ -80,7 +71,7 @@ def change_variables(
         "endpoint": names,
         "status": status,
         "previous_status": previous,
-        "timestamp": iso_z(change.ts if kind != "reminder" or now is None else now),
+        "timestamp": iso_timestamp(change.ts if kind != "reminder" or now is None else now),
         "response_time": "" if change.rtt_ms is None else round(change.rtt_ms, 1),
         "duration": duration,
         "error": change.error or "",
@@ -120,7 +111,7 @@ def summary_variables(
         },
         "status": status,
         "previous_status": "online" if status == "offline" else "offline",
-        "timestamp": iso_z(ts),
+        "timestamp": iso_timestamp(ts),
         "response_time": "",
         "duration": "",
         "error": "",
@@ -149,7 +140,7 @@ def test_variables(notifier_name: str, ts: float) -> dict[str, Any]:
         },
         "status": "offline",
         "previous_status": "online",
-        "timestamp": iso_z(ts),
+        "timestamp": iso_timestamp(ts),
         "response_time": "",
         "duration": "",
         "error": "",

@@ -25,8 +25,15 @@ from pulse_core.config.model import PulseConfig, Section
 from pulse_core.config.tls import read_small_file
 from pulse_core.contract.access import Role, public, requires
 from pulse_core.contract.api_errors import ApiError, bad_request, not_found
+from pulse_core.contract.durations import Duration
+from pulse_core.contract.excerpts import ERROR_EXCERPT_CHARS, excerpt
 from pulse_core.contract.expectations import bounds_problem
+from pulse_core.contract.http import HttpNotifier
 from pulse_core.contract.openapi import also_returns, answers, errors, takes_text
+from pulse_core.contract.outbound import OutboundPolicy, OutboundRefused
+from pulse_core.contract.templates import Template, TemplateText, TemplateTree, render_tree
+from pulse_core.contract.timestamps import iso_timestamp
+from pulse_core.contract.trust import NotifierCaFile, certificate_refusal
 from pulse_core.contract.view import (
     DurationHistogram,
     EndpointStatus,
@@ -62,7 +69,7 @@ from pulse_core.probe_errors import describe_connect_error, describe_lookup_erro
 from pulse_core.store import PAGE_ROWS, History, Store, StoreUnavailable
 
 __all__ = [
-    "bounds_problem",
+    "ERROR_EXCERPT_CHARS",
     "PAGE_ROWS",
     "ApiError",
     "ApiKey",
@@ -71,6 +78,7 @@ __all__ = [
     "ConfigVersion",
     "ConfigVersionInfo",
     "DeliveryError",
+    "Duration",
     "DurationHistogram",
     "Endpoint",
     "EndpointSnapshot",
@@ -79,6 +87,7 @@ __all__ = [
     "HeaderValue",
     "History",
     "Host",
+    "HttpNotifier",
     "IdIndex",
     "Key",
     "LiveStatus",
@@ -88,8 +97,11 @@ __all__ = [
     "Notes",
     "Notification",
     "Notifier",
+    "NotifierCaFile",
     "NotifierHealth",
     "Outage",
+    "OutboundPolicy",
+    "OutboundRefused",
     "OutboxHealth",
     "OutboxMessage",
     "OutboxState",
@@ -112,6 +124,9 @@ __all__ = [
     "StoreUnavailable",
     "SubscriberDropped",
     "Subscription",
+    "Template",
+    "TemplateText",
+    "TemplateTree",
     "UrlPath",
     "User",
     "UserSession",
@@ -120,16 +135,21 @@ __all__ = [
     "also_returns",
     "answers",
     "bad_request",
+    "bounds_problem",
+    "certificate_refusal",
     "current_pulse",
     "describe_connect_error",
     "describe_lookup_error",
     "errors",
+    "excerpt",
     "hookimpl",
     "hookspecs",
+    "iso_timestamp",
     "literal_family",
     "not_found",
     "public",
     "read_small_file",
+    "render_tree",
     "requires",
     "takes_text",
 ]

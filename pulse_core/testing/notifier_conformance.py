@@ -44,7 +44,7 @@ import pytest_asyncio
 import yaml
 from pydantic import ValidationError
 
-from pulse_core.alerting.outbound import OutboundPolicy
+from pulse_core.contract.outbound import OutboundPolicy
 from pulse_core.alerting.redact import public_options
 from pulse_core.alerting.variables import change_variables
 from pulse_core.models import Endpoint, Group, Outage, State, StatusChange

@@ -31,7 +31,7 @@ from typing import Any, ClassVar, TypeVar
 
 import pytest
 
-from pulse_core.alerting.trust import read_ca_file
+from pulse_core.contract.trust import read_ca_file
 from pulse_core.notifier import DeliveryError, Notifier
 from pulse_core.testing.listeners import TcpListener
 from pulse_core.testing.notifier_conformance import (

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from pulse_core.alerting.templates import (
+from pulse_core.contract.templates import (
     TemplateError,
     TemplateTreeError,
     compile_template,

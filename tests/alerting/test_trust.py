@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from pulse_core.alerting.trust import read_ca_file
+from pulse_core.contract.trust import read_ca_file
 from pulse_core.app import load_plugins
 from pulse_core.config import ConfigError, load_config
 from pulse_core.config.errors import ConfigIssue

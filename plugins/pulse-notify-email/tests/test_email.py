@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from pulse_notify_email import EmailNotifier, EmailOptions
 
-from pulse_core.alerting.outbound import OutboundPolicy, OutboundRefused
+from pulse_core.contract.outbound import OutboundPolicy, OutboundRefused
 from pulse_core.models import State
 from pulse_core.notifier import DeliveryError
 from pulse_core.testing.listeners import TcpListener
@@ -107,7 +107,7 @@ async def test_implicit_tls(certificate: Certificate) -> None:
         receipt = await notifier.deliver(status_change_notification())
     (received,) = server.emails
     assert received.encrypted and received.login == LOGIN
-    assert receipt.detail.startswith("sent to 2 recipient(s): ")
+    assert receipt.detail.startswith("sent to 2 recipient(s), SMTP 250 ")
 
 
 async def test_a_wrong_password_is_permanent(smtp_server: SmtpServer) -> None:

@@ -194,7 +194,7 @@ async def test_code_zero_is_delivered_and_a_busy_collector_retried() -> None:
         receipt = await notifier.deliver(status_change_notification())
         await notifier.close()
     assert not raised.value.permanent
-    assert receipt.detail == "HEC: Success (1 event)"
+    assert receipt.detail == "1 event sent, HEC code 0: Success"
     assert len(splunk.events) == 1
 
 

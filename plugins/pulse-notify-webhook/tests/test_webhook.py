@@ -10,7 +10,7 @@ import pytest
 import yaml
 from pulse_notify_webhook import WebhookNotifier, WebhookOptions
 
-from pulse_core.alerting.outbound import OutboundPolicy, OutboundRefused
+from pulse_core.contract.outbound import OutboundPolicy, OutboundRefused
 from pulse_core.cli import main
 from pulse_core.notifier import DeliveryError, Notification
 from pulse_core.testing.listeners import TcpListener

@@ -16,7 +16,7 @@ from quart_schema import document_response, tag_blueprint, validate_querystring
 
 from pulse_core.alerting.engine import AlertEngine, UnknownNotifier
 from pulse_core.alerting.redact import public_options
-from pulse_core.alerting.trust import CERTIFICATE_REFUSED
+from pulse_core.contract.trust import CERTIFICATE_REFUSED
 from pulse_core.notifier import DeliveryError
 from pulse_core.outbox import OutboxHealth, OutboxMessage
 from pulse_core.web.access import Role, requires
@@ -33,7 +33,10 @@ tag_blueprint(blueprint, ["Integrations"])
 DEAD_LETTERS_LIMIT = 100
 #: the longest answer text an API caller sees
 STATUS_MAX_CHARS = 160
-_HTTP_STATUS = re.compile(r"HTTP (\d{3})")
+#: the longest receiver's reference an API caller sees (a Jira key, a ServiceNow sys_id)
+REFERENCE_MAX_CHARS = 64
+#: Pulse's words for a receiver's status: an HTTP status, a Splunk HEC code, an SMTP reply
+_STATUS_WORDS = re.compile(r"HTTP (?P<http>\d{3})|HEC code -?\d+|SMTP \d{3}")
 
 
 def short_status(text: str | None) -> str | None:
@@ -41,28 +44,40 @@ def short_status(text: str | None) -> str | None:
 
     A notifier's URL may point anywhere an editor chooses, so what the receiver says back
     (an internal service's page, a token echoed in an error) must not reach the caller:
-    an HTTP status is kept with its standard reason (``HTTP 400 Bad Request``) and nothing
-    after it, the receiver's words staying in Pulse's log; any other text
-    (Pulse's own, such as "cannot reach the receiver") is cut to one line of printable
-    characters, at most :data:`STATUS_MAX_CHARS`. A refused certificate is Pulse's own
-    reading of the handshake: what follows its words (the certificate's subject, cleaned
-    when the message was made) is never taken for a receiver's HTTP status.
+    a status in Pulse's words (``HTTP 400``, kept with its standard reason ``Bad Request``;
+    ``HEC code 7``; ``SMTP 550``) is kept with what Pulse wrote before it and nothing after
+    it, the receiver's words staying in Pulse's log; any other text (Pulse's own, such as
+    "cannot reach the receiver") is cut to one line of printable characters, at most
+    :data:`STATUS_MAX_CHARS`. A refused certificate is Pulse's own reading of the handshake:
+    what follows its words (the certificate's subject, cleaned when the message was made) is
+    never taken for a receiver's status.
     """
     if text is None:
         return None
     refused = text.find(CERTIFICATE_REFUSED)
-    status = _HTTP_STATUS.search(text, 0, refused if refused >= 0 else len(text))
-    if status is not None:
-        end = status.end()
-        reason = " " + httpx.codes.get_reason_phrase(int(status.group(1)))
+    status = _STATUS_WORDS.search(text, 0, refused if refused >= 0 else len(text))
+    if status is None:
+        return _printable_line(text, STATUS_MAX_CHARS)
+    end = status.end()
+    if status.group("http") is not None:
+        reason = " " + httpx.codes.get_reason_phrase(int(status.group("http")))
         if reason.strip() and text.startswith(reason, end):
             end += len(reason)
-        return text[:end]
+    return _printable_line(text[:end], STATUS_MAX_CHARS)
+
+
+def short_reference(reference: str | None) -> str | None:
+    """A receiver's reference as API callers see it: whatever its JSON said, one line of
+    printable characters, at most :data:`REFERENCE_MAX_CHARS`."""
+    return None if reference is None else _printable_line(reference, REFERENCE_MAX_CHARS)
+
+
+def _printable_line(text: str, max_chars: int) -> str:
     line = "".join(
         character for character in text.strip().split("\n", 1)[0]
         if character.isprintable()
     )
-    return line if len(line) <= STATUS_MAX_CHARS else line[: STATUS_MAX_CHARS - 1] + "…"
+    return line if len(line) <= max_chars else line[: max_chars - 1] + "…"
 
 
 class DeliveryHealth(Shape):
@@ -114,7 +129,10 @@ class TestReceipt(Shape):
     """The receiver's answer to the test message."""
 
     detail: str
-    reference: str | None = Field(description="what the receiver made of it (an incident number, say)")
+    reference: str | None = Field(
+        description="what the receiver made of it (an incident number, say): one line of at "
+        "most 64 printable characters"
+    )
 
 
 def _engine() -> AlertEngine:
@@ -198,7 +216,11 @@ async def send_test(name: str) -> dict[str, Any]:
         ) from None
     except TimeoutError:
         raise ApiError(504, f"{name}: no answer in time") from None
-    return {"detail": short_status(receipt.detail), "reference": receipt.reference}
+    reference = short_reference(receipt.reference)
+    detail = receipt.detail
+    if receipt.reference and reference is not None:  # quoted in the detail as it is shown
+        detail = detail.replace(receipt.reference, reference)
+    return {"detail": short_status(detail), "reference": reference}
 
 
 def pulse_register_blueprints(register: Callable[[Blueprint], None]) -> None:

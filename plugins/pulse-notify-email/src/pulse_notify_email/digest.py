@@ -17,7 +17,7 @@ import logging
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
-from pulse_core.notifier import DeliveryError
+from pulse_core.contract import DeliveryError
 
 log = logging.getLogger("pulse.email")
 

@@ -11,8 +11,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from pulse_core.alerting.outbound import OutboundPolicy
-from pulse_core.notifier import Notification, Notifier, Receipt
+from pulse_core.contract import Notification, Notifier, OutboundPolicy, Receipt
 from pulse_notify_email.compose import digest_email, single_email
 from pulse_notify_email.digest import Digest
 from pulse_notify_email.options import EmailOptions
@@ -43,7 +42,7 @@ class EmailNotifier(Notifier):
             )
         message = single_email(self.options, notification.variables)
         answer = await send_email(self.options, self.outbound, message)
-        return Receipt(f"sent to {len(self.options.to)} recipient(s): {answer}")
+        return Receipt(f"sent to {len(self.options.to)} recipient(s), SMTP 250 {answer}")
 
     async def _send_digest(self, notifications: list[Mapping[str, Any]]) -> None:
         await send_email(

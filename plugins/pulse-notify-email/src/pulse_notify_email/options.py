@@ -7,9 +7,7 @@ from typing import Self
 
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field, model_validator
 
-from pulse_core.alerting.config import Duration
-from pulse_core.alerting.templates import TemplateText
-from pulse_core.alerting.trust import NotifierCaFile
+from pulse_core.contract import Duration, NotifierCaFile, TemplateText
 
 DEFAULT_SUBJECT = "[Pulse] {{endpoint.name}}: {{status}}"
 

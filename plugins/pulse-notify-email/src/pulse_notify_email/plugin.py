@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from pulse_core import hookimpl
-from pulse_core.notifier import Notifier
+from pulse_core.contract import Notifier, hookimpl
 from pulse_notify_email.notifier import EmailNotifier
 
 

@@ -7,7 +7,7 @@ against the system's CAs, ``outbound.ca_file`` and ``ca_file``, logs in, and sen
 
 A 5xx reply (authentication refused, a recipient or sender refused, a message rejected), an
 untrusted certificate (reported as every notifier reports one, see
-:mod:`pulse_core.alerting.trust`) or a server lacking STARTTLS/AUTH is permanent: retrying
+:mod:`pulse_core.contract.trust`) or a server lacking STARTTLS/AUTH is permanent: retrying
 cannot help, the configuration must change. A 4xx reply, a refused connection or a timeout passes.
 """
 
@@ -17,9 +17,7 @@ from email.message import EmailMessage
 
 import aiosmtplib
 
-from pulse_core.alerting.outbound import OutboundPolicy
-from pulse_core.alerting.trust import certificate_refusal
-from pulse_core.notifier import DeliveryError
+from pulse_core.contract import DeliveryError, OutboundPolicy, certificate_refusal
 from pulse_notify_email.options import EmailOptions
 
 #: Seconds for each step of the conversation; the core's delivery timeout bounds the whole.
@@ -58,7 +56,8 @@ def _failure(where: str, error: aiosmtplib.SMTPException | OSError) -> DeliveryE
         return refusal
     if isinstance(error, aiosmtplib.SMTPAuthenticationError):
         return DeliveryError(
-            f"{where} refused the login ({error.code} {error.message}): check username and password",
+            f"{where} refused the login (check username and password): SMTP {error.code} "
+            f"{error.message}",
             permanent=True,
         )
     if isinstance(error, aiosmtplib.SMTPResponseException):
@@ -81,4 +80,4 @@ def _failure(where: str, error: aiosmtplib.SMTPException | OSError) -> DeliveryE
 
 
 def _refused(where: str, code: int, text: str) -> DeliveryError:
-    return DeliveryError(f"{where} answered {code} {text}", permanent=500 <= code < 600)
+    return DeliveryError(f"{where} answered SMTP {code} {text}", permanent=500 <= code < 600)

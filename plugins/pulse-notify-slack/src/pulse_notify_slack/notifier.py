@@ -11,17 +11,14 @@ without one gets the notification's ``message``. ``channel``, ``username`` and
 Slack answers 200 ``ok``; its errors are plain words (``invalid_payload``, ``no_text``,
 ``channel_not_found``), permanent, and end up in the dead-letter list as they are; beyond
 about one message a second it answers 429 with ``Retry-After``, which the courier honours
-(see :class:`pulse_core.alerting.http.HttpNotifier`).
+(see :class:`pulse_core.contract.http.HttpNotifier`).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from pulse_core.alerting.excerpts import excerpt
-from pulse_core.alerting.http import HttpNotifier
-from pulse_core.alerting.templates import render_tree
-from pulse_core.notifier import Notification, Notifier, Receipt
+from pulse_core.contract import HttpNotifier, Notification, Notifier, Receipt, excerpt, render_tree
 from pulse_notify_slack.options import SlackOptions
 
 

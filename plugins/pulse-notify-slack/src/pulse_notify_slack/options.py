@@ -7,8 +7,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from pulse_core.alerting.templates import TemplateTree
-from pulse_core.alerting.trust import NotifierCaFile
+from pulse_core.contract import NotifierCaFile, TemplateTree
 
 #: The message when ``messageTemplate`` is left out: one line that reads well in a
 #: notification (``message`` also covers reminders, storm summaries and test messages).

@@ -15,8 +15,7 @@ from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any
 
-from pulse_core.alerting.variables import iso_z
-from pulse_core.models import CheckResult, CheckStatus, Endpoint
+from pulse_core.contract import CheckResult, CheckStatus, Endpoint, iso_timestamp
 from pulse_notify_splunk.options import SplunkOptions
 
 #: Batches at least this large are sent gzip-compressed.
@@ -72,7 +71,7 @@ def check_event(
             "status": "online" if check.status is CheckStatus.UP else "offline",
             "response_time": None if check.rtt_ms is None else round(check.rtt_ms, 1),
             "group": endpoint.group_id,
-            "timestamp": iso_z(check.ts),
+            "timestamp": iso_timestamp(check.ts),
         },
     )
 

@@ -20,11 +20,17 @@ from typing import Any
 import httpx
 from pydantic import BaseModel
 
-from pulse_core.alerting.excerpts import ERROR_EXCERPT_CHARS, excerpt
-from pulse_core.alerting.http import HttpNotifier
-from pulse_core.alerting.outbound import OutboundPolicy
-from pulse_core.models import CheckResult, Endpoint
-from pulse_core.notifier import DeliveryError, Notification, Receipt
+from pulse_core.contract import (
+    ERROR_EXCERPT_CHARS,
+    CheckResult,
+    DeliveryError,
+    Endpoint,
+    HttpNotifier,
+    Notification,
+    OutboundPolicy,
+    Receipt,
+    excerpt,
+)
 from pulse_notify_splunk.events import batch_body, check_event, notification_event
 from pulse_notify_splunk.options import SplunkOptions
 from pulse_notify_splunk.stream import CheckStream
@@ -103,9 +109,9 @@ class SplunkNotifier(HttpNotifier):
                 f"HTTP {response.status_code}: {excerpt(_explain(text, code))}",
                 permanent=True,
             )
-        return Receipt(
-            f"HEC: {text or 'Success'} ({len(events)} event{'s' * (len(events) != 1)})"
-        )
+        answer = f"HEC code {code}" if code is not None else f"HTTP {response.status_code}"
+        count = f"{len(events)} event{'s' * (len(events) != 1)}"
+        return Receipt(f"{count} sent, {answer}: {text or 'Success'}")
 
     def error_message(self, response: httpx.Response) -> str:
         text, code = _hec_reply(response)

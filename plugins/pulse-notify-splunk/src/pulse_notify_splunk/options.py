@@ -8,7 +8,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from pulse_core.alerting.trust import NotifierCaFile
+from pulse_core.contract import NotifierCaFile
 
 
 class SplunkOptions(BaseModel):

@@ -16,7 +16,7 @@ from collections import deque
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from pulse_core.notifier import DeliveryError
+from pulse_core.contract import DeliveryError
 
 log = logging.getLogger("pulse.splunk")
 

@@ -13,10 +13,14 @@ from typing import Any
 
 import httpx
 
-from pulse_core.alerting.excerpts import ERROR_EXCERPT_CHARS
-from pulse_core.alerting.http import HttpNotifier
-from pulse_core.alerting.templates import render_tree
-from pulse_core.notifier import Notification, Notifier, Receipt
+from pulse_core.contract import (
+    ERROR_EXCERPT_CHARS,
+    HttpNotifier,
+    Notification,
+    Notifier,
+    Receipt,
+    render_tree,
+)
 from pulse_notify_teams.options import TeamsOptions
 
 ADAPTIVE_CARD = "application/vnd.microsoft.card.adaptive"

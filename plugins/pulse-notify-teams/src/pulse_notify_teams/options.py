@@ -15,8 +15,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from pulse_core.alerting.templates import Template, TemplateTree
-from pulse_core.alerting.trust import NotifierCaFile
+from pulse_core.contract import NotifierCaFile, Template, TemplateTree
 
 CardShape = Literal["adaptive_card", "message", "message_card"]
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, Any
 
-from pulse_core.notifier import DeliveryError, Notification, Receipt
+from pulse_core.contract import DeliveryError, Notification, Receipt
 
 if TYPE_CHECKING:
     from pulse_notify_webhook.notifier import WebhookNotifier

@@ -13,10 +13,13 @@ from typing import Any
 
 import httpx
 
-from pulse_core.alerting.excerpts import ERROR_EXCERPT_CHARS
-from pulse_core.alerting.http import HttpNotifier
-from pulse_core.alerting.templates import render_tree
-from pulse_core.notifier import Notification, Receipt
+from pulse_core.contract import (
+    ERROR_EXCERPT_CHARS,
+    HttpNotifier,
+    Notification,
+    Receipt,
+    render_tree,
+)
 from pulse_notify_webhook import jira, servicenow
 from pulse_notify_webhook.options import WebhookOptions, default_body
 

@@ -7,8 +7,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from pulse_core.alerting.templates import TemplateTree
-from pulse_core.alerting.trust import NotifierCaFile
+from pulse_core.contract import NotifierCaFile, TemplateTree
 
 Dialect = Literal["generic", "servicenow", "jira"]
 

@@ -10,8 +10,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from pulse_core.alerting.templates import render_tree
-from pulse_core.notifier import DeliveryError, Notification, Receipt
+from pulse_core.contract import DeliveryError, Notification, Receipt, render_tree
 
 if TYPE_CHECKING:
     from pulse_notify_webhook.notifier import WebhookNotifier

@@ -14,13 +14,19 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from pulse_core.alerting.outbound import OutboundPolicy, OutboundRefused
 from pulse_core.app import build_store, load_plugins, open_config
 from pulse_core.config import ConfigError
-from pulse_core.config.model import PulseConfig
-from pulse_core.contract import Endpoint, Group
-from pulse_core.models import Outage, Resolution, Rollup
-from pulse_core.store import Store
+from pulse_core.contract import (
+    Endpoint,
+    Group,
+    OutboundPolicy,
+    OutboundRefused,
+    Outage,
+    PulseConfig,
+    Resolution,
+    Rollup,
+    Store,
+)
 
 __all__ = [
     "ConfigError", "Outage", "PulseConfig", "Resolution", "Rollup", "SmtpSettings", "Store", "catalogue",

@@ -34,8 +34,8 @@ from typing import Any
 
 import httpx
 
-from pulse_core.alerting.excerpts import ERROR_EXCERPT_CHARS, excerpt
-from pulse_core.alerting.trust import certificate_refusal
+from pulse_core.contract.excerpts import ERROR_EXCERPT_CHARS, excerpt
+from pulse_core.contract.trust import certificate_refusal
 from pulse_core.notifier import DeliveryError, Notifier
 
 #: Seconds to connect and to wait for a reply; the core's own delivery timeout bounds the whole.

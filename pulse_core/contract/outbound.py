@@ -9,7 +9,7 @@ is an error naming its ``Location``), so a permitted server cannot bounce a requ
 refused one. ``allow_networks`` opens chosen ranges (tests allow ``127.0.0.0/8``).
 
 ``ca_file`` adds a private CA to the system's for every notifier (see
-:mod:`pulse_core.alerting.trust`); a notifier's own ``ca_file`` adds one for that notifier.
+:mod:`pulse_core.contract.trust`); a notifier's own ``ca_file`` adds one for that notifier.
 
 Known limit: the addresses are checked, then httpx resolves the name again to connect; a DNS
 server that answers differently the second time (rebinding) is not defended against.
@@ -28,7 +28,7 @@ from urllib.parse import urlsplit
 from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, PlainValidator
 from pydantic_core import PydanticCustomError
 
-from pulse_core.alerting.trust import CaBundle, CaFile, client_context
+from pulse_core.contract.trust import CaBundle, CaFile, client_context
 from pulse_core.notifier import DeliveryError
 
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network

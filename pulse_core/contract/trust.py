@@ -33,7 +33,7 @@ from cryptography.hazmat.primitives import serialization
 from pydantic import BeforeValidator, Field, PlainSerializer, WithJsonSchema
 from pydantic_core import PydanticCustomError
 
-from pulse_core.alerting.excerpts import excerpt
+from pulse_core.contract.excerpts import excerpt
 from pulse_core.config.tls import read_small_file
 from pulse_core.notifier import DeliveryError
 
