@@ -179,3 +179,22 @@ def test_incoherent_options_are_config_errors(
 ) -> None:
     with pytest.raises(ValueError, match=said):
         EmailOptions.model_validate({**block(smtp_server), **changes})
+
+
+async def test_api_callers_see_the_smtp_reply_code_not_the_servers_words(
+    tmp_path: Path, tcp_listener: TcpListener, smtp_server: SmtpServer, monkeypatch
+) -> None:
+    """The mail server's text is its own to choose: it stays in Pulse's log."""
+    monkeypatch.setenv("SMTP_PASSWORD", PASSWORD)
+    smtp_server.script("550 5.7.1 db_password=hunter2 " + "x" * 300)
+    notifiers = [{"name": "oncall-mail", "email": block(smtp_server)}]
+    text = one_target_yaml(tcp_listener.port, notifiers)
+    async with running_pulse(text, tmp_path) as server, server.client() as client:
+        refused = await client.post("/api/integrations/oncall-mail/test")
+        sent = await client.post("/api/integrations/oncall-mail/test")
+    assert refused.status_code == 502, refused.text
+    assert refused.json()["message"] == (
+        f"oncall-mail: 127.0.0.1:{smtp_server.port} answered SMTP 550"
+    )
+    assert sent.status_code == 200, sent.text
+    assert sent.json() == {"detail": "sent to 2 recipient(s), SMTP 250", "reference": None}
