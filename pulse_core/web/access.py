@@ -9,8 +9,6 @@ from dataclasses import dataclass
 from quart import g
 
 from pulse_core.contract.access import ACCESS_ATTRIBUTE, Role
-# Transitional: web.api.integrations still imports requires from here; drop with that import.
-from pulse_core.contract.access import requires  # noqa: F401
 
 
 @dataclass(frozen=True, slots=True)

@@ -20,8 +20,6 @@ from quart_schema.validation import QuerystringValidationError, RequestHeadersVa
 from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
 from pulse_core.contract.api_errors import ApiError, bad_request
-# Transitional: web.api.integrations still imports not_found from here; drop with that import.
-from pulse_core.contract.api_errors import not_found  # noqa: F401
 from pulse_core.store import StoreUnavailable
 
 log = logging.getLogger("pulse.web")

@@ -40,8 +40,6 @@ from pulse_core.contract.openapi import (
     ERRORS_ATTRIBUTE,
     REQUEST_TEXT_ATTRIBUTE,
 )
-# Transitional: web.api.integrations still imports errors from here; drop with that import.
-from pulse_core.contract.openapi import errors  # noqa: F401
 from pulse_core.web.access import needed_role
 from pulse_core.web.api.schemas import ErrorBody
 from pulse_core.web.auth.csrf import STATE_CHANGING

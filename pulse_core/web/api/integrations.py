@@ -16,13 +16,13 @@ from quart_schema import document_response, tag_blueprint, validate_querystring
 
 from pulse_core.alerting.engine import AlertEngine, UnknownNotifier
 from pulse_core.alerting.redact import public_options
+from pulse_core.contract.access import Role, requires
+from pulse_core.contract.api_errors import ApiError, not_found
+from pulse_core.contract.openapi import errors
 from pulse_core.contract.trust import CERTIFICATE_REFUSED
 from pulse_core.notifier import DeliveryError
 from pulse_core.outbox import OutboxHealth, OutboxMessage
-from pulse_core.web.access import Role, requires
 from pulse_core.web.api.schemas import Shape
-from pulse_core.web.errors import ApiError, not_found
-from pulse_core.web.openapi import errors
 from pulse_core.web.serialize import iso
 
 log = logging.getLogger("pulse.alerting")
