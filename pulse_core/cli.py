@@ -16,12 +16,14 @@ from pulse_core.alerting.destinations import refused_destinations
 from pulse_core.app import StoreNotFound, load_plugins, open_config
 from pulse_core.cli_accounts import add_account_commands, run_account_command
 from pulse_core.cli_notify import add_notify_command, cmd_notify
+from pulse_core.cli_plugin_commands import add_plugin_commands
 from pulse_core.cli_tls import add_tls_command, cmd_tls
 from pulse_core.cli_once import probe_all, render_table
 from pulse_core.cli_run import add_listener_arguments, cmd_run
 from pulse_core.config import ConfigError
 from pulse_core.config.first_run import NoConfiguration, config_for_reading, config_for_run
 from pulse_core.config.model import PulseConfig
+from pulse_core.plugins import PluginHost
 
 def _config_argument(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
@@ -34,7 +36,8 @@ def _config_argument(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(host: PluginHost | None = None) -> argparse.ArgumentParser:
+    """The built-in commands, then those of the plugins of ``host``."""
     parser = argparse.ArgumentParser(prog="pulse", description="Network availability monitor")
     parser.add_argument("--log-level", default=os.environ.get("PULSE_LOG_LEVEL", "INFO"))
     commands = parser.add_subparsers(dest="command", required=True)
@@ -56,21 +59,25 @@ def build_parser() -> argparse.ArgumentParser:
     add_account_commands(commands, _config_argument)
     add_notify_command(commands, _config_argument)
     add_tls_command(commands)
+    if host is not None:
+        add_plugin_commands(commands, host)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
-    logging.basicConfig(
-        level=args.log_level.upper(),
+    logging.basicConfig(  # before the plugins load, so their errors are logged as others
+        level=os.environ.get("PULSE_LOG_LEVEL", "INFO").upper(),
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
         stream=sys.stderr,
     )
+    plugins = load_plugins()
+    args = build_parser(plugins).parse_args(argv)
+    logging.getLogger().setLevel(args.log_level.upper())
     logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per request is noise
     handler = {
         "check": cmd_check,
         "once": cmd_once,
-        "plugins": cmd_plugins,
+        "plugins": lambda args: cmd_plugins(args, plugins),
         "user": run_account_command,
         "apikey": run_account_command,
         "notify": cmd_notify,
@@ -82,7 +89,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return cmd_run(args, made_from_sample)
         if hasattr(args, "config"):
             args.config = config_for_reading(args.config, os.environ)
-        return handler[args.command](args)
+        run = getattr(args, "plugin_command", None) or handler[args.command]
+        return run(args)
     except NoConfiguration as error:
         print(f"error: {error}", file=sys.stderr)
         return 2  # as for a missing argument
@@ -138,8 +146,8 @@ def cmd_once(args: argparse.Namespace) -> int:
     return ONCE_SOME_DOWN if any(row["status"] != "up" for row in rows) else ONCE_ALL_UP
 
 
-def cmd_plugins(args: argparse.Namespace) -> int:
-    infos = load_plugins().plugin_infos()
+def cmd_plugins(args: argparse.Namespace, plugins: PluginHost) -> int:
+    infos = plugins.plugin_infos()
     if args.json:
         print(json.dumps([asdict(info) for info in infos], indent=2))
         return 0

@@ -19,7 +19,7 @@ handling that names the plugin: a slow or broken plugin never delays another or 
 Their return values are ignored.
 
 Load order: the core's built-in plugins are registered first, then entry points in name
-order. A probe type, notifier type, store URL scheme or config section belongs to the first
+order. A probe type, notifier type, store URL scheme, config section or command belongs to the first
 plugin that registers it; another plugin registering the same key is reported as an error
 naming both, unless it passes ``override=True`` to ``register`` to replace it on purpose.
 ``tryfirst``, ``trylast`` and wrappers are refused at load: event hooks run concurrently and
@@ -37,6 +37,7 @@ Life cycle of a ``pulse run``::
 
 from __future__ import annotations
 
+import argparse
 from typing import TYPE_CHECKING, Any, Callable, Sequence
 
 import pluggy
@@ -92,23 +93,28 @@ def pulse_register_notifiers(register: Callable[[type[Notifier]], None]) -> None
 
 
 @hookspec
-def pulse_register_blueprints(register: Callable[[Blueprint], None]) -> None:
-    """Register Quart blueprints served by the web server.
+def pulse_register_commands(
+    register: Callable[
+        [str, str, Callable[[argparse.ArgumentParser], None], Callable[[argparse.Namespace], int]],
+        None,
+    ],
+) -> None:
+    """Add subcommands to the ``pulse`` command line.
 
-    Call ``register(blueprint)``; routes are mounted as the blueprint declares them (use a
-    ``url_prefix`` such as ``/api/metrics``). Inside a request,
-    :func:`pulse_core.contract.current_pulse` is the running Pulse, a
-    :class:`pulse_core.contract.PulseView`.
-    """
+    Runs each time ``pulse`` starts, before its arguments are parsed, so keep it cheap: import
+    what the command needs inside ``run``. Call ``register(name, help, add_arguments, run)``:
+    ``name`` is the subcommand (``pulse report ...``), ``help`` its line in ``pulse --help``,
+    ``add_arguments(parser)`` adds its options (or subcommands) to the
+    ``argparse.ArgumentParser`` made for it, and ``run(args)`` is called with the parsed
+    ``argparse.Namespace`` and returns the exit status. Plugins' commands come after the
+    built-in ones and may not take a built-in name (``run``, ``check`` ...). A ``--config``
+    option is resolved as the built-in commands' is (``$PULSE_CONFIG``, then the data directory).
 
+    Example::
 
-@hookspec
-def pulse_config_sections(register: Callable[[str, type[BaseModel]], None]) -> None:
-    """Claim top-level sections of the YAML configuration.
-
-    Call ``register("metrics", MetricsSection)`` with a pydantic model; the section is
-    validated with it (errors are reported with their YAML line and column) and the instance
-    is found in ``config.sections["metrics"]``. A top-level key nobody claims is an error.
+        @hookimpl
+        def pulse_register_commands(register):
+            register("report", "make a configured report now", add_arguments, run)
     """
 
 

@@ -9,6 +9,7 @@ a timeout. One host belongs to one application; nothing is loaded on import.
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import inspect
 import logging
@@ -16,7 +17,7 @@ import os
 from dataclasses import dataclass, field
 from importlib import metadata
 from types import ModuleType
-from typing import Any, Callable, Iterable, Mapping, TypeVar
+from typing import Any, Callable, Collection, Iterable, Mapping, TypeVar
 
 import pluggy
 from pydantic import BaseModel
@@ -41,13 +42,23 @@ T = TypeVar("T")
 class PluginInfo:
     """What ``pulse plugins`` shows for one plugin: what it is, which hooks it implements,
     what it registered (by kind: ``probe type``, ``notifier type``, ``store URL scheme``,
-    ``config section``, ``route``), and what went wrong loading it."""
+    ``config section``, ``command``, ``route``), and what went wrong loading it."""
 
     name: str
     version: str | None
     hooks: tuple[str, ...]
     error: str | None = None
     registered: dict[str, tuple[str, ...]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Command:
+    """A ``pulse`` subcommand a plugin adds (see ``pulse_register_commands``)."""
+
+    name: str
+    help: str
+    add_arguments: Callable[[argparse.ArgumentParser], None]
+    run: Callable[[argparse.Namespace], int]
 
 
 class RegistrationClash(Exception):
@@ -62,6 +73,7 @@ class Registries:
     stores: dict[str, type[Store]] = field(default_factory=dict)
     notifiers: dict[str, type[Notifier]] = field(default_factory=dict)
     config_sections: dict[str, type[BaseModel]] = field(default_factory=dict)
+    commands: dict[str, Command] = field(default_factory=dict)
     blueprints: list[Any] = field(default_factory=list)
 
 
@@ -214,6 +226,18 @@ class PluginHost:
                 claim(plugin, "config section", found.config_sections, name, model, override)
             return register
 
+        def commands(plugin: str) -> Callable[..., None]:
+            def register(
+                name: str,
+                help: str,
+                add_arguments: Callable[[argparse.ArgumentParser], None],
+                run: Callable[[argparse.Namespace], int],
+                override: bool = False,
+            ) -> None:
+                command = Command(name, help, add_arguments, run)
+                claim(plugin, "command", found.commands, name, command, override)
+            return register
+
         def blueprints(plugin: str) -> Callable[..., None]:
             def register(blueprint: Any) -> None:
                 found.blueprints.append(blueprint)
@@ -225,6 +249,7 @@ class PluginHost:
         self._each_registration("pulse_register_notifiers", notifiers)
         self._each_registration("pulse_config_sections", sections)
         self._each_registration("pulse_register_blueprints", blueprints)
+        self._each_registration("pulse_register_commands", commands)
         return found
 
     def _each_registration(
@@ -244,6 +269,22 @@ class PluginHost:
                     self._versions.get(impl.plugin_name),
                     f"{hook_name} failed: {exc!r}",
                 )
+
+    def commands(self, built_in: Collection[str]) -> list[Command]:
+        """The plugins' commands, less any named as a ``built_in`` one: that is reported as
+        its plugin's problem, since a plugin must not change what a built-in command does."""
+        kept = []
+        for name, command in self.registries.commands.items():
+            if name in built_in:
+                owner = next(plugin for plugin, kinds in self._registered.items()
+                             if name in kinds.get("command", ()))
+                self._record_problem(
+                    owner, f"command {name!r} is a built-in pulse command: register it under "
+                    f"another name",
+                )
+            else:
+                kept.append(command)
+        return kept
 
     def check_config(
         self, config: PulseConfig, report: Callable[[tuple[str | int, ...], str], None]

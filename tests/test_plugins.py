@@ -12,6 +12,7 @@ from typing import Callable
 import pytest
 
 from pulse_core import hookimpl, hookspecs
+from pulse_core.cli import build_parser
 from pulse_core.plugins import PluginHost
 from pulse_core.probe import Probe
 
@@ -176,6 +177,42 @@ def test_a_deliberate_override_replaces_the_registration(installed_plugins: Path
     host.register(Overriding(), name="special-echo")
     assert host.registries.probes["echo"].__name__ == "SpecialEcho"
     assert host.errors == {}
+
+
+def command_plugin(command: str, said: str) -> object:
+    """A plugin adding ``pulse COMMAND``, which prints ``said``."""
+
+    class Commanding:
+        @staticmethod
+        @hookimpl
+        def pulse_register_commands(register: Callable[..., None]) -> None:
+            register(command, f"print {said}", lambda parser: None, lambda args: print(said) or 0)
+
+    return Commanding()
+
+
+def test_two_plugins_registering_one_command_is_an_error_naming_both(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    host = PluginHost({})
+    host.register(command_plugin("hello", "first"), name="first-hello")
+    host.register(command_plugin("hello", "second"), name="second-hello")
+    assert [command.name for command in host.commands(built_in=())] == ["hello"]
+    error = host.errors["second-hello"]
+    assert "command 'hello' is registered by first-hello already" in error
+    assert "second-hello registers it too" in error
+    infos = {info.name: info for info in host.plugin_infos()}
+    assert infos["first-hello"].registered == {"command": ("hello",)}
+    assert build_parser(host).parse_args(["hello"]).plugin_command(None) == 0
+    assert capsys.readouterr().out == "first\n"
+
+
+def test_a_plugin_command_may_not_shadow_a_built_in_one() -> None:
+    host = PluginHost({})
+    host.register(command_plugin("check", "shadow"), name="shadowing")
+    arguments = build_parser(host).parse_args(["check", "--config", "pulse.yaml"])
+    assert not hasattr(arguments, "plugin_command")  # the built-in still runs
+    assert "command 'check' is a built-in pulse command" in host.errors["shadowing"]
 
 
 @pytest.mark.parametrize("option", ["tryfirst", "trylast", "wrapper"])

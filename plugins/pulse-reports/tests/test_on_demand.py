@@ -1,4 +1,4 @@
-"""A report made now: ``GET /api/reports/{name}/render`` and ``python -m pulse_reports``
+"""A report made now: ``GET /api/reports/{name}/render`` and ``pulse report run``
 give the document the schedule gives; ``GET /api/reports`` lists reports and their runs."""
 
 from __future__ import annotations
@@ -79,10 +79,24 @@ async def test_api_lists_recorded_runs(tmp_path: Path, smtp_port: int, mail_serv
 
 
 def run_cli(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    """``pulse report run ARGS``, the installed command as a user types it."""
     return subprocess.run(
-        [sys.executable, "-m", "pulse_reports", *args], capture_output=True, text=True,
-        cwd=cwd, timeout=120,
+        [str(Path(sys.executable).parent / "pulse"), "report", "run", *args],
+        capture_output=True, text=True, cwd=cwd, timeout=120,
     )
+
+
+async def test_the_command_line_writes_a_pdf(tmp_path: Path, smtp_port: int) -> None:
+    due = recent_due()
+    async with filled_site(tmp_path, smtp_port, due):
+        pass
+    out = tmp_path / "now.pdf"
+    made = run_cli(NAME, "--config", str(tmp_path / "pulse.yaml"), "--out", str(out),
+                   "--time-range", "7d", cwd=tmp_path)
+    assert made.returncode == 0, made.stderr
+    text = subprocess.run(["pdftotext", "-layout", str(out), "-"], capture_output=True,
+                          text=True, check=True).stdout
+    assert NAME in text and SEVEN_DAYS in text
 
 
 async def test_the_command_line_writes_and_sends_a_report(

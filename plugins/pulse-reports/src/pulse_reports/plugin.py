@@ -1,5 +1,5 @@
 """Hooks of the reports plugin: the ``reports:`` section, its checks, the ``/api/reports``
-routes and the task that sends reports when they are due."""
+routes, the ``pulse report`` command and the task that sends reports when they are due."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from pydantic import BaseModel
 from quart import Blueprint
 
 from pulse_core.contract import hookimpl
+from pulse_reports import command
 from pulse_reports.checks import Report, check_reports
 from pulse_reports.pulse_access import config_of, store_of
 from pulse_reports.routes import blueprint
@@ -54,3 +55,8 @@ async def pulse_shutdown(app: Any) -> None:
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await task
+
+
+@hookimpl
+def pulse_register_commands(register: Callable[..., None]) -> None:
+    register(command.NAME, command.HELP, command.add_arguments, command.run)

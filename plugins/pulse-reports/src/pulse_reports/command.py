@@ -1,9 +1,7 @@
-"""``python -m pulse_reports NAME --config FILE [--out FILE] [--send]``: make a report now.
+"""``pulse report run NAME [--config FILE] [--out FILE] [--send]``: make a report now.
 
-The ``pulse`` command has no way for a plugin to add a subcommand yet, so this is the
-report's command line: the same document as the schedule and the API make, written to a file,
-and with ``--send`` emailed to the report's recipients at once (one attempt: a person is
-waiting for the answer).
+The same document as the schedule and the API make, written to a file, and with ``--send``
+emailed to the report's recipients at once (one attempt: a person is waiting for the answer).
 """
 
 from __future__ import annotations
@@ -14,7 +12,6 @@ import os
 import sys
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Sequence
 
 from pulse_reports.checks import sender_of
 from pulse_reports.delivery import DeliveryFailed, Letter, deliver
@@ -23,28 +20,27 @@ from pulse_reports.render_pdf import FontMissing
 from pulse_reports.report import make_report
 from pulse_reports.settings import FORMATS
 
+NAME = "report"
+HELP = "make a configured report now (pulse report run NAME)"
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="python -m pulse_reports", description="Make a configured report now."
-    )
-    parser.add_argument("name", help="the report's name in the reports: section")
-    parser.add_argument(
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    actions = parser.add_subparsers(dest="report_action", required=True)
+    make = actions.add_parser("run", help="make a report now, write it to a file, maybe send it")
+    make.add_argument("name", help="the report's name in the reports: section")
+    make.add_argument(
         "--config", "-c", type=Path, default=os.environ.get("PULSE_CONFIG"),
-        help="the YAML configuration file (default: $PULSE_CONFIG)",
+        help="the YAML configuration file (default: $PULSE_CONFIG, else pulse.yaml in the "
+        "data directory)",
     )
-    parser.add_argument("--out", "-o", type=Path, help="where to write it (default: NAME-DATE.FORMAT here)")
-    parser.add_argument("--format", choices=FORMATS, help="default: the report's format")
-    parser.add_argument("--time-range", help="default: the report's timeRange (24h, 7d, yesterday...)")
-    parser.add_argument("--send", action="store_true", help="also email it to its recipients")
-    return parser
+    make.add_argument("--out", "-o", type=Path, help="where to write it (default: NAME-DATE.FORMAT here)")
+    make.add_argument("--format", choices=FORMATS, help="default: the report's format")
+    make.add_argument("--time-range", help="default: the report's timeRange (24h, 7d, yesterday...)")
+    make.add_argument("--send", action="store_true", help="also email it to its recipients")
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
-    if args.config is None:
-        print("error: name the configuration with --config FILE or $PULSE_CONFIG", file=sys.stderr)
-        return 2
+def run(args: argparse.Namespace) -> int:
+    """``pulse report run``: ``pulse`` has resolved ``args.config`` to a file already."""
     try:
         config = read_config(args.config)
     except ConfigError as error:
@@ -85,7 +81,3 @@ async def _make(args: argparse.Namespace, config: object, entry: object) -> int:
         return 1
     print(f"sent to {', '.join(entry.recipients)}: {answer}")
     return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())
