@@ -93,6 +93,27 @@ def pulse_register_notifiers(register: Callable[[type[Notifier]], None]) -> None
 
 
 @hookspec
+def pulse_register_blueprints(register: Callable[[Blueprint], None]) -> None:
+    """Register Quart blueprints served by the web server.
+
+    Call ``register(blueprint)``; routes are mounted as the blueprint declares them (use a
+    ``url_prefix`` such as ``/api/metrics``). Inside a request,
+    :func:`pulse_core.contract.current_pulse` is the running Pulse, a
+    :class:`pulse_core.contract.PulseView`.
+    """
+
+
+@hookspec
+def pulse_config_sections(register: Callable[[str, type[BaseModel]], None]) -> None:
+    """Claim top-level sections of the YAML configuration.
+
+    Call ``register("metrics", MetricsSection)`` with a pydantic model; the section is
+    validated with it (errors are reported with their YAML line and column) and the instance
+    is found in ``config.sections["metrics"]``. A top-level key nobody claims is an error.
+    """
+
+
+@hookspec
 def pulse_register_commands(
     register: Callable[
         [str, str, Callable[[argparse.ArgumentParser], None], Callable[[argparse.Namespace], int]],
