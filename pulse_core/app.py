@@ -58,8 +58,12 @@ def load_plugins(environ: Mapping[str, str] | None = None) -> PluginHost:
     """The built-in plugins, then every installed one allowed by the environment."""
     host = PluginHost(environ)
     host.load(BUILTIN_PLUGINS, entry_points=False)
-    # Alerting validates ``notifiers`` against this host's notifier types (see its module).
-    host.register(AlertingPlugin(lambda: host.registries.notifiers), name=PLUGIN_NAME)
+    # Alerting validates ``notifiers`` against this host's notifier types and webhook dialects
+    # (see its module).
+    alerting = AlertingPlugin(
+        lambda: host.registries.notifiers, lambda: host.registries.webhook_dialects
+    )
+    host.register(alerting, name=PLUGIN_NAME)
     host.load()
     return host
 

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Sequence
 
 from pulse_core.alerting.destinations import refused_destinations
+from pulse_core.alerting.dialect_hints import missing_dialects
 from pulse_core.app import StoreNotFound, load_plugins, open_config
 from pulse_core.cli_accounts import add_account_commands, run_account_command
 from pulse_core.cli_notify import add_notify_command, cmd_notify
@@ -103,9 +104,12 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    config = open_config(args.config, load_plugins())
+    plugins = load_plugins()
+    config = open_config(args.config, plugins)
     print(describe_endpoints(config))
-    for warning in asyncio.run(refused_destinations(config)):
+    warnings = asyncio.run(refused_destinations(config))
+    warnings += missing_dialects(config, plugins.registries.webhook_dialects)
+    for warning in warnings:
         print(f"{args.config}: warning: {warning}", file=sys.stderr)
     return 0
 

@@ -48,6 +48,7 @@ if TYPE_CHECKING:
 
     from pulse_core.config.model import PulseConfig
     from pulse_core.contract.view import PulseView
+    from pulse_core.contract.webhooks import WebhookDialect
     from pulse_core.models import CheckResult, Endpoint, StatusChange
     from pulse_core.notifier import Notifier
     from pulse_core.probe import Probe
@@ -89,6 +90,27 @@ def pulse_register_notifiers(register: Callable[[type[Notifier]], None]) -> None
     its ``type_name`` is the key that selects it in a ``notifiers[]`` entry of the YAML
     (``slack: {webhookUrl: ...}``) and its ``options_model`` validates that block. The core
     builds one instance per configured entry and calls ``deliver`` for each notification.
+    """
+
+
+@hookspec
+def pulse_register_webhook_dialects(register: Callable[[WebhookDialect], None]) -> None:
+    """Register dialects of the ``webhook`` notifier, one per kind of receiver that keeps records.
+
+    Runs with the other registrations, before any configuration is read. Call
+    ``register(MyDialect())`` with a :class:`pulse_core.contract.WebhookDialect` instance: its
+    ``name`` is what ``dialect:`` in a ``webhook:`` block selects, ``matches(url)`` says
+    whether ``dialect: auto`` picks it for a URL, its ``options_model`` (if any) validates its
+    own keys of the block, ``async send(notifier, notification, body) -> Receipt`` delivers one
+    notification through the webhook notifier's guarded ``request`` (a
+    :class:`pulse_core.contract.WebhookSender`), and ``error_message(document)`` reads the
+    receiver's JSON error replies. Two plugins registering one name is an error naming both.
+
+    Example::
+
+        @hookimpl
+        def pulse_register_webhook_dialects(register):
+            register(ServiceNowDialect())
     """
 
 

@@ -24,6 +24,7 @@ from pydantic import BaseModel
 
 from pulse_core import hookspecs
 from pulse_core.config.model import PulseConfig
+from pulse_core.contract.webhooks import WebhookDialect
 from pulse_core.notifier import Notifier
 from pulse_core.probe import Probe
 from pulse_core.store import Store
@@ -42,7 +43,7 @@ T = TypeVar("T")
 class PluginInfo:
     """What ``pulse plugins`` shows for one plugin: what it is, which hooks it implements,
     what it registered (by kind: ``probe type``, ``notifier type``, ``store URL scheme``,
-    ``config section``, ``command``, ``route``), and what went wrong loading it."""
+    ``config section``, ``command``, ``webhook dialect``, ``route``), and what went wrong loading it."""
 
     name: str
     version: str | None
@@ -75,6 +76,7 @@ class Registries:
     config_sections: dict[str, type[BaseModel]] = field(default_factory=dict)
     commands: dict[str, Command] = field(default_factory=dict)
     blueprints: list[Any] = field(default_factory=list)
+    webhook_dialects: dict[str, WebhookDialect] = field(default_factory=dict)
 
 
 def _names_from_env(variable: str, environ: Mapping[str, str]) -> set[str] | None:
@@ -238,6 +240,12 @@ class PluginHost:
                 claim(plugin, "command", found.commands, name, command, override)
             return register
 
+        def dialects(plugin: str) -> Callable[..., None]:
+            def register(dialect: WebhookDialect, override: bool = False) -> None:
+                claim(plugin, "webhook dialect", found.webhook_dialects, dialect.name, dialect,
+                      override)
+            return register
+
         def blueprints(plugin: str) -> Callable[..., None]:
             def register(blueprint: Any) -> None:
                 found.blueprints.append(blueprint)
@@ -249,6 +257,7 @@ class PluginHost:
         self._each_registration("pulse_register_notifiers", notifiers)
         self._each_registration("pulse_config_sections", sections)
         self._each_registration("pulse_register_blueprints", blueprints)
+        self._each_registration("pulse_register_webhook_dialects", dialects)
         self._each_registration("pulse_register_commands", commands)
         return found
 

@@ -5,7 +5,8 @@ A ``notifiers[]`` entry is ``name`` plus exactly one notifier-type key whose blo
 validated by that notifier plugin's ``options_model``; the set of types is known only once
 plugins are loaded, so :func:`notifiers_section` builds the section's model around a lookup
 called at validation time. A type whose plugin is not installed is an error naming the
-distribution to install.
+distribution to install. The installed webhook dialects are looked up the same way and
+given to the entries' validation in its context (see :mod:`pulse_core.contract.webhooks`).
 """
 
 from __future__ import annotations
@@ -29,9 +30,11 @@ from pydantic_core import PydanticCustomError
 from pulse_core.alerting.cron import CronError, CronSchedule
 from pulse_core.config.limits import Name, RequiredName
 from pulse_core.contract.durations import Duration
+from pulse_core.contract.webhooks import DIALECTS_CONTEXT, WebhookDialect
 from pulse_core.notifier import Notifier
 
 NotifierTypes = Callable[[], Mapping[str, type[Notifier]]]
+WebhookDialects = Callable[[], Mapping[str, WebhookDialect]]
 
 #: First-party notifier types and the distributions that provide them.
 KNOWN_DISTRIBUTIONS = {
@@ -193,6 +196,7 @@ class NotifiersSection(RootModel[list[Any]]):
     """``notifiers``: each entry validated by the model of the installed notifier types."""
 
     notifier_types: ClassVar[NotifierTypes] = staticmethod(dict)
+    webhook_dialects: ClassVar[WebhookDialects] = staticmethod(dict)
 
     @classmethod
     def model_validate(cls, obj: Any, **options: Any) -> NotifiersSection:
@@ -201,7 +205,9 @@ class NotifiersSection(RootModel[list[Any]]):
         Overridden (instead of a validator) so the entries' errors keep their locations."""
         entry_model = notifier_entry_model(cls.notifier_types())
         adapter: TypeAdapter[list[NotifierEntry]] = TypeAdapter(list[entry_model])  # type: ignore[valid-type]
-        entries = adapter.validate_python(obj, **options)
+        context = {**(options.pop("context", None) or {})}
+        context[DIALECTS_CONTEXT] = cls.webhook_dialects()
+        entries = adapter.validate_python(obj, context=context, **options)
         names: set[str] = set()
         for index, entry in enumerate(entries):
             if entry.name in names:
@@ -234,11 +240,16 @@ def _located_error(
     )
 
 
-def notifiers_section(notifier_types: NotifierTypes) -> type[NotifiersSection]:
-    """The ``notifiers`` section model of one installation, reading its notifier types when
-    a configuration is validated (after every plugin has registered)."""
+def notifiers_section(
+    notifier_types: NotifierTypes, webhook_dialects: WebhookDialects = dict
+) -> type[NotifiersSection]:
+    """The ``notifiers`` section model of one installation, reading its notifier types and
+    webhook dialects when a configuration is validated (after every plugin has registered)."""
     return type(
         "NotifiersSection",
         (NotifiersSection,),
-        {"notifier_types": staticmethod(notifier_types)},
+        {
+            "notifier_types": staticmethod(notifier_types),
+            "webhook_dialects": staticmethod(webhook_dialects),
+        },
     )

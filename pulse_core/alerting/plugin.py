@@ -2,8 +2,9 @@
 running Pulse's :class:`~pulse_core.alerting.engine.AlertEngine` from the event hooks.
 
 It is an object, not a module, because the ``notifiers`` section can only be validated
-against the notifier types of its own plugin host (see ``config.notifiers_section``);
-``pulse_core.app.load_plugins`` builds it with that host's lookup.
+against the notifier types and webhook dialects of its own plugin host (see
+``config.notifiers_section``); ``pulse_core.app.load_plugins`` builds it with that host's
+lookups.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from pydantic import BaseModel
 from quart import Blueprint
 
 from pulse_core import hookimpl
-from pulse_core.alerting.config import NotifierTypes, notifiers_section
+from pulse_core.alerting.config import NotifierTypes, WebhookDialects, notifiers_section
 from pulse_core.alerting.setup import SECTION_MODELS, Report, check_references
 from pulse_core.web.api import integrations
 
@@ -28,14 +29,19 @@ PLUGIN_NAME = "pulse_core.alerting"
 
 
 class AlertingPlugin:
-    def __init__(self, notifier_types: NotifierTypes) -> None:
+    def __init__(
+        self, notifier_types: NotifierTypes, webhook_dialects: WebhookDialects
+    ) -> None:
         self._notifier_types = notifier_types
+        self._webhook_dialects = webhook_dialects
 
     @hookimpl
     def pulse_config_sections(
         self, register: Callable[[str, type[BaseModel]], None]
     ) -> None:
-        register("notifiers", notifiers_section(self._notifier_types))
+        register(
+            "notifiers", notifiers_section(self._notifier_types, self._webhook_dialects)
+        )
         for name, model in SECTION_MODELS.items():
             register(name, model)
 

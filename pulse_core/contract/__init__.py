@@ -43,6 +43,12 @@ from pulse_core.contract.view import (
     StoreStats,
     current_pulse,
 )
+from pulse_core.contract.webhooks import (
+    DIALECTS_CONTEXT,
+    WebhookDialect,
+    WebhookSender,
+    installed_dialects,
+)
 from pulse_core.events import SubscriberDropped, Subscription
 from pulse_core.id_index import IdIndex
 from pulse_core.ip_literals import literal_family
@@ -69,6 +75,7 @@ from pulse_core.probe_errors import describe_connect_error, describe_lookup_erro
 from pulse_core.store import PAGE_ROWS, History, Store, StoreUnavailable
 
 __all__ = [
+    "DIALECTS_CONTEXT",
     "ERROR_EXCERPT_CHARS",
     "PAGE_ROWS",
     "ApiError",
@@ -131,6 +138,8 @@ __all__ = [
     "User",
     "UserSession",
     "UsernameTaken",
+    "WebhookDialect",
+    "WebhookSender",
     "__version__",
     "also_returns",
     "answers",
@@ -144,6 +153,7 @@ __all__ = [
     "excerpt",
     "hookimpl",
     "hookspecs",
+    "installed_dialects",
     "iso_timestamp",
     "literal_family",
     "not_found",

@@ -32,6 +32,7 @@ from typing import TYPE_CHECKING, Protocol
 from pydantic import BaseModel
 
 from pulse_core.alerting.destinations import refused_destinations
+from pulse_core.alerting.dialect_hints import missing_dialects
 from pulse_core.config.budget import load_in_worker
 from pulse_core.config.model import PulseConfig, text_sha256
 from pulse_core.config.privileged import require_admin_for, require_admin_for_references
@@ -182,6 +183,7 @@ class ConfigChanger:
             require_admin_for(running, config)
         changes = diff_endpoints(running.endpoints, config.endpoints)
         warnings = _restart_warnings(running, config) + await refused_destinations(config)
+        warnings += missing_dialects(config, registries.webhook_dialects)
         if dry_run:
             return ApplyResult(None, changes, tuple(warnings), True, True, config)
 

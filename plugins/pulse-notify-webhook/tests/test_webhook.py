@@ -1,4 +1,4 @@
-"""The generic dialect: injection-proof bodies, the outbound guard, redirects, test messages."""
+"""The generic webhook: injection-proof bodies, the outbound guard, redirects, test messages."""
 
 from __future__ import annotations
 
@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 import yaml
+from pydantic import ValidationError
 from pulse_notify_webhook import WebhookNotifier, WebhookOptions
 
 from pulse_core.contract.outbound import OutboundPolicy, OutboundRefused
-from pulse_core.cli import main
 from pulse_core.notifier import DeliveryError, Notification
 from pulse_core.testing.listeners import TcpListener
 from pulse_core.testing.receivers import Receiver, Reply, ServiceNowReceiver
@@ -132,47 +132,29 @@ async def test_default_body_carries_every_variable() -> None:
     assert receipt.detail == "HTTP 200"
 
 
-def test_pulse_notify_test_prints_the_receivers_answer(tmp_path: Path, capsys) -> None:
+async def test_without_dialects_a_servicenow_url_is_a_generic_webhook() -> None:
+    """No dialect installed: each message is one POST of its own, and nothing is kept."""
     with ServiceNowReceiver() as servicenow:
-        config = tmp_path / "pulse.yaml"
-        config.write_text(
-            yaml.safe_dump(
-                {
-                    "version": 1,
-                    "defaults": {},
-                    "groups": [{"id": "plant", "name": "Plant"}],
-                    "targets": [
-                        {
-                            "type": "tcp",
-                            "host": "127.0.0.1",
-                            "port": 9,
-                            "group": "plant",
-                        }
-                    ],
-                    "notifiers": [
-                        {
-                            "name": "servicenow",
-                            "webhook": {
-                                "url": servicenow.incident_url,
-                                "body": {"short_description": "{{message}}"},
-                            },
-                        }
-                    ],
-                    "outbound": {
-                        "allow_networks": ["127.0.0.0/8"],
-                        "allow_plain_http": True,
-                    },
-                }
-            )
+        hook = notifier(servicenow.incident_url, body={"short_description": "{{message}}"})
+        first = await hook.deliver(Notification("1", "status_change", VARIABLES))
+        later = await hook.deliver(
+            Notification("2", "status_change", VARIABLES, reference="kept")
         )
-        assert main(["notify", "test", "servicenow", "--config", str(config)]) == 0
-        assert main(["notify", "test", "nobody", "--config", str(config)]) == 2
-    out, err = capsys.readouterr()
-    sys_id = next(iter(servicenow.incidents))
-    assert (
-        out.strip() == f"servicenow: incident INC0010001 created (reference {sys_id})"
-    )
-    assert "no notifier is called 'nobody' (configured: servicenow)" in err
-    assert servicenow.incidents[sys_id]["short_description"] == (
-        "Test message from Pulse through notifier 'servicenow'"
-    )
+        await hook.close()
+    assert [(r.method, r.path) for r in servicenow.requests] == [
+        ("POST", "/api/now/table/incident"),
+        ("POST", "/api/now/table/incident"),
+    ]
+    assert first.reference is None and later.reference is None
+
+
+def test_a_dialect_that_is_not_installed_is_a_configuration_error() -> None:
+    with pytest.raises(ValidationError, match=r"no webhook dialect 'jira' is installed \(choose one of auto, generic\)"):
+        WebhookOptions.model_validate({"url": "https://x.example/hook", "dialect": "jira"})
+
+
+def test_a_key_no_dialect_takes_is_a_configuration_error() -> None:
+    with pytest.raises(ValidationError, match="unknown key.s. resolve: not a webhook key, nor one of the generic dialect"):
+        WebhookOptions.model_validate(
+            {"url": "https://x.example/api/now/table/incident", "resolve": {"state": "6"}}
+        )

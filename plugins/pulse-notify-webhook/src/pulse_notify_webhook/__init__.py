@@ -1,4 +1,4 @@
-"""Pulse notifier plugin: JSON webhooks, with ServiceNow and Jira dialects."""
+"""Pulse notifier plugin: JSON webhooks, spoken in the dialects other distributions register."""
 
 from pulse_notify_webhook.notifier import WebhookNotifier
 from pulse_notify_webhook.options import WebhookOptions

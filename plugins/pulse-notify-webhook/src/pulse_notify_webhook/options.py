@@ -1,26 +1,41 @@
-"""The ``webhook:`` block: ``{url, method, headers, body}`` and two additions."""
+"""The ``webhook:`` block: ``{url, method, headers, body}``, ``ca_file`` and the dialect.
+
+The dialect is picked while the block is validated, from the dialects the core hands to the
+validation (see :mod:`pulse_core.contract.webhooks`), so a ``dialect:`` that is not installed
+or a key no dialect takes is a configuration error with its place, not a failed delivery.
+Keys besides the webhook's own belong to the chosen dialect and are validated by its
+``options_model`` (ServiceNow's ``resolve``).
+"""
 
 from __future__ import annotations
 
-import re
+from collections.abc import Mapping
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    ValidationError,
+    ValidationInfo,
+    model_validator,
+)
+from pydantic_core import PydanticCustomError
 
-from pulse_core.contract import NotifierCaFile, TemplateTree
+from pulse_core.contract import (
+    NotifierCaFile,
+    TemplateTree,
+    WebhookDialect,
+    installed_dialects,
+)
 
-Dialect = Literal["generic", "servicenow", "jira"]
-
-#: Fields merged into a ServiceNow incident when the endpoint recovers (state 6 = Resolved).
-DEFAULT_RESOLVE = {
-    "state": "6",
-    "close_code": "Solved (Permanently)",
-    "close_notes": "{{message}}",
-}
+AUTO, GENERIC = "auto", "generic"
 
 
 class WebhookOptions(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # extra keys are the dialect's: checked in _pick_dialect against its options_model
+    model_config = ConfigDict(extra="allow", frozen=True)
 
     # The URL and the headers carry credentials: kept out of repr() (and so out of logs).
     url: str = Field(
@@ -33,24 +48,66 @@ class WebhookOptions(BaseModel):
         None,
         description="JSON body whose strings are templates; default: every variable",
     )
-    dialect: Literal["auto", "generic", "servicenow", "jira"] = Field(
-        "auto",
-        description="auto: ServiceNow for /api/now/table/..., Jira for /rest/api/N/issue",
-    )
-    resolve: TemplateTree = Field(
-        DEFAULT_RESOLVE,
-        validate_default=True,
-        description="ServiceNow: fields set on the incident at recovery",
+    dialect: str = Field(
+        AUTO,
+        description="auto: the installed dialect whose URL pattern matches, else generic; "
+        "generic; or an installed dialect's name (servicenow, jira)",
     )
 
-    def resolved_dialect(self) -> Dialect:
-        if self.dialect != "auto":
-            return self.dialect
-        if re.search(r"/api/now/(v\d+/)?table/[^/]+/?$", self.url):
-            return "servicenow"
-        if re.search(r"/rest/api/[23]/issue/?$", self.url):
-            return "jira"
-        return "generic"
+    _dialect: WebhookDialect | None = PrivateAttr(None)
+    _dialect_options: BaseModel | None = PrivateAttr(None)
+
+    @property
+    def chosen_dialect(self) -> WebhookDialect | None:
+        """The dialect spoken, None for a generic webhook."""
+        return self._dialect
+
+    @property
+    def dialect_options(self) -> BaseModel | None:
+        return self._dialect_options
+
+    @model_validator(mode="after")
+    def _pick_dialect(self, info: ValidationInfo) -> WebhookOptions:
+        self._dialect = pick_dialect(self.dialect, self.url, installed_dialects(info))
+        extra = dict(self.model_extra or {})
+        model = self._dialect.options_model if self._dialect is not None else None
+        if model is None:
+            if extra:
+                spoken = self._dialect.name if self._dialect is not None else GENERIC
+                raise PydanticCustomError(
+                    "webhook_key",
+                    "unknown key(s) {keys}: not a webhook key, nor one of the {dialect} dialect",
+                    {"keys": ", ".join(sorted(extra)), "dialect": spoken},
+                )
+            return self
+        try:
+            self._dialect_options = model.model_validate(extra, context=info.context)
+        except ValidationError as error:
+            problem = error.errors()[0]
+            where = ".".join(str(part) for part in problem["loc"])
+            raise PydanticCustomError(
+                "webhook_key", "{where}: {message}", {"where": where, "message": problem["msg"]}
+            ) from None
+        return self
+
+
+def pick_dialect(
+    name: str, url: str, installed: Mapping[str, WebhookDialect]
+) -> WebhookDialect | None:
+    """The dialect ``dialect: name`` means for ``url`` (None: generic)."""
+    if name == GENERIC:
+        return None
+    if name == AUTO:
+        return next((d for d in installed.values() if d.matches(url)), None)
+    if name in installed:
+        return installed[name]
+    choices = ", ".join([AUTO, GENERIC, *sorted(installed)])
+    raise PydanticCustomError(
+        "webhook_dialect",
+        "no webhook dialect '{name}' is installed (choose one of {choices}); "
+        "install the distribution that provides it",
+        {"name": name, "choices": choices},
+    )
 
 
 def default_body(variables: dict[str, Any]) -> dict[str, Any]:

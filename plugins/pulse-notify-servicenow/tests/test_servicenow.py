@@ -5,11 +5,13 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import yaml
+
+from pulse_core.cli import main
 from pulse_core.testing.listeners import TcpListener
+from pulse_core.testing.notifier_conformance import one_target_yaml
 from pulse_core.testing.receivers import ServiceNowReceiver
 from pulse_core.testing.server import running_pulse
-
-from .conftest import pulse_yaml
 
 ISO_Z = r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{3})?Z"
 
@@ -47,7 +49,7 @@ async def test_outage_opens_an_incident_and_recovery_resolves_the_same_one(
             }
         ]
         async with running_pulse(
-            pulse_yaml(tcp_listener.port, notifiers), tmp_path
+            one_target_yaml(tcp_listener.port, notifiers), tmp_path
         ) as server:
             await tcp_listener.stop()
             (created,) = await servicenow.wait_for_requests(1)
@@ -89,3 +91,49 @@ async def test_outage_opens_an_incident_and_recovery_resolves_the_same_one(
     }
     assert entry["options"]["url"] == f"http://127.0.0.1:{servicenow.port}/***"
     assert "cHVsc2U6czNjcmV0" not in str(integrations)
+
+
+def test_pulse_notify_test_prints_the_receivers_answer(tmp_path: Path, capsys) -> None:
+    with ServiceNowReceiver() as servicenow:
+        config = tmp_path / "pulse.yaml"
+        config.write_text(
+            yaml.safe_dump(
+                {
+                    "version": 1,
+                    "defaults": {},
+                    "groups": [{"id": "plant", "name": "Plant"}],
+                    "targets": [
+                        {
+                            "type": "tcp",
+                            "host": "127.0.0.1",
+                            "port": 9,
+                            "group": "plant",
+                        }
+                    ],
+                    "notifiers": [
+                        {
+                            "name": "servicenow",
+                            "webhook": {
+                                "url": servicenow.incident_url,
+                                "body": {"short_description": "{{message}}"},
+                            },
+                        }
+                    ],
+                    "outbound": {
+                        "allow_networks": ["127.0.0.0/8"],
+                        "allow_plain_http": True,
+                    },
+                }
+            )
+        )
+        assert main(["notify", "test", "servicenow", "--config", str(config)]) == 0
+        assert main(["notify", "test", "nobody", "--config", str(config)]) == 2
+    out, err = capsys.readouterr()
+    sys_id = next(iter(servicenow.incidents))
+    assert (
+        out.strip() == f"servicenow: incident INC0010001 created (reference {sys_id})"
+    )
+    assert "no notifier is called 'nobody' (configured: servicenow)" in err
+    assert servicenow.incidents[sys_id]["short_description"] == (
+        "Test message from Pulse through notifier 'servicenow'"
+    )

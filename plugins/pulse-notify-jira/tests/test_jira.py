@@ -8,6 +8,7 @@ from pathlib import Path
 import yaml
 
 from pulse_core.testing.listeners import TcpListener
+from pulse_core.testing.notifier_conformance import one_target_yaml
 from pulse_core.testing.receivers import JiraReceiver
 from pulse_core.testing.server import running_pulse
 
@@ -25,39 +26,17 @@ fields:
 
 
 def config(port: int, url: str) -> str:
-    return yaml.safe_dump(
+    notifiers = [
         {
-            "version": 1,
-            "defaults": {
-                "interval_seconds": 1,
-                "timeout_ms": 500,
-                "retries": 0,
-                "failure_threshold": 1,
-                "success_threshold": 1,
+            "name": "jira",
+            "webhook": {
+                "url": url,
+                "headers": {"Authorization": "Basic ${JIRA_CREDENTIALS}"},
+                "body": yaml.safe_load(DOCUMENTED_JIRA_BODY),
             },
-            "groups": [{"id": "network", "name": "Network"}],
-            "targets": [
-                {
-                    "type": "tcp",
-                    "host": "127.0.0.1",
-                    "port": port,
-                    "group": "network",
-                    "name": "router-01",
-                }
-            ],
-            "notifiers": [
-                {
-                    "name": "jira",
-                    "webhook": {
-                        "url": url,
-                        "headers": {"Authorization": "Basic ${JIRA_CREDENTIALS}"},
-                        "body": yaml.safe_load(DOCUMENTED_JIRA_BODY),
-                    },
-                }
-            ],
-            "outbound": {"allow_networks": ["127.0.0.0/8"], "allow_plain_http": True},
         }
-    )
+    ]
+    return one_target_yaml(port, notifiers, name="router-01")
 
 
 async def test_v3_issue_gets_an_adf_description_and_recovery_comments_on_it(
@@ -96,7 +75,7 @@ async def test_v3_issue_gets_an_adf_description_and_recovery_comments_on_it(
     assert lines[:4] == [
         "Details:",
         f"- Address: 127.0.0.1:{tcp_listener.port}",
-        "- Group: network",
+        "- Group: press-shop",
         "- Response Time: ms",
     ]
     assert re.fullmatch(
