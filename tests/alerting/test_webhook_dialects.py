@@ -7,13 +7,15 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-import pytest
 import pulse_notify_jira.plugin
+import pytest
+import yaml
 from pulse_notify_jira import JiraDialect
 
 from pulse_core import hookimpl
 from pulse_core.cli import main
 from pulse_core.plugins import PluginHost
+from pulse_core.testing.server import running_pulse
 
 from .conftest import pulse_yaml
 
@@ -70,3 +72,23 @@ def test_pulse_check_is_quiet_when_the_dialects_are_installed(
 ) -> None:
     monkeypatch.delenv("PULSE_DISABLE_PLUGINS", raising=False)
     assert check(tmp_path, capsys) == (0, [])
+
+
+async def test_a_dry_run_warns_as_pulse_check_does(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PULSE_DISABLE_PLUGINS", "pulse-notify-servicenow")
+    async with running_pulse(pulse_yaml(9, []), tmp_path) as server:
+        text = server.config_path.read_text().replace(
+            "notifiers: []", "notifiers:\n" + yaml.safe_dump(NOTIFIERS[:2])
+        )
+        async with server.client() as client:
+            reply = await client.post(
+                "/api/configuration/apply", content=text, params={"dryRun": "true"}
+            )
+    assert reply.status_code == 200, reply.text
+    assert reply.json()["warnings"] == [
+        "notifiers[0] (sn): webhook.url looks like ServiceNow's, but the servicenow dialect is "
+        "not installed: every message is sent as a plain POST, a new incident each time; "
+        "install pulse-notify-servicenow to update one incident per outage"
+    ]
