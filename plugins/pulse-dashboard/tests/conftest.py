@@ -64,6 +64,10 @@ async def register_and_sign_in(page: Page, server: RunningPulse, base_url: str =
     await expect(page.get_by_role("heading", name="Overview")).to_be_visible()
 
 
+def endpoint_id(server: RunningPulse, name: str) -> str:
+    return next(e.id for e in server.pulse.config.endpoints if e.name == name)
+
+
 async def screenshot_page(
     page: Page, url: str, file: Path, viewport: dict[str, int]
 ) -> None:

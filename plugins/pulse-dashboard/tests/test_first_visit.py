@@ -17,7 +17,7 @@ from pulse_core.testing.listeners import TcpListener, free_tcp_port
 from pulse_core.testing.server import RunningPulse, running_pulse
 from pulse_core.testing.waiting import eventually
 
-from .conftest import ADMIN, DESKTOP, PHONE, register_and_sign_in
+from .conftest import ADMIN, DESKTOP, PHONE, endpoint_id, register_and_sign_in
 
 #: the window of the report: 1280 x 900
 TALL_DESKTOP = {"width": 1280, "height": 900}
@@ -72,10 +72,6 @@ async def signed_in(browser: Browser, server: RunningPulse, viewport: dict[str, 
     page = await browser.new_page(viewport=viewport)
     await register_and_sign_in(page, server)
     return page
-
-
-def endpoint_id(server: RunningPulse, name: str) -> str:
-    return next(e.id for e in server.pulse.config.endpoints if e.name == name)
 
 
 # 1. groups

@@ -36,3 +36,13 @@ export function dateTime(iso) {
 export function percent(value) {
   return value === null || value === undefined ? "–" : `${value.toFixed(2)} %`;
 }
+
+// A device's uptime: days, hours and minutes, the leading zero units left out.
+export function uptime(seconds) {
+  if (typeof seconds !== "number") return "–";
+  const minutes = Math.floor(seconds / 60);
+  const [d, hours, min] = [Math.floor(minutes / 1440), Math.floor((minutes % 1440) / 60), minutes % 60];
+  if (d) return `${d} d ${hours} h ${min} min`;
+  if (hours) return `${hours} h ${min} min`;
+  return `${min} min`;
+}

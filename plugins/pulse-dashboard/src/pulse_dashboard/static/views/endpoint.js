@@ -1,7 +1,9 @@
-// One endpoint: its configuration, recent checks, charts of the last day, and its outages.
+// One endpoint: its configuration, what the probe told about the latest check, recent checks,
+// charts of the last day, and its outages.
 
 import { api, query } from "../api.js";
 import { availabilityChart, chartsPanel, lineChart } from "../charts.js";
+import { latestCheckCard } from "../details.js";
 import { h } from "../dom.js";
 import { dateTime, duration, percent, rtt, statusBadge } from "../format.js";
 
@@ -21,6 +23,7 @@ export async function render(root, [endpointId], app) {
   const recent = detail.recent;
   const latest = recent[recent.length - 1];
   const status = h("span", {}, statusBadge(latest ? latest.status : "down"));
+  const latestCheck = h("div", { class: "latest-check" }, latestCheckCard(detail.details, endpoint.type));
 
   const buckets = (history.rollup15m || []).map((b) => ({ t: Date.parse(b.bucketTs), span: QUARTER_HOUR_MS, upPct: b.upPct }));
   const rttPoints = recent.map((c) => ({ t: Date.parse(c.ts), v: c.status === "up" ? c.rttMs : null }));
@@ -30,6 +33,7 @@ export async function render(root, [endpointId], app) {
     h("p", {}, h("a", { href: "/", "data-link": true }, "← Overview")),
     h("h1", {}, endpoint.name, " ", status),
     h("section", { class: "panel", "aria-label": "Configuration" }, h("h2", {}, "Configuration"), configurationList(endpoint)),
+    latestCheck,
     chartsPanel("Last 24 hours",
       h("p", { class: "muted" }, `Availability ${recent.length ? percent((upCount * 100) / recent.length) : "–"} over ${recent.length} checks`),
       [availabilityChart("Availability per 15 minutes", buckets, start, end), lineChart("Response time", rttPoints, " ms", start, end)]),
@@ -39,10 +43,19 @@ export async function render(root, [endpointId], app) {
     checksTable(recent.slice(-50).reverse()),
   );
 
-  return app.live.subscribe((batch) => {
+  return app.live.subscribe(async (batch) => {
     const update = batch.get(endpointId);
-    if (update) status.replaceChildren(statusBadge(update.status));
+    if (!update) return;
+    status.replaceChildren(statusBadge(update.status));
+    latestCheck.replaceChildren(latestCheckCard(await latestDetails(endpointId), endpoint.type) || "");
   });
+}
+
+// The details of the check that brought a status change: the endpoint again, with the
+// shortest window, since only `details` is wanted.
+async function latestDetails(endpointId) {
+  const answer = await api(`/api/endpoints/${encodeURIComponent(endpointId)}${query({ windowMinutes: 1 })}`);
+  return answer.details;
 }
 
 // Every setting /api/endpoints/{id} returns, in a grid of term and value that fills its rows,
