@@ -41,12 +41,13 @@ class Size:
     api_arguments: tuple[str, ...]
     metrics_arguments: tuple[str, ...]
     storage_arguments: tuple[str, ...]
+    report_runs: int
 
 
 FULL = Size(10_000, 20_000, 60.0, 10, 10_000, ("--days", "30"), ("--repeat", "9"),
-            ("--endpoints", "100", "--hours", "24"))
+            ("--endpoints", "100", "--hours", "24"), 5)
 QUICK = Size(1_000, 600, 7.0, 2, 300, ("--days", "2", "--runs", "10", "--interval", "60"),
-             ("--repeat", "2"), ("--endpoints", "10", "--hours", "2"))
+             ("--repeat", "2"), ("--endpoints", "10", "--hours", "2"), 1)
 
 
 @dataclass(frozen=True)
@@ -195,6 +196,9 @@ def _goal(met: bool, goal: str) -> str:
 #: reach a receiver that answers at once.
 NOTIFY_MESSAGES = 2000
 NOTIFY_GOAL_S = 5.0
+#: A daily PDF report of a site of 10,000 endpoints: a few pages, made in bounded time.
+REPORT_GOAL_PAGES = 12
+REPORT_GOAL_S = 10.0
 
 
 def api_rows(size: Size) -> Iterator[Row]:
@@ -210,11 +214,17 @@ def api_rows(size: Size) -> Iterator[Row]:
         ("notify.py", f"Notifications, {NOTIFY_MESSAGES:,} changes to one webhook receiver",
          ("--messages", str(NOTIFY_MESSAGES))),
         ("probes.py", "CPU per check by probe, peers on loopback", ("--checks", "2000")),
+        ("reports.py", "Scheduled report, PDF over 24h, 10,000 endpoints",
+         ("--runs", str(size.report_runs))),
     ]
     goals: dict[str, Callable[[object], str]] = {
         "seconds_to_deliver_all": lambda value: _goal(
             float(str(value)) <= NOTIFY_GOAL_S, f"≤ {NOTIFY_GOAL_S:g} s"
         ),
+        "seconds_to_render": lambda value: _goal(
+            float(str(value)) <= REPORT_GOAL_S, f"≤ {REPORT_GOAL_S:g} s"
+        ),
+        "pdf_pages": lambda value: _goal(int(str(value)) <= REPORT_GOAL_PAGES, f"≤ {REPORT_GOAL_PAGES}"),
     }
     # Judged at full size only: the quick run's blocks hold too few checks to be typical.
     if size is FULL:

@@ -7,40 +7,17 @@ import re
 import subprocess
 from pathlib import Path
 
-from pulse_core.contract import CheckResult, CheckStatus
-from pulse_reports.pulse_access import read_config
+from pulse_reports.large_site import large_site
 from pulse_reports.report import make_report
-from pulse_store_sql import SqlStore
 
-from .conftest import DUE, USERS_BLOCK, site_yaml, write_config
-
-BLOCKS = ("127.10.0.0/20", "127.11.0.0/20", "127.20.0.0/21")  # 4,094 + 4,094 + 2,046 hosts
+from .conftest import DUE
 
 
 async def test_ten_thousand_endpoints_make_a_bounded_pdf(tmp_path: Path) -> None:
-    blocks = "".join(
-        f"  - {{type: tcp, name: block {index}, cidr: {cidr}, port: 1, group: plant}}\n"
-        for index, cidr in enumerate(BLOCKS)
-    )
-    text = site_yaml(USERS_BLOCK.replace("[summary, availability, performance]",
-                                         "[summary, availability, performance, outages, endpoints]"))
-    text = text.replace("outbound:\n", blocks + "outbound:\n", 1)
-    config = read_config(write_config(tmp_path, text))
-    assert len(config.endpoints) > 10_000
-    store = SqlStore(f"sqlite:///{tmp_path / 'pulse.db'}")
-    await store.open()
-    try:
-        await store.sync_catalog(config.groups, config.endpoints)
-        start = DUE.timestamp() - 86400
-        await store.write_checks([
-            CheckResult(endpoint.id, start + 60, CheckStatus.DOWN if index % 7 == 0 else CheckStatus.UP,
-                        None if index % 7 == 0 else 1.0 + index % 50, None)
-            for index, endpoint in enumerate(config.endpoints)
-        ])
-        await store.update_rollups()
-        document = await make_report(config.sections["reports"].root[0], config, store, DUE)
-    finally:
-        await store.close()
+    async with large_site(tmp_path, DUE) as site:
+        config = site.config
+        assert len(config.endpoints) > 10_000
+        document = await make_report(site.report, config, site.store, DUE)
 
     pdf = tmp_path / "large.pdf"
     pdf.write_bytes(document.body)
