@@ -12,6 +12,7 @@ from collections.abc import Mapping, Sequence
 
 from pulse_core.alerting.engine import AlertEngine
 from pulse_core.config.model import PulseConfig
+from pulse_core.contract.reports import ReportMessage
 from pulse_core.contract.view import (
     DurationHistogram,
     EndpointStatus,
@@ -83,6 +84,9 @@ class LiveView:
 
     def notifiers(self) -> Mapping[str, Notifier]:
         return dict(self.alerts.notifiers)
+
+    async def queue_report(self, notifier: str, report: ReportMessage, cause: str) -> str:
+        return await self.alerts.queue_report(notifier, report.variables(), cause)
 
     def status_changes(self, queue_size: int) -> Subscription[StatusChange]:
         return self.events.subscribe(queue_size)

@@ -34,7 +34,9 @@ from pydantic import BaseModel
 if TYPE_CHECKING:
     from pulse_core.contract.outbound import OutboundPolicy
 
-NotificationKind = Literal["status_change", "reminder", "summary", "test"]
+#: ``report`` carries a document to attach (see :class:`pulse_core.contract.ReportMessage`);
+#: only notifiers that send files (``email``) are given one.
+NotificationKind = Literal["status_change", "reminder", "summary", "test", "report"]
 
 
 @dataclass(frozen=True, slots=True)

@@ -307,6 +307,15 @@ class AlertEngine:
         )
         return await courier.deliver_now(notification)
 
+    async def queue_report(self, name: str, variables: dict[str, Any], cause: str) -> str:
+        """Queue a report (see :class:`pulse_core.contract.ReportMessage`) for notifier
+        ``name``; the outbox id, derived from ``cause``."""
+        if name not in self.notifiers:
+            raise UnknownNotifier(f"no notifier '{name}' is running to send it")
+        message = self._message(name, "report", variables, None, cause)
+        await self._queue([message])
+        return message.id
+
     @property
     def couriers(self) -> Mapping[str, Courier]:
         """The running courier of each notifier, by name (read-only, for metrics)."""

@@ -31,6 +31,7 @@ from pulse_core.contract.expectations import bounds_problem
 from pulse_core.contract.http import HttpNotifier
 from pulse_core.contract.openapi import also_returns, answers, errors, takes_text
 from pulse_core.contract.outbound import OutboundPolicy, OutboundRefused
+from pulse_core.contract.reports import MAX_ATTACHMENT_BYTES, AttachmentTooLarge, ReportMessage
 from pulse_core.contract.templates import Template, TemplateText, TemplateTree, render_tree
 from pulse_core.contract.timestamps import iso_timestamp
 from pulse_core.contract.trust import NotifierCaFile, certificate_refusal
@@ -77,8 +78,10 @@ from pulse_core.store import PAGE_ROWS, History, Store, StoreUnavailable
 __all__ = [
     "DIALECTS_CONTEXT",
     "ERROR_EXCERPT_CHARS",
+    "MAX_ATTACHMENT_BYTES",
     "PAGE_ROWS",
     "ApiError",
+    "AttachmentTooLarge",
     "ApiKey",
     "CheckResult",
     "CheckStatus",
@@ -117,6 +120,7 @@ __all__ = [
     "PulseConfig",
     "PulseView",
     "Receipt",
+    "ReportMessage",
     "RequiredHeaderValue",
     "RequiredName",
     "Resolution",

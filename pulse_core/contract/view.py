@@ -15,6 +15,7 @@ from typing import Protocol
 from quart import current_app
 
 from pulse_core.config.model import PulseConfig
+from pulse_core.contract.reports import ReportMessage
 from pulse_core.events import Subscription
 from pulse_core.models import Endpoint, LiveStatus, State, StatusChange
 from pulse_core.notifier import Notifier
@@ -151,6 +152,13 @@ class PulseView(Protocol):
     def notifiers(self) -> Mapping[str, Notifier]:
         """The configured notifiers by name, as built from the configuration in effect: a
         notifier plugin finds its own instances here (to feed them more than notifications)."""
+
+    async def queue_report(self, notifier: str, report: ReportMessage, cause: str) -> str:
+        """Queue ``report`` for the configured notifier ``notifier`` in the durable outbox,
+        where it is delivered, retried, dead-lettered and sent to the fallback as every
+        notification is; returns the message's id. ``cause`` names what the report is for (a
+        report and its due time): queuing the same cause twice keeps one message. Raises
+        ``LookupError`` when no notifier has that name."""
 
     def status_changes(self, queue_size: int) -> Subscription[StatusChange]:
         """A subscription to every later stored status change. Use it as a context manager

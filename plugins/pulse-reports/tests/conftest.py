@@ -6,7 +6,7 @@ from __future__ import annotations
 import email
 import email.policy
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import asynccontextmanager
 from datetime import datetime, timezone
 from email.message import EmailMessage
@@ -18,7 +18,9 @@ import pytest_asyncio
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, Envelope, Session
 
-from pulse_core.contract import CheckResult, CheckStatus
+from pulse_core.alerting.engine import AlertEngine
+from pulse_core.app import load_plugins
+from pulse_core.contract import CheckResult, CheckStatus, ReportMessage
 from pulse_core.testing.listeners import free_tcp_port
 from pulse_reports.pulse_access import Outage, read_config
 from pulse_store_sql import SqlStore
@@ -47,11 +49,16 @@ EMAIL_NOTIFIER = """\
 """
 
 
+#: Retries after a fifth of a second, so a test sees several in a moment.
+QUICK_RETRIES = "alerting:\n  retry_initial: 200ms\n  retry_max: 400ms\n"
+
+
 def site_yaml(
-    reports: str = USERS_BLOCK, email_notifiers: tuple[str, ...] = ("mail",), smtp_port: int = 2525
+    reports: str = USERS_BLOCK, email_notifiers: tuple[str, ...] = ("mail",), smtp_port: int = 2525,
+    alerting: str = QUICK_RETRIES,
 ) -> str:
-    """Three groups of loopback TCP targets checked once an hour, the given email notifiers
-    and ``reports`` (a YAML block starting with ``reports:``)."""
+    """Three groups of loopback TCP targets checked once an hour, the given email notifiers,
+    ``alerting`` settings and ``reports`` (a YAML block starting with ``reports:``)."""
     notifiers = "".join(EMAIL_NOTIFIER.format(name=name, port=smtp_port) for name in email_notifiers)
     return (
         "version: 1\n"
@@ -69,6 +76,7 @@ def site_yaml(
         "  - {type: tcp, name: Printer, host: 127.0.0.5, port: 1, group: office}\n"
         "outbound:\n  allow_networks: [127.0.0.0/8]\n"
         + ("notifiers:\n" + notifiers if notifiers else "")
+        + alerting
         + reports
     )
 
@@ -144,6 +152,25 @@ async def filled_site(folder: Path, smtp_port: int, due: datetime) -> AsyncItera
         yield config, store
     finally:
         await store.close()
+
+
+Queue = Callable[[str, ReportMessage, str], Awaitable[str]]
+
+
+@asynccontextmanager
+async def outbox(config: Any, store: Any) -> AsyncIterator[Queue]:
+    """The alert engine a running Pulse has, on ``store``: its outbox and couriers deliver
+    what the returned ``queue`` (``PulseView.queue_report``) is given."""
+    engine = AlertEngine(store, load_plugins().registries.notifiers)
+    await engine.start(config)
+
+    async def queue(notifier: str, report: ReportMessage, cause: str) -> str:
+        return await engine.queue_report(notifier, report.variables(), cause)
+
+    try:
+        yield queue
+    finally:
+        await engine.stop()
 
 
 @pytest_asyncio.fixture

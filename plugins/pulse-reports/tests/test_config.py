@@ -86,7 +86,7 @@ def test_without_an_email_notifier_the_report_is_refused(tmp_path: Path) -> None
     assert result.returncode == 1
     line = line_of(text, "- name: Daily Network Summary")
     assert f"pulse.yaml:{line}:" in result.stderr
-    assert "reports are sent by email through an email notifier's SMTP settings" in result.stderr
+    assert "reports are sent by email through an email notifier, and notifiers has no email entry" in result.stderr
 
 
 def test_with_several_email_notifiers_via_names_one(tmp_path: Path) -> None:

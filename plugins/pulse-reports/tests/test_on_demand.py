@@ -9,6 +9,7 @@ import re
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 from pulse_core.contract import Role
 from pulse_core.testing.accounts import key_headers
@@ -16,7 +17,7 @@ from pulse_core.testing.server import running_pulse
 from pulse_core.testing.waiting import eventually
 from pulse_reports.schedule import ReportScheduler
 
-from .conftest import MailServer, fill_history, filled_site, recent_due, site_yaml
+from .conftest import QUICK_RETRIES, MailServer, fill_history, filled_site, recent_due, site_yaml
 
 NAME = "Daily Network Summary"
 PATH = "/api/reports/Daily%20Network%20Summary/render"
@@ -69,13 +70,45 @@ async def test_api_lists_recorded_runs(tmp_path: Path, smtp_port: int, mail_serv
     async with running_pulse(site_yaml(smtp_port=smtp_port), tmp_path) as server:
         pulse = server.pulse
         await fill_history(pulse.store, pulse.config, due)
-        scheduler = ReportScheduler(lambda: pulse.config, pulse.store, retry_delays=())
+        scheduler = ReportScheduler(lambda: pulse.config, pulse.store, pulse.queue_report)
         entry = pulse.config.sections["reports"].root[0]
         made = await scheduler.produce(entry, due.timestamp(), "schedule")
         async with server.client() as client:
             (report,) = (await client.get("/api/reports")).json()["items"]
+        (message,) = await eventually(lambda: _received(mail_server))
     assert report["runs"] == [made.to_json()]
-    assert made.outcome == "sent" and len(mail_server.messages) == 1
+    assert made.outcome == "queued for mail"
+    (attachment,) = list(message.iter_attachments())
+    assert attachment.get_content_type() == "application/pdf"
+    assert attachment.get_content().startswith(b"%PDF")
+
+
+async def _received(server: MailServer) -> list[Any] | None:
+    return server.messages or None
+
+
+async def test_a_report_the_mail_server_never_takes_is_a_dead_letter(
+    tmp_path: Path, smtp_port: int
+) -> None:
+    """No mail server listens: the outbox retries until max_age, then lists it."""
+    due = recent_due()
+    yaml = site_yaml(smtp_port=smtp_port, alerting=QUICK_RETRIES + "  max_age: 1s\n")
+    async with running_pulse(yaml, tmp_path) as server:
+        pulse = server.pulse
+        await fill_history(pulse.store, pulse.config, due)
+        scheduler = ReportScheduler(lambda: pulse.config, pulse.store, pulse.queue_report)
+        made = await scheduler.produce(pulse.config.sections["reports"].root[0], due.timestamp(), "schedule")
+        async with server.client() as client:
+            (dead,) = await eventually(lambda: _dead_letters(client))
+    assert made.outcome == "queued for mail"
+    assert (dead["notifier"], dead["kind"]) == ("mail", "report")
+    assert dead["attempts"] >= 1
+    assert dead["message"].startswith(f"{NAME}, for ") and ".pdf)" in dead["message"]
+    assert "not delivered within max_age" in dead["error"]
+
+
+async def _dead_letters(client: Any) -> list[Any] | None:
+    return (await client.get("/api/integrations/dead-letters")).json()["items"] or None
 
 
 def run_cli(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:

@@ -1,5 +1,6 @@
-"""The schedule: a report due is emailed with its PDF, a report missed while Pulse was down is
-made once at the next start, and a mail server that is down is tried again until it is up.
+"""The schedule: a report due is emailed with its PDF through the outbox, a report missed while
+Pulse was down is made once at the next start, and a mail server that is down is tried again
+until it is up.
 
 Time is moved, not waited for: the scheduler's clock runs a fixed offset from the real one,
 so 08:00 of the test's day comes a second after the test starts.
@@ -23,7 +24,7 @@ from pulse_reports.runs import RunLog
 from pulse_reports.schedule import Clock, ReportScheduler, latest_due, next_due
 from pulse_reports.settings import ReportEntry
 
-from .conftest import DUE, EXPECTED, MailServer
+from .conftest import DUE, EXPECTED, MailServer, outbox
 
 DAY = 86400.0
 NAME = "Daily Network Summary"
@@ -37,18 +38,25 @@ def clock_at(moment: float) -> Clock:
 
 @asynccontextmanager
 async def scheduling(
-    config: Any, store: Any, clock: Clock, retry_delays: tuple[float, ...] = (0.2,),
-    note_first_scheduled: bool = True,
+    config: Any, store: Any, clock: Clock, note_first_scheduled: bool = True,
 ) -> AsyncIterator[ReportScheduler]:
-    """A scheduler running as Pulse runs it, stopped (as at shutdown) on leaving. Unless it
-    was before, the report counts as first scheduled a minute before the clock's time, so a
-    slow first look cannot move its first due time past the test's."""
-    scheduler = ReportScheduler(lambda: config, store, clock, retry_delays)
-    if note_first_scheduled:
-        await scheduler.runs.since(NAME, clock.now() - 60)
+    """A scheduler running as Pulse runs it, with the alert engine's outbox, stopped (as at
+    shutdown) on leaving. Unless it was before, the report counts as first scheduled a minute
+    before the clock's time, so a slow first look cannot move its first due time past the
+    test's."""
+    async with outbox(config, store) as queue:
+        scheduler = ReportScheduler(lambda: config, store, queue, clock)
+        if note_first_scheduled:
+            await scheduler.runs.since(NAME, clock.now() - 60)
+        async with running(scheduler):
+            yield scheduler
+
+
+@asynccontextmanager
+async def running(scheduler: ReportScheduler) -> AsyncIterator[None]:
     task = asyncio.create_task(scheduler.run())
     try:
-        yield scheduler
+        yield
     finally:
         task.cancel()
         await asyncio.gather(task, return_exceptions=True)
@@ -65,8 +73,9 @@ async def test_a_due_report_is_emailed_with_its_pdf(
     config, store = site
     async with scheduling(config, store, clock_at(DUE.timestamp() - 1.0)) as scheduler:
         (run,) = await eventually(lambda: runs_recorded(scheduler, 1))
-
-    (message,) = mail_server.messages
+        (message,) = await eventually(lambda: received(mail_server, 1))
+        health = await eventually(lambda: _delivered(store))
+    assert (health.sent, health.failed, health.pending) == (1, 0, 0)
     assert mail_server.envelopes == [("pulse@company.com", ["admin@company.com"])]
     assert message["From"] == "Pulse <pulse@company.com>"
     assert message["Subject"] == f"[Pulse] {NAME}: 2026-03-09 08:00 – 2026-03-10 08:00 UTC"
@@ -81,7 +90,7 @@ async def test_a_due_report_is_emailed_with_its_pdf(
     assert run.to_json() == {
         "name": NAME, "due": "2026-03-10T08:00:00Z", "trigger": "schedule",
         "periodStart": "2026-03-09T08:00:00Z", "periodEnd": "2026-03-10T08:00:00Z",
-        "outcome": "sent", "format": "pdf", "size": pdf.stat().st_size,
+        "outcome": "queued for mail", "format": "pdf", "size": pdf.stat().st_size,
         "recipients": ["admin@company.com"], "finished": run.finished,
     }
 
@@ -93,12 +102,15 @@ async def test_slots_missed_while_down_are_made_once_at_the_next_start(
     three_days_before = DUE.timestamp() - 3 * DAY
     async with scheduling(config, store, clock_at(three_days_before - 1.0)) as scheduler:
         await eventually(lambda: runs_recorded(scheduler, 1))
-    assert len(mail_server.messages) == 1
+        await eventually(lambda: received(mail_server, 1))
     # Pulse was down over the next three 08:00s and starts again at 09:00 on the last day.
     async with scheduling(config, store, clock_at(DUE.timestamp() + 3600)) as scheduler:
         latest, first = await eventually(lambda: runs_recorded(scheduler, 2))
+        await eventually(lambda: received(mail_server, 2))
     assert (first.due, first.trigger) == ("2026-03-07T08:00:00Z", "schedule")
-    assert (latest.due, latest.trigger, latest.outcome) == ("2026-03-10T08:00:00Z", "catch-up", "sent")
+    assert (latest.due, latest.trigger, latest.outcome) == (
+        "2026-03-10T08:00:00Z", "catch-up", "queued for mail"
+    )
     assert len(mail_server.messages) == 2
     assert mail_server.messages[1]["Subject"].endswith("2026-03-09 08:00 – 2026-03-10 08:00 UTC")
     # and a third start the same morning has nothing to catch up
@@ -113,37 +125,38 @@ async def _upcoming(scheduler: ReportScheduler) -> float | None:
     return scheduler.upcoming.get(NAME)
 
 
-async def test_a_mail_server_down_then_up_gets_the_report(
-    site: tuple[Any, Any], smtp_port: int, caplog: pytest.LogCaptureFixture
+async def received(server: MailServer, count: int) -> list[Any] | None:
+    return server.messages if len(server.messages) >= count else None
+
+
+async def _delivered(store: Any) -> Any:
+    health = (await store.outbox_health()).get("mail")
+    return health if health is not None and health.sent else None
+
+
+async def test_a_mail_server_down_then_up_gets_the_report_once(
+    site: tuple[Any, Any], smtp_port: int
 ) -> None:
     config, store = site
     server = MailServer(smtp_port)
-    async with scheduling(config, store, clock_at(DUE.timestamp() - 0.5), (0.3,) * 50) as scheduler:
-        await eventually(lambda: _refused_twice(caplog))
-        assert await scheduler.runs.last(NAME, 1) == []
+    async with scheduling(config, store, clock_at(DUE.timestamp() - 0.5)) as scheduler:
+        (run,) = await eventually(lambda: runs_recorded(scheduler, 1))
+        await eventually(lambda: _failed_attempts(store, 2))  # retried by the outbox
         server.start()
         try:
-            (run,) = await eventually(lambda: runs_recorded(scheduler, 1))
+            await eventually(lambda: received(server, 1))
+            health = await eventually(lambda: _delivered(store))
         finally:
             server.stop()
-    assert run.outcome == "sent"
+    assert run.outcome == "queued for mail"
+    assert health.pending == 0 and health.sent == 1
     assert len(server.messages) == 1
     assert server.messages[0].get_content_type() == "multipart/mixed"
 
 
-async def _refused_twice(caplog: pytest.LogCaptureFixture) -> bool | None:
-    failed = [record for record in caplog.records if "failed, retrying in 0.3 s" in record.getMessage()]
-    return True if len(failed) >= 2 else None
-
-
-async def test_a_refused_report_is_recorded_as_failed(
-    site: tuple[Any, Any], smtp_port: int
-) -> None:
-    config, store = site
-    async with scheduling(config, store, clock_at(DUE.timestamp() - 0.5), ()) as scheduler:
-        (run,) = await eventually(lambda: runs_recorded(scheduler, 1))
-    assert run.outcome.startswith(f"failed: 127.0.0.1:{smtp_port} (notifier mail):")
-    assert "Connect call failed" in run.outcome or "refused" in run.outcome.lower()
+async def _failed_attempts(store: Any, count: int) -> bool | None:
+    pending = await store.pending_messages()
+    return True if pending and pending[0].attempts >= count else None
 
 
 def test_due_times_follow_the_report_timezone_across_a_clock_change() -> None:
@@ -162,15 +175,18 @@ async def test_the_schedule_outlives_a_store_that_is_away_for_a_while(
     config, store = site
     # the report was scheduled before, so it is due at DUE however long the store is away
     await RunLog(store).since(NAME, DUE.timestamp() - 60)
-    await store.close()
     ticking = clock_at(DUE.timestamp() - 0.5)
     # looks again every 0.2 s instead of every minute
     clock = Clock(now=ticking.now, sleep=lambda seconds: asyncio.sleep(min(seconds, 0.2)))
-    async with scheduling(config, store, clock, note_first_scheduled=False) as scheduler:
-        await eventually(lambda: _logged(caplog, "could not look at the schedule"))
-        await store.open()
-        (run,) = await eventually(lambda: runs_recorded(scheduler, 1))
-    assert run.outcome == "sent" and len(mail_server.messages) == 1
+    async with outbox(config, store) as queue:  # the engine starts with the store open
+        await store.close()
+        scheduler = ReportScheduler(lambda: config, store, queue, clock)
+        async with running(scheduler):
+            await eventually(lambda: _logged(caplog, "could not look at the schedule"))
+            await store.open()
+            (run,) = await eventually(lambda: runs_recorded(scheduler, 1))
+            await eventually(lambda: received(mail_server, 1))
+    assert run.outcome == "queued for mail" and len(mail_server.messages) == 1
 
 
 async def _logged(caplog: pytest.LogCaptureFixture, text: str) -> bool | None:

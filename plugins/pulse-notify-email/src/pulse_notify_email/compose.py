@@ -1,5 +1,5 @@
 """The emails: a plain-text part and an HTML part saying the same, for one notification or
-for a digest of several.
+for a digest of several; and a report's, its text with its document attached.
 
 Values go into the HTML part escaped (an endpoint named ``<b>PLC</b> & co`` is shown as
 written, never as markup); the subject is the configured template, rendered as text.
@@ -13,6 +13,7 @@ from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 from typing import Any
 
+from pulse_core.contract import ReportMessage
 from pulse_notify_email.options import EmailOptions
 
 Facts = list[tuple[str, str]]
@@ -81,15 +82,32 @@ def digest_email(
     return _email(options, subject, text, body)
 
 
-def _email(
-    options: EmailOptions, subject: str, text: str, html_body: str
-) -> EmailMessage:
+def report_email(options: EmailOptions, report: ReportMessage) -> EmailMessage:
+    """To the report's recipients, not the notifier's own ``to``."""
+    message = _headed(options, report.subject, report.recipients)
+    message.set_content(report.text)
+    maintype, subtype = report.content_type.split("/", 1)
+    message.add_attachment(
+        report.body, maintype=maintype, subtype=subtype, filename=report.filename,
+        params={"charset": "utf-8"} if maintype == "text" else None,
+    )
+    return message
+
+
+def _headed(options: EmailOptions, subject: str, recipients: Sequence[str]) -> EmailMessage:
     message = EmailMessage()
     message["From"] = options.sender
-    message["To"] = ", ".join(options.to)
+    message["To"] = ", ".join(recipients)
     message["Subject"] = " ".join(subject.split())  # no line breaks in a header
     message["Date"] = formatdate(localtime=False)
     message["Message-ID"] = make_msgid(domain="pulse")
+    return message
+
+
+def _email(
+    options: EmailOptions, subject: str, text: str, html_body: str
+) -> EmailMessage:
+    message = _headed(options, subject, options.to)
     message.set_content(text)
     message.add_alternative(
         f"<!DOCTYPE html>\n<html><body>\n{html_body}\n</body></html>\n", subtype="html"

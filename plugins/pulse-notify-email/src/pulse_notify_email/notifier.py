@@ -1,4 +1,5 @@
-"""``email``: one email per notification, or a digest (see :mod:`pulse_notify_email.digest`).
+"""``email``: one email per notification, or a digest (see :mod:`pulse_notify_email.digest`);
+a report (kind ``report``) is always an email of its own, with its document attached.
 
 Each email has a plain-text part and an HTML part (values escaped), goes through the
 installation's outbound policy, STARTTLS or implicit TLS, and the server's login.
@@ -11,8 +12,8 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from pulse_core.contract import Notification, Notifier, OutboundPolicy, Receipt
-from pulse_notify_email.compose import digest_email, single_email
+from pulse_core.contract import Notification, Notifier, OutboundPolicy, Receipt, ReportMessage
+from pulse_notify_email.compose import digest_email, report_email, single_email
 from pulse_notify_email.digest import Digest
 from pulse_notify_email.options import EmailOptions
 from pulse_notify_email.smtp import send_email
@@ -35,6 +36,12 @@ class EmailNotifier(Notifier):
             await self._digest.close()
 
     async def deliver(self, notification: Notification) -> Receipt:
+        if notification.kind == "report":
+            report = ReportMessage.from_variables(notification.variables)
+            answer = await send_email(self.options, self.outbound, report_email(self.options, report))
+            return Receipt(
+                f"{report.filename} sent to {len(report.recipients)} recipient(s), SMTP 250 {answer}"
+            )
         if self._digest is not None and notification.kind != "test":
             self._digest.add(notification.variables)
             return Receipt(

@@ -18,7 +18,7 @@ def check_reports(config: PulseConfig, report: Report) -> None:
         return
     groups, endpoints = catalogue(config)
     known = [group.id for group in groups] + [endpoint.name for endpoint in endpoints]
-    senders = sorted(email_notifiers(config))
+    senders = sorted(entry.name for entry in email_notifiers(config))
     seen: set[str] = set()
     for index, entry in enumerate(section.root):
         if entry.name in seen:
@@ -46,7 +46,7 @@ def _check_sender(entry: ReportEntry, index: int, senders: Sequence[str], report
     if not senders:
         report(
             ("reports", index),
-            "reports are sent by email through an email notifier's SMTP settings, and "
+            "reports are sent by email through an email notifier, and "
             "notifiers has no email entry: add one (see docs/alerting.md)",
         )
     elif len(senders) > 1:
@@ -59,7 +59,7 @@ def _check_sender(entry: ReportEntry, index: int, senders: Sequence[str], report
 
 def sender_of(entry: ReportEntry, config: PulseConfig) -> str:
     """The name of the email notifier that sends ``entry`` (the configuration was checked)."""
-    return entry.via or next(iter(email_notifiers(config)))
+    return entry.via or email_notifiers(config)[0].name
 
 
 def _did_you_mean(word: str, choices: Sequence[str]) -> str:

@@ -14,8 +14,9 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from pulse_reports.checks import sender_of
-from pulse_reports.delivery import DeliveryFailed, Letter, deliver
-from pulse_reports.pulse_access import ConfigError, email_notifiers, opened_store, read_config, reports_of
+from pulse_core.contract import AttachmentTooLarge, DeliveryError
+from pulse_reports.delivery import Letter
+from pulse_reports.pulse_access import ConfigError, opened_store, read_config, reports_of, send_now
 from pulse_reports.render_pdf import FontMissing
 from pulse_reports.report import make_report
 from pulse_reports.settings import FORMATS
@@ -74,10 +75,11 @@ async def _make(args: argparse.Namespace, config: object, entry: object) -> int:
     if not entry.recipients:
         print(f"error: report '{entry.name}' has no recipients to send it to", file=sys.stderr)
         return 1
+    via = sender_of(entry, config)
     try:
-        answer = await deliver(letter, email_notifiers(config)[sender_of(entry, config)], ())
-    except DeliveryFailed as failure:
-        print(f"error: not sent: {failure}", file=sys.stderr)
+        receipt = await send_now(config, via, letter.message())
+    except (AttachmentTooLarge, DeliveryError) as failure:
+        print(f"error: not sent through {via}: {failure}", file=sys.stderr)
         return 1
-    print(f"sent to {', '.join(entry.recipients)}: {answer}")
+    print(f"sent to {', '.join(entry.recipients)} through {via}: {receipt.detail}")
     return 0

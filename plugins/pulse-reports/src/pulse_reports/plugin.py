@@ -42,7 +42,7 @@ def pulse_register_blueprints(register: Callable[[Blueprint], None]) -> None:
 async def pulse_startup(app: Any) -> None:
     """Start the schedule; it reads the running configuration each time it looks, so a
     configuration applied through the API takes effect without a restart."""
-    scheduler = ReportScheduler(lambda: config_of(app), store_of(app))
+    scheduler = ReportScheduler(lambda: config_of(app), store_of(app), app.queue_report)
     _TASKS[id(app)] = asyncio.create_task(scheduler.run(), name="pulse-reports")
 
 

@@ -1,16 +1,15 @@
 """Every read of the running Pulse (and of Pulse's internals) that this plugin makes.
 
-``pulse_core.contract`` does not yet export the store's reads, the configuration's catalogue,
-the email notifiers' SMTP settings or the outbound policy; until it does, they are reached
+``pulse_core.contract`` does not yet export reading a configuration file, opening its store
+or building one notifier outside a running Pulse; until it does, they are reached
 here and only here, so that moving them to the public view changes this one module.
 """
 
 from __future__ import annotations
 
-import ssl
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+import uuid
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -19,37 +18,21 @@ from pulse_core.config import ConfigError
 from pulse_core.contract import (
     Endpoint,
     Group,
+    Notification,
     OutboundPolicy,
-    OutboundRefused,
     Outage,
     PulseConfig,
+    Receipt,
+    ReportMessage,
     Resolution,
     Rollup,
     Store,
 )
 
 __all__ = [
-    "ConfigError", "Outage", "PulseConfig", "Resolution", "Rollup", "SmtpSettings", "Store", "catalogue",
-    "email_notifiers", "opened_store", "read_config", "reports_of",
+    "ConfigError", "Outage", "PulseConfig", "Resolution", "Rollup", "Store", "catalogue",
+    "email_notifiers", "opened_store", "read_config", "reports_of", "send_now",
 ]
-
-
-@dataclass(frozen=True)
-class SmtpSettings:
-    """What sending through one email notifier needs: its server, login and sender, the TLS
-    context its certificates make and the outbound policy's check of the server's address."""
-
-    notifier: str
-    host: str
-    port: int
-    tls: bool
-    starttls: bool
-    username: str | None
-    password: str | None
-    sender: str
-    tls_context: Callable[[], ssl.SSLContext]
-    #: why the outbound policy refuses the server's address, or None when it may be reached
-    refusal: Callable[[str, int], Awaitable[str | None]]
 
 
 def catalogue(config: PulseConfig) -> tuple[Sequence[Group], Sequence[Endpoint]]:
@@ -61,30 +44,26 @@ def reports_of(config: PulseConfig) -> Any:
     return config.sections.get("reports")
 
 
-def email_notifiers(config: PulseConfig) -> dict[str, SmtpSettings]:
-    """The SMTP settings of each ``email`` entry of ``notifiers``, by notifier name."""
+def email_notifiers(config: PulseConfig) -> list[Any]:
+    """The ``email`` entries of ``notifiers``, in the order they are written."""
     notifiers = config.sections.get("notifiers")
+    return [
+        entry for entry in (notifiers.root if notifiers is not None else ())
+        if getattr(entry, "type_name", None) == "email"
+    ]
+
+
+async def send_now(config: PulseConfig, notifier: str, report: ReportMessage) -> Receipt:
+    """One attempt through the email notifier ``notifier``, outside the outbox, as ``pulse
+    notify test`` sends (a person waits for the answer); raises the notifier's DeliveryError."""
+    entry = next(entry for entry in email_notifiers(config) if entry.name == notifier)
     policy = OutboundPolicy.from_section(config.sections.get("outbound"))
-    found: dict[str, SmtpSettings] = {}
-    for entry in notifiers.root if notifiers is not None else ():
-        if not hasattr(entry, "type_name") or entry.type_name != "email":
-            continue
-        options = entry.options
-        found[entry.name] = SmtpSettings(
-            entry.name, options.host, options.resolved_port, options.tls, options.starttls,
-            options.username, options.password, options.sender,
-            lambda options=options: policy.tls_context(options.ca_file),
-            lambda host, port: _refusal(policy, host, port),
-        )
-    return found
-
-
-async def _refusal(policy: OutboundPolicy, host: str, port: int) -> str | None:
+    sender = load_plugins().registries.notifiers[entry.type_name](entry.name, entry.options, policy)
+    await sender.start()
     try:
-        await policy.check_host(host, port)
-    except OutboundRefused as refused:
-        return str(refused)
-    return None
+        return await sender.deliver(Notification(uuid.uuid4().hex, "report", report.variables()))
+    finally:
+        await sender.close()
 
 
 def read_config(path: Path) -> PulseConfig:

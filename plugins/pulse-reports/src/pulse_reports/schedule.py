@@ -1,4 +1,6 @@
-"""The task that produces reports when they are due, and sends them.
+"""The task that produces reports when they are due, and queues them in the durable outbox
+for their email notifier (which retries, dead-letters and falls back as for every
+notification).
 
 Due times come from croniter in each report's timezone (so ``0 8 * * *`` with
 ``timezone: Europe/Paris`` is 08:00 there, summer and winter). A report is due again after
@@ -14,16 +16,17 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from croniter import croniter
 
+from pulse_core.contract import AttachmentTooLarge, ReportMessage
 from pulse_reports.checks import sender_of
-from pulse_reports.delivery import RETRY_DELAYS_S, DeliveryFailed, Letter, deliver
-from pulse_reports.pulse_access import PulseConfig, Store, email_notifiers, reports_of
+from pulse_reports.delivery import Letter
+from pulse_reports.pulse_access import PulseConfig, Store, reports_of
 from pulse_reports.period import period_of
 from pulse_reports.report import Document, make_report
 from pulse_reports.runs import RunLog, RunRecord, iso, parse_iso
@@ -33,6 +36,9 @@ log = logging.getLogger("pulse.reports")
 
 #: Longest sleep between looks at the schedule: a changed configuration is seen this soon.
 LOOK_EVERY_S = 60.0
+
+#: ``PulseView.queue_report``: queue a report for a notifier in the outbox, by cause.
+Queue = Callable[[str, ReportMessage, str], Awaitable[str]]
 
 
 @dataclass(frozen=True)
@@ -59,14 +65,14 @@ class ReportScheduler:
         self,
         config: Callable[[], PulseConfig],
         store: Store,
+        queue: Queue,
         clock: Clock = Clock(),
-        retry_delays: Sequence[float] = RETRY_DELAYS_S,
     ) -> None:
         self._config = config
         self.runs = RunLog(store)
         self._store = store
+        self._queue = queue
         self._clock = clock
-        self._retry_delays = retry_delays
         #: report name -> the due time after which it is next due
         self._after: dict[str, float] = {}
         self._running: set[asyncio.Task[RunRecord]] = set()
@@ -129,7 +135,7 @@ class ReportScheduler:
             log.error("%s was not recorded: %s", task.get_name(), task.exception())
 
     async def produce(self, entry: ReportEntry, due: float, trigger: str) -> RunRecord:
-        """Make, send and record one run of ``entry`` for ``due``."""
+        """Make, queue and record one run of ``entry`` for ``due``."""
         config = self._config()
         moment = datetime.fromtimestamp(due, ZoneInfo(entry.timezone))
         period = period_of(entry.content.time_range, moment)
@@ -143,7 +149,7 @@ class ReportScheduler:
             outcome, body, format = f"failed: could not be made: {error}", b"", entry.format
         else:
             body, format = document.body, document.format
-            outcome = await self._send(entry, config, moment, document) if entry.recipients else "rendered"
+            outcome = await self._send(entry, config, moment, document, due) if entry.recipients else "rendered"
         record = RunRecord(
             entry.name, iso(due), trigger, iso(period.start), iso(period.end), outcome, format,
             len(body), list(entry.recipients), iso(self._clock.now()),
@@ -153,12 +159,17 @@ class ReportScheduler:
         return record
 
     async def _send(
-        self, entry: ReportEntry, config: PulseConfig, moment: datetime, document: Document
+        self, entry: ReportEntry, config: PulseConfig, moment: datetime, document: Document,
+        due: float,
     ) -> str:
-        smtp = email_notifiers(config)[sender_of(entry, config)]
+        """Queue the report; what becomes of it is the outbox's (``GET /api/integrations``,
+        the dead-letter list). One run of one due time is one message, however often a
+        restart makes it again."""
+        via = sender_of(entry, config)
         try:
-            await deliver(Letter(entry.name, moment, entry.recipients, document), smtp, self._retry_delays)
-        except DeliveryFailed as failure:
-            log.error("report %s due %s was not sent: %s", entry.name, iso(moment), failure)
-            return f"failed: {failure}"
-        return "sent"
+            report = Letter(entry.name, moment, entry.recipients, document).message()
+            await self._queue(via, report, f"report|{entry.name}|{iso(due)}")
+        except (AttachmentTooLarge, LookupError) as error:
+            log.error("report %s due %s was not queued: %s", entry.name, iso(due), error)
+            return f"failed: {error}"
+        return f"queued for {via}"
