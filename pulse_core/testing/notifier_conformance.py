@@ -36,7 +36,7 @@ from __future__ import annotations
 import ipaddress
 import json
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from typing import Any, ClassVar
 
 import pytest
@@ -122,6 +122,9 @@ class NotifierConformance:
     secret: ClassVar[str] = "s3cr3t-Conformance-Credential"
     #: False for an options format that lets unknown keys through on purpose.
     rejects_unknown_keys: ClassVar[bool] = True
+    #: The pydantic validation context the core gives a configuration's ``notifiers`` (a
+    #: webhook dialect's tests give their dialect: ``{DIALECTS_CONTEXT: {"jira": JiraDialect()}}``).
+    validation_context: ClassVar[Mapping[str, Any] | None] = None
 
     # -- what a subclass provides ---------------------------------------------------------------
     @pytest.fixture
@@ -149,7 +152,7 @@ class NotifierConformance:
     @pytest_asyncio.fixture
     async def notifier(self, receiver: Any) -> AsyncIterator[Notifier]:
         options = self.notifier_class.options_model.model_validate(
-            self.options(receiver)
+            self.options(receiver), context=self.validation_context
         )
         notifier = self.notifier_class("conformance", options, LOOPBACK_POLICY)
         await notifier.start()
@@ -215,5 +218,5 @@ class NotifierConformance:
             pytest.skip("this notifier's format lets unknown keys through")
         with pytest.raises(ValidationError, match="nonsense"):
             self.notifier_class.options_model.model_validate(
-                {**self.options(receiver), "nonsense": True}
+                {**self.options(receiver), "nonsense": True}, context=self.validation_context
             )

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Iterator, Mapping
 from pathlib import Path
 from typing import Any, ClassVar, TypeVar
 
@@ -67,6 +67,9 @@ class NotifierTlsConformance:
 
     notifier_class: ClassVar[type[Notifier]]
     receiver_class: ClassVar[type[Receiver]] = Receiver
+    #: The pydantic validation context the core gives a configuration's ``notifiers`` (a
+    #: webhook dialect's tests give their dialect: ``{DIALECTS_CONTEXT: {"jira": JiraDialect()}}``).
+    validation_context: ClassVar[Mapping[str, Any] | None] = None
 
     # -- what a subclass provides ---------------------------------------------------------------
     def tls_receiver(self, files: ServerFiles) -> contextlib.AbstractContextManager[Any]:
@@ -102,7 +105,9 @@ class NotifierTlsConformance:
             LOOPBACK_POLICY,
             ca_file=None if outbound_ca_file is None else read_ca_file(str(outbound_ca_file)),
         )
-        options = self.notifier_class.options_model.model_validate(block)
+        options = self.notifier_class.options_model.model_validate(
+            block, context=self.validation_context
+        )
         notifier = self.notifier_class("plant-hooks", options, policy)
         await notifier.start()
         try:

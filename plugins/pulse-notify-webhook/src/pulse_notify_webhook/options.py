@@ -68,25 +68,33 @@ class WebhookOptions(BaseModel):
 
     @model_validator(mode="after")
     def _pick_dialect(self, info: ValidationInfo) -> WebhookOptions:
-        self._dialect = pick_dialect(self.dialect, self.url, installed_dialects(info))
+        dialect = pick_dialect(self.dialect, self.url, installed_dialects(info))
+        self._dialect = dialect
         extra = dict(self.model_extra or {})
-        model = self._dialect.options_model if self._dialect is not None else None
-        if model is None:
+        if dialect is None or dialect.options_model is None:
             if extra:
-                spoken = self._dialect.name if self._dialect is not None else GENERIC
                 raise PydanticCustomError(
                     "webhook_key",
                     "unknown key(s) {keys}: not a webhook key, nor one of the {dialect} dialect",
-                    {"keys": ", ".join(sorted(extra)), "dialect": spoken},
+                    {
+                        "keys": ", ".join(sorted(extra)),
+                        "dialect": GENERIC if dialect is None else dialect.name,
+                    },
                 )
             return self
         try:
-            self._dialect_options = model.model_validate(extra, context=info.context)
+            self._dialect_options = dialect.options_model.model_validate(
+                extra, context=info.context
+            )
         except ValidationError as error:
-            problem = error.errors()[0]
-            where = ".".join(str(part) for part in problem["loc"])
+            problems = "; ".join(
+                f"{'.'.join(str(part) for part in problem['loc'])}: {problem['msg']}"
+                for problem in error.errors()
+            )
             raise PydanticCustomError(
-                "webhook_key", "{where}: {message}", {"where": where, "message": problem["msg"]}
+                "webhook_key",
+                "{problems} (keys of the {dialect} dialect)",
+                {"problems": problems, "dialect": dialect.name},
             ) from None
         return self
 
