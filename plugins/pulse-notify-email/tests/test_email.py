@@ -12,9 +12,10 @@ from typing import Any
 import pytest
 from pulse_notify_email import EmailNotifier, EmailOptions
 
+from pulse_core.contract import MAX_ATTACHMENT_BYTES, AttachmentTooLarge, ReportMessage
 from pulse_core.contract.outbound import OutboundPolicy, OutboundRefused
 from pulse_core.models import State
-from pulse_core.notifier import DeliveryError
+from pulse_core.notifier import DeliveryError, Notification
 from pulse_core.testing.listeners import TcpListener
 from pulse_core.testing.notifier_conformance import (
     LOOPBACK_POLICY,
@@ -164,6 +165,35 @@ async def test_a_digest_gathers_notifications_into_one_email(
     )
     assert "<td>online</td>" in received.part("html")
     assert len(smtp_server.emails) == 1
+
+
+async def test_a_report_goes_at_once_to_its_recipients_with_its_document(
+    smtp_server: SmtpServer,
+) -> None:
+    """Even through a notifier that gathers a digest, and to the report's recipients."""
+    notifier = notifier_for(smtp_server, digest="1h")
+    document = b"%PDF-1.4 " + bytes(range(256))
+    report = ReportMessage(
+        "[Pulse] Daily: yesterday", "Daily, for yesterday, is attached.\n",
+        ("boss@plant.example",), "daily-2026-03-10.pdf", "application/pdf", document,
+    )
+    receipt = await notifier.deliver(Notification("r1", "report", report.variables()))
+    await notifier.close()
+    (received,) = smtp_server.emails
+    assert receipt.detail.startswith("daily-2026-03-10.pdf sent to 1 recipient(s), SMTP 250")
+    assert received.rcpt_tos == ["boss@plant.example"]
+    assert received.message["To"] == "boss@plant.example"
+    assert received.message["Subject"] == "[Pulse] Daily: yesterday"
+    assert received.part("plain") == "Daily, for yesterday, is attached.\n"
+    (attachment,) = list(received.message.iter_attachments())
+    assert attachment.get_filename() == "daily-2026-03-10.pdf"
+    assert attachment.get_content() == document
+
+
+def test_a_report_larger_than_the_outbox_carries_is_refused() -> None:
+    with pytest.raises(AttachmentTooLarge, match="more than a report may attach"):
+        ReportMessage("s", "t", ("a@b.example",), "big.pdf", "application/pdf",
+                      bytes(MAX_ATTACHMENT_BYTES + 1))
 
 
 @pytest.mark.parametrize(
