@@ -64,6 +64,15 @@ async def register_and_sign_in(page: Page, server: RunningPulse, base_url: str =
     await expect(page.get_by_role("heading", name="Overview")).to_be_visible()
 
 
+async def sign_in(page: Page, server: RunningPulse, username: str, password: str) -> None:
+    """Sign in with an existing account on the sign-in page, as its owner would."""
+    await page.goto(server.base_url + "/login")
+    await page.get_by_label("Username").fill(username)
+    await page.get_by_label("Password").fill(password)
+    await page.get_by_role("button", name="Sign in").click()
+    await expect(page.get_by_role("heading", name="Overview")).to_be_visible()
+
+
 def endpoint_id(server: RunningPulse, name: str) -> str:
     return next(e.id for e in server.pulse.config.endpoints if e.name == name)
 

@@ -16,7 +16,7 @@ from pulse_core.contract.access import Role
 from pulse_core.testing.accounts import add_user
 from pulse_core.testing.server import RunningPulse, running_pulse
 
-from .conftest import DESKTOP, PHONE, register_and_sign_in, screenshot_page
+from .conftest import DESKTOP, PHONE, register_and_sign_in, screenshot_page, sign_in
 
 CONFIG = """
 version: 1
@@ -123,11 +123,7 @@ async def test_a_viewer_is_not_shown_the_pages(
 ) -> None:
     await add_user(server, "olga", Role.VIEWER, PASSWORD)
     page = await browser.new_page(viewport=DESKTOP)
-    await page.goto(server.base_url + "/login")
-    await page.get_by_label("Username").fill("olga")
-    await page.get_by_label("Password").fill(PASSWORD)
-    await page.get_by_role("button", name="Sign in").click()
-    await expect(page.get_by_role("heading", name="Overview")).to_be_visible()
+    await sign_in(page, server, "olga", PASSWORD)
     navigation = page.get_by_role("navigation", name="Main")
     await expect(navigation.get_by_role("link", name="History")).to_be_visible()
     await expect(navigation.get_by_role("link", name="Users")).to_be_hidden()

@@ -4,7 +4,7 @@
 // any other key is shown as it came, so a new probe's details appear without a change here.
 
 import { h } from "./dom.js";
-import { dateTime, uptime } from "./format.js";
+import { dateTime, stateWord, uptime } from "./format.js";
 
 // Words read as good or bad; any other is shown in the warning colour.
 const GOOD_WORDS = new Set(["up", "Running"]);
@@ -61,7 +61,7 @@ function wideFor(value) {
 }
 
 function word(text, kind = GOOD_WORDS.has(text) ? "up" : BAD_WORDS.has(text) ? "down" : "flapping") {
-  return h("span", { class: `status status-${kind}` }, text);
+  return stateWord(text, kind);
 }
 
 // SNMP and OPC UA values come by name, Modbus values as a list by index.

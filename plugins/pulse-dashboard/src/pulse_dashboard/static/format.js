@@ -9,6 +9,12 @@ export function statusBadge(status) {
   return h("span", { class: `status status-${known}` }, STATUS_WORDS[known]);
 }
 
+// Any other state word (an interface's, a report's outcome) in the colour and icon of the
+// status it amounts to: "up", "down" or "flapping" (a warning).
+export function stateWord(text, kind) {
+  return h("span", { class: `status status-${kind}` }, text);
+}
+
 export function rtt(ms) {
   if (ms === null || ms === undefined) return "–";
   return ms < 10 ? `${ms.toFixed(2)} ms` : `${Math.round(ms)} ms`;

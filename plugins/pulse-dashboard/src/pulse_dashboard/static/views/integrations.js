@@ -1,22 +1,24 @@
-// Integrations: each notifier's health and last error, and a button that sends a test message.
+// Integrations: each notifier's health and last error, and a button that sends a test message;
+// with the pulse-reports plugin, the scheduled reports and their recorded runs.
 
 import { api, ApiError } from "../api.js";
 import { h } from "../dom.js";
 import { dateTime } from "../format.js";
+import { reportsPanel, scheduledReports } from "../reports.js";
 
 export async function render(root, _params, app) {
-  const body = await api("/api/integrations");
+  const [body, reports] = await Promise.all([api("/api/integrations"), scheduledReports()]);
   const notifiers = Array.isArray(body) ? body : body.items || body.notifiers || [];
-  root.append(h("h1", {}, "Integrations"));
-  if (!notifiers.length) {
-    root.append(noNotifiers(app));
-    return;
-  }
-  root.append(h("div", { class: "table-scroll" }, h("table", { class: "data" },
+  root.append(h("h1", {}, "Integrations"), notifiers.length ? notifiersTable(notifiers, app) : noNotifiers(app));
+  if (reports.length) root.append(reportsPanel(reports));
+}
+
+function notifiersTable(notifiers, app) {
+  return h("div", { class: "table-scroll" }, h("table", { class: "data" },
     h("thead", {}, h("tr", {},
       h("th", {}, "Name"), h("th", {}, "Type"), h("th", {}, "Sent"), h("th", {}, "Failed"), h("th", {}, "Pending"),
       h("th", {}, "Last success"), h("th", {}, "Last error"), h("th", {}, ""))),
-    h("tbody", {}, notifiers.map((notifier) => notifierRow(notifier, app))))));
+    h("tbody", {}, notifiers.map((notifier) => notifierRow(notifier, app)))));
 }
 
 // The first visit has nothing to list: say what a notifier is for and how to add one.
