@@ -19,9 +19,10 @@ handling that names the plugin: a slow or broken plugin never delays another or 
 Their return values are ignored.
 
 Load order: the core's built-in plugins are registered first, then entry points in name
-order. A probe type, notifier type, store URL scheme, config section or command belongs to the first
-plugin that registers it; another plugin registering the same key is reported as an error
-naming both, unless it passes ``override=True`` to ``register`` to replace it on purpose.
+order. A probe type, notifier type, store URL scheme, config section, command or webhook
+dialect belongs to the first plugin that registers it; another plugin registering the same
+key is reported as an error naming both, unless it passes ``override=True`` to ``register``
+to replace it on purpose.
 ``tryfirst``, ``trylast`` and wrappers are refused at load: event hooks run concurrently and
 registration hooks in load order, so those options would be silently ignored.
 ``PULSE_PLUGINS`` (a comma-separated allow-list of entry-point names) and
