@@ -47,15 +47,21 @@ export async function render(root, [endpointId], app) {
     const update = batch.get(endpointId);
     if (!update) return;
     status.replaceChildren(statusBadge(update.status));
-    latestCheck.replaceChildren(latestCheckCard(await latestDetails(endpointId), endpoint.type) || "");
+    const details = await latestDetails(endpointId);
+    if (details) latestCheck.replaceChildren(latestCheckCard(details, endpoint.type) || "");
   });
 }
 
 // The details of the check that brought a status change: the endpoint again, with the
-// shortest window, since only `details` is wanted.
+// shortest window, since only `details` is wanted. Without an answer the card keeps what it
+// showed, until the next change.
 async function latestDetails(endpointId) {
-  const answer = await api(`/api/endpoints/${encodeURIComponent(endpointId)}${query({ windowMinutes: 1 })}`);
-  return answer.details;
+  try {
+    const answer = await api(`/api/endpoints/${encodeURIComponent(endpointId)}${query({ windowMinutes: 1 })}`);
+    return answer.details;
+  } catch {
+    return null;
+  }
 }
 
 // Every setting /api/endpoints/{id} returns, in a grid of term and value that fills its rows,
