@@ -129,8 +129,15 @@ class Pulse(LiveView):
         self._announcements: set[asyncio.Task[None]] = set()
 
     @classmethod
-    def create(cls, config_path: Path, environ: Mapping[str, str] | None = None) -> Pulse:
-        plugins = load_plugins(environ)
+    def create(
+        cls,
+        config_path: Path,
+        environ: Mapping[str, str] | None = None,
+        plugins: PluginHost | None = None,
+    ) -> Pulse:
+        """A Pulse for the file at ``config_path``, with ``plugins`` when the caller has
+        loaded them already (the command line), else those ``environ`` allows."""
+        plugins = plugins or load_plugins(environ)
         config_path = Path(config_path)
         text = read_config_text(config_path)
         config = _load(text, config_path, plugins)

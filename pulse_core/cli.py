@@ -73,12 +73,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     plugins = load_plugins()
     args = build_parser(plugins).parse_args(argv)
+    args.plugins = plugins  # loaded once: every command works with this host
     logging.getLogger().setLevel(args.log_level.upper())
     logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per request is noise
     handler = {
         "check": cmd_check,
         "once": cmd_once,
-        "plugins": lambda args: cmd_plugins(args, plugins),
+        "plugins": cmd_plugins,
         "user": run_account_command,
         "apikey": run_account_command,
         "notify": cmd_notify,
@@ -104,11 +105,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    plugins = load_plugins()
-    config = open_config(args.config, plugins)
+    config = open_config(args.config, args.plugins)
     print(describe_endpoints(config))
     warnings = asyncio.run(refused_destinations(config))
-    warnings += missing_dialects(config, plugins.registries.webhook_dialects)
+    warnings += missing_dialects(config, args.plugins.registries.webhook_dialects)
     for warning in warnings:
         print(f"{args.config}: warning: {warning}", file=sys.stderr)
     return 0
@@ -136,7 +136,7 @@ ONCE_ALL_UP, ONCE_SOME_DOWN, ONCE_BAD_CONFIG = 0, 1, 2
 
 
 def cmd_once(args: argparse.Namespace) -> int:
-    plugins = load_plugins()
+    plugins = args.plugins
     try:
         config = open_config(args.config, plugins)
     except ConfigError as error:
@@ -150,8 +150,8 @@ def cmd_once(args: argparse.Namespace) -> int:
     return ONCE_SOME_DOWN if any(row["status"] != "up" for row in rows) else ONCE_ALL_UP
 
 
-def cmd_plugins(args: argparse.Namespace, plugins: PluginHost) -> int:
-    infos = plugins.plugin_infos()
+def cmd_plugins(args: argparse.Namespace) -> int:
+    infos = args.plugins.plugin_infos()
     if args.json:
         print(json.dumps([asdict(info) for info in infos], indent=2))
         return 0

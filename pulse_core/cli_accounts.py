@@ -22,7 +22,7 @@ from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 from pulse_core.accounts import ApiKey, User, UsernameTaken
-from pulse_core.app import build_store, load_plugins, open_config
+from pulse_core.app import build_store, open_config
 from pulse_core.cli_table import render_rows
 from pulse_core.contract.access import Role
 from pulse_core.store import Store
@@ -126,9 +126,9 @@ def run_account_command(args: argparse.Namespace) -> int:
     return 0
 
 
-def _with_store(config_path: Path, work: Callable[[Store], Awaitable[T]]) -> T:
-    plugins = load_plugins()
-    config = open_config(config_path, plugins)
+def _with_store(args: argparse.Namespace, work: Callable[[Store], Awaitable[T]]) -> T:
+    plugins = args.plugins
+    config = open_config(args.config, plugins)
     assert config.storage.url is not None  # the loader fills in the default
     store = build_store(config.storage.url, plugins)
 
@@ -171,7 +171,7 @@ def create_user(args: argparse.Namespace) -> None:
     async def work(store: Store) -> None:
         await store.add_user(args.username, args.email, args.role, password_hash, time.time())
 
-    _with_store(args.config, work)
+    _with_store(args, work)
     print(f"created {args.role} {args.username}")
 
 
@@ -191,7 +191,7 @@ def reset_password(args: argparse.Namespace) -> None:
         user = await _user_named(store, args.username)
         await change_user(store, user.id, password_hash=password_hash)
 
-    _with_store(args.config, work)
+    _with_store(args, work)
     print(f"new password set for {args.username}; their sessions have ended")
 
 
@@ -200,7 +200,7 @@ def _set_active(args: argparse.Namespace, active: bool) -> None:
         user = await _user_named(store, args.username)
         await change_user(store, user.id, active=active)
 
-    _with_store(args.config, work)
+    _with_store(args, work)
 
 
 def disable_user(args: argparse.Namespace) -> None:
@@ -218,7 +218,7 @@ def enable_user(args: argparse.Namespace) -> None:
 
 
 def list_users(args: argparse.Namespace) -> None:
-    users = _with_store(args.config, lambda store: store.users())
+    users = _with_store(args, lambda store: store.users())
     print(render_rows(
         ("ID", "USERNAME", "ROLE", "ACTIVE", "EMAIL", "CREATED"),
         [
@@ -234,7 +234,7 @@ def create_api_key(args: argparse.Namespace) -> None:
         _, key = await issue_api_key(store, args.name, Role(args.role), None)
         return key
 
-    key = _with_store(args.config, work)
+    key = _with_store(args, work)
     print(key)
     print(
         f"{args.role} key {args.name!r} created; it is shown only now: keep it somewhere safe",
@@ -246,7 +246,7 @@ def list_api_keys(args: argparse.Namespace) -> None:
     async def work(store: Store) -> tuple[list[ApiKey], dict[int, str]]:
         return await store.api_keys(), {user.id: user.username for user in await store.users()}
 
-    keys, usernames = _with_store(args.config, work)
+    keys, usernames = _with_store(args, work)
     print(render_rows(
         ("ID", "NAME", "ROLE", "OWNER", "PREFIX", "CREATED", "LAST USED"),
         [
@@ -280,7 +280,7 @@ def revoke_api_key(args: argparse.Namespace) -> None:
         await store.delete_api_key(matches[0].id)
         return matches[0]
 
-    revoked = _with_store(args.config, work)
+    revoked = _with_store(args, work)
     print(
         f"API key {revoked.name!r} (id {revoked.id}) is revoked: the server refuses it from "
         "its next request on; streams already open with it end when they reconnect"

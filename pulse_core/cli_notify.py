@@ -15,7 +15,7 @@ from typing import Any
 
 from pulse_core.alerting.setup import alerting_setup, make_notifier
 from pulse_core.alerting.variables import test_variables
-from pulse_core.app import load_plugins, open_config
+from pulse_core.app import open_config
 from pulse_core.notifier import DeliveryError, Notification, Receipt
 
 
@@ -29,7 +29,7 @@ def add_notify_command(commands: Any, config_argument: Any) -> None:
 
 
 def cmd_notify(args: argparse.Namespace) -> int:
-    plugins = load_plugins()
+    plugins = args.plugins
     config = open_config(args.config, plugins)
     setup = alerting_setup(config)
     entry = next((entry for entry in setup.entries if entry.name == args.name), None)

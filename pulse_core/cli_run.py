@@ -30,7 +30,7 @@ def add_listener_arguments(run: argparse.ArgumentParser) -> None:
 
 
 def cmd_run(args: argparse.Namespace, made_from_sample: bool) -> int:
-    pulse = Pulse.create(args.config)
+    pulse = Pulse.create(args.config, plugins=args.plugins)
     server = pulse.config.server
     host = args.host or server.host
     port = server.port if args.port is None else args.port
