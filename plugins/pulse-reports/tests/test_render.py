@@ -138,6 +138,37 @@ async def test_csv_and_html_hold_the_same_sections(site: tuple[Any, Any]) -> Non
     assert "<td>connection refused</td>" in page
 
 
+async def test_the_period_hour_by_hour_shows_when_things_went_wrong(
+    site: tuple[Any, Any], tmp_path: Path
+) -> None:
+    """Router 2 was down 02:00-04:00 (the period's hours 18 and 19), PLC 1 three quarters of
+    20:00-21:00 (hour 12); the site's mean RTT is 10.8 ms with every endpoint up."""
+    config, store = site
+    entry = entry_of(config, sections=["availability", "performance"])
+    table = await make_report(entry, config, store, DUE, format="csv")
+    rows = list(csv.reader(io.StringIO(table.body.decode())))
+    strips = "Worst 10 endpoints, hour by hour"
+    header = next(row for row in rows if row[:3] == ["availability", strips, "Endpoint"])
+    assert header[3:] == [f"{(8 + hour) % 24:02d}:00" for hour in range(24)]
+    strip = {row[2]: row[3:] for row in rows if row[1] == strips and row[2] != "Endpoint"}
+    assert list(strip)[:2] == ["Router 2", "PLC 1"]
+    assert strip["Router 2"] == ["100.00"] * 18 + ["0.00", "0.00"] + ["100.00"] * 4
+    assert strip["PLC 1"] == ["100.00"] * 12 + ["25.00"] + ["100.00"] * 11
+    line = "Average round-trip time of all endpoints, hour by hour"
+    values = next(row for row in rows if row[1] == line and row[2] == "ms")[3:]
+    assert values[0] == "10.80" and values[12] == "12.00" and values[18:20] == ["10.50"] * 2
+
+    pdf = tmp_path / "report.pdf"
+    pdf.write_bytes((await make_report(entry, config, store, DUE)).body)
+    text = pdf_text(pdf)
+    assert strips in text and line in text
+    assert "crossed = poor" in text and "08:00" in text
+    assert render_pages(pdf, tmp_path)
+
+    page = (await make_report(entry, config, store, DUE, format="html")).body.decode()
+    assert '<table class="strips">' in page and "<polyline points=" in page
+
+
 async def test_a_calendar_range_in_the_report_timezone(site: tuple[Any, Any], tmp_path: Path) -> None:
     config, store = site
     entry = replace_model(entry_of(config, time_range="yesterday"), timezone="Europe/Paris")

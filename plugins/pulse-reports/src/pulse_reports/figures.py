@@ -110,6 +110,20 @@ class OutageRow:
 
 
 @dataclass(frozen=True)
+class Timeline:
+    """The period cut into slots (hours up to two days, else days), in the report's timezone:
+    the whole site's availability and mean RTT per slot, and the availability per slot of the
+    least available endpoints, so a reader sees when things went wrong, not only how much."""
+
+    slot_s: float
+    starts: list[datetime]
+    availability: list[float | None]
+    avg_rtt_ms: list[float | None]
+    #: (endpoint name, availability per slot) of the worst endpoints, worst first
+    strips: list[tuple[str, list[float | None]]]
+
+
+@dataclass(frozen=True)
 class Figures:
     """What every format shows, in the report's timezone."""
 
@@ -128,6 +142,7 @@ class Figures:
     endpoints: list[EndpointRow]
     slowest: list[EndpointRow]
     outages: list[OutageRow]
+    timeline: Timeline
 
     @property
     def endpoints_left_out(self) -> int:
@@ -159,10 +174,15 @@ async def gather_figures(
     current: dict[str, Tally] = {}
     histograms: dict[str, RttHistogram] = {group.id: RttHistogram() for group in groups}
     group_of = {endpoint.id: endpoint.group_id for endpoint in endpoints}
+    slots = _Slots(period)
+    site_slots = slots.tallies()
     async for page in store.rollups_many(ids, resolution, period.start_ts, period.end_ts):
         for rollup in page:
             tally = current.setdefault(rollup.endpoint_id, Tally())
             tally.add(Tally(rollup.total, rollup.up, rollup.rtt_sum_ms, rollup.rtt_count))
+            site_slots[slots.index(rollup.bucket_ts)].add(
+                Tally(rollup.total, rollup.up, rollup.rtt_sum_ms, rollup.rtt_count)
+            )
             if rollup.rtt_count:
                 histogram = histograms.setdefault(group_of[rollup.endpoint_id], RttHistogram())
                 histogram.add(rollup.rtt_sum_ms / rollup.rtt_count, rollup.rtt_count)
@@ -184,8 +204,8 @@ async def gather_figures(
         )
 
     group_names = {group.id: group.name for group in groups}
-    rows = [
-        EndpointRow(
+    row_of = {
+        endpoint.id: EndpointRow(
             endpoint.name,
             group_names.get(endpoint.group_id, endpoint.group_id),
             current.get(endpoint.id, Tally()).availability,
@@ -193,7 +213,20 @@ async def gather_figures(
             downtime.get(endpoint.id, 0.0),
         )
         for endpoint in endpoints
+    }
+    rows = list(row_of.values())
+    worst_ids = [
+        endpoint_id
+        for endpoint_id, _ in heapq.nsmallest(
+            TOP, row_of.items(), key=lambda item: _worst_first(item[1])
+        )
     ]
+    endpoint_slots: dict[str, list[Tally]] = {endpoint_id: slots.tallies() for endpoint_id in worst_ids}
+    async for page in store.rollups_many(worst_ids, resolution, period.start_ts, period.end_ts):
+        for rollup in page:
+            endpoint_slots[rollup.endpoint_id][slots.index(rollup.bucket_ts)].add(
+                Tally(rollup.total, rollup.up, rollup.rtt_sum_ms, rollup.rtt_count)
+            )
     overall = Tally()
     for tally in current.values():
         overall.add(tally)
@@ -211,7 +244,7 @@ async def gather_figures(
         previous_availability=previous.availability,
         outage_count=len(outages),
         downtime_s=sum(downtime.values()),
-        worst=_worst(rows, TOP),
+        worst=[row_of[endpoint_id] for endpoint_id in worst_ids],
         groups=_group_rows(groups, endpoints, current, histograms),
         endpoints=_worst(rows, MAX_ROWS),
         slowest=heapq.nlargest(
@@ -228,7 +261,41 @@ async def gather_figures(
             )
             for outage in sorted(longest, key=lambda outage: outage.started_ts)
         ],
+        timeline=Timeline(
+            slots.slot_s,
+            slots.starts(),
+            [tally.availability for tally in site_slots],
+            [tally.avg_rtt_ms for tally in site_slots],
+            [
+                (row_of[endpoint_id].name, [tally.availability for tally in endpoint_slots[endpoint_id]])
+                for endpoint_id in worst_ids
+            ],
+        ),
     )
+
+
+class _Slots:
+    """The period's slots: an hour each up to two days, a day each beyond (a 90-day report
+    has 90). Buckets are UTC; a slot takes every bucket that starts inside it."""
+
+    def __init__(self, period: Period) -> None:
+        self.period = period
+        span = period.end_ts - period.start_ts
+        self.slot_s = 3600.0 if span <= 2 * 86400 else 86400.0
+        self.count = max(1, math.ceil(span / self.slot_s))
+
+    def tallies(self) -> list[Tally]:
+        return [Tally() for _ in range(self.count)]
+
+    def index(self, bucket_ts: float) -> int:
+        return min(max(int((bucket_ts - self.period.start_ts) // self.slot_s), 0), self.count - 1)
+
+    def starts(self) -> list[datetime]:
+        tz = self.period.start.tzinfo
+        return [
+            datetime.fromtimestamp(self.period.start_ts + slot * self.slot_s, tz)
+            for slot in range(self.count)
+        ]
 
 
 def _within(outage: Outage, period: Period) -> float:
@@ -239,10 +306,11 @@ def _within(outage: Outage, period: Period) -> float:
 
 def _worst(rows: Sequence[EndpointRow], count: int) -> list[EndpointRow]:
     """The ``count`` least available endpoints, those without data last."""
-    return heapq.nsmallest(
-        count, rows,
-        key=lambda row: (row.availability is None, row.availability or 0.0, -row.downtime_s, row.name),
-    )
+    return heapq.nsmallest(count, rows, key=_worst_first)
+
+
+def _worst_first(row: EndpointRow) -> tuple[bool, float, float, str]:
+    return (row.availability is None, row.availability or 0.0, -row.downtime_s, row.name)
 
 
 def _group_rows(

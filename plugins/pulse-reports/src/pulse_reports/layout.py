@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from pulse_reports.figures import TOP, EndpointRow, Figures
+from pulse_reports.figures import TOP, EndpointRow, Figures, Timeline
 
 #: Availability from which an endpoint or group reads "good", then "degraded"; below: "poor".
 GOOD_FROM = 99.9
@@ -38,7 +38,26 @@ class Bars:
     bars: list[tuple[str, float | None]]
 
 
-Block = Facts | Table | Bars
+@dataclass(frozen=True)
+class Strips:
+    """Rows of cells, one per slot of the period, each cell an availability."""
+
+    title: str
+    slot_labels: list[str]
+    rows: list[tuple[str, list[float | None]]]
+
+
+@dataclass(frozen=True)
+class Line:
+    """One value per slot of the period, drawn as a line."""
+
+    title: str
+    slot_labels: list[str]
+    values: list[float | None]
+    unit: str
+
+
+Block = Facts | Table | Bars | Strips | Line
 
 
 @dataclass(frozen=True)
@@ -134,9 +153,24 @@ def _summary(figures: Figures) -> list[Block]:
     ]
 
 
+def _slot_labels(timeline: Timeline) -> list[str]:
+    layout = "%H:%M" if timeline.slot_s < 86400 else "%m-%d"
+    return [f"{start:{layout}}" for start in timeline.starts]
+
+
+def _by_slot(timeline: Timeline) -> str:
+    return "hour by hour" if timeline.slot_s < 86400 else "day by day"
+
+
 def _availability(figures: Figures) -> list[Block]:
+    timeline = figures.timeline
     return [
         Bars("Availability per group", [(row.name, row.availability) for row in figures.groups]),
+        Strips(
+            f"Worst {TOP} endpoints, {_by_slot(timeline)}",
+            _slot_labels(timeline),
+            timeline.strips,
+        ),
         Table(
             "Groups",
             ["Group", "Endpoints", "Availability", "Status"],
@@ -156,7 +190,14 @@ def _availability(figures: Figures) -> list[Block]:
 
 
 def _performance(figures: Figures) -> list[Block]:
+    timeline = figures.timeline
     return [
+        Line(
+            f"Average round-trip time of all endpoints, {_by_slot(timeline)}",
+            _slot_labels(timeline),
+            timeline.avg_rtt_ms,
+            "ms",
+        ),
         Table(
             "Round-trip time per group (of 15-minute averages)",
             ["Group", "p50", "p95"],

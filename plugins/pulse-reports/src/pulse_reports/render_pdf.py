@@ -14,7 +14,18 @@ from fpdf import FPDF
 from fpdf.fonts import FontFace
 
 from pulse_reports.figures import Figures
-from pulse_reports.layout import Bars, Block, Facts, Table, heading_line, percent, sections_of, status_word
+from pulse_reports.layout import (
+    Bars,
+    Block,
+    Facts,
+    Line,
+    Strips,
+    Table,
+    heading_line,
+    percent,
+    sections_of,
+    status_word,
+)
 
 FONT_FOLDER = Path("/usr/share/fonts/truetype/dejavu")
 FONT = "DejaVu"
@@ -76,6 +87,10 @@ def _draw(document: FPDF, block: Block) -> None:
         _facts(document, block)
     elif isinstance(block, Bars):
         _bars(document, block)
+    elif isinstance(block, Strips):
+        _strips(document, block)
+    elif isinstance(block, Line):
+        _line(document, block)
     else:
         _table(document, block)
 
@@ -117,6 +132,102 @@ def _bars(document: FPDF, block: Bars) -> None:
     document.set_draw_color(0, 0, 0)
     document.set_font(FONT, size=7)
     document.cell(0, 4, "bars run from 90 % (empty) to 100 % (full)", new_x="LMARGIN", new_y="NEXT")
+
+
+#: Strokes over a strip's cell, so its status reads without colour (a page printed in black
+#: and white turns green and red into the same grey).
+_STROKES = {"good": 0, "degraded": 1, "poor": 2, "no data": 0}
+
+
+def _strips(document: FPDF, block: Strips) -> None:
+    """A row of cells per endpoint, one per slot, coloured and stroked by its status."""
+    label_w, strip_w, height = 45.0, 130.0, 4.5
+    left = document.l_margin
+    cell_w = strip_w / max(len(block.slot_labels), 1)
+    for name, values in block.rows:
+        if document.will_page_break(height + 12):
+            document.add_page()
+        y = document.get_y()
+        document.set_xy(left, y)
+        document.cell(label_w, height, name[:32])
+        for slot, availability in enumerate(values):
+            x = left + label_w + slot * cell_w
+            word = status_word(availability)
+            document.set_draw_color(150, 150, 150)
+            if availability is None:
+                document.rect(x, y + 0.5, cell_w, height - 1, style="D")
+            else:
+                document.set_fill_color(*STATUS_COLOURS[word])
+                document.rect(x, y + 0.5, cell_w, height - 1, style="DF")
+            document.set_draw_color(255, 255, 255)
+            if _STROKES[word] >= 1:
+                document.line(x, y + height - 0.5, x + cell_w, y + 0.5)
+            if _STROKES[word] >= 2:
+                document.line(x, y + 0.5, x + cell_w, y + height - 0.5)
+        document.set_y(y + height + 0.5)
+    _time_axis(document, left + label_w, strip_w, block.slot_labels)
+    document.set_draw_color(0, 0, 0)
+    document.set_fill_color(255, 255, 255)
+    document.set_font(FONT, size=7)
+    document.cell(
+        0, 4,
+        "cells: plain = good (99.9 % or more), one stroke = degraded (99 % or more), "
+        "crossed = poor, empty = no data",
+        new_x="LMARGIN", new_y="NEXT",
+    )
+
+
+def _line(document: FPDF, block: Line) -> None:
+    """The values as a line in a box from 0 to a little above the largest; a slot without a
+    value breaks the line rather than drawing through it."""
+    left, width, height = document.l_margin + 12, 160.0, 40.0
+    if document.will_page_break(height + 12):
+        document.add_page()
+    top = document.get_y() + 1
+    known = [value for value in block.values if value is not None]
+    if not known:
+        document.cell(0, 5, "no round trips measured", new_x="LMARGIN", new_y="NEXT")
+        return
+    ceiling = max(known) * 1.1 or 1.0
+    document.set_draw_color(180, 180, 180)
+    document.rect(left, top, width, height, style="D")
+    document.set_font(FONT, size=7)
+    document.set_xy(document.l_margin, top - 1)
+    document.cell(12, 4, f"{ceiling:.0f} {block.unit}")
+    document.set_xy(document.l_margin, top + height - 3)
+    document.cell(12, 4, f"0 {block.unit}")
+    step = width / max(len(block.values) - 1, 1)
+    document.set_draw_color(30, 60, 140)
+    document.set_line_width(0.4)
+    run: list[tuple[float, float]] = []
+    for slot, value in enumerate([*block.values, None]):
+        if value is None:
+            if len(run) > 1:
+                document.polyline(run)
+            run = []
+            continue
+        run.append((left + slot * step, top + height - height * value / ceiling))
+    document.set_line_width(0.2)
+    document.set_draw_color(0, 0, 0)
+    document.set_y(top + height + 0.5)
+    _time_axis(document, left, width, block.slot_labels)
+
+
+def _time_axis(document: FPDF, left: float, width: float, labels: list[str]) -> None:
+    """The first, middle and last slot's start under a strip or a line."""
+    document.set_font(FONT, size=7)
+    y = document.get_y()
+    label_w = 30.0
+    if labels:
+        for fraction, label, align, shift in (
+            (0.0, labels[0], "L", 0.0),
+            (0.5, labels[len(labels) // 2], "C", label_w / 2),
+            (1.0, labels[-1], "R", label_w),
+        ):
+            document.set_xy(left + width * fraction - shift, y)
+            document.cell(label_w, 4, label, align=align)
+    document.set_xy(document.l_margin, y + 4)
+    document.set_font(FONT, size=8)
 
 
 def _table(document: FPDF, block: Table) -> None:

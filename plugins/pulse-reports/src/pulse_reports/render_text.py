@@ -12,7 +12,17 @@ import html
 import io
 
 from pulse_reports.figures import Figures
-from pulse_reports.layout import Bars, Facts, Table, heading_line, percent, sections_of, status_word
+from pulse_reports.layout import (
+    Bars,
+    Facts,
+    Line,
+    Strips,
+    Table,
+    heading_line,
+    percent,
+    sections_of,
+    status_word,
+)
 from pulse_reports.render_pdf import STATUS_COLOURS
 
 
@@ -29,6 +39,17 @@ def render_csv(figures: Figures) -> bytes:
                 writer.writerows([section.name, block.title, *row] for row in block.rows)
                 if block.note:
                     writer.writerow([section.name, block.title, block.note])
+            elif isinstance(block, Strips):
+                writer.writerow([section.name, block.title, "Endpoint", *block.slot_labels])
+                writer.writerows(
+                    [section.name, block.title, name, *(_number(value) for value in values)]
+                    for name, values in block.rows
+                )
+            elif isinstance(block, Line):
+                writer.writerow([section.name, block.title, "", *block.slot_labels])
+                writer.writerow(
+                    [section.name, block.title, block.unit, *(_number(value) for value in block.values)]
+                )
     return out.getvalue().encode("utf-8")
 
 
@@ -50,6 +71,10 @@ def render_html(figures: Figures) -> bytes:
                 parts.append("</table>")
             elif isinstance(block, Bars):
                 parts.extend(_bar(label, value) for label, value in block.bars)
+            elif isinstance(block, Strips):
+                parts.append(_strips(block))
+            elif isinstance(block, Line):
+                parts.append(_line(block))
             else:
                 parts.append(_table(block))
         parts.append("</section>")
@@ -72,6 +97,55 @@ def _table(block: Table) -> str:
     )
     note = f"<p class=\"note\">{_e(block.note)}</p>" if block.note else ""
     return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>{note}"
+
+
+def _number(value: float | None) -> str:
+    """A figure as a spreadsheet reads it: two decimals, empty when there is none."""
+    return "" if value is None else f"{value:.2f}"
+
+
+def _strips(block: Strips) -> str:
+    head = "".join(f"<th>{_e(label)}</th>" for label in block.slot_labels)
+    rows = "".join(
+        f"<tr><th>{_e(name)}</th>"
+        + "".join(
+            f"<td class=\"cell\" title=\"{_e(percent(value))} {status_word(value)}\" "
+            f"style=\"background:{_rgb(status_word(value)) if value is not None else '#fff'}\">"
+            f"{'' if value is None else f'{value:.0f}'}</td>"
+            for value in values
+        )
+        + "</tr>"
+        for name, values in block.rows
+    )
+    return f"<table class=\"strips\"><thead><tr><th></th>{head}</tr></thead><tbody>{rows}</tbody></table>"
+
+
+def _line(block: Line) -> str:
+    """An SVG line of the values (breaks where a slot has none), then the values as a table."""
+    known = [value for value in block.values if value is not None]
+    if not known:
+        return "<p>no round trips measured</p>"
+    ceiling = max(known) * 1.1 or 1.0
+    step = 600 / max(len(block.values) - 1, 1)
+    runs, run = [], []
+    for slot, value in enumerate([*block.values, None]):
+        if value is None:
+            if len(run) > 1:
+                runs.append(" ".join(run))
+            run = []
+        else:
+            run.append(f"{slot * step:.1f},{120 - 120 * value / ceiling:.1f}")
+    lines = "".join(
+        f"<polyline points=\"{points}\" fill=\"none\" stroke=\"#1e3c8c\" stroke-width=\"2\"/>"
+        for points in runs
+    )
+    svg = (
+        f"<svg class=\"line\" viewBox=\"0 0 600 120\" width=\"600\" height=\"120\" "
+        f"role=\"img\" aria-label=\"{_e(block.title)}\"><rect width=\"600\" height=\"120\" "
+        f"fill=\"none\" stroke=\"#b4b4b4\"/>{lines}</svg>"
+    )
+    table = Table(block.title, block.slot_labels, [[_number(value) for value in block.values]])
+    return svg + f"<p class=\"note\">0 to {ceiling:.0f} {_e(block.unit)}</p>" + _table(table)
 
 
 def _bar(label: str, availability: float | None) -> str:
@@ -105,4 +179,5 @@ _STYLE = (
     ".meta,.note{color:#555;font-size:.9em}.bar{margin:2px 0}.bar .label{display:inline-block;"
     "width:14em}.track{display:inline-block;width:20em;height:.8em;background:#f0f0f0;"
     "border:1px solid #b4b4b4}.track span{display:block;height:100%}"
+    ".strips .cell{width:1.6em;color:#fff;font-size:.75em;text-align:center;padding:0}"
 )
