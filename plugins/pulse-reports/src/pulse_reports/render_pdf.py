@@ -36,6 +36,8 @@ STATUS_COLOURS = {
     "no data": (120, 120, 120),
 }
 HEADER_FILL = (225, 230, 240)
+#: Room a section heading needs below it for the first lines of what it introduces.
+KEEP_WITH_HEADING_MM = 40.0
 
 
 class _Document(FPDF):
@@ -68,6 +70,8 @@ def render_pdf(figures: Figures) -> bytes:
     document.set_font(FONT, size=9)
     document.multi_cell(0, 5, heading_line(figures), new_x="LMARGIN", new_y="NEXT")
     for section in sections_of(figures):
+        if document.will_page_break(KEEP_WITH_HEADING_MM):  # no heading alone at a page's foot
+            document.add_page()
         document.ln(4)
         document.set_font(FONT, "B", 13)
         document.set_text_color(0, 0, 0)
