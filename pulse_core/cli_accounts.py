@@ -21,9 +21,12 @@ from pathlib import Path
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
+from pydantic import TypeAdapter, ValidationError
+
 from pulse_core.accounts import ApiKey, User, UsernameTaken
 from pulse_core.app import build_store, open_config
 from pulse_core.cli_table import render_rows
+from pulse_core.config.limits import RequiredName
 from pulse_core.contract.access import Role
 from pulse_core.store import Store
 from pulse_core.web.auth.passwords import hash_password_now
@@ -85,7 +88,9 @@ def add_account_commands(
     apikey_commands = apikey.add_subparsers(dest="apikey_command", required=True)
     create_key = apikey_commands.add_parser("create", help="create a key and print it, once")
     config_argument(create_key)
-    create_key.add_argument("--name", required=True, help="what the key is for, e.g. grafana")
+    create_key.add_argument(
+        "--name", required=True, type=key_name, help="what the key is for, e.g. grafana"
+    )
     create_key.add_argument("--role", choices=ROLES, default=Role.VIEWER.value)
     create_key.set_defaults(account_command=create_api_key)
     list_keys = apikey_commands.add_parser("list", help="list keys, never their secrets")
@@ -227,6 +232,18 @@ def list_users(args: argparse.Namespace) -> None:
             for user in users
         ],
     ))
+
+
+_KEY_NAME: TypeAdapter[str] = TypeAdapter(RequiredName)
+
+
+def key_name(text: str) -> str:
+    """A key's name as the API takes it: one line, no control characters (it is logged and
+    recorded as the actor of what the key does)."""
+    try:
+        return _KEY_NAME.validate_python(text)
+    except ValidationError as error:
+        raise argparse.ArgumentTypeError(error.errors()[0]["msg"]) from None
 
 
 def create_api_key(args: argparse.Namespace) -> None:

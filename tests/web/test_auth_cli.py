@@ -238,3 +238,10 @@ def test_wal_files_left_by_another_user_are_one_clear_message(tmp_path: Path) ->
     assert "Traceback" not in refused.stderr and len(refused.stderr.splitlines()) == 1
     assert str(database) in refused.stderr and "pulse.db-wal" in refused.stderr
     assert "run this command as the user Pulse runs as" in refused.stderr
+
+
+def test_a_key_name_on_the_command_line_is_one_line_as_through_the_api(tmp_path: Path) -> None:
+    forged = pulse(tmp_path, "apikey", "create", "--name", "ci\nINFO pulse: forged line")
+    assert forged.returncode == 2
+    assert "must not contain control characters" in forged.stderr
+    assert forged.stdout == ""
