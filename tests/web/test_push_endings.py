@@ -11,6 +11,7 @@ import signal
 import subprocess
 import sys
 import textwrap
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -24,7 +25,7 @@ from pulse_core.testing.accounts import add_user
 from pulse_core.testing.listeners import free_tcp_port
 from pulse_core.testing.server import RunningPulse, running_pulse
 from pulse_core.web.auth.provisioning import issue_api_key
-from pulse_core.web.auth.sessions import COOKIE_NAME
+from pulse_core.web.auth.sessions import COOKIE_NAME, session_id
 from pulse_store_sql import SqlStore
 
 CONFIG = """
@@ -156,6 +157,35 @@ async def test_signing_out_ends_that_sessions_streams_only(tmp_path: Path) -> No
     assert socket_code == 1008
     assert events_goodbye and "credentials ended" in events_goodbye[-1]
     assert phone_code is None
+
+
+async def test_a_session_that_expires_ends_its_streams_unless_the_browser_moved_it(
+    tmp_path: Path,
+) -> None:
+    """A stream is one use of its session: at the session's expiry the stream ends (1008),
+    unless the browser's other requests moved the expiry on, and then it lives to that."""
+    async with running_pulse(CONFIG, tmp_path) as server:
+        await add_user(server, "olga", Role.VIEWER, PASSWORD)
+        expiring, renewed = await sign_in(server, "olga"), await sign_in(server, "olga")
+        store = server.pulse.store
+        sessions = {
+            name: await store.session(session_id(headers["Cookie"].split("=", 1)[1]))
+            for name, headers in (("expiring", expiring), ("renewed", renewed))
+        }
+        now = time.time()
+        for session in sessions.values():
+            assert session is not None
+            await store.touch_session(session.id, now, now + 1.5)
+        expiring_socket = await opened_socket(server.base_url, expiring)
+        renewed_socket = await opened_socket(server.base_url, renewed)
+        renewed_session = sessions["renewed"]
+        assert renewed_session is not None
+        await store.touch_session(renewed_session.id, now, now + 3600)  # the browser's use
+        expired_code = await close_code(expiring_socket, 1.5 + PROMPTLY_S)
+        renewed_code = await close_code(renewed_socket, 0.5)  # times out: still open
+        await renewed_socket.close()
+    assert expired_code == 1008
+    assert renewed_code is None
 
 
 async def test_a_new_password_ends_the_streams_opened_with_the_old_one(tmp_path: Path) -> None:

@@ -17,8 +17,8 @@ its queue overflows it is disconnected — WebSocket close code 1013 with a reas
 its stream with a comment and the browser resumes from ``Last-Event-ID``.
 
 A stream also ends from this side when the credentials it was opened with stop holding
-(WebSocket close 1008: key revoked, user deactivated, signed out, new password; see
-:mod:`pulse_core.web.auth.revocation`) and when Pulse stops (``Pulse.stopping``; WebSocket
+(WebSocket close 1008: key revoked, user deactivated, signed out, new password, see
+:mod:`pulse_core.web.auth.revocation`; or a browser session expired) and when Pulse stops (``Pulse.stopping``; WebSocket
 close 1001). A client that does not read cannot take the goodbye: its connection is aborted
 ``CLOSE_WAIT_S`` later, so its socket and buffers do not outlive the stream.
 """
@@ -26,11 +26,12 @@ close 1001). A client that does not read cannot take the goodbye: its connection
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
 import time
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
-from typing import AsyncIterator, Callable, Iterable, Mapping
+from typing import Any, AsyncIterator, Callable, Coroutine, Iterable, Mapping
 
 from pydantic import BaseModel, ConfigDict, Field
 from quart import Blueprint, Response, current_app, g, request, websocket
@@ -39,8 +40,10 @@ from quart_schema import document_querystring, document_response, tag_blueprint
 from pulse_core import hookimpl
 from pulse_core.contract.openapi import answers
 from pulse_core.engine.state import EndpointState
+from pulse_core.accounts import UserSession
 from pulse_core.events import Event, SubscriberDropped, Subscription
 from pulse_core.models import StatusChange
+from pulse_core.store import Store
 from pulse_core.web.api.catalog import CatalogEntry, current_catalog
 from pulse_core.web.api.schemas import ErrorBody
 from pulse_core.web.auth.callers import Caller
@@ -167,11 +170,35 @@ class Ending:
     reason: str
 
 
+async def _session_lapses(session: UserSession | None, store: Store) -> None:
+    """Return once the stream's browser session has expired; never for other callers.
+
+    A stream is one use of its session, at its start: at the expiry it had then, the store
+    says whether the browser's other requests moved it (up to the longest lifetime), and the
+    stream lives on to the new expiry or ends."""
+    if session is None:
+        await asyncio.Event().wait()
+        return
+    expires_ts = session.expires_ts
+    while True:
+        await asyncio.sleep(max(0.0, expires_ts - time.time()))
+        current = await store.session(session.id)
+        if current is None or current.expires_ts <= time.time():
+            return
+        expires_ts = current.expires_ts
+
+
 async def _ending(
-    subscription: Subscription[StatusChange], revoked: asyncio.Event, pulse: ServedPulse
+    subscription: Subscription[StatusChange],
+    revoked: asyncio.Event,
+    pulse: ServedPulse,
+    lapse: Callable[[], Coroutine[Any, Any, None]],
 ) -> Ending:
     """The first of the ways a stream is ended from this side, when it comes."""
     endings = {
+        asyncio.create_task(lapse()): Ending(
+            CLOSE_REVOKED, "session expired: sign in again, then reconnect"
+        ),
         asyncio.create_task(subscription.wait_dropped()): Ending(
             CLOSE_TOO_SLOW,
             f"too slow: fell {_settings(pulse).client_queue_size} messages behind; reconnect "
@@ -208,7 +235,8 @@ async def status_socket() -> None:
         await websocket.accept()
         sending = asyncio.create_task(_send_to_socket(first, subscription))
         discarding = asyncio.create_task(_discard_incoming())
-        ending = asyncio.create_task(_ending(subscription, revoked, pulse))
+        lapse = functools.partial(_session_lapses, caller.session, auth_context().store)
+        ending = asyncio.create_task(_ending(subscription, revoked, pulse, lapse))
         tasks = (sending, discarding, ending)
         try:
             done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
@@ -272,7 +300,8 @@ async def status_events() -> Response:
     caller: Caller = g.caller
     # entered by the stream, which runs outside this request's app context
     revocation = auth_context().revocations.watch(caller.credentials)
-    stream = _event_stream(pulse, audience, resume_after, revocation, request.scope)
+    lapse = functools.partial(_session_lapses, caller.session, auth_context().store)
+    stream = _event_stream(pulse, audience, resume_after, revocation, lapse, request.scope)
     response = Response(
         stream,
         mimetype="text/event-stream",
@@ -292,6 +321,7 @@ async def _event_stream(
     audience: Audience,
     resume_after: int | None,
     revocation: AbstractContextManager[asyncio.Event],
+    lapse: Callable[[], Coroutine[Any, Any, None]],
     scope: Mapping[str, object],
 ) -> AsyncIterator[bytes]:
     bus = pulse.events
@@ -300,7 +330,7 @@ async def _event_stream(
         bus.subscribe(settings.client_queue_size, audience.accepts) as subscription,
         revocation as revoked,
     ):
-        ending = asyncio.create_task(_ending(subscription, revoked, pulse))
+        ending = asyncio.create_task(_ending(subscription, revoked, pulse, lapse))
         # While a client does not read, this generator waits in ``yield`` and never sees
         # the ending: the watchdog aborts the connection then.
         watchdog = asyncio.create_task(_abort_after_ending(ending, scope))
