@@ -168,6 +168,24 @@ async def test_signing_in_over_tls_sets_a_secure_cookie(server: RunningPulse) ->
     assert session.json()["name"] == "admin"  # the Secure cookie is sent back over https
 
 
+async def test_over_tls_a_plain_page_of_the_same_host_and_port_is_cross_site(
+    server: RunningPulse,
+) -> None:
+    """Only someone between the browser and Pulse can serve a plain page that claims Pulse's
+    host and port while Pulse itself speaks TLS there."""
+    host = server.base_url.split("://", 1)[1]
+    async with server.client(authenticated=False) as browser:
+        registered = await browser.post("/api/auth/register", json=REGISTRATION)
+        await browser.post("/api/auth/login", json={"username": "admin", "password": PASSWORD})
+        forged = await browser.post(
+            "/api/auth/logout", headers={"Origin": f"http://{host}"}
+        )
+        own = await browser.post("/api/auth/logout", headers={"Origin": f"https://{host}"})
+    assert registered.status_code == 201, registered.text
+    assert forged.status_code == 403 and "cross-site" in forged.json()["message"]
+    assert own.status_code == 204
+
+
 async def test_plain_http_carries_no_hsts(tmp_path: Path) -> None:
     async with running_pulse(PLAIN_SITE, tmp_path) as server:
         async with server.client() as client:

@@ -74,7 +74,11 @@ def _check_origin(connection: BaseRequestWebsocket) -> None:
         return
     own = connection.headers.get("Host", "").lower()
     parts = urlsplit(claimed)
-    if parts.scheme in ("http", "https") and parts.netloc.lower() == own:
+    # Over Pulse's own TLS the page must be https too: a plain page claiming the same host
+    # and port can only come from someone between the browser and Pulse. Behind a proxy
+    # that ends TLS the request arrives as http and either page scheme is Pulse's.
+    schemes = ("https",) if _scheme(connection) == "https" else ("http", "https")
+    if parts.scheme in schemes and parts.netloc.lower() == own:
         return
     raise ApiError(
         403,
@@ -83,6 +87,11 @@ def _check_origin(connection: BaseRequestWebsocket) -> None:
         "('Authorization: Bearer <key>') instead of the session cookie; behind a reverse "
         "proxy, pass the browser's Host header on to Pulse",
     )
+
+
+def _scheme(connection: BaseRequestWebsocket) -> str:
+    """``https`` for a request or a WebSocket (``wss``) that came over Pulse's own TLS."""
+    return "https" if connection.scheme in ("https", "wss") else "http"
 
 
 def _check_content_type(connection: BaseRequestWebsocket, accepted: tuple[str, ...]) -> None:
