@@ -10,6 +10,7 @@ from __future__ import annotations
 import enum
 import ipaddress
 from dataclasses import dataclass, field
+from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, Mapping
 
 
@@ -41,6 +42,15 @@ class LiveStatus(enum.StrEnum):
     UP = "up"
     DOWN = "down"
     FLAPPING = "flapping"
+
+
+#: The one place a status becomes the word outside systems read: live push, alert
+#: templates, Splunk events and Prometheus labels all say ``online``/``offline`` (see
+#: docs/integrations.md). Keyed by value, so a :class:`State`, :class:`LiveStatus` or
+#: :class:`CheckStatus` finds its word alike.
+STATUS_WORDS: Mapping[str, str] = MappingProxyType(
+    {"up": "online", "down": "offline", "unknown": "unknown", "flapping": "flapping"}
+)
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,9 +11,8 @@ from collections.abc import Sequence
 from typing import Any
 
 from pulse_core.contract.timestamps import iso_timestamp
-from pulse_core.models import Endpoint, Group, State, StatusChange
+from pulse_core.models import STATUS_WORDS, Endpoint, Group, State, StatusChange
 
-STATUS_WORDS = {State.UP: "online", State.DOWN: "offline", State.UNKNOWN: "unknown"}
 #: How many endpoint names a summary lists before "and N more".
 SUMMARY_NAMES = 10
 

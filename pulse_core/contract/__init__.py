@@ -54,6 +54,7 @@ from pulse_core.events import SubscriberDropped, Subscription
 from pulse_core.id_index import IdIndex
 from pulse_core.ip_literals import literal_family
 from pulse_core.models import (
+    STATUS_WORDS,
     CheckResult,
     CheckStatus,
     ConfigVersion,
@@ -76,6 +77,7 @@ from pulse_core.probe_errors import describe_connect_error, describe_lookup_erro
 from pulse_core.store import PAGE_ROWS, History, Store, StoreUnavailable
 
 __all__ = [
+    "STATUS_WORDS",
     "DIALECTS_CONTEXT",
     "ERROR_EXCERPT_CHARS",
     "MAX_ATTACHMENT_BYTES",

@@ -42,7 +42,7 @@ from pulse_core.contract.openapi import answers
 from pulse_core.engine.state import EndpointState
 from pulse_core.accounts import UserSession
 from pulse_core.events import Event, SubscriberDropped, Subscription
-from pulse_core.models import StatusChange
+from pulse_core.models import STATUS_WORDS, StatusChange
 from pulse_core.store import Store
 from pulse_core.web.api.catalog import CatalogEntry, current_catalog
 from pulse_core.web.api.schemas import ErrorBody
@@ -56,7 +56,6 @@ from pulse_core.web.served import ServedPulse
 blueprint = Blueprint("push", __name__)
 tag_blueprint(blueprint, ["Live push"])
 
-STATUS_WORDS = {"up": "online", "down": "offline", "unknown": "unknown", "flapping": "flapping"}
 
 #: WebSocket close code "going away", when Pulse stops
 CLOSE_GOING_AWAY = 1001

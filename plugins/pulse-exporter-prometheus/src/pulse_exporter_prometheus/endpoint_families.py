@@ -16,7 +16,7 @@ from collections import Counter
 from collections.abc import Sequence
 
 from pulse_core.contract import EndpointStatus, LiveStatus
-from pulse_exporter_prometheus.readings import STATUS_WORDS
+from pulse_exporter_prometheus.readings import LABEL_WORDS
 
 _ESCAPES = str.maketrans({"\\": "\\\\", '"': '\\"', "\n": "\\n"})
 
@@ -80,7 +80,7 @@ def write_endpoint_families(readings: Sequence[EndpointStatus], openmetrics: boo
         _header("pulse_endpoints", "gauge", "Monitored endpoints by live status", openmetrics),
         *(
             f'pulse_endpoints{{status="{word}"}} {by_status[status]}\n'
-            for status, word in STATUS_WORDS.items()
+            for status, word in LABEL_WORDS.items()
         ),
     ]
     return "".join(lines)

@@ -7,10 +7,10 @@ read in one pass that never yields, are taken here, and the thread only formats 
 
 from __future__ import annotations
 
-from pulse_core.contract import EndpointStatus, LiveStatus, PulseView
+from pulse_core.contract import STATUS_WORDS, EndpointStatus, LiveStatus, PulseView
 
-#: live status → the status words other systems see, used as label values
-STATUS_WORDS = {LiveStatus.UP: "online", LiveStatus.DOWN: "offline", LiveStatus.FLAPPING: "flapping"}
+#: live status → the status word other systems see, used as label values
+LABEL_WORDS = {status: STATUS_WORDS[status] for status in LiveStatus}
 
 
 def read_endpoints(pulse: PulseView, now: float) -> list[EndpointStatus]:
