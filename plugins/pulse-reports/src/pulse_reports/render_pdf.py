@@ -116,11 +116,7 @@ def _bars(document: FPDF, block: Bars) -> None:
     label_w, bar_w, height = 45.0, 100.0, 5.0
     left = document.l_margin
     for label, availability in block.bars:
-        if document.will_page_break(height + 1.5):
-            document.add_page()
-        y = document.get_y()
-        document.set_xy(left, y)
-        document.cell(label_w, height, label[:32])
+        y = _start_row(document, label, label_w, height, height + 1.5)
         document.set_draw_color(180, 180, 180)
         document.set_fill_color(240, 240, 240)
         document.rect(left + label_w, y + 0.5, bar_w, height - 1, style="DF")
@@ -149,11 +145,7 @@ def _strips(document: FPDF, block: Strips) -> None:
     left = document.l_margin
     cell_w = strip_w / max(len(block.slot_labels), 1)
     for name, values in block.rows:
-        if document.will_page_break(height + 12):
-            document.add_page()
-        y = document.get_y()
-        document.set_xy(left, y)
-        document.cell(label_w, height, name[:32])
+        y = _start_row(document, name, label_w, height, height + 12)
         for slot, availability in enumerate(values):
             x = left + label_w + slot * cell_w
             word = status_word(availability)
@@ -232,6 +224,17 @@ def _time_axis(document: FPDF, left: float, width: float, labels: list[str]) -> 
             document.cell(label_w, 4, label, align=align)
     document.set_xy(document.l_margin, y + 4)
     document.set_font(FONT, size=8)
+
+
+def _start_row(document: FPDF, label: str, label_w: float, height: float, keep: float) -> float:
+    """Begin a labelled row of a chart, on a new page unless ``keep`` mm still fit (a strip's
+    last row keeps its time axis with it); the row's top."""
+    if document.will_page_break(keep):
+        document.add_page()
+    y = document.get_y()
+    document.set_xy(document.l_margin, y)
+    document.cell(label_w, height, label[:32])
+    return y
 
 
 def _table(document: FPDF, block: Table) -> None:
