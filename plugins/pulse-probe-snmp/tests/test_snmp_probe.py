@@ -131,6 +131,23 @@ async def test_a_restart_is_reported_in_the_details(probe: SnmpProbe, agent: Snm
     assert later.details["restartedAt"] == after.details["restartedAt"]
 
 
+async def test_a_restart_can_fail_checks_up_to_the_failure_threshold_to_alert(
+    probe: SnmpProbe, agent: SnmpAgent
+) -> None:
+    """With ``alert_on_restart`` the restart fails as many checks as it takes the damped
+    state to go down (``failure_threshold``, 2 here), then checks pass again."""
+    endpoint = snmp_endpoint(agent.port, alert_on_restart=True)
+    assert (await probe.check(endpoint)).ok
+    await _until_uptime_above(probe, endpoint, 0.5)
+    await agent.stop()
+    await agent.start()
+    verdicts = [await probe.check(endpoint) for _ in range(3)]
+    assert [result.ok for result in verdicts] == [False, False, True]
+    assert verdicts[0].error is not None and verdicts[0].error.startswith("restarted at ")
+    assert "sysUpTime went back" in verdicts[0].error
+    assert verdicts[0].details["restarted"] is True and "restarted" not in verdicts[1].details
+
+
 async def _until_uptime_above(probe: SnmpProbe, endpoint: Endpoint, seconds: float) -> None:
     async def long_enough() -> bool | None:
         return True if (await probe.check(endpoint)).details["uptimeS"] > seconds else None

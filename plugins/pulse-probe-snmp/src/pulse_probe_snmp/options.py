@@ -99,6 +99,11 @@ class SnmpTargetOptions(Credentials):
     interfaces: tuple[int | Text, ...] = Field(
         (), description="interfaces (name or ifIndex) whose ifOperStatus must be up"
     )
+    alert_on_restart: bool = Field(
+        False,
+        description="a restart fails the checks up to the failure threshold, so it opens an "
+        "outage and notifies like one",
+    )
 
     @model_validator(mode="after")
     def _keys_fit_the_version(self) -> SnmpTargetOptions:

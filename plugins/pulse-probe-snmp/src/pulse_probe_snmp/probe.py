@@ -47,6 +47,8 @@ class SnmpProbe(Probe):
         #: by endpoint id: the ``interfaces:`` looked up, and their ifIndex each
         self._interfaces: dict[str, tuple[tuple[int | str, ...], dict[int | str, int]]] = {}
         self._transports: dict[tuple[str, int, int], Transport] = {}
+        #: by endpoint id: checks still to fail for a restart (``alert_on_restart``)
+        self._restart_failures: dict[str, int] = {}
 
     async def start(self) -> None:
         self._engine = SnmpEngine()
@@ -89,6 +91,8 @@ class SnmpProbe(Probe):
         rtt_ms = round((time.perf_counter() - started) * 1000, 3)
         problems: list[str] = []
         details = self._uptime_details(endpoint.id, values[0], problems)
+        if options.alert_on_restart:
+            self._fail_for_restart(endpoint, details, problems)
         if options.oids:
             details["values"] = self._read_values(endpoint.id, options, values[1:], problems)
         if interfaces:
@@ -162,6 +166,19 @@ class SnmpProbe(Probe):
         if restarted_ts is not None:
             details["restartedAt"] = iso(restarted_ts)
         return details
+
+    def _fail_for_restart(
+        self, endpoint: Endpoint, details: dict[str, Any], problems: list[str]
+    ) -> None:
+        """Fail the check that noticed a restart and the next ones up to the failure
+        threshold: the damped state then goes down once and an outage notifies, however
+        quickly the device came back (the checks themselves all answered)."""
+        if details.get("restarted"):
+            self._restart_failures[endpoint.id] = endpoint.failure_threshold
+        left = self._restart_failures.get(endpoint.id, 0)
+        if left > 0:
+            problems.insert(0, f"restarted at {details['restartedAt']} (sysUpTime went back)")
+            self._restart_failures[endpoint.id] = left - 1
 
     def _read_values(
         self, endpoint_id: str, options: SnmpTargetOptions, values: list[Any], problems: list[str]
