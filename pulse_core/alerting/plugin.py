@@ -10,7 +10,7 @@ lookups.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from pydantic import BaseModel
 from quart import Blueprint
@@ -21,11 +21,18 @@ from pulse_core.alerting.setup import SECTION_MODELS, Report, check_references
 from pulse_core.web.api import integrations
 
 if TYPE_CHECKING:
-    from pulse_core.app import Pulse
+    from pulse_core.alerting.engine import AlertEngine
     from pulse_core.config.model import PulseConfig
     from pulse_core.models import Endpoint, StatusChange
 
 PLUGIN_NAME = "pulse_core.alerting"
+
+
+class Alerting(Protocol):
+    """What these hooks need of the running Pulse: its alert engine, nothing else."""
+
+    @property
+    def alerts(self) -> AlertEngine: ...
 
 
 class AlertingPlugin:
@@ -55,10 +62,10 @@ class AlertingPlugin:
 
     @hookimpl
     async def pulse_status_changed(
-        self, app: Pulse, change: StatusChange, endpoint: Endpoint
+        self, app: Alerting, change: StatusChange, endpoint: Endpoint
     ) -> None:
         await app.alerts.status_changed(change, endpoint)
 
     @hookimpl
-    async def pulse_config_applied(self, app: Pulse, config: PulseConfig) -> None:
+    async def pulse_config_applied(self, app: Alerting, config: PulseConfig) -> None:
         await app.alerts.apply(config)
