@@ -13,8 +13,8 @@ import sys
 from datetime import datetime, timezone
 from pathlib import Path
 
-from pulse_reports.checks import sender_of
 from pulse_core.contract import AttachmentTooLarge, DeliveryError
+from pulse_reports.checks import sender_of
 from pulse_reports.delivery import Letter
 from pulse_reports.pulse_access import ConfigError, opened_store, read_config, reports_of, send_now
 from pulse_reports.render_pdf import FontMissing
@@ -41,9 +41,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    """``pulse report run``: ``pulse`` has resolved ``args.config`` to a file already."""
+    """``pulse report run``: ``pulse`` has resolved ``args.config`` to a file already, and
+    loaded the plugins (``args.plugins``), which every step here reuses."""
     try:
-        config = read_config(args.config)
+        config = read_config(args.config, args.plugins)
     except ConfigError as error:
         print(error, file=sys.stderr)
         return 1
@@ -58,7 +59,7 @@ def run(args: argparse.Namespace) -> int:
 
 async def _make(args: argparse.Namespace, config: object, entry: object) -> int:
     try:
-        async with opened_store(config) as store:
+        async with opened_store(config, args.plugins) as store:
             document = await make_report(
                 entry, config, store, datetime.now(timezone.utc),
                 format=args.format, time_range=args.time_range,
@@ -77,7 +78,7 @@ async def _make(args: argparse.Namespace, config: object, entry: object) -> int:
         return 1
     via = sender_of(entry, config)
     try:
-        receipt = await send_now(config, via, letter.message())
+        receipt = await send_now(config, via, letter.message(), args.plugins)
     except (AttachmentTooLarge, DeliveryError) as failure:
         print(f"error: not sent through {via}: {failure}", file=sys.stderr)
         return 1

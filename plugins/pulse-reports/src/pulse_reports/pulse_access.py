@@ -3,6 +3,8 @@
 ``pulse_core.contract`` does not yet export reading a configuration file, opening its store
 or building one notifier outside a running Pulse; until it does, they are reached
 here and only here, so that moving them to the public view changes this one module.
+``plugins`` is the plugin host the command line loaded already (``args.plugins``), so a
+command loads the plugins once; without it a host is loaded here.
 """
 
 from __future__ import annotations
@@ -53,12 +55,16 @@ def email_notifiers(config: PulseConfig) -> list[Any]:
     ]
 
 
-async def send_now(config: PulseConfig, notifier: str, report: ReportMessage) -> Receipt:
+async def send_now(
+    config: PulseConfig, notifier: str, report: ReportMessage, plugins: Any = None
+) -> Receipt:
     """One attempt through the email notifier ``notifier``, outside the outbox, as ``pulse
-    notify test`` sends (a person waits for the answer); raises the notifier's DeliveryError."""
+    notify test`` sends (a person waits for the answer); raises the notifier's DeliveryError.
+    ``plugins``: the host the caller loaded already (the command line's), else a new one."""
     entry = next(entry for entry in email_notifiers(config) if entry.name == notifier)
     policy = OutboundPolicy.from_section(config.sections.get("outbound"))
-    sender = load_plugins().registries.notifiers[entry.type_name](entry.name, entry.options, policy)
+    notifier_class = (plugins or load_plugins()).registries.notifiers[entry.type_name]
+    sender = notifier_class(entry.name, entry.options, policy)
     await sender.start()
     try:
         return await sender.deliver(Notification(uuid.uuid4().hex, "report", report.variables()))
@@ -66,18 +72,20 @@ async def send_now(config: PulseConfig, notifier: str, report: ReportMessage) ->
         await sender.close()
 
 
-def read_config(path: Path) -> PulseConfig:
+def read_config(path: Path, plugins: Any = None) -> PulseConfig:
     """The configuration at ``path``, checked against the installed plugins as ``pulse check``
     checks it (raises the core's ConfigError, whose text names every problem)."""
-    return open_config(path, load_plugins())
+    return open_config(path, plugins or load_plugins())
 
 
 @asynccontextmanager
-async def opened_store(config: PulseConfig) -> AsyncIterator[Store]:
+async def opened_store(
+    config: PulseConfig, plugins: Any = None
+) -> AsyncIterator[Store]:
     """The store of ``config``, open, for a report made outside a running Pulse."""
     url = config.storage.url
     assert url is not None, "the config loader fills in the default storage URL"
-    store = build_store(url, load_plugins())
+    store = build_store(url, plugins or load_plugins())
     await store.open()
     try:
         yield store
