@@ -5,7 +5,8 @@ site (another port of the host, another server under the plant's domain) still g
 So every request that could rely on the cookie and changes something (POST, PUT, PATCH,
 DELETE), and every WebSocket opened with it (not with a key in ``?token=``), must come from a
 page of Pulse itself: its ``Origin`` (or, without one,
-its ``Referer``) must name the host and port the request was sent to (``Host``). A request
+its ``Referer``) must name the host and port the request was sent to (``Host``), and
+``https`` when Pulse speaks TLS itself. A request
 naming neither is let through: every current browser sends ``Origin`` with these requests,
 so only programs omit both.
 
