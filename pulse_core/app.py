@@ -10,8 +10,9 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any, Coroutine, Mapping, Sequence
+from typing import Any, AsyncIterator, Callable, Coroutine, Mapping, Sequence
 
 from pulse_core.alerting.engine import AlertEngine
 from pulse_core.alerting.plugin import PLUGIN_NAME, AlertingPlugin
@@ -95,7 +96,8 @@ def build_store(url: str, plugins: PluginHost) -> Store:
 
 
 class Pulse(LiveView):
-    """A running monitor. Build it with :meth:`create`, then ``await start()`` / ``stop()``.
+    """A running monitor. Build it with :meth:`create`, then ``await start()`` / ``stop()``;
+    other modules never name this class, they get a running one from :func:`started`.
 
     Hooks and routes are handed it typed as :class:`pulse_core.contract.PulseView`, whose
     members it inherits from :class:`pulse_core.live_view.LiveView`."""
@@ -262,6 +264,29 @@ class Pulse(LiveView):
         task = asyncio.create_task(announcement)
         self._announcements.add(task)
         task.add_done_callback(self._announcements.discard)
+
+
+@asynccontextmanager
+async def started(
+    config_path: Path,
+    plugins: PluginHost | None = None,
+    environ: Mapping[str, str] | None = None,
+    before_start: Callable[[PulseConfig], None] | None = None,
+) -> AsyncIterator[Pulse]:
+    """The Pulse of the file at ``config_path``, started, and stopped (every pending write
+    flushed) when the block ends: the one way in to a running Pulse, so that its class stays
+    this module's own. ``plugins`` and ``environ`` are as for :meth:`Pulse.create`.
+
+    ``before_start`` is handed the loaded configuration before anything starts and may raise
+    to start nothing: the command line checks there that the web port is free."""
+    pulse = Pulse.create(config_path, environ, plugins)
+    if before_start is not None:
+        before_start(pulse.config)
+    await pulse.start()
+    try:
+        yield pulse
+    finally:
+        await pulse.stop()
 
 
 def _storage_url(config: PulseConfig) -> str:

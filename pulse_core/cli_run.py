@@ -15,7 +15,8 @@ import signal
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from pulse_core.app import Pulse
+from pulse_core.app import started
+from pulse_core.config.model import PulseConfig, ServerSection
 from pulse_core.ports import PortInUse, ensure_port_free
 from pulse_core.web.server import create_web_app, serve_web_app
 
@@ -30,53 +31,61 @@ def add_listener_arguments(run: argparse.ArgumentParser) -> None:
 
 
 def cmd_run(args: argparse.Namespace, made_from_sample: bool) -> int:
-    pulse = Pulse.create(args.config, plugins=args.plugins)
-    server = pulse.config.server
-    host = args.host or server.host
-    port = server.port if args.port is None else args.port
     try:
-        ensure_port_free(host, port)
-        if server.tls is not None and server.tls.redirect_http_port is not None:
-            ensure_port_free(host, server.tls.redirect_http_port, REDIRECT_PORT_FIX)
+        asyncio.run(_run_until_signalled(args, made_from_sample))
     except PortInUse as error:
         log.error("%s", error)
         return 1
-    if made_from_sample:
-        log.info(
-            "no --config given: made %s from the sample configuration; edit it there (changes "
-            "made in the dashboard are saved to it) or name your own file with --config",
-            args.config,
-        )
-    asyncio.run(_run_until_signalled(pulse, host, port))
     return 0
 
 
-async def _run_until_signalled(pulse: Pulse, host: str, port: int) -> None:
+def _listener(server: ServerSection, args: argparse.Namespace) -> ServerSection:
+    """``server`` with the address and port of the command line, where it gives them."""
+    host = args.host or server.host
+    port = server.port if args.port is None else args.port
+    return server.model_copy(update={"host": host, "port": port})
+
+
+async def _run_until_signalled(args: argparse.Namespace, made_from_sample: bool) -> None:
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stop.set)
-    await pulse.start()
-    await _announce(pulse, host, port)
-    try:
-        listener = pulse.config.server.model_copy(update={"host": host, "port": port})
-        await serve_web_app(create_web_app(pulse), listener, stop)
-    finally:
-        log.info("stopping: flushing pending writes")
-        await pulse.stop()
-        taken = sum(state.checks_seen for state in pulse.monitor.states.values())
-        log.info("stopped: %d checks taken, %d written", taken, pulse.writer.written)
+
+    def check_listener(config: PulseConfig) -> None:
+        """Before anything starts: a busy port is one line naming its holder and the fix."""
+        listener = _listener(config.server, args)
+        ensure_port_free(listener.host, listener.port)
+        if listener.tls is not None and listener.tls.redirect_http_port is not None:
+            ensure_port_free(listener.host, listener.tls.redirect_http_port, REDIRECT_PORT_FIX)
+        if made_from_sample:
+            log.info(
+                "no --config given: made %s from the sample configuration; edit it there "
+                "(changes made in the dashboard are saved to it) or name your own file with "
+                "--config", args.config,
+            )
+
+    async with started(args.config, args.plugins, before_start=check_listener) as pulse:
+        listener = _listener(pulse.config.server, args)
+        _announce(listener, pulse.config, no_user_yet=not await pulse.store.users())
+        try:
+            await serve_web_app(create_web_app(pulse), listener, stop)
+        finally:
+            log.info("stopping: flushing pending writes")
+    taken = sum(state.checks_seen for state in pulse.monitor.states.values())
+    log.info("stopped: %d checks taken, %d written", taken, pulse.writer.written)
 
 
-async def _announce(pulse: Pulse, host: str, port: int) -> None:
-    scheme = "https" if pulse.config.server.tls is not None else "http"
-    url = f"{scheme}://{browser_host(host)}:{port}/"
-    log.info("dashboard and web API on %s (listening on %s:%d)", url, host, port)
-    if not await pulse.store.users():
+def _announce(listener: ServerSection, config: PulseConfig, no_user_yet: bool) -> None:
+    scheme = "https" if listener.tls is not None else "http"
+    url = f"{scheme}://{browser_host(listener.host)}:{listener.port}/"
+    log.info(
+        "dashboard and web API on %s (listening on %s:%d)", url, listener.host, listener.port
+    )
+    if no_user_yet:
         log.info("no user yet: the first visit to %ssetup creates the administrator", url)
     log.info(
-        "configuration %s; data in %s",
-        pulse.config.source_path, where_data_is(pulse.config.storage.url),
+        "configuration %s; data in %s", config.source_path, where_data_is(config.storage.url)
     )
 
 

@@ -99,6 +99,54 @@ def test_the_import_check_sees_every_kind_of_import(tmp_path: Path) -> None:
     assert internal == {"pulse_core.models", "pulse_core.app", "pulse_core"}
 
 
+#: where the application class may be named: its own module
+APPLICATION_MODULE = ROOT / "pulse_core" / "app.py"
+#: every module of the project's packages, plugins and tests (the benchmarks build Pulse's
+#: parts by hand to measure them, and are not held to it)
+PROJECT_SOURCES = sorted({
+    *ROOT.glob("pulse_core/**/*.py"), *ROOT.glob("tests/**/*.py"),
+    *ROOT.glob("plugins/*/src/**/*.py"), *ROOT.glob("plugins/*/tests/**/*.py"),
+    *ROOT.glob("contrib/**/*.py"),
+})
+
+
+def names_the_application(path: Path) -> bool:
+    """Whether ``path`` imports ``Pulse`` from ``pulse_core.app`` or reaches it as
+    ``pulse_core.app.Pulse``."""
+    if any(module == "pulse_core.app" and name == "Pulse" for module, name in
+           imported_names(path, "")):
+        return True
+    return any(
+        isinstance(node, ast.Attribute) and ast.unparse(node) == "pulse_core.app.Pulse"
+        for node in ast.walk(ast.parse(path.read_text(), str(path)))
+    )
+
+
+def test_only_the_application_module_names_the_application_class() -> None:
+    naming = [
+        str(path.relative_to(ROOT)) for path in PROJECT_SOURCES
+        if path != APPLICATION_MODULE and names_the_application(path)
+    ]
+    assert not naming, (
+        f"{naming} import Pulse from pulse_core.app: get a running one from "
+        f"pulse_core.app.started(config_path), and type it as the PulseView (or the web "
+        f"server's ServedPulse) it is used as"
+    )
+
+
+def test_the_application_check_sees_an_import_made_only_for_types(tmp_path: Path) -> None:
+    module = tmp_path / "hook.py"
+    module.write_text(
+        "from typing import TYPE_CHECKING\n"
+        "if TYPE_CHECKING:\n"
+        "    from pulse_core.app import Pulse\n"
+    )
+    reached = tmp_path / "reached.py"
+    reached.write_text("import pulse_core.app\nclass Mine(pulse_core.app.Pulse): ...\n")
+    assert names_the_application(module) and names_the_application(reached)
+    assert not names_the_application(ROOT / "pulse_core" / "cli_run.py")
+
+
 def module_file(module: str) -> Path | None:
     base = ROOT.joinpath(*module.split("."))
     for candidate in (base / "__init__.py", base.with_suffix(".py")):

@@ -20,8 +20,10 @@ from typing import AsyncIterator
 import httpx
 import yaml
 
-from pulse_core.app import Pulse
+from pulse_core.app import started
 from pulse_core.contract.access import Role
+from pulse_core.contract.view import PulseView
+from pulse_core.store import Store
 from pulse_core.testing.listeners import free_tcp_port
 from pulse_core.web.auth.provisioning import issue_api_key
 from pulse_core.web.server import base_url, create_web_app, serve_web_app
@@ -29,7 +31,8 @@ from pulse_core.web.server import base_url, create_web_app, serve_web_app
 
 @dataclass
 class RunningPulse:
-    pulse: Pulse
+    #: the running Pulse, typed as plugins see it (the core's own tests reach further in)
+    pulse: PulseView
     base_url: str
     config_path: Path
     auth_headers: dict[str, str] = field(default_factory=dict)
@@ -56,10 +59,10 @@ def _with_test_server_and_storage(yaml_text: str, tmp_path: Path, port: int) -> 
     return yaml.safe_dump(document, sort_keys=False)
 
 
-async def _admin_key_headers(pulse: Pulse) -> dict[str, str]:
+async def _admin_key_headers(store: Store) -> dict[str, str]:
     """An administrator's API key made straight in the store, as ``pulse apikey create``
     does; no user is created, so the server still awaits its first registration."""
-    _, key = await issue_api_key(pulse.store, "test kit", Role.ADMIN, None)
+    _, key = await issue_api_key(store, "test kit", Role.ADMIN, None)
     return {"Authorization": f"Bearer {key}"}
 
 
@@ -87,19 +90,15 @@ async def running_pulse(
     port = free_tcp_port()
     config_path = tmp_path / "pulse.yaml"
     config_path.write_text(_with_test_server_and_storage(yaml_text, tmp_path, port))
-    pulse = Pulse.create(config_path)
-    await pulse.start()
-    stop = asyncio.Event()
-    server = pulse.config.server
-    serving = asyncio.create_task(
-        serve_web_app(create_web_app(pulse), server, stop)
-    )
-    try:
-        url = base_url(server)
-        await _wait_until_serving(url, ca_file)
-        headers = await _admin_key_headers(pulse)
-        yield RunningPulse(pulse, url, config_path, headers, ca_file)
-    finally:
-        stop.set()
-        await serving
-        await pulse.stop()
+    async with started(config_path) as pulse:
+        stop = asyncio.Event()
+        server = pulse.config.server
+        serving = asyncio.create_task(serve_web_app(create_web_app(pulse), server, stop))
+        try:
+            url = base_url(server)
+            await _wait_until_serving(url, ca_file)
+            headers = await _admin_key_headers(pulse.store)
+            yield RunningPulse(pulse, url, config_path, headers, ca_file)
+        finally:
+            stop.set()
+            await serving

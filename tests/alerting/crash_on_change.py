@@ -1,7 +1,7 @@
 """A test-only plugin: the process dies (``SIGKILL``) the moment its first status change
 is stored, before any plugin, the alert engine included, hears of it.
 
-It listens on the application's event bus, which the store writer's announcement feeds
+It subscribes to the running Pulse's status changes, which the store writer's announcement feeds
 synchronously right before it starts the ``pulse_status_changed`` calls: the waiting task
 below is woken first, so no outbox write has begun when the process dies. Installed only
 into the environment of the ``pulse run`` subprocesses that should crash
@@ -18,14 +18,14 @@ from typing import TYPE_CHECKING
 from pulse_core import hookimpl
 
 if TYPE_CHECKING:
-    from pulse_core.app import Pulse
+    from pulse_core.contract import PulseView
 
 _waiting: set[asyncio.Task[None]] = set()
 
 
 @hookimpl
-async def pulse_startup(app: Pulse) -> None:
-    subscription = app.events.subscribe(queue_size=16)
+async def pulse_startup(app: PulseView) -> None:
+    subscription = app.status_changes(queue_size=16)
 
     async def die_at_the_first_change() -> None:
         await subscription.next()

@@ -11,7 +11,7 @@ from typing import Any
 import httpx
 import pytest
 
-from pulse_core.app import Pulse
+from pulse_core.app import load_plugins, open_config
 from pulse_core.config import text_sha256
 from pulse_core.contract.access import Role
 from pulse_core.models import CheckResult
@@ -338,9 +338,9 @@ async def test_a_crlf_file_keeps_being_saved_and_a_restart_runs_the_latest(
         second = await apply(client, latest)
     assert first.json()["warnings"] == [] and second.json()["warnings"] == []
     assert server.config_path.read_bytes() == latest.encode()
-    restarted = Pulse.create(server.config_path)
-    assert restarted.config.source_sha256 == text_sha256(latest)
-    assert "Packer 2" in [endpoint.name for endpoint in restarted.config.endpoints]
+    restarted = open_config(server.config_path, load_plugins())
+    assert restarted.source_sha256 == text_sha256(latest)
+    assert "Packer 2" in [endpoint.name for endpoint in restarted.endpoints]
 
 
 async def key_headers(server: RunningPulse, role: Role) -> dict[str, str]:

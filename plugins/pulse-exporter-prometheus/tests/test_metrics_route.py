@@ -9,7 +9,7 @@ from prometheus_client.openmetrics.parser import (
 )
 from prometheus_client.parser import text_string_to_metric_families as parse_text
 
-from pulse_core.app import Pulse
+from pulse_core.contract import PulseView
 from pulse_core.testing.server import RunningPulse
 
 #: the HELP texts of docs/integrations.md
@@ -21,7 +21,7 @@ DOCUMENTED_HELP = {
 }
 
 
-def endpoint_id(pulse: Pulse, name: str) -> str:
+def endpoint_id(pulse: PulseView, name: str) -> str:
     return next(ep.id for ep in pulse.config.endpoints if ep.name == name)
 
 

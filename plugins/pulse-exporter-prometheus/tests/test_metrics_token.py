@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from pulse_core.app import Pulse
+from pulse_core.app import load_plugins, open_config
 from pulse_core.config import ConfigError
 from pulse_core.testing.server import running_pulse
 
@@ -59,5 +59,5 @@ def test_bad_metrics_sections_are_reported_at_load(
     path = tmp_path / "pulse.yaml"
     path.write_text(config(metrics))
     with pytest.raises(ConfigError) as raised:
-        Pulse.create(path)
+        open_config(path, load_plugins())
     assert complaint in str(raised.value) and "metrics" in str(raised.value)
