@@ -29,6 +29,7 @@ from pulse_core.contract.durations import Duration
 from pulse_core.contract.excerpts import ERROR_EXCERPT_CHARS, excerpt
 from pulse_core.contract.expectations import bounds_problem
 from pulse_core.contract.http import HttpNotifier
+from pulse_core.contract.installed import InstalledPulse
 from pulse_core.contract.openapi import also_returns, answers, errors, takes_text
 from pulse_core.contract.outbound import OutboundPolicy, OutboundRefused
 from pulse_core.contract.reports import MAX_ATTACHMENT_BYTES, AttachmentTooLarge, ReportMessage
@@ -49,6 +50,17 @@ from pulse_core.contract.webhooks import (
     WebhookDialect,
     WebhookSender,
     installed_dialects,
+)
+from pulse_core.coordination import (
+    Coordination,
+    Fenced,
+    LeaseLost,
+    Listener,
+    NodeNameTaken,
+    NodeRecord,
+    NodeStats,
+    NodeSupport,
+    StoreInUse,
 )
 from pulse_core.events import SubscriberDropped, Subscription
 from pulse_core.id_index import IdIndex
@@ -89,23 +101,32 @@ __all__ = [
     "CheckStatus",
     "ConfigVersion",
     "ConfigVersionInfo",
+    "Coordination",
     "DeliveryError",
     "Duration",
     "DurationHistogram",
     "Endpoint",
     "EndpointSnapshot",
     "EndpointStatus",
+    "Fenced",
     "Group",
     "HeaderValue",
     "History",
     "Host",
     "HttpNotifier",
     "IdIndex",
+    "InstalledPulse",
     "Key",
+    "LeaseLost",
+    "Listener",
     "LiveStatus",
     "MatchText",
     "Name",
     "NoOptions",
+    "NodeNameTaken",
+    "NodeRecord",
+    "NodeStats",
+    "NodeSupport",
     "Notes",
     "Notification",
     "Notifier",
@@ -133,6 +154,7 @@ __all__ = [
     "State",
     "StatusChange",
     "Store",
+    "StoreInUse",
     "StoreStats",
     "StoreUnavailable",
     "SubscriberDropped",

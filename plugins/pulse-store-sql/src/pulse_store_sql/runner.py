@@ -9,9 +9,10 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import TypeVar
 
 from sqlalchemy import Connection, Engine
-from sqlalchemy.exc import DBAPIError, SQLAlchemyError
+from sqlalchemy.exc import DBAPIError
 
 from pulse_core.contract import StoreUnavailable
+from pulse_store_sql.fencing import Fence
 
 T = TypeVar("T")
 
@@ -27,6 +28,9 @@ class DatabaseRunner:
     Each side has its own engine (``writer_engine`` with one connection, ``reader_engine``
     with ``reader_threads``), so each side's connections can be tuned for its work: SQLite
     readers get a smaller page cache (see ``create_database_engine``).
+
+    Once ``fence`` is set (by the cluster coordination), every write transaction first holds
+    that membership (``fencing``) and is refused when it is dead.
     """
 
     def __init__(self, writer_engine: Engine, reader_engine: Engine, reader_threads: int) -> None:
@@ -34,6 +38,7 @@ class DatabaseRunner:
         self.reader_engine = reader_engine
         self._writer = ThreadPoolExecutor(1, thread_name_prefix="pulse-store-writer")
         self._readers = ThreadPoolExecutor(reader_threads, thread_name_prefix="pulse-store-reader")
+        self.fence: Fence | None = None
 
     async def write(self, work: Callable[[Connection], T]) -> T:
         """Run ``work`` in one transaction on the writer thread."""
@@ -54,6 +59,8 @@ class DatabaseRunner:
 
     def _in_transaction(self, work: Callable[[Connection], T]) -> T:
         with _connection(self.writer_engine) as connection, _unless_lost(), connection.begin():
+            if self.fence is not None:
+                self.fence.hold(connection)
             return work(connection)
 
     def _connected(self, work: Callable[[Connection], T]) -> T:
@@ -61,9 +68,10 @@ class DatabaseRunner:
             return work(connection)
 
 
-def driver_reason(error: SQLAlchemyError | StoreUnavailable) -> str:
+def driver_reason(error: Exception) -> str:
     """The driver's own first line (``connection refused``, ``unable to open database
-    file``) without SQLAlchemy's wrapping and links; a ``StoreUnavailable`` holds just that."""
+    file``) without SQLAlchemy's wrapping and links; a ``StoreUnavailable`` or an error of
+    the driver itself holds just that."""
     message = str(getattr(error, "orig", None) or error).strip()
     return message.splitlines()[0] if message else type(error).__name__
 

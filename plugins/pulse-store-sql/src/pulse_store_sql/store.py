@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from pathlib import Path
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from functools import partial
 from typing import TypeVar
@@ -22,9 +23,11 @@ from pulse_core.contract import (
     CheckResult,
     ConfigVersion,
     ConfigVersionInfo,
+    Coordination,
     Endpoint,
     EndpointSnapshot,
     Group,
+    NodeSupport,
     Outage,
     OutboxHealth,
     OutboxMessage,
@@ -43,12 +46,15 @@ from pulse_store_sql import (
     checks,
     compaction,
     config_versions,
+    exclusive,
+    membership,
     outages,
     outbox,
     rollups,
     snapshots,
 )
 from pulse_store_sql.chunks import chunks
+from pulse_store_sql.cluster import PostgresCoordination
 from pulse_store_sql.database import (
     SQLITE_READER_CACHE_KIB,
     create_database_engine,
@@ -67,8 +73,12 @@ READER_THREADS = 4
 PING_TIMEOUT_S = 5.0
 
 
-class SqlStore(Store):
-    """History in a SQL database: ``sqlite:///path/pulse.db`` or ``postgresql://...``."""
+class SqlStore(Store, NodeSupport):
+    """History in a SQL database: ``sqlite:///path/pulse.db`` or ``postgresql://...``.
+
+    SQLite serves one node (``exclusive``); the nodes that share a PostgreSQL database
+    coordinate through it (``cluster``).
+    """
 
     url_schemes = ("sqlite", "postgresql")
 
@@ -77,6 +87,8 @@ class SqlStore(Store):
         self._database_url = database_url(url)
         self._runner: DatabaseRunner | None = None
         self._endpoint_keys = catalog.EndpointKeys()
+        self._coordination: PostgresCoordination | None = None
+        self._exclusive_claim: Path | None = None
 
     # -- life cycle ---------------------------------------------------------------------------
     async def open(self) -> None:
@@ -95,8 +107,16 @@ class SqlStore(Store):
             reason = driver_reason(error)
             raise ConnectionError(f"cannot open the database {where}: {reason}") from error
         self._runner = runner
+        if self._database_url.get_backend_name() == "postgresql":
+            self._coordination = PostgresCoordination(runner)
 
     async def close(self) -> None:
+        if self._coordination is not None:
+            coordination, self._coordination = self._coordination, None
+            await coordination.close()
+        if self._exclusive_claim is not None:
+            claim, self._exclusive_claim = self._exclusive_claim, None
+            exclusive.release(claim)
         if self._runner is not None:
             runner, self._runner = self._runner, None
             await runner.close()
@@ -109,6 +129,17 @@ class SqlStore(Store):
         except Exception:  # whatever went wrong, the answer is "not answering"; never raise
             return False
         return True
+
+    # -- nodes --------------------------------------------------------------------------------
+    def coordination(self) -> Coordination | None:
+        self._open_runner()
+        return self._coordination
+
+    async def claim_exclusive_use(self) -> None:
+        database = self._database_url.database
+        if self._database_url.get_backend_name() == "sqlite" and self._exclusive_claim is None:
+            assert database is not None  # database_url() guarantees a file path
+            self._exclusive_claim = await asyncio.to_thread(exclusive.claim, Path(database))
 
     # -- catalogue ----------------------------------------------------------------------------
     async def sync_catalog(self, groups: Sequence[Group], endpoints: Sequence[Endpoint]) -> None:
@@ -425,6 +456,7 @@ class SqlStore(Store):
 
 def _create_schema(connection: Connection) -> None:
     metadata.create_all(connection)
+    membership.create(connection)
     rollups.create_backlog(connection)
     accounts.drop_session_version(connection)
 

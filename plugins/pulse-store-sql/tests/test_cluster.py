@@ -1,0 +1,306 @@
+"""The coordination of nodes that share one PostgreSQL database: each ``SqlStore`` here is
+one node, with connections of its own to the real server."""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+from collections.abc import AsyncIterator, Awaitable, Callable
+
+import psycopg
+import pytest
+import sqlalchemy
+
+from pulse_core.contract import (
+    Coordination,
+    Fenced,
+    LeaseLost,
+    NodeNameTaken,
+    NodeStats,
+)
+from pulse_core.testing.postgresql import POSTGRESQL_SERVER
+from pulse_store_sql import SqlStore, database
+from pulse_store_sql.cluster import PostgresCoordination, channel_name, lock_key
+from pulse_store_sql.fencing import Fence
+
+STATS = NodeStats(endpoints_owned=3, checks_per_s=1.5, version="1.0", address="127.0.0.1:8080")
+#: short enough to lapse within a test, long enough for the statements around it
+LEASE_S = 0.5
+#: how long a test waits for something that must happen before it fails instead of hanging
+PATIENCE_S = 20
+
+OpenNode = Callable[[], Awaitable[SqlStore]]
+
+
+@pytest.fixture
+async def open_node(postgresql_url: str) -> AsyncIterator[OpenNode]:
+    """Open stores on the test's database, each one node; closed at the end."""
+    opened: list[SqlStore] = []
+
+    async def open_one() -> SqlStore:
+        store = SqlStore(postgresql_url)
+        await store.open()
+        opened.append(store)
+        return store
+
+    yield open_one
+    for store in opened:
+        await store.close()
+
+
+def coordination_of(store: SqlStore) -> Coordination:
+    coordination = store.coordination()
+    assert coordination is not None
+    return coordination
+
+
+async def until(condition: Callable[[], bool | Awaitable[bool]]) -> None:
+    """Wait for ``condition`` to hold (a guard against hanging, not a timing assertion)."""
+    async with asyncio.timeout(PATIENCE_S):
+        while not await _holds(condition):
+            await asyncio.sleep(0.05)
+
+
+async def _holds(condition: Callable[[], bool | Awaitable[bool]]) -> bool:
+    outcome = condition()
+    return await outcome if inspect.isawaitable(outcome) else outcome
+
+
+async def lapsed(coordination: Coordination, name: str) -> None:
+    """Wait until the database's clock passed the lease of ``name``."""
+
+    async def not_alive() -> bool:
+        return not any(node.alive for node in await coordination.nodes() if node.name == name)
+
+    await until(not_alive)
+
+
+async def test_a_sqlite_store_serves_one_node(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    store = SqlStore(f"sqlite:///{tmp_path / 'pulse.db'}")
+    await store.open()
+    try:
+        assert store.coordination() is None
+    finally:
+        await store.close()
+
+
+async def test_members_join_renew_and_are_listed(open_node: OpenNode) -> None:
+    a, b = coordination_of(await open_node()), coordination_of(await open_node())
+    epoch_a = await a.join("a", "paris", 30, STATS)
+    epoch_b = await b.join("b", "oslo", 30, NodeStats(0, 0.0, "1.0"))
+    assert epoch_a != epoch_b
+    await a.heartbeat("a", epoch_a, 30, NodeStats(5, 2.0, "1.1", "127.0.0.1:8081"))
+    nodes = await b.nodes()
+    assert [(node.name, node.site, node.epoch, node.alive) for node in nodes] == [
+        ("a", "paris", epoch_a, True),
+        ("b", "oslo", epoch_b, True),
+    ]
+    assert nodes[0].stats == NodeStats(5, 2.0, "1.1", "127.0.0.1:8081")
+    assert nodes[0].heartbeat_ts >= nodes[0].joined_ts
+    assert 0 <= nodes[0].lease_age_s < 30
+
+
+async def test_a_live_name_is_taken_until_its_lease_lapses(open_node: OpenNode) -> None:
+    a, b = coordination_of(await open_node()), coordination_of(await open_node())
+    first = await a.join("n1", "paris", LEASE_S, STATS)
+    with pytest.raises(NodeNameTaken, match="n1"):
+        await b.join("n1", "paris", 30, STATS)
+    await lapsed(b, "n1")
+    second = await b.join("n1", "oslo", 30, STATS)
+    assert second > first
+    with pytest.raises(LeaseLost):  # taken over: the old membership may not renew
+        await a.heartbeat("n1", first, 30, STATS)
+    [node] = await a.nodes()
+    assert (node.epoch, node.site, node.alive) == (second, "oslo", True)
+
+
+async def test_a_node_is_declared_dead_only_after_its_lease_lapsed(open_node: OpenNode) -> None:
+    a, b = coordination_of(await open_node()), coordination_of(await open_node())
+    epoch = await a.join("a", "paris", 30, STATS)
+    assert not await b.declare_dead("a", epoch)
+    await a.heartbeat("a", epoch, LEASE_S, STATS)
+    await lapsed(b, "a")
+    assert await b.declare_dead("a", epoch)
+    assert not await b.declare_dead("a", epoch)  # once
+    with pytest.raises(LeaseLost):
+        await a.heartbeat("a", epoch, 30, STATS)
+    [node] = await b.nodes()
+    assert (node.name, node.alive) == ("a", False)
+
+
+async def test_a_lapsed_lease_nobody_declared_is_renewed(open_node: OpenNode) -> None:
+    a = coordination_of(await open_node())
+    epoch = await a.join("a", "paris", LEASE_S, STATS)
+    await lapsed(a, "a")
+    await a.heartbeat("a", epoch, 30, STATS)
+    assert [node.alive for node in await a.nodes()] == [True]
+
+
+async def test_a_node_that_left_is_replaced_at_once(open_node: OpenNode) -> None:
+    a, b = coordination_of(await open_node()), coordination_of(await open_node())
+    first = await a.join("n1", "paris", 30, STATS)
+    await a.leave("n1", first)
+    assert await b.nodes() == []
+    second = await b.join("n1", "paris", 30, STATS)
+    assert second > first  # a fencing token is never handed out twice
+
+
+async def test_a_fenced_node_writes_until_it_is_declared_dead(open_node: OpenNode) -> None:
+    store, other = await open_node(), coordination_of(await open_node())
+    coordination = coordination_of(store)
+    epoch = await coordination.join("a", "paris", LEASE_S, STATS)
+    coordination.fence("a", epoch)
+    await store.add_config_version("a: 1", "sha-1", 1.0, None, None)
+    await lapsed(other, "a")
+    assert await other.declare_dead("a", epoch)
+    with pytest.raises(Fenced, match="'a'"):
+        await store.add_config_version("a: 2", "sha-2", 2.0, None, None)
+    assert [version.sha256 for version in await store.config_versions()] == ["sha-1"]
+
+
+async def test_a_write_in_progress_holds_off_the_declaration(
+    open_node: OpenNode, postgresql_url: str
+) -> None:
+    """The write's FOR SHARE row lock makes declare_dead wait for its commit: the write
+    happens wholly before the declaration."""
+    store = await open_node()
+    coordination = coordination_of(store)
+    epoch = await coordination.join("a", "paris", LEASE_S, STATS)
+    engine = sqlalchemy.create_engine(database.database_url(postgresql_url))
+    try:
+        with engine.connect() as writer:
+            transaction = writer.begin()
+            Fence("a", epoch).hold(writer)
+            writer.execute(sqlalchemy.text(
+                "INSERT INTO config_versions (applied_ms, sha256, yaml_text) "
+                "VALUES (1, 'in-progress', 'a: 1')"
+            ))
+            writer_pid = writer.scalar(sqlalchemy.text("SELECT pg_backend_pid()"))
+            await lapsed(coordination, "a")
+            declaration = asyncio.create_task(coordination.declare_dead("a", epoch))
+            await until(lambda: blocked_by(writer_pid))
+            assert not declaration.done()
+            transaction.commit()
+        assert await declaration
+    finally:
+        engine.dispose()
+    assert [version.sha256 for version in await store.config_versions()] == ["in-progress"]
+
+
+async def test_a_write_after_the_declaration_is_refused(
+    open_node: OpenNode, postgresql_url: str
+) -> None:
+    coordination = coordination_of(await open_node())
+    epoch = await coordination.join("a", "paris", LEASE_S, STATS)
+    await lapsed(coordination, "a")
+    assert await coordination.declare_dead("a", epoch)
+    engine = sqlalchemy.create_engine(database.database_url(postgresql_url))
+    try:
+        with engine.connect() as writer, writer.begin(), pytest.raises(Fenced):
+            Fence("a", epoch).hold(writer)
+    finally:
+        engine.dispose()
+
+
+async def blocked_by(pid: int) -> bool:
+    """Whether some backend waits for a lock that backend ``pid`` holds."""
+    async with await psycopg.AsyncConnection.connect(POSTGRESQL_SERVER) as admin:
+        cursor = await admin.execute(
+            "SELECT count(*) FROM pg_stat_activity WHERE %s = ANY(pg_blocking_pids(pid))", (pid,)
+        )
+        row = await cursor.fetchone()
+    return row is not None and row[0] > 0
+
+
+async def test_a_lock_is_held_by_one_node_until_it_lets_go(open_node: OpenNode) -> None:
+    a, b = coordination_of(await open_node()), coordination_of(await open_node())
+    assert await a.try_lock("rollups")
+    assert await a.try_lock("rollups")  # held already
+    assert not await b.try_lock("rollups")
+    assert await b.try_lock("reports")  # another job, another lock
+    await a.unlock("rollups")
+    assert await b.try_lock("rollups")
+    assert not await a.try_lock("rollups")
+
+
+async def test_a_lock_taken_twice_is_let_go_once(open_node: OpenNode) -> None:
+    """PostgreSQL counts advisory locks taken again; the node takes each once."""
+    a, b = coordination_of(await open_node()), coordination_of(await open_node())
+    assert await a.try_lock("rollups")
+    assert await a.try_lock("rollups")
+    await a.unlock("rollups")
+    assert await b.try_lock("rollups")
+
+
+async def test_a_closed_node_lets_go_of_its_locks(open_node: OpenNode) -> None:
+    first, b = await open_node(), coordination_of(await open_node())
+    assert await coordination_of(first).try_lock("rollups")
+    await first.close()
+    assert await b.try_lock("rollups")
+
+
+async def test_a_lock_lost_with_its_connection_is_taken_again(open_node: OpenNode) -> None:
+    a, b = coordination_of(await open_node()), coordination_of(await open_node())
+    assert await a.try_lock("rollups")
+    assert isinstance(a, PostgresCoordination)
+    key = lock_key(await a.namespace(), "rollups")
+    high, low = (key >> 32) & 0xFFFFFFFF, key & 0xFFFFFFFF
+    assert await terminate(
+        f"pid IN (SELECT pid FROM pg_locks WHERE locktype = 'advisory' "
+        f"AND classid = {high} AND objid = {low} AND objsubid = 1)"
+    ) == 1
+    assert await b.try_lock("rollups")  # the lock ended with the session
+    assert not await a.try_lock("rollups")  # a knows it no longer holds it
+    await b.unlock("rollups")
+    assert await a.try_lock("rollups")
+
+
+async def test_messages_reach_every_listening_node(open_node: OpenNode) -> None:
+    a, b = coordination_of(await open_node()), coordination_of(await open_node())
+    received_a: list[tuple[str, str]] = []
+    received_b: list[tuple[str, str]] = []
+    await a.listen(("config", "catalog"), lambda *message: received_a.append(message))
+    await b.listen(("config",), lambda *message: received_b.append(message))
+    await a.publish("config", "version 7")
+    await b.publish("catalog", "é" * 10)
+    await until(lambda: len(received_a) == 2 and len(received_b) == 1)
+    assert received_a == [("config", "version 7"), ("catalog", "é" * 10)]
+    assert received_b == [("config", "version 7")]
+
+
+async def test_listening_survives_a_dropped_connection(
+    open_node: OpenNode, caplog: pytest.LogCaptureFixture
+) -> None:
+    a, b = coordination_of(await open_node()), coordination_of(await open_node())
+    received: list[str] = []
+    await a.listen(("config",), lambda _channel, payload: received.append(payload))
+    assert isinstance(a, PostgresCoordination)
+    wire = channel_name(await a.namespace(), "config")
+    assert await terminate(f"application_name = 'pulse cluster listen' AND query = 'LISTEN \"{wire}\"'") == 1
+    await until(lambda: "lost the connection" in caplog.text)
+
+    async def delivered() -> bool:
+        await b.publish("config", "after")
+        await asyncio.sleep(0.1)
+        return "after" in received
+
+    await until(delivered)
+    assert "connected to the database again" in caplog.text
+
+
+async def test_a_payload_too_long_is_refused(open_node: OpenNode) -> None:
+    a = coordination_of(await open_node())
+    with pytest.raises(ValueError, match="at most"):
+        await a.publish("config", "x" * (a.max_payload + 1))
+
+
+async def terminate(which: str) -> int:
+    """End the backends ``which`` (a condition on ``pg_stat_activity`` that picks this test's
+    own, never another test's); how many."""
+    async with await psycopg.AsyncConnection.connect(POSTGRESQL_SERVER, autocommit=True) as admin:
+        cursor = await admin.execute(
+            "SELECT count(*) FILTER (WHERE pg_terminate_backend(pid)) FROM pg_stat_activity "
+            f"WHERE {which}"
+        )
+        row = await cursor.fetchone()
+    return 0 if row is None else int(row[0])
