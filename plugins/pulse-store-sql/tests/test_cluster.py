@@ -4,6 +4,7 @@ one node, with connections of its own to the real server."""
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import inspect
 from collections.abc import AsyncIterator, Awaitable, Callable
 
@@ -17,6 +18,8 @@ from pulse_core.contract import (
     LeaseLost,
     NodeNameTaken,
     NodeStats,
+    OutboxMessage,
+    OutboxState,
 )
 from pulse_core.testing.postgresql import POSTGRESQL_SERVER
 from pulse_store_sql import SqlStore, database
@@ -304,3 +307,94 @@ async def terminate(which: str) -> int:
         )
         row = await cursor.fetchone()
     return 0 if row is None else int(row[0])
+
+
+# -- outbox claims ----------------------------------------------------------------------------
+def message(number: int) -> OutboxMessage:
+    return OutboxMessage(
+        id=f"m{number}", notifier="mail", kind="down", variables={"n": number},
+        created_ts=1000.0 + number,
+    )
+
+
+async def fenced_node(open_node: OpenNode, name: str, lease_s: float = 30) -> SqlStore:
+    store = await open_node()
+    coordination = coordination_of(store)
+    coordination.fence(name, await coordination.join(name, "paris", lease_s, STATS))
+    return store
+
+
+def ids(messages: list[OutboxMessage]) -> list[str]:
+    return [message.id for message in messages]
+
+
+async def test_a_node_delivers_the_messages_it_added(open_node: OpenNode) -> None:
+    a, b = await fenced_node(open_node, "a"), await fenced_node(open_node, "b")
+    await a.add_to_outbox([message(2), message(1)])
+    await b.add_to_outbox([message(3)])
+    assert ids(await a.pending_messages()) == ["m1", "m2"]
+    assert ids(await b.pending_messages()) == ["m3"]
+    assert ids(await a.pending_messages()) == ["m1", "m2"]  # its own, again
+
+
+async def test_unclaimed_messages_go_to_one_node(open_node: OpenNode) -> None:
+    """Messages of a store before the cluster (unclaimed) are split between the nodes that
+    ask at once, and every one goes to exactly one."""
+    before = await open_node()
+    await before.add_to_outbox([message(number) for number in range(200)])
+    a, b = await fenced_node(open_node, "a"), await fenced_node(open_node, "b")
+    got_a, got_b = await asyncio.gather(a.pending_messages(), b.pending_messages())
+    assert not set(ids(got_a)) & set(ids(got_b))
+    assert sorted(ids(got_a) + ids(got_b)) == sorted(f"m{number}" for number in range(200))
+    assert set(ids(await a.pending_messages())) == set(ids(got_a))
+    assert set(ids(await b.pending_messages())) == set(ids(got_b))
+
+
+async def test_a_message_being_claimed_is_passed_over(
+    open_node: OpenNode, postgresql_url: str
+) -> None:
+    before = await open_node()
+    await before.add_to_outbox([message(1), message(2)])
+    a, b = await fenced_node(open_node, "a"), await fenced_node(open_node, "b")
+    engine = sqlalchemy.create_engine(database.database_url(postgresql_url))
+    try:
+        with engine.connect() as other, other.begin():  # another node's claim in progress
+            other.execute(sqlalchemy.text("SELECT 1 FROM outbox WHERE id = 'm1' FOR UPDATE"))
+            assert ids(await a.pending_messages()) == ["m2"]
+    finally:
+        engine.dispose()
+    assert ids(await b.pending_messages()) == ["m1"]
+    assert ids(await a.pending_messages()) == ["m2"]
+
+
+async def test_the_messages_of_a_dead_node_go_to_another(open_node: OpenNode) -> None:
+    a = await fenced_node(open_node, "a", lease_s=LEASE_S)
+    b = await fenced_node(open_node, "b")
+    await a.add_to_outbox([message(1), message(2)])
+    assert await b.pending_messages() == []
+    await lapsed(coordination_of(b), "a")
+    assert ids(await b.pending_messages()) == ["m1", "m2"]
+    [node_a] = [node for node in await coordination_of(b).nodes() if node.name == "a"]
+    assert await coordination_of(b).declare_dead("a", node_a.epoch)
+    with pytest.raises(Fenced):
+        await a.pending_messages()
+    assert ids(await b.pending_messages()) == ["m1", "m2"]
+
+
+async def test_the_messages_of_a_node_that_left_go_to_another(open_node: OpenNode) -> None:
+    a, b = await fenced_node(open_node, "a"), await fenced_node(open_node, "b")
+    await a.add_to_outbox([message(1)])
+    [node_a] = [node for node in await coordination_of(b).nodes() if node.name == "a"]
+    await coordination_of(a).leave("a", node_a.epoch)
+    assert ids(await b.pending_messages()) == ["m1"]
+
+
+async def test_without_a_fence_every_pending_message_is_read(open_node: OpenNode) -> None:
+    a, reader = await fenced_node(open_node, "a"), await open_node()
+    await a.add_to_outbox([message(1), message(2)])
+    delivered = dataclasses.replace(
+        message(2), state=OutboxState.DELIVERED, attempts=1, delivered_ts=2000.0
+    )
+    await a.update_message(delivered)
+    assert ids(await reader.pending_messages()) == ["m1"]
+    assert ids(await a.pending_messages()) == ["m1"]

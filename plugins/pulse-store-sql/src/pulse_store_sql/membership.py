@@ -12,11 +12,15 @@ from __future__ import annotations
 from typing import Any
 
 import psycopg
-from sqlalchemy import Connection, text
+from sqlalchemy import Boolean, Connection, column, table, text
 
 from pulse_core.contract import NodeRecord, NodeStats
 
 TABLE = "pulse_cluster_nodes"
+#: the columns other statements judge a membership by (``outbox``)
+nodes_table = table(
+    TABLE, column("name"), column("epoch"), column("dead", Boolean), column("lease_until")
+)
 
 _CREATE = (
     "CREATE SEQUENCE IF NOT EXISTS pulse_cluster_epochs",
@@ -82,10 +86,6 @@ SELECT name, site, epoch, extract(epoch FROM joined)::float8,
        endpoints_owned, checks_per_s, version, address
 FROM {TABLE} ORDER BY name
 """
-
-#: what makes a membership alive, for statements that judge another node's (``outbox``)
-ALIVE = "NOT {node}.dead AND {node}.lease_until > now()"
-
 
 async def join(
     connection: psycopg.AsyncConnection[Any], name: str, site: str, lease_s: float, stats: NodeStats

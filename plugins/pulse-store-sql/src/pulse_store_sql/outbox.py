@@ -5,6 +5,10 @@ nothing else touches it. Delivery updates a row in one statement, so a message i
 pending or delivered, never half of each; the alert engine reads pending rows at start-up.
 Beside it, one row per endpoint keeps the alert engine's announced-up-to mark, raised in
 the transaction that adds the messages of a change (``Store.add_to_outbox``).
+
+In a cluster, a message belongs to the node that claimed it (``claimed_by`` in membership
+``claimed_epoch``): the node that added it, or the node that took it over from a node no
+longer alive (:func:`claim_pending`). Without a fence, nothing is claimed.
 """
 
 from __future__ import annotations
@@ -25,12 +29,18 @@ from sqlalchemy import (
     and_,
     bindparam,
     delete,
+    exists,
     func,
+    inspect,
+    or_,
     select,
+    text,
     update,
 )
 
 from pulse_core.contract import OutboxHealth, OutboxMessage, OutboxState
+from pulse_store_sql import membership
+from pulse_store_sql.fencing import Fence
 from pulse_store_sql.millis import from_ms, optional_from_ms, optional_to_ms, to_ms
 from pulse_store_sql.tables import metadata
 from pulse_store_sql.upsert import insert_missing
@@ -51,6 +61,8 @@ outbox = Table(
     Column("last_error", Text),
     Column("delivered_ms", BigInteger),
     Column("reference", Text),
+    Column("claimed_by", Text),
+    Column("claimed_epoch", BigInteger),
     # Start-up and dead letters: WHERE state = ? ORDER BY created_ms / last_attempt_ms
     Index("ix_outbox_state_created", "state", "created_ms"),
     # Recovery messages: WHERE notifier = ? AND thread_key = ?
@@ -65,18 +77,29 @@ outbox_announced = Table(
 )
 
 
+def add_claim_columns(connection: Connection) -> None:
+    """Databases made before clusters have no claim columns; added empty (unclaimed)."""
+    columns = {column["name"] for column in inspect(connection).get_columns("outbox")}
+    for name, column_type in (("claimed_by", "TEXT"), ("claimed_epoch", "BIGINT")):
+        if name not in columns:
+            connection.execute(text(f"ALTER TABLE outbox ADD COLUMN {name} {column_type}"))
+
+
 def add(
     connection: Connection,
     messages: Sequence[OutboxMessage],
     announced: Mapping[str, float],
+    claimant: Fence | None,
 ) -> int:
+    """Add the messages not kept yet, claimed by ``claimant`` when the store is fenced."""
     _raise_marks(connection, announced)
     kept = set(
         connection.scalars(
             select(outbox.c.id).where(outbox.c.id.in_([m.id for m in messages]))
         )
     )
-    new = [_row(message) for message in messages if message.id not in kept]
+    claim = _claim(claimant)
+    new = [{**_row(message), **claim} for message in messages if message.id not in kept]
     if new:  # another node may add the same id meanwhile: the insert then keeps theirs
         connection.execute(insert_missing(connection, outbox, ["id"]), new)
     return len(new)
@@ -118,6 +141,43 @@ def pending(connection: Connection) -> list[OutboxMessage]:
         .order_by(outbox.c.created_ms, outbox.c.id)
     )
     return [_message(row) for row in rows]
+
+
+def claim_pending(connection: Connection, claimant: Fence) -> list[OutboxMessage]:
+    """Claim for ``claimant`` and return the pending messages that no other live membership
+    claimed: unclaimed ones, its own, and those of a node dead, lapsed, gone or since joined
+    again. One statement: ``SKIP LOCKED`` passes over the rows another node is claiming at
+    the same moment, and a row it claimed meanwhile is checked again as it now is, so no
+    two nodes ever both get a message."""
+    nodes = membership.nodes_table
+    claimed_by_live_node = exists().where(
+        nodes.c.name == outbox.c.claimed_by,
+        nodes.c.epoch == outbox.c.claimed_epoch,
+        ~nodes.c.dead,
+        nodes.c.lease_until > func.now(),
+    )
+    claimable = (
+        select(outbox.c.id)
+        .where(
+            outbox.c.state == OutboxState.PENDING.value,
+            or_(
+                outbox.c.claimed_by.is_(None),
+                and_(
+                    outbox.c.claimed_by == claimant.name,
+                    outbox.c.claimed_epoch == claimant.epoch,
+                ),
+                ~claimed_by_live_node,
+            ),
+        )
+        .with_for_update(skip_locked=True)
+    )
+    rows = connection.execute(
+        update(outbox)
+        .where(outbox.c.id.in_(claimable))
+        .values(_claim(claimant))
+        .returning(*outbox.c)
+    )
+    return [_message(row) for row in sorted(rows, key=lambda row: (row.created_ms, row.id))]
 
 
 def update_outcome(connection: Connection, message: OutboxMessage) -> None:
@@ -220,6 +280,12 @@ def prune(connection: Connection, before: float) -> int:
         )
     )
     return result.rowcount
+
+
+def _claim(claimant: Fence | None) -> dict[str, Any]:
+    if claimant is None:
+        return {}
+    return {"claimed_by": claimant.name, "claimed_epoch": claimant.epoch}
 
 
 def _row(message: OutboxMessage) -> dict[str, Any]:

@@ -395,14 +395,22 @@ class SqlStore(Store, NodeSupport):
         if not messages and not announced:
             return 0
         return await self._write(
-            partial(outbox.add, messages=messages, announced=announced or {})
+            partial(
+                outbox.add,
+                messages=messages,
+                announced=announced or {},
+                claimant=self._open_runner().fence,
+            )
         )
 
     async def announced_up_to(self) -> dict[str, float]:
         return await self._read(outbox.announced_up_to)
 
     async def pending_messages(self) -> list[OutboxMessage]:
-        return await self._read(outbox.pending)
+        claimant = self._open_runner().fence
+        if claimant is None:
+            return await self._read(outbox.pending)
+        return await self._write(partial(outbox.claim_pending, claimant=claimant))
 
     async def update_message(self, message: OutboxMessage) -> None:
         await self._write(partial(outbox.update_outcome, message=message))
@@ -455,8 +463,13 @@ class SqlStore(Store, NodeSupport):
 
 
 def _create_schema(connection: Connection) -> None:
+    if connection.dialect.name == "postgresql":
+        # cluster nodes starting together would race to create the same tables (and fail
+        # on PostgreSQL's catalogue): one at a time, the others then find them made
+        connection.execute(text("SELECT pg_advisory_xact_lock(hashtext(current_schema()))"))
     metadata.create_all(connection)
     membership.create(connection)
+    outbox.add_claim_columns(connection)
     rollups.create_backlog(connection)
     accounts.drop_session_version(connection)
 
