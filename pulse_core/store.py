@@ -286,7 +286,13 @@ class Store(History):
 
     @abc.abstractmethod
     async def pending_messages(self) -> list[OutboxMessage]:
-        """Every message in state ``pending``, oldest (``created_ts``) first."""
+        """Every message in state ``pending``, oldest (``created_ts``) first.
+
+        Once the store is fenced for a cluster node (``Coordination.fence``), only the
+        messages this node may deliver, which it claims in the same step: those nobody
+        claimed, those it claimed itself (``add_to_outbox`` claims what the node adds), and
+        those of a membership no longer alive (declared dead, lease lapsed, left, or its
+        name since joined again). Two nodes asking at once never both get a message."""
 
     @abc.abstractmethod
     async def update_message(self, message: OutboxMessage) -> None:
