@@ -13,10 +13,10 @@ import time
 import uuid
 from typing import Any
 
-from pulse_core.alerting.setup import alerting_setup, make_notifier
+from pulse_core.alerting.setup import alerting_setup
 from pulse_core.alerting.variables import test_variables
-from pulse_core.app import open_config
-from pulse_core.notifier import DeliveryError, Notification, Receipt
+from pulse_core.installation import Installation
+from pulse_core.notifier import DeliveryError, Notification
 
 
 def add_notify_command(commands: Any, config_argument: Any) -> None:
@@ -29,43 +29,22 @@ def add_notify_command(commands: Any, config_argument: Any) -> None:
 
 
 def cmd_notify(args: argparse.Namespace) -> int:
-    plugins = args.plugins
-    config = open_config(args.config, plugins)
-    setup = alerting_setup(config)
-    entry = next((entry for entry in setup.entries if entry.name == args.name), None)
-    if entry is None:
-        known = ", ".join(setup.names) or "none"
-        print(
-            f"error: no notifier is called '{args.name}' (configured: {known})",
-            file=sys.stderr,
-        )
-        return 2
-    notifier = make_notifier(entry, plugins.registries.notifiers, setup.outbound)
+    installed = Installation(args.plugins)
+    config = installed.read_config(args.config)
+    notification = Notification(uuid.uuid4().hex, "test", test_variables(args.name, time.time()))
     try:
-        receipt = asyncio.run(_send(notifier, setup.settings.delivery_timeout))
+        receipt = asyncio.run(installed.deliver_once(config, args.name, notification))
+    except LookupError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
     except DeliveryError as error:
         kind = "permanent" if error.permanent else "temporary"
         print(f"{args.name}: not delivered ({kind}): {error}", file=sys.stderr)
         return 1
     except TimeoutError:
-        print(
-            f"{args.name}: no answer within {setup.settings.delivery_timeout:g} s",
-            file=sys.stderr,
-        )
+        timeout = alerting_setup(config).settings.delivery_timeout
+        print(f"{args.name}: no answer within {timeout:g} s", file=sys.stderr)
         return 1
     reference = f" (reference {receipt.reference})" if receipt.reference else ""
     print(f"{args.name}: {receipt.detail}{reference}")
     return 0
-
-
-async def _send(notifier: Any, timeout_s: float) -> Receipt:
-    await notifier.start()
-    try:
-        notification = Notification(
-            uuid.uuid4().hex, "test", test_variables(notifier.name, time.time())
-        )
-        async with asyncio.timeout(timeout_s):
-            receipt: Receipt = await notifier.deliver(notification)
-            return receipt
-    finally:
-        await notifier.close()

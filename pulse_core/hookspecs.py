@@ -150,7 +150,9 @@ def pulse_register_commands(
     ``name`` is the subcommand (``pulse report ...``), ``help`` its line in ``pulse --help``,
     ``add_arguments(parser)`` adds its options (or subcommands) to the
     ``argparse.ArgumentParser`` made for it, and ``run(args)`` is called with the parsed
-    ``argparse.Namespace`` and returns the exit status. Plugins' commands come after the
+    ``argparse.Namespace`` and returns the exit status. ``args.pulse`` is Pulse as installed,
+    a :class:`pulse_core.contract.InstalledPulse`: the command reads the configuration, opens
+    its store and sends through its notifiers with it. Plugins' commands come after the
     built-in ones and may not take a built-in name (``run``, ``check`` ...). A ``--config``
     option is resolved as the built-in commands' is (``$PULSE_CONFIG``, then the data directory).
 

@@ -27,11 +27,13 @@ from pulse_core.events import EventBus, Subscription
 from pulse_core.models import Endpoint, StatusChange
 from pulse_core.notifier import Notifier
 from pulse_core.plugins import PluginHost
+from pulse_core.store import Store
 
 
 class LiveView:
     config: PulseConfig
     plugins: PluginHost
+    store: Store
     monitor: Monitor
     scheduler: Scheduler
     writer: StoreWriter
@@ -87,6 +89,12 @@ class LiveView:
 
     async def queue_report(self, notifier: str, report: ReportMessage, cause: str) -> str:
         return await self.alerts.queue_report(notifier, report.variables(), cause)
+
+    async def setting(self, name: str) -> str | None:
+        return await self.store.setting(name)
+
+    async def add_setting_if_absent(self, name: str, value: str) -> str:
+        return await self.store.add_setting_if_absent(name, value)
 
     def status_changes(self, queue_size: int) -> Subscription[StatusChange]:
         return self.events.subscribe(queue_size)

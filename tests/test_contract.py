@@ -24,15 +24,6 @@ PUBLIC_PACKAGES = ("pulse_core.testing",)
 #: what the contract must not depend on, even for types
 INTERNAL_PACKAGES = ("pulse_core.engine", "pulse_core.alerting", "pulse_core.web", "pulse_core.app")
 
-#: Internal modules that plugins still import, as (plugin folder, module). It may only shrink:
-#: an import of another internal module fails, and so does a plugin listed here that no longer
-#: imports any. pulse-reports's command reads the configuration file and opens the store
-#: itself, as ``pulse`` does, for which the contract has no public way yet.
-STILL_INTERNAL = {
-    ("pulse-reports", "pulse_core.app"),
-    ("pulse-reports", "pulse_core.config"),
-}
-
 
 def imported_names(path: Path, package: str) -> Iterator[tuple[str, str | None]]:
     """``(module, name)`` of every import in ``path``; ``name`` is None for ``import m``."""
@@ -57,27 +48,23 @@ def is_public(module: str, name: str | None) -> bool:
     )
 
 
-def internal_imports_of_plugins() -> dict[tuple[str, str], set[str]]:
-    """(plugin folder, internal module) → the files that import it."""
-    found: dict[tuple[str, str], set[str]] = {}
+def internal_imports_of_plugins() -> dict[str, list[str]]:
+    """Internal module of pulse_core → the files of plugins that import it."""
+    found: dict[str, set[str]] = {}
     for source in PLUGIN_SOURCES:
         for path in source.rglob("*.py"):
             for module, name in imported_names(path, ""):
                 if module.split(".")[0] == "pulse_core" and not is_public(module, name):
-                    where = str(path.relative_to(ROOT))
-                    found.setdefault((source.parent.name, module), set()).add(where)
-    return found
+                    found.setdefault(module, set()).add(str(path.relative_to(ROOT)))
+    return {module: sorted(files) for module, files in found.items()}
 
 
 def test_plugins_import_only_the_contract_and_the_testing_kit() -> None:
     found = internal_imports_of_plugins()
-    new = {pair: sorted(files) for pair, files in found.items() if pair not in STILL_INTERNAL}
-    assert not new, (
-        f"plugins import internals of pulse_core: {new}. Import from pulse_core.contract "
+    assert not found, (
+        f"plugins import internals of pulse_core: {found}. Import from pulse_core.contract "
         f"instead (add a name there, and to docs/plugins.md, if a plugin really needs it)"
     )
-    migrated = {plugin for plugin, _ in STILL_INTERNAL} - {plugin for plugin, _ in found}
-    assert not migrated, f"import only the contract now, remove from STILL_INTERNAL: {migrated}"
 
 
 def test_the_import_check_sees_every_kind_of_import(tmp_path: Path) -> None:

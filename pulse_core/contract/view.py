@@ -160,6 +160,14 @@ class PulseView(Protocol):
         report and its due time): queuing the same cause twice keeps one message. Raises
         ``LookupError`` when no notifier has that name."""
 
+    async def setting(self, name: str) -> str | None:
+        """The value kept in the store under ``name`` (across restarts), or ``None``. The core
+        keeps its own settings there too: start each name with the plugin's own."""
+
+    async def add_setting_if_absent(self, name: str, value: str) -> str:
+        """Keep ``value`` under ``name`` unless a value is kept there already; return the kept
+        one. A setting is written once: of two processes racing to set it, both read one value."""
+
     def status_changes(self, queue_size: int) -> Subscription[StatusChange]:
         """A subscription to every later stored status change. Use it as a context manager
         and read it with ``await subscription.next()``; a subscriber that falls

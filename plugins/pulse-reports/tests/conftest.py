@@ -21,8 +21,9 @@ from aiosmtpd.smtp import SMTP, Envelope, Session
 from pulse_core.alerting.engine import AlertEngine
 from pulse_core.app import load_plugins
 from pulse_core.contract import CheckResult, CheckStatus, ReportMessage
+from pulse_core.testing.installation import installed_pulse
 from pulse_core.testing.listeners import free_tcp_port
-from pulse_reports.pulse_access import Outage, read_config
+from pulse_reports.pulse_access import Outage
 from pulse_store_sql import SqlStore
 
 #: The block as the integration document gives it, comments and all.
@@ -144,7 +145,7 @@ def smtp_port() -> int:
 @asynccontextmanager
 async def filled_site(folder: Path, smtp_port: int, due: datetime) -> AsyncIterator[tuple[Any, Any]]:
     """The configuration of :func:`site_yaml` and its SQLite store, with the history up to ``due``."""
-    config = read_config(write_config(folder, site_yaml(smtp_port=smtp_port)))
+    config = installed_pulse().read_config(write_config(folder, site_yaml(smtp_port=smtp_port)))
     store = SqlStore(f"sqlite:///{folder / 'pulse.db'}")
     await store.open()
     try:

@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from pulse_reports.pulse_access import ConfigError, read_config
+from pulse_core.config import ConfigError
+from pulse_core.testing.installation import installed_pulse
 
 from .conftest import USERS_BLOCK, site_yaml, write_config
 
@@ -118,7 +119,7 @@ def test_the_config_loader_reports_the_same_line(tmp_path: Path) -> None:
     """Pulse's start-up and the API's configuration changes load through the same loader."""
     text = site_yaml(USERS_BLOCK.replace('"admin@company.com"', '"admin at company"'))
     with pytest.raises(ConfigError) as raised:
-        read_config(write_config(tmp_path, text))
+        installed_pulse().read_config(write_config(tmp_path, text))
     message = str(raised.value)
     assert f"pulse.yaml:{line_of(text, 'admin at company')}:" in message
     assert "reports[0].recipients[0]: 'admin at company' is not an email address" in message

@@ -70,7 +70,7 @@ async def test_api_lists_recorded_runs(tmp_path: Path, smtp_port: int, mail_serv
     async with running_pulse(site_yaml(smtp_port=smtp_port), tmp_path) as server:
         pulse = server.pulse
         await fill_history(pulse.store, pulse.config, due)
-        scheduler = ReportScheduler(lambda: pulse.config, pulse.store, pulse.queue_report)
+        scheduler = ReportScheduler(lambda: pulse.config, pulse.store, pulse, pulse.queue_report)
         entry = pulse.config.sections["reports"].root[0]
         made = await scheduler.produce(entry, due.timestamp(), "schedule")
         async with server.client() as client:
@@ -96,7 +96,7 @@ async def test_a_report_the_mail_server_never_takes_is_a_dead_letter(
     async with running_pulse(yaml, tmp_path) as server:
         pulse = server.pulse
         await fill_history(pulse.store, pulse.config, due)
-        scheduler = ReportScheduler(lambda: pulse.config, pulse.store, pulse.queue_report)
+        scheduler = ReportScheduler(lambda: pulse.config, pulse.store, pulse, pulse.queue_report)
         made = await scheduler.produce(pulse.config.sections["reports"].root[0], due.timestamp(), "schedule")
         async with server.client() as client:
             (dead,) = await eventually(lambda: _dead_letters(client))

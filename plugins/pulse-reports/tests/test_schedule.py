@@ -45,7 +45,7 @@ async def scheduling(
     before the clock's time, so a slow first look cannot move its first due time past the
     test's."""
     async with outbox(config, store) as queue:
-        scheduler = ReportScheduler(lambda: config, store, queue, clock)
+        scheduler = ReportScheduler(lambda: config, store, store, queue, clock)
         if note_first_scheduled:
             await scheduler.runs.since(NAME, clock.now() - 60)
         async with running(scheduler):
@@ -183,7 +183,7 @@ async def test_the_schedule_outlives_a_store_that_is_away_for_a_while(
     clock = Clock(now=ticking.now, sleep=lambda seconds: asyncio.sleep(min(seconds, 0.2)))
     async with outbox(config, store) as queue:  # the engine starts with the store open
         await store.close()
-        scheduler = ReportScheduler(lambda: config, store, queue, clock)
+        scheduler = ReportScheduler(lambda: config, store, store, queue, clock)
         async with running(scheduler):
             await eventually(lambda: _logged(caplog, "could not look at the schedule"))
             await store.open()

@@ -10,13 +10,15 @@ import argparse
 import asyncio
 import os
 import sys
+import uuid
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Any
 
-from pulse_core.contract import AttachmentTooLarge, DeliveryError
+from pulse_core.contract import AttachmentTooLarge, DeliveryError, InstalledPulse, Notification
 from pulse_reports.checks import sender_of
 from pulse_reports.delivery import Letter
-from pulse_reports.pulse_access import ConfigError, opened_store, read_config, reports_of, send_now
+from pulse_reports.pulse_access import PulseConfig, reports_of
 from pulse_reports.render_pdf import FontMissing
 from pulse_reports.report import make_report
 from pulse_reports.settings import FORMATS
@@ -42,24 +44,24 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """``pulse report run``: ``pulse`` has resolved ``args.config`` to a file already, and
-    loaded the plugins (``args.plugins``), which every step here reuses."""
-    try:
-        config = read_config(args.config, args.plugins)
-    except ConfigError as error:
-        print(error, file=sys.stderr)
-        return 1
+    hands Pulse as installed in ``args.pulse``, which every step here goes through (a
+    configuration with errors is printed by ``pulse``, with status 1)."""
+    installed: InstalledPulse = args.pulse
+    config = installed.read_config(args.config)
     section = reports_of(config)
     entry = section.named(args.name) if section is not None else None
     if entry is None:
         names = ", ".join(repr(entry.name) for entry in section.root) if section else "none"
         print(f"error: {args.config}: no report is called '{args.name}' (reports: {names})", file=sys.stderr)
         return 1
-    return asyncio.run(_make(args, config, entry))
+    return asyncio.run(_make(args, installed, config, entry))
 
 
-async def _make(args: argparse.Namespace, config: object, entry: object) -> int:
+async def _make(
+    args: argparse.Namespace, installed: InstalledPulse, config: PulseConfig, entry: Any
+) -> int:
     try:
-        async with opened_store(config, args.plugins) as store:
+        async with installed.opened_store(config) as store:
             document = await make_report(
                 entry, config, store, datetime.now(timezone.utc),
                 format=args.format, time_range=args.time_range,
@@ -78,9 +80,14 @@ async def _make(args: argparse.Namespace, config: object, entry: object) -> int:
         return 1
     via = sender_of(entry, config)
     try:
-        receipt = await send_now(config, via, letter.message(), args.plugins)
+        # one attempt, outside the outbox, as `pulse notify test` sends: a person waits for it
+        report = Notification(uuid.uuid4().hex, "report", letter.message().variables())
+        receipt = await installed.deliver_once(config, via, report)
     except (AttachmentTooLarge, DeliveryError) as failure:
         print(f"error: not sent through {via}: {failure}", file=sys.stderr)
+        return 1
+    except TimeoutError:
+        print(f"error: not sent through {via}: no answer within its delivery_timeout", file=sys.stderr)
         return 1
     print(f"sent to {', '.join(entry.recipients)} through {via}: {receipt.detail}")
     return 0

@@ -17,7 +17,7 @@ from datetime import datetime
 
 from pulse_core.contract import Endpoint, Group
 from pulse_reports.period import Period
-from pulse_reports.pulse_access import Outage, Resolution, Store
+from pulse_reports.pulse_access import History, Outage, Resolution
 
 TOP = 10
 #: Most rows of the per-endpoint and outage tables; the rest is counted, not listed.
@@ -154,7 +154,7 @@ class Figures:
 
 
 async def gather_figures(
-    store: Store,
+    store: History,
     groups: Sequence[Group],
     endpoints: Sequence[Endpoint],
     *,

@@ -13,8 +13,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from pulse_core.contract import CheckResult, CheckStatus
-from pulse_reports.pulse_access import PulseConfig, Store, opened_store, read_config, reports_of
+from pulse_core.contract import CheckResult, CheckStatus, Store
+from pulse_core.testing.installation import installed_pulse
+from pulse_reports.pulse_access import PulseConfig, reports_of
 from pulse_reports.settings import ReportEntry
 
 #: One tcp target per block, each in a group of its own: 4,094 + 4,094 + 2,046 hosts.
@@ -83,7 +84,8 @@ async def large_site(folder: Path, due: datetime) -> AsyncIterator[LargeSite]:
     """The site's configuration in ``folder``, and its SQLite store there, open and filled."""
     path = folder / "pulse.yaml"
     path.write_text(site_yaml(folder / "pulse.db"), encoding="utf-8")
-    config = read_config(path)
-    async with opened_store(config) as store:
+    installed = installed_pulse()
+    config = installed.read_config(path)
+    async with installed.opened_store(config) as store:
         await _fill_history(store, config, due)
         yield LargeSite(config, store)

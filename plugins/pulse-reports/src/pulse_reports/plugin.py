@@ -11,10 +11,9 @@ from typing import Any
 from pydantic import BaseModel
 from quart import Blueprint
 
-from pulse_core.contract import hookimpl
+from pulse_core.contract import PulseView, hookimpl
 from pulse_reports import command
 from pulse_reports.checks import Report, check_reports
-from pulse_reports.pulse_access import config_of, store_of
 from pulse_reports.routes import blueprint
 from pulse_reports.schedule import ReportScheduler
 from pulse_reports.settings import SECTION_NAME, ReportsSection
@@ -39,15 +38,15 @@ def pulse_register_blueprints(register: Callable[[Blueprint], None]) -> None:
 
 
 @hookimpl
-async def pulse_startup(app: Any) -> None:
+async def pulse_startup(app: PulseView) -> None:
     """Start the schedule; it reads the running configuration each time it looks, so a
     configuration applied through the API takes effect without a restart."""
-    scheduler = ReportScheduler(lambda: config_of(app), store_of(app), app.queue_report)
+    scheduler = ReportScheduler(lambda: app.config, app.store, app, app.queue_report)
     _TASKS[id(app)] = asyncio.create_task(scheduler.run(), name="pulse-reports")
 
 
 @hookimpl
-async def pulse_shutdown(app: Any) -> None:
+async def pulse_shutdown(app: PulseView) -> None:
     """Stop the schedule while the store is still open; a run cut short is not recorded, so
     the next start produces it."""
     task = _TASKS.pop(id(app), None)

@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 from pulse_core.contract import Endpoint, Group
 from pulse_reports.figures import Figures, gather_figures
 from pulse_reports.period import Period, period_of
-from pulse_reports.pulse_access import PulseConfig, Store, catalogue
+from pulse_reports.pulse_access import History, PulseConfig, catalogue
 from pulse_reports.render_pdf import render_pdf
 from pulse_reports.render_text import render_csv, render_html
 from pulse_reports.settings import ReportEntry
@@ -66,7 +66,7 @@ def _within_any(group_id: str, wanted: set[str], parents: dict[str, str | None])
 async def make_report(
     entry: ReportEntry,
     config: PulseConfig,
-    store: Store,
+    store: History,
     due: datetime,
     *,
     format: str | None = None,

@@ -11,10 +11,18 @@ from pydantic import BaseModel, Field
 from quart import Blueprint, Response
 from quart_schema import document_response, tag_blueprint, validate_querystring
 
-from pulse_core.contract import Role, also_returns, bad_request, errors, not_found, requires
+from pulse_core.contract import (
+    Role,
+    also_returns,
+    bad_request,
+    current_pulse,
+    errors,
+    not_found,
+    requires,
+)
 from pulse_reports.delivery import Letter
 from pulse_reports.period import parse_time_range
-from pulse_reports.pulse_access import config_of, pulse_in_request, reports_of, store_of
+from pulse_reports.pulse_access import reports_of
 from pulse_reports.report import make_report
 from pulse_reports.runs import RunLog, iso
 from pulse_reports.schedule import next_due
@@ -71,9 +79,9 @@ async def list_reports() -> dict[str, object]:
     Runs are listed newest first (at most 20 per report), each with its due time, period,
     outcome (`sent`, `rendered` or `failed: ...`), size and recipients.
     """
-    pulse = pulse_in_request()
-    section = reports_of(config_of(pulse))
-    runs = RunLog(store_of(pulse))
+    pulse = current_pulse()
+    section = reports_of(pulse.config)
+    runs = RunLog(pulse)
     now = time.time()
     listed = []
     for entry in section.root if section is not None else ():
@@ -104,8 +112,8 @@ async def render_report(name: str, query_args: RenderQuery) -> Response:
     `format` and `timeRange` replace the configured ones for this answer. The period ends now
     (a calendar range: at the last midnight in the report's timezone).
     """
-    pulse = pulse_in_request()
-    config = config_of(pulse)
+    pulse = current_pulse()
+    config = pulse.config
     section = reports_of(config)
     entry = section.named(name) if section is not None else None
     if entry is None:
@@ -116,7 +124,7 @@ async def render_report(name: str, query_args: RenderQuery) -> Response:
         except ValueError as error:
             raise bad_request(f"timeRange: {error}", field="timeRange") from None
     document = await make_report(
-        entry, config, store_of(pulse), datetime.now(timezone.utc),
+        entry, config, pulse.store, datetime.now(timezone.utc),
         format=query_args.format, time_range=query_args.time_range,
     )
     letter = Letter(entry.name, document.period.end, (), document)

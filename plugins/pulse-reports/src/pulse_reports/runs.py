@@ -14,10 +14,18 @@ from __future__ import annotations
 import json
 from dataclasses import asdict, dataclass
 from datetime import datetime, timezone
-
-from pulse_reports.pulse_access import Store
+from typing import Protocol
 
 PREFIX = "report-runs"
+
+
+class Settings(Protocol):
+    """Where the runs are kept: the running Pulse (``PulseView``), or a store opened by a
+    command or a test, which offer the same two methods."""
+
+    async def setting(self, name: str) -> str | None: ...
+
+    async def add_setting_if_absent(self, name: str, value: str) -> str: ...
 
 
 @dataclass(frozen=True)
@@ -57,19 +65,19 @@ def parse_iso(text: str) -> float:
 class RunLog:
     """The runs of every report in one store; counts are remembered once probed."""
 
-    def __init__(self, store: Store) -> None:
-        self.store = store
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
         self._counts: dict[str, int] = {}
 
     async def since(self, name: str, now: float) -> float:
         """When ``name`` was first scheduled (``now`` if this is the first time)."""
-        kept = await self.store.add_setting_if_absent(f"{PREFIX}/{name}/since", iso(now))
+        kept = await self.settings.add_setting_if_absent(f"{PREFIX}/{name}/since", iso(now))
         return parse_iso(kept)
 
     async def add(self, record: RunRecord) -> None:
         number = await self._count(record.name)
         text = json.dumps(asdict(record), sort_keys=True)
-        while await self.store.add_setting_if_absent(_key(record.name, number), text) != text:
+        while await self.settings.add_setting_if_absent(_key(record.name, number), text) != text:
             number += 1
         self._counts[record.name] = number + 1
 
@@ -78,7 +86,7 @@ class RunLog:
         count = await self._count(name)
         records = []
         for number in range(count - 1, max(count - limit, 0) - 1, -1):
-            text = await self.store.setting(_key(name, number))
+            text = await self.settings.setting(_key(name, number))
             if text is not None:
                 records.append(RunRecord(**json.loads(text)))
         return records
@@ -88,7 +96,7 @@ class RunLog:
         known = self._counts.get(name, 0)
 
         async def present(number: int) -> bool:
-            return await self.store.setting(_key(name, number)) is not None
+            return await self.settings.setting(_key(name, number)) is not None
 
         if known and not await present(known - 1):
             known = 0  # the cache is ahead of the store (another store, say): probe afresh

@@ -26,10 +26,10 @@ from croniter import croniter
 from pulse_core.contract import AttachmentTooLarge, ReportMessage
 from pulse_reports.checks import sender_of
 from pulse_reports.delivery import Letter
-from pulse_reports.pulse_access import PulseConfig, Store, reports_of
+from pulse_reports.pulse_access import History, PulseConfig, reports_of
 from pulse_reports.period import period_of
 from pulse_reports.report import Document, make_report
-from pulse_reports.runs import RunLog, RunRecord, iso, parse_iso
+from pulse_reports.runs import RunLog, RunRecord, Settings, iso, parse_iso
 from pulse_reports.settings import ReportEntry
 
 log = logging.getLogger("pulse.reports")
@@ -64,12 +64,15 @@ class ReportScheduler:
     def __init__(
         self,
         config: Callable[[], PulseConfig],
-        store: Store,
+        store: History,
+        settings: Settings,
         queue: Queue,
         clock: Clock = Clock(),
     ) -> None:
+        """``store`` is read for the reports, ``settings`` keeps their runs: both are the
+        running Pulse's (``app.store`` and ``app``)."""
         self._config = config
-        self.runs = RunLog(store)
+        self.runs = RunLog(settings)
         self._store = store
         self._queue = queue
         self._clock = clock
