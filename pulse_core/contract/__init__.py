@@ -25,6 +25,7 @@ from pulse_core.config.model import PulseConfig, Section
 from pulse_core.config.tls import read_small_file
 from pulse_core.contract.access import Role, public, requires
 from pulse_core.contract.api_errors import ApiError, bad_request, not_found
+from pulse_core.contract.cluster import ClusterStatus
 from pulse_core.contract.durations import Duration
 from pulse_core.contract.excerpts import ERROR_EXCERPT_CHARS, excerpt
 from pulse_core.contract.expectations import bounds_problem
@@ -99,6 +100,7 @@ __all__ = [
     "ApiKey",
     "CheckResult",
     "CheckStatus",
+    "ClusterStatus",
     "ConfigVersion",
     "ConfigVersionInfo",
     "Coordination",
