@@ -13,13 +13,20 @@ import pytest
 import sqlalchemy
 
 from pulse_core.contract import (
+    CheckResult,
+    CheckStatus,
     Coordination,
+    Endpoint,
+    EndpointSnapshot,
     Fenced,
+    Group,
     LeaseLost,
     NodeNameTaken,
     NodeStats,
+    Outage,
     OutboxMessage,
     OutboxState,
+    State,
 )
 from pulse_core.testing.postgresql import POSTGRESQL_SERVER
 from pulse_store_sql import SqlStore, database
@@ -159,6 +166,36 @@ async def test_a_fenced_node_writes_until_it_is_declared_dead(open_node: OpenNod
     with pytest.raises(Fenced, match="'a'"):
         await store.add_config_version("a: 2", "sha-2", 2.0, None, None)
     assert [version.sha256 for version in await store.config_versions()] == ["sha-1"]
+
+
+async def test_every_write_of_a_node_declared_dead_is_refused(open_node: OpenNode) -> None:
+    store, reader = await open_node(), await open_node()
+    coordination, other = coordination_of(store), coordination_of(reader)
+    epoch = await coordination.join("a", "paris", LEASE_S, STATS)
+    coordination.fence("a", epoch)
+    group = Group(id="core", name="Core")
+    endpoint = Endpoint(id="tcp-127.0.0.1-22", name="SSH", group_id="core", type="tcp",
+                        host="127.0.0.1", port=22)
+    await store.sync_catalog([group], [endpoint])
+    await store.add_to_outbox([message(1)])
+    await lapsed(other, "a")
+    assert await other.declare_dead("a", epoch)
+    writes = [
+        store.sync_catalog([group], [endpoint]),
+        store.write_checks([CheckResult(endpoint.id, 10.0, CheckStatus.DOWN, None, "refused")]),
+        store.write_outages([Outage(endpoint.id, 10.0, last_error="refused")]),
+        store.write_snapshots([EndpointSnapshot(endpoint.id, State.DOWN, 10.0, 10.0)]),
+        store.add_to_outbox([message(2)]),
+        store.update_message(dataclasses.replace(message(1), attempts=1)),
+        store.update_messages([dataclasses.replace(message(1), attempts=2)]),
+        store.add_config_version("a: 1", "sha-1", 1.0, None, None),
+    ]
+    for write in writes:
+        with pytest.raises(Fenced):
+            await write
+    assert await store.checks(endpoint.id, 0, 100) == []
+    assert await store.outages(endpoint.id, 0, 100) == []
+    assert [(m.id, m.attempts) for m in await reader.pending_messages()] == [("m1", 0)]
 
 
 async def test_a_write_in_progress_holds_off_the_declaration(
