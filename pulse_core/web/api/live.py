@@ -23,7 +23,7 @@ from __future__ import annotations
 import json
 import time
 from dataclasses import dataclass
-from typing import AsyncIterator
+from typing import AsyncIterator, ClassVar
 
 from quart import current_app
 
@@ -125,6 +125,10 @@ class _RenderedItem:
 @dataclass(frozen=True, slots=True)
 class LiveBody:
     """``{"items": [...]}``, as the encoded items it is made of."""
+
+    OPEN: ClassVar[bytes] = _OPEN
+    SEPARATOR: ClassVar[bytes] = _SEPARATOR
+    CLOSE: ClassVar[bytes] = _CLOSE
 
     items: list[bytes]
 
