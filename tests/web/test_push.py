@@ -255,6 +255,38 @@ async def test_unknown_filters_are_refused_before_streaming(tmp_path: Path) -> N
         assert "nothing" in reply.json()["message"]
 
 
+# --- no snapshot, for a client that reads the state from /api/status/live ------------------
+
+
+async def test_snapshot_false_sends_the_updates_without_a_snapshot(tmp_path: Path) -> None:
+    async with running_pulse(QUIET_PLANT, tmp_path) as server:
+        plc = endpoint_id(server, "PLC")
+        bus = server.pulse.events
+        async with open_socket(server, "?snapshot=false") as socket:
+            await wait_for_subscribers(server, 1)
+            bus.publish(change_of(plc, State.DOWN, State.UP))
+            assert_status_update(await next_json(socket), plc, "offline", "online")
+        await wait_for_subscribers(server, 0)
+        async with open_events(server, "?snapshot=false") as events:
+            await wait_for_subscribers(server, 1)
+            bus.publish(change_of(plc, State.UP, State.DOWN))
+            first = await events.next_event()
+            assert first.id == str(bus.last_id)
+            assert_status_update(first.message(), plc, "online", "offline")
+
+
+async def test_a_snapshot_that_is_not_true_or_false_is_refused(tmp_path: Path) -> None:
+    async with running_pulse(QUIET_PLANT, tmp_path) as server:
+        with pytest.raises(InvalidStatus) as refused:
+            async with open_socket(server, "?snapshot=never"):
+                pass
+        assert refused.value.response.status_code == 400
+        async with server.client() as client:
+            reply = await client.get("/api/events/status?snapshot=never")
+        assert reply.status_code == 400
+        assert "snapshot='never' must be true or false" in reply.json()["message"]
+
+
 # --- SSE: resume, heartbeat ------------------------------------------------------------------
 
 

@@ -3,7 +3,9 @@
 Both send the messages of docs/integrations.md as JSON text: first one ``snapshot`` of
 every endpoint the client asked for, then a ``status_update`` for each damped status change
 the monitor stores (the same changes alerts fire on), so snapshot plus updates always add up
-to the current damped state. The words are those other systems see: ``up`` is ``online``,
+to the current damped state. A client that reads the state elsewhere asks for no snapshot
+(``?snapshot=false``): the dashboard reads ``/api/status/live`` once the socket is open, so
+every change after its read reaches it, and 20,000 endpoints are not sent twice. The words are those other systems see: ``up`` is ``online``,
 ``down`` is ``offline``, and ``unknown`` (no state reached yet) stays ``unknown``.
 
 Flapping is not pushed. It is a reading of the last five minutes of checks, shown by
@@ -38,6 +40,7 @@ from quart import Blueprint, Response, current_app, g, request, websocket
 from quart_schema import document_querystring, document_response, tag_blueprint
 
 from pulse_core import hookimpl
+from pulse_core.contract.api_errors import bad_request
 from pulse_core.contract.openapi import answers
 from pulse_core.engine.state import EndpointState
 from pulse_core.accounts import UserSession
@@ -96,27 +99,43 @@ class PushSection(BaseModel):
 class PushQuery(BaseModel):
     group: str | None = Field(None, description="a group id; its child groups are included")
     endpointId: str | None = Field(None, description="one endpoint's id")
+    snapshot: bool = Field(
+        True,
+        description="false: no snapshot first, for a client that reads the current state "
+        "from /api/status/live once the stream is open",
+    )
 
 
 @dataclass(frozen=True, slots=True)
 class Audience:
     """The endpoints one client receives: those it asked for when it connected, or all
-    (including endpoints added later) when it set no filter."""
+    (including endpoints added later) when it set no filter; and whether it wants them in a
+    snapshot first."""
 
     entries: list[CatalogEntry]
     endpoint_ids: frozenset[str] | None
+    snapshot: bool = True
 
     def accepts(self, change: StatusChange) -> bool:
         return self.endpoint_ids is None or change.endpoint_id in self.endpoint_ids
 
 
 def audience_for(args: Mapping[str, str]) -> Audience:
-    """The client's filters; an unknown group or endpoint is a 400 before anything streams."""
+    """The client's filters; an unknown group or endpoint, or a ``snapshot`` that is not
+    true or false, is a 400 before anything streams."""
     group, endpoint_id = args.get("group") or None, args.get("endpointId") or None
     entries = current_catalog().select(group_id=group, endpoint_id=endpoint_id)
     filtered = group is not None or endpoint_id is not None
     ids = frozenset(entry.endpoint.id for entry in entries) if filtered else None
-    return Audience(entries, ids)
+    return Audience(entries, ids, _snapshot_wanted(args.get("snapshot")))
+
+
+def _snapshot_wanted(value: str | None) -> bool:
+    if value is None or value.lower() in {"true", "1"}:
+        return True
+    if value.lower() in {"false", "0"}:
+        return False
+    raise bad_request(f"snapshot={value!r} must be true or false")
 
 
 def status_update(change: StatusChange) -> str:
@@ -221,7 +240,7 @@ async def _ending(
 
 @blueprint.websocket("/api/ws/status")
 async def status_socket() -> None:
-    """Status changes over a WebSocket, after one snapshot."""
+    """Status changes over a WebSocket, after one snapshot unless `?snapshot=false`."""
     audience = audience_for(websocket.args)
     pulse = _pulse()
     settings = _settings(pulse)
@@ -230,7 +249,7 @@ async def status_socket() -> None:
         pulse.events.subscribe(settings.client_queue_size, audience.accepts) as subscription,
         auth_context().revocations.watch(caller.credentials) as revoked,
     ):
-        first = snapshot(audience.entries, pulse.monitor.states)
+        first = snapshot(audience.entries, pulse.monitor.states) if audience.snapshot else None
         await websocket.accept()
         sending = asyncio.create_task(_send_to_socket(first, subscription))
         discarding = asyncio.create_task(_discard_incoming())
@@ -256,8 +275,11 @@ async def status_socket() -> None:
             task.result()  # a sender or reader failure is a server error: let it show
 
 
-async def _send_to_socket(first: str, subscription: Subscription[StatusChange]) -> None:
-    await websocket.send(first)
+async def _send_to_socket(
+    first: str | None, subscription: Subscription[StatusChange]
+) -> None:
+    if first is not None:
+        await websocket.send(first)
     while event := await _next_unless_dropped(subscription):
         await websocket.send(status_update(event.payload))
 
@@ -289,9 +311,11 @@ async def status_events() -> Response:
     A stream of unnamed events whose `data` is the same JSON as the WebSocket's messages:
     first a `snapshot`, then one `status_update` per status change. Every event has an
     `id`; a client that reconnects with `Last-Event-ID` gets the events it missed instead
-    of a snapshot, while they are still kept. A comment line is sent on a quiet stream every
+    of a snapshot, while they are still kept. `snapshot=false` leaves the snapshot out, for a
+    client that reads `/api/status/live` once the stream is open. A comment line is sent on a quiet stream every
     `push.heartbeat_seconds` (15 by default), so proxies keep the connection open. A
-    `group` or `endpointId` that is not a configured one is a 400 before anything streams.
+    `group` or `endpointId` that is not a configured one, or a `snapshot` that is not true or
+    false, is a 400 before anything streams.
     """
     audience = audience_for(request.args)
     resume_after = _event_id(request.headers.get("Last-Event-ID"))
@@ -335,9 +359,9 @@ async def _event_stream(
         watchdog = asyncio.create_task(_abort_after_ending(ending, scope))
         try:
             missed = None if resume_after is None else bus.replay_after(resume_after)
-            if missed is None:
+            if missed is None and audience.snapshot:
                 yield _sse(bus.last_id, snapshot(audience.entries, pulse.monitor.states))
-            else:
+            elif missed is not None:
                 for event in missed:
                     if audience.accepts(event.payload):
                         yield _sse(event.id, status_update(event.payload))
