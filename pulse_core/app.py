@@ -33,6 +33,7 @@ from pulse_core.store import Store
 from pulse_core.web import health
 from pulse_core.web.auth import plugin as accounts
 from pulse_core.web.api import (
+    cluster,
     configuration,
     endpoint_writes,
     endpoints,
@@ -47,7 +48,7 @@ log = logging.getLogger("pulse")
 
 BUILTIN_PLUGINS = (
     health, status, endpoints, history, groups, export, push, accounts,
-    configuration, endpoint_writes,
+    configuration, endpoint_writes, cluster,
 )
 
 

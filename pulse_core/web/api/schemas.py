@@ -165,3 +165,48 @@ class ExportDocument(Shape):
     end_time: datetime
     columns: list[str]
     items: list[dict[str, str | float | int | None]]
+
+
+class ClusterNodeOut(Shape):
+    name: str
+    site: str
+    alive: bool = Field(description="its lease holds and no node declared it dead")
+    epoch: int | None = Field(
+        description="the count of its memberships, one more each time it joins; null on a "
+        "single node"
+    )
+    joined_at: datetime = Field(description="when it joined (a single node: when it started)")
+    heartbeat_at: datetime | None = Field(description="its latest heartbeat; null on a single node")
+    lease_age_seconds: float | None = Field(
+        description="seconds since its latest heartbeat, by the database's clock; null on a "
+        "single node"
+    )
+    endpoints_owned: int = Field(description="endpoints it probes")
+    checks_per_second: float = Field(
+        description="checks it stored per second between its latest two heartbeats (a single "
+        "node: checks started per second since start-up)"
+    )
+    version: str = Field(description="the Pulse version it runs")
+    address: str | None = Field(description="where its web API listens, as host:port")
+
+
+class ClusterSiteOut(Shape):
+    site: str
+    live_nodes: int
+    endpoints: int = Field(description="endpoints of this site")
+    reachable: bool = Field(
+        description="a live node probes its endpoints; false: they show as unknown"
+    )
+
+
+class ClusterOut(Shape):
+    """The cluster as the answering node saw it at its latest heartbeat."""
+
+    clustered: bool = Field(
+        description="the store coordinates several nodes (PostgreSQL); false: this node alone"
+    )
+    node: str = Field(description="the answering node's name")
+    site: str = Field(description="the answering node's site")
+    default_site: str = Field(description="the site of endpoints whose configuration names none")
+    nodes: list[ClusterNodeOut] = Field(description="every member by name, dead ones included")
+    sites: list[ClusterSiteOut] = Field(description="every site of an endpoint or a member, by name")
