@@ -8,6 +8,14 @@ its own so the event loop that probes never waits on a disk.
 A store is chosen by the scheme of ``storage.url`` in the YAML (``sqlite:///pulse.db``); the
 store class registered for that scheme is built with the URL. ``pulse_core.testing`` ships
 ``StoreConformance``, the behaviour every store must pass.
+
+A store plays five roles, each an interface of its own with a conformance suite of its own
+(``pulse_core.testing.store_conformance``): :class:`HistoryStore` (the catalogue and the
+history of checks, outages and states), :class:`Upkeep` (rollups and retention),
+:class:`ConfigVersions`, :class:`Accounts` (users, sessions, API keys, settings) and
+:class:`Outbox`. :class:`Store` is their union, with a life cycle. A store may implement one
+role its own way and inherit the others from another store: the history in a time-series
+database, say, and the rest in SQL (``tests/test_store_roles.py`` shows one).
 """
 
 from __future__ import annotations
@@ -41,8 +49,8 @@ class StoreUnavailable(ConnectionError):
 class History(abc.ABC):
     """What plugins read of a store (``PulseView.store``): checks, outages and rollups.
 
-    A role of :class:`Store`, which a store plugin subclasses whole; the rest of it (writes,
-    maintenance, configuration versions, accounts, the outbox) is for the core alone."""
+    The read side of :class:`HistoryStore`; the rest of a store (writes, upkeep,
+    configuration versions, accounts, the outbox) is for the core alone."""
 
     @abc.abstractmethod
     async def ping(self) -> bool:
@@ -97,24 +105,11 @@ class History(abc.ABC):
         ``page_rows``, ordered as :meth:`checks_many` orders checks."""
 
 
-class Store(History):
-    """Persistent history of one Pulse installation."""
-
-    #: URL schemes this store serves, e.g. ``("sqlite",)``; ``sqlite+aiosqlite`` style URLs
-    #: match on the part before ``+``.
-    url_schemes: ClassVar[tuple[str, ...]]
-
-    def __init__(self, url: str) -> None:
-        self.url = url
-
-    # -- life cycle ---------------------------------------------------------------------------
-    @abc.abstractmethod
-    async def open(self) -> None:
-        """Connect and create or migrate the schema. Called once before anything else."""
-
-    @abc.abstractmethod
-    async def close(self) -> None:
-        """Finish pending work and disconnect. Nothing written before ``close`` may be lost."""
+class HistoryStore(History):
+    """The history role: the catalogue of groups and endpoints, and the checks, outages and
+    damped states of the endpoints, written by the core's single writer and read back.
+    Buckets (:meth:`History.rollups`) are kept up to date by :class:`Upkeep`; a store that
+    computes them as it reads needs no upkeep of its own."""
 
     # -- catalogue ----------------------------------------------------------------------------
     @abc.abstractmethod
@@ -144,7 +139,10 @@ class Store(History):
         """The remembered state of every endpoint, with its open outage and the time of its
         last stored check, keyed by endpoint id."""
 
-    # -- maintenance (called by the core's maintenance task) ----------------------------------
+
+class Upkeep(abc.ABC):
+    """The rollups and maintenance role, called by the core's maintenance task."""
+
     @abc.abstractmethod
     async def update_rollups(self) -> int:
         """Recompute, whole, every 15-minute and daily bucket that received checks since the
@@ -158,7 +156,10 @@ class Store(History):
         ``batch_size``, so a large backlog never holds the database for long. Rollups and
         outages are kept."""
 
-    # -- configuration versions ---------------------------------------------------------------
+
+class ConfigVersions(abc.ABC):
+    """The configuration versions role: every configuration applied, kept verbatim."""
+
     @abc.abstractmethod
     async def add_config_version(
         self, yaml_text: str, sha256: str, applied_ts: float, actor: str | None, note: str | None
@@ -174,7 +175,10 @@ class Store(History):
     async def config_version(self, version_id: int) -> ConfigVersion | None:
         """One kept version, or ``None``."""
 
-    # -- accounts: users, sessions, API keys and settings of the web API -----------------------
+
+class Accounts(abc.ABC):
+    """The accounts and keys role: users, sessions, API keys and settings of the web API."""
+
     @abc.abstractmethod
     async def add_user(
         self, username: str, email: str | None, role: str, password_hash: str, created_ts: float
@@ -265,7 +269,10 @@ class Store(History):
         """Keep ``value`` under ``name`` unless a value is kept already; return the kept one.
         Two processes racing to set it end up with the same value."""
 
-    # -- outbox: notifications until they are delivered (pulse_core.alerting) ----------------
+
+class Outbox(abc.ABC):
+    """The outbox role: notifications kept until they are delivered (pulse_core.alerting)."""
+
     @abc.abstractmethod
     async def add_to_outbox(
         self, messages: Sequence[OutboxMessage], announced: Mapping[str, float] | None = None
@@ -323,3 +330,22 @@ class Store(History):
     @abc.abstractmethod
     async def prune_outbox(self, before: float) -> int:
         """Delete delivered and dead messages created before ``before``; return how many."""
+
+
+class Store(HistoryStore, Upkeep, ConfigVersions, Accounts, Outbox):
+    """Persistent history of one Pulse installation: every role, opened and closed as one."""
+
+    #: URL schemes this store serves, e.g. ``("sqlite",)``; ``sqlite+aiosqlite`` style URLs
+    #: match on the part before ``+``.
+    url_schemes: ClassVar[tuple[str, ...]]
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+
+    @abc.abstractmethod
+    async def open(self) -> None:
+        """Connect and create or migrate the schema. Called once before anything else."""
+
+    @abc.abstractmethod
+    async def close(self) -> None:
+        """Finish pending work and disconnect. Nothing written before ``close`` may be lost."""

@@ -87,7 +87,17 @@ from pulse_core.notifier import DeliveryError, Notification, Notifier, Receipt
 from pulse_core.outbox import OutboxHealth, OutboxMessage, OutboxState
 from pulse_core.probe import NoOptions, Probe
 from pulse_core.probe_errors import describe_connect_error, describe_lookup_error
-from pulse_core.store import PAGE_ROWS, History, Store, StoreUnavailable
+from pulse_core.store import (
+    PAGE_ROWS,
+    Accounts,
+    ConfigVersions,
+    History,
+    HistoryStore,
+    Outbox,
+    Store,
+    StoreUnavailable,
+    Upkeep,
+)
 
 __all__ = [
     "STATUS_WORDS",
@@ -95,6 +105,7 @@ __all__ = [
     "ERROR_EXCERPT_CHARS",
     "MAX_ATTACHMENT_BYTES",
     "PAGE_ROWS",
+    "Accounts",
     "ApiError",
     "AttachmentTooLarge",
     "ApiKey",
@@ -103,6 +114,7 @@ __all__ = [
     "ClusterStatus",
     "ConfigVersion",
     "ConfigVersionInfo",
+    "ConfigVersions",
     "Coordination",
     "DeliveryError",
     "Duration",
@@ -114,6 +126,7 @@ __all__ = [
     "Group",
     "HeaderValue",
     "History",
+    "HistoryStore",
     "Host",
     "HttpNotifier",
     "IdIndex",
@@ -137,6 +150,7 @@ __all__ = [
     "Outage",
     "OutboundPolicy",
     "OutboundRefused",
+    "Outbox",
     "OutboxHealth",
     "OutboxMessage",
     "OutboxState",
@@ -164,6 +178,7 @@ __all__ = [
     "Template",
     "TemplateText",
     "TemplateTree",
+    "Upkeep",
     "UrlPath",
     "User",
     "UserSession",

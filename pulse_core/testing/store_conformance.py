@@ -1,4 +1,5 @@
-"""The behaviour every store plugin owes the core, as a pytest class that plugins subclass.
+"""The behaviour every store plugin owes the core, as pytest classes that plugins subclass:
+one suite per role of a store, and :class:`StoreConformance`, all of them.
 
 The core trusts its store with the history people look at after an incident: every check to
 the millisecond, outages that open and close, rollups that add up, data that survives a
@@ -21,9 +22,15 @@ How a store author uses it (in the plugin's ``tests/``)::
         def store_url(self, tmp_path) -> str:
             return f"duckdb:///{tmp_path / 'pulse.duckdb'}"
 
+A store that implements one role its own way passes that role's suite: ``HistoryConformance``
+(:class:`~pulse_core.store.HistoryStore`), ``UpkeepConformance`` (:class:`~pulse_core.store.Upkeep`,
+on a store with the history it keeps up), ``ConfigVersionsConformance``,
+``AccountsConformance`` and ``OutboxConformance``. ``StoreConformance`` is their union.
+
 Rules:
 
-- ``store_class``: the :class:`~pulse_core.store.Store` subclass under test; the suite builds
+- ``store_class``: the class under test (a :class:`~pulse_core.store.Store`, or a class with
+  the role under test and ``open()`` / ``close()``); the suite builds
   it with ``store_class(store_url)``, opens it before each test and closes it after.
 - ``store_url``: a fixture returning the URL of an empty database of the test's own (a file
   in ``tmp_path``, or a schema or database created for the test and dropped afterwards).
@@ -37,7 +44,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime
-from typing import ClassVar
+from typing import Any, ClassVar
 
 import pytest
 import pytest_asyncio
@@ -55,7 +62,7 @@ from pulse_core.models import (
     State,
 )
 from pulse_core.outbox import OutboxMessage, OutboxState
-from pulse_core.store import Store
+from pulse_core.store import Accounts, ConfigVersions, HistoryStore, Outbox, Store, Upkeep
 
 QUARTER_HOUR_S = 15 * 60
 DAY_S = 24 * 60 * 60
@@ -73,7 +80,7 @@ BETA = Endpoint(id="icmp-127.0.0.2", name="Beta", group_id="core", type="icmp", 
 GAMMA = Endpoint(id="icmp-127.0.0.3", name="Gamma", group_id="core", type="icmp", host="127.0.0.3")
 
 
-async def add_catalog(store: Store) -> None:
+async def add_catalog(store: HistoryStore) -> None:
     """Give ``store`` the group and the two endpoints the tests write about."""
     await store.sync_catalog([GROUP], [ALPHA, BETA])
 
@@ -91,21 +98,45 @@ def counts(rollup: Rollup) -> tuple[float, int, int, int, int]:
     return rollup.bucket_ts, rollup.total, rollup.up, rollup.rtt_count, rollup.down_events
 
 
-class StoreConformance:
-    """What every :class:`~pulse_core.store.Store` must do; see the module for how to use it."""
+async def three_hours_of_history(store: Any) -> None:
+    """ALPHA every 10 minutes, BETA every 20 (every third down), over three hours: the
+    first two hours written and rolled up where the store keeps rollups (it may then pack
+    them), then the third hour and a late check into the first, not rolled up."""
+    await store.sync_catalog([GROUP], [ALPHA, BETA, GAMMA])
+    alpha = [up(DAY_START + minute * 60, 5.0 + minute) for minute in range(0, 180, 10)]
+    beta = [
+        down(DAY_START + minute * 60, endpoint=BETA)
+        if minute % 60 == 40
+        else up(DAY_START + minute * 60, None, endpoint=BETA)
+        for minute in range(0, 180, 20)
+    ]
+    early = [check for check in alpha + beta if check.ts < DAY_START + 2 * 3600]
+    await store.write_checks(early)
+    if isinstance(store, Upkeep):
+        await store.update_rollups()
+    await store.write_checks([check for check in alpha + beta if check not in early])
+    await store.write_checks([down(DAY_START + 375, "timed out")])
 
-    store_class: ClassVar[type[Store]]
+
+class OpenedStore:
+    """The base of every suite: ``store`` is ``store_class(store_url)``, opened for the test."""
+
+    store_class: ClassVar[type[Any]]
 
     @pytest_asyncio.fixture
-    async def store(self, store_url: str) -> AsyncIterator[Store]:
+    async def store(self, store_url: str) -> AsyncIterator[Any]:
         store = self.store_class(store_url)
         await store.open()
         yield store
         await store.close()
 
+
+class HistoryConformance(OpenedStore):
+    """What the history role (:class:`~pulse_core.store.HistoryStore`) must do."""
+
     # -- life cycle ---------------------------------------------------------------------------
     @pytest.mark.asyncio
-    async def test_ping_answers_when_open(self, store: Store) -> None:
+    async def test_ping_answers_when_open(self, store: HistoryStore) -> None:
         assert await store.ping() is True
 
     @pytest.mark.asyncio
@@ -119,7 +150,6 @@ class StoreConformance:
         await first.write_checks(written_checks)
         await first.write_outages([outage])
         await first.write_snapshots([snapshot])
-        version = await first.add_config_version("targets: []\n", "0" * 64, DAY_START, "ops", None)
         await first.close()
 
         second = self.store_class(store_url)
@@ -128,11 +158,6 @@ class StoreConformance:
             assert await second.checks(ALPHA.id, *EVER) == written_checks
             assert await second.outages(ALPHA.id, *EVER) == [outage]
             assert await second.load_snapshots() == {ALPHA.id: snapshot}
-            assert await second.config_versions() == [version.info]
-            # Checks written before the restart still reach their rollups.
-            assert await second.update_rollups() > 0
-            (bucket,) = await second.rollups(ALPHA.id, Resolution.QUARTER_HOUR, *EVER)
-            assert counts(bucket) == (DAY_START, 2, 1, 1, 1)
         finally:
             await second.close()
 
@@ -157,7 +182,7 @@ class StoreConformance:
         assert await store.checks(BETA.id, *EVER) == [before, after]
 
     @pytest.mark.asyncio
-    async def test_syncing_the_same_catalog_again_keeps_history(self, store: Store) -> None:
+    async def test_syncing_the_same_catalog_again_keeps_history(self, store: HistoryStore) -> None:
         await add_catalog(store)
         check = up(DAY_START + 1)
         await store.write_checks([check])
@@ -165,23 +190,23 @@ class StoreConformance:
         assert await store.checks(ALPHA.id, *EVER) == [check]
 
     @pytest.mark.asyncio
-    async def test_unknown_endpoint_has_no_history(self, store: Store) -> None:
+    async def test_unknown_endpoint_has_no_history(self, store: HistoryStore) -> None:
         await add_catalog(store)
         assert await store.checks("never-configured", *EVER) == []
         assert await store.outages("never-configured", *EVER) == []
         assert await store.rollups("never-configured", Resolution.DAILY, *EVER) == []
 
     @pytest.mark.asyncio
-    async def test_empty_batches_are_accepted(self, store: Store) -> None:
+    async def test_empty_batches_are_accepted(self, store: HistoryStore) -> None:
         await add_catalog(store)
         await store.write_checks([])
         await store.write_outages([])
         await store.write_snapshots([])
-        assert await store.update_rollups() == 0
+        assert await store.checks(ALPHA.id, *EVER) == []
 
     # -- checks -------------------------------------------------------------------------------
     @pytest.mark.asyncio
-    async def test_checks_keep_every_field_to_the_millisecond(self, store: Store) -> None:
+    async def test_checks_keep_every_field_to_the_millisecond(self, store: HistoryStore) -> None:
         await add_catalog(store)
         written = [
             CheckResult(ALPHA.id, DAY_START + 0.001, CheckStatus.UP, 0.123, None),
@@ -204,7 +229,7 @@ class StoreConformance:
         assert await store.checks(ALPHA.id, DAY_START + 40, DAY_START + 50) == []
 
     @pytest.mark.asyncio
-    async def test_checks_limit_keeps_the_newest_still_oldest_first(self, store: Store) -> None:
+    async def test_checks_limit_keeps_the_newest_still_oldest_first(self, store: HistoryStore) -> None:
         await add_catalog(store)
         written = [up(DAY_START + offset) for offset in range(0, 100, 10)]
         await store.write_checks(written)
@@ -214,7 +239,7 @@ class StoreConformance:
 
     # -- outages ------------------------------------------------------------------------------
     @pytest.mark.asyncio
-    async def test_outage_is_updated_by_endpoint_and_start(self, store: Store) -> None:
+    async def test_outage_is_updated_by_endpoint_and_start(self, store: HistoryStore) -> None:
         await add_catalog(store)
         opened = Outage(ALPHA.id, DAY_START + 20, None, "connection refused")
         other_endpoint = Outage(BETA.id, DAY_START + 20, None, "timed out")
@@ -225,7 +250,7 @@ class StoreConformance:
         assert await store.outages(BETA.id, *EVER) == [other_endpoint]
 
     @pytest.mark.asyncio
-    async def test_later_outage_write_in_one_batch_wins(self, store: Store) -> None:
+    async def test_later_outage_write_in_one_batch_wins(self, store: HistoryStore) -> None:
         await add_catalog(store)
         opened = Outage(ALPHA.id, DAY_START + 20, None, "connection refused")
         closed = Outage(ALPHA.id, DAY_START + 20, DAY_START + 40, "connection refused")
@@ -246,7 +271,7 @@ class StoreConformance:
         ],
     )
     async def test_outages_overlapping_a_range(
-        self, store: Store, start: float, end: float, expected_starts: list[float]
+        self, store: HistoryStore, start: float, end: float, expected_starts: list[float]
     ) -> None:
         await add_catalog(store)
         written = [
@@ -259,7 +284,7 @@ class StoreConformance:
         assert [outage.started_ts - DAY_START for outage in found] == expected_starts
 
     @pytest.mark.asyncio
-    async def test_outages_of_all_endpoints_oldest_first(self, store: Store) -> None:
+    async def test_outages_of_all_endpoints_oldest_first(self, store: HistoryStore) -> None:
         await add_catalog(store)
         alpha = Outage(ALPHA.id, DAY_START + 200, DAY_START + 300)
         beta = Outage(BETA.id, DAY_START + 100, None)
@@ -271,7 +296,7 @@ class StoreConformance:
     # -- snapshots ----------------------------------------------------------------------------
     @pytest.mark.asyncio
     async def test_snapshots_come_back_with_open_outage_and_newest_check(
-        self, store: Store
+        self, store: HistoryStore
     ) -> None:
         await add_catalog(store)
         outage = Outage(ALPHA.id, DAY_START + 20.5, None, "connection refused")
@@ -292,7 +317,7 @@ class StoreConformance:
         assert loaded[BETA.id] == beta
 
     @pytest.mark.asyncio
-    async def test_snapshot_replaces_the_previous_one(self, store: Store) -> None:
+    async def test_snapshot_replaces_the_previous_one(self, store: HistoryStore) -> None:
         await add_catalog(store)
         outage = Outage(ALPHA.id, DAY_START + 20, None, "connection refused")
         await store.write_outages([outage])
@@ -304,29 +329,11 @@ class StoreConformance:
         assert await store.load_snapshots() == {ALPHA.id: recovered}
 
     # -- bulk reads ---------------------------------------------------------------------------
-    async def _three_hours_of_history(self, store: Store) -> None:
-        """ALPHA every 10 minutes, BETA every 20 (every third down), over three hours: the
-        first two hours written and rolled up (a store may then pack them), then the third
-        hour and a late check into the first, not rolled up."""
-        await store.sync_catalog([GROUP], [ALPHA, BETA, GAMMA])
-        alpha = [up(DAY_START + minute * 60, 5.0 + minute) for minute in range(0, 180, 10)]
-        beta = [
-            down(DAY_START + minute * 60, endpoint=BETA)
-            if minute % 60 == 40
-            else up(DAY_START + minute * 60, None, endpoint=BETA)
-            for minute in range(0, 180, 20)
-        ]
-        early = [check for check in alpha + beta if check.ts < DAY_START + 2 * 3600]
-        await store.write_checks(early)
-        await store.update_rollups()
-        await store.write_checks([check for check in alpha + beta if check not in early])
-        await store.write_checks([down(DAY_START + 375, "timed out")])
-
     @pytest.mark.asyncio
     async def test_checks_many_are_those_of_each_endpoint_in_the_order_given(
         self, store: Store
     ) -> None:
-        await self._three_hours_of_history(store)
+        await three_hours_of_history(store)
         start, end = DAY_START + 5 * 60, DAY_START + 150 * 60
         ids = [BETA.id, "nowhere", GAMMA.id, ALPHA.id]
         pages = [page async for page in store.checks_many(ids, start, end, page_rows=4)]
@@ -337,9 +344,40 @@ class StoreConformance:
         assert everything == await store.checks(BETA.id, *EVER) + await store.checks(ALPHA.id, *EVER)
         assert [page async for page in store.checks_many([], *EVER)] == []
 
+
+class UpkeepConformance(OpenedStore):
+    """What the rollups and maintenance role (:class:`~pulse_core.store.Upkeep`) must do, on
+    a store with the history role whose buckets it keeps."""
+
+    @pytest.mark.asyncio
+    async def test_checks_written_before_a_restart_still_reach_their_rollups(
+        self, store_url: str
+    ) -> None:
+        first = self.store_class(store_url)
+        await first.open()
+        await add_catalog(first)
+        await first.write_checks([up(DAY_START + 1, 12.5), down(DAY_START + 11)])
+        await first.close()
+
+        second = self.store_class(store_url)
+        await second.open()
+        try:
+            assert await second.update_rollups() > 0
+            (bucket,) = await second.rollups(ALPHA.id, Resolution.QUARTER_HOUR, *EVER)
+            assert counts(bucket) == (DAY_START, 2, 1, 1, 1)
+        finally:
+            await second.close()
+
+    @pytest.mark.asyncio
+    async def test_empty_batches_make_no_buckets(self, store: Store) -> None:
+        await add_catalog(store)
+        await store.write_checks([])
+        await store.write_outages([])
+        assert await store.update_rollups() == 0
+
     @pytest.mark.asyncio
     async def test_rollups_many_are_those_of_each_endpoint_in_pages(self, store: Store) -> None:
-        await self._three_hours_of_history(store)
+        await three_hours_of_history(store)
         ids = [BETA.id, "nowhere", GAMMA.id, ALPHA.id]
         for resolution in Resolution:
             for page_rows in (1, 5, 10_000):
@@ -519,9 +557,27 @@ class StoreConformance:
         for resolution, before in rollups_before.items():
             assert await store.rollups(ALPHA.id, resolution, *EVER) == before
 
-    # -- configuration versions ---------------------------------------------------------------
+
+class ConfigVersionsConformance(OpenedStore):
+    """What the configuration versions role (:class:`~pulse_core.store.ConfigVersions`) must do."""
+
     @pytest.mark.asyncio
-    async def test_config_versions_are_kept_verbatim_newest_first(self, store: Store) -> None:
+    async def test_config_versions_survive_close_and_reopen(self, store_url: str) -> None:
+        first = self.store_class(store_url)
+        await first.open()
+        version = await first.add_config_version("targets: []\n", "0" * 64, DAY_START, "ops", None)
+        await first.close()
+
+        second = self.store_class(store_url)
+        await second.open()
+        try:
+            assert await second.config_versions() == [version.info]
+            assert await second.config_version(version.id) == version
+        finally:
+            await second.close()
+
+    @pytest.mark.asyncio
+    async def test_config_versions_are_kept_verbatim_newest_first(self, store: ConfigVersions) -> None:
         first = await store.add_config_version(
             "targets: []\n", "a" * 64, DAY_START + 0.125, None, None
         )
@@ -540,9 +596,12 @@ class StoreConformance:
         assert await store.config_version(first.id) == first
         assert await store.config_version(second.id + 1000) is None
 
-    # -- accounts -----------------------------------------------------------------------------
+
+class AccountsConformance(OpenedStore):
+    """What the accounts and keys role (:class:`~pulse_core.store.Accounts`) must do."""
+
     @pytest.mark.asyncio
-    async def test_users_are_kept_found_and_listed_oldest_first(self, store: Store) -> None:
+    async def test_users_are_kept_found_and_listed_oldest_first(self, store: Accounts) -> None:
         alice = await store.add_user("alice", "alice@example.org", "admin", "hash-a", DAY_START)
         bob = await store.add_user("bob", None, "viewer", "hash-b", DAY_START + 0.25)
         assert bob.id > alice.id
@@ -557,14 +616,14 @@ class StoreConformance:
         assert await store.user_by_username("Alice") is None
 
     @pytest.mark.asyncio
-    async def test_a_taken_username_is_refused_and_the_first_user_kept(self, store: Store) -> None:
+    async def test_a_taken_username_is_refused_and_the_first_user_kept(self, store: Accounts) -> None:
         first = await store.add_user("alice", None, "admin", "hash-a", DAY_START)
         with pytest.raises(UsernameTaken):
             await store.add_user("alice", None, "viewer", "hash-b", DAY_START + 1)
         assert await store.users() == [first]
 
     @pytest.mark.asyncio
-    async def test_update_user_changes_only_what_is_given(self, store: Store) -> None:
+    async def test_update_user_changes_only_what_is_given(self, store: Accounts) -> None:
         user = await store.add_user("carol", None, "editor", "old-hash", DAY_START)
         demoted = await store.update_user(user.id, role="viewer")
         assert demoted == dataclasses.replace(user, role="viewer")
@@ -576,7 +635,7 @@ class StoreConformance:
         assert await store.update_user(user.id + 1000, role="admin") is None
 
     @pytest.mark.asyncio
-    async def test_sessions_are_kept_touched_and_ended_one_by_one(self, store: Store) -> None:
+    async def test_sessions_are_kept_touched_and_ended_one_by_one(self, store: Accounts) -> None:
         user = await store.add_user("frank", None, "viewer", "hash", DAY_START)
         first = UserSession("a" * 64, user.id, DAY_START, DAY_START, DAY_START + 3600)
         second = UserSession("b" * 64, user.id, DAY_START + 1, DAY_START + 1, DAY_START + 3601)
@@ -596,7 +655,7 @@ class StoreConformance:
         assert await store.session(second.id) == second
 
     @pytest.mark.asyncio
-    async def test_ending_a_users_sessions_leaves_other_users_sessions(self, store: Store) -> None:
+    async def test_ending_a_users_sessions_leaves_other_users_sessions(self, store: Accounts) -> None:
         grace = await store.add_user("grace", None, "editor", "hash-g", DAY_START)
         heidi = await store.add_user("heidi", None, "editor", "hash-h", DAY_START)
         graces = [UserSession(f"{n}" * 64, grace.id, DAY_START, DAY_START, DAY_START + 60)
@@ -612,7 +671,7 @@ class StoreConformance:
         assert await store.session(heidis.id) == heidis
 
     @pytest.mark.asyncio
-    async def test_pruning_deletes_the_expired_sessions_only(self, store: Store) -> None:
+    async def test_pruning_deletes_the_expired_sessions_only(self, store: Accounts) -> None:
         user = await store.add_user("ivan", None, "viewer", "hash", DAY_START)
         expired = UserSession("d" * 64, user.id, DAY_START, DAY_START, DAY_START + 10)
         at_the_edge = UserSession("e" * 64, user.id, DAY_START, DAY_START, DAY_START + 20)
@@ -657,7 +716,7 @@ class StoreConformance:
         assert await store.api_keys() == [used]
 
     @pytest.mark.asyncio
-    async def test_a_setting_keeps_its_first_value(self, store: Store) -> None:
+    async def test_a_setting_keeps_its_first_value(self, store: Accounts) -> None:
         assert await store.setting("session_secret") is None
         assert await store.add_setting_if_absent("session_secret", "first") == "first"
         assert await store.add_setting_if_absent("session_secret", "second") == "first"
@@ -684,9 +743,12 @@ class StoreConformance:
         finally:
             await second.close()
 
-    # -- outbox -------------------------------------------------------------------------------
+
+class OutboxConformance(OpenedStore):
+    """What the outbox role (:class:`~pulse_core.store.Outbox`) must do."""
+
     @pytest.mark.asyncio
-    async def test_outbox_keeps_a_message_once_and_pending_oldest_first(self, store: Store) -> None:
+    async def test_outbox_keeps_a_message_once_and_pending_oldest_first(self, store: Outbox) -> None:
         newer = outbox_message("b", created_ts=DAY_START + 5)
         older = outbox_message("a", created_ts=DAY_START)
         assert await store.add_to_outbox([newer, older]) == 2
@@ -717,7 +779,7 @@ class StoreConformance:
             await second.close()
 
     @pytest.mark.asyncio
-    async def test_dead_letters_newest_first_and_health_by_notifier(self, store: Store) -> None:
+    async def test_dead_letters_newest_first_and_health_by_notifier(self, store: Outbox) -> None:
         messages = [outbox_message(name) for name in "abcd"]
         await store.add_to_outbox(messages)
         await store.update_message(dataclasses.replace(
@@ -738,7 +800,7 @@ class StoreConformance:
         assert (health.last_error, health.last_error_ts) == ("HTTP 400: bad 1", DAY_START + 11)
 
     @pytest.mark.asyncio
-    async def test_outcomes_of_several_messages_are_stored_together(self, store: Store) -> None:
+    async def test_outcomes_of_several_messages_are_stored_together(self, store: Outbox) -> None:
         messages = [outbox_message(name) for name in "abc"]
         await store.add_to_outbox(messages)
         await store.update_messages([
@@ -755,7 +817,7 @@ class StoreConformance:
         assert (await store.outbox_health())["servicenow"].sent == 1
 
     @pytest.mark.asyncio
-    async def test_prune_outbox_keeps_pending_messages(self, store: Store) -> None:
+    async def test_prune_outbox_keeps_pending_messages(self, store: Outbox) -> None:
         old_delivered = outbox_message("a", created_ts=DAY_START)
         old_pending = outbox_message("b", created_ts=DAY_START)
         recent = outbox_message("c", created_ts=DAY_START + DAY_S)
@@ -796,6 +858,17 @@ class StoreConformance:
             assert await second.announced_up_to() == {ALPHA.id: DAY_START + 1.5}
         finally:
             await second.close()
+
+
+class StoreConformance(
+    HistoryConformance,
+    UpkeepConformance,
+    ConfigVersionsConformance,
+    AccountsConformance,
+    OutboxConformance,
+):
+    """What every :class:`~pulse_core.store.Store` must do, role after role; see the module
+    for how to use it."""
 
 
 def outbox_message(
