@@ -21,7 +21,7 @@ database, say, and the rest in SQL (``tests/test_store_roles.py`` shows one).
 from __future__ import annotations
 
 import abc
-from typing import AsyncIterator, ClassVar, Mapping, Sequence
+from typing import Any, AsyncIterator, Callable, ClassVar, Mapping, Sequence
 
 from pulse_core.accounts import ApiKey, User, UserSession
 from pulse_core.models import (
@@ -39,6 +39,15 @@ from pulse_core.outbox import OutboxHealth, OutboxMessage
 
 #: Records per page of the bulk reads: a few megabytes of objects, a query of a few ms.
 PAGE_ROWS = 10_000
+
+#: A check as :meth:`History.check_rows_many` hands it: ``(ts_ms, up, rtt_ms, error)``.
+CheckRow = tuple[int, bool, float | None, str | None]
+#: A bucket as :meth:`History.rollup_rows_many` hands it:
+#: ``(bucket_ms, total, up, rtt_sum_ms, rtt_count, down_events)``.
+RollupRow = tuple[int, int, int, float, int, int]
+#: Consecutive records of one endpoint, oldest first: ``(endpoint_id, rows)``.
+CheckRun = tuple[str, Sequence[CheckRow]]
+RollupRun = tuple[str, Sequence[RollupRow]]
 
 
 class StoreUnavailable(ConnectionError):
@@ -103,6 +112,31 @@ class History(abc.ABC):
     ) -> AsyncIterator[list[Rollup]]:
         """Buckets of many endpoints whose start lies in ``[start, end)``, in pages of at most
         ``page_rows``, ordered as :meth:`checks_many` orders checks."""
+
+    async def check_rows_many(
+        self, endpoint_ids: Sequence[str], start: float, end: float, page_rows: int = PAGE_ROWS
+    ) -> AsyncIterator[list[CheckRun]]:
+        """:meth:`checks_many` as plain tuples, times in whole milliseconds: each page a
+        list of runs, one per endpoint met on it, in the same order.
+
+        Why: an export of hundreds of thousands of checks spent half its time building and
+        reading a :class:`CheckResult` per check. This default converts what
+        :meth:`checks_many` returns; a store that can hand its rows over as they are read
+        overrides it."""
+        async for page in self.checks_many(endpoint_ids, start, end, page_rows):
+            yield _runs(page, _check_row)
+
+    async def rollup_rows_many(
+        self,
+        endpoint_ids: Sequence[str],
+        resolution: Resolution,
+        start: float,
+        end: float,
+        page_rows: int = PAGE_ROWS,
+    ) -> AsyncIterator[list[RollupRun]]:
+        """:meth:`rollups_many` as plain tuples, as :meth:`check_rows_many` hands checks."""
+        async for page in self.rollups_many(endpoint_ids, resolution, start, end, page_rows):
+            yield _runs(page, _rollup_row)
 
 
 class HistoryStore(History):
@@ -349,3 +383,26 @@ class Store(HistoryStore, Upkeep, ConfigVersions, Accounts, Outbox):
     @abc.abstractmethod
     async def close(self) -> None:
         """Finish pending work and disconnect. Nothing written before ``close`` may be lost."""
+
+
+def _check_row(check: CheckResult) -> CheckRow:
+    return round(check.ts * 1000), check.status == "up", check.rtt_ms, check.error
+
+
+def _rollup_row(rollup: Rollup) -> RollupRow:
+    return (
+        round(rollup.bucket_ts * 1000), rollup.total, rollup.up, rollup.rtt_sum_ms,
+        rollup.rtt_count, rollup.down_events,
+    )
+
+
+def _runs(
+    records: Sequence[CheckResult] | Sequence[Rollup], row: Callable[[Any], tuple[Any, ...]]
+) -> list[tuple[str, list[Any]]]:
+    """``records`` (endpoint after endpoint) as one run of rows per endpoint."""
+    runs: list[tuple[str, list[Any]]] = []
+    for record in records:
+        if not runs or runs[-1][0] != record.endpoint_id:
+            runs.append((record.endpoint_id, []))
+        runs[-1][1].append(row(record))
+    return runs

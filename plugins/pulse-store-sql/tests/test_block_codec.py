@@ -62,3 +62,25 @@ def test_an_outage_costs_little_more() -> None:
 def test_damaged_block_is_refused_in_words(block: bytes, message: str) -> None:
     with pytest.raises(CorruptBlock, match=message):
         decode(block, 0)
+
+
+@given(
+    st.lists(
+        st.tuples(
+            st.integers(-60, 60), st.booleans(), st.none() | st.integers(0, 10**7),
+            st.none() | st.integers(0, 300),
+        ),
+        max_size=400,
+    ),
+    st.integers(0, 2**45),
+)
+def test_steady_timestamps_come_back_whatever_the_rtts_and_errors(
+    steps: list[tuple[int, bool, int | None, int | None]], base_ms: int
+) -> None:
+    """Checks 10 s apart with some jitter: the timestamps are one-byte varints, read on the
+    fast path; RTTs and error ids of any size around them."""
+    checks = [
+        PackedCheck(base_ms + n * 10_000 + jitter, up, rtt_us, error_id)
+        for n, (jitter, up, rtt_us, error_id) in enumerate(steps)
+    ]
+    assert decode(encode(checks, base_ms), base_ms) == checks

