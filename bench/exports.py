@@ -1,0 +1,151 @@
+"""A day of raw checks of many endpoints, exported as CSV and JSON: rows per second.
+
+A real Pulse with its web server runs in this process on N tcp endpoints (loopback, port 9,
+checked hourly so probing stays out of the figures). A day of checks every ``--interval``
+seconds per endpoint is put straight into the SQL store's packed hourly blocks, as
+compaction leaves them: a hundred endpoint histories made by
+``pulse_store_sql.sample_history`` (its mix of RTTs, jitter and outages), each shared by
+every hundredth endpoint, so that filling 10,000 endpoints takes seconds.
+
+``GET /api/export/history?bucket=raw`` is then fetched by ``curl`` in its own process,
+which reports the whole exchange and the time to the first byte. The reference, in the
+same run: ``csv.writer`` writing the same number of rows from tuples already in memory,
+Python's own CSV speed on this machine. Prints a JSON line:
+
+- ``raw_rows``: checks in the export;
+- ``csv_rows_per_s`` / ``json_rows_per_s``: rows over curl's total time (goal ≥ 1,000,000);
+- ``csv_first_byte_ms``: curl's time to the first byte of the answer (goal ≤ 100 ms);
+- ``reference_csv_writer_rows_per_s`` and ``csv_export_to_csv_writer``: the reference and
+  the export's speed as a share of it.
+
+``python bench/exports.py --endpoints 10000 --interval 60``
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import csv
+import io
+import json
+import tempfile
+import time
+from pathlib import Path
+
+from sqlalchemy import create_engine, select
+
+from pulse_core.testing.server import RunningPulse, running_pulse
+from pulse_store_sql import blocks, error_texts
+from pulse_store_sql.micros import to_us
+from pulse_store_sql.sample_history import sample_endpoints, sample_rounds
+from pulse_store_sql.tables import endpoints as endpoints_table
+
+TEMPLATES = 100
+DAY_MS = 86_400_000
+
+
+def config(endpoints: int, database: Path) -> str:
+    lines = ["version: 1", "defaults: {interval_seconds: 3600}",
+             f'storage: {{url: "sqlite:///{database}", retention_days: 3650}}',
+             "server: {rate_limit_per_minute: 0}",
+             "groups:", "  - {id: site, name: Site}", "targets:"]
+    lines += [
+        f"  - {{type: tcp, host: 127.{10 + n // 62_500}.{n // 250 % 250}.{n % 250 + 1}, port: 9, group: site}}"
+        for n in range(endpoints)
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def fill(database: Path, day_ms: int, interval_s: int) -> int:
+    """A day of packed checks for every endpoint in the store; returns how many."""
+    engine = create_engine(f"sqlite:///{database}")
+    with engine.begin() as connection:
+        keys = [key for (key,) in connection.execute(select(endpoints_table.c.key))]
+        samples = sample_endpoints(TEMPLATES, "site")
+        rounds = list(sample_rounds(samples, day_ms, day_ms + DAY_MS, interval_s * 1000))
+        error_ids = error_texts.ids_of(
+            connection, {check.error for checks in rounds for check in checks if check.error}
+        )
+        histories: list[dict[int, list[blocks.PackedCheck]]] = [{} for _ in range(TEMPLATES)]
+        for round_checks in rounds:
+            for number, check in enumerate(round_checks):
+                ts_ms = round(check.ts * 1000)
+                histories[number].setdefault(blocks.block_start(ts_ms), []).append(
+                    blocks.PackedCheck(
+                        ts_ms, check.status == "up",
+                        None if check.rtt_ms is None else to_us(check.rtt_ms),
+                        None if check.error is None else error_ids[check.error],
+                    )
+                )
+        written = 0
+        for number, key in enumerate(keys):
+            history = histories[number % TEMPLATES]
+            blocks.save(connection, {
+                (key, start): blocks.by_time(checks) for start, checks in history.items()
+                if day_ms <= start < day_ms + DAY_MS
+            })
+            written += sum(len(checks) for checks in history.values())
+    engine.dispose()
+    return written
+
+
+async def curl(server: RunningPulse, path: str) -> tuple[float, float, int]:
+    """Seconds in all and to the first byte, as curl measured them, and the bytes received."""
+    header = [part for name, value in server.auth_headers.items() for part in ("-H", f"{name}: {value}")]
+    process = await asyncio.create_subprocess_exec(
+        "curl", "-sS", "-o", "/dev/null", "-w", "%{http_code} %{time_total} %{time_starttransfer} %{size_download}",
+        *header, server.base_url + path, stdout=asyncio.subprocess.PIPE,
+    )
+    output, _ = await process.communicate()
+    status, total, first, size = output.decode().split()
+    if status != "200":
+        raise SystemExit(f"{path}: HTTP {status}")
+    return float(total), float(first), int(size)
+
+
+def csv_writer_rows_per_s(rows: int) -> float:
+    """``csv.writer`` over tuples shaped like the export's rows, already in memory."""
+    row = ("0123456789abcdef", "TCP 127.10.0.1:9", "site", "Site", "2026-01-01T10:00:00.123Z",
+           "up", 1.234, None)
+    page = [row] * 10_000
+    started = time.perf_counter()
+    for _ in range(max(1, rows // len(page))):
+        buffer = io.StringIO()
+        csv.writer(buffer, lineterminator="\r\n").writerows(page)
+    return max(1, rows // len(page)) * len(page) / (time.perf_counter() - started)
+
+
+async def measure(endpoints: int, interval_s: int, runs: int) -> dict[str, object]:
+    with tempfile.TemporaryDirectory(prefix="pulse-bench-exports-") as directory:
+        folder = Path(directory)
+        async with running_pulse(config(endpoints, folder / "pulse.db"), folder) as server:
+            day_ms = (int(time.time() * 1000) // DAY_MS - 2) * DAY_MS
+            stored = await asyncio.to_thread(fill, folder / "pulse.db", day_ms, interval_s)
+            start = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(day_ms / 1000))
+            end = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime((day_ms + DAY_MS) / 1000))
+            path = f"/api/export/history?bucket=raw&startTime={start}&endTime={end}"
+            figures: dict[str, list[tuple[float, float, int]]] = {"csv": [], "json": []}
+            for _ in range(runs):
+                for kind in figures:
+                    figures[kind].append(await curl(server, f"{path}&format={kind}"))
+    best = {kind: min(results) for kind, results in figures.items()}
+    reference = csv_writer_rows_per_s(stored)
+    csv_rate = stored / best["csv"][0]
+    return {
+        "raw_rows": stored,
+        "csv_rows_per_s": round(csv_rate),
+        "json_rows_per_s": round(stored / best["json"][0]),
+        "csv_first_byte_ms": round(min(first for _, first, _ in figures["csv"]) * 1000, 1),
+        "csv_mb": round(best["csv"][2] / 1e6, 1),
+        "reference_csv_writer_rows_per_s": round(reference),
+        "csv_export_to_csv_writer": round(csv_rate / reference, 2),
+    }
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--endpoints", type=int, default=10_000)
+    parser.add_argument("--interval", type=int, default=60, help="seconds between stored checks")
+    parser.add_argument("--runs", type=int, default=3, help="exports of each format; the best counts")
+    arguments = parser.parse_args()
+    print(json.dumps(asyncio.run(measure(arguments.endpoints, arguments.interval, arguments.runs))))
