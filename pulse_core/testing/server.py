@@ -15,7 +15,7 @@ import ssl
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import AsyncIterator
+from typing import Any, AsyncIterator, Mapping
 
 import httpx
 import yaml
@@ -48,15 +48,16 @@ class RunningPulse:
         return httpx.AsyncClient(base_url=self.base_url, headers=headers, **options)  # type: ignore[arg-type]
 
 
-def _with_test_server_and_storage(yaml_text: str, tmp_path: Path, port: int) -> str:
-    """The YAML with a loopback host and a free port filled into ``server`` where the text
-    does not set them, and a SQLite file under ``tmp_path`` unless it sets ``storage``."""
+def _with_test_server_and_storage(yaml_text: str, tmp_path: Path, port: int) -> dict[str, Any]:
+    """The YAML's document with a loopback host and a free port filled into ``server`` where
+    the text does not set them, and a SQLite file under ``tmp_path`` unless it sets
+    ``storage``."""
     document = yaml.safe_load(yaml_text)
     server = document.setdefault("server", {})
     server.setdefault("host", "127.0.0.1")
     server.setdefault("port", port)
     document.setdefault("storage", {"url": f"sqlite:///{tmp_path / 'pulse.db'}"})
-    return yaml.safe_dump(document, sort_keys=False)
+    return document
 
 
 async def _admin_key_headers(store: Store) -> dict[str, str]:
@@ -84,15 +85,24 @@ async def _wait_until_serving(
 
 @contextlib.asynccontextmanager
 async def running_pulse(
-    yaml_text: str, tmp_path: Path, ca_file: Path | None = None
+    yaml_text: str,
+    tmp_path: Path,
+    ca_file: Path | None = None,
+    environ: Mapping[str, str] | None = None,
 ) -> AsyncIterator[RunningPulse]:
-    """``ca_file``: the CA that signed ``server.tls``'s certificate, for a server on https."""
-    port = free_tcp_port()
+    """``ca_file``: the CA that signed ``server.tls``'s certificate, for a server on https.
+    ``environ``: the environment the Pulse reads instead of the process's, so that several
+    Pulses of one test are cluster nodes of their own names (``PULSE_NODE_NAME``); each then
+    needs a ``tmp_path`` of its own."""
+    document = _with_test_server_and_storage(yaml_text, tmp_path, free_tcp_port())
     config_path = tmp_path / "pulse.yaml"
-    config_path.write_text(_with_test_server_and_storage(yaml_text, tmp_path, port))
-    async with started(config_path) as pulse:
+    config_path.write_text(yaml.safe_dump(document, sort_keys=False))
+    async with started(config_path, environ=environ) as pulse:
         stop = asyncio.Event()
-        server = pulse.config.server
+        # this file's address, as ``pulse run --host --port`` gives it: a cluster node runs
+        # the cluster's configuration, which holds the first node's
+        listen = {key: document["server"][key] for key in ("host", "port")}
+        server = pulse.config.server.model_copy(update=listen)
         serving = asyncio.create_task(serve_web_app(create_web_app(pulse), server, stop))
         try:
             url = base_url(server)
