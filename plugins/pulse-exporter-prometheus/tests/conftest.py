@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import asyncio
 import json
+import subprocess
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 
 import pytest
@@ -16,6 +17,20 @@ from pulse_core.testing.listeners import TcpListener, free_tcp_port
 from pulse_core.testing.server import RunningPulse, running_pulse
 
 ODD_NAMES = ('say "hi"', "back\\slash", "Ünïcødé ☃ 東京", "twice", "twice")
+
+
+@pytest.fixture
+def promtool_lint() -> Callable[[bytes], None]:
+    """Fails the test unless ``promtool check metrics`` passes a scrape's body."""
+
+    def lint(body: bytes) -> None:
+        checked = subprocess.run(
+            ["promtool", "check", "metrics"], input=body, check=False, capture_output=True,
+            timeout=60,
+        )
+        assert checked.returncode == 0, checked.stdout.decode() + checked.stderr.decode()
+
+    return lint
 
 
 @pytest.fixture

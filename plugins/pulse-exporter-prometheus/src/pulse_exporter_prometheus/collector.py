@@ -132,6 +132,27 @@ def notifier_metrics(pulse: PulseView) -> Iterator[Metric]:
     yield pending
 
 
+def cluster_metrics(pulse: PulseView) -> Iterator[Metric]:
+    """The members as this node saw them at its latest heartbeat: any node of a cluster can
+    alert on a member that stopped renewing its lease."""
+    cluster = pulse.cluster_status()
+    live = sum(record.alive for record in cluster.nodes) if cluster.clustered else 1
+    yield GaugeMetricFamily(
+        "pulse_cluster_nodes", "Live nodes of the cluster (1 on a single node)", value=live
+    )
+    if not cluster.clustered:
+        return
+    ages = GaugeMetricFamily(
+        "pulse_cluster_node_heartbeat_age_seconds",
+        "Seconds since each member's latest heartbeat, by the database's clock (dead members "
+        "included until they join again or leave)",
+        labels=["node", "site"],
+    )
+    for record in cluster.nodes:
+        ages.add_metric([record.name, record.site], record.lease_age_s)
+    yield ages
+
+
 SOURCES: tuple[Source, ...] = (
     system_metrics,
     scheduler_metrics,
@@ -139,6 +160,7 @@ SOURCES: tuple[Source, ...] = (
     plugin_metrics,
     probe_duration_metrics,
     notifier_metrics,
+    cluster_metrics,
 )
 
 

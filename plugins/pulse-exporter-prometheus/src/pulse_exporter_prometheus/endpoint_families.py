@@ -7,7 +7,9 @@ formatting the lines here (see ``bench/metrics_render.py``), so this module writ
 itself, in both formats, with the same escaping rules. Everything else goes through prometheus_client (``collector.py``).
 
 Labels: ``endpoint`` (the name) and ``group`` (the group id), plus ``id``, the endpoint's
-stable id, so two endpoints sharing a name never produce duplicate series.
+stable id, so two endpoints sharing a name never produce duplicate series. A cluster node adds
+``node``, its name, to every family here: an endpoint's series move to another node when
+its owner changes, and the label says which node probed it.
 """
 
 from __future__ import annotations
@@ -33,7 +35,11 @@ def _header(name: str, kind: str, help_text: str, openmetrics: bool) -> str:
     return f"# HELP {name} {help_text}\n# TYPE {name} {kind}\n"
 
 
-def write_endpoint_families(readings: Sequence[EndpointStatus], openmetrics: bool) -> str:
+def write_endpoint_families(
+    readings: Sequence[EndpointStatus], openmetrics: bool, node: str | None = None
+) -> str:
+    """``node``: the cluster node's name, for a ``node`` label on every sample; ``None`` on
+    a single node."""
     ids = [
         (
             escape_label_value(r.endpoint.name),
@@ -42,8 +48,11 @@ def write_endpoint_families(readings: Sequence[EndpointStatus], openmetrics: boo
         )
         for r in readings
     ]
-    with_group = [f'endpoint="{name}",group="{group}",id="{id_}"' for name, group, id_ in ids]
-    without_group = [f'endpoint="{name}",id="{id_}"' for name, _, id_ in ids]
+    on_node = "" if node is None else f',node="{escape_label_value(node)}"'
+    with_group = [
+        f'endpoint="{name}",group="{group}",id="{id_}"{on_node}' for name, group, id_ in ids
+    ]
+    without_group = [f'endpoint="{name}",id="{id_}"{on_node}' for name, _, id_ in ids]
     by_status = Counter(r.live_status for r in readings)
     lines = [
         _header(
@@ -79,7 +88,7 @@ def write_endpoint_families(readings: Sequence[EndpointStatus], openmetrics: boo
         ),
         _header("pulse_endpoints", "gauge", "Monitored endpoints by live status", openmetrics),
         *(
-            f'pulse_endpoints{{status="{word}"}} {by_status[status]}\n'
+            f'pulse_endpoints{{status="{word}"{on_node}}} {by_status[status]}\n'
             for status, word in LABEL_WORDS.items()
         ),
     ]

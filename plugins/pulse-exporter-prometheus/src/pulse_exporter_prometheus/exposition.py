@@ -49,15 +49,21 @@ class _Collected(Collector):
 class Scrape:
     endpoints: list[EndpointStatus]
     families: _Collected
+    #: the ``node`` label of the endpoint families: this node's name in a cluster, else None
+    node: str | None
 
     @classmethod
     def take(cls, pulse: PulseView, now: float) -> Scrape:
         """Copy every value a scrape shows; cheap, and must run on the event loop."""
-        endpoints = read_endpoints(pulse, now)
-        return cls(endpoints, _Collected(PulseCollector(pulse).collect()))
+        cluster = pulse.cluster_status()
+        endpoints = read_endpoints(pulse, now, cluster)
+        node = cluster.node if cluster.clustered else None
+        return cls(endpoints, _Collected(PulseCollector(pulse).collect()), node)
 
     def render(self, exposition_format: ExpositionFormat) -> bytes:
         """The whole document; safe in a worker thread. prometheus_client's part comes last,
         since in OpenMetrics it ends with the closing ``# EOF``."""
-        endpoint_part = write_endpoint_families(self.endpoints, exposition_format.openmetrics)
+        endpoint_part = write_endpoint_families(
+            self.endpoints, exposition_format.openmetrics, self.node
+        )
         return endpoint_part.encode() + exposition_format.encode(self.families)
