@@ -2,10 +2,10 @@
 // sort order, then name. The API lists groups flat, so a child named "Assembly" would
 // otherwise come before its parent "Plant".
 
-// "plc 10.0.0.9" before "plc 10.0.0.10": numbers inside names compare as numbers.
-export function naturally(a, b) {
-  return a.localeCompare(b, undefined, { numeric: true, sensitivity: "base" });
-}
+// "plc 10.0.0.9" before "plc 10.0.0.10": numbers inside names compare as numbers. One
+// collator for every comparison: localeCompare with options builds one per call, which made
+// sorting 20,000 names take a second instead of tens of milliseconds.
+export const naturally = new Intl.Collator(undefined, { numeric: true, sensitivity: "base" }).compare;
 
 function bySortOrderThenName(a, b) {
   return (a.sortOrder ?? 0) - (b.sortOrder ?? 0) || naturally(a.name, b.name);

@@ -13,6 +13,7 @@ const QUARTER_HOUR_MS = 900000;
 export async function render(root, [endpointId], app) {
   const end = Date.now();
   const start = end - DAY_MS;
+  await app.live.ready(); // the page's status is read after the live socket opened, so no change is missed
   const [detail, history] = await Promise.all([
     api(`/api/endpoints/${encodeURIComponent(endpointId)}${query({ windowMinutes: 1440 })}`),
     api(`/api/history/endpoint/${encodeURIComponent(endpointId)}${query({

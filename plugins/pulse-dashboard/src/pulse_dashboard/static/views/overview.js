@@ -1,7 +1,11 @@
 // Overview: is everything green? Counts, filters, and one row per endpoint.
 //
-// The list is virtual: only the rows in view exist in the page, so 2,000 endpoints scroll as
+// The list is virtual: only the rows in view exist in the page, so 20,000 endpoints scroll as
 // smoothly as 20. Pushed updates change the data and schedule one redraw per frame.
+//
+// Endpoints are put in name order once, when the list arrives; a search, a group filter or
+// "Group by" then only walks that order (filtering keeps it, grouping keeps it within each
+// section), so a keystroke costs a pass over the list, not a sort of it.
 
 import { api } from "../api.js";
 import { sparkline } from "../charts.js";
@@ -14,10 +18,25 @@ const STATUS_ORDER = { down: 0, flapping: 1, up: 2 };
 const STATUS_HEADINGS = { down: "Offline", flapping: "Flapping", up: "Online" };
 
 export async function render(root, _params, app) {
-  const [live, groups] = await Promise.all([api("/api/status/live"), api("/api/groups")]);
+  // Changes pushed while the list is read are kept, and applied to it once it is here; the
+  // list is read once the live socket is open, so no change falls between the two.
+  const heard = [];
+  let hear = (batch) => heard.push(batch);
+  const unsubscribe = app.live.subscribe((batch) => hear(batch));
+  let live, groups;
+  try {
+    await app.live.ready();
+    [live, groups] = await Promise.all([api("/api/status/live"), api("/api/groups")]);
+  } catch (error) {
+    unsubscribe();
+    throw error;
+  }
   const groupList = Array.isArray(groups) ? groups : groups.items || [];
+  const groupOrder = inTreeOrder(groupList).map((entry) => entry.group.id);
   const items = live.items;
   const byId = new Map(items.map((item) => [item.endpoint.id, item]));
+  const byName = [...items].sort((a, b) => naturally(a.endpoint.name, b.endpoint.name));
+  const searchTexts = byName.map(({ endpoint: e }) => `${e.name} ${e.host} ${e.address || ""}`.toLowerCase());
   const view = { search: "", group: "", groupBy: "group" };
 
   const counts = {
@@ -57,15 +76,13 @@ export async function render(root, _params, app) {
     rebuild();
   }
 
+  // The endpoints to show, in name order.
   function visibleItems() {
     const search = view.search.trim().toLowerCase();
     const groups = view.group ? descendants(groupList, view.group) : null;
-    return items.filter((item) => {
-      if (groups && !groups.has(item.endpoint.group.id)) return false;
-      if (!search) return true;
-      const e = item.endpoint;
-      return `${e.name} ${e.host} ${e.address || ""}`.toLowerCase().includes(search);
-    });
+    if (!search && !groups) return byName;
+    return byName.filter((item, index) =>
+      (!groups || groups.has(item.endpoint.group.id)) && (!search || searchTexts[index].includes(search)));
   }
 
   function rebuild() {
@@ -73,7 +90,7 @@ export async function render(root, _params, app) {
     const tally = { total: shown.length, up: 0, down: 0, flapping: 0 };
     for (const item of shown) tally[item.status] = (tally[item.status] || 0) + 1;
     for (const [key, box] of Object.entries(counts)) box.value.textContent = tally[key] ?? 0;
-    rows = layout(shown, view.groupBy, groupList);
+    rows = layout(shown, view.groupBy, groupOrder);
     inner.style.height = `${rows.length * rowHeight()}px`;
     draw();
   }
@@ -87,7 +104,7 @@ export async function render(root, _params, app) {
     const now = Date.now();
     for (let index = first; index < last; index += 1) {
       const row = rows[index];
-      const node = row.heading ? headingRow(row) : endpointRow(row.item, now);
+      const node = row.heading ? headingRow(row) : endpointRow(row, now);
       node.style.top = `${index * height}px`;
       nodes.push(node);
     }
@@ -114,7 +131,8 @@ export async function render(root, _params, app) {
     }
     rebuild();
   });
-  const unsubscribe = app.live.subscribe((batch) => {
+  // Whether the batch changed a status (counts and sections then change too).
+  function take(batch) {
     let changed = false;
     for (const [endpointId, data] of batch) {
       const item = byId.get(endpointId);
@@ -126,13 +144,18 @@ export async function render(root, _params, app) {
       item.status = data.status;
       item.rttMs = data.rttMs;
     }
-    if (changed) {
+    return changed;
+  }
+  hear = (batch) => {
+    if (take(batch)) {
       rebuild();
       refresh();
     } else scheduleDraw();
-  });
+  };
+  const changedMeanwhile = heard.map(take).some(Boolean);
 
   rebuild();
+  if (changedMeanwhile) refresh();
   return () => {
     closed = true;
     unsubscribe();
@@ -187,24 +210,26 @@ function descendants(groups, rootId) {
   return found;
 }
 
-function layout(items, groupBy, groups) {
-  const byName = (a, b) => naturally(a.endpoint.name, b.endpoint.name);
-  if (groupBy === "none") return [...items].sort(byName).map((item) => ({ item }));
+// The rows to draw: the items themselves (already in name order, which each section keeps),
+// under a heading row per section unless grouped by nothing.
+function layout(items, groupBy, groupOrder) {
+  if (groupBy === "none") return items;
   const sections = new Map();
   for (const item of items) {
     const key = groupBy === "status" ? item.status : item.endpoint.group.id;
-    if (!sections.has(key)) sections.set(key, []);
-    sections.get(key).push(item);
+    const members = sections.get(key);
+    if (members) members.push(item);
+    else sections.set(key, [item]);
   }
   const order = groupBy === "status"
     ? [...sections.keys()].sort((a, b) => STATUS_ORDER[a] - STATUS_ORDER[b])
-    : inTreeOrder(groups).map((entry) => entry.group.id).filter((id) => sections.has(id));
+    : groupOrder.filter((id) => sections.has(id));
   const rows = [];
   for (const key of order) {
-    const members = sections.get(key).sort(byName);
+    const members = sections.get(key);
     const group = groupBy === "group" ? members[0].endpoint.group : null;
     rows.push({ heading: group ? group.name : STATUS_HEADINGS[key], color: group?.color, count: members.length });
-    for (const item of members) rows.push({ item });
+    for (const item of members) rows.push(item);
   }
   return rows;
 }
