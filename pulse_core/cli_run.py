@@ -11,12 +11,15 @@ import argparse
 import asyncio
 import ipaddress
 import logging
+import os
 import signal
 from pathlib import Path
 from urllib.parse import urlsplit
 
 from pulse_core.app import started
+from pulse_core.cluster.joining import NODE_NAME_VARIABLE, SITE_VARIABLE
 from pulse_core.config.model import PulseConfig, ServerSection
+from pulse_core.coordination import NodeNameTaken, StoreInUse
 from pulse_core.ports import PortInUse, ensure_port_free
 from pulse_core.web.server import create_web_app, serve_web_app
 
@@ -28,15 +31,33 @@ REDIRECT_PORT_FIX = "set server.tls.redirect_http_port to a free port, or remove
 def add_listener_arguments(run: argparse.ArgumentParser) -> None:
     run.add_argument("--host", help="address to listen on (default: server.host, 0.0.0.0)")
     run.add_argument("--port", type=int, help="port to listen on (default: server.port, 8080)")
+    run.add_argument(
+        "--node-name", help=f"this node's name in a cluster (default: ${NODE_NAME_VARIABLE}, "
+        "cluster.node_name, else the host name)",
+    )
+    run.add_argument(
+        "--site", help=f"the site this cluster node probes (default: ${SITE_VARIABLE}, "
+        "cluster.site, else cluster.default_site)",
+    )
 
 
 def cmd_run(args: argparse.Namespace, made_from_sample: bool) -> int:
     try:
         asyncio.run(_run_until_signalled(args, made_from_sample))
-    except PortInUse as error:
+    except (PortInUse, StoreInUse, NodeNameTaken) as error:
         log.error("%s", error)
         return 1
     return 0
+
+
+def _node_environ(args: argparse.Namespace) -> dict[str, str]:
+    """The environment the node's name and site are read from, with the command line's."""
+    environ = dict(os.environ)
+    if args.node_name:
+        environ[NODE_NAME_VARIABLE] = args.node_name
+    if args.site:
+        environ[SITE_VARIABLE] = args.site
+    return environ
 
 
 def _listener(server: ServerSection, args: argparse.Namespace) -> ServerSection:
@@ -65,7 +86,9 @@ async def _run_until_signalled(args: argparse.Namespace, made_from_sample: bool)
                 "--config", args.config,
             )
 
-    async with started(args.config, args.plugins, before_start=check_listener) as pulse:
+    async with started(
+        args.config, args.plugins, _node_environ(args), before_start=check_listener
+    ) as pulse:
         listener = _listener(pulse.config.server, args)
         _announce(listener, pulse.config, no_user_yet=not await pulse.store.users())
         try:

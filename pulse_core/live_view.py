@@ -11,7 +11,10 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 from pulse_core.alerting.engine import AlertEngine
+from pulse_core.cluster.joining import node_identity
+from pulse_core.cluster.runtime import Cluster
 from pulse_core.config.model import PulseConfig
+from pulse_core.contract.cluster import ClusterStatus
 from pulse_core.contract.reports import ReportMessage
 from pulse_core.contract.view import (
     DurationHistogram,
@@ -39,6 +42,8 @@ class LiveView:
     writer: StoreWriter
     alerts: AlertEngine
     events: EventBus[StatusChange]
+    cluster: Cluster | None
+    environ: Mapping[str, str]
 
     def endpoints(self) -> Sequence[Endpoint]:
         return self.config.endpoints
@@ -95,6 +100,15 @@ class LiveView:
 
     async def add_setting_if_absent(self, name: str, value: str) -> str:
         return await self.store.add_setting_if_absent(name, value)
+
+    def cluster_status(self) -> ClusterStatus:
+        if self.cluster is not None:
+            return self.cluster.status()
+        name, site = node_identity(self.config.cluster, self.environ)
+        return ClusterStatus(
+            False, name, site, self.config.cluster.default_site, (),
+            frozenset(endpoint.id for endpoint in self.config.endpoints), frozenset(),
+        )
 
     def status_changes(self, queue_size: int) -> Subscription[StatusChange]:
         return self.events.subscribe(queue_size)

@@ -29,11 +29,15 @@ class CheckStatus(enum.StrEnum):
 
 
 class State(enum.StrEnum):
-    """An endpoint's damped state: it changes only after a run of equal check outcomes."""
+    """An endpoint's damped state: it changes only after a run of equal check outcomes.
+
+    ``UNREACHABLE`` is failing behind a parent that is offline (``depends_on``,
+    docs/topology.md): the parent's outage, not one of its own."""
 
     UNKNOWN = "unknown"
     UP = "up"
     DOWN = "down"
+    UNREACHABLE = "unreachable"
 
 
 class LiveStatus(enum.StrEnum):
@@ -42,14 +46,19 @@ class LiveStatus(enum.StrEnum):
     UP = "up"
     DOWN = "down"
     FLAPPING = "flapping"
+    UNREACHABLE = "unreachable"
 
 
 #: The one place a status becomes the word outside systems read: live push, alert
 #: templates, Splunk events and Prometheus labels all say ``online``/``offline`` (see
-#: docs/integrations.md). Keyed by value, so a :class:`State`, :class:`LiveStatus` or
-#: :class:`CheckStatus` finds its word alike.
+#: docs/integrations.md), and ``unreachable`` behind an offline parent (docs/topology.md).
+#: Keyed by value, so a :class:`State`, :class:`LiveStatus` or :class:`CheckStatus` finds
+#: its word alike.
 STATUS_WORDS: Mapping[str, str] = MappingProxyType(
-    {"up": "online", "down": "offline", "unknown": "unknown", "flapping": "flapping"}
+    {
+        "up": "online", "down": "offline", "unknown": "unknown", "flapping": "flapping",
+        "unreachable": "unreachable",
+    }
 )
 
 
@@ -60,6 +69,9 @@ class Group:
     parent_id: str | None = None
     color: str | None = None
     sort_order: int = 0
+    #: the site whose cluster nodes probe this group's endpoints (inherited by child
+    #: groups); ``None`` inherits from the parent, or is the cluster's default site
+    site: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,6 +102,9 @@ class Endpoint:
     enabled: bool = True
     notes: str | None = None
     options: Any = None
+    #: the site whose cluster nodes probe it (its target's or group's ``site:``); ``None``
+    #: for the cluster's default site
+    site: str | None = None
 
     def __post_init__(self) -> None:
         if not self.name:
@@ -164,7 +179,8 @@ class StatusChange:
     """An endpoint's damped state changed.
 
     ``previous`` is ``State.UNKNOWN`` for the first state reached after start-up. ``outage``
-    is the outage this change opened (DOWN) or closed (UP), if any.
+    is the outage this change opened (DOWN) or closed (UP), if any; ``cause`` is the parent
+    whose outage made the endpoint UNREACHABLE (which opens none of its own).
     """
 
     endpoint_id: str
@@ -174,6 +190,7 @@ class StatusChange:
     rtt_ms: float | None = None
     error: str | None = None
     outage: Outage | None = None
+    cause: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

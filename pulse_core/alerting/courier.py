@@ -55,6 +55,8 @@ log = logging.getLogger("pulse.alerting")
 #: Beyond ``delivery_timeout``, how long a stop waits for the outcome of an attempt to be
 #: stored before it gives up on it.
 CLOSE_MARGIN_S = 5.0
+#: how soon a message held back by ``may_send`` is looked at again
+NOT_NOW_S = 1.0
 
 
 @dataclass(frozen=True)
@@ -109,8 +111,12 @@ class Courier:
         store: Store,
         rules: DeliveryRules,
         on_dead: Callable[[OutboxMessage], Awaitable[None]],
+        may_send: Callable[[], bool] = lambda: True,
     ) -> None:
+        """``may_send`` is asked before each attempt: a cluster node that cannot be sure it
+        still holds its lease sends nothing (the messages are another node's by now)."""
         self.notifier = notifier
+        self.may_send = may_send
         self.store = store
         self.rules = rules
         self.on_dead = on_dead
@@ -270,6 +276,8 @@ class Courier:
     # -- one attempt --------------------------------------------------------------------------
     async def _attempt(self, message: OutboxMessage) -> OutboxMessage:
         now = time.time()
+        if not self.may_send():
+            return dataclasses.replace(message, next_attempt_ts=now + NOT_NOW_S)
         if now - message.created_ts > self.rules.max_age_s:
             reason = f"not delivered within max_age; last error: {message.last_error or 'none'}"
             return await self._finish_dead(message, now, reason)

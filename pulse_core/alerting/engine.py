@@ -7,7 +7,10 @@ What counts as news (docs/alerting.md, "What is sent, when"):
 - a change is routed by the ``alerts`` rules (default: every notifier hears every change),
   dropped inside a maintenance window, and folded into a group summary during a storm;
 - ``repeat_every`` sends reminders while the endpoint stays offline (timed from the
-  offline message, or from start-up for an endpoint found offline after a restart).
+  offline message, or from start-up for an endpoint found offline after a restart);
+- an endpoint unreachable behind an offline parent (``depends_on``) sends nothing, nor
+  when it answers again: the parent's messages name those it cut off and those that came
+  back (:mod:`pulse_core.alerting.behind`, docs/topology.md).
 
 Every notification is written to the store's outbox before it is handed to the courier of
 its notifier (:mod:`pulse_core.alerting.courier`); pending ones are resumed at start-up.
@@ -31,11 +34,12 @@ import hashlib
 import logging
 import time
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any
 
+from pulse_core.alerting.behind import Behind, Gathering
 from pulse_core.alerting.config import NotifierEntry
 from pulse_core.alerting.courier import Courier, DeliveryRules
 from pulse_core.alerting.replay import change_time, opening_change, unannounced_changes
@@ -46,6 +50,7 @@ from pulse_core.alerting.variables import (
     change_variables,
     summary_variables,
     test_variables,
+    with_affected,
 )
 from pulse_core.config.model import PulseConfig
 from pulse_core.models import Endpoint, Group, State, StatusChange
@@ -99,7 +104,13 @@ class AlertEngine:
         self._storm = StormGuard(1, 1.0)
         self._held: dict[str, list[_Held]] = {}
         self._offline: dict[str, _Outage] = {}
+        self._behind = Behind()
         self._replayed = False
+        #: whether this node deals with an endpoint's changes: in a cluster, the endpoints it
+        #: owns (``pulse_core.cluster``); reminders and replays are for those alone
+        self.owns: Callable[[str], bool] = lambda endpoint_id: True
+        #: whether deliveries may go out now: in a cluster, while this node holds its lease
+        self.may_send: Callable[[], bool] = lambda: True
 
     # -- life cycle ---------------------------------------------------------------------------
     async def start(self, config: PulseConfig) -> None:
@@ -112,10 +123,11 @@ class AlertEngine:
         self._storm = StormGuard(storm.threshold, storm.window)
         await self._open(setup.entries)
         self._tasks.append(asyncio.create_task(self._remind(), name="notify-reminders"))
-        await self._watch_open_outages(config)
+        owned = [endpoint for endpoint in config.endpoints if self.owns(endpoint.id)]
+        await self._watch_open_outages(owned)
         if not self._replayed:
             self._replayed = True
-            await self._replay_unannounced(config)
+            await self._replay(owned)
         await self.store.prune_outbox(time.time() - KEEP_DONE_S)
 
     async def _open(self, entries: Sequence[NotifierEntry]) -> None:
@@ -135,12 +147,20 @@ class AlertEngine:
                 )
             self.notifiers[entry.name] = notifier
             courier = Courier(
-                notifier, self.store, self._rules(entry.name), self._dead_letter
+                notifier, self.store, self._rules(entry.name), self._dead_letter,
+                lambda: self.may_send(),
             )
             self._couriers[entry.name] = courier
             opened.append(courier)
         if not opened:
             return
+        await self._resume_pending(opened)
+        for courier in opened:
+            courier.start()
+
+    async def _resume_pending(self, couriers: Sequence[Courier]) -> None:
+        """Hand ``couriers`` the pending messages of the outbox (in a cluster: those this
+        node may deliver, see ``Store.pending_messages``)."""
         now = time.time()
         for message in await self.store.pending_messages():
             resumed = self._couriers.get(message.notifier)
@@ -149,14 +169,26 @@ class AlertEngine:
                     "outbox message for notifier %r, which is no longer configured",
                     message.notifier,
                 )
-            elif resumed in opened:
+            elif resumed in couriers:
                 resumed.enqueue(
                     dataclasses.replace(
                         message, next_attempt_ts=min(message.next_attempt_ts, now)
                     )
                 )
-        for courier in opened:
-            courier.start()
+
+    async def resume_orphaned(self) -> None:
+        """Take over the pending messages of notifiers' deliveries a dead cluster node left
+        (its claims lapsed with its lease); messages a courier has already are ignored."""
+        if self._couriers:
+            await self._resume_pending(list(self._couriers.values()))
+
+    async def take_over(self, endpoints: Sequence[Endpoint]) -> None:
+        """Endpoints this cluster node now owns: their open outages get their reminders
+        here, and changes their previous owner stored but never announced go out now."""
+        if self.setup is None or not endpoints:
+            return
+        await self._watch_open_outages(endpoints)
+        await self._replay(endpoints)
 
     async def _close(self, name: str) -> None:
         """Stop notifier ``name`` once its deliveries under way are stored (see
@@ -169,9 +201,9 @@ class AlertEngine:
         except Exception:
             log.exception("closing notifier %s failed", name)
 
-    async def _watch_open_outages(self, config: PulseConfig) -> None:
+    async def _watch_open_outages(self, watched: Sequence[Endpoint]) -> None:
         """Endpoints still offline from before a restart get their reminders again."""
-        endpoints = {endpoint.id: endpoint for endpoint in config.endpoints}
+        endpoints = {endpoint.id: endpoint for endpoint in watched}
         for snapshot in (await self.store.load_snapshots()).values():
             endpoint = endpoints.get(snapshot.endpoint_id)
             if (
@@ -182,18 +214,18 @@ class AlertEngine:
                 continue
             self._watch_outage(opening_change(snapshot.open_outage), endpoint)
 
-    async def _replay_unannounced(self, config: PulseConfig) -> None:
-        """Stored changes above their marks go through the rules now, oldest first.
+    async def _replay(self, endpoints: Sequence[Endpoint]) -> None:
+        """Stored changes of ``endpoints`` above their marks go through the rules now,
+        oldest first.
 
-        Only once per engine: later starts follow a configuration applied at run time,
-        while changes are being announced, and would deal with those twice."""
+        At the first start only (and for endpoints a cluster node takes over): later starts
+        follow a configuration applied at run time, while changes are being announced, and
+        would deal with those twice."""
         assert self.setup is not None
         if not self.setup.entries:
             return
         horizon = max(self.setup.max_age_of(name) for name in self.setup.names)
-        changes = await unannounced_changes(
-            self.store, config.endpoints, time.time(), horizon
-        )
+        changes = await unannounced_changes(self.store, endpoints, time.time(), horizon)
         for change, endpoint in changes:
             log.info(
                 "%s went %s before the last stop, not yet announced: announcing it now",
@@ -242,6 +274,12 @@ class AlertEngine:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
         self._tasks.clear()
+        for gathering in self._behind.open_gatherings():  # sent with whom it has so far
+            self._behind.close(gathering)
+            try:
+                await self._send(gathering.change, gathering.endpoint, gathering.found)
+            except Exception:
+                log.exception("message of %s not written", gathering.endpoint.name)
         for group_id in list(self._held):  # a window cut short still gets its summary
             try:
                 await self._summarise(group_id)
@@ -253,16 +291,53 @@ class AlertEngine:
     # -- changes ------------------------------------------------------------------------------
     async def status_changed(self, change: StatusChange, endpoint: Endpoint) -> None:
         """Queue the notifications ``change`` calls for (called once per stored change) and
-        mark the change announced with them."""
+        mark the change announced with them. A parent's change waits for the endpoints
+        behind it (:mod:`pulse_core.alerting.behind`)."""
         if self.setup is None or change.state is State.UNKNOWN:
             return
+        for gathering in self._behind.child_changed(change, endpoint):
+            await self._send(gathering.change, gathering.endpoint, gathering.found)
+        if change.state is State.UNREACHABLE or (
+            change.state is State.UP and change.previous is State.UNREACHABLE
+        ):
+            return  # the parent's messages tell
         if change.state is State.UP:
             self._offline.pop(endpoint.id, None)
-            if change.previous is State.UNKNOWN:
-                return  # an online first state is not news
+        assert self._config is not None
+        gathering = self._behind.start(
+            change, endpoint, self._config.dependencies, self._config.endpoints,
+            self._offline.keys(),
+        )
+        if gathering is None or gathering.complete:
+            await self._send(change, endpoint, {} if gathering is None else gathering.found)
+            return
+        task = asyncio.create_task(self._send_gathered(gathering))
+        self._tasks.append(task)
+        task.add_done_callback(self._forget)
+
+    async def _send_gathered(self, gathering: Gathering) -> None:
+        """Send ``gathering`` once its wait is over, unless the endpoints behind it all
+        decided first (then :meth:`status_changed` sent it)."""
+        await asyncio.sleep(gathering.wait_s)
+        if gathering in self._behind.open_gatherings():
+            self._behind.close(gathering)
+            await self._send(gathering.change, gathering.endpoint, gathering.found)
+
+    async def _send(
+        self, change: StatusChange, endpoint: Endpoint, affected: Mapping[str, str]
+    ) -> None:
+        """Route, silence, hold for a storm or queue the messages of ``change``; ``affected``
+        names the endpoints behind it (unreachable, or back online)."""
+        if self.setup is None:
+            return
+        if change.state is State.UP and change.previous is State.UNKNOWN:
+            return  # an online first state is not news
         at = change_time(change)
         announced: dict[str, float] = {} if at is None else {endpoint.id: at}
-        variables = change_variables(change, endpoint, self._group(endpoint.group_id))
+        variables = with_affected(
+            change_variables(change, endpoint, self._group(endpoint.group_id)),
+            list(affected.values()),
+        )
         if self.setup.calendar.silences(endpoint, change.ts):
             log.info("maintenance window: no alert for %s", endpoint.name)
             await self._queue([], announced)
@@ -450,7 +525,10 @@ class AlertEngine:
     async def _send_due_reminders(self, now: float) -> None:
         assert self.setup is not None
         messages = []
-        for outage in self._offline.values():
+        for outage in list(self._offline.values()):
+            if not self.owns(outage.endpoint.id):  # its new owner reminds of it now
+                del self._offline[outage.endpoint.id]
+                continue
             due_names = []
             for name in [name for name, due in outage.due.items() if due <= now]:
                 repeat_s = _repeat_of(self.setup, outage.endpoint, name)

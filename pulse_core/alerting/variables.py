@@ -1,7 +1,8 @@
 """The template variables of a notification, built from a status change.
 
 Status words are those of docs/integrations.md: ``online``/``offline`` (and ``unknown``
-for the state before the first one). Everything is JSON-serialisable, because the variables
+for the state before the first one); an ``unreachable`` endpoint sends nothing of its own
+(docs/topology.md). Everything is JSON-serialisable, because the variables
 are kept in the outbox.
 """
 
@@ -76,7 +77,35 @@ def change_variables(
         "error": change.error or "",
         "message": message,
         "count": 1,
+        "affected_count": 0,
+        "affected": "",
     }
+
+
+def with_affected(variables: dict[str, Any], names: Sequence[str]) -> dict[str, Any]:
+    """``variables`` of a parent's change with the endpoints behind it (``depends_on``,
+    docs/topology.md): those it made unreachable when it went offline, those back online
+    when it recovered. Their count and first names go in the message, so every notifier's
+    format says it; templates have them as ``affected_count`` and ``affected``."""
+    if not names:
+        return variables
+    listed = _listed(names)
+    verb = "is" if len(names) == 1 else "are"
+    state = "unreachable" if variables["status"] == "offline" else "back online"
+    return {
+        **variables,
+        "affected_count": len(names),
+        "affected": listed,
+        "message": f"{variables['message']}; {_counted(len(names), 'endpoint')} behind it "
+        f"{verb} {state}: {listed}",
+    }
+
+
+def _listed(names: Sequence[str]) -> str:
+    """``a, b, c and 7 more``: the first ``SUMMARY_NAMES`` names."""
+    shown = names[:SUMMARY_NAMES]
+    more = len(names) - len(shown)
+    return ", ".join(shown) + (f" and {more} more" if more else "")
 
 
 def summary_variables(
@@ -92,9 +121,7 @@ def summary_variables(
     endpoints = list(latest.values())
     offline = sum(1 for item in endpoints if item["status"] == "offline")
     online = len(endpoints) - offline
-    names = [item["endpoint"]["name"] for item in endpoints[:SUMMARY_NAMES]]
-    more = len(endpoints) - len(names)
-    listed = ", ".join(names) + (f" and {more} more" if more else "")
+    listed = _listed([item["endpoint"]["name"] for item in endpoints])
     status = "offline" if offline >= online else "online"
     counted = _counted(len(endpoints), "endpoint")
     times = "" if len(changes) == len(endpoints) else f" {_counted(len(changes), 'time')}"
@@ -117,6 +144,8 @@ def summary_variables(
         "message": f"{counted} in {group.name} changed{times} "
         f"({offline} offline, {online} online): {listed}",
         "count": len(changes),
+        "affected_count": sum(item.get("affected_count", 0) for item in endpoints),
+        "affected": "",  # each parent's list is in its own message, not in a summary
     }
 
 
@@ -145,4 +174,6 @@ def test_variables(notifier_name: str, ts: float) -> dict[str, Any]:
         "error": "",
         "message": f"Test message from Pulse through notifier '{notifier_name}'",
         "count": 1,
+        "affected_count": 0,
+        "affected": "",
     }

@@ -8,7 +8,7 @@ import hashlib
 import ipaddress
 import json
 import sys
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING
 
 from pydantic import BaseModel
@@ -49,11 +49,13 @@ def build_endpoints(
     issues: IssueCollector,
     max_endpoints: int = ENDPOINTS_CEILING,
     budget: Budget | None = None,
+    group_sites: Mapping[str, str] | None = None,
 ) -> tuple[Endpoint, ...]:
     """Every endpoint of ``targets``; two targets that check the same thing are reported.
 
     Each target's count is known before its endpoints are made (a range's from its prefix),
     so a configuration over ``max_endpoints`` is refused before it takes the memory.
+    ``group_sites`` gives the site a target without its own inherits from its group.
     """
     endpoints: list[Endpoint] = []
     owner_of: dict[str, int] = {}
@@ -77,7 +79,7 @@ def build_endpoints(
         if counted > max_endpoints:
             continue
         for host in hosts:
-            endpoint = _endpoint(target, host, defaults)
+            endpoint = _endpoint(target, host, defaults, group_sites or {})
             first = owner_of.setdefault(endpoint.id, target.index)
             if first == target.index:
                 endpoints.append(endpoint)
@@ -121,7 +123,9 @@ def _hosts(
     return address_range.size, address_range.addresses()
 
 
-def _endpoint(target: CheckedTarget, host: str, defaults: DefaultsSection) -> Endpoint:
+def _endpoint(
+    target: CheckedTarget, host: str, defaults: DefaultsSection, group_sites: Mapping[str, str]
+) -> Endpoint:
     section = target.section
     endpoint = Endpoint(
         id=endpoint_id(
@@ -142,6 +146,7 @@ def _endpoint(target: CheckedTarget, host: str, defaults: DefaultsSection) -> En
         enabled=section.enabled,
         notes=section.notes,
         options=target.options,
+        site=section.site or group_sites.get(section.group),
     )
     if section.name is not None and target.address_key != "host":
         return dataclasses.replace(endpoint, name=f"{section.name} {host}")

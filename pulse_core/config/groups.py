@@ -42,9 +42,28 @@ def build_groups(sections: Sequence[IndexedGroup], issues: IssueCollector) -> tu
             f"groups form a cycle: {' → '.join(cycle)}; one of them must have another parent_id",
         )
     return tuple(
-        Group(section.id, section.name, section.parent_id, section.color, section.sort_order)
+        Group(
+            section.id, section.name, section.parent_id, section.color, section.sort_order,
+            section.site,
+        )
         for section in unique.values()
     )
+
+
+def inherited_sites(groups: Sequence[Group]) -> dict[str, str]:
+    """The site of each group that has one, its own or its nearest ancestor's (cycles were
+    reported already and end the walk)."""
+    by_id = {group.id: group for group in groups}
+    sites: dict[str, str] = {}
+    for group in groups:
+        seen: set[str] = set()
+        current: Group | None = group
+        while current is not None and current.site is None and current.id not in seen:
+            seen.add(current.id)
+            current = by_id.get(current.parent_id) if current.parent_id else None
+        if current is not None and current.site is not None:
+            sites[group.id] = current.site
+    return sites
 
 
 def _parent_cycles(groups: dict[str, GroupSection]) -> list[list[str]]:

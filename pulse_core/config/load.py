@@ -16,10 +16,11 @@ from typing import TYPE_CHECKING, Any, Callable, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
+from pulse_core.config.dependencies import DependentTargets, build_dependencies
 from pulse_core.config.endpoints import build_endpoints
 from pulse_core.config.env import substitute_env
 from pulse_core.config.errors import ConfigError, ConfigIssue, IssueCollector, did_you_mean
-from pulse_core.config.groups import build_groups
+from pulse_core.config.groups import build_groups, inherited_sites
 from pulse_core.config.limits import endpoints_ceiling
 from pulse_core.config.model import (
     ConfigFile,
@@ -119,8 +120,14 @@ def load_config(
         if name in values
         and (instance := validate(model, values[name], (name,), issues)) is not None
     }
-    checked = check_targets(raw_targets, probes, group_ids, issues)
-    endpoints = build_endpoints(checked, defaults, issues, max_endpoints, budget)
+    dependent = DependentTargets()
+    checked = dependent.passing(check_targets(raw_targets, probes, group_ids, issues))
+    endpoints = build_endpoints(
+        checked, defaults, issues, max_endpoints, budget, inherited_sites(groups)
+    )
+    dependencies = build_dependencies(
+        group_sections, raw_targets, dependent.kept, endpoints, issues
+    )
     if issues.issues or config_file is None:
         raise issues.error(source_name)
 
@@ -139,6 +146,8 @@ def load_config(
         sections=plugin_sections,
         source_sha256=text_sha256(text),
         source_path=source_path,
+        cluster=config_file.cluster,
+        dependencies=dependencies,
     )
     if cross_checks is not None:
         cross_checks(config, lambda path, message: issues.add(path, message))

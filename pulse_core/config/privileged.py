@@ -33,6 +33,7 @@ ADMIN_ONLY_SECTIONS = {
     "storage": "the database Pulse connects to and how long history is kept",
     "metrics": "the token that keeps /api/metrics private",
     "notifiers": "where alerts go, with the tokens they carry",
+    "cluster": "how the nodes of a cluster find each other and which site each serves",
 }
 
 
@@ -136,7 +137,8 @@ def _known_by(reference: _Reference) -> _Reference:
 
 def _settings(config: PulseConfig, name: str) -> dict[str, Any]:
     """The section's settings that differ from their defaults; an absent section has none."""
-    section = getattr(config, name) if name in ("server", "storage") else config.sections.get(name)
+    core = name in ("server", "storage", "cluster")
+    section = getattr(config, name) if core else config.sections.get(name)
     if isinstance(section, BaseModel):
         return section.model_dump(exclude_defaults=True)
     return {} if section is None else {"value": section}

@@ -59,6 +59,8 @@ VARIABLES: frozenset[str] = frozenset(
         "kind",
         "message",
         "count",
+        "affected_count",
+        "affected",
     }
 )
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections.abc import Awaitable, Callable
 
 from pulse_core.store import Store
 
@@ -37,17 +38,23 @@ async def run_maintenance(
     retention_days: int,
     rollup_every_s: float = 60.0,
     prune_every_s: float = 3600.0,
+    may_run: Callable[[], Awaitable[bool]] | None = None,
 ) -> None:
-    """Run until cancelled. A failure is logged and retried at the next turn."""
+    """Run until cancelled. A failure is logged and retried at the next turn. ``may_run``
+    is asked at each turn: in a cluster, one node at a time does the upkeep."""
     last_prune = 0.0
     while True:
         try:
-            await store.update_rollups()
-            if time.monotonic() - last_prune >= prune_every_s:
-                pruned = await prune_expired(store, retention_days)
-                last_prune = time.monotonic()
-                if pruned:
-                    log.info("retention: %d checks older than %d days deleted", pruned, retention_days)
+            if may_run is None or await may_run():
+                await store.update_rollups()
+                if time.monotonic() - last_prune >= prune_every_s:
+                    pruned = await prune_expired(store, retention_days)
+                    last_prune = time.monotonic()
+                    if pruned:
+                        log.info(
+                            "retention: %d checks older than %d days deleted",
+                            pruned, retention_days,
+                        )
         except Exception as exc:
             log.error("store maintenance failed, will retry: %s", exc)
         await asyncio.sleep(rollup_every_s)

@@ -9,13 +9,24 @@ from __future__ import annotations
 
 import time
 from bisect import bisect_left
+from functools import partial
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Mapping
 
+from pulse_core.dependencies import Dependencies
+from pulse_core.engine import topology
 from pulse_core.engine.checks import run_probe
+from pulse_core.engine.state import EndpointState
 from pulse_core.engine.state_table import StateTable
 from pulse_core.engine.writer import StoreWriter
-from pulse_core.models import CheckResult, CheckStatus, Endpoint, EndpointSnapshot
+from pulse_core.models import (
+    CheckResult,
+    CheckStatus,
+    Endpoint,
+    EndpointSnapshot,
+    State,
+    StatusChange,
+)
 from pulse_core.probe import Probe
 
 #: upper bounds, in seconds, of the check-duration buckets (a last, unbounded one follows)
@@ -40,31 +51,45 @@ class Monitor:
         self._probes = probes
         self._writer = writer
         self.states = StateTable(())
+        #: what endpoints depend on: judged against ``states`` (:mod:`.topology`)
+        self.dependencies = Dependencies()
         #: check durations by probe type, for exporters
         self.durations: dict[str, DurationHistogram] = {}
         #: the latest check's details by endpoint id (``GET /api/endpoints/{id}``), only for
         #: endpoints whose probe gave some: the stored history has no room for them
         self.details: dict[str, Mapping[str, Any]] = {}
 
-    def set_endpoints(self, endpoints: Iterable[Endpoint]) -> None:
+    def set_endpoints(
+        self, endpoints: Iterable[Endpoint], dependencies: Dependencies | None = None
+    ) -> None:
         """Follow a new configuration; endpoints that stay keep their state."""
         self.states = StateTable(tuple(endpoints), previous=self.states)
+        self.dependencies = dependencies or Dependencies()
         self.details = {
             endpoint_id: details
             for endpoint_id, details in self.details.items()
             if endpoint_id in self.states
         }
 
-    def restore(self, snapshots: Mapping[str, EndpointSnapshot], now: float) -> None:
-        """Resume remembered states; outages interrupted by a long gap are closed."""
+    def restore(
+        self, snapshots: Mapping[str, EndpointSnapshot], now: float, record_gaps: bool = True
+    ) -> None:
+        """Resume remembered states; outages interrupted by a long gap are closed (and
+        written, with ``record_gaps``: a cluster node leaves that to each endpoint's owner)."""
         for endpoint_id, snapshot in snapshots.items():
             state = self.states.get(endpoint_id)
             if state is None:
                 continue
             closed = state.restore(snapshot, now)
-            if closed is not None:
+            if closed is not None and record_gaps:
                 self._writer.add_outage(closed)
                 self._writer.add_snapshot(state.snapshot())
+        for endpoint_id in self.dependencies.parents:  # the causes of restored UNREACHABLE
+            state = self.states.get(endpoint_id)
+            if state is not None and state.state is State.UNREACHABLE:
+                cause = topology.verdict(self.dependencies, self.states, endpoint_id).cause
+                if cause is not None:
+                    state.blame(cause)
 
     async def run_check(self, endpoint: Endpoint, due: float) -> None:
         started, clock = time.time(), time.perf_counter()
@@ -80,14 +105,28 @@ class Monitor:
         state = self.states.get(endpoint.id)
         if state is None:  # removed from the configuration while it was being checked
             return
-        change = state.observe(check)
+        judge = None
+        if endpoint.id in self.dependencies.parents:
+            judge = partial(topology.verdict, self.dependencies, self.states, endpoint.id)
+        change = state.observe(check, judge)
         if result.details:
             self.details[endpoint.id] = result.details
         else:
             self.details.pop(endpoint.id, None)
         self._writer.add_check(check)
         if change is not None:
-            self._writer.add_change(change, state.snapshot())
+            self._record(change, state)
+
+    def _record(self, change: StatusChange, state: EndpointState) -> None:
+        """Hand ``change`` to the writer; when it takes a parent offline, the children that
+        were waiting for it become unreachable now, in the same batch (and theirs in turn)."""
+        self._writer.add_change(change, state.snapshot())
+        if change.state in (State.DOWN, State.UNREACHABLE):
+            for child, verdict in topology.cut_off_behind(
+                self.dependencies, self.states, change.endpoint_id
+            ):
+                assert verdict.cause is not None
+                self._record(child.cut_off(verdict.cause), child)
 
     def _duration_of(self, type_name: str) -> DurationHistogram:
         histogram = self.durations.get(type_name)

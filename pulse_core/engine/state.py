@@ -23,7 +23,7 @@ from __future__ import annotations
 import bisect
 import math
 from dataclasses import replace
-from typing import TYPE_CHECKING, Sequence
+from typing import TYPE_CHECKING, Callable, Sequence
 
 from pulse_core.contract.view import EndpointStatus
 from pulse_core.models import (
@@ -39,6 +39,11 @@ from pulse_core.models import (
 
 if TYPE_CHECKING:
     from pulse_core.engine.state_table import StateTable
+    from pulse_core.engine.topology import Verdict
+
+#: how a dependent endpoint's failures are judged (:func:`pulse_core.engine.topology.verdict`),
+#: asked only when they reach its threshold
+Judge = Callable[[], "Verdict"]
 
 FLAP_WINDOW_S = 300.0
 FLAP_MAX_CHANGES = 3
@@ -52,16 +57,18 @@ RECENT_CHECKS = 20
 MAX_STEP_S = 2**14 - 1
 
 #: codes of the table's byte columns: ``State`` by position, ``CheckStatus`` by position + 1
-STATES = (State.UNKNOWN, State.UP, State.DOWN)
+STATES = (State.UNKNOWN, State.UP, State.DOWN, State.UNREACHABLE)
 STATE_CODE = {state: code for code, state in enumerate(STATES)}
 RUN_STATUSES = (None, CheckStatus.UP, CheckStatus.DOWN)
 RUN_CODE = {status: code for code, status in enumerate(RUN_STATUSES)}
 _UP_CODE = RUN_CODE[CheckStatus.UP]
+_DOWN_CODE = RUN_CODE[CheckStatus.DOWN]
+_CUT_OFF_CODES = (STATE_CODE[State.DOWN], STATE_CODE[State.UNREACHABLE])
 
 _STATE_OF = {CheckStatus.UP: State.UP, CheckStatus.DOWN: State.DOWN}
 #: live status by ``STATES`` code (``None`` for UNKNOWN: the latest check tells), and by
 #: ``RUN_STATUSES`` code of the latest check
-_LIVE_OF_CODES = (None, LiveStatus.UP, LiveStatus.DOWN)
+_LIVE_OF_CODES = (None, LiveStatus.UP, LiveStatus.DOWN, LiveStatus.UNREACHABLE)
 _LATEST_OF_CODES = (LiveStatus.DOWN, LiveStatus.UP, LiveStatus.DOWN)
 
 
@@ -141,8 +148,32 @@ class EndpointState:
         """How many checks this state has taken in: it changes with every check."""
         return self.checks_up + self.checks_down
 
-    def observe(self, check: CheckResult) -> StatusChange | None:
-        """Take one check into account; return the state change it caused, if any."""
+    @property
+    def cause(self) -> str | None:
+        """While UNREACHABLE: the parent whose outage cuts this endpoint off."""
+        return self._table.causes.get(self._slot)
+
+    @property
+    def failing(self) -> bool:
+        """Whether the latest check failed (a parent that may be on its way offline)."""
+        return self._table.last_status[self._slot] == _DOWN_CODE
+
+    @property
+    def waiting(self) -> bool:
+        """Failing past its threshold, yet neither offline nor unreachable: its verdict
+        waited for a parent on its way offline."""
+        table, slot = self._table, self._slot
+        return (
+            table.state[slot] not in _CUT_OFF_CODES
+            and table.run_status[slot] == _DOWN_CODE
+            and table.run_length[slot] >= self.endpoint.failure_threshold
+        )
+
+    def observe(self, check: CheckResult, judge: Judge | None = None) -> StatusChange | None:
+        """Take one check into account; return the state change it caused, if any.
+
+        ``judge`` is given for an endpoint that depends on others: failures that reach the
+        threshold are then judged (docs/topology.md) before they make it offline."""
         table, slot = self._table, self._slot
         status_code = RUN_CODE[check.status]
         up = status_code == _UP_CODE
@@ -172,13 +203,56 @@ class EndpointState:
             self.endpoint.success_threshold if up else self.endpoint.failure_threshold
         )
         target = _STATE_OF[check.status]
+        if judge is not None and not up and self.state is not State.DOWN:
+            return self._judged(check, judge)
         if table.run_length[slot] < threshold or self.state is target:
             return None
         return self._enter(target, check)
 
+    def _judged(self, check: CheckResult, judge: Judge) -> StatusChange | None:
+        """A failed check of a dependent endpoint that is not offline: unreachable while a
+        parent is offline; after the parents are back, offline once ``failure_threshold``
+        checks failed that began at least one interval after the latest came back."""
+        table, slot = self._table, self._slot
+        unreachable = self.state is State.UNREACHABLE
+        if not unreachable and table.run_length[slot] < self.endpoint.failure_threshold:
+            return None
+        verdict = judge()
+        if verdict.wait or (unreachable and verdict.cause is not None):
+            return None
+        if verdict.cause is not None:
+            return self.cut_off(verdict.cause, check)
+        if unreachable and check.ts < verdict.released_ts + self.endpoint.interval_s:
+            table.run_status[slot], table.run_length[slot] = 0, 0  # not counted: a fresh run
+            return None
+        if table.run_length[slot] < self.endpoint.failure_threshold:
+            return None
+        return self._enter(State.DOWN, check)
+
+    def blame(self, cause: str) -> None:
+        """Name the parent an UNREACHABLE state restored from the store is behind (the
+        store keeps states, not their causes)."""
+        self._table.causes[self._slot] = cause
+
+    def cut_off(self, cause: str, check: CheckResult | None = None) -> StatusChange:
+        """Become UNREACHABLE behind ``cause``, at ``check`` or the latest check: no outage
+        of its own opens (the parent's is the outage)."""
+        table, slot = self._table, self._slot
+        check = check or self.last
+        assert check is not None, "only an endpoint with failed checks is cut off"
+        previous = self.state
+        table.state[slot] = STATE_CODE[State.UNREACHABLE]
+        table.state_since[slot] = table.run_started[slot]
+        table.causes[slot] = cause
+        return StatusChange(
+            self.endpoint.id, check.ts, State.UNREACHABLE, previous, check.rtt_ms, check.error,
+            cause=cause,
+        )
+
     def _enter(self, target: State, check: CheckResult) -> StatusChange:
         table, slot = self._table, self._slot
         previous, run_started = self.state, table.run_started[slot]
+        table.causes.pop(slot, None)
         outage = None
         if target is State.DOWN:
             outage = Outage(self.endpoint.id, run_started, last_error=check.error)
@@ -259,7 +333,7 @@ class EndpointState:
             table.endpoints[slot], self.live_status(now), STATES[table.state[slot]],
             optional(table.state_since[slot]), optional(table.last_ts[slot]),
             optional(table.last_rtt_ms[slot]), table.last_errors.get(slot),
-            table.checks_up[slot], table.checks_down[slot],
+            table.checks_up[slot], table.checks_down[slot], table.causes.get(slot),
         )
 
     def snapshot(self) -> EndpointSnapshot:
@@ -284,7 +358,7 @@ class EndpointState:
             if snapshot.open_outage.last_error is not None:
                 table.last_errors[slot] = snapshot.open_outage.last_error
         if snapshot.state is not State.UNKNOWN:
-            status = CheckStatus(snapshot.state.value)
+            status = CheckStatus.UP if snapshot.state is State.UP else CheckStatus.DOWN
             threshold = (
                 self.endpoint.failure_threshold
                 if status is CheckStatus.DOWN

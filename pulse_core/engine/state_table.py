@@ -65,6 +65,8 @@ class StateTable(Mapping[str, EndpointState]):
         #: the latest error seen, kept after recovery (it describes the outage just closed)
         self.last_errors: dict[int, str] = {}
         self.flips: dict[int, list[float]] = {}
+        #: while UNREACHABLE: the parent that cuts the endpoint off
+        self.causes: dict[int, str] = {}
         if previous is not None:
             self._keep(previous)
 
@@ -121,6 +123,8 @@ class StateTable(Mapping[str, EndpointState]):
                 self.open_outages[slot] = outage
             if (error := previous.last_errors.get(old)) is not None:
                 self.last_errors[slot] = error
+            if (cause := previous.causes.get(old)) is not None:
+                self.causes[slot] = cause
             if (flips := previous.flips.get(old)) is not None:
                 self.flips[slot] = list(flips)  # the old table's views may still add to theirs
 

@@ -23,6 +23,7 @@ from collections import deque
 from dataclasses import dataclass
 from typing import Awaitable, Callable, Sequence
 
+from pulse_core.coordination import Fenced
 from pulse_core.models import CheckResult, EndpointSnapshot, Outage, StatusChange
 from pulse_core.store import Store
 
@@ -183,6 +184,9 @@ class StoreWriter:
                 if snapshots:
                     await self._store.write_snapshots(snapshots)
                     snapshots = []
+            except Fenced as exc:
+                self._drop_fenced(exc, len(checks))
+                return True
             except Exception as exc:
                 self.health.failed(time.time(), exc)
                 log.error("writing to the store failed, will retry: %s", exc)
@@ -192,6 +196,17 @@ class StoreWriter:
             if changes:
                 await self._on_stored(changes)
         return True
+
+    def _drop_fenced(self, refusal: Fenced, in_flight: int) -> None:
+        """A cluster node that lost its lease drops what it has not written: its endpoints
+        are another node's now, and that node's checks and states are the ones that count."""
+        dropped = in_flight + len(self._checks)
+        self._checks.clear()
+        self._outages.clear()
+        self._snapshots.clear()
+        self._changes.clear()
+        log.error("this node lost its cluster lease: %d unwritten checks dropped (%s)",
+                  dropped, refusal)
 
     def _requeue(
         self,
