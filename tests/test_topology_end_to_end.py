@@ -1,0 +1,208 @@
+"""A switch and the PLCs behind it, all real TCP listeners on loopback, watched by a real Pulse
+with real webhook and Slack receivers and a real WebSocket client (docs/topology.md): when the
+switch dies, one alert naming it, not one per device behind it."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import yaml
+from websockets.asyncio.client import ClientConnection, connect
+
+from pulse_core.testing.listeners import TcpListener
+from pulse_core.testing.notifier_conformance import LOOPBACK_OUTBOUND
+from pulse_core.testing.receivers import Receiver, SlackReceiver
+from pulse_core.testing.server import RunningPulse, running_pulse
+from pulse_core.testing.waiting import eventually
+
+PLCS = 20
+
+
+def plant_yaml(switch: TcpListener, plcs: list[TcpListener], webhook: str, slack: str) -> str:
+    document: dict[str, Any] = {
+        "version": 1,
+        "defaults": {
+            "interval_seconds": 1, "timeout_ms": 500, "retries": 0,
+            "failure_threshold": 2, "success_threshold": 1,
+        },
+        "groups": [
+            {"id": "network", "name": "Network"},
+            {"id": "line-1", "name": "Line 1", "depends_on": "switch"},
+        ],
+        "targets": [
+            {"name": "switch", "type": "tcp", "host": "127.0.0.1", "port": switch.port,
+             "group": "network"},
+            *(
+                {"name": f"plc-{index:02d}", "type": "tcp", "host": "127.0.0.1",
+                 "port": plc.port, "group": "line-1"}
+                for index, plc in enumerate(plcs)
+            ),
+        ],
+        "notifiers": [
+            {"name": "ops", "webhook": {"url": webhook, "body": {
+                "text": "{{message}}", "name": "{{endpoint.name}}", "status": "{{status}}",
+                "affected_count": "{{affected_count}}", "affected": "{{affected}}",
+            }}},
+            {"name": "chat", "slack": {"webhookUrl": slack}},
+        ],
+        "outbound": LOOPBACK_OUTBOUND,
+        "alerting": {"retry_initial": 0.2, "retry_max": 1},
+    }
+    return yaml.safe_dump(document, sort_keys=False)
+
+
+@contextlib.asynccontextmanager
+async def plant(tmp_path: Path) -> AsyncIterator[tuple[RunningPulse, TcpListener, list[TcpListener], Receiver, SlackReceiver]]:
+    switch, plcs = TcpListener(), [TcpListener() for _ in range(PLCS)]
+    for listener in (switch, *plcs):
+        await listener.start()
+    with Receiver() as webhook, SlackReceiver() as slack:
+        text = plant_yaml(switch, plcs, f"{webhook.url}/hook", f"{slack.url}/services/x")
+        async with running_pulse(text, tmp_path) as server:
+            await statuses_become(server, {"online"}, PLCS + 1)
+            try:
+                yield server, switch, plcs, webhook, slack
+            finally:
+                for listener in (switch, *plcs):
+                    await listener.stop()
+
+
+async def live(server: RunningPulse) -> dict[str, dict[str, Any]]:
+    """Every endpoint's live status item, by endpoint name."""
+    async with server.client() as client:
+        answer = await client.get("/api/status/live")
+    return {item["endpoint"]["name"]: item for item in answer.json()["items"]}
+
+
+async def statuses_become(server: RunningPulse, words: set[str], count: int) -> dict[str, Any]:
+    """The live items once ``count`` endpoints show one of ``words`` (REST says up/down)."""
+    rest = {"online": "up", "offline": "down", "unreachable": "unreachable"}
+    wanted = {rest[word] for word in words}
+
+    async def reached() -> dict[str, Any] | None:
+        items = await live(server)
+        matching = {name: item for name, item in items.items() if item["status"] in wanted}
+        return matching if len(matching) >= count else None
+
+    return await eventually(reached, timeout_s=20)
+
+
+async def restart(*listeners: TcpListener) -> None:
+    """Listen again on each port. A probe's connection may hold a stopped listener's port
+    for a moment (its ephemeral source port, picked by the kernel), so binding is retried."""
+    for listener in listeners:
+
+        async def started(listener: TcpListener = listener) -> bool | None:
+            try:
+                await listener.start()
+            except OSError:
+                return None
+            return True
+
+        await eventually(started, timeout_s=10, every_s=0.05)
+
+
+def webhook_bodies(receiver: Receiver) -> list[dict[str, Any]]:
+    return [request.json() for request in receiver.requests]
+
+
+async def updates_until(
+    socket: ClientConnection, status: str, count: int
+) -> list[dict[str, Any]]:
+    """The ``status_update`` messages read until ``count`` of them say ``status``."""
+    seen: list[dict[str, Any]] = []
+    while sum(1 for message in seen if message["data"]["status"] == status) < count:
+        message = json.loads(await asyncio.wait_for(socket.recv(), 20))
+        if message["type"] == "status_update":
+            seen.append(message)
+    return seen
+
+
+def open_socket(server: RunningPulse) -> Any:
+    url = server.base_url.replace("http://", "ws://") + "/api/ws/status"
+    return connect(url, additional_headers=server.auth_headers)
+
+
+async def test_a_dead_switch_is_one_alert_naming_it_and_the_plcs_behind_it_are_unreachable(
+    tmp_path: Path,
+) -> None:
+    async with plant(tmp_path) as (server, switch, plcs, webhook, slack):
+        switch_id = next(ep.id for ep in server.pulse.config.endpoints if ep.name == "switch")
+        async with open_socket(server) as socket:
+            for listener in (switch, *plcs):
+                await listener.stop()
+            await webhook.wait_for_requests(1, timeout_s=20)
+            await eventually(lambda: _some(slack.messages), timeout_s=10)
+            unreachable = await statuses_become(server, {"unreachable"}, PLCS)
+            pushed = await updates_until(socket, "unreachable", PLCS)
+            await restart(switch, *plcs)
+            await webhook.wait_for_requests(2, timeout_s=20)
+            await eventually(lambda: _some(slack.messages[1:]), timeout_s=10)
+            await statuses_become(server, {"online"}, PLCS + 1)
+            await asyncio.sleep(2)  # a couple of intervals more: nothing else is sent
+        details = server.pulse.status(
+            next(ep.id for ep in server.pulse.config.endpoints if ep.name == "plc-00"), 0
+        )
+    offline, online = webhook_bodies(webhook)
+    assert len(webhook.requests) == 2 and len(slack.messages) == 2
+    assert (offline["name"], offline["status"], offline["affected_count"]) == (
+        "switch", "offline", "20"
+    )
+    assert offline["affected"] == ", ".join(f"plc-{index:02d}" for index in range(10)) + (
+        " and 10 more"
+    )
+    assert "20 endpoints behind it are unreachable" in offline["text"]
+    assert (online["name"], online["status"], online["affected_count"]) == ("switch", "online", "20")
+    assert "20 endpoints behind it are back online" in online["text"]
+    assert "switch (127.0.0.1:" in slack.messages[0]["text"]
+    assert "20 endpoints behind it are unreachable" in slack.messages[0]["text"]
+    assert "20 endpoints behind it are back online" in slack.messages[1]["text"]
+    assert sorted(unreachable) == [f"plc-{index:02d}" for index in range(PLCS)]
+    unreachable_updates = [m for m in pushed if m["data"]["status"] == "unreachable"]
+    assert len(unreachable_updates) == PLCS
+    assert {m["data"]["previousStatus"] for m in unreachable_updates} == {"online"}
+    assert details is not None and details.cause is None  # back online: no reason any more
+    assert switch_id in {m["data"]["endpointId"] for m in pushed}
+
+
+async def test_a_plc_failing_while_its_switch_answers_alerts_on_its_own(tmp_path: Path) -> None:
+    async with plant(tmp_path) as (server, switch, plcs, webhook, slack):
+        await plcs[3].stop()
+        await webhook.wait_for_requests(1, timeout_s=20)
+        await eventually(lambda: _some(slack.messages), timeout_s=10)
+        await asyncio.sleep(2)
+    (offline,) = webhook_bodies(webhook)
+    assert (offline["name"], offline["status"], offline["affected_count"]) == (
+        "plc-03", "offline", "0"
+    )
+    assert len(slack.messages) == 1
+
+
+async def test_a_plc_still_down_after_its_switch_recovers_alerts_after_its_threshold(
+    tmp_path: Path,
+) -> None:
+    async with plant(tmp_path) as (server, switch, plcs, webhook, slack):
+        for listener in (switch, *plcs):
+            await listener.stop()
+        await webhook.wait_for_requests(1, timeout_s=20)
+        await statuses_become(server, {"unreachable"}, PLCS)
+        await restart(switch, *plcs[1:])
+        await webhook.wait_for_requests(3, timeout_s=30)
+        items = await live(server)
+    # the switch's recovery waited for plc-00 to decide: the two go out together, in any order
+    offline, *rest = webhook_bodies(webhook)
+    online, plc_offline = sorted(rest, key=lambda body: body["name"] != "switch")
+    assert (offline["name"], offline["affected_count"]) == ("switch", "20")
+    assert (online["name"], online["status"], online["affected_count"]) == ("switch", "online", "19")
+    assert (plc_offline["name"], plc_offline["status"]) == ("plc-00", "offline")
+    assert "was unreachable" in plc_offline["text"]
+    assert items["plc-00"]["status"] == "down"
+
+
+async def _some(found: list[Any]) -> bool | None:
+    return True if found else None
