@@ -78,6 +78,16 @@ def write_endpoint_families(
             for labels, r in zip(with_group, readings)
         ),
         _header(
+            "pulse_endpoint_unreachable", "gauge",
+            "1 while an endpoint is unreachable behind an offline parent (depends_on; its "
+            "pulse_endpoint_status is then 0)", openmetrics,
+        ),
+        *(
+            f"pulse_endpoint_unreachable{{{labels}}} "
+            f"{int(r.live_status is LiveStatus.UNREACHABLE)}\n"
+            for labels, r in zip(with_group, readings)
+        ),
+        _header(
             "pulse_checks_total", "counter", "Total number of monitoring checks performed",
             openmetrics,
         ),
