@@ -18,7 +18,7 @@ from pulse_core.contract import hookimpl
 STATIC = Path(__file__).parent / "static"
 PAGES = (
     "/", "/login", "/setup", "/history", "/configuration", "/integrations", "/api-reference",
-    "/users", "/api-keys",
+    "/users", "/api-keys", "/cluster",
 )
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; connect-src 'self' ws: wss:; img-src 'self' data:; "

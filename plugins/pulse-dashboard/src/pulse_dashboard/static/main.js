@@ -5,6 +5,7 @@ import { clear } from "./dom.js";
 import { LiveStatus } from "./live.js";
 import * as apiKeys from "./views/api_keys.js";
 import * as apiReference from "./views/api_reference.js";
+import * as cluster from "./views/cluster.js";
 import * as configuration from "./views/configuration.js";
 import * as endpoint from "./views/endpoint.js";
 import * as historyView from "./views/history.js";
@@ -22,6 +23,7 @@ const ROUTES = [
   { pattern: /^\/api-reference$/, view: apiReference, nav: "api-reference" },
   { pattern: /^\/users$/, view: users, nav: "users" },
   { pattern: /^\/api-keys$/, view: apiKeys, nav: "api-keys" },
+  { pattern: /^\/cluster$/, view: cluster, nav: "cluster" },
   { pattern: /^\/(login|setup)$/, view: signIn, nav: null, public: true },
 ];
 
@@ -58,6 +60,10 @@ async function loadSession() {
   for (const link of document.querySelectorAll("[data-min-role]")) {
     link.hidden = !app.session || ROLE_RANK[app.session.role] < ROLE_RANK[link.dataset.minRole];
   }
+  // shown in a cluster only; asked aside, so that no page waits for it
+  const clusterLink = document.getElementById("cluster-link");
+  clusterLink.hidden = true;
+  if (app.session) cluster.clustered().then((yes) => { clusterLink.hidden = !yes || !app.session; });
 }
 
 async function render() {
