@@ -6,7 +6,7 @@ import time
 from collections import Counter
 from typing import Any
 
-from pulse_core.contract import LiveStatus, PulseView, bad_request
+from pulse_core.contract import STATUS_WORDS, PulseView, bad_request
 from pulse_exporter_grafana.buckets import plan_buckets
 from pulse_exporter_grafana.outages import outage_annotations, outage_table, outages_in
 from pulse_exporter_grafana.protocol import QueryRequest, TargetParams
@@ -17,10 +17,10 @@ from pulse_exporter_grafana.series import availability, response_time
 TARGETS = {
     "availability": "Percent of successful checks per interval",
     "response_time": "Round trip of successful checks per interval (ms), aggregated",
-    "status_count": "Number of endpoints with a live status (online, offline, flapping) now",
+    "status_count": "Number of endpoints with a live status (online, offline, flapping, "
+    "unreachable) now",
     "outages": "Outages in the range, as a table or as annotations",
 }
-_LIVE_WORDS = {LiveStatus.UP: "online", LiveStatus.DOWN: "offline", LiveStatus.FLAPPING: "flapping"}
 
 
 async def answer(pulse: PulseView, query: QueryRequest) -> list[dict[str, Any]]:
@@ -65,5 +65,5 @@ async def _one(
 
 def _count_with_status(pulse: PulseView, scope: Scope, status: str, now: float) -> int:
     found = (pulse.status(endpoint.id, now) for endpoint in scope.endpoints)
-    counts = Counter(_LIVE_WORDS[one.live_status] for one in found if one is not None)
+    counts = Counter(STATUS_WORDS[one.live_status] for one in found if one is not None)
     return counts[status]

@@ -7,6 +7,7 @@ from typing import Any
 
 from pulse_core.contract import PulseConfig, bad_request
 from pulse_exporter_grafana.answers import TARGETS
+from pulse_exporter_grafana.protocol import LIVE_WORDS
 from pulse_exporter_grafana.scope import descendant_groups
 
 _ENDPOINT = {"name": "endpointId", "label": "Endpoint", "type": "select",
@@ -16,7 +17,7 @@ _INTERVAL = {"name": "interval", "label": "Interval", "type": "input",
              "placeholder": "e.g. 5m (default: the panel's interval)"}
 _STATIC_OPTIONS = {
     "aggregation": ["avg", "min", "max", "p50", "p95", "p99"],
-    "status": ["online", "offline", "flapping"],
+    "status": list(LIVE_WORDS),
     "format": ["table", "annotations"],
 }
 

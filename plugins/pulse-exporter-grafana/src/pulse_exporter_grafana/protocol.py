@@ -10,7 +10,7 @@ from typing import Annotated, Any, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, WithJsonSchema, field_validator
 
-from pulse_core.contract import bad_request
+from pulse_core.contract import STATUS_WORDS, LiveStatus, bad_request
 
 DEFAULT_RANGE = timedelta(hours=6)
 DEFAULT_MAX_DATA_POINTS = 1000
@@ -20,7 +20,8 @@ _SECONDS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
 M = TypeVar("M", bound=BaseModel)
 
 Aggregation = Literal["avg", "min", "max", "p50", "p95", "p99"]
-STATUS_WORDS = ("online", "offline", "flapping")
+#: the live statuses a ``status_count`` target may ask for, in the words of ``STATUS_WORDS``
+LIVE_WORDS = tuple(STATUS_WORDS[status] for status in LiveStatus)
 
 
 class _Lenient(BaseModel):
@@ -75,8 +76,8 @@ class TargetParams(_Lenient):
     @classmethod
     def _a_status(cls, value: str) -> str:
         word = {"up": "online", "down": "offline"}.get(value, value)
-        if word not in STATUS_WORDS:
-            raise ValueError(f"status {value!r} is not one of: {', '.join(STATUS_WORDS)}")
+        if word not in LIVE_WORDS:
+            raise ValueError(f"status {value!r} is not one of: {', '.join(LIVE_WORDS)}")
         return word
 
     @property
