@@ -107,6 +107,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 def cmd_check(args: argparse.Namespace) -> int:
     config = open_config(args.config, args.plugins)
     print(describe_endpoints(config))
+    if config.dependencies:
+        print(describe_dependencies(config))
     warnings = asyncio.run(refused_destinations(config))
     warnings += missing_dialects(config, args.plugins.registries.webhook_dialects)
     for warning in warnings:
@@ -127,6 +129,28 @@ def describe_endpoints(config: PulseConfig) -> str:
             )
     total = len(config.endpoints)
     lines.append(f"configuration OK: {total} endpoint(s) in {len(config.groups)} group(s)")
+    return "\n".join(lines)
+
+
+def describe_dependencies(config: PulseConfig) -> str:
+    """The dependency tree of ``depends_on`` (docs/topology.md): each endpoint nothing is
+    above, with those behind it indented; one behind several parents shows under each, its
+    ``any`` mode marked."""
+    dependencies = config.dependencies
+    names = {endpoint.id: endpoint.name for endpoint in config.endpoints}
+    order = {endpoint_id: position for position, endpoint_id in enumerate(names)}
+    lines = [f"dependencies: {len(dependencies.parents)} endpoint(s) depend on others"]
+
+    def branch(endpoint_id: str, depth: int, above: frozenset[str]) -> None:
+        mode = "  [any]" if dependencies.mode_of(endpoint_id) == "any" and depth else ""
+        lines.append(f"{'  ' * depth}  {names[endpoint_id]}{mode}")
+        for child in sorted(dependencies.children.get(endpoint_id, ()), key=order.__getitem__):
+            if child not in above:  # cycles are refused when loading; never loop anyway
+                branch(child, depth + 1, above | {child})
+
+    for root in (eid for eid in names if eid in dependencies.children):
+        if root not in dependencies.parents:
+            branch(root, 0, frozenset({root}))
     return "\n".join(lines)
 
 

@@ -167,3 +167,45 @@ def test_check_warns_of_each_notifier_destination_the_outbound_policy_refuses(
         "address: refused unless listed in outbound.allow_networks; this notifier cannot "
         "deliver",
     ]
+
+
+def test_check_prints_the_dependency_tree(tmp_path: Path) -> None:
+    config = tmp_path / "pulse.yaml"
+    config.write_text(textwrap.dedent("""\
+        version: 1
+        groups:
+          - {id: network, name: Network}
+          - {id: line-1, name: Line 1, depends_on: switch-1}
+        targets:
+          - {name: core, type: tcp, host: 127.0.0.1, port: 9000, group: network}
+          - {name: switch-1, type: tcp, host: 127.0.0.1, port: 9001, group: network,
+             depends_on: core}
+          - {name: plc-1, type: tcp, host: 127.0.0.1, port: 9002, group: line-1}
+          - {name: hmi, type: tcp, host: 127.0.0.1, port: 9003, group: line-1,
+             depends_on: core, depends_on_mode: any}
+    """))
+    result = pulse("check", "--config", str(config))
+    assert result.returncode == 0, result.stderr
+    tree = result.stdout.split("dependencies: 3 endpoint(s) depend on others\n", 1)[1]
+    assert tree.splitlines() == [
+        "  core",
+        "    switch-1",
+        "      plc-1",
+        "      hmi  [any]",
+        "    hmi  [any]",
+    ]
+
+
+def test_check_refuses_a_dependency_cycle_with_its_line(tmp_path: Path) -> None:
+    config = tmp_path / "pulse.yaml"
+    config.write_text(textwrap.dedent("""\
+        version: 1
+        groups: [{id: network, name: Network}]
+        targets:
+          - {name: a, type: tcp, host: 127.0.0.1, port: 9000, group: network, depends_on: b}
+          - {name: b, type: tcp, host: 127.0.0.1, port: 9001, group: network, depends_on: a}
+    """))
+    result = pulse("check", "--config", str(config))
+    assert result.returncode == 1
+    assert "pulse.yaml:4:" in result.stderr
+    assert "endpoints depend on each other in a cycle: a → b → a" in result.stderr
