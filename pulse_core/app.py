@@ -41,13 +41,14 @@ from pulse_core.web.api import (
     history,
     push,
     status,
+    topology,
 )
 
 log = logging.getLogger("pulse")
 
 BUILTIN_PLUGINS = (
     health, status, endpoints, history, groups, export, push, accounts,
-    configuration, endpoint_writes,
+    configuration, endpoint_writes, topology,
 )
 
 

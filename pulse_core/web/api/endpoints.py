@@ -16,6 +16,7 @@ from quart_schema import document_response, tag_blueprint, validate_querystring
 from pulse_core import hookimpl
 from pulse_core.web.api.catalog import current_catalog
 from pulse_core.web.api.schemas import EndpointDetail, ErrorBody
+from pulse_core.web.api.topology import topology_item
 from pulse_core.web.serialize import check_json, outage_json
 
 blueprint = Blueprint("endpoints", __name__)
@@ -40,7 +41,8 @@ async def endpoint_detail(endpoint_id: str, query_args: DetailQuery) -> dict[str
 
     `recent` holds the checks of the last `windowMinutes` (at most the newest 10,000),
     oldest first; `outages` those that overlap the window, the open one included;
-    `details` what the probe told about the latest check (`{}` when nothing).
+    `details` what the probe told about the latest check (`{}` when nothing); `topology`
+    what it depends on and what depends on it (`null` when neither, docs/topology.md).
     """
     entry = current_catalog().entry(endpoint_id)
     pulse = current_app.config["PULSE"]
@@ -54,6 +56,9 @@ async def endpoint_detail(endpoint_id: str, query_args: DetailQuery) -> dict[str
         "recent": [check_json(check) for check in checks],
         "outages": [outage_json(outage) for outage in outages],
         "details": dict(pulse.monitor.details.get(endpoint_id, {})),
+        "topology": topology_item(
+            endpoint_id, pulse.config.dependencies, pulse.monitor.states, end
+        ),
     }
 
 

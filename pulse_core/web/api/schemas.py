@@ -70,7 +70,7 @@ class SparkPoint(Shape):
 
 class LiveItem(Shape):
     endpoint: LiveEndpointOut
-    status: Literal["up", "down", "flapping"]
+    status: Literal["up", "down", "flapping", "unreachable"]
     rtt_ms: float | None = Field(description="round-trip time of the latest check")
     last_change_ts: datetime | None = Field(description="when the damped state last changed")
     sparkline: list[SparkPoint] = Field(
@@ -99,6 +99,24 @@ class OutageOut(Shape):
     gap: bool = Field(description="monitoring stopped during the outage; its end is the last known moment")
 
 
+class TopologyItem(Shape):
+    """An endpoint in the dependency tree (``depends_on``, docs/topology.md)."""
+
+    id: str
+    name: str
+    status: Literal["up", "down", "flapping", "unreachable"]
+    unreachable_behind: str | None = Field(
+        description="while unreachable: the id of the parent whose outage cuts it off"
+    )
+    depends_on: list[str] = Field(description="ids of the endpoints it depends on")
+    depends_on_mode: Literal["all", "any"]
+    dependents: list[str] = Field(description="ids of the endpoints that depend on it")
+
+
+class TopologyList(Shape):
+    items: list[TopologyItem]
+
+
 class EndpointDetail(Shape):
     """One endpoint, its checks and the outages of the last ``windowMinutes``."""
 
@@ -107,6 +125,9 @@ class EndpointDetail(Shape):
     outages: list[OutageOut]
     details: dict[str, Any] = Field(
         description="what the probe told about the latest check, keys as the probe gave them"
+    )
+    topology: TopologyItem | None = Field(
+        description="what it depends on and what depends on it; null when neither"
     )
 
 
@@ -138,6 +159,7 @@ class StatusCounts(Shape):
     up: int
     down: int
     flapping: int
+    unreachable: int
 
 
 class GroupSummary(GroupOut):
