@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 from pulse_notify_splunk import SplunkNotifier, SplunkOptions
+from pulse_notify_splunk.events import notification_event
 
 from pulse_core.models import CheckResult, CheckStatus, Endpoint
 from pulse_core.notifier import DeliveryError
@@ -205,3 +206,22 @@ async def test_disabled_sends_nothing() -> None:
         await notifier.close()
     assert receipt.detail == "not sent: splunk.enabled is false"
     assert splunk.requests == []
+
+
+def test_a_parents_change_carries_the_endpoints_behind_it() -> None:
+    """A switch's offline message (``depends_on``): the event adds how many endpoints it cut
+    off and their first names; an ordinary change keeps the five documented keys."""
+    with SplunkReceiver(token=DOCUMENTED_TOKEN) as receiver:
+        options = SplunkOptions.model_validate(documented_splunk_block(receiver))
+    variables: dict[str, Any] = {
+        "endpoint": {"name": "switch-1", "group": "network"},
+        "status": "offline",
+        "response_time": "",
+        "timestamp": "2024-01-15T10:30:00.000Z",
+        "affected_count": 20,
+        "affected": "plc-01, plc-02 and 18 more",
+    }
+    event = notification_event(options, variables)["event"]
+    assert (event["affected_count"], event["affected"]) == (20, "plc-01, plc-02 and 18 more")
+    ordinary = notification_event(options, {**variables, "affected_count": 0, "affected": ""})
+    assert set(ordinary["event"]) == {"endpoint", "status", "response_time", "group", "timestamp"}

@@ -40,23 +40,23 @@ def _envelope(
 def notification_event(
     options: SplunkOptions, variables: Mapping[str, Any]
 ) -> dict[str, Any]:
-    """The event of a notification (a status change, reminder, summary or test)."""
+    """The event of a notification (a status change, reminder, summary or test); a parent's
+    change that concerns endpoints behind it (``depends_on``) adds their ``affected_count``
+    and first names (``affected``)."""
     timestamp = str(variables["timestamp"])
     response_time = variables.get("response_time")
     endpoint = variables["endpoint"]
-    return _envelope(
-        options,
-        datetime.fromisoformat(timestamp).timestamp(),
-        {
-            "endpoint": endpoint["name"],
-            "status": variables["status"],
-            "response_time": response_time
-            if isinstance(response_time, (int, float))
-            else None,
-            "group": endpoint["group"],
-            "timestamp": timestamp,
-        },
-    )
+    event = {
+        "endpoint": endpoint["name"],
+        "status": variables["status"],
+        "response_time": response_time if isinstance(response_time, (int, float)) else None,
+        "group": endpoint["group"],
+        "timestamp": timestamp,
+    }
+    if variables.get("affected_count"):
+        event["affected_count"] = variables["affected_count"]
+        event["affected"] = variables["affected"]
+    return _envelope(options, datetime.fromisoformat(timestamp).timestamp(), event)
 
 
 def check_event(
