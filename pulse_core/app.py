@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import time
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -16,6 +17,8 @@ from typing import Any, AsyncIterator, Callable, Coroutine, Mapping, Sequence
 
 from pulse_core.alerting.engine import AlertEngine
 from pulse_core.alerting.plugin import PLUGIN_NAME, AlertingPlugin
+from pulse_core.cluster.joining import join_cluster
+from pulse_core.cluster.runtime import Cluster
 from pulse_core.config import load_config, read_config_text
 from pulse_core.config.model import PulseConfig
 from pulse_core.engine.long_lived import settle_long_lived_objects
@@ -26,13 +29,14 @@ from pulse_core.engine.scheduler import Scheduler
 from pulse_core.engine.writer import StoreWriter
 from pulse_core.events import EventBus
 from pulse_core.live_view import LiveView
-from pulse_core.models import CheckResult, Endpoint, StatusChange
+from pulse_core.models import CheckResult, ConfigVersionInfo, Endpoint, StatusChange
 from pulse_core.plugins import PluginHost
 from pulse_core.probe import Probe
 from pulse_core.store import Store
 from pulse_core.web import health
 from pulse_core.web.auth import plugin as accounts
 from pulse_core.web.api import (
+    cluster,
     configuration,
     endpoint_writes,
     endpoints,
@@ -48,7 +52,7 @@ log = logging.getLogger("pulse")
 
 BUILTIN_PLUGINS = (
     health, status, endpoints, history, groups, export, push, accounts,
-    configuration, endpoint_writes, topology,
+    configuration, endpoint_writes, cluster, topology,
 )
 
 
@@ -126,6 +130,10 @@ class Pulse(LiveView):
         self.scheduler = Scheduler(self.monitor.run_check)
         self.alerts = AlertEngine(store, plugins.registries.notifiers)
         self.config_changes = ConfigChanger(self)
+        #: this node's part in a cluster; ``None`` on a store that serves one node
+        self.cluster: Cluster | None = None
+        #: where the node's name and site are read from (``pulse_core.cluster.joining``)
+        self.environ: Mapping[str, str] = os.environ
         self._writing: asyncio.Task[None] | None = None
         self._upkeep: asyncio.Task[None] | None = None
         self._scheduling: asyncio.Task[None] | None = None
@@ -144,25 +152,42 @@ class Pulse(LiveView):
         config_path = Path(config_path)
         text = read_config_text(config_path)
         config = _load(text, config_path, plugins)
-        return cls(config, plugins, build_store(_storage_url(config), plugins), text)
+        pulse = cls(config, plugins, build_store(_storage_url(config), plugins), text)
+        if environ is not None:
+            pulse.environ = environ
+        return pulse
 
     async def start(self) -> None:
         await self.store.open()
+        self.cluster = await join_cluster(self, self.store, self.config, self.environ)
         await self._record_config_version()
         await self.store.sync_catalog(self.config.groups, self.config.endpoints)
         await self._start_probes()
         self.monitor.set_endpoints(self.config.endpoints, self.config.dependencies)
-        self.monitor.restore(await self.store.load_snapshots(), time.time())
+        cluster = self.cluster
+        # a cluster node takes over the endpoints it owns, gaps included (cluster.takeover)
+        self.monitor.restore(
+            await self.store.load_snapshots(), time.time(), record_gaps=cluster is None
+        )
+        if cluster is not None:
+            self.alerts.owns = cluster.owns
+            self.alerts.may_send = cluster.membership.holds_lease
         await self.alerts.start(self.config)
         self._writing = asyncio.create_task(self.writer.run(), name="pulse-writer")
         self._upkeep = asyncio.create_task(
-            run_maintenance(self.store, self.config.storage.retention_days),
+            run_maintenance(
+                self.store, self.config.storage.retention_days,
+                may_run=None if cluster is None else cluster.may_maintain,
+            ),
             name="pulse-maintenance",
         )
         await self.plugins.notify("pulse_startup", app=self)
         await self.plugins.notify("pulse_config_applied", app=self, config=self.config)
         settle_long_lived_objects()
-        self.scheduler.schedule(self.config.endpoints)
+        if cluster is None:
+            self.scheduler.schedule(self.config.endpoints)
+        else:
+            cluster.start()  # schedules this node's share once the others have seen it
         self._scheduling = asyncio.create_task(self.scheduler.run(), name="pulse-scheduler")
         log.info(
             "monitoring %d endpoints in %d groups",
@@ -188,11 +213,40 @@ class Pulse(LiveView):
         if versions and versions[0].sha256 == digest:
             self.config_version_id = versions[0].id
             return
+        if self.cluster is not None and versions:
+            await self._run_cluster_version(versions[0])
+            return
         source = str(self.config.source_path) if self.config.source_path else None
         version = await self.store.add_config_version(
             text, digest, time.time(), "pulse run", source
         )
         self.config_version_id = version.id
+
+    async def _run_cluster_version(self, current: ConfigVersionInfo) -> None:
+        """A node joining a running cluster runs the cluster's configuration, not a file
+        that differs from it (and says so): one cluster, one configuration."""
+        version = await self.store.config_version(current.id)
+        assert version is not None, "a listed version is stored"
+        config = _load(version.yaml_text, self.config.source_path or Path("<config>"), self.plugins)
+        log.warning(
+            "%s differs from the cluster's current configuration (version %d, applied by %s): "
+            "this node runs version %d; to run the file instead, apply it to the cluster "
+            "(PUT /api/configuration on any node)",
+            self.config.source_path or "the configuration file", current.id,
+            current.actor or "an unnamed caller", current.id,
+        )
+        self.config, self.config_version_id = config, current.id
+
+    def probed(self, endpoints: Sequence[Endpoint]) -> Sequence[Endpoint]:
+        return endpoints if self.cluster is None else self.cluster.probed(endpoints)
+
+    async def announce_config(self, version_id: int) -> None:
+        if self.cluster is not None:
+            await self.cluster.announce_config(version_id)
+
+    async def follow_config(self, version_id: int) -> None:
+        """Run the configuration version another node of the cluster applied."""
+        await self.config_changes.follow(version_id)
 
     async def config_text(self) -> str:
         """The running configuration's YAML text, byte for byte as applied (``${VAR}``
@@ -216,6 +270,8 @@ class Pulse(LiveView):
     async def stop(self) -> None:
         """Stop checking, flush every pending write, tell the plugins, close the store."""
         self.stopping.set()
+        if self.cluster is not None:
+            self.cluster.stop_probing()
         await _cancel(self._scheduling, self._upkeep)
         for probe in self.probes.values():
             try:
@@ -230,14 +286,20 @@ class Pulse(LiveView):
             await asyncio.gather(*self._announcements)
         await self.plugins.notify("pulse_shutdown", app=self)
         await self.alerts.stop()
+        if self.cluster is not None:
+            await self.cluster.leave()
         await self.store.close()
 
     def _announce_checks(self, checks: Sequence[CheckResult]) -> None:
         """Hand a written batch of checks to ``pulse_checks_stored`` without waiting for it."""
+        if self.cluster is not None:
+            self.cluster.stored(checks, ())
         self._in_background(self.plugins.notify("pulse_checks_stored", app=self, checks=checks))
 
     async def _announce(self, changes: Sequence[StatusChange]) -> None:
         """Tell the plugins about stored changes without making the writer wait for them."""
+        if self.cluster is not None:
+            self.cluster.stored((), changes)
         announced: list[tuple[StatusChange, Endpoint]] = []
         for change in changes:
             state = self.monitor.states.get(change.endpoint_id)

@@ -69,6 +69,9 @@ class Group:
     parent_id: str | None = None
     color: str | None = None
     sort_order: int = 0
+    #: the site whose cluster nodes probe this group's endpoints (inherited by child
+    #: groups); ``None`` inherits from the parent, or is the cluster's default site
+    site: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,6 +102,9 @@ class Endpoint:
     enabled: bool = True
     notes: str | None = None
     options: Any = None
+    #: the site whose cluster nodes probe it (its target's or group's ``site:``); ``None``
+    #: for the cluster's default site
+    site: str | None = None
 
     def __post_init__(self) -> None:
         if not self.name:

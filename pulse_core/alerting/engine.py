@@ -34,7 +34,7 @@ import hashlib
 import logging
 import time
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any
@@ -106,6 +106,11 @@ class AlertEngine:
         self._offline: dict[str, _Outage] = {}
         self._behind = Behind()
         self._replayed = False
+        #: whether this node deals with an endpoint's changes: in a cluster, the endpoints it
+        #: owns (``pulse_core.cluster``); reminders and replays are for those alone
+        self.owns: Callable[[str], bool] = lambda endpoint_id: True
+        #: whether deliveries may go out now: in a cluster, while this node holds its lease
+        self.may_send: Callable[[], bool] = lambda: True
 
     # -- life cycle ---------------------------------------------------------------------------
     async def start(self, config: PulseConfig) -> None:
@@ -118,10 +123,11 @@ class AlertEngine:
         self._storm = StormGuard(storm.threshold, storm.window)
         await self._open(setup.entries)
         self._tasks.append(asyncio.create_task(self._remind(), name="notify-reminders"))
-        await self._watch_open_outages(config)
+        owned = [endpoint for endpoint in config.endpoints if self.owns(endpoint.id)]
+        await self._watch_open_outages(owned)
         if not self._replayed:
             self._replayed = True
-            await self._replay_unannounced(config)
+            await self._replay(owned)
         await self.store.prune_outbox(time.time() - KEEP_DONE_S)
 
     async def _open(self, entries: Sequence[NotifierEntry]) -> None:
@@ -141,12 +147,20 @@ class AlertEngine:
                 )
             self.notifiers[entry.name] = notifier
             courier = Courier(
-                notifier, self.store, self._rules(entry.name), self._dead_letter
+                notifier, self.store, self._rules(entry.name), self._dead_letter,
+                lambda: self.may_send(),
             )
             self._couriers[entry.name] = courier
             opened.append(courier)
         if not opened:
             return
+        await self._resume_pending(opened)
+        for courier in opened:
+            courier.start()
+
+    async def _resume_pending(self, couriers: Sequence[Courier]) -> None:
+        """Hand ``couriers`` the pending messages of the outbox (in a cluster: those this
+        node may deliver, see ``Store.pending_messages``)."""
         now = time.time()
         for message in await self.store.pending_messages():
             resumed = self._couriers.get(message.notifier)
@@ -155,14 +169,26 @@ class AlertEngine:
                     "outbox message for notifier %r, which is no longer configured",
                     message.notifier,
                 )
-            elif resumed in opened:
+            elif resumed in couriers:
                 resumed.enqueue(
                     dataclasses.replace(
                         message, next_attempt_ts=min(message.next_attempt_ts, now)
                     )
                 )
-        for courier in opened:
-            courier.start()
+
+    async def resume_orphaned(self) -> None:
+        """Take over the pending messages of notifiers' deliveries a dead cluster node left
+        (its claims lapsed with its lease); messages a courier has already are ignored."""
+        if self._couriers:
+            await self._resume_pending(list(self._couriers.values()))
+
+    async def take_over(self, endpoints: Sequence[Endpoint]) -> None:
+        """Endpoints this cluster node now owns: their open outages get their reminders
+        here, and changes their previous owner stored but never announced go out now."""
+        if self.setup is None or not endpoints:
+            return
+        await self._watch_open_outages(endpoints)
+        await self._replay(endpoints)
 
     async def _close(self, name: str) -> None:
         """Stop notifier ``name`` once its deliveries under way are stored (see
@@ -175,9 +201,9 @@ class AlertEngine:
         except Exception:
             log.exception("closing notifier %s failed", name)
 
-    async def _watch_open_outages(self, config: PulseConfig) -> None:
+    async def _watch_open_outages(self, watched: Sequence[Endpoint]) -> None:
         """Endpoints still offline from before a restart get their reminders again."""
-        endpoints = {endpoint.id: endpoint for endpoint in config.endpoints}
+        endpoints = {endpoint.id: endpoint for endpoint in watched}
         for snapshot in (await self.store.load_snapshots()).values():
             endpoint = endpoints.get(snapshot.endpoint_id)
             if (
@@ -188,18 +214,18 @@ class AlertEngine:
                 continue
             self._watch_outage(opening_change(snapshot.open_outage), endpoint)
 
-    async def _replay_unannounced(self, config: PulseConfig) -> None:
-        """Stored changes above their marks go through the rules now, oldest first.
+    async def _replay(self, endpoints: Sequence[Endpoint]) -> None:
+        """Stored changes of ``endpoints`` above their marks go through the rules now,
+        oldest first.
 
-        Only once per engine: later starts follow a configuration applied at run time,
-        while changes are being announced, and would deal with those twice."""
+        At the first start only (and for endpoints a cluster node takes over): later starts
+        follow a configuration applied at run time, while changes are being announced, and
+        would deal with those twice."""
         assert self.setup is not None
         if not self.setup.entries:
             return
         horizon = max(self.setup.max_age_of(name) for name in self.setup.names)
-        changes = await unannounced_changes(
-            self.store, config.endpoints, time.time(), horizon
-        )
+        changes = await unannounced_changes(self.store, endpoints, time.time(), horizon)
         for change, endpoint in changes:
             log.info(
                 "%s went %s before the last stop, not yet announced: announcing it now",
@@ -499,7 +525,10 @@ class AlertEngine:
     async def _send_due_reminders(self, now: float) -> None:
         assert self.setup is not None
         messages = []
-        for outage in self._offline.values():
+        for outage in list(self._offline.values()):
+            if not self.owns(outage.endpoint.id):  # its new owner reminds of it now
+                del self._offline[outage.endpoint.id]
+                continue
             due_names = []
             for name in [name for name, due in outage.due.items() if due <= now]:
                 repeat_s = _repeat_of(self.setup, outage.endpoint, name)

@@ -20,7 +20,7 @@ from pulse_core.config.dependencies import DependentTargets, build_dependencies
 from pulse_core.config.endpoints import build_endpoints
 from pulse_core.config.env import substitute_env
 from pulse_core.config.errors import ConfigError, ConfigIssue, IssueCollector, did_you_mean
-from pulse_core.config.groups import build_groups
+from pulse_core.config.groups import build_groups, inherited_sites
 from pulse_core.config.limits import endpoints_ceiling
 from pulse_core.config.model import (
     ConfigFile,
@@ -122,7 +122,9 @@ def load_config(
     }
     dependent = DependentTargets()
     checked = dependent.passing(check_targets(raw_targets, probes, group_ids, issues))
-    endpoints = build_endpoints(checked, defaults, issues, max_endpoints, budget)
+    endpoints = build_endpoints(
+        checked, defaults, issues, max_endpoints, budget, inherited_sites(groups)
+    )
     dependencies = build_dependencies(
         group_sections, raw_targets, dependent.kept, endpoints, issues
     )
@@ -144,6 +146,7 @@ def load_config(
         sections=plugin_sections,
         source_sha256=text_sha256(text),
         source_path=source_path,
+        cluster=config_file.cluster,
         dependencies=dependencies,
     )
     if cross_checks is not None:

@@ -107,6 +107,26 @@ class StorageSection(Section):
     retention_days: int = Field(60, ge=1)
 
 
+class ClusterSection(Section):
+    """``cluster``: how the nodes of a cluster (several ``pulse run`` on one PostgreSQL
+    store) find each other. Every node runs the same configuration, so what differs per node
+    (``node_name``, ``site``) comes from its environment (``${PULSE_NODE_NAME}``) or from
+    ``pulse run --node-name/--site``; docs/cluster.md."""
+
+    #: this node's name, unique in the cluster; default the host name
+    node_name: Key | None = None
+    #: the site this node belongs to; default ``default_site``
+    site: Key | None = None
+    #: the site of endpoints whose target and groups name none
+    default_site: Key = "main"
+    heartbeat_seconds: float = Field(5.0, ge=0.2, le=60.0)
+
+    @property
+    def lease_s(self) -> float:
+        """How long a node stays a member without a heartbeat: three missed beats."""
+        return 3 * self.heartbeat_seconds
+
+
 class DefaultsSection(BaseModel):
     """``defaults``: values every target inherits. ``defaults.<type>`` sections (for example
     ``defaults.http``) belong to the probe plugin of that type and are validated by it."""
@@ -127,6 +147,7 @@ class GroupSection(Section):
     parent_id: Key | None = None
     color: str | None = Field(None, pattern=COLOR_PATTERN)
     sort_order: int = 0
+    site: Key | None = None
     depends_on: DependsOn | None = None
     depends_on_mode: DependsOnModeName | None = None
 
@@ -151,6 +172,7 @@ class TargetSection(BaseModel):
     expected_rtt_ms: float | None = Field(None, gt=0)
     enabled: bool = True
     notes: Notes | None = None
+    site: Key | None = None
     depends_on: DependsOn | None = None
     depends_on_mode: DependsOnModeName | None = None
 
@@ -168,6 +190,7 @@ class ConfigFile(Section):
     targets: list[Any] = Field(min_length=1)
     server: ServerSection = ServerSection()
     storage: StorageSection = StorageSection()
+    cluster: ClusterSection = ClusterSection()
 
 
 @dataclass(frozen=True)
@@ -189,6 +212,7 @@ class PulseConfig:
     #: store keeps every applied text, and ``Pulse.config_text()`` reads the running one.
     source_sha256: str = ""
     source_path: Path | None = None
+    cluster: ClusterSection = field(default_factory=ClusterSection)
     #: what endpoints depend on (``depends_on``), resolved to ids
     dependencies: Dependencies = field(default_factory=Dependencies)
 

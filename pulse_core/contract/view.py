@@ -15,6 +15,7 @@ from typing import Protocol
 from quart import current_app
 
 from pulse_core.config.model import PulseConfig
+from pulse_core.contract.cluster import ClusterStatus
 from pulse_core.contract.reports import ReportMessage
 from pulse_core.events import Subscription
 from pulse_core.models import Endpoint, LiveStatus, State, StatusChange
@@ -169,6 +170,10 @@ class PulseView(Protocol):
     async def add_setting_if_absent(self, name: str, value: str) -> str:
         """Keep ``value`` under ``name`` unless a value is kept there already; return the kept
         one. A setting is written once: of two processes racing to set it, both read one value."""
+
+    def cluster_status(self) -> ClusterStatus:
+        """The cluster this Pulse is a node of (a cluster of one on a single-node store):
+        its members, this node's share, the sites left without a live node."""
 
     def status_changes(self, queue_size: int) -> Subscription[StatusChange]:
         """A subscription to every later stored status change. Use it as a context manager

@@ -71,14 +71,17 @@ class Monitor:
             if endpoint_id in self.states
         }
 
-    def restore(self, snapshots: Mapping[str, EndpointSnapshot], now: float) -> None:
-        """Resume remembered states; outages interrupted by a long gap are closed."""
+    def restore(
+        self, snapshots: Mapping[str, EndpointSnapshot], now: float, record_gaps: bool = True
+    ) -> None:
+        """Resume remembered states; outages interrupted by a long gap are closed (and
+        written, with ``record_gaps``: a cluster node leaves that to each endpoint's owner)."""
         for endpoint_id, snapshot in snapshots.items():
             state = self.states.get(endpoint_id)
             if state is None:
                 continue
             closed = state.restore(snapshot, now)
-            if closed is not None:
+            if closed is not None and record_gaps:
                 self._writer.add_outage(closed)
                 self._writer.add_snapshot(state.snapshot())
         for endpoint_id in self.dependencies.parents:  # the causes of restored UNREACHABLE

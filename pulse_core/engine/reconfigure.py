@@ -34,6 +34,7 @@ from pydantic import BaseModel
 from pulse_core.alerting.destinations import refused_destinations
 from pulse_core.alerting.dialect_hints import missing_dialects
 from pulse_core.config.budget import load_in_worker
+from pulse_core.config.errors import ConfigError
 from pulse_core.config.model import PulseConfig, text_sha256
 from pulse_core.config.privileged import require_admin_for, require_admin_for_references
 from pulse_core.engine.checks import GUARD_SLACK_S
@@ -120,6 +121,12 @@ class Running(Protocol):
 
     async def config_text(self) -> str: ...
 
+    def probed(self, endpoints: Sequence[Endpoint]) -> Sequence[Endpoint]:
+        """Those of ``endpoints`` this node probes (in a cluster, its own share)."""
+
+    async def announce_config(self, version_id: int) -> None:
+        """Tell the other nodes of a cluster that ``version_id`` now runs."""
+
 
 class ConfigChanger:
     """Applies configurations to one running Pulse, one at a time."""
@@ -196,18 +203,66 @@ class ConfigChanger:
             warnings += await asyncio.to_thread(
                 save_config_text, running.source_path, text, running.source_sha256
             )
-        pulse.config, pulse.config_version_id = config, version.id
-        self._close_outages(changes.removed)
-        pulse.monitor.set_endpoints(config.endpoints, config.dependencies)
-        settle_long_lived_objects()
-        pulse.scheduler.reschedule(config.endpoints)
-        await pulse.plugins.notify("pulse_config_applied", app=pulse, config=config)
+        await self._switch(config, version.id, changes)
+        await pulse.announce_config(version.id)
         log.info(
             "configuration version %d applied by %s: %d added, %d updated, %d removed",
             version.id, actor or "an unnamed caller", len(changes.added), len(changes.updated),
             len(changes.removed),
         )
         return ApplyResult(version.id, changes, tuple(warnings), True, False, config)
+
+    async def follow(self, version_id: int) -> None:
+        """Run configuration version ``version_id``, which another node of the cluster
+        applied: validated here first (a version this node cannot run is logged and the
+        running one kept), never saved over this node's file. An announcement that arrives
+        after a newer version's is ignored."""
+        async with self._lock:
+            pulse = self._pulse
+            latest = await pulse.store.config_versions(limit=1)
+            if version_id == pulse.config_version_id or (latest and latest[0].id > version_id):
+                return
+            version = await pulse.store.config_version(version_id)
+            if version is None:
+                log.warning("configuration version %d was announced but is not stored", version_id)
+                return
+            running = pulse.config
+            registries = pulse.plugins.registries
+            try:
+                config = await load_in_worker(
+                    version.yaml_text, probes=registries.probes,
+                    sections=registries.config_sections, source_path=running.source_path,
+                    cross_checks=pulse.plugins.check_config,
+                )
+            except ConfigError as error:
+                log.error(
+                    "configuration version %d, applied on another node, cannot run on this "
+                    "one, which keeps running version %s: %s",
+                    version_id, pulse.config_version_id, error,
+                )
+                return
+            changes = diff_endpoints(running.endpoints, config.endpoints)
+            for warning in await self._prepare_probes(running, config):
+                log.warning("%s", warning)
+            await pulse.store.sync_catalog(config.groups, config.endpoints)
+            await self._switch(config, version_id, changes)
+            log.info(
+                "configuration version %d, applied on another node, runs here too: "
+                "%d added, %d updated, %d removed",
+                version_id, len(changes.added), len(changes.updated), len(changes.removed),
+            )
+
+    async def _switch(
+        self, config: PulseConfig, version_id: int, changes: EndpointChanges
+    ) -> None:
+        """Make ``config`` (stored as ``version_id``) the running configuration."""
+        pulse = self._pulse
+        pulse.config, pulse.config_version_id = config, version_id
+        self._close_outages(pulse.probed(changes.removed))
+        pulse.monitor.set_endpoints(config.endpoints, config.dependencies)
+        settle_long_lived_objects()
+        pulse.scheduler.reschedule(pulse.probed(config.endpoints))
+        await pulse.plugins.notify("pulse_config_applied", app=pulse, config=config)
 
     async def _prepare_probes(self, running: PulseConfig, config: PulseConfig) -> list[str]:
         """Start a probe for each new type, and a fresh one where its defaults changed.
