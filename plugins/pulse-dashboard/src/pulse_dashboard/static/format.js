@@ -2,7 +2,7 @@
 
 import { h } from "./dom.js";
 
-const STATUS_WORDS = { up: "Online", down: "Offline", flapping: "Flapping" };
+const STATUS_WORDS = { up: "Online", down: "Offline", flapping: "Flapping", unreachable: "Unreachable" };
 
 export function statusBadge(status) {
   const known = STATUS_WORDS[status] ? status : "down";

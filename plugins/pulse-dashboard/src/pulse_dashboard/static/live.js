@@ -7,7 +7,7 @@
 // reconnects by itself with growing pauses; on reconnect the server's snapshot brings the
 // page up to date.
 
-const WIRE_TO_STATUS = { online: "up", offline: "down", flapping: "flapping" };
+const WIRE_TO_STATUS = { online: "up", offline: "down", flapping: "flapping", unreachable: "unreachable" };
 // How long a page waits for the socket before it reads anyway: without live updates (a proxy
 // that refuses WebSockets) it still draws.
 const READY_WAIT_MS = 3000;

@@ -6,6 +6,7 @@ import { availabilityChart, chartsPanel, lineChart } from "../charts.js";
 import { latestCheckCard } from "../details.js";
 import { h } from "../dom.js";
 import { dateTime, duration, percent, rtt, statusBadge } from "../format.js";
+import { Topology, dependencyTree } from "../topology.js";
 
 const DAY_MS = 86400000;
 const QUARTER_HOUR_MS = 900000;
@@ -23,8 +24,18 @@ export async function render(root, [endpointId], app) {
   const endpoint = detail.endpoint;
   const recent = detail.recent;
   const latest = recent[recent.length - 1];
-  const status = h("span", {}, statusBadge(latest ? latest.status : "down"));
+  // an unreachable endpoint's latest check failed: its live status (in topology) says why
+  const status = h("span", {}, statusBadge(detail.topology?.status || (latest ? latest.status : "down")));
   const latestCheck = h("div", { class: "latest-check" }, latestCheckCard(detail.details, endpoint.type));
+  // The tree view, when the endpoint depends on others or others on it; drawn again at each
+  // pushed change, since any member's status may be in it.
+  const dependencies = h("div", {});
+  const drawTree = async () => {
+    if (!detail.topology) return;
+    const tree = dependencyTree(endpointId, await Topology.read().catch(() => new Topology()));
+    dependencies.replaceChildren(tree || "");
+  };
+  await drawTree();
 
   const buckets = (history.rollup15m || []).map((b) => ({ t: Date.parse(b.bucketTs), span: QUARTER_HOUR_MS, upPct: b.upPct }));
   const rttPoints = recent.map((c) => ({ t: Date.parse(c.ts), v: c.status === "up" ? c.rttMs : null }));
@@ -35,6 +46,7 @@ export async function render(root, [endpointId], app) {
     h("h1", {}, endpoint.name, " ", status),
     h("section", { class: "panel", "aria-label": "Configuration" }, h("h2", {}, "Configuration"), configurationList(endpoint)),
     latestCheck,
+    dependencies,
     chartsPanel("Last 24 hours",
       h("p", { class: "muted" }, `Availability ${recent.length ? percent((upCount * 100) / recent.length) : "–"} over ${recent.length} checks`),
       [availabilityChart("Availability per 15 minutes", buckets, start, end), lineChart("Response time", rttPoints, " ms", start, end)]),
@@ -45,6 +57,7 @@ export async function render(root, [endpointId], app) {
   );
 
   return app.live.subscribe(async (batch) => {
+    drawTree();
     const update = batch.get(endpointId);
     if (!update) return;
     status.replaceChildren(statusBadge(update.status));

@@ -12,10 +12,11 @@ import { sparkline } from "../charts.js";
 import { h } from "../dom.js";
 import { rtt, since, statusBadge } from "../format.js";
 import { indentedName, inTreeOrder, naturally } from "../groups.js";
+import { Topology, underParents } from "../topology.js";
 
 const OVERSCAN = 8;
-const STATUS_ORDER = { down: 0, flapping: 1, up: 2 };
-const STATUS_HEADINGS = { down: "Offline", flapping: "Flapping", up: "Online" };
+const STATUS_ORDER = { down: 0, flapping: 1, unreachable: 2, up: 3 };
+const STATUS_HEADINGS = { down: "Offline", flapping: "Flapping", unreachable: "Unreachable", up: "Online" };
 
 export async function render(root, _params, app) {
   // Changes pushed while the list is read are kept, and applied to it once it is here; the
@@ -23,10 +24,10 @@ export async function render(root, _params, app) {
   const heard = [];
   let hear = (batch) => heard.push(batch);
   const unsubscribe = app.live.subscribe((batch) => hear(batch));
-  let live, groups;
+  let live, groups, topology;
   try {
     await app.live.ready();
-    [live, groups] = await Promise.all([api("/api/status/live"), api("/api/groups")]);
+    [live, groups, topology] = await Promise.all([api("/api/status/live"), api("/api/groups"), Topology.read()]);
   } catch (error) {
     unsubscribe();
     throw error;
@@ -44,6 +45,7 @@ export async function render(root, _params, app) {
     up: countBox("Online", "up"),
     down: countBox("Offline", "down"),
     flapping: countBox("Flapping", "flapping"),
+    unreachable: countBox("Unreachable", "unreachable"),
   };
   const inner = h("div", { class: "vlist-inner" });
   const list = h("div", { class: "vlist", role: "table", "aria-label": "Endpoints", tabindex: "0" }, inner);
@@ -87,10 +89,10 @@ export async function render(root, _params, app) {
 
   function rebuild() {
     const shown = visibleItems();
-    const tally = { total: shown.length, up: 0, down: 0, flapping: 0 };
+    const tally = { total: shown.length, up: 0, down: 0, flapping: 0, unreachable: 0 };
     for (const item of shown) tally[item.status] = (tally[item.status] || 0) + 1;
     for (const [key, box] of Object.entries(counts)) box.value.textContent = tally[key] ?? 0;
-    rows = layout(shown, view.groupBy, groupOrder);
+    rows = underParents(layout(shown, view.groupBy, groupOrder), topology);
     inner.style.height = `${rows.length * rowHeight()}px`;
     draw();
   }
@@ -104,7 +106,7 @@ export async function render(root, _params, app) {
     const now = Date.now();
     for (let index = first; index < last; index += 1) {
       const row = rows[index];
-      const node = row.heading ? headingRow(row) : endpointRow(row, now);
+      const node = row.heading ? headingRow(row) : endpointRow(row.item || row, now, row);
       node.style.top = `${index * height}px`;
       nodes.push(node);
     }
@@ -146,10 +148,32 @@ export async function render(root, _params, app) {
     }
     return changed;
   }
+  // Who is unreachable behind whom changes with statuses: read again after a change, one
+  // read at a time (changes during a read make one more).
+  let readingTopology = false;
+  let readTopologyAgain = false;
+  async function refreshTopology() {
+    if (readingTopology) {
+      readTopologyAgain = true;
+      return;
+    }
+    readingTopology = true;
+    do {
+      readTopologyAgain = false;
+      const fresh = await Topology.read().catch(() => null);
+      if (closed) return;
+      if (fresh) {
+        topology = fresh;
+        rebuild();
+      }
+    } while (readTopologyAgain);
+    readingTopology = false;
+  }
   hear = (batch) => {
     if (take(batch)) {
       rebuild();
       refresh();
+      refreshTopology();
     } else scheduleDraw();
   };
   const changedMeanwhile = heard.map(take).some(Boolean);
@@ -240,14 +264,18 @@ function headingRow(row) {
       `${row.heading} · ${row.count}`));
 }
 
-function endpointRow(item, now) {
+// ``placed``: where topology put the row (under its parent: ``depth`` and the parent's name).
+function endpointRow(item, now, placed) {
   const endpoint = item.endpoint;
   const group = endpoint.group;
+  const depth = placed.depth || 0;
   return h(
     "div",
     { class: "vrow", role: "row", "data-endpoint-id": endpoint.id, "data-status": item.status },
     h("span", { class: "cell c-status" }, statusBadge(item.status)),
-    h("span", { class: "cell c-name" }, h("a", { href: `/endpoints/${encodeURIComponent(endpoint.id)}`, "data-link": true }, endpoint.name)),
+    h("span", { class: "cell c-name", style: depth ? `padding-left:${depth * 16}px` : null },
+      h("a", { href: `/endpoints/${encodeURIComponent(endpoint.id)}`, "data-link": true }, endpoint.name),
+      placed.behind ? h("span", { class: "reason muted", "data-behind": placed.behind }, ` behind ${placed.behind}`) : null),
     h("span", { class: "cell c-address muted" }, endpoint.address || endpoint.host),
     h("span", { class: "cell c-group chip" }, h("span", { class: "swatch", style: group.color ? `background:${group.color}` : null }), group.name),
     h("span", { class: "cell c-rtt" }, rtt(item.rttMs)),
