@@ -287,6 +287,24 @@ async def test_a_snapshot_that_is_not_true_or_false_is_refused(tmp_path: Path) -
         assert "snapshot='never' must be true or false" in reply.json()["message"]
 
 
+async def test_a_mass_outage_published_at_once_reaches_a_client_with_the_defaults(
+    tmp_path: Path,
+) -> None:
+    """The changes of one stored batch are published in one go, before any sender runs."""
+    async with running_pulse(QUIET_PLANT, tmp_path) as server:
+        plc = endpoint_id(server, "PLC")
+        async with open_socket(server, "?snapshot=false") as socket:
+            await wait_for_subscribers(server, 1)
+            for number in range(2000):
+                down = number % 2 == 0
+                server.pulse.events.publish(change_of(
+                    plc, State.DOWN if down else State.UP, State.UP if down else State.DOWN
+                ))
+            received = [await next_json(socket) for _ in range(2000)]
+    assert [message["data"]["status"] for message in received[:2]] == ["offline", "online"]
+    assert {message["type"] for message in received} == {"status_update"}
+
+
 # --- SSE: resume, heartbeat ------------------------------------------------------------------
 
 

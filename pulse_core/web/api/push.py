@@ -31,6 +31,7 @@ import asyncio
 import functools
 import json
 import time
+from collections import OrderedDict
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import Any, AsyncIterator, Callable, Coroutine, Iterable, Mapping
@@ -72,6 +73,11 @@ CLOSE_WAIT_S = 5.0
 #: The most messages a client may fall behind: past it a slow client would hold that many
 #: messages in memory for as long as it stays connected, instead of being disconnected.
 QUEUE_SIZE_MAX = 65536
+#: The changes of one stored batch are published at once, before any client can send one:
+#: a mass outage (2,000 endpoints within the writer's half-second flush, or a slower flush
+#: under load) must fit, or every client is disconnected exactly when it matters. A queue
+#: holds references to events every client shares, so 4,096 of them cost 32 KB a client.
+DEFAULT_QUEUE_SIZE = 4096
 #: Heartbeats keep proxies from closing a quiet stream, which takes seconds, not less: a
 #: shorter span would only keep every SSE stream busy. Past an hour proxies close it.
 HEARTBEAT_MIN_S, HEARTBEAT_MAX_S = 1.0, 3600.0
@@ -83,7 +89,7 @@ class PushSection(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     client_queue_size: int = Field(
-        256,
+        DEFAULT_QUEUE_SIZE,
         ge=1,
         le=QUEUE_SIZE_MAX,
         description="messages a client may fall behind before it is disconnected",
@@ -145,6 +151,27 @@ def status_update(change: StatusChange) -> str:
         "responseTime": change.rtt_ms,
         "previousStatus": STATUS_WORDS[change.previous.value],
     })
+
+
+#: how many events' texts are kept for the clients that have not sent them yet; a client
+#: further behind than this encodes its own (the queue holds at most ``QUEUE_SIZE_MAX``)
+TEXTS_KEPT = 4096
+_texts: OrderedDict[int, tuple[Event[StatusChange], str]] = OrderedDict()
+
+
+def update_text(event: Event[StatusChange]) -> str:
+    """The event's ``status_update``, encoded once for every client that sends it: in a mass
+    outage, thousands of changes go to each connected client. Kept by the event's identity
+    (the bus hands every subscriber the same event), with the event itself, so the identity
+    cannot be reused while kept."""
+    kept = _texts.get(id(event))
+    if kept is not None and kept[0] is event:
+        return kept[1]
+    text = status_update(event.payload)
+    _texts[id(event)] = (event, text)
+    if len(_texts) > TEXTS_KEPT:
+        _texts.popitem(last=False)
+    return text
 
 
 def snapshot(entries: Iterable[CatalogEntry], states: Mapping[str, EndpointState]) -> str:
@@ -281,7 +308,7 @@ async def _send_to_socket(
     if first is not None:
         await websocket.send(first)
     while event := await _next_unless_dropped(subscription):
-        await websocket.send(status_update(event.payload))
+        await websocket.send(update_text(event))
 
 
 async def _next_unless_dropped(
@@ -364,7 +391,7 @@ async def _event_stream(
             elif missed is not None:
                 for event in missed:
                     if audience.accepts(event.payload):
-                        yield _sse(event.id, status_update(event.payload))
+                        yield _sse(event.id, update_text(event))
             while True:
                 receiving = asyncio.create_task(_next_unless_dropped(subscription))
                 done, _ = await asyncio.wait(
@@ -378,7 +405,7 @@ async def _event_stream(
                     continue
                 event = receiving.result() if receiving in done else None
                 if event is not None and ending not in done:
-                    yield _sse(event.id, status_update(event.payload))
+                    yield _sse(event.id, update_text(event))
                     continue
                 receiving.cancel()
                 await asyncio.wait((ending,))  # a dropped subscriber may have found out first
