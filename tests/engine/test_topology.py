@@ -3,12 +3,26 @@ with plain timestamps on a state table."""
 
 from __future__ import annotations
 
+import time
 from functools import partial
+from pathlib import Path
+
+from pulse_store_sql import SqlStore
 
 from pulse_core.dependencies import Dependencies
 from pulse_core.engine import topology
+from pulse_core.engine.monitor import Monitor
 from pulse_core.engine.state_table import StateTable
-from pulse_core.models import CheckResult, CheckStatus, Endpoint, LiveStatus, State, StatusChange
+from pulse_core.engine.writer import StoreWriter
+from pulse_core.models import (
+    CheckResult,
+    CheckStatus,
+    Endpoint,
+    EndpointSnapshot,
+    LiveStatus,
+    State,
+    StatusChange,
+)
 
 UP, DOWN = CheckStatus.UP, CheckStatus.DOWN
 
@@ -152,3 +166,27 @@ def test_a_parent_missing_from_the_table_stands_in_the_way_of_nothing() -> None:
     site = Site({"plc": ("switch",)})
     states = StateTable([_endpoint("plc")])
     assert topology.verdict(site.dependencies, states, "plc") == topology.Verdict()
+
+
+async def _ignore(changes: list[StatusChange]) -> None:
+    del changes
+
+
+def test_a_restart_keeps_unreachable_and_works_out_its_reason_again(tmp_path: Path) -> None:
+    """The store keeps the damped state, not its cause: the monitor finds it again from the
+    parents' restored states."""
+    switch, plc = _endpoint("switch"), _endpoint("plc")
+    writer = StoreWriter(SqlStore(f"sqlite:///{tmp_path / 'pulse.db'}"), _ignore)
+    monitor = Monitor({}, writer)
+    monitor.set_endpoints([switch, plc], Dependencies({"plc": ("switch",)}))
+    now = time.time()
+    monitor.restore(
+        {
+            "switch": EndpointSnapshot("switch", State.DOWN, now - 60, now - 5),
+            "plc": EndpointSnapshot("plc", State.UNREACHABLE, now - 50, now - 5),
+        },
+        now,
+    )
+    status = monitor.states["plc"].status(now)
+    assert (status.state, status.cause) == (State.UNREACHABLE, "switch")
+    assert monitor.states["plc"].waiting is False  # restored past its threshold, not waiting
