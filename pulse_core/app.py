@@ -170,7 +170,7 @@ class Pulse(LiveView):
             await self.store.load_snapshots(), time.time(), record_gaps=cluster is None
         )
         if cluster is not None:
-            self.alerts.owns = cluster.owns
+            self.alerts.owns = self.monitor.owns = cluster.owns
             self.alerts.may_send = cluster.membership.holds_lease
         await self.alerts.start(self.config)
         self._writing = asyncio.create_task(self.writer.run(), name="pulse-writer")

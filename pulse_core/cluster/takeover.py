@@ -16,7 +16,7 @@ time a takeover takes: the lease of the dead node plus a heartbeat.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Container, Sequence
 
 from pulse_core.engine.monitor import Monitor
 from pulse_core.engine.writer import StoreWriter
@@ -78,20 +78,13 @@ def resume(
             writer.add_snapshot(state.snapshot())
         seen_up_to = snapshot.state_since or 0.0
     for check in stored:
-        if check.ts <= seen_up_to:
-            continue
-        change = state.observe(check)
-        if change is not None:
-            writer.add_change(change, state.snapshot())
+        if check.ts > seen_up_to:
+            monitor.catch_up(check)
 
 
-def mirror(monitor: Monitor, checks: Sequence[CheckResult], owned: Mapping[str, object]) -> None:
+def mirror(monitor: Monitor, checks: Sequence[CheckResult], owned: Container[str]) -> None:
     """Take checks another node stored into this node's copy of their endpoints' states
     (the changes they lead to are that node's to record and announce, not this one's)."""
-    states = monitor.states
     for check in checks:
-        if check.endpoint_id in owned:
-            continue
-        state = states.get(check.endpoint_id)
-        if state is not None and (state.last_ts or 0.0) < check.ts:
-            state.observe(check)
+        if check.endpoint_id not in owned:
+            monitor.take_in(check)

@@ -11,12 +11,12 @@ import time
 from bisect import bisect_left
 from functools import partial
 from dataclasses import dataclass, field
-from typing import Any, Iterable, Mapping
+from typing import Any, Callable, Iterable, Mapping
 
 from pulse_core.dependencies import Dependencies
 from pulse_core.engine import topology
 from pulse_core.engine.checks import run_probe
-from pulse_core.engine.state import EndpointState
+from pulse_core.engine.state import EndpointState, Judge
 from pulse_core.engine.state_table import StateTable
 from pulse_core.engine.writer import StoreWriter
 from pulse_core.models import (
@@ -51,6 +51,8 @@ class Monitor:
         self._probes = probes
         self._writer = writer
         self.states = StateTable(())
+        #: whether this node records an endpoint's changes: in a cluster, those it owns
+        self.owns: Callable[[str], bool] = lambda endpoint_id: True
         #: what endpoints depend on: judged against ``states`` (:mod:`.topology`)
         self.dependencies = Dependencies()
         #: check durations by probe type, for exporters
@@ -105,10 +107,7 @@ class Monitor:
         state = self.states.get(endpoint.id)
         if state is None:  # removed from the configuration while it was being checked
             return
-        judge = None
-        if endpoint.id in self.dependencies.parents:
-            judge = partial(topology.verdict, self.dependencies, self.states, endpoint.id)
-        change = state.observe(check, judge)
+        change = state.observe(check, self._judge(endpoint.id))
         if result.details:
             self.details[endpoint.id] = result.details
         else:
@@ -116,6 +115,29 @@ class Monitor:
         self._writer.add_check(check)
         if change is not None:
             self._record(change, state)
+
+    def take_in(self, check: CheckResult) -> None:
+        """A check another cluster node stored, into this node's copy of its endpoint's
+        state, under the same rules (the change it leads to is that node's to record)."""
+        state = self.states.get(check.endpoint_id)
+        if state is not None and (state.last_ts or 0.0) < check.ts:
+            state.observe(check, self._judge(check.endpoint_id))
+
+    def catch_up(self, check: CheckResult) -> None:
+        """A stored check this node never took in, of an endpoint it now owns: taken in as
+        if it were its own, the change it leads to recorded (its previous owner did not get
+        to it)."""
+        state = self.states.get(check.endpoint_id)
+        if state is None:
+            return
+        change = state.observe(check, self._judge(check.endpoint_id))
+        if change is not None:
+            self._record(change, state)
+
+    def _judge(self, endpoint_id: str) -> Judge | None:
+        if endpoint_id not in self.dependencies.parents:
+            return None
+        return partial(topology.verdict, self.dependencies, self.states, endpoint_id)
 
     def _record(self, change: StatusChange, state: EndpointState) -> None:
         """Hand ``change`` to the writer; when it takes a parent offline, the children that
@@ -125,6 +147,8 @@ class Monitor:
             for child, verdict in topology.cut_off_behind(
                 self.dependencies, self.states, change.endpoint_id
             ):
+                if not self.owns(child.endpoint.id):  # its own node judges it, at its check
+                    continue
                 assert verdict.cause is not None
                 self._record(child.cut_off(verdict.cause), child)
 
