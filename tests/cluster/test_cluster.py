@@ -5,6 +5,7 @@ false outage, and each real outage announced once whatever the nodes do meanwhil
 from __future__ import annotations
 
 import re
+import signal
 import time
 from pathlib import Path
 
@@ -125,3 +126,40 @@ def open_config_text(tmp_path: Path, text: str) -> list[Endpoint]:
     path = tmp_path / "expected.yaml"
     path.write_text(text)
     return list(open_config(path, load_plugins()).endpoints)
+
+
+async def test_a_frozen_node_writes_nothing_for_the_endpoints_it_lost(
+    tmp_path: Path, url: str
+) -> None:
+    """Frozen past its lease, a node's endpoints go to the others; woken, its overdue checks
+    are refused by the store (its writes are fenced) instead of doubling the new owners'."""
+    text = cluster_yaml(url, icmp_targets(60), INTERVAL_S)
+    endpoints = open_config_text(tmp_path, text)
+    with nodes(tmp_path, text, "a", "b", "c") as (a, b, c):
+        wait_for(lambda: len(shares([n.text() for n in (a, b, c)], 3)) == 3, 40, "sharing")
+        time.sleep(2 * INTERVAL_S)
+        began = time.time()
+        a.signal(signal.SIGSTOP)
+        wait_for(lambda: len(shares([b.text(), c.text()], 2)) == 2, 4 * LEASE_S,
+                 "two nodes sharing while a is frozen")
+        time.sleep(2 * INTERVAL_S)
+        a.signal(signal.SIGCONT)
+        woken = time.time()
+        wait_for(lambda: "joins again" in a.text(), 4 * LEASE_S, "a told it lost its lease")
+        time.sleep(2 * INTERVAL_S)
+        async with shared_store(url) as store:
+            stored: dict[str, list[float]] = {}
+            async for page in store.checks_many([ep.id for ep in endpoints], began, woken + 1):
+                for check in page:
+                    stored.setdefault(check.endpoint_id, []).append(check.ts)
+            outages = await store.outages(None, began, time.time() + 60)
+    doubled = {
+        endpoint.name: gaps
+        for endpoint in endpoints
+        if (gaps := [round(later - earlier, 2) for earlier, later
+                     in zip(stored.get(endpoint.id, []), stored.get(endpoint.id, [])[1:])
+                     if later - earlier < INTERVAL_S / 2])
+    }
+    assert not doubled, f"checked by two nodes around the freeze: {doubled}"
+    assert outages == [], "a false outage was recorded"
+    assert "lost its cluster lease" in a.text(), "the woken node's writes were not refused"
