@@ -1,4 +1,5 @@
-"""Users, sessions, API keys and settings of the web API: few rows, read as records."""
+"""Users, sessions, API keys and settings of the web API (the accounts role): few rows, read
+as records."""
 
 from __future__ import annotations
 
@@ -6,8 +7,9 @@ from sqlalchemy import BigInteger, Connection, Table, Text, delete, inspect, sel
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Field, Session, col
 
-from pulse_core.contract import ApiKey, User, UserSession, UsernameTaken
+from pulse_core.contract import Accounts, ApiKey, User, UserSession, UsernameTaken
 from pulse_store_sql.millis import from_ms, optional_from_ms, to_ms
+from pulse_store_sql.runner import DatabaseRole
 from pulse_store_sql.tables import _Row
 from pulse_store_sql.upsert import insert_missing
 
@@ -61,70 +63,213 @@ settings: Table = SettingRow.__table__  # type: ignore[attr-defined]
 sessions: Table = SessionRow.__table__  # type: ignore[attr-defined]
 
 
-# -- users ------------------------------------------------------------------------------------
-def add_user(
-    connection: Connection,
-    username: str,
-    email: str | None,
-    role: str,
-    password_hash: str,
-    created_ts: float,
-) -> User:
-    row = UserRow(
-        username=username,
-        email=email,
-        role=role,
-        password_hash=password_hash,
-        created_ms=to_ms(created_ts),
-    )
-    try:
-        with Session(bind=connection) as session:
-            session.add(row)
-            session.flush()
-            return _user(row)
-    except IntegrityError as error:
-        raise UsernameTaken(f"the username {username!r} is taken") from error
+class SqlAccounts(Accounts, DatabaseRole):
+    """Users and API keys through the ORM (their ids are the database's); sessions and
+    settings, read and written on every request, as Core statements."""
+
+    # -- users --------------------------------------------------------------------------------
+    async def add_user(
+        self, username: str, email: str | None, role: str, password_hash: str, created_ts: float
+    ) -> User:
+        def work(connection: Connection) -> User:
+            row = UserRow(
+                username=username,
+                email=email,
+                role=role,
+                password_hash=password_hash,
+                created_ms=to_ms(created_ts),
+            )
+            try:
+                with Session(bind=connection) as session:
+                    session.add(row)
+                    session.flush()
+                    return _user(row)
+            except IntegrityError as error:
+                raise UsernameTaken(f"the username {username!r} is taken") from error
+
+        return await self._write(work)
+
+    async def users(self) -> list[User]:
+        def work(connection: Connection) -> list[User]:
+            with Session(bind=connection) as session:
+                rows = session.scalars(select(UserRow).order_by(col(UserRow.id)))
+                return [_user(row) for row in rows]
+
+        return await self._read(work)
+
+    async def user(self, user_id: int) -> User | None:
+        def work(connection: Connection) -> User | None:
+            with Session(bind=connection) as session:
+                row = session.get(UserRow, user_id)
+                return None if row is None else _user(row)
+
+        return await self._read(work)
+
+    async def user_by_username(self, username: str) -> User | None:
+        def work(connection: Connection) -> User | None:
+            with Session(bind=connection) as session:
+                row = session.scalars(select(UserRow).where(UserRow.username == username)).first()
+                return None if row is None else _user(row)
+
+        return await self._read(work)
+
+    async def update_user(
+        self,
+        user_id: int,
+        *,
+        role: str | None = None,
+        active: bool | None = None,
+        password_hash: str | None = None,
+        end_sessions: bool = False,
+    ) -> User | None:
+        def work(connection: Connection) -> User | None:
+            with Session(bind=connection) as session:
+                row = session.get(UserRow, user_id)
+                if row is None:
+                    return None
+                if role is not None:
+                    row.role = role
+                if active is not None:
+                    row.active = active
+                if password_hash is not None:
+                    row.password_hash = password_hash
+                session.flush()
+                if end_sessions:
+                    connection.execute(delete(sessions).where(sessions.c.user_id == user_id))
+                return _user(row)
+
+        return await self._write(work)
+
+    # -- sessions -----------------------------------------------------------------------------
+    async def add_session(self, session: UserSession) -> None:
+        def work(connection: Connection) -> None:
+            connection.execute(sessions.insert(), {
+                "id": session.id,
+                "user_id": session.user_id,
+                "created_ms": to_ms(session.created_ts),
+                "last_seen_ms": to_ms(session.last_seen_ts),
+                "expires_ms": to_ms(session.expires_ts),
+            })
+
+        await self._write(work)
+
+    async def session(self, session_id: str) -> UserSession | None:
+        def work(connection: Connection) -> UserSession | None:
+            row = connection.execute(select(sessions).where(sessions.c.id == session_id)).first()
+            if row is None:
+                return None
+            return UserSession(
+                id=row.id,
+                user_id=row.user_id,
+                created_ts=from_ms(row.created_ms),
+                last_seen_ts=from_ms(row.last_seen_ms),
+                expires_ts=from_ms(row.expires_ms),
+            )
+
+        return await self._read(work)
+
+    async def touch_session(self, session_id: str, seen_ts: float, expires_ts: float) -> None:
+        statement = (
+            update(sessions)
+            .where(sessions.c.id == session_id)
+            .values(last_seen_ms=to_ms(seen_ts), expires_ms=to_ms(expires_ts))
+        )
+        await self._write(lambda connection: connection.execute(statement))
+
+    async def end_session(self, session_id: str) -> bool:
+        statement = delete(sessions).where(sessions.c.id == session_id)
+        return await self._write(lambda connection: connection.execute(statement).rowcount > 0)
+
+    async def prune_sessions(self, now: float) -> int:
+        statement = delete(sessions).where(sessions.c.expires_ms <= to_ms(now))
+        return await self._write(lambda connection: connection.execute(statement).rowcount)
+
+    # -- API keys -----------------------------------------------------------------------------
+    async def add_api_key(
+        self,
+        name: str,
+        role: str,
+        prefix: str,
+        key_hash: str,
+        user_id: int | None,
+        created_ts: float,
+    ) -> ApiKey:
+        def work(connection: Connection) -> ApiKey:
+            with Session(bind=connection) as session:
+                row = ApiKeyRow(
+                    name=name,
+                    role=role,
+                    prefix=prefix,
+                    key_hash=key_hash,
+                    user_id=user_id,
+                    created_ms=to_ms(created_ts),
+                )
+                session.add(row)
+                session.flush()
+                return _api_key(row)
+
+        return await self._write(work)
+
+    async def api_keys(self) -> list[ApiKey]:
+        def work(connection: Connection) -> list[ApiKey]:
+            with Session(bind=connection) as session:
+                rows = session.scalars(select(ApiKeyRow).order_by(col(ApiKeyRow.id)))
+                return [_api_key(row) for row in rows]
+
+        return await self._read(work)
+
+    async def api_key_by_prefix(self, prefix: str) -> ApiKey | None:
+        def work(connection: Connection) -> ApiKey | None:
+            with Session(bind=connection) as session:
+                row = session.scalars(select(ApiKeyRow).where(ApiKeyRow.prefix == prefix)).first()
+                return None if row is None else _api_key(row)
+
+        return await self._read(work)
+
+    async def mark_api_key_used(self, key_id: int, used_ts: float) -> None:
+        def work(connection: Connection) -> None:
+            with Session(bind=connection) as session:
+                row = session.get(ApiKeyRow, key_id)
+                if row is not None:
+                    row.last_used_ms = to_ms(used_ts)
+                    session.flush()
+
+        await self._write(work)
+
+    async def delete_api_key(self, key_id: int) -> bool:
+        def work(connection: Connection) -> bool:
+            with Session(bind=connection) as session:
+                row = session.get(ApiKeyRow, key_id)
+                if row is None:
+                    return False
+                session.delete(row)
+                session.flush()
+                return True
+
+        return await self._write(work)
+
+    # -- settings -----------------------------------------------------------------------------
+    async def setting(self, name: str) -> str | None:
+        return await self._read(lambda connection: _setting(connection, name))
+
+    async def add_setting_if_absent(self, name: str, value: str) -> str:
+        def work(connection: Connection) -> str:
+            connection.execute(
+                insert_missing(connection, settings, ["name"]), {"name": name, "value": value}
+            )
+            kept = _setting(connection, name)
+            assert kept is not None  # inserted just now, or already there
+            return kept
+
+        return await self._write(work)
 
 
-def all_users(connection: Connection) -> list[User]:
-    with Session(bind=connection) as session:
-        return [_user(row) for row in session.scalars(select(UserRow).order_by(col(UserRow.id)))]
-
-
-def user_by_id(connection: Connection, user_id: int) -> User | None:
-    with Session(bind=connection) as session:
-        row = session.get(UserRow, user_id)
-        return None if row is None else _user(row)
-
-
-def user_by_username(connection: Connection, username: str) -> User | None:
-    with Session(bind=connection) as session:
-        row = session.scalars(select(UserRow).where(UserRow.username == username)).first()
-        return None if row is None else _user(row)
-
-
-def update_user(
-    connection: Connection,
-    user_id: int,
-    role: str | None,
-    active: bool | None,
-    password_hash: str | None,
-    end_sessions: bool,
-) -> User | None:
-    with Session(bind=connection) as session:
-        row = session.get(UserRow, user_id)
-        if row is None:
-            return None
-        if role is not None:
-            row.role = role
-        if active is not None:
-            row.active = active
-        if password_hash is not None:
-            row.password_hash = password_hash
-        session.flush()
-        if end_sessions:
-            connection.execute(delete(sessions).where(sessions.c.user_id == user_id))
-        return _user(row)
+def drop_session_version(connection: Connection) -> None:
+    """Databases made while sessions were signed cookies have ``users.session_version``,
+    ``NOT NULL`` without a default: no user could be added to them any more."""
+    columns = {column["name"] for column in inspect(connection).get_columns("users")}
+    if "session_version" in columns:
+        connection.execute(text("ALTER TABLE users DROP COLUMN session_version"))
 
 
 def _user(row: UserRow) -> User:
@@ -138,112 +283,6 @@ def _user(row: UserRow) -> User:
         active=row.active,
         created_ts=from_ms(row.created_ms),
     )
-
-
-def drop_session_version(connection: Connection) -> None:
-    """Databases made while sessions were signed cookies have ``users.session_version``,
-    ``NOT NULL`` without a default: no user could be added to them any more."""
-    columns = {column["name"] for column in inspect(connection).get_columns("users")}
-    if "session_version" in columns:
-        connection.execute(text("ALTER TABLE users DROP COLUMN session_version"))
-
-
-# -- sessions ---------------------------------------------------------------------------------
-def add_session(connection: Connection, user_session: UserSession) -> None:
-    connection.execute(sessions.insert(), {
-        "id": user_session.id,
-        "user_id": user_session.user_id,
-        "created_ms": to_ms(user_session.created_ts),
-        "last_seen_ms": to_ms(user_session.last_seen_ts),
-        "expires_ms": to_ms(user_session.expires_ts),
-    })
-
-
-def session_by_id(connection: Connection, session_id: str) -> UserSession | None:
-    row = connection.execute(select(sessions).where(sessions.c.id == session_id)).first()
-    if row is None:
-        return None
-    return UserSession(
-        id=row.id,
-        user_id=row.user_id,
-        created_ts=from_ms(row.created_ms),
-        last_seen_ts=from_ms(row.last_seen_ms),
-        expires_ts=from_ms(row.expires_ms),
-    )
-
-
-def touch_session(
-    connection: Connection, session_id: str, seen_ts: float, expires_ts: float
-) -> None:
-    connection.execute(
-        update(sessions)
-        .where(sessions.c.id == session_id)
-        .values(last_seen_ms=to_ms(seen_ts), expires_ms=to_ms(expires_ts))
-    )
-
-
-def end_session(connection: Connection, session_id: str) -> bool:
-    result = connection.execute(delete(sessions).where(sessions.c.id == session_id))
-    return result.rowcount > 0
-
-
-def prune_sessions(connection: Connection, now: float) -> int:
-    result = connection.execute(delete(sessions).where(sessions.c.expires_ms <= to_ms(now)))
-    return result.rowcount
-
-
-# -- API keys ---------------------------------------------------------------------------------
-def add_api_key(
-    connection: Connection,
-    name: str,
-    role: str,
-    prefix: str,
-    key_hash: str,
-    user_id: int | None,
-    created_ts: float,
-) -> ApiKey:
-    with Session(bind=connection) as session:
-        row = ApiKeyRow(
-            name=name,
-            role=role,
-            prefix=prefix,
-            key_hash=key_hash,
-            user_id=user_id,
-            created_ms=to_ms(created_ts),
-        )
-        session.add(row)
-        session.flush()
-        return _api_key(row)
-
-
-def all_api_keys(connection: Connection) -> list[ApiKey]:
-    with Session(bind=connection) as session:
-        rows = session.scalars(select(ApiKeyRow).order_by(col(ApiKeyRow.id)))
-        return [_api_key(row) for row in rows]
-
-
-def api_key_by_prefix(connection: Connection, prefix: str) -> ApiKey | None:
-    with Session(bind=connection) as session:
-        row = session.scalars(select(ApiKeyRow).where(ApiKeyRow.prefix == prefix)).first()
-        return None if row is None else _api_key(row)
-
-
-def mark_api_key_used(connection: Connection, key_id: int, used_ts: float) -> None:
-    with Session(bind=connection) as session:
-        row = session.get(ApiKeyRow, key_id)
-        if row is not None:
-            row.last_used_ms = to_ms(used_ts)
-            session.flush()
-
-
-def delete_api_key(connection: Connection, key_id: int) -> bool:
-    with Session(bind=connection) as session:
-        row = session.get(ApiKeyRow, key_id)
-        if row is None:
-            return False
-        session.delete(row)
-        session.flush()
-        return True
 
 
 def _api_key(row: ApiKeyRow) -> ApiKey:
@@ -260,15 +299,5 @@ def _api_key(row: ApiKeyRow) -> ApiKey:
     )
 
 
-# -- settings ---------------------------------------------------------------------------------
-def setting(connection: Connection, name: str) -> str | None:
+def _setting(connection: Connection, name: str) -> str | None:
     return connection.scalar(select(settings.c.value).where(settings.c.name == name))
-
-
-def add_setting_if_absent(connection: Connection, name: str, value: str) -> str:
-    connection.execute(
-        insert_missing(connection, settings, ["name"]), {"name": name, "value": value}
-    )
-    kept = setting(connection, name)
-    assert kept is not None  # inserted just now, or already there
-    return kept

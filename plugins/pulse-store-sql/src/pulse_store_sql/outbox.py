@@ -1,4 +1,4 @@
-"""The outbox of notifications (``pulse_core.outbox``): its table and statements.
+"""The outbox of notifications (``pulse_core.outbox``): its table, and the outbox role.
 
 One row per message; the table lives in this module (on the store's ``metadata``) because
 nothing else touches it. Delivery updates a row in one statement, so a message is either
@@ -8,13 +8,14 @@ the transaction that adds the messages of a change (``Store.add_to_outbox``).
 
 In a cluster, a message belongs to the node that claimed it (``claimed_by`` in membership
 ``claimed_epoch``): the node that added it, or the node that took it over from a node no
-longer alive (:func:`claim_pending`). Without a fence, nothing is claimed.
+longer alive (:func:`_claim_pending`). Without a fence, nothing is claimed.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
+from functools import partial
 from typing import Any
 
 from sqlalchemy import (
@@ -38,10 +39,11 @@ from sqlalchemy import (
     update,
 )
 
-from pulse_core.contract import OutboxHealth, OutboxMessage, OutboxState
+from pulse_core.contract import Outbox, OutboxHealth, OutboxMessage, OutboxState
 from pulse_store_sql import membership
 from pulse_store_sql.fencing import Fence
 from pulse_store_sql.millis import from_ms, optional_from_ms, optional_to_ms, to_ms
+from pulse_store_sql.runner import DatabaseRole
 from pulse_store_sql.tables import metadata
 from pulse_store_sql.upsert import insert_missing
 
@@ -85,24 +87,87 @@ def add_claim_columns(connection: Connection) -> None:
             connection.execute(text(f"ALTER TABLE outbox ADD COLUMN {name} {column_type}"))
 
 
-def add(
-    connection: Connection,
-    messages: Sequence[OutboxMessage],
-    announced: Mapping[str, float],
-    claimant: Fence | None,
-) -> int:
-    """Add the messages not kept yet, claimed by ``claimant`` when the store is fenced."""
-    _raise_marks(connection, announced)
-    kept = set(
-        connection.scalars(
-            select(outbox.c.id).where(outbox.c.id.in_([m.id for m in messages]))
+class SqlOutbox(Outbox, DatabaseRole):
+    """Messages as rows of ``outbox``, claimed by the node of the runner's fence if any."""
+
+    async def add_to_outbox(
+        self, messages: Sequence[OutboxMessage], announced: Mapping[str, float] | None = None
+    ) -> int:
+        """Add the messages not kept yet, claimed by this node when the store is fenced."""
+        if not messages and not announced:
+            return 0
+        claim = _claim(self._open_runner().fence)
+
+        def work(connection: Connection) -> int:
+            _raise_marks(connection, announced or {})
+            kept = set(
+                connection.scalars(
+                    select(outbox.c.id).where(outbox.c.id.in_([m.id for m in messages]))
+                )
+            )
+            new = [{**_row(message), **claim} for message in messages if message.id not in kept]
+            if new:  # another node may add the same id meanwhile: the insert then keeps theirs
+                connection.execute(insert_missing(connection, outbox, ["id"]), new)
+            return len(new)
+
+        return await self._write(work)
+
+    async def announced_up_to(self) -> dict[str, float]:
+        return await self._read(_announced_up_to)
+
+    async def pending_messages(self) -> list[OutboxMessage]:
+        claimant = self._open_runner().fence
+        if claimant is None:
+            return await self._read(_pending)
+        return await self._write(partial(_claim_pending, claimant=claimant))
+
+    async def update_message(self, message: OutboxMessage) -> None:
+        await self.update_messages([message])
+
+    async def update_messages(self, messages: Sequence[OutboxMessage]) -> None:
+        """Several outcomes in one transaction."""
+
+        def work(connection: Connection) -> None:
+            for message in messages:
+                _update_outcome(connection, message)
+
+        await self._write(work)
+
+    async def dead_letters(self, limit: int) -> list[OutboxMessage]:
+        query = (
+            select(outbox)
+            .where(outbox.c.state == OutboxState.DEAD.value)
+            .order_by(outbox.c.last_attempt_ms.desc(), outbox.c.id)
+            .limit(limit)
         )
-    )
-    claim = _claim(claimant)
-    new = [{**_row(message), **claim} for message in messages if message.id not in kept]
-    if new:  # another node may add the same id meanwhile: the insert then keeps theirs
-        connection.execute(insert_missing(connection, outbox, ["id"]), new)
-    return len(new)
+        return await self._read(
+            lambda connection: [_message(row) for row in connection.execute(query)]
+        )
+
+    async def thread_reference(self, notifier: str, thread_key: str) -> str | None:
+        query = (
+            select(outbox.c.reference)
+            .where(
+                outbox.c.notifier == notifier,
+                outbox.c.thread_key == thread_key,
+                outbox.c.state == OutboxState.DELIVERED.value,
+                outbox.c.reference.is_not(None),
+            )
+            .order_by(outbox.c.delivered_ms, outbox.c.id)
+            .limit(1)
+        )
+        reference: str | None = await self._read(lambda connection: connection.scalar(query))
+        return reference
+
+    async def outbox_health(self) -> dict[str, OutboxHealth]:
+        return await self._read(_health)
+
+    async def prune_outbox(self, before: float) -> int:
+        statement = delete(outbox).where(
+            outbox.c.state != OutboxState.PENDING.value,
+            outbox.c.created_ms < to_ms(before),
+        )
+        return await self._write(lambda connection: connection.execute(statement).rowcount)
 
 
 def _raise_marks(connection: Connection, announced: Mapping[str, float]) -> None:
@@ -125,7 +190,7 @@ def _raise_marks(connection: Connection, announced: Mapping[str, float]) -> None
     )
 
 
-def announced_up_to(connection: Connection) -> dict[str, float]:
+def _announced_up_to(connection: Connection) -> dict[str, float]:
     return {
         endpoint_id: from_ms(ms)
         for endpoint_id, ms in connection.execute(
@@ -134,7 +199,7 @@ def announced_up_to(connection: Connection) -> dict[str, float]:
     }
 
 
-def pending(connection: Connection) -> list[OutboxMessage]:
+def _pending(connection: Connection) -> list[OutboxMessage]:
     rows = connection.execute(
         select(outbox)
         .where(outbox.c.state == OutboxState.PENDING.value)
@@ -143,7 +208,7 @@ def pending(connection: Connection) -> list[OutboxMessage]:
     return [_message(row) for row in rows]
 
 
-def claim_pending(connection: Connection, claimant: Fence) -> list[OutboxMessage]:
+def _claim_pending(connection: Connection, claimant: Fence) -> list[OutboxMessage]:
     """Claim for ``claimant`` and return the pending messages that no other live membership
     claimed: unclaimed ones, its own, and those of a node dead, lapsed, gone or since joined
     again. One statement: ``SKIP LOCKED`` passes over the rows another node is claiming at
@@ -180,7 +245,7 @@ def claim_pending(connection: Connection, claimant: Fence) -> list[OutboxMessage
     return [_message(row) for row in sorted(rows, key=lambda row: (row.created_ms, row.id))]
 
 
-def update_outcome(connection: Connection, message: OutboxMessage) -> None:
+def _update_outcome(connection: Connection, message: OutboxMessage) -> None:
     values = _row(message)
     for unchanged in (
         "id",
@@ -194,40 +259,7 @@ def update_outcome(connection: Connection, message: OutboxMessage) -> None:
     connection.execute(update(outbox).where(outbox.c.id == message.id).values(values))
 
 
-def update_outcomes(connection: Connection, messages: Sequence[OutboxMessage]) -> None:
-    """Several outcomes in the caller's one transaction."""
-    for message in messages:
-        update_outcome(connection, message)
-
-
-def dead(connection: Connection, limit: int) -> list[OutboxMessage]:
-    rows = connection.execute(
-        select(outbox)
-        .where(outbox.c.state == OutboxState.DEAD.value)
-        .order_by(outbox.c.last_attempt_ms.desc(), outbox.c.id)
-        .limit(limit)
-    )
-    return [_message(row) for row in rows]
-
-
-def thread_reference(
-    connection: Connection, notifier: str, thread_key: str
-) -> str | None:
-    reference: str | None = connection.scalar(
-        select(outbox.c.reference)
-        .where(
-            outbox.c.notifier == notifier,
-            outbox.c.thread_key == thread_key,
-            outbox.c.state == OutboxState.DELIVERED.value,
-            outbox.c.reference.is_not(None),
-        )
-        .order_by(outbox.c.delivered_ms, outbox.c.id)
-        .limit(1)
-    )
-    return reference
-
-
-def health(connection: Connection) -> dict[str, OutboxHealth]:
+def _health(connection: Connection) -> dict[str, OutboxHealth]:
     counts: dict[str, dict[str, Any]] = {}
     for notifier, state, count, delivered_ms in connection.execute(
         select(
@@ -270,16 +302,6 @@ def health(connection: Connection) -> dict[str, OutboxHealth]:
         )
         for notifier, entry in counts.items()
     }
-
-
-def prune(connection: Connection, before: float) -> int:
-    result = connection.execute(
-        delete(outbox).where(
-            outbox.c.state != OutboxState.PENDING.value,
-            outbox.c.created_ms < to_ms(before),
-        )
-    )
-    return result.rowcount
 
 
 def _claim(claimant: Fence | None) -> dict[str, Any]:

@@ -68,6 +68,27 @@ class DatabaseRunner:
             return work(connection)
 
 
+class DatabaseRole:
+    """The base of the SQL store's role classes (``history``, ``upkeep``, ``accounts``,
+    ``config_versions``, ``outbox``): ``SqlStore`` is made of them, so they share the one
+    runner its ``open`` sets, and each hands its work to it as functions of a connection."""
+
+    _runner: DatabaseRunner | None = None
+
+    def _open_runner(self) -> DatabaseRunner:
+        if self._runner is None:
+            raise RuntimeError("the SQL store is not open: await store.open() first")
+        return self._runner
+
+    async def _write(self, work: Callable[[Connection], T]) -> T:
+        """Run ``work`` in one transaction on the writer thread."""
+        return await self._open_runner().write(work)
+
+    async def _read(self, work: Callable[[Connection], T]) -> T:
+        """Run ``work`` on a reader thread."""
+        return await self._open_runner().read(work)
+
+
 def driver_reason(error: Exception) -> str:
     """The driver's own first line (``connection refused``, ``unable to open database
     file``) without SQLAlchemy's wrapping and links; a ``StoreUnavailable`` or an error of

@@ -2,7 +2,10 @@
 
 Each method turns its arguments into a function of a connection (from the modules that own
 the tables) and hands it to the ``DatabaseRunner``: writes to the single writer thread,
-reads to the reader pool. Nothing blocking runs on the event loop.
+reads to the reader pool. Nothing blocking runs on the event loop. The roles that own
+tables of their own come from their modules: ``SqlConfigVersions`` (``config_versions``),
+``SqlAccounts`` (``accounts``) and ``SqlOutbox`` (``outbox``), sharing the runner
+(``DatabaseRole``).
 """
 
 from __future__ import annotations
@@ -19,24 +22,17 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from pulse_core.contract import (
     PAGE_ROWS,
-    ApiKey,
     CheckResult,
-    ConfigVersion,
-    ConfigVersionInfo,
     Coordination,
     Endpoint,
     EndpointSnapshot,
     Group,
     NodeSupport,
     Outage,
-    OutboxHealth,
-    OutboxMessage,
     Resolution,
     Rollup,
     Store,
     StoreUnavailable,
-    User,
-    UserSession,
 )
 
 from pulse_store_sql import (
@@ -45,7 +41,6 @@ from pulse_store_sql import (
     catalog,
     checks,
     compaction,
-    config_versions,
     exclusive,
     membership,
     outages,
@@ -61,10 +56,12 @@ from pulse_store_sql.database import (
     database_url,
 )
 from pulse_store_sql.millis import to_ms
+from pulse_store_sql.accounts import SqlAccounts
+from pulse_store_sql.config_versions import SqlConfigVersions
+from pulse_store_sql.outbox import SqlOutbox
 from pulse_store_sql.runner import DatabaseRunner, driver_reason
 from pulse_store_sql.tables import metadata
 
-T = TypeVar("T")
 AboutEndpoint = TypeVar("AboutEndpoint", Outage, EndpointSnapshot)
 
 #: Threads (and pooled connections) for reads: enough for a few dashboards at once.
@@ -73,7 +70,7 @@ READER_THREADS = 4
 PING_TIMEOUT_S = 5.0
 
 
-class SqlStore(Store, NodeSupport):
+class SqlStore(SqlConfigVersions, SqlAccounts, SqlOutbox, Store, NodeSupport):
     """History in a SQL database: ``sqlite:///path/pulse.db`` or ``postgresql://...``.
 
     SQLite serves one node (``exclusive``); the nodes that share a PostgreSQL database
@@ -274,190 +271,7 @@ class SqlStore(Store, NodeSupport):
             partial(checks.prune, before_ms=to_ms(before), batch_size=batch_size)
         )
 
-    # -- configuration versions ---------------------------------------------------------------
-    async def add_config_version(
-        self, yaml_text: str, sha256: str, applied_ts: float, actor: str | None, note: str | None
-    ) -> ConfigVersion:
-        return await self._write(
-            partial(
-                config_versions.add,
-                yaml_text=yaml_text,
-                sha256=sha256,
-                applied_ts=applied_ts,
-                actor=actor,
-                note=note,
-            )
-        )
-
-    async def config_versions(self, limit: int | None = None) -> list[ConfigVersionInfo]:
-        return await self._read(partial(config_versions.newest_first, limit=limit))
-
-    async def config_version(self, version_id: int) -> ConfigVersion | None:
-        return await self._read(partial(config_versions.by_id, version_id=version_id))
-
-    # -- accounts -----------------------------------------------------------------------------
-    async def add_user(
-        self, username: str, email: str | None, role: str, password_hash: str, created_ts: float
-    ) -> User:
-        return await self._write(
-            partial(
-                accounts.add_user,
-                username=username,
-                email=email,
-                role=role,
-                password_hash=password_hash,
-                created_ts=created_ts,
-            )
-        )
-
-    async def users(self) -> list[User]:
-        return await self._read(accounts.all_users)
-
-    async def user(self, user_id: int) -> User | None:
-        return await self._read(partial(accounts.user_by_id, user_id=user_id))
-
-    async def user_by_username(self, username: str) -> User | None:
-        return await self._read(partial(accounts.user_by_username, username=username))
-
-    async def update_user(
-        self,
-        user_id: int,
-        *,
-        role: str | None = None,
-        active: bool | None = None,
-        password_hash: str | None = None,
-        end_sessions: bool = False,
-    ) -> User | None:
-        return await self._write(
-            partial(
-                accounts.update_user,
-                user_id=user_id,
-                role=role,
-                active=active,
-                password_hash=password_hash,
-                end_sessions=end_sessions,
-            )
-        )
-
-    async def add_session(self, session: UserSession) -> None:
-        await self._write(partial(accounts.add_session, user_session=session))
-
-    async def session(self, session_id: str) -> UserSession | None:
-        return await self._read(partial(accounts.session_by_id, session_id=session_id))
-
-    async def touch_session(self, session_id: str, seen_ts: float, expires_ts: float) -> None:
-        await self._write(
-            partial(
-                accounts.touch_session,
-                session_id=session_id,
-                seen_ts=seen_ts,
-                expires_ts=expires_ts,
-            )
-        )
-
-    async def end_session(self, session_id: str) -> bool:
-        return await self._write(partial(accounts.end_session, session_id=session_id))
-
-    async def prune_sessions(self, now: float) -> int:
-        return await self._write(partial(accounts.prune_sessions, now=now))
-
-    async def add_api_key(
-        self,
-        name: str,
-        role: str,
-        prefix: str,
-        key_hash: str,
-        user_id: int | None,
-        created_ts: float,
-    ) -> ApiKey:
-        return await self._write(
-            partial(
-                accounts.add_api_key,
-                name=name,
-                role=role,
-                prefix=prefix,
-                key_hash=key_hash,
-                user_id=user_id,
-                created_ts=created_ts,
-            )
-        )
-
-    async def api_keys(self) -> list[ApiKey]:
-        return await self._read(accounts.all_api_keys)
-
-    async def api_key_by_prefix(self, prefix: str) -> ApiKey | None:
-        return await self._read(partial(accounts.api_key_by_prefix, prefix=prefix))
-
-    async def mark_api_key_used(self, key_id: int, used_ts: float) -> None:
-        await self._write(partial(accounts.mark_api_key_used, key_id=key_id, used_ts=used_ts))
-
-    async def delete_api_key(self, key_id: int) -> bool:
-        return await self._write(partial(accounts.delete_api_key, key_id=key_id))
-
-    async def setting(self, name: str) -> str | None:
-        return await self._read(partial(accounts.setting, name=name))
-
-    async def add_setting_if_absent(self, name: str, value: str) -> str:
-        return await self._write(
-            partial(accounts.add_setting_if_absent, name=name, value=value)
-        )
-
-    # -- outbox -------------------------------------------------------------------------------
-    async def add_to_outbox(
-        self, messages: Sequence[OutboxMessage], announced: Mapping[str, float] | None = None
-    ) -> int:
-        if not messages and not announced:
-            return 0
-        return await self._write(
-            partial(
-                outbox.add,
-                messages=messages,
-                announced=announced or {},
-                claimant=self._open_runner().fence,
-            )
-        )
-
-    async def announced_up_to(self) -> dict[str, float]:
-        return await self._read(outbox.announced_up_to)
-
-    async def pending_messages(self) -> list[OutboxMessage]:
-        claimant = self._open_runner().fence
-        if claimant is None:
-            return await self._read(outbox.pending)
-        return await self._write(partial(outbox.claim_pending, claimant=claimant))
-
-    async def update_message(self, message: OutboxMessage) -> None:
-        await self._write(partial(outbox.update_outcome, message=message))
-
-    async def update_messages(self, messages: Sequence[OutboxMessage]) -> None:
-        await self._write(partial(outbox.update_outcomes, messages=messages))
-
-    async def dead_letters(self, limit: int) -> list[OutboxMessage]:
-        return await self._read(partial(outbox.dead, limit=limit))
-
-    async def thread_reference(self, notifier: str, thread_key: str) -> str | None:
-        return await self._read(
-            partial(outbox.thread_reference, notifier=notifier, thread_key=thread_key)
-        )
-
-    async def outbox_health(self) -> dict[str, OutboxHealth]:
-        return await self._read(outbox.health)
-
-    async def prune_outbox(self, before: float) -> int:
-        return await self._write(partial(outbox.prune, before=before))
-
     # -- plumbing -----------------------------------------------------------------------------
-    def _open_runner(self) -> DatabaseRunner:
-        if self._runner is None:
-            raise RuntimeError("the SQL store is not open: await store.open() first")
-        return self._runner
-
-    async def _write(self, work: Callable[[Connection], T]) -> T:
-        return await self._open_runner().write(work)
-
-    async def _read(self, work: Callable[[Connection], T]) -> T:
-        return await self._open_runner().read(work)
-
     async def _write_for_endpoints(
         self,
         write: Callable[[Connection, Mapping[str, int], Sequence[AboutEndpoint]], None],
