@@ -70,8 +70,9 @@ class DatabaseRunner:
 
 class DatabaseRole:
     """The base of the SQL store's role classes (``history``, ``upkeep``, ``accounts``,
-    ``config_versions``, ``outbox``): ``SqlStore`` is made of them, so they share the one
-    runner its ``open`` sets, and each hands its work to it as functions of a connection."""
+    ``config_versions``, ``outbox``, ``nodes``): ``SqlStore`` is made of them, so they share
+    the one runner its ``open`` sets, and each hands its work to it as functions of a
+    connection."""
 
     _runner: DatabaseRunner | None = None
 
