@@ -229,7 +229,7 @@ class _Resolver:
 def _cycles(edges: dict[str, list[Edge]]) -> list[tuple[list[str], Path]]:
     """Each cycle of dependencies once, as ``[a, b, a]`` from the first of its endpoints to
     depend on something, with the place of its first dependency."""
-    parents = {child: [edge for edge in found] for child, found in edges.items()}
+    parents = edges
     order = {child: position for position, child in enumerate(parents)}
     done: set[str] = set()
     found: dict[frozenset[str], tuple[list[str], Path]] = {}
