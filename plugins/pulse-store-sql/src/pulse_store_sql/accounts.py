@@ -3,7 +3,21 @@ as records."""
 
 from __future__ import annotations
 
-from sqlalchemy import BigInteger, Connection, Table, Text, delete, inspect, select, text, update
+from collections.abc import Callable
+from typing import TypeVar
+
+from sqlalchemy import (
+    BigInteger,
+    Connection,
+    Select,
+    Table,
+    Text,
+    delete,
+    inspect,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Field, Session, col
 
@@ -59,6 +73,9 @@ class SettingRow(_Row, table=True):
     value: str = Field(sa_type=Text)
 
 
+Row = TypeVar("Row", UserRow, ApiKeyRow)
+Record = TypeVar("Record", User, ApiKey)
+
 settings: Table = SettingRow.__table__  # type: ignore[attr-defined]
 sessions: Table = SessionRow.__table__  # type: ignore[attr-defined]
 
@@ -90,28 +107,13 @@ class SqlAccounts(Accounts, DatabaseRole):
         return await self._write(work)
 
     async def users(self) -> list[User]:
-        def work(connection: Connection) -> list[User]:
-            with Session(bind=connection) as session:
-                rows = session.scalars(select(UserRow).order_by(col(UserRow.id)))
-                return [_user(row) for row in rows]
-
-        return await self._read(work)
+        return await self._read(_every(select(UserRow).order_by(col(UserRow.id)), _user))
 
     async def user(self, user_id: int) -> User | None:
-        def work(connection: Connection) -> User | None:
-            with Session(bind=connection) as session:
-                row = session.get(UserRow, user_id)
-                return None if row is None else _user(row)
-
-        return await self._read(work)
+        return await self._read(_first(select(UserRow).where(col(UserRow.id) == user_id), _user))
 
     async def user_by_username(self, username: str) -> User | None:
-        def work(connection: Connection) -> User | None:
-            with Session(bind=connection) as session:
-                row = session.scalars(select(UserRow).where(UserRow.username == username)).first()
-                return None if row is None else _user(row)
-
-        return await self._read(work)
+        return await self._read(_first(select(UserRow).where(UserRow.username == username), _user))
 
     async def update_user(
         self,
@@ -211,20 +213,11 @@ class SqlAccounts(Accounts, DatabaseRole):
         return await self._write(work)
 
     async def api_keys(self) -> list[ApiKey]:
-        def work(connection: Connection) -> list[ApiKey]:
-            with Session(bind=connection) as session:
-                rows = session.scalars(select(ApiKeyRow).order_by(col(ApiKeyRow.id)))
-                return [_api_key(row) for row in rows]
-
-        return await self._read(work)
+        return await self._read(_every(select(ApiKeyRow).order_by(col(ApiKeyRow.id)), _api_key))
 
     async def api_key_by_prefix(self, prefix: str) -> ApiKey | None:
-        def work(connection: Connection) -> ApiKey | None:
-            with Session(bind=connection) as session:
-                row = session.scalars(select(ApiKeyRow).where(ApiKeyRow.prefix == prefix)).first()
-                return None if row is None else _api_key(row)
-
-        return await self._read(work)
+        query = select(ApiKeyRow).where(ApiKeyRow.prefix == prefix)
+        return await self._read(_first(query, _api_key))
 
     async def mark_api_key_used(self, key_id: int, used_ts: float) -> None:
         def work(connection: Connection) -> None:
@@ -270,6 +263,31 @@ def drop_session_version(connection: Connection) -> None:
     columns = {column["name"] for column in inspect(connection).get_columns("users")}
     if "session_version" in columns:
         connection.execute(text("ALTER TABLE users DROP COLUMN session_version"))
+
+
+def _every(
+    query: Select[tuple[Row]], record: Callable[[Row], Record]
+) -> Callable[[Connection], list[Record]]:
+    """The work of reading the ORM rows ``query`` selects, each as ``record`` makes it."""
+
+    def work(connection: Connection) -> list[Record]:
+        with Session(bind=connection) as session:
+            return [record(row) for row in session.scalars(query)]
+
+    return work
+
+
+def _first(
+    query: Select[tuple[Row]], record: Callable[[Row], Record]
+) -> Callable[[Connection], Record | None]:
+    """The work of reading the first ORM row ``query`` selects, if any, as ``record``."""
+
+    def work(connection: Connection) -> Record | None:
+        with Session(bind=connection) as session:
+            row = session.scalars(query).first()
+            return None if row is None else record(row)
+
+    return work
 
 
 def _user(row: UserRow) -> User:
