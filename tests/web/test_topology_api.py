@@ -45,7 +45,8 @@ async def test_the_tree_with_statuses_and_the_reason(tmp_path: Path) -> None:
     )
     assert (printer_item["unreachableBehind"], printer_item["dependsOnMode"]) == (ids["plc"], "any")
     assert detail["topology"] == plc_item
-    assert groups[0]["statusCounts"] == {"up": 0, "down": 1, "flapping": 0, "unreachable": 2}
+    counts = groups[0]["statusCounts"]
+    assert (counts["up"], counts["down"], counts["unreachable"]) == (0, 1, 2)
     assert sorted(item["status"] for item in live) == ["down", "unreachable", "unreachable"]
 
 
