@@ -34,7 +34,7 @@ import tempfile
 import time
 import uuid
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -57,6 +57,8 @@ SHARE = re.compile(
     r"^(\S+ \S+) .*cluster of (\d+) live node\(s\): this node \('([\w-]+)'\) probes (\d+) of",
     re.MULTILINE,
 )
+#: what a node logs for an endpoint's first state (the loopback addresses all answer)
+FIRST_STATE = "is up (was unknown)"
 TICKS_PER_S = os.sysconf("SC_CLK_TCK")
 
 
@@ -88,7 +90,10 @@ def configuration(url: str, endpoints: int, interval_s: int, heartbeat_s: float)
     ]
     document = {
         "version": 1,
-        "defaults": {"interval_seconds": interval_s, "timeout_ms": TIMEOUT_MS, "retries": 0},
+        # One answer makes an endpoint up: its first state is reached in the first round,
+        # so what follows is the steady state (a check each interval, no change).
+        "defaults": {"interval_seconds": interval_s, "timeout_ms": TIMEOUT_MS, "retries": 0,
+                     "success_threshold": 1},
         "groups": [{"id": "plant", "name": "Plant"}],
         "targets": targets,
         "storage": {"url": url},
@@ -164,12 +169,18 @@ def process_cpu_s(pid: int) -> float:
 
 @contextlib.contextmanager
 def cluster(directory: Path, text: str, names: Sequence[str]) -> Iterator[list[Node]]:
-    """Nodes ``names`` running configuration ``text``; stopped at the end, whatever happens."""
+    """Nodes ``names`` running configuration ``text``; stopped at the end, whatever happens.
+
+    The first node has written the catalogue before the others start: nodes started at the
+    same moment on an empty database both insert it, and one stops on the duplicate."""
     config = directory / "pulse.yaml"
     config.write_text(text)
     started = [Node(name, config, directory / f"{name}.log") for name in names]
     try:
-        for node in started:
+        first, *others = started
+        first.start()
+        wait_for(lambda: bool(first.shares()), [first], 120, "the first node's share")
+        for node in others:
             node.start()
         yield started
     finally:
@@ -177,28 +188,47 @@ def cluster(directory: Path, text: str, names: Sequence[str]) -> Iterator[list[N
             node.stop()
 
 
+def wait_for(predicate: Callable[[], bool], running: Sequence[Node], timeout_s: float,
+             what: str) -> None:
+    """Until ``predicate`` holds; a node that stops meanwhile ends the benchmark, with its log."""
+    deadline = time.monotonic() + timeout_s
+    while not predicate():
+        for node in running:
+            if node.process is not None and node.process.poll() is not None:
+                raise SystemExit(f"{what}: node {node.name} stopped:\n{tail(node.log)}")
+        if time.monotonic() > deadline:
+            logs = "\n".join(f"{node.name}:\n{tail(node.log)}" for node in running)
+            raise SystemExit(f"{what}: not within {timeout_s:g} s\n{logs}")
+        time.sleep(0.2)
+
+
 def wait_for_shares(running: Sequence[Node], total: int, since: float, timeout_s: float) -> None:
     """Until every node has logged its share among all of them, the shares adding up to
     ``total`` (each node's latest line, logged after ``since``)."""
-    deadline = time.monotonic() + timeout_s
-    while True:
+
+    def shared() -> bool:
         latest = [next(reversed(node.shares(since)), None) for node in running]
-        if all(s is not None and s.live == len(running) for s in latest) and sum(
-            s.owned for s in latest if s is not None
-        ) == total:
-            return
-        for node in running:
-            if node.process is not None and node.process.poll() is not None:
-                raise SystemExit(f"node {node.name} stopped: {tail(node.log)}")
-        if time.monotonic() > deadline:
-            raise SystemExit(f"{len(running)} nodes did not share {total} endpoints "
-                             f"within {timeout_s:g} s: {[tail(n.log) for n in running]}")
-        time.sleep(0.1)
+        return all(s is not None and s.live == len(running) for s in latest) and sum(
+            s.owned for s in latest if s is not None) == total
+
+    wait_for(shared, running, timeout_s, f"{len(running)} nodes sharing {total:,} endpoints")
+
+
+def wait_for_first_states(running: Sequence[Node], total: int, timeout_s: float) -> None:
+    """Until every endpoint's first state was logged (by its owner): the first round is
+    over, with the writes it brings (a snapshot and an outbox entry per endpoint)."""
+    wait_for(
+        lambda: sum(node.log.read_text(errors="replace").count(FIRST_STATE)
+                    for node in running) >= total,
+        running, timeout_s, "every endpoint's first state",
+    )
 
 
 def tail(log: Path) -> str:
+    """The log's last lines, for a failure's message (a traceback's last line alone names
+    too little)."""
     lines = log.read_text(errors="replace").strip().splitlines() if log.exists() else []
-    return lines[-1] if lines else "(empty log)"
+    return "\n".join(lines[-25:]) if lines else "(empty log)"
 
 
 # --- failover ---------------------------------------------------------------------------------
@@ -254,7 +284,7 @@ def failover(runs: int, endpoints: int, interval_s: int, heartbeat_s: float) -> 
                 survivors = [node for node in running if node is not victim]
                 owned = [e.id for e in ownership.owned_by(victim.name, config.endpoints)]
                 logged = victim.shares()[-1].owned
-                time.sleep(1.5 * interval_s)  # every endpoint checked by its present owner
+                time.sleep(interval_s)  # every endpoint checked by its present owner
                 killed_at = time.time()
                 victim.kill()
                 first = asyncio.run(first_checks_after(url, owned, killed_at, 4 * bound_s))
@@ -271,9 +301,10 @@ def failover(runs: int, endpoints: int, interval_s: int, heartbeat_s: float) -> 
                     round(max(first.values()) - killed_at, 2),
                 ))
                 print(f"failover: {asdict(takeovers[-1])}", file=sys.stderr, flush=True)
-                restarted_at = time.time()
-                victim.start()
-                wait_for_shares(running, endpoints, restarted_at, 60 + 4 * heartbeat_s)
+                if run + 1 < runs:
+                    restarted_at = time.time()
+                    victim.start()
+                    wait_for_shares(running, endpoints, restarted_at, 60 + 4 * heartbeat_s)
     last = [t.last_check_s for t in takeovers]
     detected = [t.detected_s for t in takeovers]
     return {
@@ -306,6 +337,8 @@ class Load:
     rows_inserted_per_check: float
     rows_updated_per_check: float
     bytes_per_check: float
+    #: rows written (inserted, updated or deleted) per check, by table
+    rows_per_check_by_table: dict[str, float]
     endpoints_checked_too_often: int
     endpoints_not_checked: int
 
@@ -319,6 +352,7 @@ class Counters:
     inserted: int
     updated: int
     size: int
+    tables: dict[str, int]
 
 
 def counters(url: str, running: Sequence[Node]) -> Counters:
@@ -332,12 +366,15 @@ def counters(url: str, running: Sequence[Node]) -> Counters:
         size = admin.execute("SELECT pg_database_size(%s)", (name,)).fetchone()[0]  # type: ignore[index]
         pids = [row[0] for row in admin.execute(
             "SELECT pid FROM pg_stat_activity WHERE datname = %s", (name,))]
+    with psycopg.connect(url, autocommit=True) as own:
+        tables = {name: written for name, written in own.execute(
+            "SELECT relname, n_tup_ins + n_tup_upd + n_tup_del FROM pg_stat_user_tables")}
     backend_cpu = {}
     for pid in pids:
         with contextlib.suppress(OSError):
             backend_cpu[pid] = process_cpu_s(pid)
     return Counters(time.time(), [node.cpu_s() for node in running], backend_cpu,
-                    commits, inserted, updated, size)
+                    commits, inserted, updated, size, tables)
 
 
 async def checks_between(url: str, ids: list[str], start: float, end: float) -> Counter[str]:
@@ -352,14 +389,16 @@ async def checks_between(url: str, ids: list[str], start: float, end: float) -> 
     return counts
 
 
-def load(nodes: int, endpoints: int, interval_s: int, seconds: float) -> Load:
+def load(nodes: int, endpoints: int, interval_s: int, heartbeat_s: float, seconds: float
+         ) -> Load:
     names = [chr(ord("a") + i) for i in range(nodes)]
     with database() as url, tempfile.TemporaryDirectory() as directory:
-        text = configuration(url, endpoints, interval_s, 5.0)
+        text = configuration(url, endpoints, interval_s, heartbeat_s)
         with cluster(Path(directory), text, names) as running:
             config = open_config(running[0].config, load_plugins())
             wait_for_shares(running, endpoints, 0.0, 120)
-            time.sleep(interval_s + 2)  # every node's first round spread, the next one steady
+            wait_for_first_states(running, endpoints, 10 * interval_s + 60)
+            time.sleep(1)
             before = counters(url, running)
             time.sleep(seconds)
             after = counters(url, running)
@@ -378,17 +417,22 @@ def load(nodes: int, endpoints: int, interval_s: int, seconds: float) -> Load:
         round((after.inserted - before.inserted) / checks, 3),
         round((after.updated - before.updated) / checks, 3),
         round((after.size - before.size) / checks, 1),
+        {table: round((written - before.tables.get(table, 0)) / checks, 3)
+         for table, written in sorted(after.tables.items())
+         if written != before.tables.get(table, 0)},
         sum(1 for i in ids if counts[i] > expected + 1),
         sum(1 for i in ids if counts[i] == 0),
     )
 
 
-def share(endpoints: int, interval_s: int, seconds: float) -> dict[str, Any]:
-    single = load(1, endpoints, interval_s, seconds)
+def share(endpoints: int, interval_s: int, heartbeat_s: float, seconds: float
+          ) -> dict[str, Any]:
+    single = load(1, endpoints, interval_s, heartbeat_s, seconds)
     print(f"share: {asdict(single)}", file=sys.stderr, flush=True)
-    pair = load(2, endpoints, interval_s, seconds)
+    pair = load(2, endpoints, interval_s, heartbeat_s, seconds)
     print(f"share: {asdict(pair)}", file=sys.stderr, flush=True)
-    return {"endpoints": endpoints, "interval_s": interval_s, "seconds": seconds,
+    return {"endpoints": endpoints, "interval_s": interval_s, "heartbeat_s": heartbeat_s,
+            "seconds": seconds,
             "load_average": os.getloadavg()[0], "single": asdict(single), "pair": asdict(pair)}
 
 
@@ -403,13 +447,15 @@ def main() -> None:
     spread = commands.add_parser("share", help="one node against two on the same endpoints")
     spread.add_argument("--endpoints", type=int, default=20_000)
     spread.add_argument("--interval", type=int, default=10)
+    spread.add_argument("--heartbeat", type=float, default=5.0)
     spread.add_argument("--seconds", type=float, default=30.0)
     arguments = parser.parse_args()
     if arguments.command == "failover":
         figures = failover(arguments.runs, arguments.endpoints, arguments.interval,
                            arguments.heartbeat)
     else:
-        figures = share(arguments.endpoints, arguments.interval, arguments.seconds)
+        figures = share(arguments.endpoints, arguments.interval, arguments.heartbeat,
+                        arguments.seconds)
     print(json.dumps(figures))
 
 

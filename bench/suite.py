@@ -21,6 +21,7 @@ import sys
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
@@ -195,6 +196,99 @@ def _goal(met: bool, goal: str) -> str:
     return f"{goal}: {'met' if met else 'NOT met'}"
 
 
+@dataclass(frozen=True)
+class ClusterSize:
+    failover_runs: int
+    heartbeats_s: tuple[float, ...]
+    share_endpoints: int
+    share_interval_s: int
+    share_heartbeat_s: float
+    share_seconds: float
+
+
+#: The quick run kills twice, with the 1 s heartbeat only (a 5 s one takes 20 s a kill), and
+#: shares 2,000 endpoints every 2 s over a few seconds: CI sees the part run, not its figures.
+CLUSTER_FULL = ClusterSize(10, (5.0, 1.0), 20_000, 10, 5.0, 30.0)
+CLUSTER_QUICK = ClusterSize(2, (1.0,), 2_000, 2, 1.0, 4.0)
+#: the failover test's cluster: three nodes, ICMP endpoints on loopback every 2 s
+FAILOVER_NODES = 3
+FAILOVER_ENDPOINTS = 60
+FAILOVER_INTERVAL_S = 2
+
+
+def cluster_rows(size: Size) -> Iterator[Row]:
+    """``bench/cluster.py``: failover after ``kill -9``, and one node against two."""
+    sizes = CLUSTER_FULL if size is FULL else CLUSTER_QUICK
+    for heartbeat_s in sizes.heartbeats_s:
+        yield from _failover_rows(sizes.failover_runs, heartbeat_s)
+    yield from _share_rows(sizes)
+
+
+def _failover_rows(runs: int, heartbeat_s: float) -> Iterator[Row]:
+    part = (f"Cluster failover after kill -9, {FAILOVER_NODES} nodes, {FAILOVER_ENDPOINTS} "
+            f"ICMP endpoints every {FAILOVER_INTERVAL_S} s, heartbeat {heartbeat_s:g} s "
+            f"(lease {3 * heartbeat_s:g} s), {runs} runs")
+    completed = _run([sys.executable, str(HERE / "cluster.py"), "failover", "--runs", str(runs),
+                      "--endpoints", str(FAILOVER_ENDPOINTS), "--interval",
+                      str(FAILOVER_INTERVAL_S), "--heartbeat", str(heartbeat_s)])
+    if completed.returncode != 0:
+        yield Row(part, "the whole run", f"failed: {_last_line(completed.stderr)}")
+        return
+    f = json.loads(completed.stdout.strip().splitlines()[-1])
+    bound = f"lease + heartbeat + interval = {f['bound_s']:g} s (docs/cluster.md)"
+    yield Row(part, "kill → a survivor logs the smaller cluster, p50 / max",
+              f"{f['detected_p50_s']} / {f['detected_max_s']} s")
+    yield Row(part, "kill → every endpoint of the killed node checked by its new owner, "
+                    "p50 / max",
+              f"{f['failover_p50_s']} / {f['failover_max_s']} s (the first of them: p50 "
+              f"{f['first_check_p50_s']} s)",
+              _goal(f["failover_max_s"] <= f["bound_s"], f"max ≤ {bound}"))
+    mismatches = f["share_mismatches"]
+    yield Row(part, "killed node's share as logged = as computed by Ownership",
+              "yes" if mismatches == 0 else f"no, in {mismatches} runs")
+
+
+def _share_rows(sizes: ClusterSize) -> Iterator[Row]:
+    part = (f"Cluster, {sizes.share_endpoints:,} ICMP endpoints every {sizes.share_interval_s} s "
+            f"on PostgreSQL, 1 node then 2 nodes, {sizes.share_seconds:g} s each")
+    completed = _run([sys.executable, str(HERE / "cluster.py"), "share",
+                      "--endpoints", str(sizes.share_endpoints),
+                      "--interval", str(sizes.share_interval_s),
+                      "--heartbeat", str(sizes.share_heartbeat_s),
+                      "--seconds", str(sizes.share_seconds)])
+    if completed.returncode != 0:
+        yield Row(part, "the whole run", f"failed: {_last_line(completed.stderr)}")
+        return
+    s = json.loads(completed.stdout.strip().splitlines()[-1])
+    one, two = s["single"], s["pair"]
+
+    def both(name: str, unit: str = "") -> str:
+        return f"1 node {one[name]:,}{unit} · 2 nodes {two[name]:,}{unit}"
+
+    yield Row(part, "checks per second (counted in the store)", both("checks_per_s"))
+    cpu_one, cpu_two = one["node_cpu_pct"][0], sum(two["node_cpu_pct"])
+    yield Row(part, "CPU of the Pulse nodes, % of one core",
+              f"1 node {cpu_one} % · 2 nodes {' + '.join(map(str, two['node_cpu_pct']))} = "
+              f"{cpu_two:.1f} % ({cpu_two / cpu_one:.2f}× one node's)" if cpu_one else "")
+    yield Row(part, "CPU of their PostgreSQL backends, % of one core",
+              both("postgresql_cpu_pct", " %"))
+    yield Row(part, "PostgreSQL transactions per check", both("commits_per_check"))
+    yield Row(part, "PostgreSQL rows written per check",
+              f"1 node {_by_table(one)} · 2 nodes {_by_table(two)}")
+    yield Row(part, "database growth per check", both("bytes_per_check", " bytes"))
+    wrong = [(n["endpoints_checked_too_often"], n["endpoints_not_checked"]) for n in (one, two)]
+    yield Row(part, "endpoints checked more than once an interval (+1) / never",
+              " · ".join(f"{label} {often} / {never}"
+                         for label, (often, never) in zip(("1 node", "2 nodes"), wrong)),
+              _goal(all(w == (0, 0) for w in wrong), "0 / 0"))
+
+
+def _by_table(load: Mapping[str, Any]) -> str:
+    tables = load["rows_per_check_by_table"]
+    written = sum(tables.values())
+    return f"{written:.2f} ({', '.join(f'{t} {n}' for t, n in tables.items())})"
+
+
 #: A burst of notifications (every change of a storm, grouping off) and how fast it must
 #: reach a receiver that answers at once.
 NOTIFY_MESSAGES = 2000
@@ -298,7 +392,9 @@ def main() -> None:
     arguments = parser.parse_args()
     size = QUICK if arguments.quick else FULL
     notes = [] if arguments.no_install else install_missing()
-    parts: list[Callable[[Size], Iterator[Row]]] = [icmp_rows, sustained_rows, api_rows]
+    parts: list[Callable[[Size], Iterator[Row]]] = [
+        icmp_rows, sustained_rows, api_rows, cluster_rows,
+    ]
     rows: list[Row] = []
     for part in parts:
         rows += part(size)
