@@ -154,6 +154,20 @@ class HistoryStore(History):
         history; an endpoint that comes back under the same id finds its history again.
         """
 
+    async def update_catalog(
+        self,
+        groups: Sequence[Group],
+        endpoints: Sequence[Endpoint],
+        changed: Sequence[Endpoint],
+        removed: Sequence[Endpoint],
+    ) -> None:
+        """:meth:`sync_catalog` to a configuration that differs from the one synced last
+        only in its groups and in ``changed`` (added or updated) and ``removed`` endpoints.
+
+        A write of one target to a site of 10,000 need not compare 10,000 stored rows; a
+        store that can write just those overrides this, which syncs everything."""
+        await self.sync_catalog(groups, endpoints)
+
     # -- writes (called by the core's single writer) ------------------------------------------
     @abc.abstractmethod
     async def write_checks(self, checks: Sequence[CheckResult]) -> None:

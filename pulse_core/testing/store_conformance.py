@@ -182,6 +182,24 @@ class HistoryConformance(OpenedStore):
         assert await store.checks(BETA.id, *EVER) == [before, after]
 
     @pytest.mark.asyncio
+    async def test_an_update_of_the_catalog_adds_and_removes_endpoints(
+        self, store: HistoryStore
+    ) -> None:
+        await add_catalog(store)
+        before = up(DAY_START + 1, endpoint=BETA)
+        await store.write_checks([before])
+        await store.update_catalog([GROUP], [ALPHA, GAMMA], [GAMMA], [BETA])
+        gamma = up(DAY_START + 2, endpoint=GAMMA)
+        await store.write_checks([gamma])
+        assert await store.checks(GAMMA.id, *EVER) == [gamma]
+        assert await store.checks(BETA.id, *EVER) == [before]
+
+        await store.update_catalog([GROUP], [ALPHA, BETA, GAMMA], [BETA], [])
+        after = down(DAY_START + 11, endpoint=BETA)
+        await store.write_checks([after])
+        assert await store.checks(BETA.id, *EVER) == [before, after]
+
+    @pytest.mark.asyncio
     async def test_syncing_the_same_catalog_again_keeps_history(self, store: HistoryStore) -> None:
         await add_catalog(store)
         check = up(DAY_START + 1)

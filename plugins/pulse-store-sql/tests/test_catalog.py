@@ -155,6 +155,40 @@ def test_a_changed_site_is_synced_row_for_row(engine: Engine) -> None:
     }
 
 
+def test_an_update_of_a_few_endpoints_leaves_what_a_whole_sync_would(engine: Engine) -> None:
+    """``update_catalog`` with the changed and removed endpoints: a whole sync afterwards
+    finds nothing left to write, and the update read only the rows it names."""
+    first = [endpoint(i) for i in range(ENDPOINTS)]
+    sync(engine, site_groups(), first)
+    keys = {endpoint_id: row[0] for endpoint_id, row in stored_endpoints(engine).items()}
+    renamed, moved, gone = endpoint(3, name="Renamed 3"), endpoint(7, group_id="group-2"), first[9]
+    added = [endpoint(i) for i in range(ENDPOINTS, ENDPOINTS + 3)]
+    second = [e for e in first if e.id not in {renamed.id, moved.id, gone.id}]
+    second += [renamed, moved, *added]
+    statements: list[str] = []
+
+    def record(_connection: Connection, _cursor: Any, statement: str, *_: Any) -> None:
+        statements.append(statement)
+
+    with engine.begin() as connection:
+        event.listen(connection, "before_cursor_execute", record)
+        catalog.update_catalog(
+            connection, site_groups(renamed=0), [renamed, moved, *added], [gone.id]
+        )
+
+    stored = stored_endpoints(engine)
+    assert stored[gone.id] == (keys[gone.id], *described(gone, removed=True))
+    assert stored[renamed.id] == (keys[renamed.id], *described(renamed, removed=False))
+    assert stored[moved.id] == (keys[moved.id], *described(moved, removed=False))
+    assert all(stored[e.id][1:] == described(e, removed=False) for e in added)
+    assert stored_groups(engine)["group-0"] == ("Group 0 (renamed)", False)
+    assert writes(sync(engine, site_groups(renamed=0), second)) == []
+    assert stored_endpoints(engine) == stored
+    endpoint_reads = [s for s in statements if s.lstrip().upper().startswith("SELECT")
+                      and "endpoints" in s]
+    assert len(endpoint_reads) == 1 and " IN " in endpoint_reads[0].upper()
+
+
 def test_an_unchanged_site_writes_nothing(engine: Engine) -> None:
     groups, endpoints = site_groups(), [endpoint(i) for i in range(ENDPOINTS)]
     assert writes(sync(engine, groups, endpoints))

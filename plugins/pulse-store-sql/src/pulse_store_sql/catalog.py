@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
-from sqlalchemy import Column, Connection, Row, Table, bindparam, insert, select, update
+from sqlalchemy import Column, Connection, Row, Select, Table, bindparam, insert, select, update
 
 from pulse_core.contract import Endpoint, Group, IdIndex
 
@@ -71,6 +71,36 @@ def sync_catalog(
     _sync(connection, _ENDPOINTS, {endpoint.id: endpoint for endpoint in endpoints})
 
 
+def update_catalog(
+    connection: Connection, groups: Sequence[Group], changed: Sequence[Endpoint],
+    removed: Sequence[str],
+) -> None:
+    """Write the rows of the ``changed`` endpoints and mark the ``removed`` ids removed,
+    leaving every other endpoint's row as it is: what :func:`sync_catalog` does when only
+    those differ, reading only the rows they may change. The groups are synced whole (a
+    configuration has few)."""
+    _sync(connection, _GROUPS, {group.id: group for group in groups})
+    table = _ENDPOINTS.table
+    for chunk in chunks(changed, KEYS_PER_QUERY):
+        pending = {endpoint.id: endpoint for endpoint in chunk}
+        query = _rows_query(_ENDPOINTS).where(table.c.id.in_(list(pending)))
+        _, updated = _page_changes(_ENDPOINTS, connection.execute(query).all(), pending)
+        if updated:
+            connection.execute(
+                update(table).where(_ENDPOINTS.page_by == bindparam("row_page_by")), updated
+            )
+        if pending:  # not stored yet
+            connection.execute(
+                insert(table),
+                [{"id": item_id, **_as_columns(_ENDPOINTS, item)} for item_id, item in pending.items()],
+            )
+    for removed_ids in chunks(removed, KEYS_PER_QUERY):
+        connection.execute(
+            update(table).where(table.c.id.in_(removed_ids), table.c.removed.is_(False)),
+            {"removed": True},
+        )
+
+
 def _sync(connection: Connection, catalogue: _Catalogue[Item], pending: dict[str, Item]) -> None:
     """Make the rows of ``catalogue`` those of ``pending`` (id → item), which it empties.
 
@@ -99,23 +129,25 @@ def _stored_pages(
 ) -> Iterator[Sequence[Row[Any]]]:
     """Every stored row as ``page_by, id, removed, *columns``, a fully fetched page at a
     time: keyset pages, so each is one index range however far the sync has come."""
-    table, page_by = catalogue.table, catalogue.page_by
-    query = (
-        select(
-            page_by.label("page_by"),
-            table.c.id,
-            table.c.removed,
-            *(table.c[name] for name in catalogue.columns),
-        )
-        .order_by(page_by)
-        .limit(CHUNK_ROWS)
-    )
+    page_by = catalogue.page_by
+    query = _rows_query(catalogue).order_by(page_by).limit(CHUNK_ROWS)
     page = connection.execute(query).all()
     while page:
         yield page
         if len(page) < CHUNK_ROWS:
             return
         page = connection.execute(query.where(page_by > page[-1].page_by)).all()
+
+
+def _rows_query(catalogue: _Catalogue[Item]) -> Select[Any]:
+    """Stored rows as ``page_by, id, removed, *columns``."""
+    table = catalogue.table
+    return select(
+        catalogue.page_by.label("page_by"),
+        table.c.id,
+        table.c.removed,
+        *(table.c[name] for name in catalogue.columns),
+    )
 
 
 def _page_changes(
@@ -159,8 +191,18 @@ class EndpointKeys:
 
     def load(self, connection: Connection, endpoint_ids: Iterable[str]) -> None:
         """Cache the keys of ``endpoint_ids`` (stored ones; others are left out) instead of
-        what was cached."""
-        self._keys = IdIndex(_stored_keys(connection, endpoint_ids))
+        what was cached. Keys already cached are kept without asking the database (a key
+        never changes), so a configuration that changed a few endpoints reads only theirs."""
+        cached = self._keys
+        known: list[tuple[str, int]] = []
+        missing: list[str] = []
+        for endpoint_id in endpoint_ids:
+            key = cached.find(endpoint_id)
+            if key is None:
+                missing.append(endpoint_id)
+            else:
+                known.append((endpoint_id, key))
+        self._keys = IdIndex([*known, *_stored_keys(connection, missing)])
 
     def resolve(self, connection: Connection, endpoint_ids: Iterable[str]) -> Mapping[str, int]:
         """A mapping that holds the keys of ``endpoint_ids``; ``LookupError`` if one was never

@@ -47,6 +47,20 @@ class SqlHistory(HistoryStore, DatabaseRole):
         endpoint_ids = [endpoint.id for endpoint in endpoints]
         await self._write(lambda connection: self._endpoint_keys.load(connection, endpoint_ids))
 
+    async def update_catalog(
+        self,
+        groups: Sequence[Group],
+        endpoints: Sequence[Endpoint],
+        changed: Sequence[Endpoint],
+        removed: Sequence[Endpoint],
+    ) -> None:
+        # The keys of new endpoints are cached by their first write; those of removed ones
+        # may stay cached (late writes of theirs are still stored).
+        removed_ids = [endpoint.id for endpoint in removed]
+        await self._write(
+            lambda connection: catalog.update_catalog(connection, groups, changed, removed_ids)
+        )
+
     # -- writes -------------------------------------------------------------------------------
     async def write_checks(self, batch: Sequence[CheckResult]) -> None:
         if not batch:
