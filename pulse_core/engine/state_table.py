@@ -67,6 +67,9 @@ class StateTable(Mapping[str, EndpointState]):
         self.flips: dict[int, list[float]] = {}
         #: while UNREACHABLE: the parent that cuts the endpoint off
         self.causes: dict[int, str] = {}
+        #: endpoints nobody checks (their cluster site has no live node), with the reason;
+        #: set by the cluster for the table in use, not carried over to a new one
+        self.unchecked: dict[int, str] = {}
         if previous is not None:
             self._keep(previous)
 
@@ -104,21 +107,31 @@ class StateTable(Mapping[str, EndpointState]):
 
     def change_count(self, slot: int) -> int:
         """A number that changes whenever what the state at ``slot`` shows may have changed
-        by anything but time passing: with every check taken in, and with the damped state
-        (which a restore sets without a check)."""
-        return (self.checks_up[slot] + self.checks_down[slot]) << 2 | self.state[slot]
+        by anything but time passing: with every check taken in, with the damped state
+        (which a restore sets without a check), and when nobody checks it any more."""
+        taken = self.checks_up[slot] + self.checks_down[slot]
+        return taken << 3 | self.state[slot] << 1 | (slot in self.unchecked)
 
     def _keep(self, previous: StateTable) -> None:
-        """Carry over the state of every endpoint that was in ``previous`` too."""
-        for slot, endpoint in enumerate(self.endpoints):
-            old = previous._slots.get(endpoint.id)
-            if old is None:
-                continue
+        """Carry over the state of every endpoint that was in ``previous`` too.
+
+        Column by column, a run of consecutive slots at a time: a new configuration mostly
+        keeps the endpoints in their order, so 10,000 endpoints with one added are two runs,
+        not 10,000 endpoints times every column."""
+        for start, old_start, length in _runs(self.endpoints, previous):
+            end, old_end = start + length, old_start + length
             for name in _COLUMNS:
-                getattr(self, name)[slot] = getattr(previous, name)[old]
-            self.recent[slot * RECENT_CHECKS : (slot + 1) * RECENT_CHECKS] = previous.recent[
-                old * RECENT_CHECKS : (old + 1) * RECENT_CHECKS
+                getattr(self, name)[start:end] = getattr(previous, name)[old_start:old_end]
+            self.recent[start * RECENT_CHECKS : end * RECENT_CHECKS] = previous.recent[
+                old_start * RECENT_CHECKS : old_end * RECENT_CHECKS
             ]
+        sparse = (previous.open_outages, previous.last_errors, previous.causes, previous.flips)
+        moved = {
+            old: slot
+            for old in {old for column in sparse for old in column}
+            if (slot := self._slots.find(previous.endpoints[old].id)) is not None
+        }
+        for old, slot in sorted(moved.items(), key=lambda pair: pair[1]):
             if (outage := previous.open_outages.get(old)) is not None:
                 self.open_outages[slot] = outage
             if (error := previous.last_errors.get(old)) is not None:
@@ -127,6 +140,24 @@ class StateTable(Mapping[str, EndpointState]):
                 self.causes[slot] = cause
             if (flips := previous.flips.get(old)) is not None:
                 self.flips[slot] = list(flips)  # the old table's views may still add to theirs
+
+
+def _runs(endpoints: Sequence[Endpoint], previous: StateTable) -> Iterator[tuple[int, int, int]]:
+    """``(slot, previous slot, length)`` of each run of endpoints that were consecutive in
+    ``previous`` too; an endpoint is looked up only where a run breaks."""
+    before = previous.endpoints
+    start = old_start = length = 0
+    for slot, endpoint in enumerate(endpoints):
+        following = old_start + length
+        if length and following < len(before) and before[following].id == endpoint.id:
+            length += 1
+            continue
+        if length:
+            yield start, old_start, length
+        old = previous._slots.find(endpoint.id)
+        start, old_start, length = slot, old if old is not None else 0, int(old is not None)
+    if length:
+        yield start, old_start, length
 
 
 class _States(ValuesView[EndpointState]):
