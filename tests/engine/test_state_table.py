@@ -61,3 +61,31 @@ def test_check_counters_keep_counting_past_the_cached_small_ints() -> None:
     table = StateTable([endpoint("a")])
     feed(table, "a", [UP] * 300 + [DOWN] * 3, start=1000.0)
     assert (table["a"].checks_up, table["a"].checks_down) == (300, 3)
+
+
+def test_states_follow_their_endpoints_through_insertions_removals_and_moves() -> None:
+    """Kept states are copied a run of slots at a time: each endpoint must still get its own,
+    whatever the runs (an insertion in the middle, a removal, a block moved to the end)."""
+    ids = [f"e{number}" for number in range(12)]
+    before = StateTable([endpoint(endpoint_id) for endpoint_id in ids])
+    for number, endpoint_id in enumerate(ids):
+        feed(before, endpoint_id, [UP] * number + [DOWN] * (number % 3), start=1000.0 * number)
+    order = ["new-1", *ids[:4], "new-2", *ids[5:8], *ids[10:], *ids[8:10]]  # e4 left
+
+    after = StateTable([endpoint(endpoint_id) for endpoint_id in order], previous=before)
+
+    for endpoint_id in order:
+        if endpoint_id.startswith("new"):
+            assert after[endpoint_id].checks_seen == 0
+            continue
+        old, new = before[endpoint_id], after[endpoint_id]
+        assert (new.checks_up, new.checks_down, new.state, new.last) == (
+            old.checks_up, old.checks_down, old.state, old.last
+        )
+        assert new.recent_checks() == old.recent_checks()
+        assert new.open_outage == old.open_outage
+    assert "e4" not in after
+    assert [endpoint_id for endpoint_id in order if after[endpoint_id].open_outage] == [
+        endpoint_id for endpoint_id in order
+        if not endpoint_id.startswith("new") and before[endpoint_id].open_outage
+    ]
