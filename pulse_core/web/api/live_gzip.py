@@ -9,8 +9,9 @@ bytes as in the request before (the live board reuses them while nothing happene
 So the items are compressed in runs of ``RUN_ITEMS``, each run into raw deflate blocks that
 end in a full flush: such a fragment neither refers back to what came before it nor leaves
 bits for what follows, so fragments made at different times join into one valid deflate
-stream. A run is compressed again only when one of its items is a different object than when
-it was compressed. The gzip trailer's CRC-32 is joined from the runs' own (``crc32``), so
+stream. A run is compressed again only when one of its items changed since it was compressed
+(the board hands out the very same bytes objects while nothing happened, which compare at
+once). The gzip trailer's CRC-32 is joined from the runs' own (``crc32``), so
 a request reads again only the runs that changed, not the megabytes of the whole list. Runs
 are kept by their first item and the comma before it, in a cache bounded in compressed
 bytes, so a filtered request does not evict the full list's.
@@ -99,9 +100,8 @@ class GzipRuns:
     def _run(self, items: list[bytes], after_comma: bool) -> _Run:
         key = (id(items[0]), after_comma)
         run = self._runs.get(key)
-        if run is not None and len(run.items) == len(items) and all(
-            kept is item for kept, item in zip(run.items, items)
-        ):
+        # item by item, the same objects compare at once; equal bytes compress alike anyway
+        if run is not None and run.items == items:
             self._runs.move_to_end(key)
             return run
         run = self._runs[key] = _Run(items, after_comma)
