@@ -12,12 +12,15 @@ from __future__ import annotations
 import asyncio
 import threading
 import time
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from pulse_core.config.errors import ConfigError, ConfigIssue
 from pulse_core.config.limits import VALIDATION_SECONDS
 from pulse_core.config.load import load_config
 from pulse_core.config.model import PulseConfig
+
+ResultT = TypeVar("ResultT")
 
 
 class Budget:
@@ -53,9 +56,17 @@ async def load_in_worker(
     """:func:`~pulse_core.config.load_config` in a worker thread, stopped when ``budget``
     (default :data:`~pulse_core.config.limits.VALIDATION_SECONDS`) is spent or as soon as
     the awaiting task is cancelled (a client that disconnected)."""
+    return await in_worker(load_config, text, budget=budget, **options)
+
+
+async def in_worker(
+    read: Callable[..., ResultT], *args: Any, budget: Budget | None = None, **options: Any
+) -> ResultT:
+    """``read(*args, budget=..., **options)`` in a worker thread, under ``budget`` as for
+    :func:`load_in_worker` (``read`` checks it between its steps)."""
     budget = budget or Budget(VALIDATION_SECONDS)
     try:
-        return await asyncio.to_thread(load_config, text, budget=budget, **options)
+        return await asyncio.to_thread(read, *args, budget=budget, **options)
     except asyncio.CancelledError:
         budget.stop()
         raise

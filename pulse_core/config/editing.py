@@ -93,12 +93,17 @@ def _range_size(key: str, text: str) -> int:
     return (cidr_range(text) if key == "cidr" else wildcard_range(text)).size
 
 
-def append_target(text: str, target: Mapping[str, Any]) -> tuple[str, int]:
-    """``text`` with ``target`` added at the end of ``targets``, and the new entry's index."""
+def append_target(
+    text: str, target: Mapping[str, Any], located: LocatedTargets | None = None
+) -> tuple[str, int]:
+    """``text`` with ``target`` added at the end of ``targets``, and the new entry's index.
+
+    ``located``: the targets of ``text`` when the caller knows them already (see
+    :mod:`pulse_core.config.layout`), which spares parsing the whole text to find them."""
     ordered = [key for key in _LEADING_KEYS if key in target]
     ordered += [key for key in target if key not in _LEADING_KEYS]
     entry = CommentedMap((key, target[key]) for key in ordered)
-    located = _locate_targets(text)
+    located = located or _locate_targets(text)
     if located is None:
         document = _RoundTrip(text)
         document.targets().append(entry)
@@ -106,9 +111,12 @@ def append_target(text: str, target: Mapping[str, Any]) -> tuple[str, int]:
     return located.append(located.dump_entry(entry)), len(located.spans)
 
 
-def update_target(text: str, index: int, changes: Mapping[str, Any]) -> str:
+def update_target(
+    text: str, index: int, changes: Mapping[str, Any], located: LocatedTargets | None = None
+) -> str:
     """``text`` with ``targets[index]`` changed: each key of ``changes`` set, or removed when
-    its value is ``None``; keys not named stay as they are, with their comments."""
+    its value is ``None``; keys not named stay as they are, with their comments.
+    ``located`` as for :func:`append_target`."""
 
     def change(target: CommentedMap) -> None:
         for key, value in changes.items():
@@ -117,7 +125,7 @@ def update_target(text: str, index: int, changes: Mapping[str, Any]) -> str:
             else:
                 target[key] = value
 
-    located = _locate_targets(text)
+    located = located or _locate_targets(text)
     if located is not None:
         located.check_index(index)
         try:
@@ -129,9 +137,9 @@ def update_target(text: str, index: int, changes: Mapping[str, Any]) -> str:
     return document.dump()
 
 
-def remove_target(text: str, index: int) -> str:
-    """``text`` without ``targets[index]``."""
-    located = _locate_targets(text)
+def remove_target(text: str, index: int, located: LocatedTargets | None = None) -> str:
+    """``text`` without ``targets[index]``; ``located`` as for :func:`append_target`."""
+    located = located or _locate_targets(text)
     if located is not None:
         located.check_index(index)
         return located.remove(index)
@@ -142,7 +150,7 @@ def remove_target(text: str, index: int) -> str:
 
 
 @dataclass(frozen=True)
-class _LocatedTargets:
+class LocatedTargets:
     """A block-style ``targets`` list found in the text, each entry as a span of whole lines.
 
     Edits touch only those lines: the entry being changed is round-tripped on its own, so an
@@ -197,7 +205,7 @@ class _LocatedTargets:
         return _with_newlines_of(self.text, _indent(out.getvalue(), self.dash_column))
 
 
-def _locate_targets(text: str) -> _LocatedTargets | None:
+def _locate_targets(text: str) -> LocatedTargets | None:
     """The block-style ``targets`` list of ``text``; ``None`` for a flow-style one (``[...]``),
     which is edited as a whole document instead."""
     try:
@@ -211,19 +219,20 @@ def _locate_targets(text: str) -> _LocatedTargets | None:
         raise TargetEditError("the configuration has no targets list to edit")
     if node.flow_style or not node.value:
         return None
-    spans = [(_entry_start(text, item), _line_end(text, _content_end(item))) for item in node.value]
+    spans = [(entry_start(text, item.start_mark.index), line_end(text, _content_end(item)))
+             for item in node.value]
     first = node.value[0]
     dash_column = node.start_mark.column
-    return _LocatedTargets(
+    return LocatedTargets(
         text, spans, dash_column, max(first.start_mark.column - dash_column, 2),
         _mapping_indent(root),
     )
 
 
-def _entry_start(text: str, item: Node) -> int:
-    """The start of the line holding the ``-`` of ``item``; the dash may stand on a line of
-    its own, with comment lines between it and the entry."""
-    end: int = item.start_mark.index
+def entry_start(text: str, end: int) -> int:
+    """The start of the line holding the ``-`` of the list item whose content starts at
+    ``end``; the dash may stand on a line of its own, with comment lines between it and
+    the entry."""
     while True:
         start = text.rfind("\n", 0, end) + 1
         if text[start:end].lstrip().startswith("-"):
@@ -240,7 +249,7 @@ def _content_end(node: Node) -> int:
     return int(node.end_mark.index)
 
 
-def _line_end(text: str, index: int) -> int:
+def line_end(text: str, index: int) -> int:
     """The start of the line after the one ``index`` is on (``index`` itself at a line start)."""
     if index == 0 or text[index - 1] == "\n":
         return index

@@ -10,6 +10,7 @@ text only when an issue has to be located: a clean 20,000-target file never buil
 
 from __future__ import annotations
 
+from array import array
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -61,12 +62,36 @@ _BUDGET_EVERY = 4096
 
 
 @dataclass
+class ListMarks:
+    """Where each item of one block-style list is in the text, recorded while parsing (see
+    ``parse_yaml(marked=...)``): what lets a write find and re-read a single ``targets[]``
+    entry without parsing the rest of the file again."""
+
+    #: index of each item's first character (its content, after the dash)
+    starts: array[int] = field(default_factory=lambda: array("q"))
+    #: index just past each item's last scalar or flow collection
+    ends: array[int] = field(default_factory=lambda: array("q"))
+    #: values built for each item (:data:`MAX_VALUES` counts them)
+    values: array[int] = field(default_factory=lambda: array("q"))
+    #: whether the list is written in flow style (``[...]``)
+    flow: bool = False
+
+
+@dataclass
 class YamlDocument:
     """A parsed document: its values, its text, and the problems found while reading it."""
 
     value: Any
     text: str
     issues: list[ConfigIssue] = field(default_factory=list)
+    #: the marks of the list asked for, if the document has it
+    marks: ListMarks | None = None
+    #: values built in all, every use of an alias counted as the values it repeats
+    values: int = 0
+    #: whether the document has an anchor or an alias anywhere
+    anchored: bool = False
+    #: the column of the first key of the first block mapping under the root, if any
+    mapping_indent: int | None = None
     _root: Node | None = field(default=None, init=False, repr=False)
     _flattened: set[int] = field(default_factory=set, init=False, repr=False)
 
@@ -117,13 +142,23 @@ class YamlDocument:
                 pass  # reported as an issue while the values were built
 
 
-def parse_yaml(text: str, source_name: str, budget: Budget | None = None) -> YamlDocument:
+def parse_yaml(
+    text: str, source_name: str, budget: Budget | None = None, *, marked: Path | None = None,
+    depth: int = 0,
+) -> YamlDocument:
     """Parse ``text``; a syntax error raises :class:`ConfigError` since nothing else can be
-    read, and so does a ``budget`` spent."""
+    read, and so does a ``budget`` spent. The items of the list at path ``marked`` are
+    located (``YamlDocument.marks``); ``depth`` counts levels the text is nested in (a
+    fragment of a larger document) towards :data:`MAX_DEPTH`."""
     loader = _Loader(text)
     try:
-        builder = _ValueBuilder(loader, source_name, budget)
-        return YamlDocument(builder.single_document(), text, builder.issues)
+        builder = _ValueBuilder(loader, source_name, budget, marked)
+        builder.depth = depth
+        value = builder.single_document()
+        return YamlDocument(
+            value, text, builder.issues, builder.marks, builder.built,
+            bool(builder.anchor_marks), builder.mapping_indent,
+        )
     except yaml.MarkedYAMLError as error:
         raise ConfigError([_syntax_issue(error)], source_name) from error
     except ReaderError as error:
@@ -136,17 +171,24 @@ class _ValueBuilder:
     """Builds values from parser events, the way PyYAML's composer and safe constructor would
     (the same tags, merge keys and aliases), reporting what Pulse refuses as issues."""
 
-    def __init__(self, loader: Any, source_name: str, budget: Budget | None) -> None:
+    def __init__(
+        self, loader: Any, source_name: str, budget: Budget | None, marked: Path | None = None
+    ) -> None:
         self._loader = loader
         self._source_name = source_name
         self._budget = budget
-        self._built = 0
+        self.built = 0
         #: whether an alias repeated values, for the message when there are too many
         self._repeated = False
-        self._depth = 0
+        self.depth = 0
         #: anchor → (its value, how many values it counts for when used through an alias)
         self._anchors: dict[str, tuple[Any, int]] = {}
-        self._anchor_marks: dict[str, Mark] = {}
+        self.anchor_marks: dict[str, Mark] = {}
+        self._marked = marked
+        self.marks: ListMarks | None = None
+        self.mapping_indent: int | None = None
+        #: where the last scalar, alias or flow collection read ends
+        self._content_end = 0
         #: every distinct text and integer once: 20,000 targets share one "type", one "icmp",
         #: one "group", and the 8,000 written ``port: 8080`` one 8080 (see :meth:`_shared`)
         self._values: dict[str | int, str | int] = {}
@@ -173,14 +215,14 @@ class _ValueBuilder:
         if isinstance(event, AliasEvent):
             return self._alias(event)
         anchor = event.anchor
-        if anchor is not None and anchor in self._anchor_marks:
+        if anchor is not None and anchor in self.anchor_marks:
             raise ComposerError(
                 f"found duplicate anchor {anchor!r}; first occurrence",
-                self._anchor_marks[anchor], "second occurrence", event.start_mark,
+                self.anchor_marks[anchor], "second occurrence", event.start_mark,
             )
         if anchor is not None:
-            self._anchor_marks[anchor] = event.start_mark
-        built_before = self._built
+            self.anchor_marks[anchor] = event.start_mark
+        built_before = self.built
         self._count(1, event.start_mark)
         if isinstance(event, ScalarEvent):
             value = self._scalar(event, path)
@@ -190,9 +232,9 @@ class _ValueBuilder:
                 value = self._sequence(event, path)
             else:
                 value = self._mapping(event, path)
-            self._depth -= 1
+            self.depth -= 1
         if anchor is not None:
-            self._anchors[anchor] = (value, self._built - built_before)
+            self._anchors[anchor] = (value, self.built - built_before)
         return value
 
     def _alias(self, event: AliasEvent) -> Any:
@@ -200,22 +242,23 @@ class _ValueBuilder:
         if event.anchor not in self._anchors:
             problem = (
                 "found an alias to an anchor that contains it"
-                if event.anchor in self._anchor_marks
+                if event.anchor in self.anchor_marks
                 else f"found undefined alias {event.anchor!r}"
             )
             raise ComposerError(None, None, problem, event.start_mark)
         value, size = self._anchors[event.anchor]
         self._repeated = True
+        self._content_end = event.end_mark.index
         self._count(size, event.start_mark)
         return value
 
     def _count(self, values: int, mark: Mark) -> None:
-        if self._budget is not None and self._built // _BUDGET_EVERY != (
-            self._built + values
+        if self._budget is not None and self.built // _BUDGET_EVERY != (
+            self.built + values
         ) // _BUDGET_EVERY:
             self._budget.check()
-        self._built += values
-        if self._built > MAX_VALUES:
+        self.built += values
+        if self.built > MAX_VALUES:
             through = ", each alias counted as the values it repeats" if self._repeated else ""
             self._stop(
                 mark,
@@ -225,8 +268,8 @@ class _ValueBuilder:
             )
 
     def _enter(self, mark: Mark) -> None:
-        self._depth += 1
-        if self._depth > MAX_DEPTH:
+        self.depth += 1
+        if self.depth > MAX_DEPTH:
             self._stop(
                 mark,
                 f"mappings and lists are nested deeper than {MAX_DEPTH} levels here; "
@@ -239,6 +282,7 @@ class _ValueBuilder:
         raise ConfigError([issue], self._source_name)
 
     def _scalar(self, event: ScalarEvent, path: Path) -> Any:
+        self._content_end = event.end_mark.index
         if len(event.value) > TEXT_MAX_CHARS:
             self._add(
                 event.start_mark, path,
@@ -270,9 +314,20 @@ class _ValueBuilder:
         if tag != _SEQUENCE_TAG:
             self._refuse_tag(tag, event, path)
         items: list[Any] = []
+        marks = None
+        if path == self._marked:
+            marks = self.marks = ListMarks(flow=bool(event.flow_style))
         while not self._loader.check_event(SequenceEndEvent):
+            if marks is not None:
+                start, built = self._loader.peek_event().start_mark.index, self.built
             items.append(self._node((*path, len(items))))
-        self._loader.get_event()
+            if marks is not None:
+                marks.starts.append(start)
+                marks.ends.append(self._content_end)
+                marks.values.append(self.built - built)
+        end = self._loader.get_event()
+        if event.flow_style:
+            self._content_end = end.end_mark.index
         return items
 
     def _mapping(self, event: MappingStartEvent, path: Path) -> dict[str, Any]:
@@ -280,6 +335,9 @@ class _ValueBuilder:
         if tag != _MAPPING_TAG:
             self._refuse_tag(tag, event, path)
         loader = self._loader
+        if len(path) == 1 and self.mapping_indent is None and not event.flow_style:
+            if isinstance(first := loader.peek_event(), ScalarEvent):
+                self.mapping_indent = first.start_mark.column
         mapping: dict[str, Any] = {}
         merged: list[Any] = []
         first_lines: dict[str, int] = {}
@@ -316,7 +374,9 @@ class _ValueBuilder:
             else:
                 first_lines[key] = line
             mapping[key] = self._node((*path, key))
-        loader.get_event()
+        end = loader.get_event()
+        if event.flow_style:
+            self._content_end = end.end_mark.index
         if not merged:
             return mapping
         return {**self._merge(merged, event.start_mark, path), **mapping}

@@ -33,8 +33,16 @@ from pydantic import BaseModel
 
 from pulse_core.alerting.destinations import refused_destinations
 from pulse_core.alerting.dialect_hints import missing_dialects
-from pulse_core.config.budget import load_in_worker
+from pulse_core.config.budget import Budget, in_worker, load_in_worker
 from pulse_core.config.errors import ConfigError
+from pulse_core.config.incremental import (
+    Reloaded,
+    added_references,
+    changed_region,
+    reload_region,
+)
+from pulse_core.config.layout import RunningText, TargetLayout, layout_of
+from pulse_core.config.limits import VALIDATION_SECONDS
 from pulse_core.config.model import PulseConfig, text_sha256
 from pulse_core.config.privileged import require_admin_for, require_admin_for_references
 from pulse_core.engine.checks import GUARD_SLACK_S
@@ -70,9 +78,31 @@ def diff_endpoints(old: Sequence[Endpoint], new: Sequence[Endpoint]) -> Endpoint
     after = {endpoint.id: endpoint for endpoint in new}
     return EndpointChanges(
         added=tuple(ep for ep in new if ep.id not in before),
-        updated=tuple(ep for ep in new if ep.id in before and before[ep.id] != ep),
+        updated=tuple(ep for ep in new if ep.id in before and _differ(before[ep.id], ep)),
         removed=tuple(ep for ep in old if ep.id not in after),
     )
+
+
+#: an endpoint's own name, empty for an unnamed one: ``Endpoint.name`` would build
+#: ``ICMP 10.0.0.5`` (an IP address parsed) for every unnamed endpoint compared
+_OWN_NAME = Endpoint.name
+_COMPARED = tuple(field.name for field in dataclasses.fields(Endpoint) if field.name != "name")
+
+
+def _differ(old: Endpoint, new: Endpoint) -> bool:
+    """``old != new``, without building the names of unnamed endpoints."""
+    if old is new:
+        return False
+    return _own_name(old) != _own_name(new) or any(
+        getattr(old, name) != getattr(new, name) for name in _COMPARED
+    )
+
+
+def _own_name(endpoint: Endpoint) -> str:
+    try:
+        return str(_OWN_NAME.__get__(endpoint, Endpoint))
+    except AttributeError:
+        return ""
 
 
 @dataclass(frozen=True)
@@ -135,6 +165,9 @@ class ConfigChanger:
         self._pulse = pulse
         self._lock = asyncio.Lock()
         self._retiring: set[asyncio.Task[None]] = set()
+        #: the running text's layout, once known (see :mod:`pulse_core.config.layout`)
+        self._layout: TargetLayout | None = None
+        self._measuring: asyncio.Task[None] | None = None
 
     async def apply(
         self, yaml_text: str, actor: str | None = None, note: str | None = None,
@@ -151,25 +184,31 @@ class ConfigChanger:
             return await self._apply(yaml_text, actor, note, dry_run, admin)
 
     async def edit(
-        self, change: Callable[[PulseConfig, str], str], actor: str | None, note: str | None,
+        self, change: Callable[[RunningText], str], actor: str | None, note: str | None,
         admin: bool = True,
     ) -> ApplyResult:
-        """Apply ``change(running configuration, its text)``, the running text edited,
-        atomically with respect to other applies and edits. ``change`` runs in a worker
-        thread; the text is read from the store, which is where the running text is kept."""
+        """Apply ``change(running)``, the running text edited, atomically with respect to
+        other applies and edits. ``change`` runs in a worker thread; the text is read from
+        the store, which is where the running text is kept."""
         async with self._lock:
-            running = self._pulse.config
-            text = await asyncio.to_thread(change, running, await self._pulse.config_text())
-            return await self._apply(text, actor, note, False, admin)
+            pulse = self._pulse
+            running_text = await pulse.config_text()
+            layout = await self._layout_of(running_text)
+            text = await asyncio.to_thread(
+                change, RunningText(pulse.config, running_text, layout)
+            )
+            return await self._apply(text, actor, note, False, admin, running_text)
 
     async def close(self) -> None:
         """Close at once the replaced probes still waiting for their last checks."""
-        for task in self._retiring:
+        tasks = [*self._retiring, *([self._measuring] if self._measuring else [])]
+        for task in tasks:
             task.cancel()
-        await asyncio.gather(*self._retiring, return_exceptions=True)
+        await asyncio.gather(*tasks, return_exceptions=True)
 
     async def _apply(
-        self, text: str, actor: str | None, note: str | None, dry_run: bool, admin: bool
+        self, text: str, actor: str | None, note: str | None, dry_run: bool, admin: bool,
+        running_text: str | None = None,
     ) -> ApplyResult:
         pulse = self._pulse
         running = pulse.config
@@ -177,25 +216,35 @@ class ConfigChanger:
             return ApplyResult(
                 pulse.config_version_id, EndpointChanges(), (), False, dry_run, running
             )
-        if not admin:  # before a variable is read: its value must not reach an answer
+        layout = await self._known_layout()
+        if running_text is None and (layout is not None or not admin):
             running_text = await pulse.config_text()
-            await asyncio.to_thread(require_admin_for_references, running_text, text)
+        reloaded = await self._reload_changed(layout, running_text, text, admin)
         registries = pulse.plugins.registries
-        config = await load_in_worker(
-            text, probes=registries.probes,
-            sections=registries.config_sections, source_path=running.source_path,
-            cross_checks=pulse.plugins.check_config,
-        )
+        if reloaded is not None:
+            config = reloaded.config
+            changes = EndpointChanges(reloaded.added, reloaded.updated, reloaded.removed)
+        else:
+            config = await load_in_worker(
+                text, probes=registries.probes,
+                sections=registries.config_sections, source_path=running.source_path,
+                cross_checks=pulse.plugins.check_config,
+            )
+            changes = diff_endpoints(running.endpoints, config.endpoints)
         if not admin:
             require_admin_for(running, config)
-        changes = diff_endpoints(running.endpoints, config.endpoints)
         warnings = _restart_warnings(running, config) + await refused_destinations(config)
         warnings += missing_dialects(config, registries.webhook_dialects)
         if dry_run:
             return ApplyResult(None, changes, tuple(warnings), True, True, config)
 
         warnings += await self._prepare_probes(running, config)
-        await pulse.store.sync_catalog(config.groups, config.endpoints)
+        if reloaded is not None:
+            await pulse.store.update_catalog(
+                config.groups, config.endpoints, changes.added + changes.updated, changes.removed
+            )
+        else:
+            await pulse.store.sync_catalog(config.groups, config.endpoints)
         version = await pulse.store.add_config_version(
             text, config.source_sha256, time.time(), actor, note
         )
@@ -204,6 +253,10 @@ class ConfigChanger:
                 save_config_text, running.source_path, text, running.source_sha256
             )
         await self._switch(config, version.id, changes)
+        if reloaded is not None:
+            self._layout = reloaded.layout
+        else:
+            self.measure_layout(text)
         await pulse.announce_config(version.id)
         log.info(
             "configuration version %d applied by %s: %d added, %d updated, %d removed",
@@ -251,6 +304,64 @@ class ConfigChanger:
                 "%d added, %d updated, %d removed",
                 version_id, len(changes.added), len(changes.updated), len(changes.removed),
             )
+
+    async def _reload_changed(
+        self, layout: TargetLayout | None, running_text: str | None, text: str, admin: bool
+    ) -> Reloaded | None:
+        """``text`` loaded by validating only the targets it changes (see
+        :mod:`pulse_core.config.incremental`); ``None`` when it must be loaded whole.
+
+        A caller who is not an admin is refused a new ``${VAR}`` reference first, before
+        any variable is read: its value must not reach an answer."""
+        pulse = self._pulse
+        running = pulse.config
+        region = None
+        if layout is not None and running_text is not None:
+            region = await asyncio.to_thread(changed_region, layout, running_text, text)
+        if not admin and running_text is not None:
+            if region is None or await asyncio.to_thread(
+                added_references, region, running_text, text
+            ):
+                await asyncio.to_thread(require_admin_for_references, running_text, text)
+        if region is None or layout is None:
+            return None
+        return await in_worker(
+            reload_region, running, layout, region, text,
+            probes=pulse.plugins.registries.probes, environ=os.environ,
+            cross_checks=pulse.plugins.check_config, budget=Budget(VALIDATION_SECONDS),
+        )
+
+    def measure_layout(self, running_text: str) -> None:
+        """Work out the layout of ``running_text`` (the running configuration's) in the
+        background, for the next write: a whole parse, paid once per text loaded whole."""
+        config = self._pulse.config
+
+        async def measure() -> None:
+            try:
+                layout = await asyncio.to_thread(layout_of, config, running_text)
+            except Exception:
+                log.exception("the layout of the running configuration could not be read")
+                return
+            if layout is not None and self._pulse.config.source_sha256 == layout.sha256:
+                self._layout = layout
+
+        self._measuring = asyncio.create_task(measure(), name="configuration-layout")
+
+    async def _known_layout(self) -> TargetLayout | None:
+        """The running text's layout if it is known (or being worked out)."""
+        if self._measuring is not None:
+            await asyncio.gather(self._measuring, return_exceptions=True)
+        layout = self._layout
+        return layout if layout and layout.sha256 == self._pulse.config.source_sha256 else None
+
+    async def _layout_of(self, running_text: str) -> TargetLayout | None:
+        """The running text's layout, worked out (a whole parse) when not known yet."""
+        layout = await self._known_layout()
+        if layout is None:
+            layout = self._layout = await asyncio.to_thread(
+                layout_of, self._pulse.config, running_text
+            )
+        return layout
 
     async def _switch(
         self, config: PulseConfig, version_id: int, changes: EndpointChanges

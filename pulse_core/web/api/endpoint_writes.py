@@ -11,7 +11,7 @@ entry, so it is changed by editing that range in the YAML, never one by one.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -26,12 +26,11 @@ from pulse_core.config.editing import (
     TargetEditError,
     TargetRef,
     append_target,
-    endpoint_targets,
     remove_target,
     update_target,
 )
+from pulse_core.config.layout import RunningText
 from pulse_core.config.limits import TEXT_MAX_CHARS, Host, Key, Name
-from pulse_core.config.model import PulseConfig
 from pulse_core.config.privileged import AdminRequired
 from pulse_core.contract.access import Role, requires
 from pulse_core.contract.api_errors import ApiError, bad_request, not_found
@@ -115,9 +114,9 @@ async def create_endpoint(data: EndpointWrite) -> tuple[dict[str, Any], int, dic
     if "host" not in write.keys:
         raise bad_request("address is required: the host name or IP address to check")
 
-    def add(config: PulseConfig, running_text: str) -> str:
-        write.keys.setdefault("group", config.groups[0].id)
-        text, write.index = append_target(running_text, write.keys)
+    def add(running: RunningText) -> str:
+        write.keys.setdefault("group", running.config.groups[0].id)
+        text, write.index = append_target(running.text, write.keys, running.located())
         return text
 
     result = await _apply_edit(add, lambda error: _rejected(error, write))
@@ -143,9 +142,9 @@ async def change_endpoint(
     """
     write = _write_from(data)
 
-    def change(config: PulseConfig, running_text: str) -> str:
-        write.index = _single_target(config, running_text, endpoint_id).index
-        return update_target(running_text, write.index, write.keys)
+    def change(running: RunningText) -> str:
+        write.index = _single_target(running, endpoint_id).index
+        return update_target(running.text, write.index, write.keys, running.located())
 
     result = await _apply_edit(change, lambda error: _rejected(error, write))
     if result.changes.added:
@@ -167,27 +166,21 @@ async def delete_endpoint(endpoint_id: str) -> dict[str, Any]:
     endpoint, or one address of a `cidr` or `wildcard` range, cannot be deleted here (409).
     """
 
-    def remove(config: PulseConfig, running_text: str) -> str:
-        refs = endpoint_targets(config, running_text)
-        ref = _single_target(config, running_text, endpoint_id, refs)
-        if len({other.index for other in refs.values()}) == 1:
+    def remove(running: RunningText) -> str:
+        ref = _single_target(running, endpoint_id)
+        if running.target_count() == 1:
             raise ApiError(
                 409,
                 "the last endpoint cannot be deleted: a configuration needs at least one target",
             )
-        return remove_target(running_text, ref.index)
+        return remove_target(running.text, ref.index, running.located())
 
     return apply_json(await _apply_edit(remove, config_error))
 
 
-def _single_target(
-    config: PulseConfig,
-    text: str,
-    endpoint_id: str,
-    refs: Mapping[str, TargetRef] | None = None,
-) -> TargetRef:
-    """The one target ``endpoint_id`` comes from, in ``text`` (``config``'s own text)."""
-    ref = (refs if refs is not None else endpoint_targets(config, text)).get(endpoint_id)
+def _single_target(running: RunningText, endpoint_id: str) -> TargetRef:
+    """The one target ``endpoint_id`` comes from, in the running text."""
+    ref = running.target_of(endpoint_id)
     if ref is None:
         raise not_found(f"endpoint {endpoint_id!r}")
     if ref.is_range:
@@ -201,10 +194,10 @@ def _single_target(
 
 
 async def _apply_edit(
-    change: Callable[[PulseConfig, str], str], rejected: Callable[[ConfigError], ApiError]
+    change: Callable[[RunningText], str], rejected: Callable[[ConfigError], ApiError]
 ) -> ApplyResult:
-    """Apply ``change(running configuration, its text)``; ``rejected`` words the loader's
-    refusal."""
+    """Apply ``change(the running configuration and text)``; ``rejected`` words the
+    loader's refusal."""
     changes: ConfigChanger = current_app.config["PULSE"].config_changes
     try:
         return await changes.edit(change, request_actor(), _note(), caller_is_admin())
