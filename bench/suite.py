@@ -218,6 +218,15 @@ FAILOVER_INTERVAL_S = 2
 
 def cluster_rows(size: Size) -> Iterator[Row]:
     """``bench/cluster.py``: failover after ``kill -9``, and one node against two."""
+    import psycopg
+
+    from pulse_core.testing.postgresql import POSTGRESQL_SERVER
+
+    try:
+        psycopg.connect(POSTGRESQL_SERVER, connect_timeout=5).close()
+    except psycopg.OperationalError as error:
+        yield Row("Cluster", "not measured", f"no PostgreSQL at {POSTGRESQL_SERVER}: {error}")
+        return
     sizes = CLUSTER_FULL if size is FULL else CLUSTER_QUICK
     for heartbeat_s in sizes.heartbeats_s:
         yield from _failover_rows(sizes.failover_runs, heartbeat_s)
