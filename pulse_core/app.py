@@ -240,6 +240,9 @@ class Pulse(LiveView):
     def probed(self, endpoints: Sequence[Endpoint]) -> Sequence[Endpoint]:
         return endpoints if self.cluster is None else self.cluster.probed(endpoints)
 
+    def share(self, config: PulseConfig) -> Sequence[Endpoint]:
+        return config.endpoints if self.cluster is None else self.cluster.share(config.endpoints)
+
     async def announce_config(self, version_id: int) -> None:
         if self.cluster is not None:
             await self.cluster.announce_config(version_id)

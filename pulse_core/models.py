@@ -47,6 +47,8 @@ class LiveStatus(enum.StrEnum):
     DOWN = "down"
     FLAPPING = "flapping"
     UNREACHABLE = "unreachable"
+    #: nobody can check it: its cluster site has no live node (docs/cluster.md)
+    UNKNOWN = "unknown"
 
 
 #: The one place a status becomes the word outside systems read: live push, alert

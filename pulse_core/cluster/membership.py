@@ -30,6 +30,9 @@ from pulse_core.coordination import (
 
 log = logging.getLogger("pulse.cluster")
 
+#: how long a joining node waits, in heartbeats, before it probes
+JOIN_SETTLE_BEATS = 1.5
+
 OnMembers = Callable[[Sequence[Member]], Awaitable[None]]
 OnLeaseLost = Callable[[], Awaitable[None]]
 Stats = Callable[[], NodeStats]
@@ -59,6 +62,14 @@ class Membership:
         #: the members as last read, and the live ones among them
         self.records: list[NodeRecord] = []
         self.live: tuple[Member, ...] = ()
+
+    async def settle(self) -> None:
+        """After joining, give the members that will hand endpoints over to this node a
+        heartbeat and a half to see it and stop probing them, then read the members."""
+        await self.refresh()
+        if any(member.name != self.name for member in self.live):
+            await asyncio.sleep(JOIN_SETTLE_BEATS * self.heartbeat_s)
+            await self.refresh()
 
     def holds_lease(self) -> bool:
         """Whether this node can be sure it is still a member: its latest heartbeat was taken
@@ -150,7 +161,7 @@ class Membership:
                 )
                 await on_lease_lost()
                 await self.join()
-                await self.refresh()
+                await self.settle()
                 await self.follow(on_members)
                 continue
             except Exception as error:

@@ -31,6 +31,7 @@ from pulse_core.alerting.engine import AlertEngine
 from pulse_core.cluster import bus
 from pulse_core.cluster.membership import Membership
 from pulse_core.cluster.ownership import Member, Ownership
+from pulse_core.cluster.sites import SiteWatch
 from pulse_core.cluster.takeover import mirror, take_over
 from pulse_core.config.model import ClusterSection, PulseConfig
 from pulse_core.contract.cluster import ClusterStatus
@@ -48,8 +49,6 @@ log = logging.getLogger("pulse.cluster")
 CONFIG_CHANNEL = "pulse_config"
 #: the cluster-wide lock held by the node that runs the store's upkeep
 MAINTENANCE_LOCK = "pulse-maintenance"
-#: how long a joining node waits, in heartbeats, before it probes
-JOIN_SETTLE_BEATS = 1.5
 
 
 class ClusterHost(Protocol):
@@ -90,7 +89,11 @@ class Cluster:
         #: ids of the endpoints this node probes
         self.owned_ids: set[str] = set()
         self._tasks: list[asyncio.Task[None]] = []
+        #: whether this node has taken its share yet (see :meth:`start`)
+        self._sharing = False
+        self._following = asyncio.Lock()
         self._background: set[asyncio.Task[None]] = set()
+        self.sites = SiteWatch(host.store, host.alerts, self.may_maintain)
         self._checks_seen = 0
         self._rate_since = (time.monotonic(), 0)
 
@@ -100,22 +103,27 @@ class Cluster:
 
     # -- life cycle ---------------------------------------------------------------------------
     async def join(self) -> None:
-        """Become a member and start hearing the others; nothing is probed yet."""
+        """Become a member, start hearing the others and keep the lease from now on (the
+        rest of start-up can take longer than a lease); nothing is probed yet."""
         await self.membership.join()
         await self.coordination.listen((bus.CHANNEL, CONFIG_CHANNEL), self._heard)
-        await self.membership.refresh()
+        self._tasks.append(asyncio.create_task(
+            self.membership.run(self._members_changed, self._lost_lease), name="pulse-cluster"
+        ))
 
     def start(self) -> None:
         """Take this node's share (after the others have seen it join) and keep it, in a
         task of its own: the web API answers meanwhile."""
-        self._tasks.append(asyncio.create_task(self._run(), name="pulse-cluster"))
+        self._tasks.append(asyncio.create_task(self._take_share(), name="pulse-cluster-share"))
 
-    async def _run(self) -> None:
-        if any(member.name != self.name for member in self.membership.live):
-            await asyncio.sleep(JOIN_SETTLE_BEATS * self.membership.heartbeat_s)
-            await self.membership.refresh()
+    async def _take_share(self) -> None:
+        await self.membership.settle()
+        self._sharing = True
         await self.membership.follow(self._follow_members)
-        await self.membership.run(self._follow_members, self._lost_lease)
+
+    async def _members_changed(self, live: Sequence[Member]) -> None:
+        if self._sharing:
+            await self._follow_members(live)
 
     def stop_probing(self) -> None:
         """The first step of a clean stop: nothing more is started."""
@@ -134,27 +142,48 @@ class Cluster:
 
     # -- ownership ----------------------------------------------------------------------------
     def probed(self, endpoints: Sequence[Endpoint]) -> list[Endpoint]:
-        """The endpoints of a configuration this node probes (its owned ones)."""
-        owned = self.ownership.owned_by(self.name, endpoints)
+        """Those of ``endpoints`` this node owns."""
+        return self.ownership.owned_by(self.name, endpoints)
+
+    def share(self, endpoints: Sequence[Endpoint]) -> list[Endpoint]:
+        """This node's share of the running configuration's ``endpoints``, remembered as
+        the endpoints it owns; those of sites without a live node are marked unchecked in
+        the state table, so they show as ``unknown``."""
+        owned = self.probed(endpoints)
         self.owned_ids = {endpoint.id for endpoint in owned}
+        table = self.host.monitor.states
+        orphaned = self.ownership.orphaned_sites(endpoints)
+        table.unchecked = {
+            slot: f"no live Pulse node at site {site}"
+            for slot, endpoint in enumerate(table.endpoints)
+            if (site := self.ownership.site_of(endpoint)) in orphaned
+        } if orphaned else {}
         return owned
 
     def owns(self, endpoint_id: str) -> bool:
         return endpoint_id in self.owned_ids
 
     async def _follow_members(self, live: Sequence[Member]) -> None:
+        """Take this node's share of the endpoints among the live members: one at a time,
+        each with the latest members (a membership change that arrives while a takeover is
+        under way is followed after it, not beside it)."""
+        async with self._following:
+            await self._take_share_among(self.membership.live)
+
+    async def _take_share_among(self, live: Sequence[Member]) -> None:
         host = self.host
         if host.alerts.setup is None:  # stopped when the lease was lost
             await host.alerts.start(host.config)
         before = self.owned_ids
         self.ownership = Ownership(live, self.settings.default_site)
-        owned = self.probed(host.config.endpoints)
+        owned = self.share(host.config.endpoints)
         gained = [endpoint for endpoint in owned if endpoint.id not in before]
         grace_s = self.membership.lease_s + self.membership.heartbeat_s
         await take_over(host.store, host.monitor, host.writer, gained, time.time(), grace_s)
         host.scheduler.reschedule(owned)
         await host.alerts.take_over(gained)
         await host.alerts.resume_orphaned()
+        await self.sites.follow(self.ownership, self.membership.records, host.config.endpoints)
         log.info(
             "cluster of %d live node(s): this node ('%s') probes %d of %d endpoints "
             "(%d taken over)", len(live), self.name, len(owned), len(host.config.endpoints),

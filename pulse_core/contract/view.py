@@ -47,6 +47,8 @@ class EndpointStatus:
     checks_down: int
     #: while ``unreachable``: the id of the parent whose outage cuts it off (docs/topology.md)
     cause: str | None = None
+    #: while ``unknown``: why nobody checks it (its cluster site has no live node)
+    unknown_because: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -154,6 +154,10 @@ class Running(Protocol):
     def probed(self, endpoints: Sequence[Endpoint]) -> Sequence[Endpoint]:
         """Those of ``endpoints`` this node probes (in a cluster, its own share)."""
 
+    def share(self, config: PulseConfig) -> Sequence[Endpoint]:
+        """The endpoints of ``config`` this node probes from now on (a cluster node
+        remembers them as its own)."""
+
     async def announce_config(self, version_id: int) -> None:
         """Tell the other nodes of a cluster that ``version_id`` now runs."""
 
@@ -372,7 +376,7 @@ class ConfigChanger:
         self._close_outages(pulse.probed(changes.removed))
         pulse.monitor.set_endpoints(config.endpoints, config.dependencies)
         settle_long_lived_objects()
-        pulse.scheduler.reschedule(pulse.probed(config.endpoints))
+        pulse.scheduler.reschedule(pulse.share(config))
         await pulse.plugins.notify("pulse_config_applied", app=pulse, config=config)
 
     async def _prepare_probes(self, running: PulseConfig, config: PulseConfig) -> list[str]:

@@ -314,6 +314,8 @@ class EndpointState:
         """Read for every endpoint by each scrape and live-board request, so from the
         columns directly."""
         table, slot = self._table, self._slot
+        if table.unchecked and slot in table.unchecked:
+            return LiveStatus.UNKNOWN
         last_code = table.last_status[slot]
         if not last_code or now - table.last_ts[slot] > (
             STALE_AFTER_INTERVALS * table.endpoints[slot].interval_s
@@ -334,6 +336,7 @@ class EndpointState:
             optional(table.state_since[slot]), optional(table.last_ts[slot]),
             optional(table.last_rtt_ms[slot]), table.last_errors.get(slot),
             table.checks_up[slot], table.checks_down[slot], table.causes.get(slot),
+            table.unchecked.get(slot),
         )
 
     def snapshot(self) -> EndpointSnapshot:

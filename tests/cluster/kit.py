@@ -184,6 +184,16 @@ class Listener:
         self.stop()
 
 
+def admin_key(config: Path) -> str:
+    """A new admin API key for the cluster's store, made by ``pulse apikey create``."""
+    made = subprocess.run(
+        [sys.executable, "-m", "pulse_core.cli", "apikey", "create", "--config", str(config),
+         "--name", "cluster-test", "--role", "admin"],
+        capture_output=True, text=True, check=True,
+    )
+    return made.stdout.strip().splitlines()[-1]
+
+
 def wait_for(predicate: Any, timeout_s: float, what: str) -> None:
     deadline = time.monotonic() + timeout_s
     while not predicate():

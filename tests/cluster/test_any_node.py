@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -18,19 +16,18 @@ from websockets.asyncio.client import connect
 from pulse_core.app import load_plugins, open_config
 from pulse_core.cluster.ownership import Member, Ownership
 
-from .kit import Listener, cluster_schema, cluster_yaml, icmp_targets, nodes, wait_for
+from .kit import (
+    Listener,
+    admin_key,
+    cluster_schema,
+    cluster_yaml,
+    icmp_targets,
+    nodes,
+    wait_for,
+)
 from .test_cluster import shares
 
 pytestmark = pytest.mark.asyncio
-
-
-def admin_key(config: Path) -> str:
-    made = subprocess.run(
-        [sys.executable, "-m", "pulse_core.cli", "apikey", "create", "--config", str(config),
-         "--name", "cluster-test", "--role", "admin"],
-        capture_output=True, text=True, check=True,
-    )
-    return made.stdout.strip().splitlines()[-1]
 
 
 async def test_a_change_through_one_node_runs_on_the_others_and_pushes_reach_every_node(

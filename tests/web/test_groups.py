@@ -45,7 +45,7 @@ async def test_groups_count_their_subtree_with_live_statuses(tmp_path: Path) -> 
     assert [item["id"] for item in items] == ["plant", "line-2", "line-1"]
     plant, line_2, line_1 = items
     assert plant["endpointCount"] == 3
-    assert plant["statusCounts"] == {"up": 1, "down": 2, "flapping": 0, "unreachable": 0}
+    assert plant["statusCounts"] == {"up": 1, "down": 2, "flapping": 0, "unreachable": 0, "unknown": 0}
     assert (line_1["endpointCount"], line_1["statusCounts"]["up"]) == (1, 1)
     assert (line_2["endpointCount"], line_2["statusCounts"]["down"]) == (1, 1)
     assert line_1["parentId"] == "plant" and line_1["sortOrder"] == 2

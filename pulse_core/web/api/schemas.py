@@ -70,7 +70,7 @@ class SparkPoint(Shape):
 
 class LiveItem(Shape):
     endpoint: LiveEndpointOut
-    status: Literal["up", "down", "flapping", "unreachable"]
+    status: Literal["up", "down", "flapping", "unreachable", "unknown"]
     rtt_ms: float | None = Field(description="round-trip time of the latest check")
     last_change_ts: datetime | None = Field(description="when the damped state last changed")
     sparkline: list[SparkPoint] = Field(
@@ -104,7 +104,7 @@ class TopologyItem(Shape):
 
     id: str
     name: str
-    status: Literal["up", "down", "flapping", "unreachable"]
+    status: Literal["up", "down", "flapping", "unreachable", "unknown"]
     unreachable_behind: str | None = Field(
         description="while unreachable: the id of the parent whose outage cuts it off"
     )
@@ -160,6 +160,7 @@ class StatusCounts(Shape):
     down: int
     flapping: int
     unreachable: int
+    unknown: int = Field(description="endpoints nobody checks: their cluster site has no live node")
 
 
 class GroupSummary(GroupOut):

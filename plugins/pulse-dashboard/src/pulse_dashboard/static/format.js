@@ -2,7 +2,10 @@
 
 import { h } from "./dom.js";
 
-const STATUS_WORDS = { up: "Online", down: "Offline", flapping: "Flapping", unreachable: "Unreachable" };
+const STATUS_WORDS = {
+  up: "Online", down: "Offline", flapping: "Flapping", unreachable: "Unreachable",
+  unknown: "Unknown",
+};
 
 export function statusBadge(status) {
   const known = STATUS_WORDS[status] ? status : "down";
