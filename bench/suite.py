@@ -309,6 +309,19 @@ REPORT_GOAL_S = 10.0
 #: byte within 100 ms.
 EXPORT_GOAL_ROWS_PER_S = 1_000_000
 EXPORT_GOAL_FIRST_BYTE_MS = 100.0
+#: A write of one target (``POST``/``PUT``/``DELETE /api/endpoints``, an apply that changes
+#: one) to a 10,000-target configuration, at interactive speed: the median within 300 ms.
+CONFIG_WRITE_GOAL_MS = 300.0
+CONFIG_WRITES = ("post_endpoint", "put_endpoint", "delete_endpoint", "apply_one_target")
+
+
+def config_write_goals() -> dict[str, Callable[[object], str]]:
+    return {
+        f"{write}_ms": lambda value: _goal(
+            float(str(value)) <= CONFIG_WRITE_GOAL_MS, f"≤ {CONFIG_WRITE_GOAL_MS:g} ms"
+        )
+        for write in CONFIG_WRITES
+    }
 
 
 def api_rows(size: Size) -> Iterator[Row]:
@@ -324,6 +337,8 @@ def api_rows(size: Size) -> Iterator[Row]:
         ("notify.py", f"Notifications, {NOTIFY_MESSAGES:,} changes to one webhook receiver",
          ("--messages", str(NOTIFY_MESSAGES))),
         ("probes.py", "CPU per check by probe, peers on loopback", ("--checks", "2000")),
+        ("config_writes.py", f"Configuration writes, {size.api_endpoints:,} targets",
+         ("--endpoints", str(size.api_endpoints), "--runs", "5" if size is FULL else "2")),
         ("reports.py", "Scheduled report, PDF over 24h, 10,000 endpoints",
          ("--runs", str(size.report_runs))),
         ("exports.py", f"Raw history export, a day of {size.export_arguments[1]} endpoints",
@@ -343,6 +358,8 @@ def api_rows(size: Size) -> Iterator[Row]:
         "csv_first_byte_ms": lambda value: _goal(
             float(str(value)) <= EXPORT_GOAL_FIRST_BYTE_MS, f"≤ {EXPORT_GOAL_FIRST_BYTE_MS:g} ms"
         ),
+        # judged at full size only: the goal is set for 10,000 targets
+        **(config_write_goals() if size is FULL else {}),
     }
     # Judged at full size only: the quick run's blocks hold too few checks to be typical.
     if size is FULL:
