@@ -248,3 +248,31 @@ async def test_a_viewer_cannot_write(server: RunningPulse) -> None:
         deleted = await client.delete(f"/api/endpoints/{plc_id}", headers=viewer)
     assert [created.status_code, changed.status_code, deleted.status_code] == [403] * 3
     assert "127.0.0.8" not in server.config_path.read_text()
+
+
+async def test_a_write_of_one_target_leaves_the_others_running_as_they_are(
+    server: RunningPulse,
+) -> None:
+    """Only the written target is reloaded: every other endpoint stays the very object that
+    runs (its state and its place in the schedule with it), the file holds the new text byte
+    for byte, and a text with a problem in one target is still refused with its line and
+    column, as the whole load words it."""
+    async with server.client() as client:
+        # the first write reads the layout of the running text; the second uses it
+        first = await client.post("/api/endpoints", json={"address": "127.0.0.7", "type": "icmp"})
+        assert first.status_code == 201, first.text
+        before = {endpoint.id: endpoint for endpoint in server.pulse.config.endpoints}
+        second = await client.post("/api/endpoints", json={"address": "127.0.0.8", "type": "icmp"})
+        assert second.status_code == 201, second.text
+        after = server.pulse.config.endpoints
+        text = await current_yaml(client)
+        broken = text.replace("host: 127.0.0.8", "host: 127.0.0.8\n  port: 70000")
+        refused = await client.post("/api/configuration/apply", content=broken)
+
+    assert [endpoint.id for endpoint in after] == [*before, second.json()["id"]]
+    assert all(endpoint is before[endpoint.id] for endpoint in after[:-1])
+    assert server.config_path.read_bytes() == text.encode()
+    assert refused.status_code == 400
+    (error,) = refused.json()["errors"]
+    line = broken.splitlines().index("  port: 70000") + 1
+    assert (error["path"], error["line"], error["column"]) == ("targets[3].port", line, 9)
