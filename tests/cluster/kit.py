@@ -34,13 +34,15 @@ HEARTBEAT_S = 1.0
 @contextlib.contextmanager
 def cluster_schema() -> Iterator[str]:
     """A schema of the test's own, the URL of a store in it; dropped afterwards."""
-    schema = f"pulse_cluster_{uuid.uuid4().hex[:10]}"
-    with postgresql_admin() as admin:
-        admin.execute(sql.SQL("CREATE SCHEMA {}").format(sql.Identifier(schema)))
-        try:
-            yield f"{POSTGRESQL_SERVER}?options=-csearch_path%3D{schema}"
-        finally:
-            admin.execute(sql.SQL("DROP SCHEMA {} CASCADE").format(sql.Identifier(schema)))
+    name = f"pulse_cluster_{uuid.uuid4().hex[:10]}"
+    schema = sql.Identifier(name)
+    with postgresql_admin() as admin:  # a connection each: a test may restart the server
+        admin.execute(sql.SQL("CREATE SCHEMA {}").format(schema))
+    try:
+        yield f"{POSTGRESQL_SERVER}?options=-csearch_path%3D{name}"
+    finally:
+        with postgresql_admin() as admin:
+            admin.execute(sql.SQL("DROP SCHEMA {} CASCADE").format(schema))
 
 
 def cluster_yaml(

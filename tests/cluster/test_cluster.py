@@ -4,8 +4,10 @@ false outage, and each real outage announced once whatever the nodes do meanwhil
 
 from __future__ import annotations
 
+import os
 import re
 import signal
+import subprocess
 import time
 from pathlib import Path
 
@@ -163,3 +165,44 @@ async def test_a_frozen_node_writes_nothing_for_the_endpoints_it_lost(
     assert not doubled, f"checked by two nodes around the freeze: {doubled}"
     assert outages == [], "a false outage was recorded"
     assert "lost its cluster lease" in a.text(), "the woken node's writes were not refused"
+
+
+def restart_postgresql() -> None:
+    """Restart the machine's PostgreSQL server (every connection to it ends)."""
+    version = next(Path("/etc/postgresql").iterdir()).name
+    subprocess.run(
+        ["pg_ctlcluster", "--skip-systemctl-redirect", version, "main", "restart"],
+        check=True, capture_output=True,
+    )
+
+
+@pytest.mark.skipif(not Path("/etc/postgresql").is_dir() or os.geteuid() != 0,
+                    reason="restarting PostgreSQL needs the local server and root")
+async def test_postgresql_restarted_under_the_cluster_loses_no_check_and_alerts_nothing(
+    tmp_path: Path, url: str
+) -> None:
+    with Receiver() as hook:
+        text = cluster_yaml(
+            url, icmp_targets(40), INTERVAL_S,
+            notifiers=[{"name": "hook", "webhook": {"url": f"{hook.url}/hook"}}],
+            outbound={"allow_networks": ["127.0.0.0/8"], "allow_plain_http": True},
+        )
+        endpoints = open_config_text(tmp_path, text)
+        with nodes(tmp_path, text, "a", "b") as (a, b):
+            wait_for(lambda: len(shares([a.text(), b.text()], 2)) == 2, 40, "sharing")
+            time.sleep(2 * INTERVAL_S)
+            began = time.time()
+            restart_postgresql()
+            restarted = time.time()
+            time.sleep(6 * INTERVAL_S)
+            ended = time.time()
+            async with shared_store(url) as store:
+                counts = await check_counts(store, [ep.id for ep in endpoints], began, ended)
+                outages = await store.outages(None, began, ended + 60)
+            logs = a.text() + b.text()
+        messages = list(hook.requests)
+    expected = (ended - began) / INTERVAL_S
+    short = {ep.name: counts[ep.id] for ep in endpoints if counts[ep.id] < expected - 1}
+    assert not short, f"checks lost over a restart of {restarted - began:.1f} s: {short}"
+    assert outages == [] and messages == []
+    assert "declared dead" not in logs, "a node was declared dead over the restart"
