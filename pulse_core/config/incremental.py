@@ -219,7 +219,7 @@ def _spliced(
     new_ends = [line_end(new, offset + end) for end in marks.ends] if marks else []
     firsts = layout.first_endpoint
     endpoint_shift = sum(counts) - (firsts[after] - firsts[first])
-    made = array("q", [])
+    made = array("I", [])
     for count in counts:
         made.append((made[-1] if made else firsts[first]) + count)
     added = len(targets) - removed
@@ -233,17 +233,16 @@ def _spliced(
     return dataclasses.replace(
         layout,
         sha256=sha256,
-        starts=layout.starts[:first] + array("q", new_starts)
-        + array("q", (start + shift for start in layout.starts[after:])),
-        ends=layout.ends[:first] + array("q", new_ends)
-        + array("q", (end + shift for end in layout.ends[after:])),
-        values=layout.values[:first] + (marks.values if marks else array("q"))
+        starts=layout.starts[:first] + array("I", new_starts)
+        + array("I", (start + shift for start in layout.starts[after:])),
+        ends=layout.ends[:first] + array("I", new_ends)
+        + array("I", (end + shift for end in layout.ends[after:])),
+        values=layout.values[:first] + (marks.values if marks else array("I"))
         + layout.values[after:],
         first_endpoint=firsts[:first + 1] + made
-        + array("q", (start + endpoint_shift for start in firsts[after + 1:])),
+        + array("I", (start + endpoint_shift for start in firsts[after + 1:])),
         ranges=ranges,
         total_values=total_values,
-        _endpoint_index={},
     )
 
 

@@ -68,11 +68,11 @@ class ListMarks:
     entry without parsing the rest of the file again."""
 
     #: index of each item's first character (its content, after the dash)
-    starts: array[int] = field(default_factory=lambda: array("q"))
+    starts: array[int] = field(default_factory=lambda: array("I"))
     #: index just past each item's last scalar or flow collection
-    ends: array[int] = field(default_factory=lambda: array("q"))
+    ends: array[int] = field(default_factory=lambda: array("I"))
     #: values built for each item (:data:`MAX_VALUES` counts them)
-    values: array[int] = field(default_factory=lambda: array("q"))
+    values: array[int] = field(default_factory=lambda: array("I"))
     #: whether the list is written in flow style (``[...]``)
     flow: bool = False
 
