@@ -101,8 +101,12 @@ def changed_region(layout: TargetLayout, old: str, new: str) -> Region | None:
 def added_references(region: Region, old: str, new: str) -> bool:
     """Whether ``new`` has a ``${VAR}`` reference ``old`` has not, judged on the region
     alone (references are counted with list positions left out, and the rest of the two
-    texts is the same)."""
-    return bool(new_references(region.old_text(old), region.new_text(new)))
+    texts is the same). A region that is not YAML counts as one: the check of the whole
+    text words the error."""
+    try:
+        return bool(new_references(region.old_text(old), region.new_text(new)))
+    except ConfigError:
+        return True
 
 
 @dataclass(frozen=True)

@@ -209,3 +209,10 @@ def test_a_new_reference_is_found_in_the_region() -> None:
     kept = edited("rename")
     region = changed_region(layout, RUNNING, kept)
     assert region is not None and not added_references(region, RUNNING, kept)
+
+
+def test_a_region_that_is_not_yaml_is_left_to_the_whole_check_of_references() -> None:
+    _, layout = running_layout()
+    broken = RUNNING.replace("/health", "[/health")
+    region = changed_region(layout, RUNNING, broken)
+    assert region is not None and added_references(region, RUNNING, broken)
