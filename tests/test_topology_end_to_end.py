@@ -7,7 +7,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-import socket
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -15,29 +14,13 @@ from typing import Any
 import yaml
 from websockets.asyncio.client import ClientConnection, connect
 
-from pulse_core.testing.listeners import TcpListener
+from pulse_core.testing.listeners import TcpListener, port_below_ephemeral
 from pulse_core.testing.notifier_conformance import LOOPBACK_OUTBOUND
 from pulse_core.testing.receivers import Receiver, SlackReceiver
 from pulse_core.testing.server import RunningPulse, running_pulse
 from pulse_core.testing.waiting import eventually
 
 PLCS = 20
-
-
-def port_below_ephemeral(host: str) -> int:
-    """A free port under the kernel's ephemeral range, for listeners that stop and start:
-    a probe connecting to a stopped listener's port from that same port (the kernel's pick
-    of an ephemeral source port) would connect to itself and count as an answer."""
-    with open("/proc/sys/net/ipv4/ip_local_port_range") as ranges:
-        first_ephemeral = int(ranges.read().split()[0])
-    for port in range(first_ephemeral - 1, 1024, -1):
-        with socket.socket() as probe:
-            try:
-                probe.bind((host, port))
-            except OSError:
-                continue
-            return port
-    raise RuntimeError(f"no free port under {first_ephemeral} on {host}")
 
 
 def listeners_on(hosts: list[str]) -> list[TcpListener]:

@@ -315,6 +315,16 @@ class AlertEngine:
         self._tasks.append(task)
         task.add_done_callback(self._forget)
 
+    async def heard(self, changes: Sequence[tuple[StatusChange, Endpoint]]) -> None:
+        """Changes another cluster node stored and announces itself: here they only count
+        for what this node's gatherings wait for (the endpoints behind a parent it owns
+        may be probed by other nodes)."""
+        if self.setup is None:
+            return
+        for change, endpoint in changes:
+            for gathering in self._behind.child_changed(change, endpoint):
+                await self._send(gathering.change, gathering.endpoint, gathering.found)
+
     async def _send_gathered(self, gathering: Gathering) -> None:
         """Send ``gathering`` once its wait is over, unless the endpoints behind it all
         decided first (then :meth:`status_changed` sent it)."""

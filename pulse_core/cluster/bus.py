@@ -9,8 +9,9 @@ and hands the status changes to its live streams. A message carries at most the 
 
 The format is compact JSON arrays, since a busy cluster sends thousands of checks a second:
 a check is ``[endpoint_id, ts, up, rtt_ms, error]`` and a change
-``[endpoint_id, ts, state, previous, rtt_ms, error, outage]`` with the outage as
-``[started_ts, ended_ts, last_error, gap]`` or ``null``.
+``[endpoint_id, ts, state, previous, rtt_ms, error, outage, cause]`` with the outage as
+``[started_ts, ended_ts, last_error, gap]`` or ``null``, and the cause the id of the parent
+behind which the endpoint is unreachable (or ``null``).
 """
 
 from __future__ import annotations
@@ -50,7 +51,7 @@ def _outage(outage: Outage | None) -> list[Any] | None:
 def _change(change: StatusChange) -> list[Any]:
     return [
         change.endpoint_id, change.ts, change.state.value, change.previous.value,
-        change.rtt_ms, change.error, _outage(change.outage),
+        change.rtt_ms, change.error, _outage(change.outage), change.cause,
     ]
 
 
@@ -97,8 +98,9 @@ def decode(payload: str) -> StoredBatch:
             StatusChange(
                 endpoint_id, ts, State(state), State(previous), rtt_ms, error,
                 None if outage is None else Outage(endpoint_id, *outage[:3], gap=outage[3]),
+                cause,
             )
-            for endpoint_id, ts, state, previous, rtt_ms, error, outage in data["x"]
+            for endpoint_id, ts, state, previous, rtt_ms, error, outage, cause in data["x"]
         )
         return StoredBatch(str(data["n"]), checks, changes)
     except (KeyError, TypeError, ValueError) as error:

@@ -239,9 +239,14 @@ class Cluster:
             return
         host = self.host
         mirror(host.monitor, batch.checks, self.owned_ids)
+        heard = []
         for change in batch.changes:
-            if change.endpoint_id in host.monitor.states:
+            state = host.monitor.states.get(change.endpoint_id)
+            if state is not None:
                 host.events.publish(change)
+                heard.append((change, state.endpoint))
+        if heard:
+            self._in_background(host.alerts.heard(heard))
 
     def _in_background(self, work: object) -> None:
         task = asyncio.ensure_future(work)  # type: ignore[arg-type]

@@ -120,8 +120,11 @@ class Monitor:
         """A check another cluster node stored, into this node's copy of its endpoint's
         state, under the same rules (the change it leads to is that node's to record)."""
         state = self.states.get(check.endpoint_id)
-        if state is not None and (state.last_ts or 0.0) < check.ts:
-            state.observe(check, self._judge(check.endpoint_id))
+        if state is None or (state.last_ts or 0.0) >= check.ts:
+            return
+        change = state.observe(check, self._judge(check.endpoint_id))
+        if change is not None:
+            self._cut_off_behind(change)  # its children this node owns are this node's
 
     def catch_up(self, check: CheckResult) -> None:
         """A stored check this node never took in, of an endpoint it now owns: taken in as
@@ -143,12 +146,18 @@ class Monitor:
         """Hand ``change`` to the writer; when it takes a parent offline, the children that
         were waiting for it become unreachable now, in the same batch (and theirs in turn)."""
         self._writer.add_change(change, state.snapshot())
-        if change.state in (State.DOWN, State.UNREACHABLE):
-            for child, verdict in topology.cut_off_behind(
-                self.dependencies, self.states, change.endpoint_id
-            ):
-                if not self.owns(child.endpoint.id):  # its own node judges it, at its check
-                    continue
+        self._cut_off_behind(change)
+
+    def _cut_off_behind(self, change: StatusChange) -> None:
+        """When ``change`` takes a parent offline, the children this node owns that were
+        waiting for it become unreachable now (and theirs in turn); a cluster node hears of
+        a parent another node probes through its copy of the parent's state."""
+        if change.state not in (State.DOWN, State.UNREACHABLE):
+            return
+        for child, verdict in topology.cut_off_behind(
+            self.dependencies, self.states, change.endpoint_id
+        ):
+            if self.owns(child.endpoint.id):
                 assert verdict.cause is not None
                 self._record(child.cut_off(verdict.cause), child)
 

@@ -12,6 +12,22 @@ def free_tcp_port(host: str = "127.0.0.1") -> int:
     return _free_port(socket.SOCK_STREAM, host)
 
 
+def port_below_ephemeral(host: str = "127.0.0.1") -> int:
+    """A free port under the kernel's ephemeral range, for listeners that stop and start:
+    a probe connecting to a stopped listener's port from that same port (the kernel's pick
+    of an ephemeral source port) would connect to itself and count as an answer."""
+    with open("/proc/sys/net/ipv4/ip_local_port_range") as ranges:
+        first_ephemeral = int(ranges.read().split()[0])
+    for port in range(first_ephemeral - 1, 1024, -1):
+        with socket.socket() as probe:
+            try:
+                probe.bind((host, port))
+            except OSError:
+                continue
+            return port
+    raise RuntimeError(f"no free port under {first_ephemeral} on {host}")
+
+
 def free_udp_port(host: str = "127.0.0.1") -> int:
     """A UDP port nobody is bound to right now (the kernel's choice)."""
     return _free_port(socket.SOCK_DGRAM, host)

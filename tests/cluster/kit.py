@@ -24,7 +24,7 @@ from psycopg import sql
 
 from pulse_core.app import build_store, load_plugins
 from pulse_core.store import Store
-from pulse_core.testing.listeners import free_tcp_port
+from pulse_core.testing.listeners import free_tcp_port, port_below_ephemeral
 from pulse_core.testing.postgresql import POSTGRESQL_SERVER, postgresql_admin
 
 #: every node's heartbeat in the tests: a lease of 3 s
@@ -162,14 +162,15 @@ class Listener:
     """A device on a loopback TCP port: listening (the kernel completes every handshake)
     or not (refused). Needs no event loop, so a test can sleep while nodes work."""
 
-    def __init__(self) -> None:
-        self.port = free_tcp_port()
+    def __init__(self, host: str = "127.0.0.1", port: int | None = None) -> None:
+        self.host = host
+        self.port = port_below_ephemeral(host) if port is None else port
         self._socket: socket.socket | None = None
 
     def start(self) -> None:
         server = socket.socket()
         server.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        server.bind(("127.0.0.1", self.port))
+        server.bind((self.host, self.port))
         server.listen(512)
         self._socket = server
 

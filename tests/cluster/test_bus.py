@@ -16,6 +16,8 @@ def test_checks_and_changes_round_trip_in_messages_under_the_limit() -> None:
     changes = [
         StatusChange("ep-1", 1_700_000_001.5, State.DOWN, State.UP, None, "timed out", outage),
         StatusChange("ep-2", 1_700_000_002.5, State.UP, State.UNKNOWN, 1.25),
+        StatusChange("ep-3", 1_700_000_003.5, State.UNREACHABLE, State.UP, None, "refused",
+                     cause="ep-1"),
     ]
     messages = list(encode("node-a", checks, changes, 7900))
     assert len(messages) > 1
