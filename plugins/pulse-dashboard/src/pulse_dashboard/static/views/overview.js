@@ -15,9 +15,11 @@ import { indentedName, inTreeOrder, naturally } from "../groups.js";
 import { Topology, underParents } from "../topology.js";
 
 const OVERSCAN = 8;
-// Trend strips are read again at most this often while changes keep coming: at 20,000
-// endpoints each read is a 20 MB list to parse, and statuses are pushed at once anyway.
-const REFRESH_PAUSE_MS = 5000;
+// Trend strips are read again once changes have been quiet this long (at the latest
+// REFRESH_MAX_WAIT_MS after the first): at 20,000 endpoints each read is a 20 MB list to
+// parse, which would hold up the statuses of a storm that are pushed meanwhile.
+const REFRESH_QUIET_MS = 1000;
+const REFRESH_MAX_WAIT_MS = 15000;
 const STATUS_ORDER = { down: 0, flapping: 1, unreachable: 2, up: 3 };
 const STATUS_HEADINGS = { down: "Offline", flapping: "Flapping", unreachable: "Unreachable", up: "Online" };
 
@@ -127,7 +129,7 @@ export async function render(root, _params, app) {
   // time at once (none when offline), and its trend strip, one bar per check, is redrawn from
   // /api/status/live, the very answer a reload draws, instead of inventing a bar per change.
   let closed = false;
-  const refresh = oneAtATime(REFRESH_PAUSE_MS, async () => {
+  const refresh = afterQuiet(REFRESH_QUIET_MS, REFRESH_MAX_WAIT_MS, async () => {
     const fresh = await api("/api/status/live");
     if (closed) return;
     for (const item of fresh.items) {
@@ -185,6 +187,7 @@ export async function render(root, _params, app) {
   if (changedMeanwhile) refresh();
   return () => {
     closed = true;
+    refresh.cancel();
     unsubscribe();
     clearInterval(ticker);
     window.removeEventListener("resize", scheduleDraw);
@@ -192,25 +195,37 @@ export async function render(root, _params, app) {
   };
 }
 
-// Runs task one call at a time, then pauses pauseMs; calls made meanwhile make it run once
-// more afterwards, so a storm of changes costs a request every few seconds, not one after the
-// other. A failed run waits for the next change.
-function oneAtATime(pauseMs, task) {
+// Runs task once calls have stopped for quietMs, or maxWaitMs after the first call, one run
+// at a time (calls during a run make one more after it): a storm of changes costs one read
+// after it. A failed run waits for the next call. cancel() forgets a run not yet started.
+function afterQuiet(quietMs, maxWaitMs, task) {
+  let timer = 0;
+  let first = 0;
   let running = false;
   let again = false;
-  const run = async () => {
+  const fire = async () => {
+    timer = 0;
+    first = 0;
     if (running) {
       again = true;
       return;
     }
     running = true;
-    again = false;
     await task().catch(() => {});
-    await new Promise((resolve) => setTimeout(resolve, pauseMs));
     running = false;
-    if (again) run();
+    if (again) {
+      again = false;
+      request();
+    }
   };
-  return run;
+  const request = () => {
+    const now = Date.now();
+    first = first || now;
+    clearTimeout(timer);
+    timer = setTimeout(fire, Math.max(0, Math.min(quietMs, first + maxWaitMs - now)));
+  };
+  request.cancel = () => clearTimeout(timer);
+  return request;
 }
 
 function countBox(label, kind) {
