@@ -57,6 +57,8 @@ SHARE = re.compile(
     r"^(\S+ \S+) .*cluster of (\d+) live node\(s\): this node \('([\w-]+)'\) probes (\d+) of",
     re.MULTILINE,
 )
+#: what a node logs when it learns it was declared dead (pulse_core/cluster/membership.py)
+LOST = "was declared dead"
 #: what a node logs for an endpoint's first state (the loopback addresses all answer)
 FIRST_STATE = "is up (was unknown)"
 TICKS_PER_S = os.sysconf("SC_CLK_TCK")
@@ -75,9 +77,10 @@ def database() -> Iterator[str]:
         raise SystemExit(f"no PostgreSQL at {POSTGRESQL_SERVER}: {error}") from None
     with admin:
         admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-        try:
-            yield urlunsplit(urlsplit(POSTGRESQL_SERVER)._replace(path=f"/{name}"))
-        finally:
+    try:
+        yield urlunsplit(urlsplit(POSTGRESQL_SERVER)._replace(path=f"/{name}"))
+    finally:  # on a connection of its own: the server may have restarted meanwhile
+        with psycopg.connect(POSTGRESQL_SERVER, autocommit=True) as admin:
             admin.execute(sql.SQL("DROP DATABASE {} WITH (FORCE)").format(sql.Identifier(name)))
 
 
@@ -341,6 +344,8 @@ class Load:
     rows_per_check_by_table: dict[str, float]
     endpoints_checked_too_often: int
     endpoints_not_checked: int
+    #: times a node learnt it had been declared dead, from its start to the window's end
+    memberships_lost: int
 
 
 @dataclass
@@ -402,6 +407,7 @@ def load(nodes: int, endpoints: int, interval_s: int, heartbeat_s: float, second
             before = counters(url, running)
             time.sleep(seconds)
             after = counters(url, running)
+            lost = sum(node.log.read_text(errors="replace").count(LOST) for node in running)
             time.sleep(2)  # the window's last checks written
             ids = [endpoint.id for endpoint in config.endpoints]
             counts = asyncio.run(checks_between(url, ids, before.at, after.at))
@@ -422,6 +428,7 @@ def load(nodes: int, endpoints: int, interval_s: int, heartbeat_s: float, second
          if written != before.tables.get(table, 0)},
         sum(1 for i in ids if counts[i] > expected + 1),
         sum(1 for i in ids if counts[i] == 0),
+        lost,
     )
 
 

@@ -290,6 +290,9 @@ def _share_rows(sizes: ClusterSize) -> Iterator[Row]:
               " · ".join(f"{label} {often} / {never}"
                          for label, (often, never) in zip(("1 node", "2 nodes"), wrong)),
               _goal(all(w == (0, 0) for w in wrong), "0 / 0"))
+    yield Row(part, "a node declared dead while the others ran (memberships lost)",
+              both("memberships_lost"),
+              _goal(one["memberships_lost"] + two["memberships_lost"] == 0, "none"))
 
 
 def _by_table(load: Mapping[str, Any]) -> str:
