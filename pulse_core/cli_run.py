@@ -17,7 +17,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from pulse_core.app import started
-from pulse_core.cluster.joining import NODE_NAME_VARIABLE, SITE_VARIABLE
+from pulse_core.cluster.joining import ADDRESS_VARIABLE, NODE_NAME_VARIABLE, SITE_VARIABLE
 from pulse_core.config.model import PulseConfig, ServerSection
 from pulse_core.coordination import NodeNameTaken, StoreInUse
 from pulse_core.ports import PortInUse, ensure_port_free
@@ -86,9 +86,14 @@ async def _run_until_signalled(args: argparse.Namespace, made_from_sample: bool)
                 "--config", args.config,
             )
 
-    async with started(
-        args.config, args.plugins, _node_environ(args), before_start=check_listener
-    ) as pulse:
+    environ = _node_environ(args)
+
+    def before_start(config: PulseConfig) -> None:
+        check_listener(config)
+        listener = _listener(config.server, args)
+        environ[ADDRESS_VARIABLE] = f"{listener.host}:{listener.port}"  # what the cluster shows
+
+    async with started(args.config, args.plugins, environ, before_start=before_start) as pulse:
         listener = _listener(pulse.config.server, args)
         _announce(listener, pulse.config, no_user_yet=not await pulse.store.users())
         try:

@@ -23,6 +23,9 @@ from pulse_core.store import Store
 
 NODE_NAME_VARIABLE = "PULSE_NODE_NAME"
 SITE_VARIABLE = "PULSE_SITE"
+#: where the node's web API listens, as ``host:port``, when the command line says it
+#: (``pulse run --host/--port``) rather than ``server:``
+ADDRESS_VARIABLE = "PULSE_NODE_ADDRESS"
 
 
 def node_identity(settings: ClusterSection, environ: Mapping[str, str]) -> tuple[str, str]:
@@ -44,7 +47,7 @@ async def join_cluster(
         await store.claim_exclusive_use()
         return None
     name, site = node_identity(config.cluster, environ)
-    address = f"{config.server.host}:{config.server.port}"
+    address = environ.get(ADDRESS_VARIABLE) or f"{config.server.host}:{config.server.port}"
     cluster = Cluster(host, coordination, config.cluster, name, site, address)
     await cluster.join()
     return cluster

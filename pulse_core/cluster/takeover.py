@@ -70,7 +70,10 @@ def resume(
         snapshot.state is state.state and snapshot.state_since == state.state_since
     )
     if in_step:
-        seen_up_to = state.last_ts or 0.0
+        # what the copy took in, and nothing before the current state's run began (a copy
+        # restored at start-up has taken in no check yet)
+        since = snapshot.state_since if snapshot is not None else None
+        seen_up_to = max(state.last_ts or 0.0, since or 0.0)
     else:
         closed = state.restore(snapshot, now - grace_s)
         if closed is not None:

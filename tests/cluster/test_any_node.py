@@ -75,7 +75,29 @@ async def test_a_change_through_one_node_runs_on_the_others_and_pushes_reach_eve
                             break
                         assert time.monotonic() - applied < 10, f"{node.name} never ran it"
                         await asyncio.sleep(0.05)
+                # a node started again on its own (now different) file runs the cluster's
+                # version and says so
+                restarted = running[2]
+                restarted.stop()
+                restarted.config = tmp_path / "own.yaml"
+                restarted.config.write_text(text)  # the file as it was before the change
+                restarted.start()
+                wait_for(lambda: "differs from the cluster's current configuration" in
+                         restarted.text(), 30, "the restarted node's warning")
+                wait_for(lambda: "New PLC" in _text_of(f"{restarted.url}/api/status/live", headers),
+                         30, "the restarted node running the cluster's version")
+                nodes_seen = (await client.get(f"{restarted.url}/api/cluster")).json()["nodes"]
+                me = next(node for node in nodes_seen if node["name"] == restarted.name)
+                assert me["address"] == f"127.0.0.1:{restarted.port}"
     assert all(seconds <= 2.0 for seconds in late.values()), late
+
+
+def _text_of(url: str, headers: dict[str, str]) -> str:
+    """The answer's text, or nothing while the server does not listen yet."""
+    try:
+        return httpx.get(url, headers=headers).text
+    except httpx.ConnectError:
+        return ""
 
 
 async def _update_of(socket: object, endpoint_id: str, timeout_s: float) -> dict:

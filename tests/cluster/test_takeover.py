@@ -19,6 +19,7 @@ from pulse_core.models import (
     Endpoint,
     EndpointSnapshot,
     Group,
+    Outage,
     State,
     StatusChange,
 )
@@ -90,3 +91,20 @@ async def test_a_threshold_the_old_owner_reached_but_never_recorded_is_recorded_
     again, recorded_again = await new_owner(store, now)
     assert recorded_again == [], "taken over a second time, the change is not recorded again"
     assert again.states[PLC.id].state is State.DOWN
+
+
+async def test_a_copy_restored_at_start_up_does_not_replay_what_came_before_the_state(
+    store: Store,
+) -> None:
+    """A node that has just started took in no check: the stored checks from before the
+    endpoint's current outage must not bring it back online for a moment."""
+    now = float(int(time.time()))
+    down_since = now - 8
+    await store.write_checks(checks(now - 16, True, True, True, True, False, False, False))
+    await store.write_outages([Outage(PLC.id, down_since)])
+    await store.write_snapshots(
+        [EndpointSnapshot(PLC.id, State.DOWN, down_since, now - 4, Outage(PLC.id, down_since))]
+    )
+    monitor, recorded = await new_owner(store, now)
+    assert recorded == []
+    assert monitor.states[PLC.id].state is State.DOWN
