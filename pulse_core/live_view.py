@@ -101,6 +101,9 @@ class LiveView:
     async def add_setting_if_absent(self, name: str, value: str) -> str:
         return await self.store.add_setting_if_absent(name, value)
 
+    async def holds_job(self, job: str) -> bool:
+        return True if self.cluster is None else await self.cluster.holds_job(job)
+
     def cluster_status(self) -> ClusterStatus:
         if self.cluster is not None:
             return self.cluster.status()

@@ -173,6 +173,12 @@ class PulseView(Protocol):
         """Keep ``value`` under ``name`` unless a value is kept there already; return the kept
         one. A setting is written once: of two processes racing to set it, both read one value."""
 
+    async def holds_job(self, job: str) -> bool:
+        """Whether this node runs the cluster-wide job ``job`` now (scheduled reports, for
+        one): in a cluster one node at a time holds each job, from when it first asks until
+        it stops or dies (then the next node to ask takes it); a single Pulse always does.
+        Ask before each run: a node can lose a job while its database connection is down."""
+
     def cluster_status(self) -> ClusterStatus:
         """The cluster this Pulse is a node of (a cluster of one on a single-node store):
         its members, this node's share, the sites left without a live node."""

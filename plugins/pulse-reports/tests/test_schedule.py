@@ -39,13 +39,14 @@ def clock_at(moment: float) -> Clock:
 @asynccontextmanager
 async def scheduling(
     config: Any, store: Any, clock: Clock, note_first_scheduled: bool = True,
+    may_run: Any = None,
 ) -> AsyncIterator[ReportScheduler]:
     """A scheduler running as Pulse runs it, with the alert engine's outbox, stopped (as at
     shutdown) on leaving. Unless it was before, the report counts as first scheduled a minute
     before the clock's time, so a slow first look cannot move its first due time past the
     test's."""
     async with outbox(config, store) as queue:
-        scheduler = ReportScheduler(lambda: config, store, store, queue, clock)
+        scheduler = ReportScheduler(lambda: config, store, store, queue, clock, may_run)
         if note_first_scheduled:
             await scheduler.runs.since(NAME, clock.now() - 60)
         async with running(scheduler):
@@ -93,6 +94,27 @@ async def test_a_due_report_is_emailed_with_its_pdf(
         "outcome": "queued for mail", "format": "pdf", "size": pdf.stat().st_size,
         "recipients": ["admin@company.com"], "finished": run.finished,
     }
+
+
+async def test_a_node_without_the_reports_job_makes_none_until_it_holds_it(
+    site: tuple[Any, Any], mail_server: MailServer
+) -> None:
+    """In a cluster, the node holding the reports job alone makes them: another node's
+    scheduler, asked whether it may, makes nothing; given the job, it makes the due one once."""
+    config, store = site
+    holds = False
+
+    async def may_run() -> bool:
+        return holds
+
+    async with scheduling(config, store, clock_at(DUE.timestamp() - 1.0), may_run=may_run) as scheduler:
+        await asyncio.sleep(2.5)  # the report fell due a second and a half ago
+        assert await scheduler.runs.last(NAME, 10) == []
+        holds = True
+        await scheduler._look()  # its own next look is up to a minute away
+        (run,) = await eventually(lambda: runs_recorded(scheduler, 1))
+        await eventually(lambda: received(mail_server, 1))
+    assert run.due == "2026-03-10T08:00:00Z"
 
 
 async def test_slots_missed_while_down_are_made_once_at_the_next_start(

@@ -18,6 +18,8 @@ from pulse_reports.routes import blueprint
 from pulse_reports.schedule import ReportScheduler
 from pulse_reports.settings import SECTION_NAME, ReportsSection
 
+#: the cluster-wide job of producing scheduled reports: one node at a time does it
+REPORTS_JOB = "pulse-reports"
 #: The scheduler task of each running Pulse (a process may run several, as tests do).
 _TASKS: dict[int, asyncio.Task[None]] = {}
 
@@ -41,7 +43,10 @@ def pulse_register_blueprints(register: Callable[[Blueprint], None]) -> None:
 async def pulse_startup(app: PulseView) -> None:
     """Start the schedule; it reads the running configuration each time it looks, so a
     configuration applied through the API takes effect without a restart."""
-    scheduler = ReportScheduler(lambda: app.config, app.store, app, app.queue_report)
+    scheduler = ReportScheduler(
+        lambda: app.config, app.store, app, app.queue_report,
+        may_run=lambda: app.holds_job(REPORTS_JOB),
+    )
     _TASKS[id(app)] = asyncio.create_task(scheduler.run(), name="pulse-reports")
 
 

@@ -68,10 +68,13 @@ class ReportScheduler:
         settings: Settings,
         queue: Queue,
         clock: Clock = Clock(),
+        may_run: Callable[[], Awaitable[bool]] | None = None,
     ) -> None:
         """``store`` is read for the reports, ``settings`` keeps their runs: both are the
-        running Pulse's (``app.store`` and ``app``)."""
+        running Pulse's (``app.store`` and ``app``). ``may_run`` is asked at each look: in
+        a cluster, the node holding the reports job alone produces them."""
         self._config = config
+        self._may_run = may_run
         self.runs = RunLog(settings)
         self._store = store
         self._queue = queue
@@ -101,6 +104,9 @@ class ReportScheduler:
         """Start every report that is due; return when the next one is."""
         now = self._clock.now()
         soonest = now + LOOK_EVERY_S
+        if self._may_run is not None and not await self._may_run():
+            self._after.clear()  # another node runs them: read their runs when it is ours
+            return soonest
         for entry in self._entries():
             due = next_due(entry, await self._due_after(entry, now))
             if due <= now:
