@@ -4,7 +4,8 @@ browser, and a mass outage pushed to the dashboard and to WebSocket clients.
 A real Pulse with its web server runs in this process on a generated configuration of N tcp
 endpoints on loopback addresses in groups of 250, all up: they are checked against listeners
 that run in processes of their own (one for most endpoints, checked every 30 s; one for the
-``--outage`` endpoints, checked every 10 s, that is stopped to make the outage). Before
+``--outage`` endpoints, checked every ``--outage-interval`` seconds (10), that is stopped to
+make the outage). Before
 measuring, every endpoint's live state is given a full sparkline of checks.
 
 What is measured, in one run:
@@ -25,7 +26,8 @@ What is measured, in one run:
   check. ``--clients`` WebSocket clients (in a process of their own, each with the snapshot
   integrations get) and the dashboard record when each change arrives; the delay is counted
   from the last detection (the latest change's own time). CPU per change is this process's
-  CPU time during the outage above its rate before it, divided by the changes.
+  CPU time during the outage above its rate in the ``--baseline`` seconds before it, divided
+  by the changes.
 
 Prints one JSON line of figures; ``bench/run`` turns it into rows.
 """
@@ -80,7 +82,10 @@ asyncio.run(main())
 # --- the site -------------------------------------------------------------------------------
 
 
-def config(endpoints: int, outage: int, steady_port: int, outage_port: int, db_path: Path) -> str:
+def config(
+    endpoints: int, outage: int, outage_interval_s: int, steady_port: int, outage_port: int,
+    db_path: Path,
+) -> str:
     groups = (endpoints + GROUP_SIZE - 1) // GROUP_SIZE
     lines = [
         "version: 1",
@@ -95,7 +100,9 @@ def config(endpoints: int, outage: int, steady_port: int, outage_port: int, db_p
     for index in range(endpoints):
         host = f"127.{10 + index // 62_500}.{index // 250 % 250}.{index % 250 + 1}"
         in_outage = index >= endpoints - outage
-        port, interval = (outage_port, ", interval_seconds: 10") if in_outage else (steady_port, "")
+        port, interval = (
+            (outage_port, f", interval_seconds: {outage_interval_s}") if in_outage else (steady_port, "")
+        )
         lines.append(
             f"  - {{type: tcp, name: device {index + 1}, host: {host}, port: {port}, "
             f"group: area-{index // GROUP_SIZE:03d}{interval}}}"
@@ -360,7 +367,8 @@ async def clients_main(url: str, token: str, clients: int, expected: int) -> Non
 
 
 async def outage(
-    server: RunningPulse, page: Page, listener: subprocess.Popen[str], size: int, clients: int
+    server: RunningPulse, page: Page, listener: subprocess.Popen[str], size: int, clients: int,
+    baseline_s: float,
 ) -> dict[str, object]:
     token = server.auth_headers["Authorization"].removeprefix("Bearer ")
     url = server.base_url.replace("http://", "ws://") + "/api/ws/status"
@@ -373,7 +381,7 @@ async def outage(
     assert line.decode().strip() == "ready", line
     await page.evaluate(OUTAGE_PROBE, size)
     cpu, wall = time.process_time(), time.monotonic()
-    await asyncio.sleep(5)
+    await asyncio.sleep(baseline_s)
     baseline = (time.process_time() - cpu) / (time.monotonic() - wall)
     cpu, wall = time.process_time(), time.monotonic()
     listener.send_signal(signal.SIGTERM)
@@ -400,13 +408,17 @@ async def outage(
 # --- the run ----------------------------------------------------------------------------------
 
 
-async def main(endpoints: int, outage_size: int, runs: int, loads: int, clients: int) -> None:
+async def main(
+    endpoints: int, outage_size: int, outage_interval_s: int, runs: int, loads: int, clients: int,
+    baseline_s: float,
+) -> None:
     figures: dict[str, object] = {"endpoints": endpoints}
     steady_port, outage_port = free_tcp_port(), free_tcp_port()
     steady, outage_listener = start_listener(steady_port), start_listener(outage_port)
     try:
         with tempfile.TemporaryDirectory() as directory:
-            yaml_text = config(endpoints, outage_size, steady_port, outage_port, Path(directory) / "pulse.db")
+            yaml_text = config(endpoints, outage_size, outage_interval_s, steady_port, outage_port,
+                               Path(directory) / "pulse.db")
             async with running_pulse(yaml_text, Path(directory)) as server:
                 warm_live_states(server)
                 figures |= await live_status_figures(server, runs)
@@ -421,7 +433,7 @@ async def main(endpoints: int, outage_size: int, runs: int, loads: int, clients:
                     await page.get_by_role("button", name="Sign in").click()
                     await expect(page.locator("[data-count='up']")).to_have_text(str(endpoints), timeout=60_000)
                     figures |= await interactions(page)
-                    figures |= await outage(server, page, outage_listener, outage_size, clients)
+                    figures |= await outage(server, page, outage_listener, outage_size, clients, baseline_s)
                     await browser.close()
     finally:
         for process in (steady, outage_listener):
@@ -440,8 +452,13 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--endpoints", type=int, default=20_000)
     parser.add_argument("--outage", type=int, default=2_000, help="endpoints that go offline at once")
+    parser.add_argument("--outage-interval", type=int, default=10,
+                        help="their check interval in seconds: the outage's detection spreads over it")
+    parser.add_argument("--baseline", type=float, default=5.0,
+                        help="seconds of CPU measured before the outage, as its baseline")
     parser.add_argument("--runs", type=int, default=100, help="requests of each kind")
     parser.add_argument("--loads", type=int, default=5, help="page loads of the overview")
     parser.add_argument("--clients", type=int, default=10, help="WebSocket clients during the outage")
     arguments = parser.parse_args()
-    asyncio.run(main(arguments.endpoints, arguments.outage, arguments.runs, arguments.loads, arguments.clients))
+    asyncio.run(main(arguments.endpoints, arguments.outage, arguments.outage_interval, arguments.runs,
+                     arguments.loads, arguments.clients, arguments.baseline))

@@ -55,8 +55,8 @@ FULL = Size(10_000, 20_000, 60.0, 10, 10_000, ("--days", "30"), ("--repeat", "9"
 QUICK = Size(1_000, 600, 7.0, 2, 300, ("--days", "2", "--runs", "10", "--interval", "60"),
              ("--repeat", "2"), ("--endpoints", "10", "--hours", "2"), 1,
              ("--endpoints", "100", "--interval", "300", "--runs", "1"),
-             ("--endpoints", "300", "--outage", "30", "--runs", "5", "--loads", "1",
-              "--clients", "2"))
+             ("--endpoints", "300", "--outage", "30", "--outage-interval", "2", "--runs", "5",
+              "--loads", "1", "--clients", "2", "--baseline", "2"))
 
 
 @dataclass(frozen=True)
