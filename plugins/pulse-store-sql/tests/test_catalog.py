@@ -3,6 +3,7 @@ written row for row, removed flags, keys kept, and the key cache sharing the cal
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterator
 from typing import Any
 
@@ -258,3 +259,23 @@ async def test_checks_of_a_removed_endpoint_are_still_stored(database_url: str) 
         assert await reopened.checks(ALPHA.id, *EVER) == [check]
     finally:
         await reopened.close()
+
+
+async def test_cluster_nodes_starting_together_sync_one_catalogue(postgresql_url: str) -> None:
+    """Two nodes opening an empty database at once each insert every group and endpoint
+    they find missing; taking turns, neither trips over the other's rows."""
+    groups = [Group(f"line-{index}", f"Line {index}") for index in range(20)]
+    many = [endpoint(index, group_id=f"line-{index % 20}") for index in range(2000)]
+    stores = [SqlStore(postgresql_url), SqlStore(postgresql_url)]
+    for store in stores:
+        await store.open()
+    try:
+        await asyncio.gather(*(store.sync_catalog(groups, many) for store in stores))
+    finally:
+        for store in stores:
+            await store.close()
+    engine = database.create_database_engine(database.database_url(postgresql_url), 1)
+    with engine.connect() as connection:
+        assert len(connection.execute(select(groups_table.c.id)).all()) == 20
+        assert len(connection.execute(select(endpoints_table.c.id)).all()) == 2000
+    engine.dispose()

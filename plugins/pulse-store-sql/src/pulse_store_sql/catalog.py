@@ -14,7 +14,18 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
-from sqlalchemy import Column, Connection, Row, Select, Table, bindparam, insert, select, update
+from sqlalchemy import (
+    Column,
+    Connection,
+    Row,
+    Select,
+    Table,
+    bindparam,
+    insert,
+    select,
+    text,
+    update,
+)
 
 from pulse_core.contract import Endpoint, Group, IdIndex
 
@@ -67,6 +78,7 @@ def sync_catalog(
     restart with an unchanged configuration writes nothing. An id given twice takes the
     values of its last occurrence.
     """
+    _one_writer_at_a_time(connection)
     _sync(connection, _GROUPS, {group.id: group for group in groups})
     _sync(connection, _ENDPOINTS, {endpoint.id: endpoint for endpoint in endpoints})
 
@@ -79,6 +91,7 @@ def update_catalog(
     leaving every other endpoint's row as it is: what :func:`sync_catalog` does when only
     those differ, reading only the rows they may change. The groups are synced whole (a
     configuration has few)."""
+    _one_writer_at_a_time(connection)
     _sync(connection, _GROUPS, {group.id: group for group in groups})
     table = _ENDPOINTS.table
     for chunk in chunks(changed, KEYS_PER_QUERY):
@@ -98,6 +111,16 @@ def update_catalog(
         connection.execute(
             update(table).where(table.c.id.in_(removed_ids), table.c.removed.is_(False)),
             {"removed": True},
+        )
+
+
+def _one_writer_at_a_time(connection: Connection) -> None:
+    """Cluster nodes starting together on one PostgreSQL database sync the same catalogue:
+    each reads which rows are missing, then inserts them, so two at once would both insert
+    the same row. The sync is short; they take turns (the lock ends with the transaction)."""
+    if connection.dialect.name == "postgresql":
+        connection.execute(
+            text("SELECT pg_advisory_xact_lock(hashtext(current_schema() || '.catalogue'))")
         )
 
 
