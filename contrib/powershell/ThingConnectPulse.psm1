@@ -35,7 +35,7 @@ $script:ErrorCategories = @{
     429 = 'LimitsExceeded'
 }
 $script:ErrorHints = @{
-    0   = 'check the -Server address, that Pulse runs, and for https that its certificate is trusted'
+    0   = 'check the -Server address, that Pulse runs, and for https that its certificate is trusted (in the system store, or by -CaFile)'
     401 = 'check the -Credential or -ApiKey given to Connect-ThingConnectPulse'
     403 = 'connect as a user, or with an API key, of the role the message names'
     404 = 'check the id: Get-PulseEndpointStatus -All lists every endpoint with its Id'
@@ -62,6 +62,12 @@ function Connect-ThingConnectPulse {
     .PARAMETER ApiKey
     An API key made in Pulse (pulse apikey create, or POST /api/apikeys).
 
+    .PARAMETER CaFile
+    A PEM file with the certificate of the CA that signed Pulse's certificate (one or more
+    certificates). Every request of the connection then trusts certificates that chain to
+    those and no others, the system's store aside; the certificate must still name the host
+    of -Server. For an https server only; needs PowerShell 7.1 or newer.
+
     .PARAMETER SkipCertificateCheck
     Accepts any TLS certificate. Anyone on the network path can then pose as Pulse and read
     the credentials: use it only to try out a test server, and warns so.
@@ -74,6 +80,9 @@ function Connect-ThingConnectPulse {
 
     .EXAMPLE
     Connect-ThingConnectPulse -Server https://pulse.plant.example -ApiKey $env:PULSE_API_KEY
+
+    .EXAMPLE
+    Connect-ThingConnectPulse -Server https://pulse.plant.example -ApiKey $env:PULSE_API_KEY -CaFile .\plant-ca.pem
     #>
     [CmdletBinding(DefaultParameterSetName = 'Credential')]
     [OutputType('ThingConnectPulse.Connection')]
@@ -88,6 +97,9 @@ function Connect-ThingConnectPulse {
         [Parameter(Mandatory, ParameterSetName = 'ApiKey')]
         [string] $ApiKey,
 
+        [ValidateNotNullOrEmpty()]
+        [string] $CaFile,
+
         [switch] $SkipCertificateCheck,
 
         [ValidateRange(1, 3600)]
@@ -100,21 +112,42 @@ function Connect-ThingConnectPulse {
     else {
         $authorization = 'Bearer ' + $ApiKey
     }
+    $caClient = $null
+    if ($PSBoundParameters.ContainsKey('CaFile')) {
+        try {
+            $caClient = New-PulseCaClient -Server $Server -Path $PSCmdlet.GetUnresolvedProviderPathFromPSPath($CaFile) -TimeoutSec $TimeoutSec -SkipCertificateCheck:$SkipCertificateCheck
+        }
+        catch {
+            $PSCmdlet.ThrowTerminatingError($_)
+        }
+    }
     if ($SkipCertificateCheck) {
         Write-Warning 'TLS certificate verification is off (-SkipCertificateCheck): anyone on the network path can pose as Pulse and read the credentials.'
+    }
+    if ($null -ne $script:PulseConnection -and $null -ne $script:PulseConnection.CaClient) {
+        $script:PulseConnection.CaClient.HttpClient.Dispose()
     }
     $script:PulseConnection = [pscustomobject]@{
         Server               = $Server.TrimEnd('/')
         Headers              = @{ Authorization = $authorization }
         SkipCertificateCheck = $SkipCertificateCheck.IsPresent
         TimeoutSec           = $TimeoutSec
+        # $null: Invoke-RestMethod with the system's trust; else the HttpClient trusting -CaFile
+        CaClient             = $caClient
     }
     try {
         $session = Invoke-PulseApi -Method GET -Route '/api/auth/session'
     }
     catch {
+        if ($null -ne $caClient) {
+            $caClient.HttpClient.Dispose()
+        }
         $script:PulseConnection = $null
         $PSCmdlet.ThrowTerminatingError($_)
+    }
+    $trusted = $null
+    if ($null -ne $caClient) {
+        $trusted = $caClient.Path
     }
     [pscustomobject]@{
         PSTypeName = 'ThingConnectPulse.Connection'
@@ -122,6 +155,7 @@ function Connect-ThingConnectPulse {
         Name       = $session.name
         Kind       = $session.kind
         Role       = $session.role
+        CaFile     = $trusted
     }
 }
 
@@ -501,7 +535,8 @@ function Invoke-PulseApi {
     RouteValues fill the route's {placeholders}, each escaped as one path segment. Query
     entries that are $null or empty are left out; a DateTime is sent as ISO-8601 UTC. An
     error answer becomes one terminating error naming the request, Pulse's message and what
-    to do about it.
+    to do about it. A connection made with -CaFile sends through its own HttpClient
+    (Send-PulseRequest), any other through Invoke-RestMethod.
     #>
     [CmdletBinding()]
     param(
@@ -542,12 +577,10 @@ function Invoke-PulseApi {
         $uri = $uri + '?' + ($pairs -join '&')
     }
     $request = @{
-        Method               = $Method
-        Uri                  = $uri
-        Headers              = $script:PulseConnection.Headers
-        TimeoutSec           = $script:PulseConnection.TimeoutSec
-        SkipCertificateCheck = $script:PulseConnection.SkipCertificateCheck
-        ErrorAction          = 'Stop'
+        Method      = $Method
+        Uri         = $uri
+        Headers     = $script:PulseConnection.Headers
+        ErrorAction = 'Stop'
     }
     if ($PSBoundParameters.ContainsKey('Body')) {
         $request['Body'] = $Body | ConvertTo-Json -Depth 5 -Compress
@@ -557,11 +590,189 @@ function Invoke-PulseApi {
         $request['OutFile'] = $OutFile
     }
     try {
-        Invoke-RestMethod @request
+        if ($null -ne $script:PulseConnection.CaClient) {
+            Send-PulseRequest @request -Client $script:PulseConnection.CaClient
+        }
+        else {
+            Invoke-RestMethod @request -TimeoutSec $script:PulseConnection.TimeoutSec -SkipCertificateCheck:$script:PulseConnection.SkipCertificateCheck
+        }
     }
     catch {
         $PSCmdlet.ThrowTerminatingError((New-PulseErrorRecord -ErrorRecord $_ -Request "$Method $path"))
     }
+}
+
+function New-PulseCaClient {
+    <#
+    .SYNOPSIS
+    The HttpClient of a connection made with -CaFile: it trusts that file's certificates only (private).
+
+    .DESCRIPTION
+    Invoke-RestMethod cannot be given trusted roots, so such a connection sends through an
+    HttpClient whose certificate check is ThingConnectPulse.CaTrust (CaTrust.cs, compiled
+    once per session by Add-Type). Outputs the file's path, the trust (which tells why it
+    refused a certificate) and the client.
+    #>
+    [CmdletBinding()]
+    [OutputType([pscustomobject])]
+    param(
+        [Parameter(Mandatory)]
+        [string] $Server,
+
+        [Parameter(Mandatory)]
+        [string] $Path,
+
+        [Parameter(Mandatory)]
+        [int] $TimeoutSec,
+
+        [switch] $SkipCertificateCheck
+    )
+    if ($SkipCertificateCheck) {
+        throw '-CaFile and -SkipCertificateCheck exclude each other: leave out -SkipCertificateCheck to check the certificate against the CA of -CaFile'
+    }
+    if ($Server -notmatch '^https://') {
+        throw "-CaFile is for a Pulse served over https, and $Server is not: give -Server as https://..., or leave out -CaFile"
+    }
+    if ($PSVersionTable.PSVersion -lt [version] '7.1') {
+        throw "-CaFile needs PowerShell 7.1 or newer (trusted roots of one's own came with .NET 5), and this is $($PSVersionTable.PSVersion): update PowerShell, or trust the CA in the system's store and leave out -CaFile"
+    }
+    if (-not (Test-Path -LiteralPath $Path -PathType Leaf)) {
+        throw "-CaFile: there is no file $Path; give the PEM file of the CA that signed Pulse's certificate"
+    }
+    if (-not ('ThingConnectPulse.CaTrust' -as [type])) {
+        Add-Type -Path (Join-Path $PSScriptRoot 'CaTrust.cs')
+    }
+    try {
+        $trust = [ThingConnectPulse.CaTrust]::new($Path)
+    }
+    catch [System.Management.Automation.MethodInvocationException] {
+        # the constructor's own message, not PowerShell's "Exception calling .ctor" around it
+        throw $_.Exception.InnerException.Message
+    }
+    Write-Verbose ("-CaFile: trusting only {0}" -f ($trust.Subjects -join '; '))
+    $client = [System.Net.Http.HttpClient]::new($trust.CreateHandler())
+    $client.Timeout = [timespan]::FromSeconds($TimeoutSec)
+    [pscustomobject]@{
+        Path       = $Path
+        Trust      = $trust
+        HttpClient = $client
+    }
+}
+
+function Send-PulseRequest {
+    <#
+    .SYNOPSIS
+    What Invoke-RestMethod does for the module, through the HttpClient of a -CaFile connection (private).
+
+    .DESCRIPTION
+    Takes Invoke-RestMethod's parameters that Invoke-PulseApi uses. Outputs the JSON answer
+    as objects, or streams it into OutFile. An error answer throws what Invoke-RestMethod
+    throws (the response in Exception.Response, Pulse's body in ErrorDetails), and a failed
+    connection an error whose message says why, the refused certificate's reason first, so
+    New-PulseErrorRecord reports both paths alike.
+    #>
+    [CmdletBinding()]
+    param(
+        [Parameter(Mandatory)]
+        [pscustomobject] $Client,
+
+        [Parameter(Mandatory)]
+        [string] $Method,
+
+        [Parameter(Mandatory)]
+        [string] $Uri,
+
+        [Parameter(Mandatory)]
+        [hashtable] $Headers,
+
+        [string] $Body,
+
+        [string] $ContentType,
+
+        [string] $OutFile
+    )
+    $message = [System.Net.Http.HttpRequestMessage]::new([System.Net.Http.HttpMethod]::new($Method), $Uri)
+    foreach ($name in $Headers.Keys) {
+        $null = $message.Headers.TryAddWithoutValidation($name, [string] $Headers[$name])
+    }
+    if ($PSBoundParameters.ContainsKey('Body')) {
+        $message.Content = [System.Net.Http.StringContent]::new($Body, [System.Text.Encoding]::UTF8)
+        $message.Content.Headers.ContentType = [System.Net.Http.Headers.MediaTypeHeaderValue]::Parse($ContentType)
+    }
+    try {
+        $response = $Client.HttpClient.SendAsync($message, [System.Net.Http.HttpCompletionOption]::ResponseHeadersRead).GetAwaiter().GetResult()
+    }
+    catch {
+        $reason = $Client.Trust.TakeRefusal()
+        if (-not $reason) {
+            $reason = Get-PulseFailureReason -Exception $_.Exception
+        }
+        $PSCmdlet.ThrowTerminatingError([System.Management.Automation.ErrorRecord]::new(
+                [System.Net.Http.HttpRequestException]::new($reason, $_.Exception),
+                'ThingConnectPulse.ConnectionFailed',
+                [System.Management.Automation.ErrorCategory]::ConnectionError,
+                $Uri
+            ))
+    }
+    if (-not $response.IsSuccessStatusCode) {
+        $answer = $response.Content.ReadAsStringAsync().GetAwaiter().GetResult()
+        $failure = [Microsoft.PowerShell.Commands.HttpResponseException]::new(
+            ('Response status code does not indicate success: {0} ({1}).' -f [int] $response.StatusCode, $response.ReasonPhrase),
+            $response
+        )
+        $record = [System.Management.Automation.ErrorRecord]::new($failure, 'WebCmdletWebResponseException', [System.Management.Automation.ErrorCategory]::InvalidOperation, $Uri)
+        $record.ErrorDetails = [System.Management.Automation.ErrorDetails]::new($answer)
+        $PSCmdlet.ThrowTerminatingError($record)
+    }
+    try {
+        if ($OutFile) {
+            $file = [System.IO.File]::Create($OutFile)
+            try {
+                $response.Content.CopyToAsync($file).GetAwaiter().GetResult()
+            }
+            finally {
+                $file.Dispose()
+            }
+        }
+        else {
+            $answer = $response.Content.ReadAsStringAsync().GetAwaiter().GetResult()
+            if ($answer) {
+                $answer | ConvertFrom-Json
+            }
+        }
+    }
+    finally {
+        $response.Dispose()
+    }
+}
+
+function Get-PulseFailureReason {
+    <#
+    .SYNOPSIS
+    Why HttpClient could not send a request, in its own words (private).
+
+    .DESCRIPTION
+    Under PowerShell's "Exception calling ..." lies HttpClient's exception, such as
+    "Connection refused (127.0.0.1:8080)". Its innermost exception's message follows when it
+    says more: "The SSL connection could not be established, see inner exception" alone
+    would not say why.
+    #>
+    [CmdletBinding()]
+    [OutputType([string])]
+    param(
+        [Parameter(Mandatory)]
+        [System.Exception] $Exception
+    )
+    $failure = $Exception
+    while ($failure -is [System.Management.Automation.MethodInvocationException] -and $null -ne $failure.InnerException) {
+        $failure = $failure.InnerException
+    }
+    $reason = $failure.Message
+    $innermost = $failure.GetBaseException().Message
+    if (-not $reason.Contains($innermost)) {
+        $reason = '{0}: {1}' -f $reason.TrimEnd('.'), $innermost
+    }
+    $reason
 }
 
 function New-PulseErrorRecord {

@@ -52,7 +52,7 @@ def parse_text(text: str) -> Tree:
 def problems(tree: Tree) -> list[str]:
     """Every ERROR and MISSING node, as ``line:column: what``."""
     found = []
-    for node in _walk(tree.root_node):
+    for node in walk(tree.root_node):
         if node.type == "ERROR" or node.is_missing:
             line, column = node.start_point
             kind = f"missing {node.type}" if node.is_missing else "syntax error"
@@ -63,26 +63,26 @@ def problems(tree: Tree) -> list[str]:
 def functions(tree: Tree) -> dict[str, Function]:
     return {
         function.name: function
-        for function in (_function(node) for node in _walk(tree.root_node)
+        for function in (_function(node) for node in walk(tree.root_node)
                          if node.type == "function_statement")
     }
 
 
 def manifest_exports(tree: Tree) -> list[str]:
     """The names in the manifest's ``FunctionsToExport``, in order."""
-    for entry in _walk(tree.root_node):
+    for entry in walk(tree.root_node):
         if entry.type == "hash_entry" and _key(entry) == "FunctionsToExport":
-            return [_string(node) for node in _walk(entry) if node.type == "string_literal"]
+            return [_string(node) for node in walk(entry) if node.type == "string_literal"]
     raise AssertionError("the manifest has no FunctionsToExport")
 
 
 def script_table(tree: Tree, name: str) -> dict[str, str]:
     """The entries of the hashtable literal assigned to ``$script:<name>``, as texts."""
-    for node in _walk(tree.root_node):
+    for node in walk(tree.root_node):
         if node.type == "assignment_expression" and _text(node.children[0]) == f"$script:{name}":
             return {
                 _key(entry): _string(_child(entry, "pipeline"))
-                for entry in _walk(node) if entry.type == "hash_entry"
+                for entry in walk(node) if entry.type == "hash_entry"
             }
     raise AssertionError(f"no $script:{name} = @{{...}} in the module")
 
@@ -96,7 +96,7 @@ def _function(node: Node) -> Function:
     if param_block is not None:
         parameters = tuple(
             _text(_child(parameter, "variable")).removeprefix("$")
-            for parameter in _walk(param_block)
+            for parameter in walk(param_block)
             if parameter.type == "script_parameter"
         )
         should_process = "SupportsShouldProcess" in _binding_arguments(param_block)
@@ -104,7 +104,7 @@ def _function(node: Node) -> Function:
         _text(child) for child in node.children
         if child.type == "comment" and _text(child).startswith("<#")
     )
-    calls = tuple(_api_call(command) for command in _walk(node)
+    calls = tuple(_api_call(command) for command in walk(node)
                   if command.type == "command" and _command_name(command) == "Invoke-PulseApi")
     return Function(name, parameters, help_text, should_process, calls)
 
@@ -118,7 +118,7 @@ def _api_call(command: Node) -> ApiCall:
             arguments[_text(parameter).removeprefix("-")] = value
     return ApiCall(
         method=_text(arguments["Method"]),
-        route=_string(next(n for n in _walk(arguments["Route"]) if n.type == "string_literal")),
+        route=_string(next(n for n in walk(arguments["Route"]) if n.type == "string_literal")),
         route_values=_hash_keys(arguments.get("RouteValues")),
         query=_hash_keys(arguments.get("Query")),
     )
@@ -127,17 +127,17 @@ def _api_call(command: Node) -> ApiCall:
 def _hash_keys(value: Node | None) -> frozenset[str]:
     if value is None:
         return frozenset()
-    return frozenset(_key(entry) for entry in _walk(value) if entry.type == "hash_entry")
+    return frozenset(_key(entry) for entry in walk(value) if entry.type == "hash_entry")
 
 
 def _key(entry: Node) -> str:
     key = _child(entry, "key_expression")
-    return _string(key) if any(n.type == "string_literal" for n in _walk(key)) else _text(key)
+    return _string(key) if any(n.type == "string_literal" for n in walk(key)) else _text(key)
 
 
 def _string(node: Node) -> str:
     """The text of the string literal in ``node``, without its quotes."""
-    literal = next((n for n in _walk(node) if n.type == "string_literal"), node)
+    literal = next((n for n in walk(node) if n.type == "string_literal"), node)
     return re.sub(r"^['\"]|['\"]$", "", _text(literal))
 
 
@@ -147,7 +147,7 @@ def _binding_arguments(param_block: Node) -> set[str]:
     for attribute in attributes.children if attributes is not None else []:
         name = _child(attribute, "attribute_name")
         if name is not None and _text(name) == "CmdletBinding":
-            return {_text(arg) for arg in _walk(attribute) if arg.type == "simple_name"}
+            return {_text(arg) for arg in walk(attribute) if arg.type == "simple_name"}
     return set()
 
 
@@ -167,7 +167,7 @@ def _text(node: Node | None) -> str:
     return node.text.decode("utf-8")
 
 
-def _walk(node: Node) -> Iterator[Node]:
+def walk(node: Node) -> Iterator[Node]:
     yield node
     for child in node.children:
-        yield from _walk(child)
+        yield from walk(child)
