@@ -13,7 +13,7 @@ import os
 import time
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any, AsyncIterator, Callable, Coroutine, Mapping, Sequence
+from typing import AsyncIterator, Callable, Mapping, Sequence
 
 from pulse_core.alerting.engine import AlertEngine
 from pulse_core.alerting.plugin import PLUGIN_NAME, AlertingPlugin
@@ -21,18 +21,18 @@ from pulse_core.cluster.joining import join_cluster
 from pulse_core.cluster.runtime import Cluster
 from pulse_core.config import load_config, read_config_text
 from pulse_core.config.model import PulseConfig
-from pulse_core.engine.long_lived import settle_long_lived_objects
 from pulse_core.engine.maintenance import run_maintenance
 from pulse_core.engine.monitor import Monitor
-from pulse_core.engine.reconfigure import ApplyResult, ConfigChanger, start_probe
+from pulse_core.engine.reconfigure import ApplyResult, ConfigChanger
 from pulse_core.engine.scheduler import Scheduler
 from pulse_core.engine.writer import StoreWriter
 from pulse_core.events import EventBus
 from pulse_core.live_view import LiveView
-from pulse_core.models import CheckResult, ConfigVersionInfo, Endpoint, StatusChange
+from pulse_core.models import ConfigVersionInfo, Endpoint, EndpointSnapshot, StatusChange
 from pulse_core.plugins import PluginHost
 from pulse_core.probe import Probe
 from pulse_core.store import Store
+from pulse_core.stored import StoredBatch, StoredStream
 from pulse_core.web import health
 from pulse_core.web.auth import plugin as accounts
 from pulse_core.web.api import (
@@ -123,12 +123,19 @@ class Pulse(LiveView):
         #: (WebSocket, SSE) watch it to say goodbye to their clients and end
         self.stopping = asyncio.Event()
         self.probes: dict[str, Probe] = {}
-        #: every stored status change, for live clients (WebSocket, SSE)
+        #: every stored status change, this node's and the cluster's, for live clients
+        #: (WebSocket, SSE)
         self.events: EventBus[StatusChange] = EventBus()
-        self.writer = StoreWriter(store, self._announce, on_checks=self._announce_checks)
+        #: the one way out of the store: every batch stored, to its subscribers (see
+        #: :mod:`pulse_core.stored`; the cluster subscribes once joined)
+        self.stream = StoredStream(self.endpoint)
+        self.writer = StoreWriter(store, self.stream.written)
         self.monitor = Monitor(self.probes, self.writer)
-        self.scheduler = Scheduler(self.monitor.run_check)
+        self.scheduler = Scheduler(self.monitor.run_check, batches=self.monitor)
         self.alerts = AlertEngine(store, plugins.registries.notifiers)
+        self.stream.subscribe(self._push)
+        self.stream.subscribe_in_tasks(self.alerts.stored, in_order=True)
+        self.stream.subscribe_in_tasks(self._announce, in_order=False)
         self.config_changes = ConfigChanger(self)
         #: this node's part in a cluster; ``None`` on a store that serves one node
         self.cluster: Cluster | None = None
@@ -137,7 +144,6 @@ class Pulse(LiveView):
         self._writing: asyncio.Task[None] | None = None
         self._upkeep: asyncio.Task[None] | None = None
         self._scheduling: asyncio.Task[None] | None = None
-        self._announcements: set[asyncio.Task[None]] = set()
 
     @classmethod
     def create(
@@ -158,21 +164,18 @@ class Pulse(LiveView):
         return pulse
 
     async def start(self) -> None:
+        """Open the store (and join the cluster), start writing, tell the plugins, then run
+        the configuration through the sequence every later change takes too
+        (:meth:`ConfigChanger.take`); checks begin once it is done."""
         await self.store.open()
         self.cluster = await join_cluster(self, self.store, self.config, self.environ)
         await self._record_config_version()
         await self.store.sync_catalog(self.config.groups, self.config.endpoints)
-        await self._start_probes()
-        self.monitor.set_endpoints(self.config.endpoints, self.config.dependencies)
         cluster = self.cluster
-        # a cluster node takes over the endpoints it owns, gaps included (cluster.takeover)
-        self.monitor.restore(
-            await self.store.load_snapshots(), time.time(), record_gaps=cluster is None
-        )
         if cluster is not None:
             self.alerts.owns = self.monitor.owns = cluster.owns
             self.alerts.may_send = cluster.membership.holds_lease
-        await self.alerts.start(self.config)
+            self.stream.subscribe(cluster.stored)
         self._writing = asyncio.create_task(self.writer.run(), name="pulse-writer")
         self._upkeep = asyncio.create_task(
             run_maintenance(
@@ -182,24 +185,27 @@ class Pulse(LiveView):
             name="pulse-maintenance",
         )
         await self.plugins.notify("pulse_startup", app=self)
-        await self.plugins.notify("pulse_config_applied", app=self, config=self.config)
-        settle_long_lived_objects()
-        if cluster is None:
-            self.scheduler.schedule(self.config.endpoints)
-        else:
-            cluster.start()  # schedules this node's share once the others have seen it
+        assert self.config_version_id is not None, "recorded above"
+        for warning in await self.config_changes.take(
+            self.config, self.config_version_id, remembered=await self.store.load_snapshots()
+        ):
+            log.warning("%s", warning)
         self._scheduling = asyncio.create_task(self.scheduler.run(), name="pulse-scheduler")
         log.info(
             "monitoring %d endpoints in %d groups",
             sum(ep.enabled for ep in self.config.endpoints), len(self.config.groups),
         )
 
-    async def _start_probes(self) -> None:
-        types = {endpoint.type for endpoint in self.config.endpoints}
-        registry = self.plugins.registries.probes
-        for type_name in sorted(types):
-            defaults = self.config.probe_defaults.get(type_name)
-            self.probes[type_name], _ = await start_probe(registry[type_name], defaults)
+    def begin(self, remembered: Mapping[str, EndpointSnapshot]) -> None:
+        """Resume the states the store remembers and lay out the first schedule. A cluster
+        node does neither for the endpoints it will own: it takes them over, gaps included,
+        once the others have seen it join (:mod:`pulse_core.cluster.takeover`)."""
+        cluster = self.cluster
+        self.monitor.restore(remembered, time.time(), record_gaps=cluster is None)
+        if cluster is None:
+            self.scheduler.schedule(self.config.endpoints)
+        else:
+            cluster.start()
 
     async def _record_config_version(self) -> None:
         """Store the text Pulse was started with as a version (unless the latest is that
@@ -285,51 +291,42 @@ class Pulse(LiveView):
         self.writer.close()
         if self._writing is not None:
             await _join(self._writing)
-        if self._announcements:
-            await asyncio.gather(*self._announcements)
+        await self.stream.drain()  # every stored batch dealt with, hooks and alerting too
         await self.plugins.notify("pulse_shutdown", app=self)
         await self.alerts.stop()
         if self.cluster is not None:
             await self.cluster.leave()
+            await self.stream.drain()  # what was heard from the others until it left
         await self.store.close()
 
-    def _announce_checks(self, checks: Sequence[CheckResult]) -> None:
-        """Hand a written batch of checks to ``pulse_checks_stored`` without waiting for it."""
-        if self.cluster is not None:
-            self.cluster.stored(checks, ())
-        self._in_background(self.plugins.notify("pulse_checks_stored", app=self, checks=checks))
-
-    async def _announce(self, changes: Sequence[StatusChange]) -> None:
-        """Tell the plugins about stored changes without making the writer wait for them."""
-        if self.cluster is not None:
-            self.cluster.stored((), changes)
-        announced: list[tuple[StatusChange, Endpoint]] = []
-        for change in changes:
-            state = self.monitor.states.get(change.endpoint_id)
-            if state is None:
-                continue
+    def _push(self, batch: StoredBatch) -> None:
+        """Every stored change, local or remote, to the live clients."""
+        for change, _ in batch.changes:
             self.events.publish(change)
+
+    async def _announce(self, batch: StoredBatch) -> None:
+        """Tell the plugins what this node stored: ``pulse_checks_stored`` for the batch's
+        checks beside ``pulse_status_changed`` for each of its changes, in order (one task
+        per batch, where a task per change made 20,000 at start-up, when every first state
+        arrives). What other nodes stored they hear from those nodes."""
+        if batch.remote:
+            return
+        for change, endpoint in batch.changes:
             log.info(
-                "%s is %s (was %s)%s", state.endpoint.name, change.state.value,
+                "%s is %s (was %s)%s", endpoint.name, change.state.value,
                 change.previous.value, f": {change.error}" if change.error else "",
             )
-            announced.append((change, state.endpoint))
-        if announced:
-            self._in_background(self._notify_changed(announced))
+        await asyncio.gather(self._checks_stored(batch), self._changed(batch))
 
-    async def _notify_changed(self, changes: Sequence[tuple[StatusChange, Endpoint]]) -> None:
-        """``pulse_status_changed`` for each change of a stored batch, in order: one task per
-        batch, where a task per change made 20,000 at start-up, when every first state arrives."""
-        for change, endpoint in changes:
+    async def _checks_stored(self, batch: StoredBatch) -> None:
+        if batch.checks:
+            await self.plugins.notify("pulse_checks_stored", app=self, checks=batch.checks)
+
+    async def _changed(self, batch: StoredBatch) -> None:
+        for change, endpoint in batch.changes:
             await self.plugins.notify(
                 "pulse_status_changed", app=self, change=change, endpoint=endpoint
             )
-
-    def _in_background(self, announcement: Coroutine[Any, Any, None]) -> None:
-        """Run ``announcement`` in a task that :meth:`stop` waits for."""
-        task = asyncio.create_task(announcement)
-        self._announcements.add(task)
-        task.add_done_callback(self._announcements.discard)
 
 
 @asynccontextmanager

@@ -31,7 +31,7 @@ registration hooks in load order, so those options would be silently ignored.
 Life cycle of a ``pulse run``::
 
     load plugins ─> pulse_register_* / pulse_config_sections ─> read YAML ─> pulse_check_config
-      ─> store.open ─> probes start ─> pulse_startup ─> web server up
+      ─> store.open ─> pulse_startup ─> probes start ─> pulse_config_applied ─> web server up
       ─> [checks ... pulse_checks_stored, pulse_status_changed ...] ─> SIGTERM
       ─> web server down ─> probes close ─> pending writes flushed ─> pulse_shutdown ─> store.close
 """
@@ -211,8 +211,9 @@ async def pulse_status_changed(
     """An endpoint's damped state changed (``change.previous`` is ``unknown`` for the first
     state reached after start-up).
 
-    May be ``async def``. Called once per change, after the change is stored. Exporters,
-    push channels and alerting listen here.
+    May be ``async def``. Called once per change this node stored, after it is stored, in a
+    task per written batch (a batch's changes in order). In a cluster each node announces the
+    changes it stored itself.
     """
 
 

@@ -14,8 +14,9 @@ What counts as news (docs/alerting.md, "What is sent, when"):
 
 Every notification is written to the store's outbox before it is handed to the courier of
 its notifier (:mod:`pulse_core.alerting.courier`); pending ones are resumed at start-up.
-The hook that feeds the engine returns once the outbox write is done: delivery never
-holds up the monitor.
+The engine follows the stored stream (:mod:`pulse_core.stored`) in a task per batch, one
+batch after another: a batch is done once its outbox writes are, and delivery never holds
+up the monitor.
 
 The same outbox transaction raises the endpoint's announced-up-to mark to the time of the
 change (also when the change sends nothing: a window, no route), so the store knows which
@@ -57,6 +58,7 @@ from pulse_core.models import Endpoint, Group, State, StatusChange
 from pulse_core.notifier import Notification, Notifier, Receipt
 from pulse_core.outbox import OutboxHealth, OutboxMessage
 from pulse_core.store import Store
+from pulse_core.stored import StoredBatch
 
 log = logging.getLogger("pulse.alerting")
 
@@ -314,6 +316,22 @@ class AlertEngine:
         task = asyncio.create_task(self._send_gathered(gathering))
         self._tasks.append(task)
         task.add_done_callback(self._forget)
+
+    async def stored(self, batch: StoredBatch) -> None:
+        """Follow the stored stream (:mod:`pulse_core.stored`), batch after batch: this
+        node's changes go through the rules; those another node stored are only
+        :meth:`heard`. A change that fails is logged, and the rest of the batch still goes."""
+        if batch.remote:
+            await self.heard(batch.changes)
+            return
+        for change, endpoint in batch.changes:
+            try:
+                await self.status_changed(change, endpoint)
+            except Exception:
+                log.exception(
+                    "alerting on %s going %s failed; it is replayed at the next start",
+                    endpoint.name, change.state.value,
+                )
 
     async def heard(self, changes: Sequence[tuple[StatusChange, Endpoint]]) -> None:
         """Changes another cluster node stored and announces itself: here they only count

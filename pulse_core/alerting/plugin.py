@@ -1,5 +1,9 @@
-"""The built-in alerting plugin: claims the alerting sections of the YAML and feeds the
-running Pulse's :class:`~pulse_core.alerting.engine.AlertEngine` from the event hooks.
+"""Alerting's registrations: the alerting sections of the YAML, the check of their
+cross-references, and the integration routes.
+
+Only registrations: the running Pulse's :class:`~pulse_core.alerting.engine.AlertEngine`
+is core wiring, fed by the stored stream (:mod:`pulse_core.stored`) and told of each
+configuration by the sequence that runs it (``ConfigChanger.take``), not by event hooks.
 
 It is an object, not a module, because the ``notifiers`` section can only be validated
 against the notifier types and webhook dialects of its own plugin host (see
@@ -10,7 +14,7 @@ lookups.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING
 
 from pydantic import BaseModel
 from quart import Blueprint
@@ -21,18 +25,9 @@ from pulse_core.alerting.setup import SECTION_MODELS, Report, check_references
 from pulse_core.web.api import integrations
 
 if TYPE_CHECKING:
-    from pulse_core.alerting.engine import AlertEngine
     from pulse_core.config.model import PulseConfig
-    from pulse_core.models import Endpoint, StatusChange
 
 PLUGIN_NAME = "pulse_core.alerting"
-
-
-class Alerting(Protocol):
-    """What these hooks need of the running Pulse: its alert engine, nothing else."""
-
-    @property
-    def alerts(self) -> AlertEngine: ...
 
 
 class AlertingPlugin:
@@ -59,13 +54,3 @@ class AlertingPlugin:
     @hookimpl
     def pulse_register_blueprints(self, register: Callable[[Blueprint], None]) -> None:
         integrations.pulse_register_blueprints(register)
-
-    @hookimpl
-    async def pulse_status_changed(
-        self, app: Alerting, change: StatusChange, endpoint: Endpoint
-    ) -> None:
-        await app.alerts.status_changed(change, endpoint)
-
-    @hookimpl
-    async def pulse_config_applied(self, app: Alerting, config: PulseConfig) -> None:
-        await app.alerts.apply(config)

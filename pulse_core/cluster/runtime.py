@@ -6,7 +6,8 @@ then:
 - probes only the endpoints it owns (:mod:`.ownership` over the live members), taking over
   the state of each endpoint it gains (:mod:`.takeover`) before its first check;
 - publishes what it writes, and takes in what the others write (:mod:`.bus`), so its API
-  and live streams show every endpoint of the cluster;
+  and live streams show every endpoint of the cluster: both go through the stored stream
+  (:mod:`pulse_core.stored`), what it heard marked remote;
 - follows the configuration the cluster runs: a version applied on any node is announced on
   the configuration channel and applied by every other node, which validates it first;
 - runs the store's upkeep (rollups, retention) only while it holds the cluster-wide
@@ -39,9 +40,9 @@ from pulse_core.coordination import Coordination, NodeStats
 from pulse_core.engine.monitor import Monitor
 from pulse_core.engine.scheduler import Scheduler
 from pulse_core.engine.writer import StoreWriter
-from pulse_core.events import EventBus
-from pulse_core.models import CheckResult, Endpoint, StatusChange
+from pulse_core.models import Endpoint
 from pulse_core.store import Store
+from pulse_core.stored import StoredBatch, StoredStream
 
 log = logging.getLogger("pulse.cluster")
 
@@ -61,7 +62,7 @@ class ClusterHost(Protocol):
     scheduler: Scheduler
     writer: StoreWriter
     alerts: AlertEngine
-    events: EventBus[StatusChange]
+    stream: StoredStream
 
     async def follow_config(self, version_id: int) -> None: ...
 
@@ -199,10 +200,16 @@ class Cluster:
         await self.host.alerts.stop()
 
     # -- messages between nodes ---------------------------------------------------------------
-    def stored(self, checks: Sequence[CheckResult], changes: Sequence[StatusChange]) -> None:
-        """Tell the other nodes what this node just wrote (without making the writer wait)."""
-        self._checks_seen += len(checks)
-        messages = list(bus.encode(self.name, checks, changes, self.coordination.max_payload))
+    def stored(self, batch: StoredBatch) -> None:
+        """Tell the other nodes what this node just wrote (a subscriber of the stored stream:
+        it must not make the writer wait); what it heard from them is not sent back."""
+        if batch.remote:
+            return
+        self._checks_seen += len(batch.checks)
+        changes = [change for change, _ in batch.changes]
+        messages = list(
+            bus.encode(self.name, batch.checks, changes, self.coordination.max_payload)
+        )
         if messages:
             self._in_background(self._publish(bus.CHANNEL, messages))
 
@@ -237,16 +244,8 @@ class Cluster:
             return
         if batch.node == self.name:
             return
-        host = self.host
-        mirror(host.monitor, batch.checks, self.owned_ids)
-        heard = []
-        for change in batch.changes:
-            state = host.monitor.states.get(change.endpoint_id)
-            if state is not None:
-                host.events.publish(change)
-                heard.append((change, state.endpoint))
-        if heard:
-            self._in_background(host.alerts.heard(heard))
+        mirror(self.host.monitor, batch.checks, self.owned_ids)
+        self.host.stream.heard(batch.checks, batch.changes)
 
     def _in_background(self, work: object) -> None:
         task = asyncio.ensure_future(work)  # type: ignore[arg-type]

@@ -5,13 +5,14 @@ configuration endpoint by endpoint. Endpoint ids depend only on what is checked,
 endpoint is *updated* (same id, same history) rather than removed and added. The steps run in
 the order the parts depend on each other:
 
-1. probes are started for new types (and replaced where ``defaults.<type>`` changed);
-2. the store learns the new catalogue, before any check of a new endpoint can reach it;
-3. the text is kept as a new configuration version and saved to the file Pulse was started
+1. the store learns the new catalogue, before any check of a new endpoint can reach it;
+2. the text is kept as a new configuration version and saved to the file Pulse was started
    with (tmp file + rename), so a restart runs what the API applied;
-4. the monitor follows the new endpoints (those that stay keep their state), the scheduler
-   starts new and changed ones and stops removed ones (unchanged ones keep their phase);
-5. plugins hear ``pulse_config_applied``.
+3. :meth:`ConfigChanger.take` runs it, the sequence start-up runs too: probes are started
+   for new types (and replaced where ``defaults.<type>`` changed), the monitor follows the
+   new endpoints (those that stay keep their state), the scheduler starts new and changed
+   ones and stops removed ones (unchanged ones keep their phase), then alerting follows
+   the configuration and plugins hear ``pulse_config_applied``.
 
 Applies run one at a time; an edit of the running text (the write API) happens under the
 same lock, so two concurrent edits cannot lose each other.
@@ -24,7 +25,7 @@ import dataclasses
 import logging
 import os
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
@@ -51,6 +52,7 @@ from pulse_core.models import Endpoint, EndpointSnapshot, State
 from pulse_core.probe import Probe, UnavailableProbe
 
 if TYPE_CHECKING:
+    from pulse_core.alerting.engine import AlertEngine
     from pulse_core.engine.monitor import Monitor
     from pulse_core.engine.scheduler import Scheduler
     from pulse_core.engine.writer import StoreWriter
@@ -148,8 +150,13 @@ class Running(Protocol):
     monitor: Monitor
     scheduler: Scheduler
     writer: StoreWriter
+    alerts: AlertEngine
 
     async def config_text(self) -> str: ...
+
+    def begin(self, remembered: Mapping[str, EndpointSnapshot]) -> None:
+        """At start-up: resume the states the store remembers (``remembered``) and lay out
+        the first schedule."""
 
     def probed(self, endpoints: Sequence[Endpoint]) -> Sequence[Endpoint]:
         """Those of ``endpoints`` this node probes (in a cluster, its own share)."""
@@ -242,7 +249,6 @@ class ConfigChanger:
         if dry_run:
             return ApplyResult(None, changes, tuple(warnings), True, True, config)
 
-        warnings += await self._prepare_probes(running, config)
         if reloaded is not None:
             await pulse.store.update_catalog(
                 config.groups, config.endpoints, changes.added + changes.updated, changes.removed
@@ -256,7 +262,7 @@ class ConfigChanger:
             warnings += await asyncio.to_thread(
                 save_config_text, running.source_path, text, running.source_sha256
             )
-        await self._switch(config, version.id, changes)
+        warnings += await self.take(config, version.id, changes.removed)
         if reloaded is not None:
             self._layout = reloaded.layout
         else:
@@ -299,10 +305,9 @@ class ConfigChanger:
                 )
                 return
             changes = diff_endpoints(running.endpoints, config.endpoints)
-            for warning in await self._prepare_probes(running, config):
-                log.warning("%s", warning)
             await pulse.store.sync_catalog(config.groups, config.endpoints)
-            await self._switch(config, version_id, changes)
+            for warning in await self.take(config, version_id, changes.removed):
+                log.warning("%s", warning)
             log.info(
                 "configuration version %d, applied on another node, runs here too: "
                 "%d added, %d updated, %d removed",
@@ -367,20 +372,42 @@ class ConfigChanger:
             )
         return layout
 
-    async def _switch(
-        self, config: PulseConfig, version_id: int, changes: EndpointChanges
-    ) -> None:
-        """Make ``config`` (stored as ``version_id``) the running configuration."""
+    async def take(
+        self, config: PulseConfig, version_id: int, removed: Sequence[Endpoint] = (),
+        remembered: Mapping[str, EndpointSnapshot] | None = None,
+    ) -> list[str]:
+        """Make ``config`` (stored as ``version_id``, its catalogue in the store) the running
+        configuration: the one sequence of start-up (``remembered`` given: the states the
+        store kept) and of every change after it (``removed``: the endpoints it drops).
+        Returns warnings for people (a probe that cannot start).
+
+        1. a started probe for each type (none runs at start-up), a fresh one where its
+           ``defaults.<type>`` changed;
+        2. the monitor follows the endpoints: those that stay keep their state, a removed
+           one closes its open outage as a gap;
+        3. at start-up the remembered states are resumed and the first schedule laid out
+           (``Running.begin``); afterwards the scheduler follows this node's share;
+        4. the objects of the configuration are settled out of the collector's way;
+        5. alerting follows the configuration (its first starts it), then plugins hear
+           ``pulse_config_applied``.
+        """
         pulse = self._pulse
+        warnings = await self._prepare_probes(pulse.config, config)
         pulse.config, pulse.config_version_id = config, version_id
-        self._close_outages(pulse.probed(changes.removed))
+        self._close_outages(pulse.probed(removed))
         pulse.monitor.set_endpoints(config.endpoints, config.dependencies)
+        if remembered is None:
+            pulse.scheduler.reschedule(pulse.share(config))
+        else:
+            pulse.begin(remembered)
         settle_long_lived_objects()
-        pulse.scheduler.reschedule(pulse.share(config))
+        await pulse.alerts.apply(config)
         await pulse.plugins.notify("pulse_config_applied", app=pulse, config=config)
+        return warnings
 
     async def _prepare_probes(self, running: PulseConfig, config: PulseConfig) -> list[str]:
-        """Start a probe for each new type, and a fresh one where its defaults changed.
+        """Start a probe for each type that has none running, and a fresh one where its
+        defaults changed from ``running``'s.
 
         A probe no endpoint uses any more keeps running until Pulse stops: it holds little,
         and a type that comes back finds it ready.

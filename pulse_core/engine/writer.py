@@ -5,9 +5,11 @@ one task. A batch is written when it is large, when a status change is waiting (
 are not held back), or every ``flush_interval_s``. A failed write keeps the batch and tries
 again with backoff, so a locked or briefly unreachable database loses nothing; only past
 ``max_pending`` queued checks are the oldest dropped, loudly, to protect memory.
-Status changes are handed to ``on_stored`` only after the batch holding them is written, so
-whoever hears of a change can read it back from the store; likewise every written batch of
-checks to ``on_checks`` (a synchronous call that must not wait: ``pulse_checks_stored``).
+What was written goes to ``on_stored`` (the application's :mod:`pulse_core.stored` stream,
+a synchronous call that never waits): the checks once they are written, the status changes
+once the outages and snapshots of their batch are written too, so whoever hears of a change
+can read it back from the store. A batch whose checks were written but whose outages or
+snapshots were not hands on its checks alone; its changes wait for the retry.
 
 The writer keeps an account of how writing goes (:class:`WriteHealth`), so that a store that
 answers pings but refuses every write (a full disk) shows in ``/api/health`` and the metrics
@@ -21,7 +23,7 @@ import logging
 import time
 from collections import deque
 from dataclasses import dataclass
-from typing import Awaitable, Callable, Sequence
+from typing import Callable, Sequence
 
 from pulse_core.coordination import Fenced
 from pulse_core.models import CheckResult, EndpointSnapshot, Outage, StatusChange
@@ -32,8 +34,8 @@ log = logging.getLogger("pulse.writer")
 #: the longest wait between two tries of a failing write
 MAX_RETRY_INTERVAL_S = 30.0
 
-OnStored = Callable[[Sequence[StatusChange]], Awaitable[None]]
-OnChecks = Callable[[Sequence[CheckResult]], None]
+#: called with the checks and the status changes of each written batch
+OnStored = Callable[[Sequence[CheckResult], Sequence[StatusChange]], None]
 
 
 @dataclass(slots=True)
@@ -75,11 +77,9 @@ class StoreWriter:
         batch_size: int = 5000,
         flush_interval_s: float = 0.5,
         max_pending: int = 1_000_000,
-        on_checks: OnChecks | None = None,
     ) -> None:
         self._store = store
         self._on_stored = on_stored
-        self._on_checks = on_checks
         self._batch_size = batch_size
         self._flush_interval_s = flush_interval_s
         self._max_pending = max_pending
@@ -171,13 +171,12 @@ class StoreWriter:
             outages, self._outages = list(self._outages.values()), {}
             snapshots, self._snapshots = list(self._snapshots.values()), {}
             changes, self._changes = self._changes, []
+            written: list[CheckResult] = []
             try:
                 if checks:  # each part is forgotten once written, so a retry never repeats it
                     await self._store.write_checks(checks)
                     self.written += len(checks)
-                    if self._on_checks is not None:
-                        self._on_checks(checks)
-                    checks = []
+                    written, checks = checks, []
                 if outages:
                     await self._store.write_outages(outages)
                     outages = []
@@ -185,17 +184,22 @@ class StoreWriter:
                     await self._store.write_snapshots(snapshots)
                     snapshots = []
             except Fenced as exc:
+                self._hand_on(written, ())
                 self._drop_fenced(exc, len(checks))
                 return True
             except Exception as exc:
+                self._hand_on(written, ())
                 self.health.failed(time.time(), exc)
                 log.error("writing to the store failed, will retry: %s", exc)
                 self._requeue(checks, outages, snapshots, changes)
                 return False
             self.health.succeeded(time.time())
-            if changes:
-                await self._on_stored(changes)
+            self._hand_on(written, changes)
         return True
+
+    def _hand_on(self, checks: Sequence[CheckResult], changes: Sequence[StatusChange]) -> None:
+        if checks or changes:
+            self._on_stored(checks, changes)
 
     def _drop_fenced(self, refusal: Fenced, in_flight: int) -> None:
         """A cluster node that lost its lease drops what it has not written: its endpoints

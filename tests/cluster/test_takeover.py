@@ -4,7 +4,7 @@ carries over, a threshold the stored checks reached is recorded once, nothing is
 from __future__ import annotations
 
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from pathlib import Path
 
 import pytest
@@ -52,8 +52,8 @@ async def new_owner(store: Store, now: float) -> tuple[Monitor, list[StatusChang
     """A node whose copy of the endpoint saw nothing of the old owner's last checks."""
     recorded: list[StatusChange] = []
 
-    async def stored(changes: object) -> None:
-        recorded.extend(changes)  # type: ignore[arg-type]
+    def stored(checks: object, changes: Sequence[StatusChange]) -> None:
+        recorded.extend(changes)
 
     writer = StoreWriter(store, stored)
     monitor = Monitor({}, writer)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from pathlib import Path
 
 from pulse_probe_tcp import TcpProbe
@@ -10,12 +11,12 @@ from pulse_store_sql import SqlStore
 
 from pulse_core.engine.monitor import Monitor
 from pulse_core.engine.writer import StoreWriter
-from pulse_core.models import Endpoint, StatusChange
+from pulse_core.models import CheckResult, Endpoint, StatusChange
 from pulse_core.testing.listeners import TcpListener
 
 
-async def _ignore(changes: list[StatusChange]) -> None:
-    del changes
+def _ignore(checks: Sequence[CheckResult], changes: Sequence[StatusChange]) -> None:
+    del checks, changes
 
 
 async def test_details_follow_the_latest_check_and_the_configuration(

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Sequence
 from pathlib import Path
 
 from pulse_store_sql import SqlStore
 
 from pulse_core.engine.monitor import DURATION_BUCKETS_S, DurationHistogram, Monitor
 from pulse_core.engine.writer import StoreWriter
-from pulse_core.models import Endpoint, ProbeResult, StatusChange
+from pulse_core.models import CheckResult, Endpoint, ProbeResult, StatusChange
 from pulse_core.probe import Probe
 
 
@@ -25,8 +26,8 @@ class SlowProbe(Probe):
         return ProbeResult.success(self.delay_s * 1000)
 
 
-async def _ignore(changes: list[StatusChange]) -> None:
-    del changes
+def _ignore(checks: Sequence[CheckResult], changes: Sequence[StatusChange]) -> None:
+    del checks, changes
 
 
 def test_histogram_counts_each_duration_in_the_first_bucket_that_holds_it() -> None:

@@ -4,6 +4,7 @@ with plain timestamps on a state table."""
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from functools import partial
 from pathlib import Path
 
@@ -168,8 +169,8 @@ def test_a_parent_missing_from_the_table_stands_in_the_way_of_nothing() -> None:
     assert topology.verdict(site.dependencies, states, "plc") == topology.Verdict()
 
 
-async def _ignore(changes: list[StatusChange]) -> None:
-    del changes
+def _ignore(checks: Sequence[CheckResult], changes: Sequence[StatusChange]) -> None:
+    del checks, changes
 
 
 def test_a_restart_keeps_unreachable_and_works_out_its_reason_again(tmp_path: Path) -> None:

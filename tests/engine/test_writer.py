@@ -67,7 +67,7 @@ def check(ts: float, status: CheckStatus = CheckStatus.UP) -> CheckResult:
 async def test_failed_writes_are_retried_without_loss_or_repeats(store: FlakyStore) -> None:
     announced: list[StatusChange] = []
 
-    async def on_stored(changes: Sequence[StatusChange]) -> None:
+    def on_stored(checks: Sequence[CheckResult], changes: Sequence[StatusChange]) -> None:
         announced.extend(changes)
 
     writer = StoreWriter(store, on_stored, batch_size=10)
@@ -112,7 +112,7 @@ async def test_closing_finishes_the_batch_in_flight_and_counts_every_check(
     await opened(store)
     announced: list[StatusChange] = []
 
-    async def on_stored(changes: Sequence[StatusChange]) -> None:
+    def on_stored(checks: Sequence[CheckResult], changes: Sequence[StatusChange]) -> None:
         announced.extend(changes)
 
     writer = StoreWriter(store, on_stored, batch_size=10, flush_interval_s=60)
@@ -135,8 +135,8 @@ async def test_closing_finishes_the_batch_in_flight_and_counts_every_check(
 async def test_a_failing_store_is_retried_with_backoff_however_much_arrives(
     store: FlakyStore,
 ) -> None:
-    async def on_stored(changes: Sequence[StatusChange]) -> None:
-        pass
+    def on_stored(checks: Sequence[CheckResult], changes: Sequence[StatusChange]) -> None:
+        del checks, changes
 
     writer = StoreWriter(store, on_stored, flush_interval_s=0.05)
     store.broken = True
@@ -156,8 +156,8 @@ async def test_a_failing_store_is_retried_with_backoff_however_much_arrives(
 async def test_beyond_the_memory_cap_the_oldest_checks_are_dropped_and_counted(
     store: FlakyStore,
 ) -> None:
-    async def on_stored(changes: Sequence[StatusChange]) -> None:
-        pass
+    def on_stored(checks: Sequence[CheckResult], changes: Sequence[StatusChange]) -> None:
+        del checks, changes
 
     writer = StoreWriter(store, on_stored, max_pending=5)
     for ts in range(8):
