@@ -40,7 +40,8 @@ def test_the_view_has_the_members_the_documentation_lists() -> None:
     assert set(view_members()) == {
         "config", "store", "started_ts", "endpoints", "endpoint", "status", "statuses",
         "scheduler_stats", "store_stats", "plugin_errors", "probe_durations",
-        "notifier_health", "notifiers", "queue_report", "status_changes",
+        "notifier_health", "notifiers", "queue_report", "status_changes", "setting",
+        "add_setting_if_absent", "holds_job", "cluster_status",
     }
 
 
