@@ -159,10 +159,14 @@ class CheckResult:
 
 @dataclass(frozen=True, slots=True)
 class Outage:
-    """A period in DOWN state. Its identity is ``(endpoint_id, started_ts)``.
+    """A period in DOWN state, or in UNREACHABLE state behind a parent. Its identity is
+    ``(endpoint_id, started_ts)``.
 
     ``gap`` is set when monitoring stopped while the outage was open, so its end is the last
-    moment Pulse knew about, not an observed recovery.
+    moment Pulse knew about, not an observed recovery. ``cause`` is set for a period spent
+    unreachable: the id of the parent whose outage cut the endpoint off (docs/topology.md).
+    Such a period is no outage of the endpoint's own: it is never alerted on, and reports
+    count it apart from offline time (docs/reports.md).
     """
 
     endpoint_id: str
@@ -170,10 +174,16 @@ class Outage:
     ended_ts: float | None = None
     last_error: str | None = None
     gap: bool = False
+    cause: str | None = None
 
     @property
     def duration_s(self) -> float | None:
         return None if self.ended_ts is None else self.ended_ts - self.started_ts
+
+    @property
+    def offline(self) -> bool:
+        """Whether this is an outage of the endpoint's own (not a period unreachable)."""
+        return self.cause is None
 
 
 @dataclass(frozen=True, slots=True)

@@ -311,6 +311,32 @@ class HistoryConformance(OpenedStore):
         assert await store.outages(None, DAY_START + 250, DAY_START + 260) == [beta, alpha]
         assert await store.outages(None, DAY_START + 300, DAY_START + 400) == [beta]
 
+    @pytest.mark.asyncio
+    async def test_unreachable_period_keeps_its_cause(self, store: HistoryStore) -> None:
+        await add_catalog(store)
+        opened = Outage(ALPHA.id, DAY_START + 20, None, "timed out", cause=BETA.id)
+        own = Outage(ALPHA.id, DAY_START + 100, None, "connection refused")
+        await store.write_outages([opened, own])
+        closed = dataclasses.replace(opened, ended_ts=DAY_START + 100)
+        await store.write_outages([closed])
+        found = await store.outages(ALPHA.id, *EVER)
+        assert found == [closed, own]
+        assert [outage.cause for outage in found] == [BETA.id, None]
+
+    @pytest.mark.asyncio
+    async def test_snapshot_comes_back_with_its_open_unreachable_period(
+        self, store: HistoryStore
+    ) -> None:
+        await add_catalog(store)
+        period = Outage(ALPHA.id, DAY_START + 20, None, "timed out", cause=BETA.id)
+        await store.write_checks([down(DAY_START + 20)])
+        snapshot = EndpointSnapshot(
+            ALPHA.id, State.UNREACHABLE, DAY_START + 20, DAY_START + 20, period
+        )
+        await store.write_snapshots([snapshot])  # the period is stored along with it
+        assert (await store.load_snapshots())[ALPHA.id] == snapshot
+        assert await store.outages(ALPHA.id, *EVER) == [period]
+
     # -- snapshots ----------------------------------------------------------------------------
     @pytest.mark.asyncio
     async def test_snapshots_come_back_with_open_outage_and_newest_check(

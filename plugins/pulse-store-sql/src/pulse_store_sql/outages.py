@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import Connection, or_, select
+from sqlalchemy import Connection, inspect, or_, select, text
 
 from pulse_core.contract import Outage
 
@@ -34,6 +34,7 @@ def _rows(keys: Mapping[str, int], batch: Sequence[Outage]) -> list[dict[str, An
             "ended_ms": optional_to_ms(outage.ended_ts),
             "last_error": outage.last_error,
             "gap": outage.gap,
+            "cause": outage.cause,
         }
         for outage in batch
     ]
@@ -51,6 +52,7 @@ def overlapping(
             outages.c.ended_ms,
             outages.c.last_error,
             outages.c.gap,
+            outages.c.cause,
         )
         .join(endpoints, endpoints.c.key == outages.c.endpoint_key)
         .where(
@@ -62,13 +64,18 @@ def overlapping(
     if endpoint_id is not None:
         query = query.where(endpoints.c.id == endpoint_id)
     return [
-        from_columns(row.id, row.started_ms, row.ended_ms, row.last_error, row.gap)
+        from_columns(row.id, row.started_ms, row.ended_ms, row.last_error, row.gap, row.cause)
         for row in connection.execute(query)
     ]
 
 
 def from_columns(
-    endpoint_id: str, started_ms: int, ended_ms: int | None, last_error: str | None, gap: bool
+    endpoint_id: str,
+    started_ms: int,
+    ended_ms: int | None,
+    last_error: str | None,
+    gap: bool,
+    cause: str | None,
 ) -> Outage:
     """The outage stored in a row of the outages table."""
     return Outage(
@@ -77,4 +84,13 @@ def from_columns(
         ended_ts=optional_from_ms(ended_ms),
         last_error=last_error,
         gap=gap,
+        cause=cause,
     )
+
+
+def add_cause_column(connection: Connection) -> None:
+    """Databases made before unreachable periods were kept have no ``cause`` column; added
+    empty (every outage stored until then is one of the endpoint's own)."""
+    columns = {column["name"] for column in inspect(connection).get_columns("outages")}
+    if "cause" not in columns:
+        connection.execute(text("ALTER TABLE outages ADD COLUMN cause TEXT"))

@@ -61,6 +61,7 @@ def load(connection: Connection) -> dict[str, EndpointSnapshot]:
             outages_table.c.ended_ms,
             outages_table.c.last_error,
             outages_table.c.gap,
+            outages_table.c.cause,
         )
         .join(endpoints, endpoints.c.key == snapshots.c.endpoint_key)
         .outerjoin(
@@ -76,7 +77,7 @@ def load(connection: Connection) -> dict[str, EndpointSnapshot]:
         open_outage = None
         if row.started_ms is not None:
             open_outage = outages.from_columns(
-                row.id, row.started_ms, row.ended_ms, row.last_error, row.gap
+                row.id, row.started_ms, row.ended_ms, row.last_error, row.gap, row.cause
             )
         loaded[row.id] = EndpointSnapshot(
             endpoint_id=row.id,

@@ -18,7 +18,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from pulse_core.contract import Store, StoreUnavailable
 
-from pulse_store_sql import accounts, catalog, membership, outbox, rollups
+from pulse_store_sql import accounts, catalog, membership, outages, outbox, rollups
 from pulse_store_sql.accounts import SqlAccounts
 from pulse_store_sql.config_versions import SqlConfigVersions
 from pulse_store_sql.database import (
@@ -97,6 +97,7 @@ def _create_schema(connection: Connection) -> None:
     metadata.create_all(connection)
     membership.create(connection)
     outbox.add_claim_columns(connection)
+    outages.add_cause_column(connection)
     rollups.create_backlog(connection)
     accounts.drop_session_version(connection)
 

@@ -73,6 +73,8 @@ class OutageRow(_Row, table=True):
     ended_ms: int | None = Field(default=None, sa_type=BigInteger)
     last_error: str | None = Field(default=None, sa_type=Text)
     gap: bool = False
+    #: the parent's id for a period spent unreachable behind it; NULL for an outage
+    cause: str | None = Field(default=None, sa_type=Text)
 
 
 class SnapshotRow(_Row, table=True):
