@@ -3,16 +3,26 @@
 The scheduler calls :meth:`Probe.check` directly (never through pluggy) for every check, so a
 probe keeps whatever shared machinery it needs (one ICMP socket, one HTTP connection pool)
 between calls and releases it in :meth:`Probe.close`.
+
+A probe that can check many endpoints for less than a task and a call each (ICMP: a burst of
+packets on one socket, replies matched as they are read) overrides :meth:`Probe.check_many`;
+the scheduler then hands it every endpoint of its type due in the same tick at once.
 """
 
 from __future__ import annotations
 
 import abc
+import asyncio
+from collections.abc import Callable, Sequence
 from typing import ClassVar
 
 from pydantic import BaseModel, ConfigDict
 
 from pulse_core.models import Endpoint, ProbeResult
+
+
+ReportResult = Callable[[int, ProbeResult], None]
+"""Hands over the result of ``endpoints[index]`` in :meth:`Probe.check_many`, as it is known."""
 
 
 class NoOptions(BaseModel):
@@ -59,6 +69,26 @@ class Probe(abc.ABC):
         an exception is recorded as a failed check with the exception's text. Retries are the
         engine's job, not the probe's.
         """
+
+    async def check_many(self, endpoints: Sequence[Endpoint], report: ReportResult) -> None:
+        """Check every endpoint of ``endpoints`` once; call ``report(index, result)`` for
+        each as soon as its result is known, once per endpoint, and return when all are.
+
+        The same promises as :meth:`check`, per endpoint: each answers within its own
+        ``timeout_ms``, failures are results, not exceptions. This default runs
+        :meth:`check` for each endpoint concurrently; a probe overrides it only when it can
+        check a batch for less (the scheduler batches the checks of a probe that does).
+        """
+
+        async def one(index: int, endpoint: Endpoint) -> None:
+            report(index, await self.check(endpoint))
+
+        await asyncio.gather(*(one(index, endpoint) for index, endpoint in enumerate(endpoints)))
+
+    @classmethod
+    def checks_in_batches(cls) -> bool:
+        """Whether this probe overrides :meth:`check_many` (then the scheduler batches)."""
+        return cls.check_many is not Probe.check_many
 
 
 class UnavailableProbe(Probe):

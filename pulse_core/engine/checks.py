@@ -1,4 +1,4 @@
-"""One check of one endpoint: the probe called up to ``1 + retries`` times.
+"""One check of one endpoint (or of a batch): the probe called up to ``1 + retries`` times.
 
 A probe promises to answer within the endpoint's timeout; the guard here only catches a probe
 that breaks that promise, so one faulty plugin cannot stall a check slot forever, and turns a
@@ -16,10 +16,11 @@ from __future__ import annotations
 import asyncio
 import math
 import weakref
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from pulse_core.models import Endpoint, ProbeResult
-from pulse_core.probe import Probe
+from pulse_core.probe import Probe, ReportResult
 
 GUARD_SLACK_S = 1.0
 #: how often the watchdog looks for overrunning attempts
@@ -118,3 +119,56 @@ async def run_probe(probe: Probe, endpoint: Endpoint) -> ProbeResult:
         if result.ok:
             break
     return result
+
+
+async def run_probe_many(probe: Probe, endpoints: Sequence[Endpoint], report: ReportResult) -> None:
+    """:func:`run_probe` for a batch, through :meth:`Probe.check_many`: each endpoint's first
+    successful attempt or its last failed one is reported as soon as it is known; the
+    endpoints that failed with retries left go again, together, once the attempt ended.
+
+    The watchdog guards each attempt as a whole, by the longest timeout of the batch; an
+    endpoint the probe did not report gets the failure :func:`run_probe` would give it
+    (a timeout when the attempt overran, the error when the probe raised)."""
+    guard_s = max(endpoint.timeout_ms for endpoint in endpoints) / 1000 + GUARD_SLACK_S
+    guard = watchdog()
+    task = asyncio.current_task()
+    assert task is not None, "checks run in a task"
+    trying = list(range(len(endpoints)))
+    attempt = 0
+    while trying:
+        again: list[int] = []
+        reported = bytearray(len(trying))
+
+        def take(position: int, result: ProbeResult, attempt: int = attempt) -> None:
+            if reported[position]:
+                return  # a probe that reports twice: the first result counts
+            reported[position] = 1
+            index = trying[position]
+            if result.ok or attempt >= endpoints[index].retries:
+                report(index, result)
+            else:
+                again.append(index)
+
+        watch = guard.watch(guard_s)
+        failure: ProbeResult | None = None
+        try:
+            await probe.check_many([endpoints[index] for index in trying], take)
+        except asyncio.CancelledError:
+            if not watch.expired:
+                raise  # cancelled from outside: the checks are being stopped
+        except Exception as exc:
+            failure = ProbeResult.failure(
+                f"probe error: {exc}" if str(exc) else f"probe error: {exc!r}"
+            )
+        finally:
+            watch.end()
+        if watch.expired and task.uncancel() > 0:
+            raise asyncio.CancelledError  # cancelled from outside as well: stop
+        for position, done in enumerate(reported):
+            if done:
+                continue
+            if watch.expired:
+                timeout_ms = endpoints[trying[position]].timeout_ms
+                failure = ProbeResult.failure(f"timeout after {timeout_ms} ms")
+            take(position, failure or ProbeResult.failure("probe error: no result"))
+        trying, attempt = sorted(again), attempt + 1

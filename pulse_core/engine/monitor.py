@@ -1,8 +1,9 @@
 """The live picture: every endpoint's state, updated by each check.
 
-The scheduler calls :meth:`Monitor.run_check`; the result goes through the endpoint's state
-machine, then to the store writer; changes are announced once stored. The API reads live
-status from here, never from the database.
+The scheduler calls :meth:`Monitor.run_check` (or :meth:`Monitor.run_batch`, for a probe that
+checks in batches); each result goes through the endpoint's state machine, then to the store
+writer; changes are announced once stored. The API reads live status from here, never from
+the database.
 """
 
 from __future__ import annotations
@@ -11,11 +12,11 @@ import time
 from bisect import bisect_left
 from functools import partial
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterable, Mapping
+from typing import Any, Callable, Iterable, Mapping, Sequence
 
 from pulse_core.dependencies import Dependencies
 from pulse_core.engine import topology
-from pulse_core.engine.checks import run_probe
+from pulse_core.engine.checks import run_probe, run_probe_many
 from pulse_core.engine.state import EndpointState, Judge
 from pulse_core.engine.state_table import StateTable
 from pulse_core.engine.writer import StoreWriter
@@ -24,6 +25,7 @@ from pulse_core.models import (
     CheckStatus,
     Endpoint,
     EndpointSnapshot,
+    ProbeResult,
     State,
     StatusChange,
 )
@@ -97,6 +99,29 @@ class Monitor:
         started, clock = time.time(), time.perf_counter()
         result = await run_probe(self._probes[endpoint.type], endpoint)
         self._duration_of(endpoint.type).observe(time.perf_counter() - clock)
+        self._take(endpoint, started, result)
+
+    def batches(self, type_name: str) -> bool:
+        """Whether checks of ``type_name`` go to :meth:`run_batch` (its probe checks in
+        batches)."""
+        probe = self._probes.get(type_name)
+        return probe is not None and probe.checks_in_batches()
+
+    async def run_batch(self, endpoints: Sequence[Endpoint], due: float) -> None:
+        """:meth:`run_check` for endpoints of one type due together: each result is taken
+        in as the probe reports it, under the same rules as a check of its own."""
+        type_name = endpoints[0].type
+        started, clock = time.time(), time.perf_counter()
+        durations = self._duration_of(type_name)
+
+        def take(index: int, result: ProbeResult) -> None:
+            durations.observe(time.perf_counter() - clock)
+            self._take(endpoints[index], started, result)
+
+        await run_probe_many(self._probes[type_name], endpoints, take)
+
+    def _take(self, endpoint: Endpoint, started: float, result: ProbeResult) -> None:
+        """One check's result into the endpoint's state, the writer's queue, the details."""
         check = CheckResult(
             endpoint.id,
             started,

@@ -15,6 +15,11 @@ runs are counted, never dropped silently.
 Dispatching is a plain callback behind one loop timer armed for the earliest tick, not a
 task waiting on an event under a timeout: at 2,000 checks/s that wait (an event, a future, a
 timeout and its timer handle per check) cost more than starting the check itself.
+
+Endpoints of a type whose probe checks in batches (``Batches``) are started as one task per
+type and tick, not one per check: a task, its coroutine and a wake-up of the loop per ICMP
+check cost several times what the ping itself does. Each endpoint of a batch still takes a
+slot, and its next run is queued when the batch ends.
 """
 
 from __future__ import annotations
@@ -27,7 +32,7 @@ import time
 from array import array
 from collections import defaultdict
 from dataclasses import dataclass, field
-from typing import Awaitable, Callable, Sequence
+from typing import Awaitable, Callable, Coroutine, Protocol, Sequence
 
 from pulse_core.models import Endpoint
 
@@ -42,6 +47,16 @@ FIRST_ROUND_MARGIN = 0.1
 
 RunCheck = Callable[[Endpoint, float], Awaitable[None]]
 """Runs one check of an endpoint; the float is the wall-clock time it was scheduled for."""
+
+
+class Batches(Protocol):
+    """What checks endpoints of some types in batches (the monitor)."""
+
+    def batches(self, type_name: str) -> bool:
+        """Whether endpoints of ``type_name`` are checked in batches."""
+
+    async def run_batch(self, endpoints: Sequence[Endpoint], due: float) -> None:
+        """Checks ``endpoints``, all of one type, once each; ``due`` as for ``RunCheck``."""
 
 
 @dataclass
@@ -114,8 +129,11 @@ class LagHistogram:
 class Scheduler:
     """Calls ``run_check`` for every enabled endpoint, once per interval, until stopped."""
 
-    def __init__(self, run_check: RunCheck, max_concurrency: int = 5000) -> None:
+    def __init__(
+        self, run_check: RunCheck, max_concurrency: int = 5000, batches: Batches | None = None
+    ) -> None:
         self._run_check = run_check
+        self._batches = batches
         self._free_slots = max_concurrency
         #: tick -> the endpoints due at it, in the order they were queued
         self._due_at: dict[int, list[Endpoint]] = {}
@@ -247,13 +265,22 @@ class Scheduler:
                 heapq.heappop(ticks)
                 del self._due_at[tick]
             due = tick * DISPATCH_TICK_S
+            self._free_slots -= len(starting)
+            batched: dict[str, list[Endpoint]] = {}
             for endpoint in starting:
-                self._free_slots -= 1
                 self.stats.record_lag(now - due)
-                task = asyncio.create_task(self._check(endpoint, tick, self._epoch))
-                self._running.add(task)
-                task.add_done_callback(self._running.discard)
+                if self._batches is not None and self._batches.batches(endpoint.type):
+                    batched.setdefault(endpoint.type, []).append(endpoint)
+                else:
+                    self._start(self._check(endpoint, tick, self._epoch))
+            for batch in batched.values():
+                self._start(self._check_batch(batch, tick, self._epoch))
         self._arm()
+
+    def _start(self, check: Coroutine[None, None, None]) -> None:
+        task = asyncio.create_task(check)
+        self._running.add(task)
+        task.add_done_callback(self._running.discard)
 
     async def _check(self, endpoint: Endpoint, tick: int, epoch: int) -> None:
         try:
@@ -264,6 +291,20 @@ class Scheduler:
             self._free_slots += 1
         if self._still_placed(endpoint.id, epoch):
             self._queue_next(self._scheduled[endpoint.id], tick)
+        self._arm()
+
+    async def _check_batch(self, endpoints: list[Endpoint], tick: int, epoch: int) -> None:
+        assert self._batches is not None
+        try:
+            await self._batches.run_batch(endpoints, tick * DISPATCH_TICK_S)
+        except Exception:
+            log.exception("checks of %d %s endpoints failed unexpectedly",
+                          len(endpoints), endpoints[0].type)
+        finally:
+            self._free_slots += len(endpoints)
+        for endpoint in endpoints:
+            if self._still_placed(endpoint.id, epoch):
+                self._queue_next(self._scheduled[endpoint.id], tick)
         self._arm()
 
     def _still_placed(self, endpoint_id: str, started_in: int) -> bool:

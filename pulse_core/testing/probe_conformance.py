@@ -165,6 +165,35 @@ class ProbeConformance:
                 assert_short_error(result)
 
     @pytest.mark.asyncio
+    async def test_a_batch_reports_every_endpoint_once_as_check_does(
+        self, probe: Probe, reachable_endpoint: Endpoint, unreachable_endpoint: Endpoint
+    ) -> None:
+        """``check_many`` (the default one or the probe's own, which the scheduler then uses)
+        reports each endpoint of the batch exactly once, with its own answer, in about one
+        timeout."""
+        endpoints = [
+            reachable_endpoint if index % 3 else unreachable_endpoint
+            for index in range(CONCURRENT_CHECKS)
+        ]
+        reported: dict[int, list[ProbeResult]] = {}
+        limit_s = deadline_s(reachable_endpoint, unreachable_endpoint)
+        try:
+            async with asyncio.timeout(limit_s):
+                await probe.check_many(
+                    endpoints, lambda index, result: reported.setdefault(index, []).append(result)
+                )
+        except TimeoutError:
+            pytest.fail(f"a batch of {CONCURRENT_CHECKS} took longer than {limit_s:.1f} s")
+        assert sorted(reported) == list(range(len(endpoints)))
+        assert all(len(results) == 1 for results in reported.values()), reported
+        assert [reported[index][0].ok for index in range(len(endpoints))] == [
+            endpoint is reachable_endpoint for endpoint in endpoints
+        ]
+        for (result,) in reported.values():
+            if not result.ok:
+                assert_short_error(result)
+
+    @pytest.mark.asyncio
     async def test_close_after_use_raises_nothing(
         self, probe: Probe, reachable_endpoint: Endpoint, unreachable_endpoint: Endpoint
     ) -> None:

@@ -1,11 +1,13 @@
 """The echo engine: every ping of the process goes through one socket per address family.
 
-A ping is a future in a dictionary keyed by its 16-bit sequence number. The socket is
-non-blocking and read from a loop reader callback that matches each reply to its future; a
-full send buffer parks requests in a queue drained by a writer callback; deadlines live in a
-:class:`~pulse_probe_icmp.deadlines.DeadlineQueue`. A ping therefore costs a future, a packet
-and a dictionary entry, never a task, a socket or a timer of its own, which is what lets
-10,000 endpoints be pinged by one process at fping's cost.
+A ping is an entry in a dictionary keyed by its 16-bit sequence number, with the callback
+its outcome goes to. The socket is non-blocking and read from a loop reader callback that
+matches each reply to its ping and hands the outcome over at once, every reply of a read
+burst in one wake-up of the loop; a full send buffer parks requests in a queue drained by a
+writer callback; deadlines live in a :class:`~pulse_probe_icmp.deadlines.DeadlineQueue`. A
+ping therefore costs a packet and a dictionary entry (and a future, through :meth:`ping`),
+never a task, a socket or a timer of its own, which is what lets 10,000 endpoints be pinged
+by one process at fping's cost.
 
 A raw socket sees every echo reply on the host, so a reply is ours only if it carries this
 engine's identifier, a sequence number in flight and comes from the address that sequence
@@ -22,8 +24,9 @@ import random
 import socket
 import time
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Final
+from typing import Any, Final
 
 from pulse_probe_icmp.addresses import IcmpAddress
 from pulse_probe_icmp.deadlines import DeadlineQueue
@@ -53,6 +56,8 @@ class EchoFailure:
 
 #: What a ping's future resolves to: the round-trip time in milliseconds, or why there is none.
 EchoOutcome = float | EchoFailure
+#: Where :meth:`IcmpEngine.send` hands a ping's outcome: ``on_outcome(key, outcome)``.
+OnOutcome = Callable[[Any, EchoOutcome], None]
 
 TIMED_OUT: Final = EchoFailure("timeout")
 DESTINATION_UNREACHABLE: Final = EchoFailure("destination unreachable")
@@ -73,17 +78,19 @@ def send_failure(error: OSError) -> EchoFailure:
 class _Ping:
     """One echo request in flight."""
 
-    __slots__ = ("address", "channel", "future", "packet", "sent_at", "sequence")
+    __slots__ = ("address", "channel", "key", "on_outcome", "packet", "sent_at", "sequence")
 
     def __init__(
         self,
-        future: asyncio.Future[EchoOutcome],
+        on_outcome: OnOutcome,
+        key: object,
         channel: _Channel,
         sequence: int,
         address: IcmpAddress,
         packet: bytes,
     ) -> None:
-        self.future = future
+        self.on_outcome = on_outcome
+        self.key = key
         self.channel = channel
         self.sequence = sequence
         self.address = address
@@ -186,25 +193,41 @@ class IcmpEngine:
     ) -> asyncio.Future[EchoOutcome]:
         """Send one echo request to ``address``; its future resolves by ``deadline``
         (``loop.time()``) with the RTT in ms or an :class:`EchoFailure`, and never raises."""
-        loop, deadlines = self._loop, self._deadlines
-        if loop is None or deadlines is None:
+        if self._loop is None:
             raise RuntimeError("ICMP engine not started")
-        future: asyncio.Future[EchoOutcome] = loop.create_future()
+        future: asyncio.Future[EchoOutcome] = self._loop.create_future()
+        self.send(address, deadline, payload_size, _resolve, future)
+        return future
+
+    def send(
+        self,
+        address: IcmpAddress,
+        deadline: float,
+        payload_size: int,
+        on_outcome: OnOutcome,
+        key: object,
+    ) -> None:
+        """Send one echo request to ``address``; ``on_outcome(key, outcome)`` is called once,
+        by ``deadline`` (``loop.time()``), with the RTT in ms or an :class:`EchoFailure`
+        (at once, from this call, when the request cannot be sent). What a batch of checks
+        uses: no future, and the outcome goes on as soon as its reply is read."""
+        deadlines = self._deadlines
+        if deadlines is None:
+            raise RuntimeError("ICMP engine not started")
         channel = self._channels.get(address.family)
         if channel is None:
-            future.set_result(EchoFailure("IPv6 is not available on this host"))
-            return future
+            on_outcome(key, EchoFailure("IPv6 is not available on this host"))
+            return
         sequence = channel.allocate_sequence()
         if sequence is None:
-            future.set_result(TOO_MANY_IN_FLIGHT)
-            return future
+            on_outcome(key, TOO_MANY_IN_FLIGHT)
+            return
         packet = channel.template(payload_size).build(sequence)
-        ping = _Ping(future, channel, sequence, address, packet)
+        ping = _Ping(on_outcome, key, channel, sequence, address, packet)
         channel.pending[sequence] = ping
         deadlines.add(deadline, ping)
         if channel.unsent or not self._transmit(channel, ping):
             self._queue(channel, ping)
-        return future
 
     def _open_channel(
         self,
@@ -223,10 +246,10 @@ class IcmpEngine:
             loop.remove_reader(channel.socket.fileno())
             loop.remove_writer(channel.socket.fileno())
             channel.socket.close()
-            for ping in channel.pending.values():
-                if not ping.future.done():
-                    ping.future.set_result(ENGINE_CLOSED)
+            pings = list(channel.pending.values())
             channel.pending.clear()
+            for ping in pings:
+                ping.on_outcome(ping.key, ENGINE_CLOSED)
             channel.unsent.clear()
         self._channels.clear()
 
@@ -290,16 +313,21 @@ class IcmpEngine:
             else:
                 continue
             del pending[sequence]
-            if not ping.future.done():
-                ping.future.set_result(outcome)
+            ping.on_outcome(ping.key, outcome)
 
     @staticmethod
     def _settle(ping: _Ping, outcome: EchoOutcome) -> None:
+        """Hand over the outcome of ``ping`` unless it was handed over already."""
         pending = ping.channel.pending
         if pending.get(ping.sequence) is ping:
             del pending[ping.sequence]
-        if not ping.future.done():
-            ping.future.set_result(outcome)
+            ping.on_outcome(ping.key, outcome)
 
     def _expire(self, ping: _Ping) -> None:
         self._settle(ping, TIMED_OUT)
+
+
+def _resolve(future: asyncio.Future[EchoOutcome], outcome: EchoOutcome) -> None:
+    """The outcome of :meth:`IcmpEngine.ping`, unless its caller stopped waiting."""
+    if not future.done():
+        future.set_result(outcome)

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Sequence
 
-from pulse_core.contract import Endpoint, Probe, ProbeResult
+from pulse_core.contract import Endpoint, Probe, ProbeResult, ReportResult
 from pydantic import BaseModel
 
 from pulse_probe_icmp.addresses import AddressResolver, HostNotFound
@@ -23,6 +24,11 @@ class IcmpProbe(Probe):
     ``packet_interval_ms`` apart and all wait for replies until the same deadline.
     ``socket_kind`` forces a raw or an unprivileged socket (tests); by default the best
     allowed one is used.
+
+    A batch (:meth:`check_many`) sends one packet to every endpoint of an IP literal at
+    once, and each result is reported from the engine's read of its reply (or its
+    deadline): no task, future or wake-up per check. Endpoints of several packets or of a
+    name to resolve are checked as :meth:`check` checks them.
     """
 
     type_name = "icmp"
@@ -48,13 +54,10 @@ class IcmpProbe(Probe):
         self._engine.close()
 
     async def check(self, endpoint: Endpoint) -> ProbeResult:
-        options: IcmpOptions = endpoint.options if endpoint.options is not None else DEFAULT_OPTIONS
+        options = _options(endpoint)
         timeout_ms = endpoint.timeout_ms
-        if (options.count - 1) * options.packet_interval_ms >= timeout_ms:
-            return ProbeResult.failure(
-                f"{options.count} packets {options.packet_interval_ms} ms apart "
-                f"do not fit in timeout_ms {timeout_ms}"
-            )
+        if (unfit := _unfit(options, timeout_ms)) is not None:
+            return unfit
         deadline = asyncio.get_running_loop().time() + timeout_ms / 1000
         try:
             address = self._resolver.literal(endpoint.host)
@@ -72,3 +75,75 @@ class IcmpProbe(Probe):
             futures.append(self._engine.ping(address, deadline, options.payload_size))
         outcomes = [await future for future in futures]
         return summarize(outcomes, timeout_ms)
+
+    async def check_many(self, endpoints: Sequence[Endpoint], report: ReportResult) -> None:
+        batch = _Batch(endpoints, report, asyncio.get_running_loop().create_future())
+        others: list[int] = []
+        now = asyncio.get_running_loop().time()
+        send, literal = self._engine.send, self._resolver.literal
+        for index, endpoint in enumerate(endpoints):
+            options = _options(endpoint)
+            address = literal(endpoint.host) if options.count == 1 else None
+            if address is None:
+                others.append(index)
+                continue
+            batch.waiting += 1
+            deadline = now + endpoint.timeout_ms / 1000
+            send(address, deadline, options.payload_size, batch.settle, index)
+        batch.sent()
+        try:
+            if others:
+                await asyncio.gather(*(self._check_one(batch, index) for index in others))
+            await batch.done
+        finally:
+            batch.report = _ignore  # a cancelled batch: outcomes still to come go nowhere
+
+    async def _check_one(self, batch: _Batch, index: int) -> None:
+        result = await self.check(batch.endpoints[index])
+        batch.report(index, result)
+
+
+class _Batch:
+    """The single-packet pings of one :meth:`IcmpProbe.check_many`, reported as they settle."""
+
+    __slots__ = ("done", "endpoints", "report", "waiting")
+
+    def __init__(
+        self, endpoints: Sequence[Endpoint], report: ReportResult, done: asyncio.Future[None]
+    ) -> None:
+        self.endpoints = endpoints
+        self.report = report
+        self.done = done
+        #: pings not settled yet, plus one until every ping is sent (a ping may settle
+        #: while it is being sent, and the batch is not done before the last is)
+        self.waiting = 1
+
+    def settle(self, index: int, outcome: EchoOutcome) -> None:
+        self.report(index, summarize((outcome,), self.endpoints[index].timeout_ms))
+        self._one_less()
+
+    def sent(self) -> None:
+        self._one_less()
+
+    def _one_less(self) -> None:
+        self.waiting -= 1
+        if not self.waiting and not self.done.done():
+            self.done.set_result(None)
+
+
+def _ignore(index: int, result: ProbeResult) -> None:
+    """Where a cancelled batch's late outcomes go."""
+
+
+def _options(endpoint: Endpoint) -> IcmpOptions:
+    return endpoint.options if endpoint.options is not None else DEFAULT_OPTIONS
+
+
+def _unfit(options: IcmpOptions, timeout_ms: int) -> ProbeResult | None:
+    """The failure of a check whose packets do not fit in its timeout, if they do not."""
+    if (options.count - 1) * options.packet_interval_ms < timeout_ms:
+        return None
+    return ProbeResult.failure(
+        f"{options.count} packets {options.packet_interval_ms} ms apart "
+        f"do not fit in timeout_ms {timeout_ms}"
+    )
