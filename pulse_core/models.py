@@ -193,6 +193,9 @@ class StatusChange:
     ``previous`` is ``State.UNKNOWN`` for the first state reached after start-up. ``outage``
     is the outage this change opened (DOWN) or closed (UP), if any; ``cause`` is the parent
     whose outage made the endpoint UNREACHABLE (which opens none of its own).
+    ``unreachable`` is the period unreachable (an :class:`Outage` with a ``cause``) this
+    change opened (UNREACHABLE) or closed (leaving it): kept in the store for history and
+    reports, never news to alerting.
     """
 
     endpoint_id: str
@@ -203,11 +206,15 @@ class StatusChange:
     error: str | None = None
     outage: Outage | None = None
     cause: str | None = None
+    unreachable: Outage | None = None
 
 
 @dataclass(frozen=True, slots=True)
 class EndpointSnapshot:
-    """What the store remembers of an endpoint's state, so a restart resumes where it left off."""
+    """What the store remembers of an endpoint's state, so a restart resumes where it left off.
+
+    ``open_outage`` is its open outage while DOWN, its open period unreachable while
+    UNREACHABLE (one with a ``cause``)."""
 
     endpoint_id: str
     state: State

@@ -10,7 +10,8 @@ rules live changes follow (routing, maintenance, storms, ``max_age``).
 
 Only an outage's edges can be news, so only they are replayed: its start (offline) and its
 observed end (online; an end written by the gap rule after a long stop is no recovery). A
-first state online opens or closes no outage: it is never news, so never replayed. The time
+first state online opens or closes no outage: it is never news, so never replayed; nor is a
+period unreachable behind a parent (an outage with a ``cause``), which sends nothing live. The time
 of a change here is the time its state began (the outage's start or end, the snapshot's
 ``state_since``): the same time in the mark and in the outage it is compared with.
 
@@ -52,7 +53,7 @@ async def unannounced_changes(
     found: list[tuple[StatusChange, Endpoint]] = []
     for outage in await store.outages(None, since, now + CLOCK_SLACK_S):
         endpoint = by_id.get(outage.endpoint_id)
-        if endpoint is None:
+        if endpoint is None or not outage.offline:
             continue
         after = max(since, marks.get(endpoint.id, since))
         found += [(change, endpoint) for change in _edges(outage) if change.ts > after]

@@ -434,14 +434,15 @@ class ConfigChanger:
         task.add_done_callback(self._retiring.discard)
 
     def _close_outages(self, removed: Sequence[Endpoint]) -> None:
-        """An endpoint leaving while down ends its outage at its last check, marked as a gap
-        (monitoring stopped, no recovery was seen); should it come back, it starts afresh."""
+        """An endpoint leaving while down (or unreachable) ends its outage (or period
+        unreachable) at its last check, marked as a gap (monitoring stopped, no recovery was
+        seen); should it come back, it starts afresh."""
         writer = self._pulse.writer
         for endpoint in removed:
             state = self._pulse.monitor.states.get(endpoint.id)
-            if state is None or state.open_outage is None:
+            if state is None or state.open_period is None:
                 continue
-            outage = state.open_outage
+            outage = state.open_period
             last_ts = state.last_ts if state.last_ts is not None else outage.started_ts
             writer.add_outage(dataclasses.replace(outage, ended_ts=last_ts, gap=True))
             writer.add_snapshot(EndpointSnapshot(endpoint.id, State.UNKNOWN, None, last_ts))

@@ -122,6 +122,14 @@ class EndpointState:
 
     @property
     def open_outage(self) -> Outage | None:
+        """The open outage of its own, while DOWN."""
+        opened = self._table.open_outages.get(self._slot)
+        return opened if opened is not None and opened.offline else None
+
+    @property
+    def open_period(self) -> Outage | None:
+        """What is open: the outage while DOWN, the period unreachable (an outage with a
+        ``cause``) while UNREACHABLE; what a snapshot keeps and a gap closes."""
         return self._table.open_outages.get(self._slot)
 
     @property
@@ -236,32 +244,47 @@ class EndpointState:
 
     def cut_off(self, cause: str, check: CheckResult | None = None) -> StatusChange:
         """Become UNREACHABLE behind ``cause``, at ``check`` or the latest check: no outage
-        of its own opens (the parent's is the outage)."""
+        of its own opens (the parent's is the outage), a period unreachable does (kept for
+        history and reports, from the first failed check of the run)."""
         table, slot = self._table, self._slot
         check = check or self.last
         assert check is not None, "only an endpoint with failed checks is cut off"
-        previous = self.state
+        previous, run_started = self.state, table.run_started[slot]
+        period = Outage(self.endpoint.id, run_started, last_error=check.error, cause=cause)
+        table.open_outages[slot] = period
         table.state[slot] = STATE_CODE[State.UNREACHABLE]
-        table.state_since[slot] = table.run_started[slot]
+        table.state_since[slot] = run_started
         table.causes[slot] = cause
         return StatusChange(
             self.endpoint.id, check.ts, State.UNREACHABLE, previous, check.rtt_ms, check.error,
-            cause=cause,
+            cause=cause, unreachable=period,
         )
 
     def _enter(self, target: State, check: CheckResult) -> StatusChange:
+        """Become UP or DOWN at the start of the current run: an outage or a period
+        unreachable that was open closes there, and DOWN opens an outage there.
+
+        A period unreachable is closed only if it lasted: a run that began with it (its
+        failures went on, uncounted as the endpoint's own, until they counted) makes the
+        outage start where the period did, and that outage, of the same identity, takes
+        its place in the store."""
         table, slot = self._table, self._slot
         previous, run_started = self.state, table.run_started[slot]
         table.causes.pop(slot, None)
-        outage = None
+        outage = unreachable = None
+        if (opened := table.open_outages.pop(slot, None)) is not None:
+            closed = replace(opened, ended_ts=run_started, last_error=self.last_error)
+            if closed.offline:
+                outage = closed
+            elif run_started > opened.started_ts:
+                unreachable = closed
         if target is State.DOWN:
             outage = Outage(self.endpoint.id, run_started, last_error=check.error)
             table.open_outages[slot] = outage
-        elif (opened := table.open_outages.pop(slot, None)) is not None:
-            outage = replace(opened, ended_ts=run_started, last_error=self.last_error)
         table.state[slot], table.state_since[slot] = STATE_CODE[target], run_started
         return StatusChange(
-            self.endpoint.id, check.ts, target, previous, check.rtt_ms, check.error, outage
+            self.endpoint.id, check.ts, target, previous, check.rtt_ms, check.error, outage,
+            unreachable=unreachable,
         )
 
     def _remember(self, previous_ts: float, ts: float, up: bool) -> None:
@@ -341,7 +364,7 @@ class EndpointState:
 
     def snapshot(self) -> EndpointSnapshot:
         return EndpointSnapshot(
-            self.endpoint.id, self.state, self.state_since, self.last_ts, self.open_outage
+            self.endpoint.id, self.state, self.state_since, self.last_ts, self.open_period
         )
 
     def restore(self, snapshot: EndpointSnapshot, now: float) -> Outage | None:

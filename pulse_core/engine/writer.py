@@ -122,6 +122,9 @@ class StoreWriter:
         self._wake.set()
 
     def add_change(self, change: StatusChange, snapshot: EndpointSnapshot) -> None:
+        """The change's outage and period unreachable, if any, with the endpoint's state."""
+        if change.unreachable is not None:
+            self.add_outage(change.unreachable)
         if change.outage is not None:
             self.add_outage(change.outage)
         self.add_snapshot(snapshot)

@@ -64,6 +64,29 @@ async def test_unannounced_outage_edges_are_replayed_once_marked_ones_never(
     )
 
 
+async def test_periods_unreachable_behind_a_parent_are_never_replayed(tmp_path: Path) -> None:
+    with Receiver() as receiver:
+        text = engine_yaml([webhook("ops", receiver)])
+        async with running_engine(text, tmp_path) as engine:
+            now = time.time()
+            switch, still_cut_off, back, offline = (
+                endpoint_of(engine, f"127.0.1.{index}") for index in range(1, 5)
+            )
+            await engine.store.write_outages(
+                [
+                    Outage(still_cut_off.id, now, last_error=REFUSED, cause=switch.id),
+                    Outage(back.id, now, now + 0.5, REFUSED, cause=switch.id),
+                    Outage(offline.id, now, last_error=REFUSED),
+                ]
+            )
+        async with running_engine(text, tmp_path):
+            await receiver.wait_for_requests(1)
+            await asyncio.sleep(0.5)  # time to send what it should not
+    assert [request.json()["text"] for request in receiver.requests] == [
+        f"{offline.name} ({offline.address}) is offline (was unknown): {REFUSED}"
+    ]
+
+
 async def test_a_replayed_change_goes_only_to_notifiers_whose_max_age_it_is_within(
     tmp_path: Path,
 ) -> None:

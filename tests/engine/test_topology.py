@@ -21,6 +21,7 @@ from pulse_core.models import (
     Endpoint,
     EndpointSnapshot,
     LiveStatus,
+    Outage,
     State,
     StatusChange,
 )
@@ -123,6 +124,27 @@ def test_after_the_parent_recovers_a_child_still_failing_goes_offline_after_an_i
     (plc,) = site.check("plc", DOWN, 141)
     assert (plc.state, plc.previous) == (State.DOWN, State.UNREACHABLE)
     assert plc.outage is not None and plc.outage.started_ts == 131
+    assert plc.unreachable == Outage("plc", 101, 131, "connection refused", cause="switch")
+
+
+def test_an_unreachable_period_is_opened_behind_the_parent_and_closed_when_back_online() -> None:
+    site = Site({"plc": ("switch",)})
+    _up(site, "switch", "plc")
+    site.check("switch", DOWN, 100)
+    site.check("plc", DOWN, 101)
+    site.check("switch", DOWN, 110)
+    (cut,) = site.check("plc", DOWN, 111)
+    opened = Outage("plc", 101, None, "connection refused", cause="switch")
+    assert (cut.state, cut.outage, cut.unreachable) == (State.UNREACHABLE, None, opened)
+    assert site.states["plc"].open_period == opened
+    assert site.states["plc"].open_outage is None  # no outage of its own
+    site.check("switch", UP, 120)
+    site.check("switch", UP, 130)
+    site.check("plc", UP, 131)
+    (plc,) = site.check("plc", UP, 141)
+    assert (plc.state, plc.previous, plc.outage) == (State.UP, State.UNREACHABLE, None)
+    assert plc.unreachable == Outage("plc", 101, 131, "connection refused", cause="switch")
+    assert site.states["plc"].open_period is None
 
 
 def test_a_child_that_answers_after_the_parent_recovers_is_online() -> None:
