@@ -141,9 +141,11 @@ async def test_a_dead_switch_is_one_alert_naming_it_and_the_plcs_behind_it_are_u
             await eventually(lambda: _some(slack.messages[1:]), timeout_s=10)
             await statuses_become(server, {"online"}, PLCS + 1)
             await asyncio.sleep(2)  # a couple of intervals more: nothing else is sent
-        details = server.pulse.status(
-            next(ep.id for ep in server.pulse.config.endpoints if ep.name == "plc-00"), 0
-        )
+        plc_id = next(ep.id for ep in server.pulse.config.endpoints if ep.name == "plc-00")
+        details = server.pulse.status(plc_id, 0)
+        async with server.client() as client:
+            answer = await client.get(f"/api/endpoints/{plc_id}")
+        periods = answer.json()["outages"]
     offline, online = webhook_bodies(webhook)
     assert len(webhook.requests) == 2 and len(slack.messages) == 2
     assert (offline["name"], offline["status"], offline["affected_count"]) == (
@@ -164,6 +166,10 @@ async def test_a_dead_switch_is_one_alert_naming_it_and_the_plcs_behind_it_are_u
     assert {m["data"]["previousStatus"] for m in unreachable_updates} == {"online"}
     assert details is not None and details.cause is None  # back online: no reason any more
     assert switch_id in {m["data"]["endpointId"] for m in pushed}
+    # the PLC's time behind the switch is kept as a period unreachable, closed once back
+    assert [(period["unreachableBehind"], period["endedTs"] is not None) for period in periods] == [
+        (switch_id, True)
+    ]
 
 
 async def test_a_plc_failing_while_its_switch_answers_alerts_on_its_own(tmp_path: Path) -> None:

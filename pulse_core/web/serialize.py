@@ -65,6 +65,7 @@ def outage_json(outage: Outage) -> dict[str, Any]:
         "durationS": None if outage.duration_s is None else round(outage.duration_s, 3),
         "lastError": outage.last_error,
         "gap": outage.gap,
+        "unreachableBehind": outage.cause,
     }
 
 

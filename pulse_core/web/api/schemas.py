@@ -97,6 +97,10 @@ class OutageOut(Shape):
     duration_s: float | None
     last_error: str | None
     gap: bool = Field(description="monitoring stopped during the outage; its end is the last known moment")
+    unreachable_behind: str | None = Field(
+        description="a period unreachable, not an outage of its own: the id of the parent "
+        "whose outage cut it off; null for an outage (offline)"
+    )
 
 
 class TopologyItem(Shape):
