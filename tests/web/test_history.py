@@ -77,6 +77,7 @@ async def test_each_bucket_fills_its_own_list(tmp_path: Path) -> None:
         assert body["outages"] == [{
             "startedTs": "2024-01-15T10:10:00.000Z", "endedTs": "2024-01-15T10:20:00.000Z",
             "durationS": 600.0, "lastError": "refused", "gap": False,
+            "unreachableBehind": None,
         }]
 
 
