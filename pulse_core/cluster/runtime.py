@@ -197,6 +197,9 @@ class Cluster:
         name, and the nodes that took over deliver them."""
         self.owned_ids = set()
         self.host.scheduler.reschedule([])
+        # taken while frozen or cut off, before this node knew: the store refuses them under
+        # the old membership, and must not get them under the new one
+        self.host.writer.discard("this node lost its cluster lease")
         await self.host.alerts.stop()
 
     # -- messages between nodes ---------------------------------------------------------------

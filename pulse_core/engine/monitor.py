@@ -132,6 +132,8 @@ class Monitor:
         state = self.states.get(endpoint.id)
         if state is None:  # removed from the configuration while it was being checked
             return
+        if not self.owns(endpoint.id):  # another cluster node probes it since it started
+            return
         change = state.observe(check, self._judge(endpoint.id))
         if result.details:
             self.details[endpoint.id] = result.details

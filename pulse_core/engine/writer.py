@@ -188,7 +188,7 @@ class StoreWriter:
                     snapshots = []
             except Fenced as exc:
                 self._hand_on(written, ())
-                self._drop_fenced(exc, len(checks))
+                self.discard(f"this node lost its cluster lease ({exc})", len(checks))
                 return True
             except Exception as exc:
                 self._hand_on(written, ())
@@ -204,16 +204,16 @@ class StoreWriter:
         if checks or changes:
             self._on_stored(checks, changes)
 
-    def _drop_fenced(self, refusal: Fenced, in_flight: int) -> None:
-        """A cluster node that lost its lease drops what it has not written: its endpoints
-        are another node's now, and that node's checks and states are the ones that count."""
+    def discard(self, reason: str, in_flight: int = 0) -> None:
+        """Drop everything not written yet: a cluster node that lost its lease (``reason``)
+        must not write what it took before it knew; its endpoints are another node's now,
+        and that node's checks and states are the ones that count."""
         dropped = in_flight + len(self._checks)
         self._checks.clear()
         self._outages.clear()
         self._snapshots.clear()
         self._changes.clear()
-        log.error("this node lost its cluster lease: %d unwritten checks dropped (%s)",
-                  dropped, refusal)
+        log.error("%s: %d unwritten checks dropped", reason, dropped)
 
     def _requeue(
         self,
