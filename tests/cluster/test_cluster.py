@@ -58,7 +58,7 @@ async def test_three_nodes_check_every_endpoint_once(tmp_path: Path, url: str) -
         wait_for(
             lambda: sum(shares([n.text() for n in running], 3).values()) == 300
             and len(shares([n.text() for n in running], 3)) == 3,
-            40, "three nodes sharing 300 endpoints",
+            60, "three nodes sharing 300 endpoints",
         )
         time.sleep(2 * INTERVAL_S)  # the last node's first round
         start = time.time()
