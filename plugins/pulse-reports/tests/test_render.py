@@ -13,6 +13,7 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
+from pulse_reports.pulse_access import Outage
 from pulse_reports.report import make_report
 
 from .conftest import DUE, EXPECTED
@@ -83,6 +84,38 @@ async def test_the_pdf_shows_the_figures_of_the_history(site: tuple[Any, Any], t
     shutil.copyfile(render_first_page(pdf, tmp_path), SCREENSHOTS / "report-first-page.png")
 
 
+async def test_time_unreachable_behind_a_parent_is_shown_apart_from_downtime(
+    site: tuple[Any, Any], tmp_path: Path
+) -> None:
+    """PLC 2 was unreachable behind Router 2 for its first half hour down: 30 minutes of
+    unreachable time for PLC 2 and its group, no outage and no downtime of its own."""
+    config, store = site
+    ids = {endpoint.name: endpoint.id for endpoint in config.endpoints}
+    router_down = DUE.timestamp() - 86400 + 72 * 900 + 60  # 02:01, as conftest writes it
+    await store.write_outages(
+        [Outage(ids["PLC 2"], router_down, router_down + 1800, "timed out", cause=ids["Router 2"])]
+    )
+    entry = entry_of(config, sections=["summary", "availability"])
+    pdf = tmp_path / "report.pdf"
+    pdf.write_bytes((await make_report(entry, config, store, DUE)).body)
+    text = pdf_text(pdf)
+    assert re.search(r"Outages\s+2\b", text)
+    assert re.search(r"Total downtime\s+2 h 45 min", text)
+    assert re.search(r"Total unreachable\s+30 min 00 s", text)
+    # pdftotext reads the narrow "0 s" as "0s"
+    assert re.search(r"PLC 2\s+Plant floor\s+100\.00 %\s+good\s+0 ?s\s+30 min 00 s", text)
+    assert re.search(r"Router 2\s+Core network\s+91\.67 %\s+poor\s+2 h 00 min\s+0 ?s", text)
+    assert re.search(r"Plant floor\s+2\s+\S+ %\s+\w+\s+45 min 00 s\s+30 min 00 s", text)
+
+    table = await make_report(entry, config, store, DUE, format="csv")
+    rows = list(csv.reader(io.StringIO(table.body.decode())))
+    assert ["summary", "Key figures", "Total unreachable", "30 min 00 s"] in rows
+    groups = {row[2]: row[6:] for row in rows if row[:2] == ["availability", "Groups"]}
+    assert groups["Plant floor"] == ["45 min 00 s", "30 min 00 s"]
+    page = (await make_report(entry, config, store, DUE, format="html")).body.decode()
+    assert "<th>Unreachable</th>" in page
+
+
 def render_first_page(pdf: Path, folder: Path) -> Path:
     subprocess.run(
         ["pdftoppm", "-r", "80", "-png", "-f", "1", "-l", "1", "-singlefile", str(pdf),
@@ -123,7 +156,10 @@ async def test_csv_and_html_hold_the_same_sections(site: tuple[Any, Any]) -> Non
         (row[0] for row in rows[1:]), key=ALL_SECTIONS.index
     )
     assert ["summary", "Key figures", "Availability", EXPECTED["overall"]] in rows
-    assert ["availability", "Groups", "Core network", "2", EXPECTED["Core network"], "poor"] in rows
+    assert [
+        "availability", "Groups", "Core network", "2", EXPECTED["Core network"], "poor",
+        "2 h 00 min", "0 s",
+    ] in rows
     # weighted by checks: Router 1's 96 buckets at 30 ms outweigh Router 2's 88 at 12 ms
     rtt = "Round-trip time per group (of 15-minute averages)"
     assert ["performance", rtt, "Core network", "30.0 ms", "30.0 ms"] in rows

@@ -1,5 +1,11 @@
 """The figures of one report, read from the store's rollups and outages.
 
+Outages are split by what they are: an endpoint's own (offline: its downtime) and the
+periods it spent unreachable behind an offline parent (``Outage.cause``), counted apart as
+its unreachable time. Availability is the share of checks that succeeded, as measured: the
+failed checks of an unreachable period count against it like any other, and the unreachable
+time beside it says how much of that was the parent's doing (docs/reports.md).
+
 Figures come from rollups, not raw checks: a month of a site of 10,000 endpoints is a few
 hundred thousand buckets against hundreds of millions of checks. RTT percentiles are those
 of the buckets' average RTTs (weighted by their checks), kept in a log-scale histogram per
@@ -89,6 +95,8 @@ class EndpointRow:
     availability: float | None
     avg_rtt_ms: float | None
     downtime_s: float
+    #: time unreachable behind an offline parent, apart from ``downtime_s``
+    unreachable_s: float
 
 
 @dataclass(frozen=True)
@@ -98,6 +106,8 @@ class GroupRow:
     availability: float | None
     rtt_p50_ms: float | None
     rtt_p95_ms: float | None
+    downtime_s: float
+    unreachable_s: float
 
 
 @dataclass(frozen=True)
@@ -137,6 +147,8 @@ class Figures:
     previous_availability: float | None
     outage_count: int
     downtime_s: float
+    #: the endpoints' time unreachable behind offline parents, added up
+    unreachable_s: float
     worst: list[EndpointRow]
     groups: list[GroupRow]
     endpoints: list[EndpointRow]
@@ -192,16 +204,16 @@ async def gather_figures(
             previous.add(Tally(rollup.total, rollup.up, rollup.rtt_sum_ms, rollup.rtt_count))
 
     wanted = set(ids)
-    outages = [
-        outage
-        for outage in await store.outages(None, period.start_ts, period.end_ts)
-        if outage.endpoint_id in wanted
-    ]
+    outages: list[Outage] = []
     downtime: dict[str, float] = {}
-    for outage in outages:
-        downtime[outage.endpoint_id] = downtime.get(outage.endpoint_id, 0.0) + _within(
-            outage, period
-        )
+    unreachable: dict[str, float] = {}
+    for outage in await store.outages(None, period.start_ts, period.end_ts):
+        if outage.endpoint_id not in wanted:
+            continue
+        if outage.offline:
+            outages.append(outage)
+        times = downtime if outage.offline else unreachable
+        times[outage.endpoint_id] = times.get(outage.endpoint_id, 0.0) + _within(outage, period)
 
     group_names = {group.id: group.name for group in groups}
     row_of = {
@@ -211,6 +223,7 @@ async def gather_figures(
             current.get(endpoint.id, Tally()).availability,
             current.get(endpoint.id, Tally()).avg_rtt_ms,
             downtime.get(endpoint.id, 0.0),
+            unreachable.get(endpoint.id, 0.0),
         )
         for endpoint in endpoints
     }
@@ -244,8 +257,9 @@ async def gather_figures(
         previous_availability=previous.availability,
         outage_count=len(outages),
         downtime_s=sum(downtime.values()),
+        unreachable_s=sum(unreachable.values()),
         worst=[row_of[endpoint_id] for endpoint_id in worst_ids],
-        groups=_group_rows(groups, endpoints, current, histograms),
+        groups=_group_rows(groups, row_of, endpoints, current, histograms),
         endpoints=_worst(rows, MAX_ROWS),
         slowest=heapq.nlargest(
             TOP, (row for row in rows if row.avg_rtt_ms is not None),
@@ -315,6 +329,7 @@ def _worst_first(row: EndpointRow) -> tuple[bool, float, float, str]:
 
 def _group_rows(
     groups: Sequence[Group],
+    row_of: dict[str, EndpointRow],
     endpoints: Sequence[Endpoint],
     current: dict[str, Tally],
     histograms: dict[str, RttHistogram],
@@ -330,10 +345,13 @@ def _group_rows(
         for endpoint in members[group.id]:
             tally.add(current.get(endpoint.id, Tally()))
         histogram = histograms.get(group.id, RttHistogram())
+        ids = [endpoint.id for endpoint in members[group.id]]
         rows.append(
             GroupRow(
                 group.name, len(members[group.id]), tally.availability,
                 histogram.percentile(0.5), histogram.percentile(0.95),
+                sum(row_of[endpoint_id].downtime_s for endpoint_id in ids),
+                sum(row_of[endpoint_id].unreachable_s for endpoint_id in ids),
             )
         )
     return rows

@@ -116,17 +116,18 @@ def sections_of(figures: Figures) -> list[Section]:
 def _endpoint_table(title: str, rows: list[EndpointRow], note: str = "") -> Table:
     return Table(
         title,
-        ["Endpoint", "Group", "Availability", "Status", "Downtime", "Avg RTT"],
+        ["Endpoint", "Group", "Availability", "Status", "Downtime", "Unreachable", "Avg RTT"],
         [
             [
                 row.name, row.group, percent(row.availability), status_word(row.availability),
-                duration(row.downtime_s), milliseconds(row.avg_rtt_ms),
+                duration(row.downtime_s), duration(row.unreachable_s),
+                milliseconds(row.avg_rtt_ms),
             ]
             for row in rows
         ],
         status_column=3,
         note=note,
-        widths=(30, 20, 14, 12, 14, 12),
+        widths=(26, 17, 13, 11, 12, 13, 10),
     )
 
 
@@ -147,6 +148,7 @@ def _summary(figures: Figures) -> list[Block]:
                 ("Change", change),
                 ("Outages", str(figures.outage_count)),
                 ("Total downtime", duration(figures.downtime_s)),
+                ("Total unreachable", duration(figures.unreachable_s)),
             ],
         ),
         _endpoint_table(f"Worst {TOP} endpoints", figures.worst),
@@ -173,13 +175,17 @@ def _availability(figures: Figures) -> list[Block]:
         ),
         Table(
             "Groups",
-            ["Group", "Endpoints", "Availability", "Status"],
+            ["Group", "Endpoints", "Availability", "Status", "Downtime", "Unreachable"],
             [
-                [row.name, str(row.endpoints), percent(row.availability), status_word(row.availability)]
+                [
+                    row.name, str(row.endpoints), percent(row.availability),
+                    status_word(row.availability), duration(row.downtime_s),
+                    duration(row.unreachable_s),
+                ]
                 for row in figures.groups
             ],
             status_column=3,
-            widths=(40, 15, 20, 15),
+            widths=(30, 12, 15, 12, 15, 16),
         ),
         _endpoint_table(
             "Endpoints, least available first",
