@@ -107,9 +107,15 @@ class Monitor:
         probe = self._probes.get(type_name)
         return probe is not None and probe.checks_in_batches()
 
-    async def run_batch(self, endpoints: Sequence[Endpoint], due: float) -> None:
+    async def run_batch(
+        self,
+        endpoints: Sequence[Endpoint],
+        due: float,
+        finished: Callable[[int], None] = lambda index: None,
+    ) -> None:
         """:meth:`run_check` for endpoints of one type due together: each result is taken
-        in as the probe reports it, under the same rules as a check of its own."""
+        in as the probe reports it, under the same rules as a check of its own, and
+        ``finished(index)`` told once it is."""
         type_name = endpoints[0].type
         started, clock = time.time(), time.perf_counter()
         durations = self._duration_of(type_name)
@@ -117,6 +123,7 @@ class Monitor:
         def take(index: int, result: ProbeResult) -> None:
             durations.observe(time.perf_counter() - clock)
             self._take(endpoints[index], started, result)
+            finished(index)
 
         await run_probe_many(self._probes[type_name], endpoints, take)
 

@@ -17,9 +17,10 @@ task waiting on an event under a timeout: at 2,000 checks/s that wait (an event,
 timeout and its timer handle per check) cost more than starting the check itself.
 
 Endpoints of a type whose probe checks in batches (``Batches``) are started as one task per
-type and tick, not one per check: a task, its coroutine and a wake-up of the loop per ICMP
-check cost several times what the ping itself does. Each endpoint of a batch still takes a
-slot, and its next run is queued when the batch ends.
+type and dispatch (the ticks it catches up with), not one per check: a task, its coroutine
+and a wake-up of the loop per ICMP check cost several times what the ping itself does. Each
+endpoint of a batch still takes a slot, given back, with its next run queued, as soon as its
+own check is over: an endpoint that answers is not held to the pace of a silent one.
 """
 
 from __future__ import annotations
@@ -55,8 +56,11 @@ class Batches(Protocol):
     def batches(self, type_name: str) -> bool:
         """Whether endpoints of ``type_name`` are checked in batches."""
 
-    async def run_batch(self, endpoints: Sequence[Endpoint], due: float) -> None:
-        """Checks ``endpoints``, all of one type, once each; ``due`` as for ``RunCheck``."""
+    async def run_batch(
+        self, endpoints: Sequence[Endpoint], due: float, finished: Callable[[int], None]
+    ) -> None:
+        """Checks ``endpoints``, all of one type, once each, calling ``finished(index)`` as
+        each one's check is over (its result taken in); ``due`` as for ``RunCheck``."""
 
 
 @dataclass
@@ -256,6 +260,10 @@ class Scheduler:
         """Start every check that is due, as far as slots allow, then re-arm."""
         self._timer, self._timer_tick = None, math.inf
         ticks, now = self._ticks, time.time()
+        #: by type, the endpoints to check in batches and the tick each was due at: one
+        #: batch for every tick this dispatch catches up with (the loop's timer is often a
+        #: tick or two late), not one per tick
+        batched: dict[str, tuple[list[Endpoint], list[int]]] = {}
         while ticks and ticks[0] * DISPATCH_TICK_S <= now and self._free_slots > 0:
             tick = ticks[0]
             waiting = self._due_at[tick]
@@ -266,15 +274,16 @@ class Scheduler:
                 del self._due_at[tick]
             due = tick * DISPATCH_TICK_S
             self._free_slots -= len(starting)
-            batched: dict[str, list[Endpoint]] = {}
             for endpoint in starting:
                 self.stats.record_lag(now - due)
                 if self._batches is not None and self._batches.batches(endpoint.type):
-                    batched.setdefault(endpoint.type, []).append(endpoint)
+                    endpoints, their_ticks = batched.setdefault(endpoint.type, ([], []))
+                    endpoints.append(endpoint)
+                    their_ticks.append(tick)
                 else:
                     self._start(self._check(endpoint, tick, self._epoch))
-            for batch in batched.values():
-                self._start(self._check_batch(batch, tick, self._epoch))
+        for endpoints, their_ticks in batched.values():
+            self._start(self._check_batch(endpoints, their_ticks, self._epoch))
         self._arm()
 
     def _start(self, check: Coroutine[None, None, None]) -> None:
@@ -290,22 +299,35 @@ class Scheduler:
         finally:
             self._free_slots += 1
         if self._still_placed(endpoint.id, epoch):
-            self._queue_next(self._scheduled[endpoint.id], tick)
+            self._queue_next(self._scheduled[endpoint.id], tick, _tick_of(time.time()))
         self._arm()
 
-    async def _check_batch(self, endpoints: list[Endpoint], tick: int, epoch: int) -> None:
+    async def _check_batch(self, endpoints: list[Endpoint], ticks: list[int], epoch: int) -> None:
+        """Check ``endpoints`` (of one type, each due at its tick of ``ticks``) in one call;
+        each endpoint's slot and next run as its check ends, as for a check of its own."""
         assert self._batches is not None
+        over = bytearray(len(endpoints))
+
+        def finished(index: int) -> None:
+            if over[index]:
+                return
+            over[index] = 1
+            self._free_slots += 1
+            endpoint = endpoints[index]
+            if self._still_placed(endpoint.id, epoch):
+                self._queue_next(self._scheduled[endpoint.id], ticks[index], _tick_of(time.time()))
+            self._arm()
+
         try:
-            await self._batches.run_batch(endpoints, tick * DISPATCH_TICK_S)
+            await self._batches.run_batch(endpoints, ticks[0] * DISPATCH_TICK_S, finished)
+        except asyncio.CancelledError:
+            self._free_slots += len(endpoints) - sum(over)  # stopping: no next runs
+            raise
         except Exception:
             log.exception("checks of %d %s endpoints failed unexpectedly",
                           len(endpoints), endpoints[0].type)
-        finally:
-            self._free_slots += len(endpoints)
-        for endpoint in endpoints:
-            if self._still_placed(endpoint.id, epoch):
-                self._queue_next(self._scheduled[endpoint.id], tick)
-        self._arm()
+        for index in range(len(endpoints)):
+            finished(index)
 
     def _still_placed(self, endpoint_id: str, started_in: int) -> bool:
         """Whether the endpoint of a check started in epoch ``started_in`` is still scheduled
@@ -313,11 +335,12 @@ class Scheduler:
         placed_in = max(self._scheduled_in, self._placed_in.get(endpoint_id, 0))
         return endpoint_id in self._scheduled and placed_in <= started_in
 
-    def _queue_next(self, endpoint: Endpoint, tick: int) -> None:
+    def _queue_next(self, endpoint: Endpoint, tick: int, now: int) -> None:
         """Queue the run one interval after ``tick`` (with the endpoint's current settings),
-        or now when the check outlasted whole intervals, counting the runs it missed."""
+        or at ``now`` (a tick) when the check outlasted whole intervals, counting the runs
+        it missed."""
         interval = max(1, round(endpoint.interval_s / DISPATCH_TICK_S))
-        next_tick, now = tick + interval, _tick_of(time.time())
+        next_tick = tick + interval
         if next_tick < now - interval:
             missed = (now - next_tick) // interval
             self.stats.missed += missed

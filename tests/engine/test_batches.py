@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from pulse_store_sql import SqlStore
@@ -143,9 +143,11 @@ async def test_the_scheduler_hands_a_tick_s_batching_endpoints_over_in_one_call(
         def batches(self, type_name: str) -> bool:
             return monitor.batches(type_name)
 
-        async def run_batch(self, endpoints: Sequence[Endpoint], due: float) -> None:
+        async def run_batch(
+            self, endpoints: Sequence[Endpoint], due: float, finished: Callable[[int], None]
+        ) -> None:
             batches.append(list(endpoints))
-            await monitor.run_batch(endpoints, due)
+            await monitor.run_batch(endpoints, due, finished)
 
     async def run_check(endpoint: Endpoint, due: float) -> None:
         singles.append(endpoint)
@@ -165,6 +167,39 @@ async def test_the_scheduler_hands_a_tick_s_batching_endpoints_over_in_one_call(
     assert all(monitor.states[e.id].checks_seen >= 1 for e in [*batching, *single])
     # the first fifth was due again within the run: checked twice
     assert all(monitor.states[e.id].checks_seen >= 2 for e in batching[: len(batching) // 5])
+
+
+class OneSlowProbe(BatchProbe):
+    """Answers ``quick`` at once and ``slow`` after ``delay_s``, in one batch."""
+
+    delay_s = 1.5
+
+    async def check_many(self, endpoints: Sequence[Endpoint], report: ReportResult) -> None:
+        for index, endpoint in enumerate(endpoints):
+            if endpoint.id != "slow":
+                report(index, ProbeResult.success(1.0))
+        await asyncio.sleep(self.delay_s)
+        for index, endpoint in enumerate(endpoints):
+            if endpoint.id == "slow":
+                report(index, ProbeResult.success(self.delay_s * 1000))
+
+
+async def test_an_endpoint_of_a_batch_runs_again_when_its_own_check_is_over(
+    tmp_path: Path,
+) -> None:
+    """Its next run is not held until the slowest endpoint of its batch is done."""
+    quick = endpoint("quick", interval_s=0.3)
+    slow = endpoint("slow", interval_s=0.3)
+    monitor = Monitor({"batch": OneSlowProbe()}, _writer(tmp_path))
+    monitor.set_endpoints([quick, slow])
+    scheduler = Scheduler(monitor.run_check, batches=monitor)
+    scheduler.schedule([quick, slow], now=time.time() - 1.0)  # both in the first dispatch
+    task = asyncio.create_task(scheduler.run())
+    await asyncio.sleep(1.2)  # within the slow one's first check
+    task.cancel()
+    await asyncio.gather(task, return_exceptions=True)
+    assert monitor.states["slow"].checks_seen == 0
+    assert monitor.states["quick"].checks_seen >= 2
 
 
 async def test_a_batch_goes_through_topology_as_single_checks_do(tmp_path: Path) -> None:

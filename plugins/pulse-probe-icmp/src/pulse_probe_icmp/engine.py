@@ -4,10 +4,10 @@ A ping is an entry in a dictionary keyed by its 16-bit sequence number, with the
 its outcome goes to. The socket is non-blocking and read from a loop reader callback that
 matches each reply to its ping and hands the outcome over at once, every reply of a read
 burst in one wake-up of the loop; a full send buffer parks requests in a queue drained by a
-writer callback; deadlines live in a :class:`~pulse_probe_icmp.deadlines.DeadlineQueue`. A
-ping therefore costs a packet and a dictionary entry (and a future, through :meth:`ping`),
-never a task, a socket or a timer of its own, which is what lets 10,000 endpoints be pinged
-by one process at fping's cost.
+writer callback; deadlines live in a :class:`~pulse_probe_icmp.deadlines.DeadlineQueue`, one
+entry for every group of pings sent together. A ping therefore costs a packet and a
+dictionary entry (and a future, through :meth:`ping`), never a task, a socket or a timer of
+its own, which is what lets 10,000 endpoints be pinged by one process at fping's cost.
 
 A raw socket sees every echo reply on the host, so a reply is ours only if it carries this
 engine's identifier, a sequence number in flight and comes from the address that sequence
@@ -24,7 +24,7 @@ import random
 import socket
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any, Final
 
@@ -146,7 +146,7 @@ class IcmpEngine:
         self._requested_kind = kind
         self._channels: dict[int, _Channel] = {}
         self._loop: asyncio.AbstractEventLoop | None = None
-        self._deadlines: DeadlineQueue[_Ping] | None = None
+        self._deadlines: DeadlineQueue[list[_Ping]] | None = None
 
     @property
     def families(self) -> frozenset[int]:
@@ -196,38 +196,42 @@ class IcmpEngine:
         if self._loop is None:
             raise RuntimeError("ICMP engine not started")
         future: asyncio.Future[EchoOutcome] = self._loop.create_future()
-        self.send(address, deadline, payload_size, _resolve, future)
+        self.send(((address, future),), deadline, payload_size, _resolve)
         return future
 
     def send(
         self,
-        address: IcmpAddress,
+        targets: Iterable[tuple[IcmpAddress, object]],
         deadline: float,
         payload_size: int,
         on_outcome: OnOutcome,
-        key: object,
     ) -> None:
-        """Send one echo request to ``address``; ``on_outcome(key, outcome)`` is called once,
-        by ``deadline`` (``loop.time()``), with the RTT in ms or an :class:`EchoFailure`
-        (at once, from this call, when the request cannot be sent). What a batch of checks
-        uses: no future, and the outcome goes on as soon as its reply is read."""
+        """Send one echo request to each ``(address, key)`` of ``targets``; for each,
+        ``on_outcome(key, outcome)`` is called once, by ``deadline`` (``loop.time()``), with
+        the RTT in ms or an :class:`EchoFailure` (at once, from this call, when the request
+        cannot be sent). What a batch of checks uses: no future, one deadline entry for
+        the lot, and each outcome goes on as soon as its reply is read."""
         deadlines = self._deadlines
         if deadlines is None:
             raise RuntimeError("ICMP engine not started")
-        channel = self._channels.get(address.family)
-        if channel is None:
-            on_outcome(key, EchoFailure("IPv6 is not available on this host"))
-            return
-        sequence = channel.allocate_sequence()
-        if sequence is None:
-            on_outcome(key, TOO_MANY_IN_FLIGHT)
-            return
-        packet = channel.template(payload_size).build(sequence)
-        ping = _Ping(on_outcome, key, channel, sequence, address, packet)
-        channel.pending[sequence] = ping
-        deadlines.add(deadline, ping)
-        if channel.unsent or not self._transmit(channel, ping):
-            self._queue(channel, ping)
+        channels, sent = self._channels, []
+        for address, key in targets:
+            channel = channels.get(address.family)
+            if channel is None:
+                on_outcome(key, EchoFailure("IPv6 is not available on this host"))
+                continue
+            sequence = channel.allocate_sequence()
+            if sequence is None:
+                on_outcome(key, TOO_MANY_IN_FLIGHT)
+                continue
+            packet = channel.template(payload_size).build(sequence)
+            ping = _Ping(on_outcome, key, channel, sequence, address, packet)
+            channel.pending[sequence] = ping
+            sent.append(ping)
+            if channel.unsent or not self._transmit(channel, ping):
+                self._queue(channel, ping)
+        if sent:
+            deadlines.add(deadline, sent)
 
     def _open_channel(
         self,
@@ -323,8 +327,9 @@ class IcmpEngine:
             del pending[ping.sequence]
             ping.on_outcome(ping.key, outcome)
 
-    def _expire(self, ping: _Ping) -> None:
-        self._settle(ping, TIMED_OUT)
+    def _expire(self, pings: list[_Ping]) -> None:
+        for ping in pings:
+            self._settle(ping, TIMED_OUT)
 
 
 def _resolve(future: asyncio.Future[EchoOutcome], outcome: EchoOutcome) -> None:

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from pulse_core.contract import Endpoint, Probe, ProbeResult, ReportResult
 from pydantic import BaseModel
 
-from pulse_probe_icmp.addresses import AddressResolver, HostNotFound
+from pulse_probe_icmp.addresses import AddressResolver, HostNotFound, IcmpAddress
 from pulse_probe_icmp.engine import EchoOutcome, IcmpEngine
 from pulse_probe_icmp.options import IcmpOptions
 from pulse_probe_icmp.sockets import SocketKind
@@ -77,19 +77,27 @@ class IcmpProbe(Probe):
         return summarize(outcomes, timeout_ms)
 
     async def check_many(self, endpoints: Sequence[Endpoint], report: ReportResult) -> None:
-        batch = _Batch(endpoints, report, asyncio.get_running_loop().create_future())
+        loop = asyncio.get_running_loop()
+        batch = _Batch(endpoints, report, loop.create_future())
         others: list[int] = []
-        now = asyncio.get_running_loop().time()
-        send, literal = self._engine.send, self._resolver.literal
+        #: the single pings, by timeout and payload size: each group is sent in one go
+        groups: dict[tuple[int, int], list[tuple[IcmpAddress, int]]] = {}
+        literal = self._resolver.literal
         for index, endpoint in enumerate(endpoints):
             options = _options(endpoint)
             address = literal(endpoint.host) if options.count == 1 else None
             if address is None:
                 others.append(index)
                 continue
-            batch.waiting += 1
-            deadline = now + endpoint.timeout_ms / 1000
-            send(address, deadline, options.payload_size, batch.settle, index)
+            key = (endpoint.timeout_ms, options.payload_size)
+            group = groups.get(key)
+            if group is None:
+                group = groups[key] = []
+            group.append((address, index))
+        batch.waiting += len(endpoints) - len(others)
+        now = loop.time()
+        for (timeout_ms, payload_size), targets in groups.items():
+            self._engine.send(targets, now + timeout_ms / 1000, payload_size, batch.settle)
         batch.sent()
         try:
             if others:

@@ -19,6 +19,8 @@ def summarize(outcomes: Sequence[EchoOutcome], timeout_ms: int) -> ProbeResult:
     than two replies). Without a reply, the error is the first specific failure (an ICMP
     "destination unreachable", a send error) or else the timeout.
     """
+    if len(outcomes) == 1 and isinstance(outcomes[0], float):
+        return ProbeResult.success(round(outcomes[0], 3))  # the common check: one reply
     rtts = [outcome for outcome in outcomes if isinstance(outcome, float)]
     details = _loss_and_jitter(rtts, len(outcomes)) if len(outcomes) > 1 else {}
     if rtts:
