@@ -8,6 +8,7 @@ from typing import Any
 
 from pulse_exporter_grafana.buckets import RAW_CHECK_BUDGET
 
+from pulse_core.contract import Outage
 from pulse_core.testing.server import RunningPulse
 
 History = Any  # conftest.History: conftest modules cannot be imported under importlib mode
@@ -208,12 +209,18 @@ async def test_status_count_counts_live_statuses(history: History) -> None:
 
 
 async def test_outages_as_a_table_and_as_annotations(history: History) -> None:
+    # a period server-01 spent unreachable behind router-01 is router-01's outage, not its own
+    await history.server.pulse.store.write_outages([Outage(
+        history.ids["server-01"], history.day_start + 2 * HOUR, history.day_start + 3 * HOUR,
+        "refused", cause=history.ids["router-01"],
+    )])
     table, annotations = await post(history.server, "/query", grafana_request(history, [
         editor_target("outages", "A"),
         editor_target("outages", "B", group="servers", format="annotations"),
     ], 0, 6 * HOUR))
     assert table["type"] == "table"
     assert [c["text"] for c in table["columns"]][:4] == ["Start", "End", "Endpoint", "Group"]
+    assert len(table["rows"]) == 2
     rows = {row[2]: row for row in table["rows"]}
     assert rows["server-01"][4] == 86400.0 and rows["server-01"][5] == "refused"
     assert rows["router-01"][1] is None  # still open

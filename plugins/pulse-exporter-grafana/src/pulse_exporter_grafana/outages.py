@@ -13,9 +13,13 @@ Table = dict[str, Any]
 
 
 async def outages_in(store: History, scope: Scope, start: float, end: float) -> list[Outage]:
+    """The outages of the endpoints in ``scope``: their own, not the periods they spent
+    unreachable behind an offline parent (the parent's outage is the one to show)."""
     wanted = {endpoint.id for endpoint in scope.endpoints}
     only = scope.endpoints[0].id if len(scope.endpoints) == 1 else None
-    return [o for o in await store.outages(only, start, end) if o.endpoint_id in wanted]
+    return [
+        o for o in await store.outages(only, start, end) if o.endpoint_id in wanted and o.offline
+    ]
 
 
 def _ms(ts: float | None) -> int | None:
