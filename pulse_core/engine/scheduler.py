@@ -75,11 +75,12 @@ class SchedulerStats:
     #: samples of a minute at 2,000 checks/s took a megabyte
     lags: LagHistogram = field(default_factory=lambda: LagHistogram())
 
-    def record_lag(self, lag_s: float) -> None:
-        self.started += 1
+    def record_lag(self, lag_s: float, checks: int = 1) -> None:
+        """``checks`` checks started ``lag_s`` late (those of one tick share their lag)."""
+        self.started += checks
         self.last_lag_s = lag_s
         self.max_lag_s = max(self.max_lag_s, lag_s)
-        self.lags.add(lag_s)
+        self.lags.add(lag_s, checks)
 
 
 class LagHistogram:
@@ -95,9 +96,9 @@ class LagHistogram:
         self._counts = array("Q", [0]) * (self._OVER + 1)
         self.count = 0
 
-    def add(self, lag_s: float) -> None:
-        self._counts[self._bucket(lag_s * 1000)] += 1
-        self.count += 1
+    def add(self, lag_s: float, count: int = 1) -> None:
+        self._counts[self._bucket(lag_s * 1000)] += count
+        self.count += count
 
     def quantile(self, fraction: float) -> float:
         """The upper bound, in seconds, of the bucket holding the ``fraction`` quantile (0 when
@@ -264,6 +265,7 @@ class Scheduler:
         #: batch for every tick this dispatch catches up with (the loop's timer is often a
         #: tick or two late), not one per tick
         batched: dict[str, tuple[list[Endpoint], list[int]]] = {}
+        batching: dict[str, bool] = {}  # by type: whether it is checked in batches
         while ticks and ticks[0] * DISPATCH_TICK_S <= now and self._free_slots > 0:
             tick = ticks[0]
             waiting = self._due_at[tick]
@@ -274,9 +276,13 @@ class Scheduler:
                 del self._due_at[tick]
             due = tick * DISPATCH_TICK_S
             self._free_slots -= len(starting)
+            self.stats.record_lag(now - due, len(starting))
             for endpoint in starting:
-                self.stats.record_lag(now - due)
-                if self._batches is not None and self._batches.batches(endpoint.type):
+                if endpoint.type not in batching:
+                    batching[endpoint.type] = self._batches is not None and (
+                        self._batches.batches(endpoint.type)
+                    )
+                if batching[endpoint.type]:
                     endpoints, their_ticks = batched.setdefault(endpoint.type, ([], []))
                     endpoints.append(endpoint)
                     their_ticks.append(tick)
