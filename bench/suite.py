@@ -1,7 +1,7 @@
 """Pulse's benchmark suite: everything ``bench/run`` measures, printed as one Markdown table.
 
-Each part runs in processes of its own (``bench/icmp.py``, ``bench/sustained.py`` and the API
-scripts next to this file), so one part's heap, caches or threads never colour another's
+Each part runs in processes of its own (``bench/icmp.py``, ``bench/pipeline.py``,
+``bench/sustained.py`` and the API scripts next to this file), so one part's heap, caches or threads never colour another's
 figures. What the comparison needs is installed first: Debian's ``fping`` and
 ``prometheus-blackbox-exporter`` with apt-get, ``icmplib`` with pip into this interpreter.
 A part that cannot run is a row saying why, never a missing row.
@@ -195,6 +195,35 @@ def sustained_rows(size: Size) -> Iterator[Row]:
     missed = s["first_interval_missed"]
     yield Row(part, "every endpoint checked within its first interval",
               "yes" if missed == 0 else f"no: {missed:,} were not", _goal(missed == 0, "yes"))
+
+
+#: ``bench/pipeline.py``: 12,000 ICMP endpoints every 10 s, 40 s of steady state; the quick
+#: run a few hundred every second, for CI to see the part run, not its figures
+PIPELINE_FULL = ("--endpoints", "12000", "--interval", "10", "--seconds", "40")
+PIPELINE_QUICK = ("--endpoints", "300", "--interval", "1", "--seconds", "2")
+PIPELINE_GOAL_RATIO = 3.0
+
+
+def pipeline_rows(size: Size) -> Iterator[Row]:
+    """The whole pipeline's CPU per ICMP check beside one round of fping, same addresses."""
+    argv = PIPELINE_FULL if size is FULL else PIPELINE_QUICK
+    part = (f"ICMP pipeline, {int(argv[1]):,} endpoints every {argv[3]} s "
+            f"(scheduler, probe, state, store writer, SQLite), {argv[5]} s steady")
+    completed = _run([sys.executable, str(HERE / "pipeline.py"), *argv])
+    if completed.returncode != 0:
+        yield Row(part, "the whole run", f"failed: {_last_line(completed.stderr)}")
+        return
+    p = json.loads(completed.stdout.strip().splitlines()[-1])
+    if p["fping_us_per_check"] is None:
+        yield Row(part, "Pulse µs per check · fping", f"{p['pulse_us_per_check']} µs per check "
+                  "· fping not measured: fping is not installed")
+        return
+    yield Row(
+        part, "Pulse µs per check · fping µs per check (one round) · ratio",
+        f"{p['pulse_us_per_check']} µs · {p['fping_us_per_check']} µs · {p['ratio']:.2f}× fping "
+        f"({p['checks']:,} checks, {p['failed']} failed)",
+        _goal(p["ratio"] <= PIPELINE_GOAL_RATIO, f"≤ {PIPELINE_GOAL_RATIO:g}× fping"),
+    )
 
 
 def _goal(met: bool, goal: str) -> str:
@@ -454,7 +483,7 @@ def main() -> None:
     size = QUICK if arguments.quick else FULL
     notes = [] if arguments.no_install else install_missing()
     parts: list[Callable[[Size], Iterator[Row]]] = [
-        icmp_rows, sustained_rows, api_rows, cluster_rows,
+        icmp_rows, pipeline_rows, sustained_rows, api_rows, cluster_rows,
     ]
     rows: list[Row] = []
     for part in parts:

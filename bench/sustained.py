@@ -33,14 +33,14 @@ import tempfile
 import time
 import tracemalloc
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from pulse_core.app import Pulse
-    from pulse_core.engine.scheduler import RunCheck
+    from pulse_core.engine.monitor import Monitor
     from pulse_core.models import Endpoint
 
 DEFAULT_INTERVAL_S = 10
@@ -231,8 +231,8 @@ async def measure(
         if trace_memory:
             tracemalloc.start()
         app = Pulse.create(config, {})
-        first_wave = FirstWave(app.monitor.run_check, endpoints, interval_s)
-        app.scheduler = Scheduler(first_wave.run_check)
+        first_wave = FirstWave(app.monitor, endpoints, interval_s)
+        app.scheduler = Scheduler(first_wave.run_check, batches=first_wave)
         database = Path(scratch) / "pulse.db"
         await app.start()
         cpu_before, wall_before = time.process_time(), time.perf_counter()
@@ -330,10 +330,11 @@ class FirstWave:
     The first ``endpoints`` checks the scheduler starts are the first check of every
     endpoint: first checks are due within one interval of scheduling, every second check an
     interval after its first. The first of them is due at the moment of scheduling, which
-    fixes the deadline. Two counters, so the measurement adds nothing per endpoint to RSS."""
+    fixes the deadline. Two counters, so the measurement adds nothing per endpoint to RSS.
+    Checks in batches (ICMP) are counted as they are handed to the monitor, as single ones."""
 
-    def __init__(self, run_check: RunCheck, endpoints: int, interval_s: float) -> None:
-        self._run_check = run_check
+    def __init__(self, monitor: Monitor, endpoints: int, interval_s: float) -> None:
+        self._monitor = monitor
         self._endpoints = endpoints
         self._interval_s = interval_s
         self._deadline = math.inf
@@ -341,12 +342,25 @@ class FirstWave:
         self.late = 0
 
     async def run_check(self, endpoint: Endpoint, due: float) -> None:
+        self._count(due)
+        await self._monitor.run_check(endpoint, due)
+
+    def batches(self, type_name: str) -> bool:
+        return self._monitor.batches(type_name)
+
+    async def run_batch(
+        self, endpoints: Sequence[Endpoint], due: float, finished: Callable[[int], None]
+    ) -> None:
+        for _ in endpoints:
+            self._count(due)
+        await self._monitor.run_batch(endpoints, due, finished)
+
+    def _count(self, due: float) -> None:
         if self.started < self._endpoints:
             if self.started == 0:
                 self._deadline = due + self._interval_s
             self.started += 1
             self.late += time.time() > self._deadline
-        await self._run_check(endpoint, due)
 
 
 def main() -> None:
