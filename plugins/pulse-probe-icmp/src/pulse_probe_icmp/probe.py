@@ -127,8 +127,12 @@ class _Batch:
         self.waiting = 1
 
     def settle(self, index: int, outcome: EchoOutcome) -> None:
-        self.report(index, summarize((outcome,), self.endpoints[index].timeout_ms))
-        self._one_less()
+        """Called from the engine's read of a reply: a report that raises must still count
+        the ping as settled, or the batch would wait for the watchdog."""
+        try:
+            self.report(index, summarize((outcome,), self.endpoints[index].timeout_ms))
+        finally:
+            self._one_less()
 
     def sent(self) -> None:
         self._one_less()
