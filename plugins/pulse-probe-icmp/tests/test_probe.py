@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import time
 
@@ -144,3 +145,39 @@ def test_names_resolve_and_failures_read_plainly_where_nothing_leaves_loopback()
         "no-such-host.invalid": [False, "name lookup failed: no-such-host.invalid (DNS did not answer)"],
         "198.18.0.1": [False, "network unreachable"],
     }
+
+
+async def test_a_batch_reports_single_pings_several_packets_and_names_each_once(
+    probe: IcmpProbe,
+) -> None:
+    """One packet to an IP literal goes out with the batch's burst; several packets and
+    names to resolve are checked as ``check`` checks them; every endpoint is reported once."""
+    endpoints = [
+        endpoint("127.0.0.1"),
+        endpoint("127.9.8.7", count=3, packet_interval_ms=10),
+        endpoint("localhost"),
+        endpoint("::1"),
+    ]
+    reported: dict[int, list[object]] = {}
+    await probe.check_many(endpoints, lambda index, result: reported.setdefault(index, []).append(result))
+    assert sorted(reported) == [0, 1, 2, 3]
+    results = [results[0] for _, results in sorted(reported.items())]
+    assert all(len(results) == 1 for results in reported.values())
+    assert all(result.ok for result in results), results  # type: ignore[attr-defined]
+    assert results[1].details["loss_pct"] == 0.0  # type: ignore[attr-defined]
+
+
+async def test_a_report_that_raises_does_not_hold_up_its_batch(probe: IcmpProbe) -> None:
+    """The report runs in the engine's read of the reply; its failure must not leave the
+    batch waiting for a ping already settled."""
+    endpoints = [endpoint("127.0.0.1"), endpoint("127.0.0.2")]
+    reported: list[int] = []
+
+    def report(index: int, result: object) -> None:
+        reported.append(index)
+        if index == 0:
+            raise RuntimeError("a monitor bug")
+
+    async with asyncio.timeout(30):  # without the fix: forever
+        await probe.check_many(endpoints, report)
+    assert sorted(reported) == [0, 1]
