@@ -75,6 +75,11 @@ class FileHistory(HistoryStore):
 
     async def write_snapshots(self, snapshots: Sequence[EndpointSnapshot]) -> None:
         self._snapshots.update((snapshot.endpoint_id, snapshot) for snapshot in snapshots)
+        # an open period unreachable behind a parent is kept with the state that holds it
+        await self.write_outages([
+            snapshot.open_outage for snapshot in snapshots
+            if snapshot.open_outage is not None and snapshot.open_outage.cause is not None
+        ])
 
     async def load_snapshots(self) -> dict[str, EndpointSnapshot]:
         loaded = {}
