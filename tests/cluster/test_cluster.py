@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from pulse_core.app import load_plugins, open_config
+from pulse_core.cluster.ownership import Member, Ownership
 from pulse_core.models import Endpoint
 from pulse_core.testing.receivers import Receiver
 
@@ -115,11 +116,23 @@ async def test_a_killed_node_is_taken_over_without_a_false_outage_and_alerts_go_
                     store, [ep.id for ep in endpoints], taken_over + 2 * INTERVAL_S,
                     taken_over + 4 * INTERVAL_S,
                 )
+                orphans = Ownership([Member(n, "main") for n in "abc"], "main").owned_by(
+                    "a", endpoints
+                )
+                first_after_kill = {
+                    endpoint.name: (await store.checks(endpoint.id, killed, killed + 60))[0].ts
+                    for endpoint in orphans if endpoint.name != "PLC"
+                }
             messages = [request.json() for request in hook.requests]
     plc_id = next(ep.id for ep in endpoints if ep.name == "PLC")
     assert [o.endpoint_id for o in outages] == [plc_id], "a false outage was recorded"
     statuses = [message["status"] for message in messages]
     assert statuses == ["offline", "online"], messages
+    late = {
+        name: round(ts - killed, 1)
+        for name, ts in first_after_kill.items() if ts - killed > LEASE_S + 3 * INTERVAL_S
+    }
+    assert first_after_kill and not late, f"taken over later than the lease + 3 intervals: {late}"
     missing = [ep.name for ep in endpoints if ep.id != plc_id and after[ep.id] == 0]
     assert not missing, f"not checked after the takeover ({taken_over - killed:.1f} s): {missing}"
 
