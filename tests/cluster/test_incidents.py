@@ -3,6 +3,7 @@ thread's reference (the ServiceNow record) is kept in the shared database."""
 
 from __future__ import annotations
 
+import asyncio
 import time
 from pathlib import Path
 
@@ -12,7 +13,15 @@ from pulse_core.app import load_plugins, open_config
 from pulse_core.cluster.ownership import Member, Ownership
 from pulse_core.testing.receivers import ServiceNowReceiver
 
-from .kit import Listener, cluster_schema, cluster_yaml, icmp_targets, nodes, wait_for
+from .kit import (
+    Listener,
+    cluster_schema,
+    cluster_yaml,
+    icmp_targets,
+    nodes,
+    shared_store,
+    wait_for,
+)
 from .test_cluster import shares
 
 pytestmark = pytest.mark.asyncio
@@ -48,6 +57,14 @@ async def test_the_node_that_sees_the_recovery_resolves_the_other_nodes_incident
             survivor = next(node for node in running if node.name != owner_name)
             plc.stop()
             await servicenow.wait_for_requests(1, timeout_s=20)
+            # killed once the opening is on record (killed between the answer and the
+            # record, the survivor would send it again: docs/cluster.md)
+            async with shared_store(url) as store:
+                for _ in range(100):
+                    if (await store.outbox_health())["servicenow"].sent == 1:
+                        break
+                    await asyncio.sleep(0.1)
+                assert (await store.outbox_health())["servicenow"].sent == 1
             owner.kill()
             wait_for(lambda: len(shares([survivor.text()], 1)) == 1, 30, "the survivor alone")
             plc.start()
