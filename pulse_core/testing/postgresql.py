@@ -30,9 +30,10 @@ def postgresql_schema() -> Iterator[str]:
     """A schema of the test's own on the server, as a store URL whose connections use it
     (several stores on that URL share it, as the nodes of a cluster do); dropped afterwards."""
     schema = f"pulse_test_{uuid.uuid4().hex[:12]}"
-    with postgresql_admin() as admin:
+    with postgresql_admin() as admin:  # a connection each: a test may restart the server
         admin.execute(sql.SQL("CREATE SCHEMA {}").format(sql.Identifier(schema)))
-        try:
-            yield f"{POSTGRESQL_SERVER}?options=-csearch_path%3D{schema}"
-        finally:
+    try:
+        yield f"{POSTGRESQL_SERVER}?options=-csearch_path%3D{schema}"
+    finally:
+        with postgresql_admin() as admin:
             admin.execute(sql.SQL("DROP SCHEMA {} CASCADE").format(sql.Identifier(schema)))

@@ -12,7 +12,6 @@ import socket
 import subprocess
 import sys
 import time
-import uuid
 from collections import Counter
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
@@ -20,29 +19,13 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from psycopg import sql
 
 from pulse_core.app import build_store, load_plugins
 from pulse_core.store import Store
 from pulse_core.testing.listeners import free_tcp_port, port_below_ephemeral
-from pulse_core.testing.postgresql import POSTGRESQL_SERVER, postgresql_admin
 
 #: every node's heartbeat in the tests: a lease of 3 s
 HEARTBEAT_S = 1.0
-
-
-@contextlib.contextmanager
-def cluster_schema() -> Iterator[str]:
-    """A schema of the test's own, the URL of a store in it; dropped afterwards."""
-    name = f"pulse_cluster_{uuid.uuid4().hex[:10]}"
-    schema = sql.Identifier(name)
-    with postgresql_admin() as admin:  # a connection each: a test may restart the server
-        admin.execute(sql.SQL("CREATE SCHEMA {}").format(schema))
-    try:
-        yield f"{POSTGRESQL_SERVER}?options=-csearch_path%3D{name}"
-    finally:
-        with postgresql_admin() as admin:
-            admin.execute(sql.SQL("DROP SCHEMA {} CASCADE").format(schema))
 
 
 def cluster_yaml(

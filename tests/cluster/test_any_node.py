@@ -15,11 +15,11 @@ from websockets.asyncio.client import connect
 
 from pulse_core.app import load_plugins, open_config
 from pulse_core.cluster.ownership import Member, Ownership
+from pulse_core.testing.postgresql import postgresql_schema
 
 from .kit import (
     Listener,
     admin_key,
-    cluster_schema,
     cluster_yaml,
     icmp_targets,
     nodes,
@@ -33,7 +33,7 @@ pytestmark = pytest.mark.asyncio
 async def test_a_change_through_one_node_runs_on_the_others_and_pushes_reach_every_node(
     tmp_path: Path,
 ) -> None:
-    with cluster_schema() as url, Listener() as plc:
+    with postgresql_schema() as url, Listener() as plc:
         plc_target = {"type": "tcp", "group": "plant", "host": "127.0.0.1", "port": plc.port,
                       "name": "PLC"}
         text = cluster_yaml(url, [*icmp_targets(30), plc_target])

@@ -16,13 +16,13 @@ import pytest
 from pulse_core.app import load_plugins, open_config
 from pulse_core.cluster.ownership import Member, Ownership
 from pulse_core.models import Endpoint
+from pulse_core.testing.postgresql import postgresql_schema
 from pulse_core.testing.receivers import Receiver
 
 from .kit import (
     HEARTBEAT_S,
     Listener,
     check_counts,
-    cluster_schema,
     cluster_yaml,
     icmp_targets,
     nodes,
@@ -49,7 +49,7 @@ def shares(logs: list[str], live: int) -> dict[str, int]:
 
 @pytest.fixture
 def url() -> str:
-    with cluster_schema() as schema_url:
+    with postgresql_schema() as schema_url:
         yield schema_url
 
 

@@ -11,11 +11,11 @@ import pytest
 
 from pulse_core.app import load_plugins, open_config
 from pulse_core.cluster.ownership import Member, Ownership
+from pulse_core.testing.postgresql import postgresql_schema
 from pulse_core.testing.receivers import ServiceNowReceiver
 
 from .kit import (
     Listener,
-    cluster_schema,
     cluster_yaml,
     icmp_targets,
     nodes,
@@ -30,7 +30,7 @@ pytestmark = pytest.mark.asyncio
 async def test_the_node_that_sees_the_recovery_resolves_the_other_nodes_incident(
     tmp_path: Path,
 ) -> None:
-    with cluster_schema() as url, ServiceNowReceiver() as servicenow, Listener() as plc:
+    with postgresql_schema() as url, ServiceNowReceiver() as servicenow, Listener() as plc:
         text = cluster_yaml(
             url,
             [*icmp_targets(10), {"type": "tcp", "group": "plant", "host": "127.0.0.1",

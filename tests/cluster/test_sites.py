@@ -10,9 +10,10 @@ from pathlib import Path
 import httpx
 import pytest
 
+from pulse_core.testing.postgresql import postgresql_schema
 from pulse_core.testing.receivers import Receiver
 
-from .kit import admin_key, cluster_schema, cluster_yaml, icmp_targets, nodes, wait_for
+from .kit import admin_key, cluster_yaml, icmp_targets, nodes, wait_for
 from .test_cluster import shares
 
 pytestmark = pytest.mark.asyncio
@@ -25,7 +26,7 @@ def statuses(url: str, key: str) -> dict[str, str]:
 
 
 async def test_a_site_without_live_nodes_is_unknown_and_alerts_once(tmp_path: Path) -> None:
-    with cluster_schema() as url, Receiver() as hook:
+    with postgresql_schema() as url, Receiver() as hook:
         text = cluster_yaml(
             url,
             [*icmp_targets(20), *icmp_targets(20, group="north-hall", second_octet=1)],

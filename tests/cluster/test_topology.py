@@ -12,9 +12,10 @@ import pytest
 from pulse_core.app import load_plugins, open_config
 from pulse_core.cluster.ownership import Member, Ownership
 from pulse_core.testing.listeners import port_below_ephemeral
+from pulse_core.testing.postgresql import postgresql_schema
 from pulse_core.testing.receivers import Receiver
 
-from .kit import Listener, cluster_schema, cluster_yaml, nodes, wait_for
+from .kit import Listener, cluster_yaml, nodes, wait_for
 from .test_cluster import shares
 
 pytestmark = pytest.mark.asyncio
@@ -31,7 +32,7 @@ async def test_a_switch_and_its_devices_on_different_nodes_make_one_message(
     for listener in listeners:
         listener.start()
     try:
-        with cluster_schema() as url, Receiver() as hook:
+        with postgresql_schema() as url, Receiver() as hook:
             targets = [
                 {"type": "tcp", "group": "plant", "host": hosts[0], "port": port, "name": "switch"},
                 *(

@@ -3,27 +3,20 @@ of the test's own."""
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from psycopg import sql
 
-from pulse_core.testing.postgresql import POSTGRESQL_SERVER, postgresql_admin
+from pulse_core.testing.postgresql import postgresql_schema
 
 
 @pytest.fixture
 def postgresql_url() -> Iterator[str]:
     """A schema of the test's own in the test database, dropped afterwards; the URL puts it
     first on the search path (and is plain ``postgresql://``, as users write it)."""
-    schema = f"pulse_test_{uuid.uuid4().hex[:12]}"
-    with postgresql_admin() as admin:
-        admin.execute(sql.SQL("CREATE SCHEMA {}").format(sql.Identifier(schema)))
-        try:
-            yield f"{POSTGRESQL_SERVER}?options=-csearch_path%3D{schema}"
-        finally:
-            admin.execute(sql.SQL("DROP SCHEMA {} CASCADE").format(sql.Identifier(schema)))
+    with postgresql_schema() as url:
+        yield url
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
