@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import ipaddress
 import re
-import unicodedata
 from collections.abc import Mapping
 from typing import Annotated
 
@@ -54,8 +53,15 @@ VALIDATION_SECONDS = 60.0
 #: time and memory grow with the text (about 70 MB of memory per MB of YAML)
 TEXT_MAX_BYTES = 4 * 1024 * 1024
 
-_DNS_LABEL = re.compile(r"(?!-)[A-Za-z0-9_-]{1,63}(?<!-)")
-_LINE_BREAKS = frozenset("\t\n\r")
+#: a DNS name: labels of letters, digits, ``-`` and ``_`` (1 to 63, no ``-`` at either end)
+#: between dots, and perhaps a final dot
+_DNS_LABEL = r"(?!-)[A-Za-z0-9_-]{1,63}(?<!-)"
+_DNS_NAME = re.compile(rf"(?:{_DNS_LABEL}\.)*{_DNS_LABEL}\.?")
+#: what Unicode calls control characters (category Cc, a fixed set): one search in C, where
+#: a loop over ``unicodedata.category`` took about 2 µs for each name of a large file
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")
+#: the same but tabs and line breaks (``\t``, ``\n``, ``\r``)
+_CONTROL_BUT_LINE_BREAKS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 
 
 def endpoints_ceiling(environ: Mapping[str, str]) -> int:
@@ -83,12 +89,8 @@ def shown(value: object) -> object:
 def control_character(text: str, line_breaks: bool = False) -> str | None:
     """The first control character in ``text`` (tabs and line breaks allowed if
     ``line_breaks``), written ``U+0000``; ``None`` when there is none."""
-    for character in text:
-        if line_breaks and character in _LINE_BREAKS:
-            continue
-        if unicodedata.category(character) == "Cc":
-            return f"U+{ord(character):04X}"
-    return None
+    found = (_CONTROL_BUT_LINE_BREAKS if line_breaks else _CONTROL).search(text)
+    return None if found is None else f"U+{ord(found.group()):04X}"
 
 
 def _one_line(text: str) -> str:
@@ -115,17 +117,17 @@ def _host(text: str) -> str:
     """An IP address or a DNS name: letters, digits, ``-`` and ``_`` in dot-separated
     labels of at most 63, as resolvers take them."""
     candidate = text.strip()
+    # The name's pattern first: it takes every IPv4 address too, in a fraction of the time
+    # ``ipaddress`` takes to parse one.
+    if _DNS_NAME.fullmatch(candidate):
+        return text
     try:
         ipaddress.ip_address(candidate)
-        return text
     except ValueError:
-        pass
-    labels = candidate.removesuffix(".").split(".")
-    if not all(_DNS_LABEL.fullmatch(label) for label in labels):
         raise PydanticCustomError(
             "host", "must be an IP address or a host name (letters, digits, '-' and '_' "
             "between dots, 63 at most between two dots)",
-        )
+        ) from None
     return text
 
 

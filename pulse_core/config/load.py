@@ -85,7 +85,9 @@ def load_config(
         )
         raise issues.error(source_name)
 
-    values: dict[str, Any] = substitute_env(document.value, environ, issues)
+    values: dict[str, Any] = (
+        substitute_env(document.value, environ, issues) if document.dollars else document.value
+    )
     for key in values.keys() - CORE_KEYS - sections.keys():
         issues.add(
             (key,),

@@ -23,6 +23,11 @@ from pulse_core.probe import Probe
 
 ADDRESS_KEYS = ("host", "cidr", "wildcard")
 
+#: the keys ``TargetSection`` validates; the others belong to the probe
+_CORE_KEYS = frozenset(TargetSection.model_fields)
+#: ``json.dumps(..., sort_keys=True, default=repr)``, its encoder made once
+_OPTIONS_KEY = json.JSONEncoder(sort_keys=True, default=repr)
+
 
 @dataclass(frozen=True)
 class CheckedTarget:
@@ -68,10 +73,8 @@ def check_targets(
         if probe is not None:
             if probe.port_required and raw.get("port") is None:
                 issues.add((*path, "port"), f"port is required for {probe.type_name} targets")
-            owned = {
-                key: value for key, value in raw.items() if key not in TargetSection.model_fields
-            }
-            key = (probe, json.dumps(owned, sort_keys=True, default=repr))
+            owned = {key: value for key, value in raw.items() if key not in _CORE_KEYS}
+            key = (probe, _OPTIONS_KEY.encode(owned) if owned else "{}")
             options = validated.get(key)
             if options is None:
                 options = validate(

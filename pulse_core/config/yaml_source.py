@@ -92,6 +92,8 @@ class YamlDocument:
     anchored: bool = False
     #: the column of the first key of the first block mapping under the root, if any
     mapping_indent: int | None = None
+    #: whether a text value holds a ``$`` (a ``${VAR}`` reference, perhaps)
+    dollars: bool = True
     _root: Node | None = field(default=None, init=False, repr=False)
     _flattened: set[int] = field(default_factory=set, init=False, repr=False)
 
@@ -157,7 +159,7 @@ def parse_yaml(
         value = builder.single_document()
         return YamlDocument(
             value, text, builder.issues, builder.marks, builder.built,
-            bool(builder.anchor_marks), builder.mapping_indent,
+            bool(builder.anchor_marks), builder.mapping_indent, builder.dollars,
         )
     except yaml.MarkedYAMLError as error:
         raise ConfigError([_syntax_issue(error)], source_name) from error
@@ -192,6 +194,10 @@ class _ValueBuilder:
         #: every distinct text and integer once: 20,000 targets share one "type", one "icmp",
         #: one "group", and the 8,000 written ``port: 8080`` one 8080 (see :meth:`_shared`)
         self._values: dict[str | int, str | int] = {}
+        #: the tag of each plain text read (see :meth:`_scalar_tag`)
+        self._plain_tags: dict[str, str] = {}
+        #: whether a text value holds a ``$``: without one there is nothing to substitute
+        self.dollars = False
         self.issues: list[ConfigIssue] = []
 
     def single_document(self) -> Any:
@@ -212,29 +218,42 @@ class _ValueBuilder:
 
     def _node(self, path: Path) -> Any:
         event = self._loader.get_event()
+        if event.anchor is not None:  # an alias, or a value with an anchor
+            return self._anchored(event, path)
+        return self._value(event, path)
+
+    def _value(self, event: Event, path: Path) -> Any:
+        """The value ``event`` starts, counted."""
+        # ``_count(1, ...)`` written out: this runs for every value of the document
+        built = self.built + 1
+        if self._budget is not None and built % _BUDGET_EVERY == 0:
+            self._budget.check()
+        self.built = built
+        if built > MAX_VALUES:
+            self._too_many(event.start_mark)
+        if type(event) is ScalarEvent:
+            return self._scalar(event, path)
+        self._enter(event.start_mark)
+        if type(event) is SequenceStartEvent:
+            value: Any = self._sequence(event, path)
+        else:
+            value = self._mapping(event, path)
+        self.depth -= 1
+        return value
+
+    def _anchored(self, event: Event, path: Path) -> Any:
         if isinstance(event, AliasEvent):
             return self._alias(event)
         anchor = event.anchor
-        if anchor is not None and anchor in self.anchor_marks:
+        if anchor in self.anchor_marks:
             raise ComposerError(
                 f"found duplicate anchor {anchor!r}; first occurrence",
                 self.anchor_marks[anchor], "second occurrence", event.start_mark,
             )
-        if anchor is not None:
-            self.anchor_marks[anchor] = event.start_mark
+        self.anchor_marks[anchor] = event.start_mark
         built_before = self.built
-        self._count(1, event.start_mark)
-        if isinstance(event, ScalarEvent):
-            value = self._scalar(event, path)
-        else:
-            self._enter(event.start_mark)
-            if isinstance(event, SequenceStartEvent):
-                value = self._sequence(event, path)
-            else:
-                value = self._mapping(event, path)
-            self.depth -= 1
-        if anchor is not None:
-            self._anchors[anchor] = (value, self.built - built_before)
+        value = self._value(event, path)
+        self._anchors[anchor] = (value, self.built - built_before)
         return value
 
     def _alias(self, event: AliasEvent) -> Any:
@@ -259,13 +278,16 @@ class _ValueBuilder:
             self._budget.check()
         self.built += values
         if self.built > MAX_VALUES:
-            through = ", each alias counted as the values it repeats" if self._repeated else ""
-            self._stop(
-                mark,
-                f"the document has more than {MAX_VALUES:,} values (mappings, lists and "
-                f"scalars{through}), the most a configuration may hold: write fewer (a cidr "
-                "target instead of one target per address, say)",
-            )
+            self._too_many(mark)
+
+    def _too_many(self, mark: Mark) -> None:
+        through = ", each alias counted as the values it repeats" if self._repeated else ""
+        self._stop(
+            mark,
+            f"the document has more than {MAX_VALUES:,} values (mappings, lists and "
+            f"scalars{through}), the most a configuration may hold: write fewer (a cidr "
+            "target instead of one target per address, say)",
+        )
 
     def _enter(self, mark: Mark) -> None:
         self.depth += 1
@@ -289,8 +311,9 @@ class _ValueBuilder:
                 f"a value may be at most {TEXT_MAX_CHARS:,} characters; "
                 f"this one has {len(event.value):,}", event.value,
             )
-        tag = self._resolved_tag(event, ScalarNode, event.value)
+        tag = self._scalar_tag(event)
         if tag == _STR_TAG:
+            self.dollars = self.dollars or "$" in event.value
             return self._shared(event.value)
         if tag in _PLAIN_SCALAR_TAGS:
             loader = self._loader
@@ -298,6 +321,7 @@ class _ValueBuilder:
             return self._shared(value) if tag == _INT_TAG else value
         if tag != _TIMESTAMP_TAG:
             self._refuse_tag(tag, event, path)
+        self.dollars = self.dollars or "$" in event.value
         return event.value
 
     def _shared(self, value: _SharedT) -> _SharedT:
@@ -360,7 +384,10 @@ class _ValueBuilder:
                     f"this one has {len(key):,}", key,
                 )
                 key = str(shown(key))  # later messages name it
-            if self._resolved_tag(key_event, ScalarNode, key) == _MERGE_TAG:
+            # only ``<<`` or a tag can make a merge key: most keys need no resolving
+            if (key == "<<" or key_event.tag is not None) and self._scalar_tag(
+                key_event
+            ) == _MERGE_TAG:
                 merged.append(self._node((*path, key)))
                 continue
             # Keys stay the text written: ``on:`` is the key "on", not the boolean true.
@@ -405,6 +432,18 @@ class _ValueBuilder:
         tag: str | None = event.tag
         if tag is None or tag == "!":
             return str(self._loader.resolve(kind, value, event.implicit))
+        return tag
+
+    def _scalar_tag(self, event: ScalarEvent) -> str:
+        """:meth:`_resolved_tag` of a scalar, each plain text resolved once: resolving tries
+        a few patterns, and a file repeats most of its texts (keys, types, groups, ports)."""
+        if event.tag is not None or not event.implicit[0]:
+            return self._resolved_tag(event, ScalarNode, event.value)
+        tag = self._plain_tags.get(event.value)
+        if tag is None:
+            tag = self._plain_tags[event.value] = self._resolved_tag(
+                event, ScalarNode, event.value
+            )
         return tag
 
     def _refuse_tag(self, tag: str, event: Event, path: Path) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
 
 import pytest
@@ -236,6 +238,30 @@ def test_ids_follow_what_is_checked(load) -> None:
 def test_ip_literals_are_compared_canonically(load) -> None:
     spelled = only_id(load, "{type: icmp, group: plant, host: '2001:DB8:0:0::1'}")
     assert spelled == only_id(load, "{type: icmp, group: plant, host: '2001:db8::1'}")
+
+
+@pytest.mark.parametrize(
+    ("target", "host", "port", "identity"),
+    [
+        ("{type: tcp, group: plant, host: 10.0.0.5, port: 502}", "10.0.0.5", 502, {}),
+        ("{type: icmp, group: plant, host: 010.0.0.5}", "010.0.0.5", None, {}),
+        ("{type: icmp, group: plant, host: '2001:DB8:0:0::1'}", "2001:db8::1", None, {}),
+        ("{type: icmp, group: plant, host: PLC-1.Plant}", "plc-1.plant", None, {}),
+        (
+            "{type: http, group: plant, host: hmi, port: 80, http_path: /é}",
+            "hmi", 80, {"http_path": "/é"},
+        ),
+    ],
+)
+def test_ids_hash_what_is_checked_as_json(
+    load, target: str, host: str, port: int | None, identity: dict[str, str]
+) -> None:
+    """The id is the start of the SHA-256 of ``[type, canonical host, port, identity]`` as
+    ``json.dumps`` writes it compactly: stored history is filed under it, so a faster way
+    of writing it must give the very same text."""
+    type_name = target.split(",")[0].removeprefix("{type: ")
+    payload = json.dumps([type_name, host, port, identity], sort_keys=True, separators=(",", ":"))
+    assert only_id(load, target) == hashlib.sha256(payload.encode()).hexdigest()[:16]
 
 
 def test_duplicate_endpoints_name_both_targets(load_error) -> None:
