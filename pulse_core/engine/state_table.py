@@ -16,6 +16,7 @@ from __future__ import annotations
 import math
 from array import array
 from collections.abc import Iterator, Mapping, Sequence, ValuesView
+from dataclasses import dataclass
 from typing import TypeVar, overload
 
 from pulse_core.engine.state import RECENT_CHECKS, EndpointState
@@ -112,6 +113,28 @@ class StateTable(Mapping[str, EndpointState]):
         taken = self.checks_up[slot] + self.checks_down[slot]
         return taken << 3 | self.state[slot] << 1 | (slot in self.unchecked)
 
+    def seen(self) -> Seen:
+        """What every slot's ``change_count`` is made of now, for ``changed_since``."""
+        return Seen(
+            bytes(self.checks_up), bytes(self.checks_down), bytes(self.state),
+            frozenset(self.unchecked),
+        )
+
+    def changed_since(self, seen: Seen) -> list[int]:
+        """The slots whose ``change_count`` differs from when ``seen`` was taken, in order.
+
+        A reader of every state asking ``change_count`` slot by slot spends about 1 µs a
+        slot, 20 ms at 20,000 endpoints, to find the few dozen checked since it last asked;
+        here the columns are compared whole, in C, and only differing slots are visited."""
+        changed = set(seen.unchecked.symmetric_difference(self.unchecked))
+        for before, column in (
+            (seen.checks_up, self.checks_up),
+            (seen.checks_down, self.checks_down),
+            (seen.state, self.state),
+        ):
+            changed.update(_differing(before, bytes(column), memoryview(column).itemsize))
+        return sorted(changed)
+
     def _keep(self, previous: StateTable) -> None:
         """Carry over the state of every endpoint that was in ``previous`` too.
 
@@ -140,6 +163,35 @@ class StateTable(Mapping[str, EndpointState]):
                 self.causes[slot] = cause
             if (flips := previous.flips.get(old)) is not None:
                 self.flips[slot] = list(flips)  # the old table's views may still add to theirs
+
+
+@dataclass(frozen=True, slots=True)
+class Seen:
+    """The columns ``change_count`` is made of, as bytes, at one moment."""
+
+    checks_up: bytes
+    checks_down: bytes
+    state: bytes
+    unchecked: frozenset[int]
+
+
+#: every byte but zero to one, so that a differing byte is found with ``bytes.find``
+_NONZERO_TO_ONE = bytes([0] + [1] * 255)
+
+
+def _differing(before: bytes, after: bytes, width: int) -> Iterator[int]:
+    """The indexes of the ``width``-byte items that differ between two columns of equal
+    length: the columns as two integers xor-ed (whole, in C), then each differing byte found
+    with ``bytes.find``, a few µs per differing item and about 0.3 ms for 80 KB."""
+    if before == after:
+        return
+    xor = int.from_bytes(before, "little") ^ int.from_bytes(after, "little")
+    flags = xor.to_bytes(len(after), "little").translate(_NONZERO_TO_ONE)
+    at = flags.find(1)
+    while at >= 0:
+        index = at // width
+        yield index
+        at = flags.find(1, (index + 1) * width)
 
 
 def _runs(endpoints: Sequence[Endpoint], previous: StateTable) -> Iterator[tuple[int, int, int]]:

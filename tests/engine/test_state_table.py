@@ -89,3 +89,24 @@ def test_states_follow_their_endpoints_through_insertions_removals_and_moves() -
         endpoint_id for endpoint_id in order
         if not endpoint_id.startswith("new") and before[endpoint_id].open_outage
     ]
+
+
+def test_changed_since_names_exactly_the_slots_whose_change_count_moved() -> None:
+    ids = [f"e{number}" for number in range(300)]
+    table = StateTable([endpoint(endpoint_id) for endpoint_id in ids])
+    feed(table, "e7", [UP] * 255, start=1000.0)
+    seen = table.seen()
+    assert table.changed_since(seen) == []
+
+    feed(table, "e7", [UP], start=4000.0)  # 255 → 256: two bytes of one counter
+    feed(table, "e8", [DOWN], start=4000.0)  # its neighbour, in another column
+    feed(table, "e299", [UP], start=4000.0)  # the last slot
+    table["e8"].cut_off("e7")  # a state set without a check, after its check
+    table.unchecked[table.slot_of("e42")] = "no live node at its site"
+    counts = {slot: table.change_count(slot) for slot in range(len(table))}
+    assert table.changed_since(seen) == [7, 8, 42, 299]
+
+    seen = table.seen()
+    del table.unchecked[table.slot_of("e42")]
+    assert table.changed_since(seen) == [42]
+    assert [slot for slot in range(len(table)) if table.change_count(slot) != counts[slot]] == [42]
