@@ -14,7 +14,7 @@ from pulse_core.engine.state import EndpointState
 from pulse_core.engine.state_table import StateTable
 from pulse_core.models import CheckResult, CheckStatus
 from pulse_core.web.api.catalog import Catalog
-from pulse_core.web.api.live import SPARKLINE_POINTS, LiveBoard, LiveBody
+from pulse_core.web.api.live import SPARKLINE_POINTS, TURN_BLOCK, LiveBoard, LiveBody
 
 CONFIG = """
 version: 1
@@ -27,8 +27,8 @@ targets:
 ISO_TO_THE_SECOND = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$")
 
 
-def board_parts() -> tuple[Catalog, StateTable]:
-    config = load_config(CONFIG, probes=load_plugins().registries.probes)
+def board_parts(config_text: str = CONFIG) -> tuple[Catalog, StateTable]:
+    config = load_config(config_text, probes=load_plugins().registries.probes)
     return Catalog(config), StateTable(config.endpoints)
 
 
@@ -100,3 +100,47 @@ async def test_a_large_body_comes_in_several_chunks_that_add_up() -> None:
     assert [item["endpoint"]["name"] for item in await decoded(body)] == ["PLC", "Scanner"]
     empty = LiveBoard().render(catalog, [], states, time.time())
     assert await decoded(empty) == [] and len(empty) == len(b'{"items":[]}')
+
+
+async def test_only_changed_items_are_encoded_again_and_a_selection_picks_kept_ones() -> None:
+    catalog, states = board_parts()
+    plc_entry, scanner_entry = catalog.entries
+    board, now = LiveBoard(), time.time()
+    observe(states[plc_entry.endpoint.id], now - 5)
+    first = board.render(catalog, catalog.entries, states, now)
+    observe(states[scanner_entry.endpoint.id], now - 1, up=False)
+    second = board.render(catalog, catalog.entries, states, now + 1)
+    assert second.items[0] is first.items[0]  # the very bytes: the gzip runs rely on it
+    assert (await decoded(second))[1]["sparkline"][0]["s"] == "d"
+
+    observe(states[plc_entry.endpoint.id], now + 1, up=False)
+    picked = board.render(catalog, catalog.select(search="plc"), states, now + 2)
+    assert [item["status"] for item in await decoded(picked)] == ["down"]
+    assert board.render(catalog, [scanner_entry], states, now + 2).items == [second.items[1]]
+
+    moved = StateTable(tuple(reversed(states.endpoints)), previous=states)  # a new table
+    observe(moved[scanner_entry.endpoint.id], now + 2)
+    items = await decoded(board.render(catalog, catalog.entries, moved, now + 3))
+    assert [item["status"] for item in items] == ["down", "up"]
+    assert [len(item["sparkline"]) for item in items] == [2, 2]
+
+
+async def test_an_item_that_turns_stale_with_time_alone_is_found_in_any_block() -> None:
+    targets = "\n".join(
+        f"  - {{type: tcp, host: 127.0.4.{number + 1}, port: 9, group: plant, name: d{number:03d}}}"
+        for number in range(TURN_BLOCK + 6)
+    )
+    catalog, states = board_parts(CONFIG.split("targets:")[0] + "targets:\n" + targets)
+    late = catalog.entries[-2].endpoint.id  # in the second block, the only one checked
+    board, now = LiveBoard(), time.time()
+
+    async def up_at(moment: float) -> list[str]:
+        items = await decoded(board.render(catalog, catalog.entries, states, moment))
+        return [item["endpoint"]["id"] for item in items if item["status"] == "up"]
+
+    assert await up_at(now) == []
+    observe(states[late], now + 1)
+    assert await up_at(now + 2) == [late]
+    assert await up_at(now + 22) == []  # more than two intervals after its check
+    observe(states[late], now + 23)
+    assert await up_at(now + 24) == [late]

@@ -6,7 +6,9 @@ cannot have moved on: live status changes with time alone only when the latest c
 stale or the oldest flip leaves the flapping window, so an item records until when it holds.
 Its sparkline is kept as encoded points (inside the encoded item: each point has the same
 length, so keeping the latest 20 is a slice), and only checks newer than the last encoded
-one are added. A request then costs a few comparisons per endpoint.
+one are added. A request visits only the items to encode again: those whose state changed
+since the request before (the state table's columns compared whole with a copy of them) and
+those past the moment they held until (kept per block of items).
 
 The answer is sent as it is cut, in chunks of about ``CHUNK_BYTES`` with its length known in
 advance: joining 10,000 items into one body and handing that to the server costs several
@@ -22,6 +24,7 @@ from __future__ import annotations
 
 import json
 import time
+from array import array
 from dataclasses import dataclass
 from typing import AsyncIterator, ClassVar
 
@@ -33,7 +36,7 @@ from pulse_core.engine.state import (
     STALE_AFTER_INTERVALS,
     EndpointState,
 )
-from pulse_core.engine.state_table import StateTable
+from pulse_core.engine.state_table import Seen, StateTable
 from pulse_core.models import LiveStatus
 from pulse_core.web.api.catalog import Catalog, CatalogEntry
 from pulse_core.web.serialize import iso
@@ -41,6 +44,9 @@ from pulse_core.web.serialize import iso
 #: every check the state keeps (20): the dashboard draws 20 bars
 SPARKLINE_POINTS = RECENT_CHECKS
 CHUNK_BYTES = 256 * 1024
+#: items whose earliest turn with time is kept as one: a request compares a few hundred of
+#: these moments with the clock instead of every item's
+TURN_BLOCK = 64
 
 _EXTENSION_KEY = "pulse.live_board"
 _ITEM_HEAD = '{"endpoint":%s,"status":"%s","rttMs":%s,"lastChangeTs":%s,"sparkline":['
@@ -74,17 +80,11 @@ POINT_BYTES = len(_point(0.0, True))
 _POINT_STRIDE = POINT_BYTES + len(_SEPARATOR)
 
 
-#: ``_RenderedItem.slot`` before the item's endpoint is looked up in the current table
-_NOT_LOOKED_UP = -1
-
-
 @dataclass(slots=True, eq=False)
 class _RenderedItem:
     entry: CatalogEntry
     #: the endpoint's slot in the state table (``None``: not in it)
-    slot: int | None = _NOT_LOOKED_UP
-    #: ``StateTable.change_count`` when rendered
-    change_count: int = -1
+    slot: int | None = None
     holds_until: float = 0.0
     #: the encoded item, its sparkline last: ``...,"sparkline":[p1,p2,...]}``
     data: bytes = b""
@@ -97,7 +97,6 @@ class _RenderedItem:
         state = None if self.slot is None else states.at(self.slot)
         status = status_of(state, now)
         self.entry = entry
-        self.change_count = -1 if self.slot is None else states.change_count(self.slot)
         self.holds_until = _status_holds_until(state, now) if state else 0.0
         points = self._points(state.recent_checks() if state is not None else [])
         rtt = state.last_rtt_ms if state else None
@@ -131,10 +130,13 @@ class LiveBody:
     CLOSE: ClassVar[bytes] = _CLOSE
 
     items: list[bytes]
+    #: the items' lengths added up, when the maker knows it (else they are added up here)
+    items_bytes: int = -1
 
     def __len__(self) -> int:
+        items_bytes = self.items_bytes if self.items_bytes >= 0 else sum(map(len, self.items))
         separators = max(len(self.items) - 1, 0) * len(_SEPARATOR)
-        return len(_OPEN) + sum(map(len, self.items)) + separators + len(_CLOSE)
+        return len(_OPEN) + items_bytes + separators + len(_CLOSE)
 
     async def chunks(self, chunk_bytes: int = CHUNK_BYTES) -> AsyncIterator[bytes]:
         """The body in pieces of about ``chunk_bytes``."""
@@ -152,47 +154,96 @@ class LiveBody:
 
 
 class LiveBoard:
-    """The encoded live items of one web application, kept between requests."""
+    """The encoded live items of one web application's catalogue, kept between requests.
+
+    Every item of the catalogue is kept encoded, in its order. A request encodes again only
+    the items whose state changed since the one before (``StateTable.changed_since``: the
+    columns compared whole, not 20,000 slots asked one by one) and those whose status has
+    turned with time alone (found through the earliest such moment of each block of
+    ``TURN_BLOCK`` items); the whole list is then a copy of the kept one, a filtered list a
+    pick from it."""
 
     def __init__(self) -> None:
-        self._items: dict[str, _RenderedItem] = {}
         self._catalog: Catalog | None = None
         self._states: StateTable | None = None
+        #: in ``catalog.entries`` order, and each one's ``data`` beside it
+        self._items: list[_RenderedItem] = []
+        self._parts: list[bytes] = []
+        #: ``_parts``' lengths added up
+        self._parts_bytes = 0
+        #: each entry's position, made for the first filtered request of a catalogue (the
+        #: dashboard asks for the whole list only, and this takes some 60 bytes an entry)
+        self._positions: dict[CatalogEntry, int] | None = None
+        #: the position of each slot's item (-1: not in the catalogue)
+        self._position_of_slot = array("i")
+        self._seen: Seen | None = None
+        #: per block of ``TURN_BLOCK`` items, a moment no later than the earliest at which
+        #: one of their statuses turns with time alone
+        self._turns = array("d")
 
     def render(
         self, catalog: Catalog, entries: list[CatalogEntry], states: StateTable, now: float
     ) -> LiveBody:
-        """The items of ``entries``, in their order. An item is encoded again only when its
-        entry, its state's change count or the moment its status can turn has changed:
-        checking that costs a few attribute reads, at 10,000 items per request."""
-        if catalog is not self._catalog:  # forget endpoints that left the configuration
-            self._items = {key: item for key, item in self._items.items() if key in catalog}
-            self._catalog = catalog
-        if states is not self._states:  # a new table: slots are looked up in it again
-            for kept in self._items.values():
-                kept.slot = _NOT_LOOKED_UP
-            self._states = states
-        parts = []
-        items = self._items
-        for entry in entries:
-            endpoint_id = entry.endpoint.id
-            item = items.get(endpoint_id)
-            if item is None:
-                item = items[endpoint_id] = _RenderedItem(entry)
-            if item.slot == _NOT_LOOKED_UP:
-                item.slot = states.slot_of(endpoint_id)
-            slot = item.slot
-            if (
-                slot is not None
-                and item.entry is entry
-                and item.change_count == states.change_count(slot)
-                and now < item.holds_until
-            ):
-                parts.append(item.data)
-                continue
+        """The items of ``entries`` (the catalogue's, or a selection of them), in their order."""
+        if catalog is not self._catalog or states is not self._states:
+            self._encode_all(catalog, states, now)
+        else:
+            self._catch_up(states, now)
+        if entries is catalog.entries:
+            return LiveBody(list(self._parts), self._parts_bytes)
+        if self._positions is None:
+            self._positions = {entry: position for position, entry in enumerate(catalog.entries)}
+        parts, positions = self._parts, self._positions
+        return LiveBody([parts[positions[entry]] for entry in entries])
+
+    def _encode_all(self, catalog: Catalog, states: StateTable, now: float) -> None:
+        """A new configuration or state table: every item encoded again (those of endpoints
+        that stay keep their encoded points), slots looked up in the table."""
+        kept = {item.entry.endpoint.id: item for item in self._items}
+        self._catalog, self._states, self._seen = catalog, states, states.seen()
+        self._items = [kept.get(entry.endpoint.id) or _RenderedItem(entry) for entry in catalog.entries]
+        self._positions = None
+        self._position_of_slot = array("i", [-1]) * len(states)
+        for position, (item, entry) in enumerate(zip(self._items, catalog.entries)):
+            item.slot = states.slot_of(entry.endpoint.id)
+            if item.slot is not None:
+                self._position_of_slot[item.slot] = position
             item.refresh(entry, states, now)
-            parts.append(item.data)
-        return LiveBody(parts)
+        self._parts = [item.data for item in self._items]
+        self._parts_bytes = sum(map(len, self._parts))
+        blocks = range(0, len(self._items), TURN_BLOCK)
+        self._turns = array("d", [self._earliest_turn(start) for start in blocks])
+
+    def _catch_up(self, states: StateTable, now: float) -> None:
+        """Encode again the items whose state changed or whose status turned since the last
+        request, and put them in place."""
+        assert self._seen is not None
+        position_of_slot, items, turns = self._position_of_slot, self._items, self._turns
+        stale = {position_of_slot[slot] for slot in states.changed_since(self._seen)}
+        stale.discard(-1)
+        self._seen = states.seen()
+        turned: list[int] = []
+        if turns and min(turns) <= now:
+            turned = [block for block, moment in enumerate(turns) if moment <= now]
+        for block in turned:
+            start = block * TURN_BLOCK
+            stale.update(
+                position for position in range(start, min(start + TURN_BLOCK, len(items)))
+                if items[position].holds_until <= now
+            )
+        parts = self._parts
+        for position in stale:
+            item = items[position]
+            item.refresh(item.entry, states, now)
+            self._parts_bytes += len(item.data) - len(parts[position])
+            parts[position] = item.data
+            block = position // TURN_BLOCK
+            turns[block] = min(turns[block], item.holds_until)
+        for block in turned:
+            turns[block] = self._earliest_turn(block * TURN_BLOCK)
+
+    def _earliest_turn(self, start: int) -> float:
+        return min(item.holds_until for item in self._items[start : start + TURN_BLOCK])
 
 
 def live_board() -> LiveBoard:
