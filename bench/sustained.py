@@ -24,6 +24,7 @@ import contextlib
 import gc
 import json
 import math
+import os
 import select
 import signal
 import sqlite3
@@ -63,12 +64,21 @@ class Sustained:
     lag_p99_ms: float
     lag_max_ms: float
     cpu_pct: float
+    #: CPU and checks from the end of the first wave (every endpoint's first state stored)
+    steady_cpu_pct: float
+    steady_checks_per_s: float
+    #: the most checks waiting for the store's writer, sampled every 0.1 s, and any it dropped
+    writer_backlog_max: int
+    dropped: int
     rss_idle_mb: float
     rss_bytes_per_endpoint: float
     rss_bytes_per_endpoint_above_code: float
     disk_bytes_per_check: float
     first_interval_missed: int
     lab_endpoints: int
+    probe_workers: int
+    #: the probe workers' share of ``cpu_pct``
+    workers_cpu_pct: float
 
 
 # --- the checked side, in its own process ---------------------------------------------------
@@ -217,8 +227,38 @@ def disk_bytes(database: Path) -> int:
     return database.stat().st_size
 
 
+def _worker_environ(probe_workers: int) -> dict[str, str]:
+    return {"PULSE_PROBE_WORKERS": str(probe_workers)} if probe_workers else {}
+
+
+def _workers_of(app: Pulse) -> list[int]:
+    """The process ids of the app's probe workers (none when it probes in process)."""
+    pids = getattr(app.probing, "pids", None)
+    return pids() if pids is not None else []
+
+
+def _cpu_s(pids: Sequence[int]) -> float:
+    """CPU time (user + system) of the processes ``pids`` so far, from the kernel's count."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for pid in pids:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        total += int(fields[11]) + int(fields[12])
+    return total / ticks
+
+
+def _rss_of(pids: Sequence[int]) -> int:
+    total = 0
+    for pid in pids:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                total += int(line.split()[1]) * 1024
+    return total
+
+
 async def measure(
-    endpoints: int, seconds: float, interval_s: int, with_lab: bool, trace_memory: bool = False
+    endpoints: int, seconds: float, interval_s: int, with_lab: bool, trace_memory: bool = False,
+    probe_workers: int = 0,
 ) -> Sustained:
     from pulse_core.app import Pulse
     from pulse_core.engine.scheduler import Scheduler
@@ -227,24 +267,35 @@ async def measure(
         config = Path(scratch) / "pulse.yaml"
         lab_endpoints = write_config(config, endpoints, interval_s, place)
         code_rss = rss_bytes()
-        idle_rss = await _idle_rss(Path(scratch), place)
+        idle_rss = await _idle_rss(Path(scratch), place, probe_workers)
         if trace_memory:
             tracemalloc.start()
-        app = Pulse.create(config, {})
+        app = Pulse.create(config, _worker_environ(probe_workers))
         first_wave = FirstWave(app.monitor, endpoints, interval_s)
         app.scheduler = Scheduler(first_wave.run_check, batches=first_wave)
         database = Path(scratch) / "pulse.db"
         await app.start()
-        cpu_before, wall_before = time.process_time(), time.perf_counter()
+        workers = _workers_of(app)
+        main_before, workers_before = time.process_time(), _cpu_s(workers)
+        wall_before = time.perf_counter()
         # Every first check has had its interval plus its timeout and retry to finish.
+        backlog = Backlog()
+        following = asyncio.create_task(backlog.follow(app))
         await asyncio.sleep(interval_s + 2 * TIMEOUT_MS / 1000 + 1)
-        # Disk growth is measured from here: the catalog and the first state of every
-        # endpoint are stored by now, so what follows is the steady cost of checks.
+        # Disk growth and the steady CPU are measured from here: the catalog and the first
+        # state of every endpoint are stored by now, so what follows is the cost of checks.
         checks_before, disk_before = _checks_done(app), disk_bytes(database)
+        steady_cpu_before = time.process_time() + _cpu_s(workers)
+        steady_before = time.perf_counter()
         await asyncio.sleep(max(0.0, seconds - (time.perf_counter() - wall_before)))
-        cpu = time.process_time() - cpu_before
+        workers_cpu = _cpu_s(workers) - workers_before
+        cpu = time.process_time() - main_before + workers_cpu
+        steady_cpu = time.process_time() + _cpu_s(workers) - steady_cpu_before
+        steady_checks = _checks_done(app) - checks_before
+        steady_wall = time.perf_counter() - steady_before
         wall = time.perf_counter() - wall_before
-        rss = rss_bytes()
+        following.cancel()
+        rss = rss_bytes() + _rss_of(workers)
         if trace_memory:
             _report_memory(endpoints)
         checks = _checks_done(app)
@@ -265,31 +316,38 @@ async def measure(
         lag_p99_ms=round(schedule.lags.quantile(0.99) * 1000, 2),
         lag_max_ms=round(schedule.max_lag_s * 1000, 2),
         cpu_pct=round(100 * cpu / wall, 1),
+        steady_cpu_pct=round(100 * steady_cpu / steady_wall, 1),
+        steady_checks_per_s=round(steady_checks / steady_wall, 1),
+        writer_backlog_max=backlog.largest,
+        dropped=app.writer.dropped,
         rss_idle_mb=round(idle_rss / 2**20, 1),
         rss_bytes_per_endpoint=round((rss - idle_rss) / (endpoints - IDLE_ENDPOINTS)),
         rss_bytes_per_endpoint_above_code=round((rss - code_rss) / endpoints),
         disk_bytes_per_check=round(grown / stored, 1) if stored else 0.0,
         first_interval_missed=first_wave.late + max(0, endpoints - first_wave.started),
         lab_endpoints=lab_endpoints,
+        probe_workers=len(workers),
+        workers_cpu_pct=round(100 * workers_cpu / wall, 1),
     )
 
 
-async def _idle_rss(scratch: Path, place: dict[str, object]) -> int:
+async def _idle_rss(scratch: Path, place: dict[str, object], probe_workers: int) -> int:
     """The resident memory of an idle Pulse: running the same mix at ``IDLE_ENDPOINTS``
     endpoints, so every probe type is started (the HTTP probe's TLS contexts alone take
     about a megabyte), its store open and its threads running. What a Pulse costs before
-    its endpoints, and the base the per-endpoint figure is counted from."""
+    its endpoints, and the base the per-endpoint figure is counted from (its probe workers
+    included, when it has some)."""
     from pulse_core.app import Pulse
 
     idle = scratch / "idle"
     idle.mkdir()
     config = idle / "pulse.yaml"
     write_config(config, IDLE_ENDPOINTS, 1, place)
-    app = Pulse.create(config, {})
+    app = Pulse.create(config, _worker_environ(probe_workers))
     await app.start()
     try:
         await asyncio.sleep(3)  # a few checks, written and announced
-        return rss_bytes()
+        return rss_bytes() + _rss_of(_workers_of(app))
     finally:
         await app.stop()
 
@@ -318,6 +376,18 @@ def _report_errors(app: Pulse) -> None:
     )
     for error, count in errors.most_common(5):
         print(f"{count:6d} endpoints last failed with {error}", file=sys.stderr)
+
+
+@dataclass
+class Backlog:
+    """The most checks waiting for the store's writer at once: the store keeping up or not."""
+
+    largest: int = 0
+
+    async def follow(self, app: Pulse) -> None:
+        while True:
+            self.largest = max(self.largest, app.writer.pending)
+            await asyncio.sleep(0.1)
 
 
 def _checks_done(app: Pulse) -> int:
@@ -374,13 +444,20 @@ def main() -> None:
         "--trace-memory", action="store_true",
         help="print what is kept per endpoint, by allocating line, on stderr (slows the run)",
     )
+    parser.add_argument(
+        "--probe-workers", type=int, default=0,
+        help="probe in this many worker processes (their CPU and memory are counted)",
+    )
     args = parser.parse_args()
     if args.mode == "serve":
         asyncio.run(_serve(args.lab))
         return
     _import_everything()
     result = asyncio.run(
-        measure(args.endpoints, args.seconds, args.interval, args.lab, args.trace_memory)
+        measure(
+            args.endpoints, args.seconds, args.interval, args.lab, args.trace_memory,
+            args.probe_workers,
+        )
     )
     print(json.dumps(asdict(result)))
 

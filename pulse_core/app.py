@@ -23,7 +23,9 @@ from pulse_core.config import load_config, read_config_text
 from pulse_core.config.model import PulseConfig
 from pulse_core.engine.maintenance import run_maintenance
 from pulse_core.engine.monitor import Monitor
+from pulse_core.engine.probing import InProcess, Probing
 from pulse_core.engine.reconfigure import ApplyResult, ConfigChanger
+from pulse_core.engine.workers.pool import ProbeWorkers, probe_workers_wanted
 from pulse_core.engine.scheduler import Scheduler
 from pulse_core.engine.writer import StoreWriter
 from pulse_core.events import EventBus
@@ -123,6 +125,9 @@ class Pulse(LiveView):
         #: (WebSocket, SSE) watch it to say goodbye to their clients and end
         self.stopping = asyncio.Event()
         self.probes: dict[str, Probe] = {}
+        #: where the probes run: in this process unless ``PULSE_PROBE_WORKERS`` asks for
+        #: worker processes (set up by :meth:`start`)
+        self.probing: Probing = InProcess(plugins.registries.probes)
         #: every stored status change, this node's and the cluster's, for live clients
         #: (WebSocket, SSE)
         self.events: EventBus[StatusChange] = EventBus()
@@ -166,7 +171,13 @@ class Pulse(LiveView):
     async def start(self) -> None:
         """Open the store (and join the cluster), start writing, tell the plugins, then run
         the configuration through the sequence every later change takes too
-        (:meth:`ConfigChanger.take`); checks begin once it is done."""
+        (:meth:`ConfigChanger.take`); checks begin once it is done. Probe workers, when
+        asked for, are started first: they get ready while the store opens."""
+        workers = probe_workers_wanted(self.environ)
+        if workers:
+            self.probing = ProbeWorkers(workers, self.plugins.registries.probes, self.environ)
+            await self.probing.start()
+            log.info("probing in %d worker processes", workers)
         await self.store.open()
         self.cluster = await join_cluster(self, self.store, self.config, self.environ)
         await self._record_config_version()
@@ -288,6 +299,7 @@ class Pulse(LiveView):
             except Exception:
                 log.exception("closing the %s probe failed", probe.type_name)
         await self.config_changes.close()
+        await self.probing.close()
         self.writer.close()
         if self._writing is not None:
             await _join(self._writing)

@@ -20,6 +20,7 @@ from pulse_core.app import started
 from pulse_core.cluster.joining import ADDRESS_VARIABLE, NODE_NAME_VARIABLE, SITE_VARIABLE
 from pulse_core.config.model import PulseConfig, ServerSection
 from pulse_core.coordination import NodeNameTaken, StoreInUse
+from pulse_core.engine.workers.pool import WORKERS_VARIABLE, BadWorkerCount, probe_workers_wanted
 from pulse_core.ports import PortInUse, ensure_port_free
 from pulse_core.web.server import create_web_app, serve_web_app
 
@@ -39,24 +40,32 @@ def add_listener_arguments(run: argparse.ArgumentParser) -> None:
         "--site", help=f"the site this cluster node probes (default: ${SITE_VARIABLE}, "
         "cluster.site, else cluster.default_site)",
     )
+    run.add_argument(
+        "--probe-workers", metavar="N", type=int, choices=range(0, 65),
+        help=f"run the probes in N worker processes, for more checks a second than one core "
+        f"takes (default: ${WORKERS_VARIABLE}, else 0: in the main process)",
+    )
 
 
 def cmd_run(args: argparse.Namespace, made_from_sample: bool) -> int:
     try:
         asyncio.run(_run_until_signalled(args, made_from_sample))
-    except (PortInUse, StoreInUse, NodeNameTaken) as error:
+    except (PortInUse, StoreInUse, NodeNameTaken, BadWorkerCount) as error:
         log.error("%s", error)
         return 1
     return 0
 
 
 def _node_environ(args: argparse.Namespace) -> dict[str, str]:
-    """The environment the node's name and site are read from, with the command line's."""
+    """The environment the node's name, site and probe workers are read from, with the
+    command line's."""
     environ = dict(os.environ)
     if args.node_name:
         environ[NODE_NAME_VARIABLE] = args.node_name
     if args.site:
         environ[SITE_VARIABLE] = args.site
+    if args.probe_workers is not None:
+        environ[WORKERS_VARIABLE] = str(args.probe_workers)
     return environ
 
 
@@ -89,6 +98,7 @@ async def _run_until_signalled(args: argparse.Namespace, made_from_sample: bool)
     environ = _node_environ(args)
 
     def before_start(config: PulseConfig) -> None:
+        probe_workers_wanted(environ)  # a bad count is one line, before anything starts
         check_listener(config)
         listener = _listener(config.server, args)
         environ[ADDRESS_VARIABLE] = f"{listener.host}:{listener.port}"  # what the cluster shows

@@ -30,6 +30,7 @@ def test_bench_run_quick_prints_one_table_with_every_part() -> None:
     assert any(part.startswith("ICMP, one round") for part in parts)
     assert any(part.startswith("ICMP pipeline") for part in parts)
     assert any(part.startswith("Sustained") for part in parts)
+    assert any("worker processes" in part for part in parts)
     assert any(part.startswith("Cluster") for part in parts)  # "not measured" without PostgreSQL
     results = {line.split("|")[2].strip(): line.split("|")[3].strip() for line in table[2:]}
     assert "µs/check" in results["Pulse IcmpEngine.ping"]

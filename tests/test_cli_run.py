@@ -9,6 +9,7 @@ import signal
 import socket
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 from pulse_core.cli_run import browser_host, where_data_is
@@ -92,3 +93,51 @@ def test_the_log_names_what_a_browser_opens_and_where_the_data_is() -> None:
     assert where_data_is("sqlite:////var/lib/pulse/pulse.db") == (
         "the SQLite file /var/lib/pulse/pulse.db"
     )
+
+
+def _children(pid: int) -> list[int]:
+    text = Path(f"/proc/{pid}/task/{pid}/children").read_text()
+    return [int(child) for child in text.split()]
+
+
+def _gone(pids: list[int], within_s: float = 10.0) -> bool:
+    deadline = time.monotonic() + within_s
+    while time.monotonic() < deadline:
+        if not any(Path(f"/proc/{pid}").exists() for pid in pids):
+            return True
+        time.sleep(0.05)
+    return False
+
+
+def test_probe_workers_start_with_pulse_and_end_with_it(tmp_path: Path) -> None:
+    """``--probe-workers 2``: two worker processes probe, stop with a stop, and end by
+    themselves when the main process is killed (no orphan keeps probing)."""
+    for stop in (signal.SIGINT, signal.SIGKILL):
+        process = start(
+            tmp_path, "--config", str(SAMPLE), "--host", "127.0.0.1",
+            "--port", str(free_tcp_port()), "--probe-workers", "2",
+        )
+        try:
+            log = read_until(process, "monitoring ")
+            workers = _children(process.pid)
+        finally:
+            process.send_signal(stop)
+            log += process.communicate(timeout=30)[0]
+        assert "probing in 2 worker processes" in log
+        assert len(workers) == 2
+        assert _gone(workers), f"probe workers {workers} outlived the main process ({stop!r})"
+        assert "Traceback" not in log
+        if stop is signal.SIGINT:
+            assert process.returncode == 0
+
+
+def test_a_bad_count_of_probe_workers_is_one_line(tmp_path: Path) -> None:
+    process = subprocess.Popen(
+        [sys.executable, "-m", "pulse_core.cli", "run", "--config", str(SAMPLE)],
+        env={**os.environ, "PULSE_DATA_DIR": str(tmp_path / "data"), "PULSE_PROBE_WORKERS": "two"},
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )
+    output = process.communicate(timeout=60)[0]
+    assert process.returncode == 1
+    assert "PULSE_PROBE_WORKERS='two': not a number" in output
+    assert "Traceback" not in output

@@ -30,8 +30,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
-from pydantic import BaseModel
-
 from pulse_core.alerting.destinations import refused_destinations
 from pulse_core.alerting.dialect_hints import missing_dialects
 from pulse_core.config.budget import Budget, in_worker, load_in_worker
@@ -49,11 +47,12 @@ from pulse_core.config.privileged import require_admin_for, require_admin_for_re
 from pulse_core.engine.checks import GUARD_SLACK_S
 from pulse_core.engine.long_lived import settle_long_lived_objects
 from pulse_core.models import Endpoint, EndpointSnapshot, State
-from pulse_core.probe import Probe, UnavailableProbe
+from pulse_core.probe import Probe
 
 if TYPE_CHECKING:
     from pulse_core.alerting.engine import AlertEngine
     from pulse_core.engine.monitor import Monitor
+    from pulse_core.engine.probing import Probing
     from pulse_core.engine.scheduler import Scheduler
     from pulse_core.engine.writer import StoreWriter
     from pulse_core.plugins import PluginHost
@@ -122,22 +121,6 @@ class ApplyResult:
     config: PulseConfig
 
 
-async def start_probe(
-    probe_class: type[Probe], defaults: BaseModel | None
-) -> tuple[Probe, str | None]:
-    """A started probe, or one that fails every check with the reason it could not start, so
-    the rest of the site is still monitored; the reason is returned too."""
-    type_name = probe_class.type_name
-    probe = probe_class(defaults)
-    try:
-        await probe.start()
-    except Exception as exc:
-        reason = f"the {type_name} probe cannot start, its checks will fail: {exc}"
-        log.error("%s", reason)
-        return UnavailableProbe(type_name, f"{type_name} probe unavailable: {exc}"), reason
-    return probe, None
-
-
 class Running(Protocol):
     """What applying a configuration reads and replaces of the running Pulse (the
     application object is one)."""
@@ -147,6 +130,8 @@ class Running(Protocol):
     plugins: PluginHost
     store: Store
     probes: dict[str, Probe]
+    #: where probes run (this process, or worker processes)
+    probing: Probing
     monitor: Monitor
     scheduler: Scheduler
     writer: StoreWriter
@@ -395,6 +380,7 @@ class ConfigChanger:
         warnings = await self._prepare_probes(pulse.config, config)
         pulse.config, pulse.config_version_id = config, version_id
         self._close_outages(pulse.probed(removed))
+        pulse.probing.forget(removed)
         pulse.monitor.set_endpoints(config.endpoints, config.dependencies)
         if remembered is None:
             pulse.scheduler.reschedule(pulse.share(config))
@@ -419,7 +405,7 @@ class ConfigChanger:
             current = pulse.probes.get(type_name)
             if current is not None and running.probe_defaults.get(type_name) == defaults:
                 continue
-            probe, problem = await start_probe(pulse.plugins.registries.probes[type_name], defaults)
+            probe, problem = await pulse.probing.start_probe(type_name, defaults)
             if problem is not None:
                 warnings.append(problem)
             pulse.probes[type_name] = probe
