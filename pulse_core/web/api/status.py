@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from typing import AsyncIterator, Callable
+from typing import Callable
 
 from pydantic import BaseModel, Field
 from quart import Blueprint, Response, current_app, request
@@ -13,7 +13,7 @@ from pulse_core import hookimpl
 from pulse_core.web.api.catalog import current_catalog
 from pulse_core.web.api.live import live_board
 from pulse_core.web.api.schemas import ErrorBody, LiveStatus
-from pulse_core.web.api.live_gzip import accepts_gzip, gzip_runs
+from pulse_core.web.api.live_gzip import accepts_gzip, gzip_runs, in_chunks
 
 blueprint = Blueprint("status", __name__)
 tag_blueprint(blueprint, ["Status"])
@@ -46,7 +46,7 @@ async def live_status(query_args: LiveQuery) -> Response:
     body = live_board().render(catalog, entries, states, time.time())
     if accepts_gzip(request):
         pieces = await gzip_runs().gzip(body)
-        response = Response(_each(pieces), content_type="application/json")
+        response = Response(in_chunks(pieces), content_type="application/json")
         response.headers["Content-Encoding"] = "gzip"
         response.content_length = sum(map(len, pieces))
     else:
@@ -54,11 +54,6 @@ async def live_status(query_args: LiveQuery) -> Response:
         response.content_length = len(body)
     response.vary.add("Accept-Encoding")  # caches keep the two answers apart
     return response
-
-
-async def _each(pieces: list[bytes]) -> AsyncIterator[bytes]:
-    for piece in pieces:
-        yield piece
 
 
 @hookimpl
