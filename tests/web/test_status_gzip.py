@@ -14,7 +14,7 @@ import httpx
 from pulse_core.testing.server import running_pulse
 from pulse_core.web.api.crc32 import combine, shift_for
 from pulse_core.web.api.live import LiveBody
-from pulse_core.web.api.live_gzip import RUN_ITEMS, GzipRuns
+from pulse_core.web.api.live_gzip import RUN_ITEMS, GzipRuns, in_chunks
 
 #: enough endpoints for several runs of items, the last one short
 ENDPOINTS = 3 * RUN_ITEMS + 5
@@ -77,6 +77,9 @@ async def test_compressed_runs_decode_to_the_body_after_items_change() -> None:
     items = [item(number) for number in range(ENDPOINTS)]
     first = await gzip_of(runs, items)
     assert await gzip_of(runs, list(items)) == first
+    pieces = await runs.gzip(LiveBody(items))
+    chunks = [chunk async for chunk in in_chunks(pieces, chunk_bytes=100)]
+    assert len(chunks) > 1 and b"".join(chunks) == first  # sent as a few joined chunks
     for number in (0, RUN_ITEMS + 3, ENDPOINTS - 1):
         items[number] = item(number, rtt=12.25)
     assert await gzip_of(runs, items) != first
