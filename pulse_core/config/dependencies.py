@@ -19,7 +19,7 @@ from pulse_core.config.endpoints import endpoint_id
 from pulse_core.config.errors import IssueCollector, Path, did_you_mean
 from pulse_core.config.expand import AddressRangeError, cidr_range, wildcard_range
 from pulse_core.config.groups import IndexedGroup
-from pulse_core.config.targets import CheckedTarget
+from pulse_core.config.targets import CheckedTarget, KeptTarget
 from pulse_core.dependencies import Dependencies, DependsOnMode
 from pulse_core.models import Endpoint
 
@@ -34,9 +34,15 @@ class DependentTargets:
 
     kept: list[CheckedTarget] = field(default_factory=list)
 
-    def passing(self, targets: Iterable[CheckedTarget]) -> Iterator[CheckedTarget]:
+    def passing(
+        self, targets: Iterable[CheckedTarget | KeptTarget]
+    ) -> Iterator[CheckedTarget | KeptTarget]:
+        """``targets``, keeping those that depend on others (a kept target never does:
+        entries with ``depends_on`` are always read again)."""
         for target in targets:
-            if target.section.depends_on or target.section.depends_on_mode:
+            if isinstance(target, CheckedTarget) and (
+                target.section.depends_on or target.section.depends_on_mode
+            ):
                 self.kept.append(target)
             yield target
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import functools
 import hashlib
 import ipaddress
@@ -22,7 +21,7 @@ from pulse_core.config.limits import (
     ENDPOINTS_CEILING_VARIABLE,
 )
 from pulse_core.config.model import DefaultsSection
-from pulse_core.config.targets import CheckedTarget
+from pulse_core.config.targets import CheckedTarget, KeptTarget
 from pulse_core.models import Endpoint
 
 if TYPE_CHECKING:
@@ -83,7 +82,7 @@ def _hashed_identity(type_name: str, host: str, port: int | None, identity_json:
 
 
 def build_endpoints(
-    targets: Iterable[CheckedTarget],
+    targets: Iterable[CheckedTarget | KeptTarget],
     defaults: DefaultsSection,
     issues: IssueCollector,
     max_endpoints: int = ENDPOINTS_CEILING,
@@ -104,10 +103,17 @@ def build_endpoints(
     for target in targets:
         if budget is not None:
             budget.check()
-        planned = _hosts(target, defaults.max_addresses_per_target, issues)
-        if planned is None:
-            continue
-        count, hosts = planned
+        if isinstance(target, KeptTarget):
+            made: Iterable[Endpoint] = target.endpoints
+            count = len(target.endpoints)
+        else:
+            planned = _hosts(target, defaults.max_addresses_per_target, issues)
+            if planned is None:
+                continue
+            count, hosts = planned
+            made = (
+                _endpoint(target, host, defaults, group_sites or {}, identities) for host in hosts
+            )
         if counted <= max_endpoints < counted + count:
             issues.add(
                 target.path,
@@ -118,8 +124,7 @@ def build_endpoints(
         counted += count
         if counted > max_endpoints:
             continue
-        for host in hosts:
-            endpoint = _endpoint(target, host, defaults, group_sites or {}, identities)
+        for endpoint in made:
             first = owner_of.setdefault(endpoint.id, target.index)
             if first == target.index:
                 endpoints.append(endpoint)
@@ -168,41 +173,117 @@ def _endpoint(
     identities: _Identities,
 ) -> Endpoint:
     section = target.section
-    endpoint = Endpoint(
+    # Shared by thousands of endpoints: one string each, not one per endpoint.
+    group_id = sys.intern(section.group)
+    return _made(
         id=_hashed_identity(
             section.type, host, section.port,
             identities.of(target.options, target.probe.identity_options),
         ),
-        name=section.name or "",
-        # Shared by thousands of endpoints: one string each, not one per endpoint.
-        group_id=sys.intern(section.group),
+        name=section.name or "" if target.address_key == "host" else (
+            f"{section.name} {host}" if section.name is not None else ""
+        ),
+        group_id=group_id,
         type=sys.intern(section.type),
         host=host,
         port=section.port,
-        interval_s=_interval(_inherit(section.interval_seconds, defaults.interval_seconds)),
-        timeout_ms=_inherit(section.timeout_ms, defaults.timeout_ms),
-        retries=_inherit(section.retries, defaults.retries),
-        failure_threshold=_inherit(section.failure_threshold, defaults.failure_threshold),
-        success_threshold=_inherit(section.success_threshold, defaults.success_threshold),
         expected_rtt_ms=section.expected_rtt_ms,
         enabled=section.enabled,
         notes=section.notes,
         options=target.options,
-        site=section.site or group_sites.get(section.group),
+        settings=_settings(
+            (section.interval_seconds, section.timeout_ms, section.retries,
+             section.failure_threshold, section.success_threshold, section.site),
+            group_id, defaults, group_sites,
+        ),
     )
-    if section.name is not None and target.address_key != "host":
-        return dataclasses.replace(endpoint, name=f"{section.name} {host}")
-    return endpoint
+
+
+#: the ``targets[]`` keys whose values an endpoint takes from ``defaults`` (``site``: from
+#: its group) when its target does not give them, in the order of :data:`Settings`
+INHERITED_KEYS = (
+    "interval_seconds", "timeout_ms", "retries", "failure_threshold", "success_threshold", "site"
+)
+#: an endpoint's ``interval_s``, ``timeout_ms``, ``retries``, ``failure_threshold``,
+#: ``success_threshold`` and ``site``
+Settings = tuple[float, int, int, int, int, str | None]
+
+
+def own_settings(target: Mapping[str, Any]) -> int:
+    """Which of :data:`INHERITED_KEYS` the ``targets[]`` entry ``target`` gives itself, one
+    bit each (the first key the lowest): what an endpoint keeps when the defaults or its
+    group change (:func:`in_context`)."""
+    if target.keys().isdisjoint(INHERITED_KEYS):
+        return 0  # most targets: every setting inherited
+    bits = 0
+    for bit, key in enumerate(INHERITED_KEYS):
+        # an empty site is no site: the group's applies (``_settings``)
+        if (target.get(key) if key == "site" else target.get(key) is not None):
+            bits |= 1 << bit
+    return bits
+
+
+def in_context(
+    endpoint: Endpoint, own: int, defaults: DefaultsSection, group_sites: Mapping[str, str]
+) -> Endpoint:
+    """``endpoint`` (of a target that gives the settings ``own`` says, see
+    :func:`own_settings`) as its target would make it under ``defaults`` and
+    ``group_sites``: the very object when that changes nothing."""
+    current: Settings = (
+        endpoint.interval_s, endpoint.timeout_ms, endpoint.retries, endpoint.failure_threshold,
+        endpoint.success_threshold, endpoint.site,
+    )
+    settings = _settings(
+        tuple(value if own >> bit & 1 else None for bit, value in enumerate(current)),
+        endpoint.group_id, defaults, group_sites,
+    )
+    if settings == current:
+        return endpoint
+    try:
+        name = _OWN_NAME.__get__(endpoint, Endpoint)
+    except AttributeError:
+        name = ""  # unnamed: ``name`` would build ``TCP 10.0.0.5``
+    return _made(
+        id=endpoint.id, name=name, group_id=endpoint.group_id, type=endpoint.type,
+        host=endpoint.host, port=endpoint.port, expected_rtt_ms=endpoint.expected_rtt_ms,
+        enabled=endpoint.enabled, notes=endpoint.notes, options=endpoint.options,
+        settings=settings,
+    )
+
+
+#: the slot of an endpoint's own name, empty for an unnamed one
+_OWN_NAME = Endpoint.name
+
+
+def _settings(
+    own: tuple[Any, ...], group_id: str, defaults: DefaultsSection,
+    group_sites: Mapping[str, str],
+) -> Settings:
+    """The settings of an endpoint whose target gives ``own`` (in the order of
+    :data:`Settings`, ``None`` for those it does not give)."""
+    interval, timeout, retries, failures, successes, site = own
+    return (
+        _interval(defaults.interval_seconds if interval is None else interval),
+        defaults.timeout_ms if timeout is None else timeout,
+        defaults.retries if retries is None else retries,
+        defaults.failure_threshold if failures is None else failures,
+        defaults.success_threshold if successes is None else successes,
+        site or group_sites.get(group_id),
+    )
+
+
+def _made(*, settings: Settings, **fields: Any) -> Endpoint:
+    interval_s, timeout_ms, retries, failure_threshold, success_threshold, site = settings
+    return Endpoint(
+        **fields, interval_s=interval_s, timeout_ms=timeout_ms, retries=retries,
+        failure_threshold=failure_threshold, success_threshold=success_threshold, site=site,
+    )
 
 
 @functools.cache
-def _interval(seconds: int) -> float:
+def _interval(seconds: float) -> float:
     """One float object per distinct interval, not one per endpoint."""
     return float(seconds)
-
-
-def _inherit(own: int | None, default: int) -> int:
-    return default if own is None else own
 
 
 def _canonical_host(host: str) -> str:

@@ -24,12 +24,20 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from pulse_core.config.chunks import DIGEST_SIZE, NO_DIGEST, plain_lines
 from pulse_core.config.editing import entry_start, line_end
-from pulse_core.config.endpoints import build_endpoints
+from pulse_core.config.endpoints import build_endpoints, own_settings
 from pulse_core.config.env import substitute_env
 from pulse_core.config.errors import ConfigError, IssueCollector, Path
 from pulse_core.config.groups import inherited_sites
-from pulse_core.config.layout import DEPENDENCY_KEYS, TargetLayout, endpoint_counts, ranges_of
+from pulse_core.config.layout import (
+    DEPENDENCY_KEYS,
+    TargetLayout,
+    endpoint_counts,
+    entry_digest,
+    ranges_of,
+    remember,
+)
 from pulse_core.config.limits import endpoints_ceiling
 from pulse_core.config.model import PulseConfig, text_sha256
 from pulse_core.config.privileged import new_references
@@ -182,12 +190,12 @@ def reload_region(
     counts = endpoint_counts(document, written, (), environ)
     if sum(counts) != len(made):
         return None
-    return Reloaded(
-        config,
-        _spliced(layout, region, new, document, counts, total_values, written, environ,
-                 config.source_sha256),
-        *_changes(old, made),
+    spliced = _spliced(
+        layout, region, new, document, counts, total_values, written, environ,
+        config.source_sha256,
     )
+    remember(config, spliced, probes)
+    return Reloaded(config, spliced, *_changes(old, made))
 
 
 def _changes(
@@ -234,6 +242,13 @@ def _spliced(
         if index < first or index >= after
     }
     ranges.update(ranges_of(document, targets, (), first, environ))
+    if plain_lines(new):
+        digests = layout.digests[:first * DIGEST_SIZE] + b"".join(
+            entry_digest(new, start, end, target)
+            for start, end, target in zip(new_starts, new_ends, targets)
+        ) + layout.digests[after * DIGEST_SIZE:]
+    else:
+        digests = NO_DIGEST * (len(layout.starts) + added)
     return dataclasses.replace(
         layout,
         sha256=sha256,
@@ -247,6 +262,8 @@ def _spliced(
         + array("I", (start + endpoint_shift for start in firsts[after + 1:])),
         ranges=ranges,
         total_values=total_values,
+        digests=digests,
+        own=layout.own[:first] + array("B", map(own_settings, targets)) + layout.own[after:],
     )
 
 

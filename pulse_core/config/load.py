@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, TypeVar
 
@@ -21,6 +22,7 @@ from pulse_core.config.endpoints import build_endpoints
 from pulse_core.config.env import substitute_env
 from pulse_core.config.errors import ConfigError, ConfigIssue, IssueCollector, did_you_mean
 from pulse_core.config.groups import build_groups, inherited_sites
+from pulse_core.config.layout import latest_known, read_layout, remember
 from pulse_core.config.limits import endpoints_ceiling
 from pulse_core.config.model import (
     ConfigFile,
@@ -30,6 +32,7 @@ from pulse_core.config.model import (
     text_sha256,
 )
 from pulse_core.config.probe_defaults import check_probe_defaults
+from pulse_core.config.reuse import Skeleton, skeleton
 from pulse_core.config.storage import storage_url
 from pulse_core.config.targets import check_targets
 from pulse_core.config.tls import checked_tls_files
@@ -67,6 +70,10 @@ def load_config(
     run last, on the loaded config; ``budget`` (see :mod:`pulse_core.config.budget`) stops
     a load that takes too long. The endpoint ceiling is read from ``environ`` (see
     :mod:`pulse_core.config.limits`). Raises :class:`ConfigError` listing every problem.
+
+    The ``targets`` entries the text shares with the configuration loaded last (while that
+    is in use) are not read again (:mod:`pulse_core.config.reuse`), and the layout of the
+    text is kept for edits (:mod:`pulse_core.config.layout`).
     """
     clashing = CORE_KEYS.intersection(sections)
     if clashing:
@@ -77,7 +84,49 @@ def load_config(
         max_endpoints = endpoints_ceiling(environ)
     except ValueError as error:
         raise ConfigError([ConfigIssue("", str(error))], source_name) from None
-    document = parse_yaml(text, source_name, budget)
+    known = latest_known(probes)
+    shortcut = skeleton(text, *known) if known is not None else None
+    options = _Options(
+        probes, sections, source_path, source_name, environ, max_endpoints, cross_checks,
+        budget,
+    )
+    if shortcut is not None:
+        try:
+            return _load(text, options, shortcut)
+        except (ConfigError, _ReadAgain):
+            pass  # the ordinary load reports every problem, each at its place
+    return _load(text, options, None)
+
+
+@dataclass(frozen=True)
+class _Options:
+    """What :func:`load_config` was asked to load the text with."""
+
+    probes: Mapping[str, type[Probe]]
+    sections: Mapping[str, type[BaseModel]]
+    source_path: Path | None
+    source_name: str
+    environ: Mapping[str, str]
+    max_endpoints: int
+    cross_checks: CrossChecks | None
+    budget: Budget | None
+
+
+class _ReadAgain(Exception):
+    """The shortcut of :mod:`pulse_core.config.reuse` cannot take this text: read it whole."""
+
+
+def _load(text: str, options: _Options, shortcut: Skeleton | None) -> PulseConfig:
+    """:func:`load_config`, reading ``shortcut`` (the text with the entries it shares with
+    the configuration loaded before as placeholders) if given, else ``text``."""
+    probes, sections, source_name = options.probes, options.sections, options.source_name
+    environ, budget = options.environ, options.budget
+    document = parse_yaml(
+        shortcut.text if shortcut else text, source_name, budget, marked=("targets",),
+        stand_ins=shortcut.stand_ins if shortcut else None,
+    )
+    if shortcut is not None and (document.issues or not shortcut.read_whole()):
+        raise _ReadAgain
     issues = IssueCollector(document, document.issues)
     if not isinstance(document.value, dict):
         issues.add(
@@ -122,10 +171,13 @@ def load_config(
         if name in values
         and (instance := validate(model, values[name], (name,), issues)) is not None
     }
+    group_sites = inherited_sites(groups)
+    if shortcut is not None and not shortcut.settle(raw_targets, group_ids, defaults, group_sites):
+        raise _ReadAgain
     dependent = DependentTargets()
     checked = dependent.passing(check_targets(raw_targets, probes, group_ids, issues))
     endpoints = build_endpoints(
-        checked, defaults, issues, max_endpoints, budget, inherited_sites(groups)
+        checked, defaults, issues, options.max_endpoints, budget, group_sites
     )
     dependencies = build_dependencies(
         group_sections, raw_targets, dependent.kept, endpoints, issues
@@ -133,6 +185,7 @@ def load_config(
     if issues.issues or config_file is None:
         raise issues.error(source_name)
 
+    source_path = options.source_path
     config_dir = source_path.parent if source_path is not None else None
     server = checked_tls_files(config_file.server, config_dir, issues)
     if issues.issues:
@@ -151,10 +204,16 @@ def load_config(
         cluster=config_file.cluster,
         dependencies=dependencies,
     )
-    if cross_checks is not None:
-        cross_checks(config, lambda path, message: issues.add(path, message))
+    if options.cross_checks is not None:
+        options.cross_checks(config, lambda path, message: issues.add(path, message))
         if issues.issues:
             raise issues.error(source_name)
+    layout = read_layout(
+        config, text, document, environ, shortcut.layout if shortcut else None,
+        shortcut.position if shortcut else None,
+    )
+    if layout is not None:
+        remember(config, layout, probes)
     return config
 
 

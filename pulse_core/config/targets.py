@@ -19,6 +19,7 @@ from pulse_core.config.errors import IssueCollector, Path, did_you_mean
 from pulse_core.config.limits import KEY_MAX_CHARS
 from pulse_core.config.model import TargetSection
 from pulse_core.config.validation import validate
+from pulse_core.models import Endpoint
 from pulse_core.probe import Probe
 
 ADDRESS_KEYS = ("host", "cidr", "wildcard")
@@ -45,12 +46,42 @@ class CheckedTarget:
         return ("targets", self.index)
 
 
+@dataclass(slots=True)
+class UnchangedEntry:
+    """A ``targets[]`` entry whose text is, byte for byte, that of an entry of a
+    configuration loaded before: the YAML reader puts this in its place instead of reading
+    it again, and its endpoints are that entry's, in the new document's context (see
+    :mod:`pulse_core.config.reuse`)."""
+
+    #: its index among the targets of the configuration loaded before
+    previous: int
+    #: ``text[start:end]`` is its text in the new document
+    start: int
+    end: int
+    #: its endpoints, set once the new document's groups and defaults are known
+    endpoints: tuple[Endpoint, ...] = ()
+
+
+@dataclass(frozen=True)
+class KeptTarget:
+    """An :class:`UnchangedEntry` at its place in the new document: its endpoints passed
+    every check when they were made, and the ones that depend on the rest of the document
+    were made again (:func:`pulse_core.config.reuse.settle`)."""
+
+    index: int
+    endpoints: tuple[Endpoint, ...]
+
+    @property
+    def path(self) -> Path:
+        return ("targets", self.index)
+
+
 def check_targets(
     raw_targets: list[Any],
     probes: Mapping[str, type[Probe]],
     group_ids: Collection[str],
     issues: IssueCollector,
-) -> Iterator[CheckedTarget]:
+) -> Iterator[CheckedTarget | KeptTarget]:
     """Report what is wrong with each target; yield those with nothing wrong, one at a time,
     so that only one validated section exists at once.
 
@@ -61,6 +92,9 @@ def check_targets(
     # model per endpoint cost about 450 bytes for the life of the configuration.
     validated: dict[tuple[type[Probe], str], BaseModel] = {}
     for index, raw in enumerate(raw_targets):
+        if type(raw) is UnchangedEntry:
+            yield KeptTarget(index, raw.endpoints)
+            continue
         path: Path = ("targets", index)
         issue_count = len(issues.issues)
         section = validate(TargetSection, raw, path, issues)

@@ -78,6 +78,22 @@ class ListMarks:
 
 
 @dataclass
+class StandIns:
+    """Runs of items of one block-style list that the text to parse holds as one placeholder
+    each: a plain scalar tagged :attr:`tag` whose text names the run. The reader puts the
+    run's items in its place, counted as the values they stand for, and takes the run out
+    of :attr:`runs`; a placeholder found anywhere else is an unsupported tag like any other.
+    (How :mod:`pulse_core.config.reuse` skips reading again what it read before.)"""
+
+    #: the list's path
+    path: Path
+    #: a tag no file carries
+    tag: str
+    #: placeholder text → (the items it stands for, the values each counts for)
+    runs: dict[str, tuple[list[Any], array[int]]]
+
+
+@dataclass
 class YamlDocument:
     """A parsed document: its values, its text, and the problems found while reading it."""
 
@@ -146,16 +162,18 @@ class YamlDocument:
 
 def parse_yaml(
     text: str, source_name: str, budget: Budget | None = None, *, marked: Path | None = None,
-    depth: int = 0,
+    depth: int = 0, stand_ins: StandIns | None = None,
 ) -> YamlDocument:
     """Parse ``text``; a syntax error raises :class:`ConfigError` since nothing else can be
     read, and so does a ``budget`` spent. The items of the list at path ``marked`` are
-    located (``YamlDocument.marks``); ``depth`` counts levels the text is nested in (a
-    fragment of a larger document) towards :data:`MAX_DEPTH`."""
+    located (``YamlDocument.marks``; an item put in by ``stand_ins`` is marked at 0, its
+    place known to whoever wrote the placeholder); ``depth`` counts levels the text is
+    nested in (a fragment of a larger document) towards :data:`MAX_DEPTH`."""
     loader = _Loader(text)
     try:
         builder = _ValueBuilder(loader, source_name, budget, marked)
         builder.depth = depth
+        builder.stand_ins = stand_ins
         value = builder.single_document()
         return YamlDocument(
             value, text, builder.issues, builder.marks, builder.built,
@@ -188,6 +206,7 @@ class _ValueBuilder:
         self.anchor_marks: dict[str, Mark] = {}
         self._marked = marked
         self.marks: ListMarks | None = None
+        self.stand_ins: StandIns | None = None
         self.mapping_indent: int | None = None
         #: where the last scalar, alias or flow collection read ends
         self._content_end = 0
@@ -341,7 +360,10 @@ class _ValueBuilder:
         marks = None
         if path == self._marked:
             marks = self.marks = ListMarks(flow=bool(event.flow_style))
+        stand_ins = self.stand_ins if self.stand_ins and path == self.stand_ins.path else None
         while not self._loader.check_event(SequenceEndEvent):
+            if stand_ins is not None and self._stood_in(stand_ins, items, marks):
+                continue
             if marks is not None:
                 start, built = self._loader.peek_event().start_mark.index, self.built
             items.append(self._node((*path, len(items))))
@@ -353,6 +375,26 @@ class _ValueBuilder:
         if event.flow_style:
             self._content_end = end.end_mark.index
         return items
+
+    def _stood_in(self, stand_ins: StandIns, items: list[Any], marks: ListMarks | None) -> bool:
+        """Whether the next event is a placeholder of ``stand_ins``, then read as the items
+        it stands for."""
+        event = self._loader.peek_event()
+        if type(event) is not ScalarEvent or event.tag != stand_ins.tag:
+            return False
+        run = stand_ins.runs.pop(event.value, None)
+        if run is None:
+            return False
+        self._loader.get_event()
+        entries, values = run
+        items.extend(entries)
+        if marks is not None:
+            unplaced = array("I", [0]) * len(entries)
+            marks.starts.extend(unplaced)
+            marks.ends.extend(unplaced)
+            marks.values.extend(values)
+        self._count(sum(values), event.start_mark)
+        return True
 
     def _mapping(self, event: MappingStartEvent, path: Path) -> dict[str, Any]:
         tag = self._resolved_tag(event, MappingNode, None)
