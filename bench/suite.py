@@ -385,6 +385,22 @@ CONFIG_WRITE_GOAL_MS = 300.0
 CONFIG_WRITES = ("post_endpoint", "put_endpoint", "delete_endpoint", "apply_one_target")
 
 
+#: ``bench/startup.py``: from ``pulse run`` to monitoring at 20,000 endpoints, first start and
+#: restart, within 2 s; the quick run 500 endpoints once, for CI to see the part run
+STARTUP_FULL = ("--endpoints", "20000", "--runs", "3", "--interval", "10")
+STARTUP_QUICK = ("--endpoints", "500", "--runs", "1", "--interval", "1")
+STARTUP_GOAL_S = 2.0
+
+
+def startup_goals() -> dict[str, Callable[[object], str]]:
+    return {
+        f"{start}_s": lambda value: _goal(
+            float(str(value)) <= STARTUP_GOAL_S, f"≤ {STARTUP_GOAL_S:g} s"
+        )
+        for start in ("first_start", "restart")
+    }
+
+
 def config_write_goals() -> dict[str, Callable[[object], str]]:
     return {
         f"{write}_ms": lambda value: _goal(
@@ -396,6 +412,7 @@ def config_write_goals() -> dict[str, Callable[[object], str]]:
 
 def api_rows(size: Size) -> Iterator[Row]:
     """The other benchmark scripts, when present: their tables or JSON figures as rows."""
+    startup = STARTUP_FULL if size is FULL else STARTUP_QUICK
     scripts: list[tuple[str, str, tuple[str, ...]]] = [
         ("api.py", f"API, {size.api_endpoints:,} endpoints",
          ("--endpoints", str(size.api_endpoints), *size.api_arguments)),
@@ -411,6 +428,8 @@ def api_rows(size: Size) -> Iterator[Row]:
          ("--endpoints", str(size.api_endpoints), "--runs", "5" if size is FULL else "2")),
         ("reports.py", "Scheduled report, PDF over 24h, 10,000 endpoints",
          ("--runs", str(size.report_runs))),
+        ("startup.py", f"Start-up of pulse run, {int(startup[1]):,} tcp endpoints, SQLite",
+         startup),
         ("exports.py", f"Raw history export, a day of {size.export_arguments[1]} endpoints",
          size.export_arguments),
         ("live.py", f"Live status, dashboard and push, {int(size.live_arguments[1]):,} endpoints",
@@ -432,6 +451,8 @@ def api_rows(size: Size) -> Iterator[Row]:
         ),
         # judged at full size only: the goal is set for 10,000 targets
         **(config_write_goals() if size is FULL else {}),
+        # and this one for 20,000 endpoints
+        **(startup_goals() if size is FULL else {}),
     }
     # Judged at full size only: the quick run's blocks hold too few checks to be typical, and
     # its live list is a small fraction of the one the live goals are set for.

@@ -1,0 +1,197 @@
+"""Start-up: from ``pulse run`` to monitoring, on a large site stored in SQLite.
+
+A generated configuration of N tcp endpoints on loopback addresses (port 9, where nothing
+listens: every check is a quick refusal), in groups of 250 under one parent, checked every
+``--interval`` seconds, its SQLite file in a scratch folder. Each figure is wall time from
+starting the process (the ``pulse`` command beside this interpreter) to its log line
+``monitoring N endpoints``, the median of ``--runs`` (``..._max_s`` the largest):
+
+- ``first_start_s``: an empty store (a fresh folder each run);
+- ``restart_s``: the store of a run that went on until every endpoint's first state was
+  stored, started again (its catalogue, states and configuration version in place).
+
+In the same run, each in a process of its own, the parts that come before monitoring, for
+where the time goes:
+
+- ``interpreter_s``: ``python -c pass``;
+- ``imports_s``: importing ``pulse_core.cli`` and loading every plugin, their registries
+  built (what ``pulse`` does before it reads its arguments), timed in the process;
+- ``config_load_s``: then the configuration read and loaded, in the same process.
+
+The rest of ``first_start_s`` is the store opened and its catalogue written, the states
+restored and the first schedule laid out. Goal: both starts within 2 s at 20,000 endpoints.
+
+``python bench/startup.py --endpoints 20000 --runs 3`` prints a JSON line.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import json
+import os
+import re
+import signal
+import sqlite3
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from pulse_core.testing.listeners import free_tcp_port
+
+GROUP_SIZE = 250
+MONITORING = re.compile(rb"monitoring (\d+) endpoints")
+#: the command users run, installed beside this interpreter
+PULSE = str(Path(sys.executable).with_name("pulse"))
+
+
+def config(endpoints: int, interval_s: int, database: Path) -> str:
+    groups = (endpoints + GROUP_SIZE - 1) // GROUP_SIZE
+    lines = [
+        "version: 1",
+        "defaults:",
+        f"  interval_seconds: {interval_s}",
+        "  timeout_ms: 1000",
+        "storage:",
+        f"  url: sqlite:///{database}",
+        "groups:",
+        "  - id: site",
+        "    name: Site",
+    ]
+    for group in range(groups):
+        lines += [f"  - id: area-{group:03d}", f"    name: Area {group:03d}", "    parent_id: site"]
+    lines.append("targets:")
+    for n in range(endpoints):
+        lines += [
+            "  - type: tcp",
+            f"    host: 127.{10 + n // 62_500}.{n // 250 % 250}.{n % 250 + 1}",
+            "    port: 9",
+            f"    group: area-{n // GROUP_SIZE:03d}",
+        ]
+    return "\n".join(lines) + "\n"
+
+
+async def start(folder: Path, endpoints: int, hold: float = 0.0) -> float:
+    """Seconds from starting ``pulse run`` to its monitoring line; it runs ``hold`` seconds
+    more (or, given a negative ``hold``, until every endpoint's state is stored), then is
+    stopped with SIGINT."""
+    environment = {**os.environ, "PULSE_DATA_DIR": str(folder)}
+    began = time.monotonic()
+    process = await asyncio.create_subprocess_exec(
+        PULSE, "run", "--config", str(folder / "pulse.yaml"), "--host", "127.0.0.1",
+        "--port", str(free_tcp_port()), env=environment,
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
+    )
+    assert process.stdout is not None
+    output = bytearray()
+    try:
+        while (found := MONITORING.search(line := await process.stdout.readline())) is None:
+            output += line
+            if not line:
+                raise SystemExit(f"pulse run ended before monitoring:\n{output.decode()[-3000:]}")
+        seconds = time.monotonic() - began
+        if int(found.group(1)) != endpoints:
+            raise SystemExit(f"monitoring {found.group(1)} endpoints, not {endpoints}")
+        draining = asyncio.create_task(process.stdout.read())
+        if hold >= 0:
+            await asyncio.sleep(hold)
+        else:
+            await _every_state_stored(folder / "pulse.db", endpoints)
+        process.send_signal(signal.SIGINT)
+        await draining
+        await process.wait()
+        return seconds
+    finally:
+        if process.returncode is None:
+            process.kill()
+            await process.wait()
+
+
+async def _every_state_stored(database: Path, endpoints: int, timeout_s: float = 180.0) -> None:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        with contextlib.closing(sqlite3.connect(database, timeout=10)) as stored:
+            (states,) = stored.execute("SELECT count(*) FROM endpoint_snapshots").fetchone()
+        if states >= endpoints:
+            return
+        await asyncio.sleep(0.5)
+    raise SystemExit(f"{states} of {endpoints} states stored after {timeout_s:g} s")
+
+
+async def seconds_of(*argv: str) -> float:
+    began = time.monotonic()
+    process = await asyncio.create_subprocess_exec(*argv)
+    if await process.wait() != 0:
+        raise SystemExit(f"{argv} failed")
+    return time.monotonic() - began
+
+
+#: imports and plugins, then the configuration, each timed in the child
+PARTS = """\
+import json, sys, time
+began = time.perf_counter()
+import pulse_core.cli
+from pulse_core.app import load_plugins, open_config
+plugins = load_plugins()
+plugins.registries
+imported = time.perf_counter()
+open_config(sys.argv[1], plugins)
+print(json.dumps([imported - began, time.perf_counter() - imported]))
+"""
+
+
+async def parts(path: Path) -> tuple[float, float]:
+    """Seconds the imports (with the plugins) and the configuration's load take."""
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-c", PARTS, str(path), stdout=asyncio.subprocess.PIPE
+    )
+    output, _ = await process.communicate()
+    if process.returncode != 0:
+        raise SystemExit("timing the imports and the configuration's load failed")
+    imports, load = json.loads(output)
+    return imports, load
+
+
+async def main(endpoints: int, runs: int, interval_s: int) -> None:
+    figures: dict[str, list[float]] = {}
+
+    def add(name: str, seconds: float) -> None:
+        figures.setdefault(name, []).append(seconds)
+
+    with tempfile.TemporaryDirectory() as scratch:
+        folder = Path(scratch)
+        text = config(endpoints, interval_s, folder / "pulse.db")
+        (folder / "pulse.yaml").write_text(text)
+        for _ in range(runs):
+            for database in folder.glob("pulse.db*"):
+                database.unlink()
+            add("first_start", await start(folder, endpoints))
+        await start(folder, endpoints, hold=-1)  # every endpoint's state stored
+        for _ in range(runs):
+            add("restart", await start(folder, endpoints))
+        for _ in range(runs):
+            add("interpreter", await seconds_of(sys.executable, "-c", "pass"))
+            imports, load = await parts(folder / "pulse.yaml")
+            add("imports", imports)
+            add("config_load", load)
+    result: dict[str, object] = {"endpoints": endpoints, "runs": runs}
+    for name, values in figures.items():
+        result[f"{name}_s"] = round(statistics.median(values), 2)
+        if name in ("first_start", "restart"):
+            result[f"{name}_max_s"] = round(max(values), 2)
+    result["load_average"] = "{:.1f} {:.1f} {:.1f}".format(*os.getloadavg())
+    print(json.dumps(result))
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--endpoints", type=int, default=20_000)
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--interval", type=int, default=10,
+                        help="seconds between checks of an endpoint (the run that fills the "
+                        "store lasts about two)")
+    arguments = parser.parse_args()
+    asyncio.run(main(arguments.endpoints, arguments.runs, arguments.interval))
