@@ -44,8 +44,9 @@ class Probing(Protocol):
         """The probe the monitor calls for ``type_name``, started with ``defaults``, and the
         reason it cannot check (its checks then fail with it), if any."""
 
-    def forget(self, endpoints: Sequence[Endpoint]) -> None:
-        """``endpoints`` left the configuration: what was kept to check them may go."""
+    def follow(self, endpoints: Sequence[Endpoint]) -> None:
+        """``endpoints`` are the configuration's from now on: where probes run apart, each
+        new or changed definition is handed over before its first check."""
 
     async def close(self) -> None:
         """Stop what runs the probes (the probes themselves are closed by their owner)."""
@@ -62,7 +63,7 @@ class InProcess:
     ) -> tuple[Probe, str | None]:
         return await start_probe(self._classes[type_name], defaults)
 
-    def forget(self, endpoints: Sequence[Endpoint]) -> None:
+    def follow(self, endpoints: Sequence[Endpoint]) -> None:
         return None
 
     async def close(self) -> None:

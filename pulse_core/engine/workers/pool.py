@@ -1,15 +1,17 @@
 """The main process's side of the probe workers: starting them, sending checks, taking results.
 
-Each worker is a child process (:mod:`.worker`) on one end of a socket pair. An endpoint is
-sent to its worker whole the first time it is checked there (and again when the configuration
-gives it a new definition), by id after that. A batch of a type goes out as one message per
-worker that holds some of its endpoints; the results come back in messages of their own and
-are handed to the batch's ``report`` as they arrive.
+Each worker is a child process (:mod:`.worker`) on one end of a socket pair. Each
+configuration hands every new or changed endpoint definition to its worker before any check
+of it (:meth:`ProbeWorkers.follow`, in the order of the one socket), so a check is a batch
+number, a type and ids: nothing is kept here per endpoint to know what a worker was sent. A
+batch of a type goes out as one message per worker that holds some of its endpoints; the
+results come back in messages of their own and are handed to the batch's ``report`` as they
+arrive.
 
 A worker that ends (killed, or crashed by a plugin) fails the checks it held with the reason
-and is started again with the probes it had; its endpoints are sent to it again as they are
-checked. Pulse keeps monitoring meanwhile: the next run of each endpoint goes to the new
-worker.
+and is started again with the probes and endpoints it had. Until it has started them, its
+endpoints' checks fail at once with that reason (not as a device's timeout); monitoring goes
+on, and the next run of each endpoint goes to the new worker.
 """
 
 from __future__ import annotations
@@ -73,7 +75,8 @@ class _Batch:
     report: ReportResult
     left: int
     done: asyncio.Future[None]
-    #: positions sent to each worker (by index), for when a worker ends with them
+    #: the positions in the batch of the ids sent to each worker (by index): a worker's
+    #: results name the position in what it was sent
     sent: dict[int, list[int]] = field(default_factory=dict)
     reported: set[int] = field(default_factory=set)
 
@@ -94,13 +97,17 @@ class _Worker:
         self.index = index
         self.process: asyncio.subprocess.Process | None = None
         self.writer: asyncio.StreamWriter | None = None
-        #: the endpoint objects sent to it, by id: sent again when the object changes
-        self.endpoints: dict[str, Endpoint] = {}
         self.started: dict[str, asyncio.Future[str | None]] = {}
+        #: STARTs sent and not yet answered: the worker takes checks once they are
+        self.starting = 0
+        #: why its checks fail at once while it starts again, if it does
+        self.restarting: str | None = None
         self.reading: asyncio.Task[None] | None = None
 
     def send(self, message: Any) -> None:
         assert self.writer is not None, "the worker is started"
+        if message[0] == wire.START:
+            self.starting += 1
         self.writer.write(wire.frame(message))
 
 
@@ -117,6 +124,8 @@ class ProbeWorkers:
         self._numbers = itertools.count(1)
         #: the probes started, with their defaults: a worker started again gets them too
         self._probes: dict[str, BaseModel | None] = {}
+        #: the configuration's endpoints, as last followed
+        self._endpoints: Sequence[Endpoint] = ()
         self._closing = False
 
     async def start(self) -> None:
@@ -145,44 +154,59 @@ class ProbeWorkers:
         batch = _Batch(report, len(endpoints), asyncio.get_running_loop().create_future())
         workers = self._workers
         count = len(workers)
-        items: dict[int, list[tuple[int, Any]]] = {}
+        ids: dict[int, list[str]] = {}
+        held_up: list[tuple[int, str]] = []
         for position, endpoint in enumerate(endpoints):
-            endpoint_id = endpoint.id
-            worker = workers[hash(endpoint_id) % count]
-            sent = worker.endpoints
-            if sent.get(endpoint_id) is endpoint:
-                item: tuple[int, Any] = (position, endpoint_id)
-            else:
-                sent[endpoint_id] = endpoint
-                item = (position, wire.endpoint_fields(endpoint))
-            per_worker = items.get(worker.index)
-            if per_worker is None:
-                per_worker = items[worker.index] = []
-                batch.sent[worker.index] = []
-            per_worker.append(item)
-            batch.sent[worker.index].append(position)
+            index = hash(endpoint.id) % count
+            restarting = workers[index].restarting
+            if restarting is not None:
+                held_up.append((position, restarting))
+                continue
+            sent = ids.get(index)
+            if sent is None:
+                sent = ids[index] = []
+                batch.sent[index] = []
+            sent.append(endpoint.id)
+            batch.sent[index].append(position)
         self._batches[number] = batch
+        for position, reason in held_up:
+            batch.take(position, ProbeResult.failure(f"probe error: {reason}"))
         try:
-            for index, worker_items in items.items():
-                workers[index].send((wire.CHECK, number, type_name, worker_items))
-            await batch.done
+            for index, worker_ids in ids.items():
+                workers[index].send((wire.CHECK, number, type_name, worker_ids))
+            if batch.left:
+                await batch.done
         except asyncio.CancelledError:
-            for index in items:
+            for index in ids:
                 if workers[index].writer is not None:
                     workers[index].send((wire.CANCEL, number))
             raise
         finally:
             del self._batches[number]
 
-    def forget(self, endpoints: Sequence[Endpoint]) -> None:
-        """``endpoints`` left the configuration: the workers may let them go."""
-        ids_by_worker: dict[int, list[str]] = {}
-        for endpoint in endpoints:
-            worker = self._workers[hash(endpoint.id) % len(self._workers)]
-            if worker.endpoints.pop(endpoint.id, None) is not None:
-                ids_by_worker.setdefault(worker.index, []).append(endpoint.id)
-        for index, ids in ids_by_worker.items():
-            self._workers[index].send((wire.FORGET, ids))
+    def follow(self, endpoints: Sequence[Endpoint]) -> None:
+        """Hand each worker the definitions of its endpoints that are new or changed since
+        the last configuration (the loader keeps unchanged endpoints as the same objects),
+        and the ids of those that left."""
+        previous = {endpoint.id: endpoint for endpoint in self._endpoints}
+        changed = [e for e in endpoints if previous.pop(e.id, None) is not e]
+        self._endpoints = endpoints
+        for worker in self._workers:
+            self._send_endpoints(worker, changed, list(previous))
+
+    def _send_endpoints(
+        self, worker: _Worker, endpoints: Sequence[Endpoint], removed: Sequence[str]
+    ) -> None:
+        count = len(self._workers)
+        mine = [wire.endpoint_fields(e) for e in endpoints if hash(e.id) % count == worker.index]
+        gone = [endpoint_id for endpoint_id in removed if hash(endpoint_id) % count == worker.index]
+        if mine or gone:
+            worker.send((wire.ENDPOINTS, mine, gone))
+
+    @property
+    def ready(self) -> bool:
+        """Whether every worker takes checks (none is starting again)."""
+        return all(worker.restarting is None for worker in self._workers)
 
     def pids(self) -> list[int]:
         """The workers' process ids (benchmarks count their CPU)."""
@@ -220,12 +244,14 @@ class ProbeWorkers:
         finally:
             theirs.close()
         reader, worker.writer = await asyncio.open_unix_connection(sock=ours)
-        worker.endpoints = {}
         worker.reading = asyncio.create_task(
             self._read(worker, reader), name=f"probe-worker-{worker.index}"
         )
         for type_name, defaults in self._probes.items():
             worker.send((wire.START, type_name, self._classes[type_name], defaults))
+        if not worker.starting:
+            worker.restarting = None
+        self._send_endpoints(worker, self._endpoints, ())
 
     async def _start_probe(
         self, worker: _Worker, type_name: str, defaults: BaseModel | None
@@ -242,11 +268,17 @@ class ProbeWorkers:
             except (asyncio.IncompleteReadError, ConnectionError):
                 break
             if message[0] == wire.RESULTS:
-                for number, position, ok, rtt_ms, error, details in message[1]:
+                for number, sent, ok, rtt_ms, error, details in message[1]:
                     batch = batches.get(number)
                     if batch is not None:  # else cancelled meanwhile
-                        batch.take(position, ProbeResult(ok, rtt_ms, error, details or _NO_DETAILS))
+                        batch.take(
+                            batch.sent[worker.index][sent],
+                            ProbeResult(ok, rtt_ms, error, details or _NO_DETAILS),
+                        )
             elif message[0] == wire.STARTED:
+                worker.starting -= 1
+                if worker.starting == 0:
+                    worker.restarting = None
                 answer = worker.started.pop(message[1], None)
                 if answer is not None and not answer.done():
                     answer.set_result(message[2])
@@ -268,6 +300,8 @@ class ProbeWorkers:
             if not answer.done():
                 answer.set_result(f"the probe could not start: {reason}")
         worker.started.clear()
+        worker.starting = 0
+        worker.restarting = f"{reason}; it is starting again"
         if worker.writer is not None:
             worker.writer.close()
         await asyncio.sleep(RESTART_PAUSE_S)

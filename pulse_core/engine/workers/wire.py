@@ -20,14 +20,16 @@ _LENGTH = struct.Struct("!I")
 #: reference: its module is imported there), answered by ``(STARTED, type_name, problem or None)``
 START = "start"
 STARTED = "started"
-#: ``(CHECK, batch, type_name, items)``: each item ``(position, endpoint)``, where endpoint is
-#: the id of one the worker was sent before or the fields of :func:`endpoint_fields`
+#: ``(ENDPOINTS, [fields, ...], [removed id, ...])``: definitions (:func:`endpoint_fields`)
+#: of new and changed endpoints, and the ids of those that left the configuration
+ENDPOINTS = "endpoints"
+#: ``(CHECK, batch, type_name, ids)``: check these endpoints once each; results name the
+#: batch and the position of the id in ``ids``
 CHECK = "check"
 #: ``(CANCEL, batch)``: the batch's checks are no longer wanted
 CANCEL = "cancel"
-#: ``(FORGET, ids)``: endpoints that left the configuration
-FORGET = "forget"
-#: worker -> this process: ``(RESULTS, [(batch, position, ok, rtt_ms, error, details), ...])``
+#: worker -> this process: ``(RESULTS, [(batch, position, ok, rtt_ms, error, details), ...])``,
+#: ``position`` in the ``ids`` of the batch's message to that worker
 RESULTS = "results"
 
 

@@ -67,13 +67,20 @@ class Worker:
                     task = self._batches.pop(message[1], None)
                     if task is not None:
                         task.cancel()
+                elif kind == wire.ENDPOINTS:
+                    self._follow(*message[1:])
                 elif kind == wire.START:
                     await self._start(*message[1:])
-                elif kind == wire.FORGET:
-                    for endpoint_id in message[1]:
-                        self._endpoints.pop(endpoint_id, None)
         finally:
             await self._close()
+
+    def _follow(self, definitions: Sequence[tuple[Any, ...]], removed: Sequence[str]) -> None:
+        known = self._endpoints
+        for fields in definitions:
+            endpoint = wire.endpoint_from(fields)
+            known[endpoint.id] = endpoint
+        for endpoint_id in removed:
+            known.pop(endpoint_id, None)
 
     async def _start(
         self, type_name: str, probe_class: type[Probe], defaults: BaseModel | None
@@ -85,30 +92,23 @@ class Worker:
             self._close_later(replaced, self._longest_check_s(type_name))
         self._writer.write(wire.frame((wire.STARTED, type_name, problem)))
 
-    def _check(self, batch: int, type_name: str, items: Sequence[tuple[int, Any]]) -> None:
+    def _check(self, batch: int, type_name: str, ids: Sequence[str]) -> None:
         endpoints: list[Endpoint] = []
         positions: list[int] = []
         known = self._endpoints
-        for position, sent in items:
-            if isinstance(sent, str):
-                endpoint = known.get(sent)
-                if endpoint is None:
-                    self._report(batch, position, ProbeResult.failure(
-                        "probe error: the probe worker was not sent this endpoint"
-                    ))
-                    continue
-            else:
-                endpoint = known[sent[0]] = wire.endpoint_from(sent)
+        probe = self._probes.get(type_name)
+        for position, endpoint_id in enumerate(ids):
+            endpoint = known.get(endpoint_id)
+            if endpoint is None or probe is None:
+                missing = "this endpoint" if endpoint is None else f"the {type_name} probe"
+                self._report(batch, position, ProbeResult.failure(
+                    f"probe error: the probe worker does not know {missing}"
+                ))
+                continue
             endpoints.append(endpoint)
             positions.append(position)
-        probe = self._probes.get(type_name)
-        if probe is None:
-            for position in positions:
-                self._report(batch, position, ProbeResult.failure(
-                    f"probe error: the {type_name} probe is not started in the probe worker"
-                ))
-            return
         if endpoints:
+            assert probe is not None
             task = asyncio.create_task(self._run(batch, probe, endpoints, positions))
             self._batches[batch] = task
 
