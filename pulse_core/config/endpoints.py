@@ -212,7 +212,7 @@ Settings = tuple[float, int, int, int, int, str | None]
 def own_settings(target: Mapping[str, Any]) -> int:
     """Which of :data:`INHERITED_KEYS` the ``targets[]`` entry ``target`` gives itself, one
     bit each (the first key the lowest): what an endpoint keeps when the defaults or its
-    group change (:func:`in_context`)."""
+    group change (:meth:`Context.settled`)."""
     if target.keys().isdisjoint(INHERITED_KEYS):
         return 0  # most targets: every setting inherited
     bits = 0
@@ -223,32 +223,51 @@ def own_settings(target: Mapping[str, Any]) -> int:
     return bits
 
 
-def in_context(
-    endpoint: Endpoint, own: int, defaults: DefaultsSection, group_sites: Mapping[str, str]
-) -> Endpoint:
-    """``endpoint`` (of a target that gives the settings ``own`` says, see
-    :func:`own_settings`) as its target would make it under ``defaults`` and
-    ``group_sites``: the very object when that changes nothing."""
-    current: Settings = (
-        endpoint.interval_s, endpoint.timeout_ms, endpoint.retries, endpoint.failure_threshold,
-        endpoint.success_threshold, endpoint.site,
-    )
-    settings = _settings(
-        tuple(value if own >> bit & 1 else None for bit, value in enumerate(current)),
-        endpoint.group_id, defaults, group_sites,
-    )
-    if settings == current:
-        return endpoint
-    try:
-        name = _OWN_NAME.__get__(endpoint, Endpoint)
-    except AttributeError:
-        name = ""  # unnamed: ``name`` would build ``TCP 10.0.0.5``
-    return _made(
-        id=endpoint.id, name=name, group_id=endpoint.group_id, type=endpoint.type,
-        host=endpoint.host, port=endpoint.port, expected_rtt_ms=endpoint.expected_rtt_ms,
-        enabled=endpoint.enabled, notes=endpoint.notes, options=endpoint.options,
-        settings=settings,
-    )
+class Context:
+    """The defaults and group sites a configuration's endpoints are made with; what
+    :meth:`settled` makes the endpoint of an unchanged target follow."""
+
+    def __init__(self, defaults: DefaultsSection, group_sites: Mapping[str, str]) -> None:
+        self.defaults = defaults
+        self.group_sites = group_sites
+        #: the settings of the endpoints of a group whose target gives none itself (most)
+        self._inherited: dict[str, Settings] = {}
+
+    def settled(self, endpoint: Endpoint, own: int) -> Endpoint:
+        """``endpoint`` (of a target that gives the settings ``own`` says, see
+        :func:`own_settings`) as its target would make it in this context: the very object
+        when that changes nothing."""
+        current: Settings = (
+            endpoint.interval_s, endpoint.timeout_ms, endpoint.retries,
+            endpoint.failure_threshold, endpoint.success_threshold, endpoint.site,
+        )
+        group_id = endpoint.group_id
+        if own:
+            given = tuple(value if own >> bit & 1 else None for bit, value in enumerate(current))
+            settings = _settings(given, group_id, self.defaults, self.group_sites)
+        else:
+            inherited = self._inherited.get(group_id)
+            if inherited is None:
+                inherited = self._inherited[group_id] = _settings(
+                    _NONE_GIVEN, group_id, self.defaults, self.group_sites
+                )
+            settings = inherited
+        if settings == current:
+            return endpoint
+        try:
+            name = _OWN_NAME.__get__(endpoint, Endpoint)
+        except AttributeError:
+            name = ""  # unnamed: ``name`` would build ``TCP 10.0.0.5``
+        return _made(
+            id=endpoint.id, name=name, group_id=group_id, type=endpoint.type,
+            host=endpoint.host, port=endpoint.port, expected_rtt_ms=endpoint.expected_rtt_ms,
+            enabled=endpoint.enabled, notes=endpoint.notes, options=endpoint.options,
+            settings=settings,
+        )
+
+
+#: what a target that gives none of the inherited settings gives
+_NONE_GIVEN = (None,) * len(INHERITED_KEYS)
 
 
 #: the slot of an endpoint's own name, empty for an unnamed one

@@ -13,7 +13,7 @@ entries (:class:`~pulse_core.config.yaml_source.StandIns`). That the placeholder
 as items of ``targets`` and nowhere else shows the entries stand where entries stand; their
 text being what was read before, they mean what they meant. Everything else is read and
 checked as in any load; an unchanged entry keeps its endpoints, made again only where the
-new defaults or groups change them (:func:`~pulse_core.config.endpoints.in_context`).
+new defaults or groups change them (:class:`~pulse_core.config.endpoints.Context`).
 
 Anything unusual sends the caller to the ordinary load: a placeholder not read where it
 should be, a group gone, and every problem at all, which that load reports with its line and
@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from pulse_core.config.chunks import DIGEST_SIZE, NO_DIGEST, chunks, digest, plain_lines
-from pulse_core.config.endpoints import INHERITED_KEYS, in_context
+from pulse_core.config.endpoints import INHERITED_KEYS, Context
 from pulse_core.config.groups import inherited_sites
 from pulse_core.config.layout import TargetLayout
 from pulse_core.config.model import DefaultsSection, PulseConfig
@@ -80,6 +80,7 @@ class Skeleton:
         same_context = _inherited(self.previous.defaults) == _inherited(defaults) and (
             inherited_sites(self.previous.groups) == group_sites
         )
+        context = None if same_context else Context(defaults, group_sites)
         for target in targets:
             if type(target) is not UnchangedEntry:
                 continue
@@ -89,13 +90,11 @@ class Skeleton:
                 was in layout.ranges and len(made) > defaults.max_addresses_per_target
             ):
                 return False
-            if same_context:
+            if context is None:
                 target.endpoints = made
             else:
                 own = layout.own[was]
-                target.endpoints = tuple(
-                    in_context(endpoint, own, defaults, group_sites) for endpoint in made
-                )
+                target.endpoints = tuple(context.settled(endpoint, own) for endpoint in made)
         return True
 
 
