@@ -12,6 +12,9 @@ What is measured, in one run:
 
 - ``/api/status/live``: p50 / p95 in ms of the whole exchange, as ``curl`` in its own process
   reports it, plain and gzip (not decoded: the client's work is not counted), and the bytes.
+  The reference, its requests taken in turn with Pulse's: the same bytes (Pulse's first
+  answer of each kind, saved) from Python's ``http.server`` in a process of its own, what
+  sending them costs on this machine at that moment without Pulse.
 - The WebSocket snapshot a page used to receive on top of the list (its size), and what a
   page load now receives: the list (gzip) and no snapshot.
 - The overview in Debian's Chromium driven by Playwright: time from navigation to
@@ -36,6 +39,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
 import signal
@@ -46,7 +50,7 @@ import tempfile
 import time
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 
 from playwright.async_api import Browser, Page, async_playwright, expect
 
@@ -128,18 +132,17 @@ def warm_live_states(server: RunningPulse) -> None:
 # --- /api/status/live -------------------------------------------------------------------------
 
 
-async def curl(server: RunningPulse, path: str, encoding: str) -> tuple[float, int]:
+async def curl(url: str, headers: dict[str, str], output: str = "/dev/null") -> tuple[float, int]:
     """Milliseconds for the whole exchange as curl measured it, and the bytes received."""
-    headers = {**server.auth_headers, "Accept-Encoding": encoding}
     process = await asyncio.create_subprocess_exec(
-        "curl", "-sS", "-o", "/dev/null", "-w", "%{http_code} %{time_total} %{size_download}",
+        "curl", "-sS", "-o", output, "-w", "%{http_code} %{time_total} %{size_download}",
         *(part for name, value in headers.items() for part in ("-H", f"{name}: {value}")),
-        server.base_url + path, stdout=asyncio.subprocess.PIPE,
+        url, stdout=asyncio.subprocess.PIPE,
     )
-    output, _ = await process.communicate()
-    status, seconds, size = output.decode().split()
+    output_text, _ = await process.communicate()
+    status, seconds, size = output_text.decode().split()
     if status != "200":
-        raise SystemExit(f"{path}: HTTP {status}")
+        raise SystemExit(f"{url}: HTTP {status}")
     return float(seconds) * 1000, int(size)
 
 
@@ -148,17 +151,46 @@ def p95(values: list[float]) -> float:
     return ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
 
 
-async def live_status_figures(server: RunningPulse, runs: int) -> dict[str, object]:
+def p50_p95(millis: list[float], what: str = "") -> str:
+    return f"{statistics.median(millis):.1f} / {p95(millis):.1f} ({len(millis)} runs{what})"
+
+
+@contextlib.contextmanager
+def file_server(directory: Path) -> Iterator[str]:
+    """Python's own ``http.server`` on ``directory``, in a process of its own: its base URL."""
+    port = free_tcp_port()
+    process = subprocess.Popen(
+        [sys.executable, "-u", "-m", "http.server", "--bind", "127.0.0.1", "--directory",
+         str(directory), str(port)], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+    )
+    try:
+        assert process.stdout is not None and process.stdout.readline().startswith("Serving HTTP")
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        process.send_signal(signal.SIGTERM)
+        process.wait()
+
+
+async def live_status_figures(server: RunningPulse, runs: int, directory: Path) -> dict[str, object]:
     figures: dict[str, object] = {}
-    for name, encoding in (("plain", "identity"), ("gzip", "gzip")):
-        await curl(server, "/api/status/live", encoding)  # builds the per-configuration caches
-        results = [await curl(server, "/api/status/live", encoding) for _ in range(runs)]
-        millis = [ms for ms, _ in results]
-        figures[f"live_status_{name}_p50_p95_ms"] = (
-            f"{statistics.median(millis):.1f} / {p95(millis):.1f} ({runs} runs)"
-        )
-        figures[f"live_status_{name}_p95_ms"] = round(p95(millis), 1)
-        figures[f"live_status_{name}_mb"] = round(results[-1][1] / 1e6, 2)
+    url = server.base_url + "/api/status/live"
+    kinds = (("plain", "identity"), ("gzip", "gzip"))
+    for name, encoding in kinds:  # builds the per-configuration caches; kept as the reference
+        await curl(url, {**server.auth_headers, "Accept-Encoding": encoding}, str(directory / name))
+    with file_server(directory) as reference_url:
+        for name, encoding in kinds:
+            headers = {**server.auth_headers, "Accept-Encoding": encoding}
+            pulse, reference = [], []
+            for _ in range(runs):
+                pulse.append(await curl(url, headers))
+                reference.append((await curl(f"{reference_url}/{name}", {}))[0])
+            millis = [ms for ms, _ in pulse]
+            figures[f"live_status_{name}_p50_p95_ms"] = p50_p95(millis)
+            figures[f"live_status_{name}_p95_ms"] = round(p95(millis), 1)
+            figures[f"live_status_{name}_reference_p50_p95_ms"] = p50_p95(
+                reference, ", the same bytes from http.server"
+            )
+            figures[f"live_status_{name}_mb"] = round(pulse[-1][1] / 1e6, 2)
     return figures
 
 
@@ -421,7 +453,9 @@ async def main(
                                Path(directory) / "pulse.db")
             async with running_pulse(yaml_text, Path(directory)) as server:
                 warm_live_states(server)
-                figures |= await live_status_figures(server, runs)
+                reference = Path(directory) / "reference"
+                reference.mkdir()
+                figures |= await live_status_figures(server, runs, reference)
                 figures["snapshot_not_sent_mb"] = round(await snapshot_bytes(server) / 1e6, 2)
                 async with async_playwright() as playwright:
                     browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
