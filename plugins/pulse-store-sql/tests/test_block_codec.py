@@ -56,6 +56,7 @@ def test_an_outage_costs_little_more() -> None:
         (bytes([FORMAT_VERSION]) + b"not zlib", "does not decompress"),
         (bytes([FORMAT_VERSION]) + zlib.compress(b"\x02\x00"), "in the middle of a number"),
         (bytes([FORMAT_VERSION]) + zlib.compress(b"\x01\x00"), "in the middle of its flags"),
+        (bytes([FORMAT_VERSION]) + zlib.compress(b"\x01\x00\x80\x00"), "flag byte above 127"),
         (bytes([FORMAT_VERSION]) + zlib.compress(b"\x00\x00"), "bytes after its last check"),
     ],
 )
@@ -77,8 +78,8 @@ def test_damaged_block_is_refused_in_words(block: bytes, message: str) -> None:
 def test_steady_timestamps_come_back_whatever_the_rtts_and_errors(
     steps: list[tuple[int, bool, int | None, int | None]], base_ms: int
 ) -> None:
-    """Checks 10 s apart with some jitter: the timestamps are one-byte varints, read on the
-    fast path; RTTs and error ids of any size around them."""
+    """Checks 10 s apart with some jitter: the timestamps are mostly one-byte varints; RTTs
+    and error ids of any size around them."""
     checks = [
         PackedCheck(base_ms + n * 10_000 + jitter, up, rtt_us, error_id)
         for n, (jitter, up, rtt_us, error_id) in enumerate(steps)
