@@ -138,8 +138,9 @@ class SqlHistory(HistoryStore, DatabaseRole):
                 connection, endpoint_ids, start_ms, end_ms, page_rows
             )
         )
+        texts: dict[int, str] = {}  # error texts by id, kept from page to page
         for page in pages:
-            found = await self._read(partial(bulk_reads.read_check_rows, page=page))
+            found = await self._read(partial(bulk_reads.read_check_rows, page=page, texts=texts))
             if found:  # a block straddling the range counted whole, so a page may come out empty
                 yield found
 

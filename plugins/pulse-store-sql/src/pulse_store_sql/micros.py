@@ -8,6 +8,10 @@ and after it is packed into a block.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
+from itertools import repeat
+from operator import truediv
+
 
 def to_us(rtt_ms: float) -> int:
     return round(rtt_ms * 1000)
@@ -15,6 +19,11 @@ def to_us(rtt_ms: float) -> int:
 
 def from_us(rtt_us: int) -> float:
     return rtt_us / 1000
+
+
+def from_us_all(rtts_us: Iterable[int]) -> Iterator[float]:
+    """``from_us`` of each, without a Python call per value: an export reads millions."""
+    return map(truediv, rtts_us, repeat(1000))
 
 
 def kept_rtt_ms(rtt_ms: float | None) -> float | None:
