@@ -10,6 +10,8 @@ from __future__ import annotations
 import csv
 import io
 import json
+import math
+import random
 from collections.abc import AsyncIterator, Sequence
 from datetime import UTC, datetime
 from typing import Any
@@ -18,7 +20,13 @@ import pytest
 
 from pulse_core.models import Endpoint, Group
 from pulse_core.web.api.catalog import CatalogEntry
-from pulse_core.web.api.export_formats import COLUMNS, RowEncoder, csv_chunks, json_chunks
+from pulse_core.web.api.export_formats import (
+    COLUMNS,
+    RowEncoder,
+    csv_chunks,
+    json_chunks,
+    two_places,
+)
 from pulse_core.web.serialize import iso
 
 GROUP = Group("line-1", 'Line "1", east')
@@ -118,3 +126,14 @@ async def test_an_export_without_rows_is_its_header_alone() -> None:
     )
     assert csv_text == ",".join(COLUMNS["raw"]) + "\r\n"
     assert json.loads(json_text) == {"bucket": "raw", "items": []}
+
+
+def test_two_places_is_the_repr_of_round() -> None:
+    """Averages and up percentages: ties of every kind, signs, the 15-digit edge, values
+    written in exponents, infinities and NaN, then many of the kinds an export meets."""
+    edges = [2.675, 0.125, 0.375, 1.005, 0.005, -0.005, -0.001, -0.0, 0.0, 50.0, 66.666666,
+             9_999_999_999_999.996, 1e13, -1e13, 1.23e20, 5e-324, math.inf, -math.inf, math.nan]
+    draw = random.Random(7)
+    values = edges + [draw.randint(0, 10**7) / draw.choice([1, 3, 8, 1000]) for _ in range(20_000)]
+    values += [math.ldexp(draw.random(), draw.randint(-40, 50)) for _ in range(20_000)]
+    assert [two_places(value) for value in values] == [repr(round(value, 2)) for value in values]
