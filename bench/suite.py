@@ -211,9 +211,9 @@ def _sustained(
               _goal(s["cpu_pct"] <= cpu_goal_pct and kept_up,
                     f"≤ {cpu_goal_pct} % at {target_rate:,.0f} checks/s"))
     steady_us = s["steady_cpu_pct"] / 100 / s["steady_checks_per_s"] * 1e6 if s["steady_checks_per_s"] else 0.0
-    yield Row(part, "CPU once every first state is stored",
+    yield Row(part, "CPU and lag p99 once every first state is stored",
               f"{s['steady_cpu_pct']} % at {s['steady_checks_per_s']:,.0f} checks/s "
-              f"({steady_us:.0f} µs per check)")
+              f"({steady_us:.0f} µs per check); lag p99 {s['steady_lag_p99_ms']} ms")
     yield Row(part, "RSS per endpoint above the idle process",
               f"{per_endpoint:,} bytes (idle {s['rss_idle_mb']} MB; "
               f"{s['rss_bytes_per_endpoint_above_code']:,} above the code alone)",

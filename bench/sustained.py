@@ -67,6 +67,7 @@ class Sustained:
     #: CPU and checks from the end of the first wave (every endpoint's first state stored)
     steady_cpu_pct: float
     steady_checks_per_s: float
+    steady_lag_p99_ms: float
     #: the most checks waiting for the store's writer, sampled every 0.1 s, and any it dropped
     writer_backlog_max: int
     dropped: int
@@ -286,6 +287,7 @@ async def measure(
         # state of every endpoint are stored by now, so what follows is the cost of checks.
         checks_before, disk_before = _checks_done(app), disk_bytes(database)
         steady_cpu_before = time.process_time() + _cpu_s(workers)
+        lags_before = app.scheduler.stats.lags.copy()
         steady_before = time.perf_counter()
         await asyncio.sleep(max(0.0, seconds - (time.perf_counter() - wall_before)))
         workers_cpu = _cpu_s(workers) - workers_before
@@ -293,6 +295,7 @@ async def measure(
         steady_cpu = time.process_time() + _cpu_s(workers) - steady_cpu_before
         steady_checks = _checks_done(app) - checks_before
         steady_wall = time.perf_counter() - steady_before
+        steady_lags = app.scheduler.stats.lags.since(lags_before)
         wall = time.perf_counter() - wall_before
         following.cancel()
         rss = rss_bytes() + _rss_of(workers)
@@ -318,6 +321,7 @@ async def measure(
         cpu_pct=round(100 * cpu / wall, 1),
         steady_cpu_pct=round(100 * steady_cpu / steady_wall, 1),
         steady_checks_per_s=round(steady_checks / steady_wall, 1),
+        steady_lag_p99_ms=round(steady_lags.quantile(0.99) * 1000, 2),
         writer_backlog_max=backlog.largest,
         dropped=app.writer.dropped,
         rss_idle_mb=round(idle_rss / 2**20, 1),

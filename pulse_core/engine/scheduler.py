@@ -100,6 +100,21 @@ class LagHistogram:
         self._counts[self._bucket(lag_s * 1000)] += count
         self.count += count
 
+    def copy(self) -> LagHistogram:
+        copied = LagHistogram()
+        copied._counts[:] = self._counts
+        copied.count = self.count
+        return copied
+
+    def since(self, earlier: LagHistogram) -> LagHistogram:
+        """The lags added after ``earlier`` (a :meth:`copy` of this one): a window's
+        percentiles, such as the steady state's after start-up."""
+        window = LagHistogram()
+        for bucket, count in enumerate(self._counts):
+            window._counts[bucket] = count - earlier._counts[bucket]
+        window.count = self.count - earlier.count
+        return window
+
     def quantile(self, fraction: float) -> float:
         """The upper bound, in seconds, of the bucket holding the ``fraction`` quantile (0 when
         empty; infinity when it is above 60 s)."""

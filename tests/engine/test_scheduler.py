@@ -10,6 +10,8 @@ import asyncio
 import time
 from collections import defaultdict
 
+import pytest
+
 from pulse_core.engine.scheduler import LagHistogram, Scheduler, scheduled_time
 from pulse_core.models import Endpoint
 
@@ -139,3 +141,17 @@ def test_lag_percentiles_come_from_buckets_fine_where_the_goals_are() -> None:
     histogram.add(-0.001)  # a clock step: counted as no lag
     histogram.add(3600.0)
     assert histogram.quantile(1.0) == float("inf")
+
+
+def test_lag_percentiles_of_a_window() -> None:
+    """``since`` gives the lags added after a copy: the steady state's, without start-up's."""
+    lags = LagHistogram()
+    lags.add(2.0, count=50)  # start-up
+    before = lags.copy()
+    lags.add(0.004, count=99)
+    lags.add(0.05)
+    window = lags.since(before)
+    assert window.count == 100 and lags.count == 150
+    assert window.quantile(0.99) == pytest.approx(0.0041)
+    assert window.quantile(1.0) == pytest.approx(0.0501)
+    assert lags.quantile(0.99) > 1.0
