@@ -26,6 +26,7 @@ from pulse_core.engine.workers.pool import (
     BadWorkerCount,
     ProbeWorkers,
     probe_workers_wanted,
+    restart_pause,
 )
 from pulse_core.engine.workers.remote import RemoteProbe
 from pulse_core.models import Endpoint, ProbeResult
@@ -211,3 +212,13 @@ def test_the_count_of_workers_is_checked() -> None:
         probe_workers_wanted({"PULSE_PROBE_WORKERS": "two"})
     with pytest.raises(BadWorkerCount, match="from 0 to 64"):
         probe_workers_wanted({"PULSE_PROBE_WORKERS": "65"})
+
+
+def test_a_worker_that_keeps_ending_is_started_again_less_often() -> None:
+    """A worker that cannot start (say an import error) is retried at 1, 2, 4 ... up to 30 s,
+    not every second with a traceback each; one that ran a while starts again after 1 s."""
+    pauses = [0.0]
+    for _ in range(7):
+        pauses.append(restart_pause(pauses[-1], ran_for_s=0.5))
+    assert pauses[1:] == [1.0, 2.0, 4.0, 8.0, 16.0, 30.0, 30.0]
+    assert restart_pause(30.0, ran_for_s=600.0) == 1.0

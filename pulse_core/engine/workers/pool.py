@@ -22,6 +22,7 @@ import logging
 import os
 import socket
 import sys
+import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from types import MappingProxyType
@@ -42,10 +43,22 @@ WORKERS_VARIABLE = "PULSE_PROBE_WORKERS"
 #: definitions sent in one message: all of a worker's 50,000 in one left it 584 bytes an
 #: endpoint where they need 446, the message's peak kept by the allocator
 DEFINITIONS_PER_MESSAGE = 2_000
-#: a worker that ends is started again at once, but not more often than this
+#: a worker that ends is started again after this pause, doubled each time it ends again
+#: within ``STEADY_S`` of its start (one that cannot start at all, say an import error, is
+#: retried every 30 s, not every second)
 RESTART_PAUSE_S = 1.0
+LONGEST_PAUSE_S = 30.0
+STEADY_S = 10.0
 
 _NO_DETAILS: Mapping[str, Any] = MappingProxyType({})
+
+
+def restart_pause(previous_s: float, ran_for_s: float) -> float:
+    """How long to wait before starting a worker again that ran ``ran_for_s`` after the
+    pause ``previous_s`` (0 for its first start)."""
+    if previous_s and ran_for_s < STEADY_S:
+        return min(previous_s * 2, LONGEST_PAUSE_S)
+    return RESTART_PAUSE_S
 
 
 class BadWorkerCount(ValueError):
@@ -106,6 +119,9 @@ class _Worker:
         #: why its checks fail at once while it starts again, if it does
         self.restarting: str | None = None
         self.reading: asyncio.Task[None] | None = None
+        self.spawned_at = 0.0
+        #: the pause before its last start (0: it has not ended yet)
+        self.pause_s = 0.0
 
     def send(self, message: Any) -> None:
         assert self.writer is not None, "the worker is started"
@@ -236,6 +252,7 @@ class ProbeWorkers:
                 await asyncio.gather(worker.reading, return_exceptions=True)
 
     async def _spawn(self, worker: _Worker) -> None:
+        worker.spawned_at = time.monotonic()
         ours, theirs = socket.socketpair()
         environment = {
             **self._environ,
@@ -298,7 +315,8 @@ class ProbeWorkers:
         if self._closing:
             return
         reason = f"probe worker {worker.index} ended (exit code {code})"
-        log.error("%s; starting it again", reason)
+        pause_s = worker.pause_s = restart_pause(worker.pause_s, time.monotonic() - worker.spawned_at)
+        log.error("%s; starting it again in %g s", reason, pause_s)
         for batch in list(self._batches.values()):
             for position in batch.sent.get(worker.index, ()):
                 batch.take(position, ProbeResult.failure(f"probe error: {reason}"))
@@ -310,6 +328,6 @@ class ProbeWorkers:
         worker.restarting = f"{reason}; it is starting again"
         if worker.writer is not None:
             worker.writer.close()
-        await asyncio.sleep(RESTART_PAUSE_S)
+        await asyncio.sleep(pause_s)
         if not self._closing:
             await self._spawn(worker)
