@@ -10,16 +10,20 @@ starting the process (the ``pulse`` command beside this interpreter) to its log 
 - ``restart_s``: the store of a run that went on until every endpoint's first state was
   stored, started again (its catalogue, states and configuration version in place).
 
-In the same run, each in a process of its own, the parts that come before monitoring, for
-where the time goes:
+``..._cpu_s`` is the CPU time the process had used when it logged that line
+(``/proc/<pid>/stat``): start-up is work for one core, so on a quiet machine it is close to
+the wall time, and on a shared one it is the figure that compares.
 
-- ``interpreter_s``: ``python -c pass``;
-- ``imports_s``: importing ``pulse_core.cli`` and loading every plugin, their registries
-  built (what ``pulse`` does before it reads its arguments), timed in the process;
-- ``config_load_s``: then the configuration read and loaded, in the same process.
+In the same run, each in a process of its own, the CPU time of the parts that come before
+monitoring, for where the time goes:
 
-The rest of ``first_start_s`` is the store opened and its catalogue written, the states
-restored and the first schedule laid out. Goal: both starts within 2 s at 20,000 endpoints.
+- ``interpreter_s``: ``python -c pass`` (wall time);
+- ``imports_cpu_s``: importing ``pulse_core.cli`` and loading every plugin, their registries
+  built (what ``pulse`` does before it reads its arguments);
+- ``config_load_cpu_s``: then the configuration read and loaded, in the same process.
+
+The rest is the store opened and its catalogue written, the states restored and the first
+schedule laid out. Goal: both starts within 2 s at 20,000 endpoints.
 
 ``python bench/startup.py --endpoints 20000 --runs 3`` prints a JSON line.
 """
@@ -74,10 +78,10 @@ def config(endpoints: int, interval_s: int, database: Path) -> str:
     return "\n".join(lines) + "\n"
 
 
-async def start(folder: Path, endpoints: int, hold: float = 0.0) -> float:
-    """Seconds from starting ``pulse run`` to its monitoring line; it runs ``hold`` seconds
-    more (or, given a negative ``hold``, until every endpoint's state is stored), then is
-    stopped with SIGINT."""
+async def start(folder: Path, endpoints: int, hold: float = 0.0) -> tuple[float, float]:
+    """Seconds from starting ``pulse run`` to its monitoring line, and the CPU seconds it had
+    used by then; it runs ``hold`` seconds more (or, given a negative ``hold``, until every
+    endpoint's state is stored), then is stopped with SIGINT."""
     environment = {**os.environ, "PULSE_DATA_DIR": str(folder)}
     began = time.monotonic()
     process = await asyncio.create_subprocess_exec(
@@ -93,6 +97,7 @@ async def start(folder: Path, endpoints: int, hold: float = 0.0) -> float:
             if not line:
                 raise SystemExit(f"pulse run ended before monitoring:\n{output.decode()[-3000:]}")
         seconds = time.monotonic() - began
+        cpu_s = _cpu_seconds(process.pid)
         if int(found.group(1)) != endpoints:
             raise SystemExit(f"monitoring {found.group(1)} endpoints, not {endpoints}")
         draining = asyncio.create_task(process.stdout.read())
@@ -103,11 +108,17 @@ async def start(folder: Path, endpoints: int, hold: float = 0.0) -> float:
         process.send_signal(signal.SIGINT)
         await draining
         await process.wait()
-        return seconds
+        return seconds, cpu_s
     finally:
         if process.returncode is None:
             process.kill()
             await process.wait()
+
+
+def _cpu_seconds(pid: int) -> float:
+    """User and system CPU time of process ``pid`` so far (``/proc/<pid>/stat``)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 async def _every_state_stored(database: Path, endpoints: int, timeout_s: float = 180.0) -> None:
@@ -129,22 +140,22 @@ async def seconds_of(*argv: str) -> float:
     return time.monotonic() - began
 
 
-#: imports and plugins, then the configuration, each timed in the child
+#: imports and plugins, then the configuration, the CPU time of each taken in the child
 PARTS = """\
 import json, sys, time
-began = time.perf_counter()
+began = time.process_time()
 import pulse_core.cli
 from pulse_core.app import load_plugins, open_config
 plugins = load_plugins()
 plugins.registries
-imported = time.perf_counter()
+imported = time.process_time()
 open_config(sys.argv[1], plugins)
-print(json.dumps([imported - began, time.perf_counter() - imported]))
+print(json.dumps([imported - began, time.process_time() - imported]))
 """
 
 
 async def parts(path: Path) -> tuple[float, float]:
-    """Seconds the imports (with the plugins) and the configuration's load take."""
+    """CPU seconds the imports (with the plugins) and the configuration's load take."""
     process = await asyncio.create_subprocess_exec(
         sys.executable, "-c", PARTS, str(path), stdout=asyncio.subprocess.PIPE
     )
@@ -168,19 +179,23 @@ async def main(endpoints: int, runs: int, interval_s: int) -> None:
         for _ in range(runs):
             for database in folder.glob("pulse.db*"):
                 database.unlink()
-            add("first_start", await start(folder, endpoints))
+            seconds, cpu_s = await start(folder, endpoints)
+            add("first_start", seconds)
+            add("first_start_cpu", cpu_s)
         await start(folder, endpoints, hold=-1)  # every endpoint's state stored
         for _ in range(runs):
-            add("restart", await start(folder, endpoints))
+            seconds, cpu_s = await start(folder, endpoints)
+            add("restart", seconds)
+            add("restart_cpu", cpu_s)
         for _ in range(runs):
             add("interpreter", await seconds_of(sys.executable, "-c", "pass"))
             imports, load = await parts(folder / "pulse.yaml")
-            add("imports", imports)
-            add("config_load", load)
+            add("imports_cpu", imports)
+            add("config_load_cpu", load)
     result: dict[str, object] = {"endpoints": endpoints, "runs": runs}
     for name, values in figures.items():
         result[f"{name}_s"] = round(statistics.median(values), 2)
-        if name in ("first_start", "restart"):
+        if name in ("first_start", "restart"):  # what the goal judges
             result[f"{name}_max_s"] = round(max(values), 2)
     result["load_average"] = "{:.1f} {:.1f} {:.1f}".format(*os.getloadavg())
     print(json.dumps(result))
