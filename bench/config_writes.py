@@ -111,7 +111,6 @@ async def one_round(server: RunningPulse, timings: Timings, number: int) -> None
     slower = re.sub(r"timeout_ms: \d+", timeout, group_renamed, count=1)
     millis, _ = await curl(server, "POST", "/api/configuration/apply", slower.encode(), "text/yaml")
     timings.add("apply_default_changed", millis)
-    await asyncio.sleep(PAUSE_S)
 
     address = f"127.200.{number // 250}.{number % 250 + 1}"
     millis, answer = await curl(

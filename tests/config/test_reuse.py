@@ -145,3 +145,13 @@ def test_unchanged_entries_keep_their_endpoints() -> None:
         if new.host != "10.0.9.9"
     )
     assert [endpoint.interval_s for endpoint in slower.endpoints][:2] == [20.0, 20.0]
+
+
+def test_a_file_with_crlf_line_endings_is_reused_too() -> None:
+    running_text = RUNNING.replace("\n", "\r\n")
+    renamed_text = CHANGES["a group renamed"].replace("\n", "\r\n")
+    ordinary = load(renamed_text, OTHER_PROBES)
+    running = load(running_text)
+    renamed = load(renamed_text)
+    assert renamed == ordinary
+    assert renamed.endpoints[0] is running.endpoints[0]
