@@ -59,8 +59,9 @@ SHARE = re.compile(
 )
 #: what a node logs when it learns it was declared dead (pulse_core/cluster/membership.py)
 LOST = "was declared dead"
-#: what a node logs for an endpoint's first state (the loopback addresses all answer)
-FIRST_STATE = "is up (was unknown)"
+#: what a node logs for the endpoints whose first state is up (the loopback addresses all
+#: answer): a line each, or a count for a batch of many (``pulse_core.app.change_lines``)
+FIRST_UP = re.compile(r"(?:(\d+) endpoints are up at their first checks|is up \(was unknown\))")
 TICKS_PER_S = os.sysconf("SC_CLK_TCK")
 
 
@@ -221,10 +222,14 @@ def wait_for_first_states(running: Sequence[Node], total: int, timeout_s: float)
     """Until every endpoint's first state was logged (by its owner): the first round is
     over, with the writes it brings (a snapshot and an outbox entry per endpoint)."""
     wait_for(
-        lambda: sum(node.log.read_text(errors="replace").count(FIRST_STATE)
-                    for node in running) >= total,
+        lambda: sum(first_up(node.log) for node in running) >= total,
         running, timeout_s, "every endpoint's first state",
     )
+
+
+def first_up(log: Path) -> int:
+    """How many endpoints the node's log says came up at their first checks."""
+    return sum(int(count or 1) for count in FIRST_UP.findall(log.read_text(errors="replace")))
 
 
 def tail(log: Path) -> str:

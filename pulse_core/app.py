@@ -30,7 +30,7 @@ from pulse_core.engine.scheduler import Scheduler
 from pulse_core.engine.writer import StoreWriter
 from pulse_core.events import EventBus
 from pulse_core.live_view import LiveView
-from pulse_core.models import ConfigVersionInfo, Endpoint, EndpointSnapshot, StatusChange
+from pulse_core.models import ConfigVersionInfo, Endpoint, EndpointSnapshot, State, StatusChange
 from pulse_core.plugins import PluginHost
 from pulse_core.probe import Probe
 from pulse_core.store import Store
@@ -323,11 +323,8 @@ class Pulse(LiveView):
         arrives). What other nodes stored they hear from those nodes."""
         if batch.remote:
             return
-        for change, endpoint in batch.changes:
-            log.info(
-                "%s is %s (was %s)%s", endpoint.name, change.state.value,
-                change.previous.value, f": {change.error}" if change.error else "",
-            )
+        for line in change_lines(batch.changes):
+            log.info("%s", line)
         await asyncio.gather(self._checks_stored(batch), self._changed(batch))
 
     async def _checks_stored(self, batch: StoredBatch) -> None:
@@ -339,6 +336,30 @@ class Pulse(LiveView):
             await self.plugins.notify(
                 "pulse_status_changed", app=self, change=change, endpoint=endpoint
             )
+
+
+#: a stored batch with more endpoints up at their first checks than this logs their count
+FIRST_UPS_NAMED = 10
+
+
+def change_lines(changes: Sequence[tuple[StatusChange, Endpoint]]) -> list[str]:
+    """The log's lines for a stored batch's changes: one each, except that endpoints up at
+    their first checks are counted when a batch has more than ``FIRST_UPS_NAMED`` of them (a
+    large site's start makes tens of thousands, which said nothing a count does not and
+    cost the main process a line each in its busiest seconds)."""
+    first_ups = sum(
+        change.previous is State.UNKNOWN and change.state is State.UP for change, _ in changes
+    )
+    counted = first_ups > FIRST_UPS_NAMED
+    lines = [
+        f"{endpoint.name} is {change.state.value} (was {change.previous.value})"
+        + (f": {change.error}" if change.error else "")
+        for change, endpoint in changes
+        if not (counted and change.previous is State.UNKNOWN and change.state is State.UP)
+    ]
+    if counted:
+        lines.append(f"{first_ups} endpoints are up at their first checks")
+    return lines
 
 
 @asynccontextmanager

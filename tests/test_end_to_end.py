@@ -211,6 +211,12 @@ async def test_pulse_run_detects_an_outage_and_its_recovery(layout) -> None:  # 
         mismatch = await eventually(lambda: latest("line HMI (wrong text)"))
         assert mismatch.status is CheckStatus.DOWN
         assert "stopped" in (mismatch.error or "")
+        output = pulse.stop()
+        # a line for each change (a few at once: up at the first checks too)
+        assert "press PLC is up (was unknown)" in output
+        assert "nobody home is down (was unknown): connection refused" in output
+        assert "press PLC is down (was up): connection refused" in output
+        assert "press PLC is up (was down)" in output
     finally:
         pulse.kill()
         if store is not None:

@@ -145,3 +145,25 @@ async def test_remote_changes_go_to_live_clients_but_not_to_the_hooks_nor_the_al
             pulse.stream.written([], [went_down(3000.0, endpoint_id)])
     # the stop waited for the hook still sleeping on the last change
     assert [change.ts for change in recorder.changes] == [2000.0, 3000.0]
+
+
+def test_the_log_counts_first_ups_of_a_large_batch_and_names_every_other_change() -> None:
+    from pulse_core.app import FIRST_UPS_NAMED, change_lines
+    from pulse_core.models import Endpoint, State, StatusChange
+
+    def change(name: str, state: State, previous: State, error: str | None = None):  # type: ignore[no-untyped-def]
+        endpoint = Endpoint(name, name, "g", "tcp", "127.0.0.1", 502)
+        return StatusChange(name, 0.0, state, previous, error=error), endpoint
+
+    few = [change(f"PLC {n}", State.UP, State.UNKNOWN) for n in range(FIRST_UPS_NAMED)]
+    assert change_lines(few) == [f"PLC {n} is up (was unknown)" for n in range(FIRST_UPS_NAMED)]
+    many = [change(f"PLC {n}", State.UP, State.UNKNOWN) for n in range(500)]
+    others = [
+        change("HMI", State.DOWN, State.UNKNOWN, "connection refused"),
+        change("Router", State.UP, State.DOWN),
+    ]
+    assert change_lines([*many, *others]) == [
+        "HMI is down (was unknown): connection refused",
+        "Router is up (was down)",
+        "500 endpoints are up at their first checks",
+    ]
