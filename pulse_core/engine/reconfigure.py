@@ -234,12 +234,12 @@ class ConfigChanger:
         if dry_run:
             return ApplyResult(None, changes, tuple(warnings), True, True, config)
 
-        if reloaded is not None:
-            await pulse.store.update_catalog(
-                config.groups, config.endpoints, changes.added + changes.updated, changes.removed
-            )
-        else:
-            await pulse.store.sync_catalog(config.groups, config.endpoints)
+        # the stored catalogue is the running configuration's (synced at start-up, updated at
+        # every apply): the changes are known exactly, so only their rows are written, where
+        # comparing every stored row took 160-180 ms at 10,000 endpoints
+        await pulse.store.update_catalog(
+            config.groups, config.endpoints, changes.added + changes.updated, changes.removed
+        )
         version = await pulse.store.add_config_version(
             text, config.source_sha256, time.time(), actor, note
         )
