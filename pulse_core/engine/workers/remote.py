@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from pulse_core.models import Endpoint, ProbeResult
 from pulse_core.probe import Probe, ReportResult
 
-if TYPE_CHECKING:
-    from pulse_core.engine.workers.pool import ProbeWorkers
+
+class Checking(Protocol):
+    """What makes the checks (the probe workers' pool)."""
+
+    async def check(
+        self, type_name: str, endpoints: Sequence[Endpoint], report: ReportResult
+    ) -> None: ...
 
 
 class RemoteProbe(Probe):
@@ -17,7 +22,7 @@ class RemoteProbe(Probe):
     so the scheduler hands it the endpoints of its type due together: a message per worker,
     where a check each would cost a message each."""
 
-    def __init__(self, type_name: str, workers: ProbeWorkers) -> None:
+    def __init__(self, type_name: str, workers: Checking) -> None:
         super().__init__(None)
         self.type_name = type_name  # type: ignore[misc]  # an instance stands in for a class
         self._workers = workers
