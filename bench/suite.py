@@ -210,7 +210,8 @@ def _sustained(
     yield Row(part, "CPU, % of one core", f"{s['cpu_pct']} % ({cpu_us:.0f} µs per check{split})",
               _goal(s["cpu_pct"] <= cpu_goal_pct and kept_up,
                     f"≤ {cpu_goal_pct} % at {target_rate:,.0f} checks/s"))
-    steady_us = s["steady_cpu_pct"] / 100 / s["steady_checks_per_s"] * 1e6 if s["steady_checks_per_s"] else 0.0
+    steady_rate = s["steady_checks_per_s"]
+    steady_us = s["steady_cpu_pct"] / 100 / steady_rate * 1e6 if steady_rate else 0.0
     yield Row(part, "CPU and lag p99 once every first state is stored",
               f"{s['steady_cpu_pct']} % at {s['steady_checks_per_s']:,.0f} checks/s "
               f"({steady_us:.0f} µs per check); lag p99 {s['steady_lag_p99_ms']} ms")

@@ -74,7 +74,8 @@ async def workers() -> AsyncIterator[ProbeWorkers]:
 
 def tcp(host: str, port: int, **settings: object) -> Endpoint:
     fields = {"retries": 0, "timeout_ms": 1000, **settings}
-    return Endpoint(f"tcp-{host}-{port}", "", "g", "tcp", host, port, **fields)  # type: ignore[arg-type]
+    endpoint_id = f"tcp-{host}-{port}"
+    return Endpoint(endpoint_id, "", "g", "tcp", host, port, **fields)  # type: ignore[arg-type]
 
 
 def http(port: int, path: str, **settings: object) -> Endpoint:

@@ -315,7 +315,8 @@ class ProbeWorkers:
         if self._closing:
             return
         reason = f"probe worker {worker.index} ended (exit code {code})"
-        pause_s = worker.pause_s = restart_pause(worker.pause_s, time.monotonic() - worker.spawned_at)
+        ran_for_s = time.monotonic() - worker.spawned_at
+        pause_s = worker.pause_s = restart_pause(worker.pause_s, ran_for_s)
         log.error("%s; starting it again in %g s", reason, pause_s)
         for batch in list(self._batches.values()):
             for position in batch.sent.get(worker.index, ()):

@@ -117,7 +117,8 @@ class Worker:
     ) -> None:
         try:
             await run_probe_many(
-                probe, endpoints, lambda index, result: self._report(batch, positions[index], result)
+                probe, endpoints,
+                lambda index, result: self._report(batch, positions[index], result),
             )
         finally:
             self._batches.pop(batch, None)
