@@ -394,7 +394,8 @@ async def clients_main(url: str, token: str, clients: int, expected: int) -> Non
                     latest = max(latest, stamp.timestamp())
             return arrivals, latest
 
-    results = await asyncio.wait_for(asyncio.gather(*(client() for _ in range(clients))), 120)
+    # a minute to open (above), then the two minutes the outage always had
+    results = await asyncio.wait_for(asyncio.gather(*(client() for _ in range(clients))), 180)
     print(json.dumps({"last_arrivals": [arrivals[-1] for arrivals, _ in results],
                       "latest_change": max(latest for _, latest in results)}), flush=True)
 
