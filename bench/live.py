@@ -378,7 +378,9 @@ async def clients_main(url: str, token: str, clients: int, expected: int) -> Non
         nonlocal connected
         headers = {"Authorization": f"Bearer {token}"}
         # a minute to open: ten snapshots of 20,000 endpoints at once took 6-15 s at load 5
-        async with connect(url, additional_headers=headers, max_size=None, open_timeout=60) as socket:
+        async with connect(
+            url, additional_headers=headers, max_size=None, open_timeout=60
+        ) as socket:
             await socket.recv()  # the snapshot
             connected += 1
             if connected == clients:

@@ -41,7 +41,8 @@ def _tables(factor: int) -> Shift:
         at = 16 * part
         for value in range(1, 16):
             low = value & -value
-            tables[at + value] = tables[at + (value ^ low)] ^ single_bits[4 * part + low.bit_length() - 1]
+            single = single_bits[4 * part + low.bit_length() - 1]
+            tables[at + value] = tables[at + (value ^ low)] ^ single
     return tables
 
 

@@ -204,7 +204,9 @@ class LiveBoard:
         that stay keep their encoded points), slots looked up in the table."""
         kept = {item.entry.endpoint.id: item for item in self._items}
         self._catalog, self._states, self._seen = catalog, states, states.seen()
-        self._items = [kept.get(entry.endpoint.id) or _RenderedItem(entry) for entry in catalog.entries]
+        self._items = [
+            kept.get(entry.endpoint.id) or _RenderedItem(entry) for entry in catalog.entries
+        ]
         self._positions = None
         self._position_of_slot = array("i", [-1]) * len(states)
         for position, (item, entry) in enumerate(zip(self._items, catalog.entries)):
