@@ -65,7 +65,8 @@ def config(endpoints: int, database: Path) -> str:
              "server: {rate_limit_per_minute: 0}",
              "groups:", "  - {id: site, name: Site}", "targets:"]
     lines += [
-        f"  - {{type: tcp, host: 127.{10 + n // 62_500}.{n // 250 % 250}.{n % 250 + 1}, port: 9, group: site}}"
+        f"  - {{type: tcp, host: 127.{10 + n // 62_500}.{n // 250 % 250}.{n % 250 + 1}, port: 9, "
+        "group: site}"
         for n in range(endpoints)
     ]
     return "\n".join(lines) + "\n"
@@ -131,9 +132,12 @@ def fill_daily(database: Path, first_day_ms: int, days: int, interval_s: int) ->
 
 async def curl(server: RunningPulse, path: str) -> tuple[float, float, int]:
     """Seconds in all and to the first byte, as curl measured them, and the bytes received."""
-    header = [part for name, value in server.auth_headers.items() for part in ("-H", f"{name}: {value}")]
+    header = [
+        part for name, value in server.auth_headers.items() for part in ("-H", f"{name}: {value}")
+    ]
     process = await asyncio.create_subprocess_exec(
-        "curl", "-sS", "-o", "/dev/null", "-w", "%{http_code} %{time_total} %{time_starttransfer} %{size_download}",
+        "curl", "-sS", "-o", "/dev/null",
+        "-w", "%{http_code} %{time_total} %{time_starttransfer} %{size_download}",
         *header, server.base_url + path, stdout=asyncio.subprocess.PIPE,
     )
     output, _ = await process.communicate()
@@ -156,7 +160,9 @@ def csv_writer_rows_per_s(rows: int) -> float:
 
 
 def export_path(bucket: str, start_ms: int, end_ms: int) -> str:
-    start, end = (time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(ms / 1000)) for ms in (start_ms, end_ms))
+    start, end = (
+        time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(ms / 1000)) for ms in (start_ms, end_ms)
+    )
     return f"/api/export/history?bucket={bucket}&startTime={start}&endTime={end}"
 
 
@@ -209,6 +215,8 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--endpoints", type=int, default=10_000)
     parser.add_argument("--interval", type=int, default=60, help="seconds between stored checks")
-    parser.add_argument("--runs", type=int, default=3, help="exports of each format; the best counts")
+    parser.add_argument(
+        "--runs", type=int, default=3, help="exports of each format; the best counts"
+    )
     arguments = parser.parse_args()
     print(json.dumps(asyncio.run(measure(arguments.endpoints, arguments.interval, arguments.runs))))

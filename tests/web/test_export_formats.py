@@ -42,7 +42,10 @@ START_MS = 1_704_067_200_000  # 2024-01-01T00:00:00Z
 
 CHECK_RUNS = [
     ("a1", [(START_MS, True, 1.5, None), (START_MS + 999, False, None, "refused, twice")]),
-    ("b2", [(START_MS + HOUR_MS - 1, True, 0.001, None), (START_MS + HOUR_MS, False, None, 'a "quoted"\r\nerror')]),
+    ("b2", [
+        (START_MS + HOUR_MS - 1, True, 0.001, None),
+        (START_MS + HOUR_MS, False, None, 'a "quoted"\r\nerror'),
+    ]),
     ("c3", [(START_MS + 26 * HOUR_MS + 61_001, True, 123456.789, "")]),
     ("d4", [(START_MS + 7, False, 12.0, "☃")]),
 ]
@@ -56,7 +59,9 @@ ROLLUP_RUNS = [
 def expected_rows(bucket: str) -> list[list[Any]]:
     """The rows as values, built the plain way."""
     rows: list[list[Any]] = []
-    runs: Sequence[tuple[str, Sequence[tuple[Any, ...]]]] = CHECK_RUNS if bucket == "raw" else ROLLUP_RUNS
+    runs: Sequence[tuple[str, Sequence[tuple[Any, ...]]]] = (
+        CHECK_RUNS if bucket == "raw" else ROLLUP_RUNS
+    )
     for endpoint_id, records in runs:
         endpoint = ENTRIES[endpoint_id].endpoint
         prefix = [endpoint.id, endpoint.name, GROUP.id, GROUP.name]

@@ -65,7 +65,9 @@ async def export_history(query_args: ExportQuery) -> Response:
     """
     start, end = checked_range(query_args.start_time, query_args.end_time, ("startTime", "endTime"))
     bucket = query_args.bucket
-    entries = current_catalog().select(group_id=query_args.group, endpoint_id=query_args.endpoint_id)
+    entries = current_catalog().select(
+        group_id=query_args.group, endpoint_id=query_args.endpoint_id
+    )
     store = current_pulse().store
     first, last = _stored_span(whole_buckets(start, bucket), end, bucket)
     by_id = {entry.endpoint.id: entry for entry in entries}
@@ -75,7 +77,9 @@ async def export_history(query_args: ExportQuery) -> Response:
     if query_args.format == "csv":
         chunks = csv_chunks(columns, encoder, pages)
     else:
-        header = {"bucket": bucket, "startTime": iso(start), "endTime": iso(end), "columns": columns}
+        header = {
+            "bucket": bucket, "startTime": iso(start), "endTime": iso(end), "columns": columns
+        }
         chunks = json_chunks(header, encoder, pages)
     filename = "pulse-history-{}-{:%Y%m%d}-{:%Y%m%d}.{}".format(
         bucket, query_args.start_time, query_args.end_time, query_args.format

@@ -1,12 +1,12 @@
 """Reading many endpoints' history in bounded pages, for exports of any size.
 
 The store's bulk reads (``History.check_rows_many`` / ``rollup_rows_many``) hand back pages
-of about ``PAGE_ROWS`` records of many endpoints each, as plain tuples, read with a few queries per page instead of
-one per endpoint, so memory depends on neither the requested range nor the number of
-endpoints. The next page is asked for before the current one is handed out, so the store's
-reader thread works while the previous page is being encoded and sent. Callers clip the range
-to where data can exist, so an export of "everything since 2000" does not query decades of
-empty slices.
+of about ``PAGE_ROWS`` records of many endpoints each, as plain tuples, read with a few
+queries per page instead of one per endpoint, so memory depends on neither the requested
+range nor the number of endpoints. The next page is asked for before the current one is
+handed out, so the store's reader thread works while the previous page is being encoded and
+sent. Callers clip the range to where data can exist, so an export of "everything since
+2000" does not query decades of empty slices.
 """
 
 from __future__ import annotations

@@ -240,7 +240,9 @@ def _block_rows(connection: Connection, columns: Columns, texts: dict[int, str])
 def check_results(runs: Sequence[CheckRun]) -> list[CheckResult]:
     """Runs of checks as results."""
     return [
-        checks.as_result(endpoint_id, StoredCheck(*row)) for endpoint_id, rows in runs for row in rows
+        checks.as_result(endpoint_id, StoredCheck(*row))
+        for endpoint_id, rows in runs
+        for row in rows
     ]
 
 
