@@ -216,16 +216,9 @@ class EndpointKeys:
         """Cache the keys of ``endpoint_ids`` (stored ones; others are left out) instead of
         what was cached. Keys already cached are kept without asking the database (a key
         never changes), so a configuration that changed a few endpoints reads only theirs."""
-        cached = self._keys
-        known: list[tuple[str, int]] = []
-        missing: list[str] = []
-        for endpoint_id in endpoint_ids:
-            key = cached.find(endpoint_id)
-            if key is None:
-                missing.append(endpoint_id)
-            else:
-                known.append((endpoint_id, key))
-        self._keys = IdIndex([*known, *_stored_keys(connection, missing)])
+        known: dict[str, int] = {}
+        missing = _look_up(self._keys, endpoint_ids, known)
+        self._keys = IdIndex([*known.items(), *_stored_keys(connection, missing)])
 
     def resolve(self, connection: Connection, endpoint_ids: Iterable[str]) -> Mapping[str, int]:
         """The keys of ``endpoint_ids``; ``LookupError`` if one was never in the catalogue.
@@ -234,30 +227,30 @@ class EndpointKeys:
         bisection over every endpoint's id, a few cache misses at 100,000 endpoints), where
         asking the cache whether it held each id and then for its key took two.
         """
-        keys = self._keys
         found: dict[str, int] = {}
-        missing: list[str] = []
-        for endpoint_id in endpoint_ids:
-            key = keys.find(endpoint_id)
-            if key is None:
-                missing.append(endpoint_id)
-            else:
-                found[endpoint_id] = key
+        missing = _look_up(self._keys, endpoint_ids, found)
         if missing:
-            keys = self._keys = keys.with_entries(_stored_keys(connection, set(missing)))
-            unknown = []
-            for endpoint_id in missing:
-                key = keys.find(endpoint_id)
-                if key is None:
-                    unknown.append(endpoint_id)
-                else:
-                    found[endpoint_id] = key
+            self._keys = self._keys.with_entries(_stored_keys(connection, set(missing)))
+            unknown = _look_up(self._keys, missing, found)
             if unknown:
                 raise LookupError(
                     f"unknown endpoint id {min(unknown)!r}: sync_catalog() must list an "
                     "endpoint before anything is stored for it"
                 )
         return found
+
+
+def _look_up(keys: IdIndex, endpoint_ids: Iterable[str], found: dict[str, int]) -> list[str]:
+    """Put the keys ``keys`` holds for ``endpoint_ids`` into ``found``, one lookup each;
+    returns the ids it does not hold."""
+    missing = []
+    for endpoint_id in endpoint_ids:
+        key = keys.find(endpoint_id)
+        if key is None:
+            missing.append(endpoint_id)
+        else:
+            found[endpoint_id] = key
+    return missing
 
 
 def _stored_keys(connection: Connection, endpoint_ids: Iterable[str]) -> Iterator[tuple[str, int]]:
