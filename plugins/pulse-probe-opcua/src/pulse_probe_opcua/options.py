@@ -3,13 +3,15 @@
 The models are frozen and hold only hashable values, because they end up inside the core's
 frozen, hashable ``Endpoint``. Security keys left out of a target come from
 ``defaults.opcua``: a site usually gives Pulse one client certificate for all its servers.
+
+A node id is parsed by asyncua when a configuration names one: asyncua (about half a
+second to import) is then loaded with the configuration, and otherwise not at all.
 """
 
 from __future__ import annotations
 
 from typing import Any, Literal
 
-from asyncua import ua
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 Security = Literal["none", "Basic256Sha256"]
@@ -30,6 +32,10 @@ class NodeExpectation(BaseModel):
     @field_validator("node")
     @classmethod
     def _node_id_parses(cls, node: str) -> str:
+        try:
+            from asyncua import ua
+        except ImportError as missing:
+            raise ValueError(f"reading OPC UA node ids needs asyncua: {missing}") from None
         try:
             return ua.NodeId.from_string(node).to_string()
         except (ua.UaError, ValueError):
