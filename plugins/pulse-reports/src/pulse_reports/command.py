@@ -19,7 +19,7 @@ from pulse_core.contract import AttachmentTooLarge, DeliveryError, InstalledPuls
 from pulse_reports.checks import sender_of
 from pulse_reports.delivery import Letter
 from pulse_reports.pulse_access import PulseConfig, reports_of
-from pulse_reports.render_pdf import FontMissing
+from pulse_reports.pdf import PdfUnavailable
 from pulse_reports.report import make_report
 from pulse_reports.settings import FORMATS
 
@@ -66,7 +66,7 @@ async def _make(
                 entry, config, store, datetime.now(timezone.utc),
                 format=args.format, time_range=args.time_range,
             )
-    except FontMissing as missing:
+    except PdfUnavailable as missing:
         print(f"error: {missing}", file=sys.stderr)
         return 1
     letter = Letter(entry.name, document.period.end, entry.recipients, document)

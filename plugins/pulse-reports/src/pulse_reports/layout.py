@@ -12,6 +12,13 @@ from pulse_reports.figures import TOP, EndpointRow, Figures, Timeline
 #: Availability from which an endpoint or group reads "good", then "degraded"; below: "poor".
 GOOD_FROM = 99.9
 DEGRADED_FROM = 99.0
+#: The colour of each status word (``status_word``), alike in a PDF and an HTML page.
+STATUS_COLOURS = {
+    "good": (46, 125, 50),
+    "degraded": (230, 145, 0),
+    "poor": (198, 40, 40),
+    "no data": (120, 120, 120),
+}
 
 
 @dataclass(frozen=True)

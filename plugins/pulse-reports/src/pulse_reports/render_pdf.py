@@ -1,4 +1,5 @@
-"""A report as a PDF, drawn with fpdf2.
+"""A report as a PDF, drawn with fpdf2 (imported with the first PDF made: see
+:mod:`pulse_reports.pdf`).
 
 fpdf2 because it is pure Python (nothing to install beside it), draws vector graphics (the
 bars stay sharp when printed or zoomed) and needs no browser to lay out a page. Tables repeat
@@ -8,13 +9,12 @@ as a word and coloured, so a page printed in black and white still says it.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from fpdf import FPDF
 from fpdf.fonts import FontFace
 
 from pulse_reports.figures import Figures
 from pulse_reports.layout import (
+    STATUS_COLOURS,
     Bars,
     Block,
     Facts,
@@ -26,15 +26,8 @@ from pulse_reports.layout import (
     sections_of,
     status_word,
 )
+from pulse_reports.pdf import FONT, FONT_FOLDER
 
-FONT_FOLDER = Path("/usr/share/fonts/truetype/dejavu")
-FONT = "DejaVu"
-STATUS_COLOURS = {
-    "good": (46, 125, 50),
-    "degraded": (230, 145, 0),
-    "poor": (198, 40, 40),
-    "no data": (120, 120, 120),
-}
 HEADER_FILL = (225, 230, 240)
 #: Room a section heading needs below it for the first lines of what it introduces.
 KEEP_WITH_HEADING_MM = 40.0
@@ -48,16 +41,8 @@ class _Document(FPDF):
         self.cell(0, 8, f"Page {self.page_no()} of {{nb}}", align="C")
 
 
-class FontMissing(RuntimeError):
-    """The PDF's font is not installed."""
-
-
-def render_pdf(figures: Figures) -> bytes:
-    if not (FONT_FOLDER / "DejaVuSans.ttf").exists():
-        raise FontMissing(
-            f"PDF reports use the DejaVu Sans font, not found in {FONT_FOLDER}: install it "
-            "(Debian and Ubuntu: apt-get install fonts-dejavu-core)"
-        )
+def draw_pdf(figures: Figures) -> bytes:
+    """The PDF of ``figures``, its font known to be installed (``pdf.render_pdf``)."""
     document = _Document(orientation="portrait", unit="mm", format="A4")
     document.set_auto_page_break(auto=True, margin=16)
     document.add_font(FONT, "", str(FONT_FOLDER / "DejaVuSans.ttf"))

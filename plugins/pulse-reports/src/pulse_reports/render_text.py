@@ -13,6 +13,7 @@ import io
 
 from pulse_reports.figures import Figures
 from pulse_reports.layout import (
+    STATUS_COLOURS,
     Bars,
     Facts,
     Line,
@@ -23,7 +24,6 @@ from pulse_reports.layout import (
     sections_of,
     status_word,
 )
-from pulse_reports.render_pdf import STATUS_COLOURS
 
 
 def render_csv(figures: Figures) -> bytes:

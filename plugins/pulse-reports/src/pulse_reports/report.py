@@ -13,7 +13,7 @@ from pulse_core.contract import Endpoint, Group
 from pulse_reports.figures import Figures, gather_figures
 from pulse_reports.period import Period, period_of
 from pulse_reports.pulse_access import History, PulseConfig, catalogue
-from pulse_reports.render_pdf import render_pdf
+from pulse_reports.pdf import render_pdf
 from pulse_reports.render_text import render_csv, render_html
 from pulse_reports.settings import ReportEntry
 
