@@ -9,12 +9,14 @@ store's own writes check a membership with ``fencing``.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import psycopg
 from sqlalchemy import Boolean, Connection, column, table, text
 
 from pulse_core.contract import NodeRecord, NodeStats
+
+if TYPE_CHECKING:  # psycopg is imported with the coordination, on PostgreSQL only
+    import psycopg
 
 TABLE = "pulse_cluster_nodes"
 #: the columns other statements judge a membership by (``outbox``)

@@ -8,14 +8,17 @@ from __future__ import annotations
 
 import asyncio
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sqlalchemy import URL
 
 from pulse_core.contract import Coordination, NodeSupport
 
 from pulse_store_sql import exclusive
-from pulse_store_sql.cluster import PostgresCoordination
 from pulse_store_sql.runner import DatabaseRole, DatabaseRunner
+
+if TYPE_CHECKING:
+    from pulse_store_sql.cluster import PostgresCoordination
 
 
 class SqlNodeSupport(NodeSupport, DatabaseRole):
@@ -37,7 +40,11 @@ class SqlNodeSupport(NodeSupport, DatabaseRole):
             self._exclusive_claim = await asyncio.to_thread(exclusive.claim, Path(database))
 
     def _start_node_support(self, runner: DatabaseRunner) -> None:
+        """On PostgreSQL, coordinate; the coordination and psycopg are imported here, not
+        with the store, which a SQLite site (and every ``pulse`` command) loads."""
         if self._database_url.get_backend_name() == "postgresql":
+            from pulse_store_sql.cluster import PostgresCoordination
+
             self._coordination = PostgresCoordination(runner)
 
     async def _end_node_support(self) -> None:
