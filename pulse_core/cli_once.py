@@ -10,6 +10,7 @@ from typing import Any, Mapping, TextIO
 from pulse_core.cli_table import render_rows
 from pulse_core.config.model import PulseConfig
 from pulse_core.engine.checks import run_probe
+from pulse_core.engine.probing import start_probe
 from pulse_core.models import Endpoint
 from pulse_core.probe import Probe
 
@@ -44,12 +45,12 @@ async def probe_all(
 ) -> list[dict[str, Any]]:
     """One row per enabled endpoint, in configuration order."""
     endpoints = [ep for ep in config.endpoints if ep.enabled]
-    probes = {
-        type_name: probe_classes[type_name](config.probe_defaults.get(type_name))
-        for type_name in {ep.type for ep in endpoints}
-    }
-    for probe in probes.values():
-        await probe.start()
+    probes: dict[str, Probe] = {}
+    for type_name in {ep.type for ep in endpoints}:
+        # one that cannot start (a library missing) is logged, and its checks fail with why
+        probes[type_name], _ = await start_probe(
+            probe_classes[type_name], config.probe_defaults.get(type_name)
+        )
     slots = asyncio.Semaphore(MAX_CONCURRENT_CHECKS)
     progress = Progress(len(endpoints), sys.stderr, show_progress)
     group_names = {group.id: group.name for group in config.groups}
