@@ -9,11 +9,10 @@ can use and each probe runs in every worker process behind a stand-in of this on
 from __future__ import annotations
 
 import logging
-from typing import Mapping, Protocol, Sequence
+from typing import Mapping, Protocol
 
 from pydantic import BaseModel
 
-from pulse_core.models import Endpoint
 from pulse_core.probe import Probe, UnavailableProbe
 
 log = logging.getLogger("pulse.probing")
@@ -44,10 +43,6 @@ class Probing(Protocol):
         """The probe the monitor calls for ``type_name``, started with ``defaults``, and the
         reason it cannot check (its checks then fail with it), if any."""
 
-    def follow(self, endpoints: Sequence[Endpoint]) -> None:
-        """``endpoints`` are the configuration's from now on: where probes run apart, each
-        new or changed definition is handed over before its first check."""
-
     async def close(self) -> None:
         """Stop what runs the probes (the probes themselves are closed by their owner)."""
 
@@ -62,9 +57,6 @@ class InProcess:
         self, type_name: str, defaults: BaseModel | None
     ) -> tuple[Probe, str | None]:
         return await start_probe(self._classes[type_name], defaults)
-
-    def follow(self, endpoints: Sequence[Endpoint]) -> None:
-        return None
 
     async def close(self) -> None:
         return None

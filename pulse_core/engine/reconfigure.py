@@ -368,8 +368,8 @@ class ConfigChanger:
 
         1. a started probe for each type (none runs at start-up), a fresh one where its
            ``defaults.<type>`` changed;
-        2. the monitor (and the probe workers, if any) follow the endpoints: those that
-           stay keep their state, a removed one closes its open outage as a gap;
+        2. the monitor follows the endpoints: those that stay keep their state, a removed
+           one closes its open outage as a gap;
         3. at start-up the remembered states are resumed and the first schedule laid out
            (``Running.begin``); afterwards the scheduler follows this node's share;
         4. the objects of the configuration are settled out of the collector's way;
@@ -380,7 +380,6 @@ class ConfigChanger:
         warnings = await self._prepare_probes(pulse.config, config)
         pulse.config, pulse.config_version_id = config, version_id
         self._close_outages(pulse.probed(removed))
-        pulse.probing.follow(config.endpoints)
         pulse.monitor.set_endpoints(config.endpoints, config.dependencies)
         if remembered is None:
             pulse.scheduler.reschedule(pulse.share(config))

@@ -86,12 +86,8 @@ def http(port: int, path: str, **settings: object) -> Endpoint:
     )
 
 
-async def check(
-    workers: ProbeWorkers, probe: RemoteProbe, endpoints: list[Endpoint]
-) -> list[ProbeResult]:
-    """Every endpoint checked once as the monitor checks a batch (retries and guard here),
-    after the workers followed a configuration of just these endpoints."""
-    workers.follow(endpoints)
+async def check(probe: RemoteProbe, endpoints: list[Endpoint]) -> list[ProbeResult]:
+    """Every endpoint checked once as the monitor checks a batch (retries and guard here)."""
     results: dict[int, ProbeResult] = {}
     await run_probe_many(probe, endpoints, results.__setitem__)
     return [results[index] for index in range(len(endpoints))]
@@ -110,11 +106,11 @@ async def test_workers_check_as_the_main_process_would(
         http_probe, _ = await workers.start_probe("http", None)
         # endpoints on many addresses, so both workers get some
         open_ones = [tcp(f"127.0.{n}.1", listener.port) for n in range(1, 9)]
-        results = await check(workers, tcp_probe, [*open_ones, tcp("127.0.0.1", closed)])
+        results = await check(tcp_probe, [*open_ones, tcp("127.0.0.1", closed)])
         assert [r.ok for r in results] == [True] * 8 + [False]
         assert all(r.rtt_ms is not None and r.rtt_ms >= 0 for r in results[:8])
         assert "refused" in (results[-1].error or "")
-        ok, failing = await check(workers, http_probe, [http(port, "/ok"), http(port, "/broken")])
+        ok, failing = await check(http_probe, [http(port, "/ok"), http(port, "/broken")])
         assert ok.ok and ok.error is None
         assert not failing.ok and "503" in (failing.error or "")
     finally:
@@ -129,7 +125,7 @@ async def test_retries_are_made_once_by_the_main_process(
     port, counts = http_server
     probe, _ = await workers.start_probe("http", None)
     assert isinstance(probe, RemoteProbe)
-    [result] = await check(workers, probe, [http(port, "/always-503", retries=2)])
+    [result] = await check(probe, [http(port, "/always-503", retries=2)])
     assert not result.ok
     assert counts["/always-503"] == 3
 
@@ -144,15 +140,11 @@ async def test_a_changed_endpoint_is_checked_as_changed(workers: ProbeWorkers) -
         probe, _ = await workers.start_probe("tcp", None)
         assert isinstance(probe, RemoteProbe)
         endpoint = tcp("127.0.0.1", first.port)
-        assert (await check(workers, probe, [endpoint]))[0].ok
+        assert (await check(probe, [endpoint]))[0].ok
         await first.stop()
-        assert not (await check(workers, probe, [endpoint]))[0].ok
+        assert not (await check(probe, [endpoint]))[0].ok
         moved = dataclasses.replace(endpoint, port=second.port)
-        assert (await check(workers, probe, [moved]))[0].ok
-        workers.follow([])  # removed: a late check of it is not made
-        results: list[ProbeResult] = []
-        await probe.check_many([moved], lambda index, result: results.append(result))
-        assert not results[0].ok and "does not know this endpoint" in (results[0].error or "")
+        assert (await check(probe, [moved]))[0].ok
     finally:
         await second.stop()
 
@@ -166,12 +158,12 @@ async def test_a_killed_worker_fails_its_checks_and_is_started_again(
         probe, _ = await workers.start_probe("tcp", None)
         assert isinstance(probe, RemoteProbe)
         endpoints = [tcp(f"127.0.{n}.1", listener.port) for n in range(1, 9)]
-        assert all(r.ok for r in await check(workers, probe, endpoints))
+        assert all(r.ok for r in await check(probe, endpoints))
         before = workers.pids()
         os.kill(before[0], signal.SIGKILL)
         while workers.pids() == before:  # seen gone
             await asyncio.sleep(0.01)
-        results = await check(workers, probe, endpoints)  # while it starts again
+        results = await check(probe, endpoints)  # while it starts again
         failed = [r for r in results if not r.ok]
         assert failed and all("ended (exit code -9); it is starting again" in (r.error or "")
                               for r in failed)
@@ -180,7 +172,7 @@ async def test_a_killed_worker_fails_its_checks_and_is_started_again(
                 break
             await asyncio.sleep(0.05)
         assert workers.pids()[0] != before[0] and workers.pids()[1] == before[1]
-        results = await check(workers, probe, endpoints)
+        results = await check(probe, endpoints)
         assert all(r.ok for r in results), results
     finally:
         await listener.stop()
@@ -196,7 +188,7 @@ async def test_a_dying_worker_fails_the_checks_it_held(workers: ProbeWorkers) ->
         assert isinstance(probe, RemoteProbe)
         # a server that never answers keeps the check open for its timeout
         endpoint = dataclasses.replace(http(silent.port, "/"), timeout_ms=30_000)
-        checking = asyncio.create_task(check(workers, probe, [endpoint]))
+        checking = asyncio.create_task(check(probe, [endpoint]))
         await asyncio.sleep(0.5)
         for pid in workers.pids():
             os.kill(pid, signal.SIGKILL)

@@ -1,17 +1,16 @@
 """The main process's side of the probe workers: starting them, sending checks, taking results.
 
-Each worker is a child process (:mod:`.worker`) on one end of a socket pair. Each
-configuration hands every new or changed endpoint definition to its worker before any check
-of it (:meth:`ProbeWorkers.follow`, in the order of the one socket), so a check is a batch
-number, a type and ids: nothing is kept here per endpoint to know what a worker was sent. A
-batch of a type goes out as one message per worker that holds some of its endpoints; the
-results come back in messages of their own and are handed to the batch's ``report`` as they
-arrive.
+Each worker is a child process (:mod:`.worker`) on one end of a socket pair. A batch of a
+type goes out as one message per worker that checks some of its endpoints, with their
+definitions (a worker keeps none: the configuration's endpoints live in this process only);
+an endpoint always goes to the same worker, so a probe's sessions stay where they were made.
+The results come back in messages of their own and are handed to the batch's ``report`` as
+they arrive.
 
 A worker that ends (killed, or crashed by a plugin) fails the checks it held with the reason
-and is started again with the probes and endpoints it had. Until it has started them, its
-endpoints' checks fail at once with that reason (not as a device's timeout); monitoring goes
-on, and the next run of each endpoint goes to the new worker.
+and is started again with the probes it had. Until it has started them, its endpoints'
+checks fail at once with that reason (not as a device's timeout); monitoring goes on, and
+the next run of each endpoint goes to the new worker.
 """
 
 from __future__ import annotations
@@ -40,9 +39,6 @@ log = logging.getLogger("pulse.workers")
 #: ``PULSE_PROBE_WORKERS``: how many worker processes probe (``pulse run --probe-workers``);
 #: 0 or unset: probes run in the main process
 WORKERS_VARIABLE = "PULSE_PROBE_WORKERS"
-#: definitions sent in one message: all of a worker's 50,000 in one left it 584 bytes an
-#: endpoint where they need 446, the message's peak kept by the allocator
-DEFINITIONS_PER_MESSAGE = 2_000
 #: a worker that ends is started again after this pause, doubled each time it ends again
 #: within ``STEADY_S`` of its start (one that cannot start at all, say an import error, is
 #: retried every 30 s, not every second)
@@ -91,8 +87,8 @@ class _Batch:
     report: ReportResult
     left: int
     done: asyncio.Future[None]
-    #: the positions in the batch of the ids sent to each worker (by index): a worker's
-    #: results name the position in what it was sent
+    #: the positions in the batch of the endpoints sent to each worker (by index): a
+    #: worker's results name the position in what it was sent
     sent: dict[int, list[int]] = field(default_factory=dict)
     reported: set[int] = field(default_factory=set)
 
@@ -143,8 +139,6 @@ class ProbeWorkers:
         self._numbers = itertools.count(1)
         #: the probes started, with their defaults: a worker started again gets them too
         self._probes: dict[str, BaseModel | None] = {}
-        #: the configuration's endpoints, as last followed
-        self._endpoints: Sequence[Endpoint] = ()
         self._closing = False
 
     async def start(self) -> None:
@@ -173,57 +167,36 @@ class ProbeWorkers:
         batch = _Batch(report, len(endpoints), asyncio.get_running_loop().create_future())
         workers = self._workers
         count = len(workers)
-        ids: dict[int, list[str]] = {}
+        definitions: dict[int, list[tuple[Any, ...]]] = {}
         held_up: list[tuple[int, str]] = []
+        fields = wire.endpoint_fields
         for position, endpoint in enumerate(endpoints):
             index = hash(endpoint.id) % count
             restarting = workers[index].restarting
             if restarting is not None:
                 held_up.append((position, restarting))
                 continue
-            sent = ids.get(index)
+            sent = definitions.get(index)
             if sent is None:
-                sent = ids[index] = []
+                sent = definitions[index] = []
                 batch.sent[index] = []
-            sent.append(endpoint.id)
+            sent.append(fields(endpoint))
             batch.sent[index].append(position)
         self._batches[number] = batch
         for position, reason in held_up:
             batch.take(position, ProbeResult.failure(f"probe error: {reason}"))
         try:
-            for index, worker_ids in ids.items():
-                workers[index].send((wire.CHECK, number, type_name, worker_ids))
+            for index, theirs in definitions.items():
+                workers[index].send((wire.CHECK, number, type_name, theirs))
             if batch.left:
                 await batch.done
         except asyncio.CancelledError:
-            for index in ids:
+            for index in definitions:
                 if workers[index].writer is not None:
                     workers[index].send((wire.CANCEL, number))
             raise
         finally:
             del self._batches[number]
-
-    def follow(self, endpoints: Sequence[Endpoint]) -> None:
-        """Hand each worker the definitions of its endpoints that are new or changed since
-        the last configuration (the loader keeps unchanged endpoints as the same objects),
-        and the ids of those that left."""
-        previous = {endpoint.id: endpoint for endpoint in self._endpoints}
-        changed = [e for e in endpoints if previous.pop(e.id, None) is not e]
-        self._endpoints = endpoints
-        for worker in self._workers:
-            self._send_endpoints(worker, changed, list(previous))
-
-    def _send_endpoints(
-        self, worker: _Worker, endpoints: Sequence[Endpoint], removed: Sequence[str]
-    ) -> None:
-        count = len(self._workers)
-        mine = [e for e in endpoints if hash(e.id) % count == worker.index]
-        gone = [endpoint_id for endpoint_id in removed if hash(endpoint_id) % count == worker.index]
-        if gone:
-            worker.send((wire.ENDPOINTS, [], gone))
-        for start in range(0, len(mine), DEFINITIONS_PER_MESSAGE):
-            chunk = mine[start : start + DEFINITIONS_PER_MESSAGE]
-            worker.send((wire.ENDPOINTS, [wire.endpoint_fields(e) for e in chunk], []))
 
     @property
     def ready(self) -> bool:
@@ -274,7 +247,6 @@ class ProbeWorkers:
             worker.send((wire.START, type_name, self._classes[type_name], defaults))
         if not worker.starting:
             worker.restarting = None
-        self._send_endpoints(worker, self._endpoints, ())
 
     async def _start_probe(
         self, worker: _Worker, type_name: str, defaults: BaseModel | None

@@ -20,16 +20,14 @@ _LENGTH = struct.Struct("!I")
 #: reference: its module is imported there), answered by ``(STARTED, type_name, problem or None)``
 START = "start"
 STARTED = "started"
-#: ``(ENDPOINTS, [fields, ...], [removed id, ...])``: definitions (:func:`endpoint_fields`)
-#: of new and changed endpoints, and the ids of those that left the configuration
-ENDPOINTS = "endpoints"
-#: ``(CHECK, batch, type_name, ids)``: check these endpoints once each; results name the
-#: batch and the position of the id in ``ids``
+#: ``(CHECK, batch, type_name, definitions)``: check these endpoints once each (each
+#: definition is :func:`endpoint_fields`); results name the batch and the position of the
+#: definition in ``definitions``
 CHECK = "check"
 #: ``(CANCEL, batch)``: the batch's checks are no longer wanted
 CANCEL = "cancel"
 #: worker -> this process: ``(RESULTS, [(batch, position, ok, rtt_ms, error, details), ...])``,
-#: ``position`` in the ``ids`` of the batch's message to that worker
+#: ``position`` in the ``definitions`` of the batch's message to that worker
 RESULTS = "results"
 
 
