@@ -6,10 +6,17 @@ ORM held 20,000 loaded and 20,000 new objects in one session at once, about 3.6 
 endpoint at the peak, and CPython's allocator keeps the pages of such a peak for the life of
 the process. Here the peak is one chunk of rows and parameters, plus one dictionary entry per
 endpoint, whatever the number of endpoints.
+
+A sync also stores a digest of what it made the catalogue (``catalogue_synced``), and every
+other write of the catalogue clears it: a restart with the catalogue of the last sync
+compares the digest, not 20,000 rows read back (0.26-0.37 s of a restart at 20,000
+endpoints). The digest knows only this module's writes: a database whose catalogue an
+older Pulse synced after a newer one stored its digest should have that row deleted.
 """
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
@@ -20,7 +27,9 @@ from sqlalchemy import (
     Row,
     Select,
     Table,
+    Text,
     bindparam,
+    delete,
     insert,
     select,
     text,
@@ -67,6 +76,9 @@ _ENDPOINTS = _Catalogue(
     _endpoint_values,
 )
 
+#: At most one row: the digest of the groups and endpoints the last sync made the catalogue.
+synced = Table("catalogue_synced", tables.metadata, Column("digest", Text, nullable=False))
+
 
 def sync_catalog(
     connection: Connection, groups: Sequence[Group], endpoints: Sequence[Endpoint]
@@ -79,8 +91,15 @@ def sync_catalog(
     values of its last occurrence.
     """
     _one_writer_at_a_time(connection)
-    _sync(connection, _GROUPS, {group.id: group for group in groups})
-    _sync(connection, _ENDPOINTS, {endpoint.id: endpoint for endpoint in endpoints})
+    configured_groups = {group.id: group for group in groups}
+    configured_endpoints = {endpoint.id: endpoint for endpoint in endpoints}
+    digest = _digest(configured_groups, configured_endpoints)
+    if connection.execute(select(synced.c.digest)).scalar() == digest:
+        return  # the catalogue is what this sync would make it
+    _sync(connection, _GROUPS, configured_groups)
+    _sync(connection, _ENDPOINTS, configured_endpoints)
+    connection.execute(delete(synced))
+    connection.execute(insert(synced), {"digest": digest})
 
 
 def update_catalog(
@@ -92,6 +111,7 @@ def update_catalog(
     those differ, reading only the rows they may change. The groups are synced whole (a
     configuration has few)."""
     _one_writer_at_a_time(connection)
+    connection.execute(delete(synced))  # the next sync compares rows
     _sync(connection, _GROUPS, {group.id: group for group in groups})
     table = _ENDPOINTS.table
     for chunk in chunks(changed, KEYS_PER_QUERY):
@@ -112,6 +132,17 @@ def update_catalog(
             update(table).where(table.c.id.in_(removed_ids), table.c.removed.is_(False)),
             {"removed": True},
         )
+
+
+def _digest(groups: Mapping[str, Group], endpoints: Mapping[str, Endpoint]) -> str:
+    """SHA-256 of the ids and stored values of ``groups`` and ``endpoints``, in their order
+    (a reordered configuration compares its rows once): 20-25 ms at 20,000 endpoints."""
+    digest = hashlib.sha256()
+    for catalogue, items in ((_GROUPS, groups), (_ENDPOINTS, endpoints)):
+        values = catalogue.values
+        digest.update(repr(catalogue.columns).encode())
+        digest.update(repr([(item_id, values(item)) for item_id, item in items.items()]).encode())
+    return digest.hexdigest()
 
 
 def _one_writer_at_a_time(connection: Connection) -> None:
