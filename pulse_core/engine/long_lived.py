@@ -16,9 +16,19 @@ def settle_long_lived_objects() -> None:
     (docs/performance.md). Then hand back to the system the heap that loading it freed."""
     gc.collect()
     gc.freeze()
+    release_freed_memory()
+
+
+def release_freed_memory() -> bool:
+    """Hand back to the system the pages of the heap that nothing uses; ``False`` where the
+    C library cannot. Called after a configuration is settled and at each turn of the
+    store's upkeep: a burst of checks and changes (a large site's first interval, an
+    outage of thousands) frees memory the C library would keep for good."""
     trim = _malloc_trim()
-    if trim is not None:
-        trim(0)
+    if trim is None:
+        return False
+    trim(0)
+    return True
 
 
 @cache
