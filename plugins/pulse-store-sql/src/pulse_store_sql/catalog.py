@@ -136,12 +136,17 @@ def update_catalog(
 
 def _digest(groups: Mapping[str, Group], endpoints: Mapping[str, Endpoint]) -> str:
     """SHA-256 of the ids and stored values of ``groups`` and ``endpoints``, in their order
-    (a reordered configuration compares its rows once): 20-25 ms at 20,000 endpoints."""
+    (a reordered configuration compares its rows once): 20-25 ms at 20,000 endpoints.
+
+    Hashed a chunk of rows at a time: the values and text of every row at once were the
+    highest the process's memory went at start-up, 358 bytes an endpoint at 100,000, and
+    memory a process has held once it keeps."""
     digest = hashlib.sha256()
     for catalogue, items in ((_GROUPS, groups), (_ENDPOINTS, endpoints)):
         values = catalogue.values
         digest.update(repr(catalogue.columns).encode())
-        digest.update(repr([(item_id, values(item)) for item_id, item in items.items()]).encode())
+        for chunk in chunks(items.items()):
+            digest.update(repr([(item_id, values(item)) for item_id, item in chunk]).encode())
     return digest.hexdigest()
 
 
