@@ -17,6 +17,7 @@ older Pulse synced after a newer one stored its digest should have that row dele
 from __future__ import annotations
 
 import hashlib
+from itertools import chain
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
@@ -254,7 +255,7 @@ class EndpointKeys:
         never changes), so a configuration that changed a few endpoints reads only theirs."""
         known: dict[str, int] = {}
         missing = _look_up(self._keys, endpoint_ids, known)
-        self._keys = IdIndex([*known.items(), *_stored_keys(connection, missing)])
+        self._keys = IdIndex(chain(known.items(), _stored_keys(connection, missing)))
 
     def resolve(self, connection: Connection, endpoint_ids: Iterable[str]) -> Mapping[str, int]:
         """The keys of ``endpoint_ids``; ``LookupError`` if one was never in the catalogue.
