@@ -12,11 +12,12 @@ import time
 from bisect import bisect_left
 from functools import partial
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterable, Mapping, Sequence
+from typing import Callable, Iterable, Mapping, Sequence
 
 from pulse_core.dependencies import Dependencies
 from pulse_core.engine import topology
 from pulse_core.engine.checks import run_probe, run_probe_many
+from pulse_core.engine.details import LatestDetails
 from pulse_core.engine.state import EndpointState, Judge
 from pulse_core.engine.state_table import StateTable
 from pulse_core.engine.writer import StoreWriter
@@ -61,7 +62,7 @@ class Monitor:
         self.durations: dict[str, DurationHistogram] = {}
         #: the latest check's details by endpoint id (``GET /api/endpoints/{id}``), only for
         #: endpoints whose probe gave some: the stored history has no room for them
-        self.details: dict[str, Mapping[str, Any]] = {}
+        self.details = LatestDetails()
 
     def set_endpoints(
         self, endpoints: Iterable[Endpoint], dependencies: Dependencies | None = None
@@ -69,11 +70,7 @@ class Monitor:
         """Follow a new configuration; endpoints that stay keep their state."""
         self.states = StateTable(tuple(endpoints), previous=self.states)
         self.dependencies = dependencies or Dependencies()
-        self.details = {
-            endpoint_id: details
-            for endpoint_id, details in self.details.items()
-            if endpoint_id in self.states
-        }
+        self.details.only(self.states)
 
     def restore(
         self, snapshots: Mapping[str, EndpointSnapshot], now: float, record_gaps: bool = True
@@ -142,10 +139,7 @@ class Monitor:
         if not self.owns(endpoint.id):  # another cluster node probes it since it started
             return
         change = state.observe(check, self._judge(endpoint.id))
-        if result.details:
-            self.details[endpoint.id] = result.details
-        else:
-            self.details.pop(endpoint.id, None)
+        self.details.keep(endpoint, result.details)
         self._writer.add_check(check)
         if change is not None:
             self._record(change, state)
