@@ -23,6 +23,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import logging
+import operator
 import os
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -87,16 +88,18 @@ def diff_endpoints(old: Sequence[Endpoint], new: Sequence[Endpoint]) -> Endpoint
 #: an endpoint's own name, empty for an unnamed one: ``Endpoint.name`` would build
 #: ``ICMP 10.0.0.5`` (an IP address parsed) for every unnamed endpoint compared
 _OWN_NAME = Endpoint.name
-_COMPARED = tuple(field.name for field in dataclasses.fields(Endpoint) if field.name != "name")
+#: every field but the name, as one tuple read in C: a changed default updates every
+#: endpoint, and a generator of ``getattr`` per field took 30-50 ms at 10,000 of them
+_COMPARED = operator.attrgetter(
+    *(field.name for field in dataclasses.fields(Endpoint) if field.name != "name")
+)
 
 
 def _differ(old: Endpoint, new: Endpoint) -> bool:
     """``old != new``, without building the names of unnamed endpoints."""
     if old is new:
         return False
-    return _own_name(old) != _own_name(new) or any(
-        getattr(old, name) != getattr(new, name) for name in _COMPARED
-    )
+    return _COMPARED(old) != _COMPARED(new) or _own_name(old) != _own_name(new)
 
 
 def _own_name(endpoint: Endpoint) -> str:
