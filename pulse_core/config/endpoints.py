@@ -301,11 +301,18 @@ def _kept(text: str) -> str:
     return text.encode("utf-8", "surrogatepass").decode("utf-8", "surrogatepass")
 
 
-def _made(*, settings: Settings, **fields: Any) -> Endpoint:
+def _made(
+    *, id: str, name: str, group_id: str, type: str, host: str, port: int | None,
+    expected_rtt_ms: float | None, enabled: bool, notes: str | None, options: Any,
+    settings: Settings,
+) -> Endpoint:
+    """An endpoint, its fields given by name here and passed in their order: a changed
+    default makes every endpoint again, and keywords gathered into a dict and spread into
+    ``Endpoint`` took a third of the 60 ms 10,000 of them took."""
     interval_s, timeout_ms, retries, failure_threshold, success_threshold, site = settings
     return Endpoint(
-        **fields, interval_s=interval_s, timeout_ms=timeout_ms, retries=retries,
-        failure_threshold=failure_threshold, success_threshold=success_threshold, site=site,
+        id, name, group_id, type, host, port, interval_s, timeout_ms, retries,
+        failure_threshold, success_threshold, expected_rtt_ms, enabled, notes, options, site,
     )
 
 
