@@ -9,8 +9,9 @@ endpoint, whatever the number of endpoints.
 
 A sync also stores a digest of what it made the catalogue (``catalogue_synced``), and every
 other write of the catalogue clears it: a restart with the catalogue of the last sync
-compares the digest, not 20,000 rows read back (0.26-0.37 s of a restart at 20,000
-endpoints). The digest knows only this module's writes: a database whose catalogue an
+compares the digest, not every row read back (at 20,000 unnamed endpoints 0.08 s of CPU
+where comparing rows took 0.12 s; most of what is left is building the endpoints' names,
+which both read). The digest knows only this module's writes: a database whose catalogue an
 older Pulse synced after a newer one stored its digest should have that row deleted.
 """
 
@@ -137,7 +138,8 @@ def update_catalog(
 
 def _digest(groups: Mapping[str, Group], endpoints: Mapping[str, Endpoint]) -> str:
     """SHA-256 of the ids and stored values of ``groups`` and ``endpoints``, in their order
-    (a reordered configuration compares its rows once): 20-25 ms at 20,000 endpoints.
+    (a reordered configuration compares its rows once): 20-25 ms at 20,000 named
+    endpoints, 76 ms unnamed, 58 of them building the names (``Endpoint.name``).
 
     Hashed a chunk of rows at a time: the values and text of every row at once were the
     highest the process's memory went at start-up, 358 bytes an endpoint at 100,000, and
