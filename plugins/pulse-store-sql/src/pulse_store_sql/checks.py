@@ -280,10 +280,14 @@ def _up_before(endpoint_key: ColumnElement[int], ts_ms: ColumnElement[int]) -> C
     return _newer_of(recent, packed) % 2 == 1
 
 
-def bucket_aggregates(start_ms: int, end_ms: int, bucket_ms: int) -> Select[Any]:
-    """Per endpoint and ``bucket_ms``-wide bucket in ``[start_ms, end_ms)`` (both bucket
-    boundaries): ``endpoint_key, bucket_ms, total, up, rtt_sum_ms, rtt_count, down_events``,
-    from the recent table, after ``unpack_hours_beside_recent`` for the same range.
+def bucket_aggregates(
+    start_ms: int, end_ms: int, bucket_ms: int, endpoints: ColumnElement[bool] | None = None
+) -> Select[Any]:
+    """Per endpoint and ``bucket_ms``-wide bucket, of the checks in ``[start_ms, end_ms)``
+    (of the endpoints whose key meets ``endpoints``, if given): ``endpoint_key, bucket_ms,
+    total, up, rtt_sum_ms, rtt_count, down_events``, from the recent table, after
+    ``unpack_hours_beside_recent`` for the same range. With bucket boundaries for ends, they
+    are the buckets' values; otherwise what the range adds to them.
 
     Only the endpoints with recent checks in a bucket get a row for it: a bucket whose
     checks are all packed was rolled up before they were packed, and is unchanged since.
@@ -307,7 +311,11 @@ def bucket_aggregates(start_ms: int, end_ms: int, bucket_ms: int) -> Select[Any]
             checks.c.rtt_ms,
             previous_up.label("previous_up"),
         )
-        .where(checks.c.ts_ms >= start_ms, checks.c.ts_ms < end_ms)
+        .where(
+            checks.c.ts_ms >= start_ms,
+            checks.c.ts_ms < end_ms,
+            *([] if endpoints is None else [endpoints]),
+        )
         .subquery("ordered")
     )
     bucket = (ordered.c.ts_ms // bucket_ms) * bucket_ms

@@ -105,13 +105,15 @@ class ConfigVersionRow(_Row, table=True):
 
 class RollupBacklogRow(_Row, table=True):
     """The range of check timestamps not rolled up yet (both ends included): a single row,
-    ``id`` 1, empty (NULLs) when rollups are up to date. See ``rollups``."""
+    ``id`` 1, empty (NULLs) when rollups are up to date; and the newest check timestamp the
+    buckets may count (NULL: not known yet). See ``rollups``."""
 
     __tablename__ = "rollup_backlog"
 
     id: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
     from_ms: int | None = Field(default=None, sa_type=BigInteger)
     to_ms: int | None = Field(default=None, sa_type=BigInteger)
+    counted_to_ms: int | None = Field(default=None, sa_type=BigInteger)
 
 
 groups: Table = GroupRow.__table__  # type: ignore[attr-defined]

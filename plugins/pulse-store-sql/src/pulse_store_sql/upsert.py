@@ -41,6 +41,25 @@ def upsert(
     return statement.on_conflict_do_update(index_elements=conflict_columns, set_=overwritten)
 
 
+def upsert_adding(
+    connection: Connection,
+    table: Table,
+    conflict_columns: Sequence[str],
+    rows_from: Select[Any],
+) -> Insert:
+    """An insert of the rows of ``rows_from`` (columns in table order) that adds each other
+    column to a row whose ``conflict_columns`` already exist: sums gathered in parts."""
+    statement = _insert(connection, table).from_select(
+        [column.name for column in table.columns], rows_from
+    )
+    added = {
+        column.name: column + statement.excluded[column.name]
+        for column in table.columns
+        if column.name not in conflict_columns
+    }
+    return statement.on_conflict_do_update(index_elements=conflict_columns, set_=added)
+
+
 def insert_missing(connection: Connection, table: Table, conflict_columns: Sequence[str]) -> Insert:
     """An insert that leaves a row whose ``conflict_columns`` already exist untouched."""
     return _insert(connection, table).on_conflict_do_nothing(index_elements=conflict_columns)
