@@ -3,6 +3,7 @@ removed endpoints, notifications, and the configuration file kept in step."""
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import stat
 import time
@@ -10,8 +11,8 @@ from pathlib import Path
 
 from pulse_core import hookimpl
 from pulse_core.config.model import PulseConfig, text_sha256
-from pulse_core.engine.reconfigure import save_config_text
-from pulse_core.models import Outage
+from pulse_core.engine.reconfigure import diff_endpoints, save_config_text
+from pulse_core.models import Endpoint, Outage
 from pulse_core.testing.listeners import free_tcp_port
 from pulse_core.testing.server import running_pulse
 from pulse_core.testing.waiting import eventually
@@ -31,6 +32,17 @@ def keep_server_and_storage(text: str, running: PulseConfig) -> str:
         f"server: {{host: {running.server.host}, port: {running.server.port}}}\n"
         f"storage: {{url: \"{running.storage.url}\"}}\n"
     )
+
+
+def test_diff_compares_every_field_and_an_own_name_only() -> None:
+    unnamed = Endpoint("a1", "", "plant", "tcp", "127.0.0.1", 502)
+    named = Endpoint("b2", "Press", "plant", "tcp", "127.0.0.2", 502)
+    slower = dataclasses.replace(named, timeout_ms=2000)
+    given_a_name = Endpoint("a1", "Packer", "plant", "tcp", "127.0.0.1", 502)
+    equal_copy = Endpoint("a1", "", "plant", "tcp", "127.0.0.1", 502)
+    assert diff_endpoints([unnamed, named], [equal_copy, slower]).updated == (slower,)
+    assert diff_endpoints([unnamed], [given_a_name]).updated == (given_a_name,)
+    assert diff_endpoints([given_a_name], [unnamed]).updated == (unnamed,)
 
 
 async def test_changed_probe_defaults_start_a_new_probe(tmp_path: Path) -> None:
