@@ -3,12 +3,13 @@ checks as one endpoint at a time, error texts included when a later page first n
 
 from __future__ import annotations
 
+import gc
 from collections.abc import AsyncIterator
 
 import pytest
 import pytest_asyncio
 
-from pulse_core.models import CheckResult, Endpoint
+from pulse_core.models import CheckResult, Endpoint, Resolution
 from pulse_core.testing.store_conformance import ALPHA, BETA, DAY_START, add_catalog, down, up
 from pulse_store_sql import SqlStore
 
@@ -53,3 +54,25 @@ async def test_pages_of_packed_checks_read_what_each_endpoint_holds(store: SqlSt
         assert len(pages) > 4
         assert [check for page in pages for check in page] == expected
     assert {check.error for check in expected} == {None, "timed out", "refused"}
+
+
+@pytest.mark.asyncio
+async def test_rollup_runs_are_left_to_the_collector_to_untrack(store: SqlStore) -> None:
+    """A run's buckets are a tuple of tuples of numbers, which the garbage collector stops
+    tracking (a level of tuples per pass: rows, their tuple, the run), where a list stays
+    tracked until freed: pages in flight during an export barely reach its oldest
+    generation."""
+    await store.write_checks(
+        [up(DAY_START + n * 600, 5.0 + n, point) for point in (ALPHA, BETA) for n in range(12)]
+    )
+    await store.update_rollups()
+    pages = [
+        page async for page in store.rollup_rows_many(
+            [ALPHA.id, BETA.id], Resolution.QUARTER_HOUR, DAY_START, DAY_START + 7200
+        )
+    ]
+    runs = [run for page in pages for run in page]
+    assert [(endpoint_id, len(rows)) for endpoint_id, rows in runs] == [(ALPHA.id, 8), (BETA.id, 8)]
+    for _ in range(3):
+        gc.collect()
+    assert not any(gc.is_tracked(run) for run in runs)

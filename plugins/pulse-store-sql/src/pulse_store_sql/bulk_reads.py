@@ -43,7 +43,7 @@ KEYS_PER_QUERY = 500
 #: times in ms, a run being one endpoint's rows.
 CheckRow = tuple[int, bool, float | None, str | None]
 CheckRun = tuple[str, list[CheckRow]]
-RollupRun = tuple[str, list[tuple[int, int, int, float, int, int]]]
+RollupRun = tuple[str, tuple[tuple[int, int, int, float, int, int], ...]]
 
 _BUCKET_MS = {Resolution.QUARTER_HOUR: 15 * 60 * 1000, Resolution.DAILY: 24 * 60 * 60 * 1000}
 
@@ -248,7 +248,13 @@ def check_results(runs: Sequence[CheckRun]) -> list[CheckResult]:
 
 def read_rollup_rows(connection: Connection, page: Page, resolution: Resolution) -> list[RollupRun]:
     """The buckets of a page as runs of ``(bucket_ms, total, up, rtt_sum_ms, rtt_count,
-    down_events)``, in one query fetched by the driver (``driver_rows``)."""
+    down_events)``, in one query fetched by the driver (``driver_rows``).
+
+    A run's rows are a tuple, not a list: a tuple of tuples of numbers is one the garbage
+    collector stops tracking at its first pass, where a list stays tracked until it is
+    freed. The lists of the pages in flight reached the collector's oldest generation, which
+    holds little else (the configuration is frozen out of it), so it made three to five full
+    collections of a daily export of 10,000 endpoints (docs/performance.md)."""
     keys, start_ms, end_ms = _page_keys(page)
     table = rollups.table_of(resolution)
     rows = fetch_all(
@@ -261,7 +267,9 @@ def read_rollup_rows(connection: Connection, page: Page, resolution: Resolution)
         )
         .order_by(table.c.endpoint_key, table.c.bucket_ms),
     )
-    by_key = {key: [row[1:] for row in group] for key, group in groupby(rows, itemgetter(0))}
+    by_key = {
+        key: tuple([row[1:] for row in group]) for key, group in groupby(rows, itemgetter(0))
+    }
     return [(span.endpoint_id, by_key[span.key]) for span in page if span.key in by_key]
 
 
