@@ -26,10 +26,10 @@ catch-up as a whole.
 
 The range is shared by all endpoints: a late check of one endpoint makes the buckets of
 the others checked between it and ``counted_to_ms`` be recomputed too. That costs time,
-never correctness. Buckets
-are computed from the recent checks table: an hour is packed into a block (``compaction``)
-only once rolled up, and a late check for a packed hour first brings that hour back
-(``checks.unpack_hours_beside_recent``); buckets whose checks are all packed stay as they are.
+never correctness. Buckets are computed from the recent checks table: an hour is packed into
+a block (``compaction``) only once rolled up, and a late check for a packed hour first brings
+that hour back (``checks.unpack_hours_beside_recent``); buckets whose checks are all packed
+stay as they are.
 A check inserted *before* checks already stored changes the down event of the check after
 it; if that one lies in a later bucket, outside the backlog, the later bucket is not
 revisited (checks arrive in time order from the engine, so this needs an out-of-order write).
@@ -41,21 +41,27 @@ from typing import Any
 
 from sqlalchemy import (
     BigInteger,
+    Column,
     Connection,
+    MetaData,
     Row,
     Select,
     Table,
     Update,
     bindparam,
     case,
+    delete,
     func,
+    insert,
     literal,
     or_,
     inspect,
     select,
     text,
+    true,
     update,
 )
+from sqlalchemy.schema import CreateTable
 
 from pulse_core.contract import Resolution, Rollup
 
@@ -69,6 +75,14 @@ QUARTER_HOUR_MS = 15 * 60 * 1000
 DAY_MS = 24 * 60 * 60 * 1000
 
 _BUCKET_KEY = ("endpoint_key", "bucket_ms")
+#: what a turn adds to the 15-minute buckets, for the length of the turn: a temporary table
+#: of the connection, empty between turns
+_ADDED = Table(
+    "rollup_added",
+    MetaData(),
+    *(Column(column.name, column.type) for column in rollups_15m.columns),
+    prefixes=["TEMPORARY"],
+)
 _BACKLOG_ID = 1
 _TABLES: dict[Resolution, Table] = {
     Resolution.QUARTER_HOUR: rollups_15m,
@@ -200,11 +214,30 @@ def add_checks(connection: Connection, start_ms: int, end_ms: int, counted_to_ms
         checks.unpack_hours_beside_recent(connection, start_ms, end_ms)
         written = 0
     newer = None if late is None else checks_table.c.endpoint_key.not_in(late)
-    for table, bucket_ms in ((rollups_15m, QUARTER_HOUR_MS), (rollups_daily, DAY_MS)):
-        sums = checks.bucket_aggregates(start_ms, end_ms, bucket_ms, newer)
+    # The checks are read once: their 15-minute sums are kept for the turn, added to the
+    # 15-minute buckets and, a day's worth summed, to the daily ones (a second read of the
+    # checks for the days took as long as the first).
+    connection.execute(CreateTable(_ADDED, if_not_exists=True))
+    connection.execute(
+        insert(_ADDED).from_select(
+            [column.name for column in _ADDED.columns],
+            checks.bucket_aggregates(start_ms, end_ms, QUARTER_HOUR_MS, newer),
+        )
+    )
+    added = _ADDED.c
+    day = (added.bucket_ms // DAY_MS) * DAY_MS
+    for table, sums in (
+        # ``WHERE true``: SQLite reads an upsert's ``ON`` after a bare table as a join's
+        (rollups_15m, select(*_ADDED.columns).where(true())),
+        (rollups_daily, select(
+            added.endpoint_key, day, func.sum(added.total), func.sum(added.up),
+            func.sum(added.rtt_sum_ms), func.sum(added.rtt_count), func.sum(added.down_events),
+        ).group_by(added.endpoint_key, day)),
+    ):
         written += _count_written(
             connection, upsert_adding(connection, table, _BUCKET_KEY, sums)
         )
+    connection.execute(delete(_ADDED))
     return written
 
 
