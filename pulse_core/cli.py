@@ -7,6 +7,7 @@ import asyncio
 import json
 import logging
 import os
+import signal
 import sys
 from dataclasses import asdict
 from pathlib import Path
@@ -66,6 +67,19 @@ def build_parser(host: PluginHost | None = None) -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    try:
+        code = _command(argv)
+        sys.stdout.flush()  # where buffered output meets a reader that has gone
+        return code
+    except BrokenPipeError:
+        # The reader of the output stopped reading (``pulse plugins | head``): end quietly,
+        # with what the shell reports for a program SIGPIPE ends, and keep the interpreter's
+        # own flush of stdout at exit from failing again.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 128 + signal.SIGPIPE
+
+
+def _command(argv: Sequence[str] | None) -> int:
     logging.basicConfig(  # before the plugins load, so their errors are logged as others
         level=os.environ.get("PULSE_LOG_LEVEL", "INFO").upper(),
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",

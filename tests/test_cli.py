@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import subprocess
 import sys
 import textwrap
@@ -111,6 +112,24 @@ def test_plugins_lists_the_first_party_plugins() -> None:
         assert plugins[name]["version"]
     assert plugins["pulse-store-sql"]["hooks"] == ["pulse_register_stores"]
     assert "pulse_register_blueprints" in plugins["pulse_core.web.health"]["hooks"]
+
+
+def test_a_reader_that_has_gone_ends_the_listing_quietly() -> None:
+    """``pulse plugins | head -1``, the reader gone before the listing is written, buffered
+    or not."""
+    for buffered in ("", "1"):
+        read_end, write_end = os.pipe()
+        os.close(read_end)
+        try:
+            listing = subprocess.run(
+                [sys.executable, "-m", "pulse_core.cli", "plugins"],
+                stdout=write_end, stderr=subprocess.PIPE, text=True, timeout=60,
+                env={**os.environ, "PYTHONUNBUFFERED": buffered},
+            )
+        finally:
+            os.close(write_end)
+        assert listing.returncode == 141, listing.stderr
+        assert "Traceback" not in listing.stderr and "BrokenPipe" not in listing.stderr
 
 
 def test_check_reports_references_between_plugin_sections_with_their_place(tmp_path: Path) -> None:
