@@ -18,9 +18,9 @@ older Pulse synced after a newer one stored its digest should have that row dele
 from __future__ import annotations
 
 import hashlib
-from itertools import chain
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from itertools import chain
 from typing import Any, Generic, TypeVar
 
 from sqlalchemy import (

@@ -5,12 +5,12 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import Connection, inspect, or_, select, text
+from sqlalchemy import Connection, or_, select
 
 from pulse_core.contract import Outage
 
 from pulse_store_sql.millis import from_ms, optional_from_ms, optional_to_ms, to_ms
-from pulse_store_sql.tables import endpoints, outages
+from pulse_store_sql.tables import add_missing_columns, endpoints, outages
 from pulse_store_sql.upsert import insert_missing, upsert
 
 _IDENTITY = ("endpoint_key", "started_ms")
@@ -91,6 +91,4 @@ def from_columns(
 def add_cause_column(connection: Connection) -> None:
     """Databases made before unreachable periods were kept have no ``cause`` column; added
     empty (every outage stored until then is one of the endpoint's own)."""
-    columns = {column["name"] for column in inspect(connection).get_columns("outages")}
-    if "cause" not in columns:
-        connection.execute(text("ALTER TABLE outages ADD COLUMN cause TEXT"))
+    add_missing_columns(connection, "outages", {"cause": "TEXT"})

@@ -32,10 +32,8 @@ from sqlalchemy import (
     delete,
     exists,
     func,
-    inspect,
     or_,
     select,
-    text,
     update,
 )
 
@@ -44,7 +42,7 @@ from pulse_store_sql import membership
 from pulse_store_sql.fencing import Fence
 from pulse_store_sql.millis import from_ms, optional_from_ms, optional_to_ms, to_ms
 from pulse_store_sql.runner import DatabaseRole
-from pulse_store_sql.tables import metadata
+from pulse_store_sql.tables import add_missing_columns, metadata
 from pulse_store_sql.upsert import insert_missing
 
 outbox = Table(
@@ -81,10 +79,7 @@ outbox_announced = Table(
 
 def add_claim_columns(connection: Connection) -> None:
     """Databases made before clusters have no claim columns; added empty (unclaimed)."""
-    columns = {column["name"] for column in inspect(connection).get_columns("outbox")}
-    for name, column_type in (("claimed_by", "TEXT"), ("claimed_epoch", "BIGINT")):
-        if name not in columns:
-            connection.execute(text(f"ALTER TABLE outbox ADD COLUMN {name} {column_type}"))
+    add_missing_columns(connection, "outbox", {"claimed_by": "TEXT", "claimed_epoch": "BIGINT"})
 
 
 class SqlOutbox(Outbox, DatabaseRole):

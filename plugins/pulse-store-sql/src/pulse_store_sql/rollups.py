@@ -53,11 +53,8 @@ from sqlalchemy import (
     delete,
     func,
     insert,
-    literal,
     or_,
-    inspect,
     select,
-    text,
     true,
     update,
 )
@@ -68,8 +65,14 @@ from pulse_core.contract import Resolution, Rollup
 from pulse_store_sql import checks
 from pulse_store_sql.millis import from_ms
 from pulse_store_sql.tables import checks as checks_table
-from pulse_store_sql.tables import endpoints, rollup_backlog, rollups_15m, rollups_daily
-from pulse_store_sql.upsert import Insert, insert_missing, upsert, upsert_adding
+from pulse_store_sql.tables import (
+    add_missing_columns,
+    endpoints,
+    rollup_backlog,
+    rollups_15m,
+    rollups_daily,
+)
+from pulse_store_sql.upsert import Insert, insert_missing, upsert
 
 QUARTER_HOUR_MS = 15 * 60 * 1000
 DAY_MS = 24 * 60 * 60 * 1000
@@ -93,9 +96,7 @@ _TABLES: dict[Resolution, Table] = {
 def create_backlog(connection: Connection) -> None:
     """Create the backlog's row if this is a new database; a database made before rollups
     were added to gets the ``counted_to_ms`` column, empty (its next turn recomputes)."""
-    columns = {column["name"] for column in inspect(connection).get_columns("rollup_backlog")}
-    if "counted_to_ms" not in columns:
-        connection.execute(text("ALTER TABLE rollup_backlog ADD COLUMN counted_to_ms BIGINT"))
+    add_missing_columns(connection, "rollup_backlog", {"counted_to_ms": "BIGINT"})
     connection.execute(
         insert_missing(connection, rollup_backlog, ["id"]),
         {"id": _BACKLOG_ID, "from_ms": None, "to_ms": None, "counted_to_ms": None},
@@ -224,18 +225,13 @@ def add_checks(connection: Connection, start_ms: int, end_ms: int, counted_to_ms
             checks.bucket_aggregates(start_ms, end_ms, QUARTER_HOUR_MS, newer),
         )
     )
-    added = _ADDED.c
-    day = (added.bucket_ms // DAY_MS) * DAY_MS
     for table, sums in (
         # ``WHERE true``: SQLite reads an upsert's ``ON`` after a bare table as a join's
         (rollups_15m, select(*_ADDED.columns).where(true())),
-        (rollups_daily, select(
-            added.endpoint_key, day, func.sum(added.total), func.sum(added.up),
-            func.sum(added.rtt_sum_ms), func.sum(added.rtt_count), func.sum(added.down_events),
-        ).group_by(added.endpoint_key, day)),
+        (rollups_daily, _day_sums(_ADDED)),
     ):
         written += _count_written(
-            connection, upsert_adding(connection, table, _BUCKET_KEY, sums)
+            connection, upsert(connection, table, _BUCKET_KEY, sums, adding=True)
         )
     connection.execute(delete(_ADDED))
     return written
@@ -274,25 +270,25 @@ def recompute(
         if only is None
         else only
     )
-    day_sums = (
-        select(
-            quarter.endpoint_key,
-            literal(day_ms, BigInteger).label("bucket_ms"),
-            func.sum(quarter.total),
-            func.sum(quarter.up),
-            func.sum(quarter.rtt_sum_ms),
-            func.sum(quarter.rtt_count),
-            func.sum(quarter.down_events),
-        )
-        .where(
-            quarter.bucket_ms >= day_ms,
-            quarter.bucket_ms < day_ms + DAY_MS,
-            quarter.endpoint_key.in_(rewritten_endpoints),
-        )
-        .group_by(quarter.endpoint_key)
+    day_sums = _day_sums(rollups_15m).where(
+        quarter.bucket_ms >= day_ms,
+        quarter.bucket_ms < day_ms + DAY_MS,
+        quarter.endpoint_key.in_(rewritten_endpoints),
     )
     days = _count_written(connection, upsert(connection, rollups_daily, _BUCKET_KEY, day_sums))
     return quarter_hours + days
+
+
+def _day_sums(quarter_hours: Table) -> Select[Any]:
+    """The daily sums of each endpoint's rows of ``quarter_hours`` (15-minute buckets, or
+    what a turn adds to them), in the columns of a rollup table."""
+    columns = quarter_hours.c
+    day = (columns.bucket_ms // DAY_MS) * DAY_MS
+    return select(
+        columns.endpoint_key, day, func.sum(columns.total), func.sum(columns.up),
+        func.sum(columns.rtt_sum_ms), func.sum(columns.rtt_count),
+        func.sum(columns.down_events),
+    ).group_by(columns.endpoint_key, day)
 
 
 def _count_written(connection: Connection, statement: Insert) -> int:

@@ -15,10 +15,13 @@ through this store only, and a per-row constraint check would tax the hottest in
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from sqlalchemy import (
     BigInteger,
     Boolean,
     Column,
+    Connection,
     Float,
     Index,
     Integer,
@@ -26,6 +29,8 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    inspect,
+    text,
 )
 from sqlalchemy.orm import registry
 from sqlmodel import Field, SQLModel
@@ -37,6 +42,15 @@ class _Row(SQLModel, registry=registry()):
 
 
 metadata = _Row.metadata
+
+
+def add_missing_columns(connection: Connection, table: str, columns: Mapping[str, str]) -> None:
+    """Add to ``table`` of a database made before them the ``columns`` (name -> SQL type) it
+    lacks, empty: ``create_all`` makes missing tables, never missing columns."""
+    present = {column["name"] for column in inspect(connection).get_columns(table)}
+    for name, column_type in columns.items():
+        if name not in present:
+            connection.execute(text(f"ALTER TABLE {table} ADD COLUMN {name} {column_type}"))
 
 
 class GroupRow(_Row, table=True):

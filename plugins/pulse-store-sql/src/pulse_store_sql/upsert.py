@@ -26,38 +26,22 @@ def upsert(
     table: Table,
     conflict_columns: Sequence[str],
     rows_from: Select[Any] | None = None,
+    *,
+    adding: bool = False,
 ) -> Insert:
     """An insert that overwrites every other column of a row whose ``conflict_columns``
-    already exist; the rows come from the parameters, or from ``rows_from`` (whose columns
-    are in table order)."""
+    already exist (with ``adding``, adds to each instead: sums gathered in parts); the rows
+    come from the parameters, or from ``rows_from`` (whose columns are in table order)."""
     statement = _insert(connection, table)
     if rows_from is not None:
         statement = statement.from_select([column.name for column in table.columns], rows_from)
-    overwritten = {
-        column.name: statement.excluded[column.name]
+    given = {
+        column.name: (column + statement.excluded[column.name]) if adding
+        else statement.excluded[column.name]
         for column in table.columns
         if column.name not in conflict_columns
     }
-    return statement.on_conflict_do_update(index_elements=conflict_columns, set_=overwritten)
-
-
-def upsert_adding(
-    connection: Connection,
-    table: Table,
-    conflict_columns: Sequence[str],
-    rows_from: Select[Any],
-) -> Insert:
-    """An insert of the rows of ``rows_from`` (columns in table order) that adds each other
-    column to a row whose ``conflict_columns`` already exist: sums gathered in parts."""
-    statement = _insert(connection, table).from_select(
-        [column.name for column in table.columns], rows_from
-    )
-    added = {
-        column.name: column + statement.excluded[column.name]
-        for column in table.columns
-        if column.name not in conflict_columns
-    }
-    return statement.on_conflict_do_update(index_elements=conflict_columns, set_=added)
+    return statement.on_conflict_do_update(index_elements=conflict_columns, set_=given)
 
 
 def insert_missing(connection: Connection, table: Table, conflict_columns: Sequence[str]) -> Insert:
