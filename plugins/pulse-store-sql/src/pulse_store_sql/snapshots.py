@@ -72,18 +72,17 @@ def load(connection: Connection) -> dict[str, EndpointSnapshot]:
             ),
         )
     )
+    states = {state.value: state for state in State}
     loaded: dict[str, EndpointSnapshot] = {}
-    for row in connection.execute(query):
+    rows = connection.execute(query).tuples()
+    for endpoint_id, state, since_ms, last_ms, started_ms, ended_ms, error, gap, cause in rows:
         open_outage = None
-        if row.started_ms is not None:
+        if started_ms is not None:
             open_outage = outages.from_columns(
-                row.id, row.started_ms, row.ended_ms, row.last_error, row.gap, row.cause
+                endpoint_id, started_ms, ended_ms, error, gap, cause
             )
-        loaded[row.id] = EndpointSnapshot(
-            endpoint_id=row.id,
-            state=State(row.state),
-            state_since=optional_from_ms(row.state_since_ms),
-            last_check_ts=optional_from_ms(row.last_check_ms),
-            open_outage=open_outage,
+        loaded[endpoint_id] = EndpointSnapshot(
+            endpoint_id, states[state], optional_from_ms(since_ms), optional_from_ms(last_ms),
+            open_outage,
         )
     return loaded
