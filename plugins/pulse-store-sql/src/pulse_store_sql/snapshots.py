@@ -74,7 +74,7 @@ def load(connection: Connection) -> dict[str, EndpointSnapshot]:
     )
     states = {state.value: state for state in State}
     loaded: dict[str, EndpointSnapshot] = {}
-    rows = connection.execute(query).tuples()
+    rows = connection.execute(query)
     for endpoint_id, state, since_ms, last_ms, started_ms, ended_ms, error, gap, cause in rows:
         open_outage = None
         if started_ms is not None:
