@@ -54,7 +54,7 @@ from pulse_core.alerting.variables import (
     with_affected,
 )
 from pulse_core.config.model import PulseConfig
-from pulse_core.models import Endpoint, Group, State, StatusChange
+from pulse_core.models import Endpoint, Group, Outage, State, StatusChange
 from pulse_core.notifier import Notification, Notifier, Receipt
 from pulse_core.outbox import OutboxHealth, OutboxMessage
 from pulse_core.store import Store
@@ -115,10 +115,16 @@ class AlertEngine:
         self.may_send: Callable[[], bool] = lambda: True
 
     # -- life cycle ---------------------------------------------------------------------------
-    async def start(self, config: PulseConfig) -> None:
+    async def start(
+        self, config: PulseConfig, open_outages: Sequence[Outage] | None = None
+    ) -> None:
         """Take ``config`` (raises ConfigError for broken cross-references), start the
         notifiers, resume the pending messages of the outbox and, at the first start,
-        replay the changes a crash kept from being announced."""
+        replay the changes a crash kept from being announced.
+
+        Open outages get their reminders again: ``open_outages``, the outages the monitor
+        resumed open, where the caller has them (Pulse's start, which read every state once
+        already); else those the store remembers."""
         setup = alerting_setup(config)
         self._config, self.setup = config, setup
         storm = setup.settings.storm
@@ -126,7 +132,7 @@ class AlertEngine:
         await self._open(setup.entries)
         self._tasks.append(asyncio.create_task(self._remind(), name="notify-reminders"))
         owned = [endpoint for endpoint in config.endpoints if self.owns(endpoint.id)]
-        await self._watch_open_outages(owned)
+        await self._watch_open_outages(owned, open_outages)
         if not self._replayed:
             self._replayed = True
             await self._replay(owned)
@@ -203,18 +209,22 @@ class AlertEngine:
         except Exception:
             log.exception("closing notifier %s failed", name)
 
-    async def _watch_open_outages(self, watched: Sequence[Endpoint]) -> None:
-        """Endpoints still offline from before a restart get their reminders again."""
+    async def _watch_open_outages(
+        self, watched: Sequence[Endpoint], open_outages: Sequence[Outage] | None = None
+    ) -> None:
+        """Endpoints still offline from before a restart get their reminders again: those
+        with one of ``open_outages``, or, without it, with an open outage stored."""
+        if open_outages is None:
+            open_outages = [
+                snapshot.open_outage
+                for snapshot in (await self.store.load_snapshots()).values()
+                if snapshot.state is State.DOWN and snapshot.open_outage is not None
+            ]
         endpoints = {endpoint.id: endpoint for endpoint in watched}
-        for snapshot in (await self.store.load_snapshots()).values():
-            endpoint = endpoints.get(snapshot.endpoint_id)
-            if (
-                endpoint is None
-                or snapshot.state is not State.DOWN
-                or snapshot.open_outage is None
-            ):
-                continue
-            self._watch_outage(opening_change(snapshot.open_outage), endpoint)
+        for outage in open_outages:
+            endpoint = endpoints.get(outage.endpoint_id)
+            if endpoint is not None:
+                self._watch_outage(opening_change(outage), endpoint)
 
     async def _replay(self, endpoints: Sequence[Endpoint]) -> None:
         """Stored changes of ``endpoints`` above their marks go through the rules now,
@@ -236,15 +246,18 @@ class AlertEngine:
             )
             await self.status_changed(change, endpoint)
 
-    async def apply(self, config: PulseConfig) -> None:
-        """Follow a configuration applied at run time.
+    async def apply(
+        self, config: PulseConfig, open_outages: Sequence[Outage] | None = None
+    ) -> None:
+        """Follow a configuration applied at run time; the first one starts alerting (with
+        ``open_outages``, see :meth:`start`).
 
         Only the notifiers whose entry (or the outbound policy) changed restart, each after
         its deliveries under way are stored; the others, the storm windows and the reminders
         carry on. Raises ConfigError for broken cross-references, changing nothing."""
         setup = alerting_setup(config)
         if self.setup is None or self._config is None:
-            await self.start(config)
+            await self.start(config, open_outages)
             return
         previous, unchanged = self.setup, _alerting_sections(
             config

@@ -47,7 +47,7 @@ from pulse_core.config.model import PulseConfig, text_sha256
 from pulse_core.config.privileged import require_admin_for, require_admin_for_references
 from pulse_core.engine.checks import GUARD_SLACK_S
 from pulse_core.engine.long_lived import settle_long_lived_objects
-from pulse_core.models import Endpoint, EndpointSnapshot, State
+from pulse_core.models import Endpoint, EndpointSnapshot, Outage, State
 from pulse_core.probe import Probe
 
 if TYPE_CHECKING:
@@ -376,20 +376,22 @@ class ConfigChanger:
         3. at start-up the remembered states are resumed and the first schedule laid out
            (``Running.begin``); afterwards the scheduler follows this node's share;
         4. the objects of the configuration are settled out of the collector's way;
-        5. alerting follows the configuration (its first starts it), then plugins hear
-           ``pulse_config_applied``.
+        5. alerting follows the configuration (its first starts it, with the outages
+           resumed open), then plugins hear ``pulse_config_applied``.
         """
         pulse = self._pulse
         warnings = await self._prepare_probes(pulse.config, config)
         pulse.config, pulse.config_version_id = config, version_id
         self._close_outages(pulse.probed(removed))
         pulse.monitor.set_endpoints(config.endpoints, config.dependencies)
+        resumed = None
         if remembered is None:
             pulse.scheduler.reschedule(pulse.share(config))
         else:
             pulse.begin(remembered)
+            resumed = _resumed_outages(pulse, remembered)
         settle_long_lived_objects()
-        await pulse.alerts.apply(config)
+        await pulse.alerts.apply(config, resumed)
         await pulse.plugins.notify("pulse_config_applied", app=pulse, config=config)
         return warnings
 
@@ -434,6 +436,22 @@ class ConfigChanger:
             last_ts = state.last_ts if state.last_ts is not None else outage.started_ts
             writer.add_outage(dataclasses.replace(outage, ended_ts=last_ts, gap=True))
             writer.add_snapshot(EndpointSnapshot(endpoint.id, State.UNKNOWN, None, last_ts))
+
+
+def _resumed_outages(
+    pulse: Running, remembered: Mapping[str, EndpointSnapshot]
+) -> list[Outage]:
+    """The outages ``remembered`` that the monitor resumed open: alerting watches these
+    without reading every state from the store again (the start-up's longest read at a large
+    site), and not one that a long gap has closed."""
+    states = pulse.monitor.states
+    resumed = []
+    for endpoint_id, snapshot in remembered.items():
+        if snapshot.state is State.DOWN and snapshot.open_outage is not None:
+            state = states.get(endpoint_id)
+            if state is not None and (outage := state.open_outage) is not None:
+                resumed.append(outage)
+    return resumed
 
 
 def _restart_warnings(running: PulseConfig, config: PulseConfig) -> list[str]:
