@@ -22,7 +22,31 @@ from pulse_core.models import Endpoint, ProbeResult
 
 
 ReportResult = Callable[[int, ProbeResult], None]
-"""Hands over the result of ``endpoints[index]`` in :meth:`Probe.check_many`, as it is known."""
+"""Hands over the result of ``endpoints[index]`` in :meth:`Probe.check_many`, as it is known.
+
+The core's ``report`` also has ``many(indexes, results)``: several results known at once (a
+burst of replies read in one wake-up) handed over in one call, the same as calling ``report``
+for each in turn, and taken into the endpoints' states in one pass instead of a chain of calls
+per check. A probe that uses it falls back to ``report`` when it is missing (:func:`report_all`).
+"""
+
+
+def report_all(report: ReportResult, indexes: Sequence[int], results: Sequence[ProbeResult]) -> None:
+    """``report(index, result)`` for each pair, through ``report.many`` when it has one;
+    without it, a call that raises does not keep the others from theirs (the first error is
+    raised once all are made)."""
+    many = getattr(report, "many", None)
+    if many is not None:
+        many(indexes, results)
+        return
+    failed: Exception | None = None
+    for index, result in zip(indexes, results):
+        try:
+            report(index, result)
+        except Exception as error:
+            failed = failed or error
+    if failed is not None:
+        raise failed
 
 
 class NoOptions(BaseModel):

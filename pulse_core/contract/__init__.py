@@ -85,7 +85,7 @@ from pulse_core.models import (
 )
 from pulse_core.notifier import DeliveryError, Notification, Notifier, Receipt
 from pulse_core.outbox import OutboxHealth, OutboxMessage, OutboxState
-from pulse_core.probe import NoOptions, Probe, ReportResult
+from pulse_core.probe import NoOptions, Probe, ReportResult, report_all
 from pulse_core.probe_errors import describe_connect_error, describe_lookup_error
 from pulse_core.store import (
     PAGE_ROWS,
@@ -206,6 +206,7 @@ __all__ = [
     "public",
     "read_small_file",
     "render_tree",
+    "report_all",
     "requires",
     "takes_text",
 ]

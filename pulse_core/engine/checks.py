@@ -20,7 +20,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from pulse_core.models import Endpoint, ProbeResult
-from pulse_core.probe import Probe, ReportResult
+from pulse_core.probe import Probe, ReportResult, report_all
 
 GUARD_SLACK_S = 1.0
 #: how often the watchdog looks for overrunning attempts
@@ -123,8 +123,10 @@ async def run_probe(probe: Probe, endpoint: Endpoint) -> ProbeResult:
 
 async def run_probe_many(probe: Probe, endpoints: Sequence[Endpoint], report: ReportResult) -> None:
     """:func:`run_probe` for a batch, through :meth:`Probe.check_many`: each endpoint's first
-    successful attempt or its last failed one is reported as soon as it is known; the
-    endpoints that failed with retries left go again, together, once the attempt ended.
+    successful attempt or its last failed one is reported as soon as it is known (results
+    the probe hands over together go on together, through ``report.many`` when ``report``
+    has it); the endpoints that failed with retries left go again, together, once the
+    attempt ended.
 
     The watchdog guards each attempt as a whole, by the longest timeout of the batch; an
     endpoint the probe did not report gets the failure :func:`run_probe` would give it
@@ -136,19 +138,7 @@ async def run_probe_many(probe: Probe, endpoints: Sequence[Endpoint], report: Re
     trying = list(range(len(endpoints)))
     attempt = 0
     while trying:
-        again: list[int] = []
-        reported = bytearray(len(trying))
-
-        def take(position: int, result: ProbeResult, attempt: int = attempt) -> None:
-            if reported[position]:
-                return  # a probe that reports twice: the first result counts
-            reported[position] = 1
-            index = trying[position]
-            if result.ok or attempt >= endpoints[index].retries:
-                report(index, result)
-            else:
-                again.append(index)
-
+        take = _Attempt(endpoints, trying, attempt, report)
         watch = guard.watch(guard_s)
         failure: ProbeResult | None = None
         try:
@@ -164,11 +154,55 @@ async def run_probe_many(probe: Probe, endpoints: Sequence[Endpoint], report: Re
             watch.end()
         if watch.expired and task.uncancel() > 0:
             raise asyncio.CancelledError  # cancelled from outside as well: stop
-        for position, done in enumerate(reported):
+        for position, done in enumerate(take.reported):
             if done:
                 continue
             if watch.expired:
                 timeout_ms = endpoints[trying[position]].timeout_ms
                 failure = ProbeResult.failure(f"timeout after {timeout_ms} ms")
             take(position, failure or ProbeResult.failure("probe error: no result"))
-        trying, attempt = sorted(again), attempt + 1
+        trying, attempt = sorted(take.again), attempt + 1
+
+
+class _Attempt:
+    """The ``report`` one attempt of :func:`run_probe_many` hands the probe: the first result
+    of each position counts (a probe that reports twice is ignored the second time); a final
+    one goes on to the batch's ``report``, a failure with retries left waits for the next
+    attempt. ``many`` takes a burst of results in one call and hands its final ones on in
+    one call too."""
+
+    __slots__ = ("again", "attempt", "endpoints", "report", "reported", "trying")
+
+    def __init__(
+        self, endpoints: Sequence[Endpoint], trying: list[int], attempt: int, report: ReportResult
+    ) -> None:
+        self.endpoints = endpoints
+        #: the batch's index of each position of this attempt
+        self.trying = trying
+        self.attempt = attempt
+        self.report = report
+        self.reported = bytearray(len(trying))
+        #: the indexes to try again
+        self.again: list[int] = []
+
+    def __call__(self, position: int, result: ProbeResult) -> None:
+        self.many((position,), (result,))
+
+    def many(self, positions: Sequence[int], results: Sequence[ProbeResult]) -> None:
+        reported, trying, endpoints, attempt = (
+            self.reported, self.trying, self.endpoints, self.attempt
+        )
+        indexes: list[int] = []
+        final: list[ProbeResult] = []
+        for position, result in zip(positions, results):
+            if reported[position]:
+                continue
+            reported[position] = 1
+            index = trying[position]
+            if result.ok or attempt >= endpoints[index].retries:
+                indexes.append(index)
+                final.append(result)
+            else:
+                self.again.append(index)
+        if indexes:
+            report_all(self.report, indexes, final)

@@ -44,9 +44,10 @@ class DurationHistogram:
     counts: list[int] = field(default_factory=lambda: [0] * (len(DURATION_BUCKETS_S) + 1))
     sum_s: float = 0.0
 
-    def observe(self, seconds: float) -> None:
-        self.counts[bisect_left(DURATION_BUCKETS_S, seconds)] += 1
-        self.sum_s += seconds
+    def observe(self, seconds: float, checks: int = 1) -> None:
+        """``checks`` checks took ``seconds`` each (those of a burst of replies share it)."""
+        self.counts[bisect_left(DURATION_BUCKETS_S, seconds)] += checks
+        self.sum_s += seconds * checks
 
 
 class Monitor:
@@ -96,7 +97,7 @@ class Monitor:
         started, clock = time.time(), time.perf_counter()
         result = await run_probe(self._probes[endpoint.type], endpoint)
         self._duration_of(endpoint.type).observe(time.perf_counter() - clock)
-        self._take(endpoint, started, result)
+        self._take((endpoint,), started, (result,))
 
     def batches(self, type_name: str) -> bool:
         """Whether checks of ``type_name`` go to :meth:`run_batch` (its probe checks in
@@ -108,41 +109,46 @@ class Monitor:
         self,
         endpoints: Sequence[Endpoint],
         due: float,
-        finished: Callable[[int], None] = lambda index: None,
+        finished: Callable[[Sequence[int]], None] = lambda indexes: None,
     ) -> None:
         """:meth:`run_check` for endpoints of one type due together: each result is taken
-        in as the probe reports it, under the same rules as a check of its own, and
-        ``finished(index)`` told once it is."""
+        in as the probe reports it (a burst of them in one pass), under the same rules as a
+        check of its own, and ``finished(indexes)`` told once they are."""
         type_name = endpoints[0].type
-        started, clock = time.time(), time.perf_counter()
-        durations = self._duration_of(type_name)
+        report = _BatchReport(self, endpoints, self._duration_of(type_name), finished)
+        await run_probe_many(self._probes[type_name], endpoints, report)
 
-        def take(index: int, result: ProbeResult) -> None:
-            durations.observe(time.perf_counter() - clock)
-            self._take(endpoints[index], started, result)
-            finished(index)
-
-        await run_probe_many(self._probes[type_name], endpoints, take)
-
-    def _take(self, endpoint: Endpoint, started: float, result: ProbeResult) -> None:
-        """One check's result into the endpoint's state, the writer's queue, the details."""
-        check = CheckResult(
-            endpoint.id,
-            started,
-            CheckStatus.UP if result.ok else CheckStatus.DOWN,
-            result.rtt_ms,
-            result.error,
-        )
-        state = self.states.get(endpoint.id)
-        if state is None:  # removed from the configuration while it was being checked
-            return
-        if not self.owns(endpoint.id):  # another cluster node probes it since it started
-            return
-        change = state.observe(check, self._judge(endpoint.id))
-        self.details.keep(endpoint, result.details)
-        self._writer.add_check(check)
-        if change is not None:
-            self._record(change, state)
+    def _take(
+        self, endpoints: Sequence[Endpoint], started: float, results: Sequence[ProbeResult]
+    ) -> None:
+        """Each check's result (of ``endpoints``, in turn, started at ``started``) into its
+        endpoint's state, the writer's queue, the details."""
+        states, owns, details, writer = self.states, self.owns, self.details, self._writer
+        parents = self.dependencies.parents
+        up, down = CheckStatus.UP, CheckStatus.DOWN
+        taken: list[CheckResult] = []
+        for endpoint, result in zip(endpoints, results):
+            endpoint_id = endpoint.id
+            check = CheckResult(
+                endpoint_id, started, up if result.ok else down, result.rtt_ms, result.error
+            )
+            slot = states.slot_of(endpoint_id)
+            if slot is None:  # removed from the configuration while it was being checked
+                continue
+            if not owns(endpoint_id):  # another cluster node probes it since it started
+                continue
+            state = states.at(slot)
+            change = state.observe(
+                check, self._judge(endpoint_id) if endpoint_id in parents else None
+            )
+            details.keep(endpoint, result.details)
+            taken.append(check)
+            if change is not None:  # its check queued first, as for a check of its own
+                writer.add_checks(taken)
+                taken = []
+                self._record(change, state)
+        if taken:
+            writer.add_checks(taken)
 
     def take_in(self, check: CheckResult) -> None:
         """A check another cluster node stored, into this node's copy of its endpoint's
@@ -194,3 +200,32 @@ class Monitor:
         if histogram is None:
             histogram = self.durations[type_name] = DurationHistogram()
         return histogram
+
+
+class _BatchReport:
+    """The ``report`` of :meth:`Monitor.run_batch`: ``many`` takes a burst of results in one
+    pass and tells the scheduler of them in one call."""
+
+    __slots__ = ("clock", "durations", "endpoints", "finished", "monitor", "started")
+
+    def __init__(
+        self,
+        monitor: Monitor,
+        endpoints: Sequence[Endpoint],
+        durations: DurationHistogram,
+        finished: Callable[[Sequence[int]], None],
+    ) -> None:
+        self.monitor = monitor
+        self.endpoints = endpoints
+        self.durations = durations
+        self.finished = finished
+        self.started, self.clock = time.time(), time.perf_counter()
+
+    def __call__(self, index: int, result: ProbeResult) -> None:
+        self.many((index,), (result,))
+
+    def many(self, indexes: Sequence[int], results: Sequence[ProbeResult]) -> None:
+        self.durations.observe(time.perf_counter() - self.clock, len(indexes))
+        endpoints = self.endpoints
+        self.monitor._take([endpoints[index] for index in indexes], self.started, results)
+        self.finished(indexes)

@@ -57,10 +57,11 @@ class Batches(Protocol):
         """Whether endpoints of ``type_name`` are checked in batches."""
 
     async def run_batch(
-        self, endpoints: Sequence[Endpoint], due: float, finished: Callable[[int], None]
+        self, endpoints: Sequence[Endpoint], due: float, finished: Callable[[Sequence[int]], None]
     ) -> None:
-        """Checks ``endpoints``, all of one type, once each, calling ``finished(index)`` as
-        each one's check is over (its result taken in); ``due`` as for ``RunCheck``."""
+        """Checks ``endpoints``, all of one type, once each, calling ``finished(indexes)`` as
+        their checks are over (their results taken in; those of a burst of replies
+        together); ``due`` as for ``RunCheck``."""
 
 
 @dataclass
@@ -329,14 +330,16 @@ class Scheduler:
         assert self._batches is not None
         over = bytearray(len(endpoints))
 
-        def finished(index: int) -> None:
-            if over[index]:
-                return
-            over[index] = 1
-            self._free_slots += 1
-            endpoint = endpoints[index]
-            if self._still_placed(endpoint.id, epoch):
-                self._queue_next(self._scheduled[endpoint.id], ticks[index], _tick_of(time.time()))
+        def finished(indexes: Sequence[int]) -> None:
+            now = _tick_of(time.time())
+            for index in indexes:
+                if over[index]:
+                    continue
+                over[index] = 1
+                self._free_slots += 1
+                endpoint = endpoints[index]
+                if self._still_placed(endpoint.id, epoch):
+                    self._queue_next(self._scheduled[endpoint.id], ticks[index], now)
             self._arm()
 
         try:
@@ -347,8 +350,7 @@ class Scheduler:
         except Exception:
             log.exception("checks of %d %s endpoints failed unexpectedly",
                           len(endpoints), endpoints[0].type)
-        for index in range(len(endpoints)):
-            finished(index)
+        finished(range(len(endpoints)))
 
     def _still_placed(self, endpoint_id: str, started_in: int) -> bool:
         """Whether the endpoint of a check started in epoch ``started_in`` is still scheduled

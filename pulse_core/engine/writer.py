@@ -103,14 +103,18 @@ class StoreWriter:
         taken order, retries included), or ``None`` when nothing waits."""
         return self._checks[0].ts if self._checks else None
 
-    def add_check(self, check: CheckResult) -> None:
-        if len(self._checks) >= self._max_pending:
-            self._checks.popleft()
-            self.dropped += 1
-            if self.dropped % 10_000 == 1:
+    def add_checks(self, checks: Sequence[CheckResult]) -> None:
+        """Queue ``checks`` (those of a burst of replies come together, queued in one go)."""
+        queue = self._checks
+        queue.extend(checks)
+        over = len(queue) - self._max_pending
+        if over > 0:
+            for _ in range(over):
+                queue.popleft()
+            before, self.dropped = self.dropped, self.dropped + over
+            if (self.dropped - 1) // 10_000 > (before - 1) // 10_000:  # 1, 10,001, 20,001...
                 log.error("store is not keeping up: %d checks dropped so far", self.dropped)
-        self._checks.append(check)
-        if len(self._checks) >= self._batch_size:
+        if len(queue) >= self._batch_size:
             self._wake.set()
 
     def add_outage(self, outage: Outage) -> None:

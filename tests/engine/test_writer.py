@@ -72,7 +72,7 @@ async def test_failed_writes_are_retried_without_loss_or_repeats(store: FlakySto
 
     writer = StoreWriter(store, on_stored, batch_size=10)
     for ts in range(25):
-        writer.add_check(check(1000.0 + ts))
+        writer.add_checks([check(1000.0 + ts)])
     outage = Outage("ep1", 1020.0, None, "refused")
     change = StatusChange("ep1", 1021.0, State.DOWN, State.UP, None, "refused", outage)
     writer.add_change(change, EndpointSnapshot("ep1", State.DOWN, 1020.0, 1021.0, outage))
@@ -118,7 +118,7 @@ async def test_closing_finishes_the_batch_in_flight_and_counts_every_check(
     writer = StoreWriter(store, on_stored, batch_size=10, flush_interval_s=60)
     task = asyncio.create_task(writer.run())
     for ts in range(25):
-        writer.add_check(check(1000.0 + ts))
+        writer.add_checks([check(1000.0 + ts)])
     outage = Outage("ep1", 1003.0, None, "refused")
     change = StatusChange("ep1", 1004.0, State.DOWN, State.UP, None, "refused", outage)
     writer.add_change(change, EndpointSnapshot("ep1", State.DOWN, 1003.0, 1004.0, outage))
@@ -161,7 +161,29 @@ async def test_beyond_the_memory_cap_the_oldest_checks_are_dropped_and_counted(
 
     writer = StoreWriter(store, on_stored, max_pending=5)
     for ts in range(8):
-        writer.add_check(check(1000.0 + ts))
+        writer.add_checks([check(1000.0 + ts)])
     assert (writer.pending, writer.dropped) == (5, 3)
     await writer.flush()
     assert [c.ts for c in await store.checks("ep1", 0, 2000)] == [1003.0 + i for i in range(5)]
+
+
+async def test_a_burst_beyond_the_memory_cap_drops_as_checks_queued_one_by_one_do(
+    store: FlakyStore, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The oldest go, each counted, and the loud line comes at the first drop only (then at
+    every 10,000th), whether the checks came one by one or in bursts."""
+
+    def on_stored(checks: Sequence[CheckResult], changes: Sequence[StatusChange]) -> None:
+        del checks, changes
+
+    writer = StoreWriter(store, on_stored, max_pending=5)
+    writer.add_checks([check(1000.0 + ts) for ts in range(4)])
+    writer.add_checks([check(1004.0 + ts) for ts in range(4)])
+    assert (writer.pending, writer.dropped) == (5, 3)
+    assert writer.oldest_pending_ts == 1003.0
+    writer.add_checks([check(1008.0 + ts) for ts in range(10_000)])
+    assert writer.dropped == 10_003
+    assert [r.getMessage() for r in caplog.records if "dropped so far" in r.getMessage()] == [
+        "store is not keeping up: 3 checks dropped so far",
+        "store is not keeping up: 10003 checks dropped so far",
+    ]

@@ -2,8 +2,8 @@
 
 A ping is an entry in a dictionary keyed by its 16-bit sequence number, with the callback
 its outcome goes to. The socket is non-blocking and read from a loop reader callback that
-matches each reply to its ping and hands the outcome over at once, every reply of a read
-burst in one wake-up of the loop; a full send buffer parks requests in a queue drained by a
+matches each reply to its ping and hands the outcomes of a read burst over together, at the
+end of the burst, in one call per receiver; a full send buffer parks requests in a queue drained by a
 writer callback; deadlines live in a :class:`~pulse_probe_icmp.deadlines.DeadlineQueue`, one
 entry for every group of pings sent together. A ping therefore costs a packet and a
 dictionary entry (and a future, through :meth:`ping`), never a task, a socket or a timer of
@@ -56,8 +56,9 @@ class EchoFailure:
 
 #: What a ping's future resolves to: the round-trip time in milliseconds, or why there is none.
 EchoOutcome = float | EchoFailure
-#: Where :meth:`IcmpEngine.send` hands a ping's outcome: ``on_outcome(key, outcome)``.
-OnOutcome = Callable[[Any, EchoOutcome], None]
+#: Where :meth:`IcmpEngine.send` hands pings' outcomes: ``on_outcomes(keys, outcomes)``, the
+#: outcome of the ping of ``keys[i]`` in ``outcomes[i]``.
+OnOutcomes = Callable[[list[Any], list[EchoOutcome]], None]
 
 TIMED_OUT: Final = EchoFailure("timeout")
 DESTINATION_UNREACHABLE: Final = EchoFailure("destination unreachable")
@@ -78,18 +79,18 @@ def send_failure(error: OSError) -> EchoFailure:
 class _Ping:
     """One echo request in flight."""
 
-    __slots__ = ("address", "channel", "key", "on_outcome", "packet", "sent_at", "sequence")
+    __slots__ = ("address", "channel", "key", "on_outcomes", "packet", "sent_at", "sequence")
 
     def __init__(
         self,
-        on_outcome: OnOutcome,
+        on_outcomes: OnOutcomes,
         key: object,
         channel: _Channel,
         sequence: int,
         address: IcmpAddress,
         packet: bytes,
     ) -> None:
-        self.on_outcome = on_outcome
+        self.on_outcomes = on_outcomes
         self.key = key
         self.channel = channel
         self.sequence = sequence
@@ -196,7 +197,7 @@ class IcmpEngine:
         if self._loop is None:
             raise RuntimeError("ICMP engine not started")
         future: asyncio.Future[EchoOutcome] = self._loop.create_future()
-        self.send(((address, future),), deadline, payload_size, _resolve)
+        self.send(((address, future),), deadline, payload_size, _resolve_all)
         return future
 
     def send(
@@ -204,13 +205,13 @@ class IcmpEngine:
         targets: Iterable[tuple[IcmpAddress, object]],
         deadline: float,
         payload_size: int,
-        on_outcome: OnOutcome,
+        on_outcomes: OnOutcomes,
     ) -> None:
-        """Send one echo request to each ``(address, key)`` of ``targets``; for each,
-        ``on_outcome(key, outcome)`` is called once, by ``deadline`` (``loop.time()``), with
-        the RTT in ms or an :class:`EchoFailure` (at once, from this call, when the request
-        cannot be sent). What a batch of checks uses: no future, one deadline entry for
-        the lot, and each outcome goes on as soon as its reply is read."""
+        """Send one echo request to each ``(address, key)`` of ``targets``; each key is
+        handed to ``on_outcomes`` once, by ``deadline`` (``loop.time()``), with the RTT in
+        ms or an :class:`EchoFailure` (at once, from this call, when the request cannot be
+        sent). What a batch of checks uses: no future, one deadline entry for the lot, and
+        the outcomes of a burst of replies go on together as soon as the burst is read."""
         deadlines = self._deadlines
         if deadlines is None:
             raise RuntimeError("ICMP engine not started")
@@ -218,14 +219,14 @@ class IcmpEngine:
         for address, key in targets:
             channel = channels.get(address.family)
             if channel is None:
-                on_outcome(key, EchoFailure("IPv6 is not available on this host"))
+                on_outcomes([key], [EchoFailure("IPv6 is not available on this host")])
                 continue
             sequence = channel.allocate_sequence()
             if sequence is None:
-                on_outcome(key, TOO_MANY_IN_FLIGHT)
+                on_outcomes([key], [TOO_MANY_IN_FLIGHT])
                 continue
             packet = channel.template(payload_size).build(sequence)
-            ping = _Ping(on_outcome, key, channel, sequence, address, packet)
+            ping = _Ping(on_outcomes, key, channel, sequence, address, packet)
             channel.pending[sequence] = ping
             sent.append(ping)
             if channel.unsent or not self._transmit(channel, ping):
@@ -252,8 +253,7 @@ class IcmpEngine:
             channel.socket.close()
             pings = list(channel.pending.values())
             channel.pending.clear()
-            for ping in pings:
-                ping.on_outcome(ping.key, ENGINE_CLOSED)
+            _hand_over(pings, ENGINE_CLOSED)
             channel.unsent.clear()
         self._channels.clear()
 
@@ -286,6 +286,25 @@ class IcmpEngine:
         self._loop.remove_writer(channel.socket.fileno())
 
     def _on_readable(self, channel: _Channel) -> None:
+        """Read what has come in, then hand the burst's outcomes over, by receiver: a
+        receiver that raises loses none of the others' (the error still reaches the loop)."""
+        settled: dict[OnOutcomes, tuple[list[Any], list[EchoOutcome]]] = {}
+        try:
+            self._read(channel, settled)
+        finally:
+            failed: Exception | None = None
+            for on_outcomes, (keys, outcomes) in settled.items():
+                try:
+                    on_outcomes(keys, outcomes)
+                except Exception as error:
+                    failed = failed or error
+            if failed is not None:
+                raise failed
+
+    @staticmethod
+    def _read(
+        channel: _Channel, settled: dict[OnOutcomes, tuple[list[Any], list[EchoOutcome]]]
+    ) -> None:
         sock, buffer, read = channel.socket, channel.buffer, channel.reader.read
         pending, identifier = channel.pending, channel.identifier
         checks_identifier = channel.checks_identifier
@@ -317,7 +336,11 @@ class IcmpEngine:
             else:
                 continue
             del pending[sequence]
-            ping.on_outcome(ping.key, outcome)
+            group = settled.get(ping.on_outcomes)
+            if group is None:
+                group = settled[ping.on_outcomes] = ([], [])
+            group[0].append(ping.key)
+            group[1].append(outcome)
 
     @staticmethod
     def _settle(ping: _Ping, outcome: EchoOutcome) -> None:
@@ -325,14 +348,30 @@ class IcmpEngine:
         pending = ping.channel.pending
         if pending.get(ping.sequence) is ping:
             del pending[ping.sequence]
-            ping.on_outcome(ping.key, outcome)
+            ping.on_outcomes([ping.key], [outcome])
 
     def _expire(self, pings: list[_Ping]) -> None:
+        """The pings of one send still in flight at their deadline time out, together."""
+        left = []
         for ping in pings:
-            self._settle(ping, TIMED_OUT)
+            pending = ping.channel.pending
+            if pending.get(ping.sequence) is ping:
+                del pending[ping.sequence]
+                left.append(ping)
+        _hand_over(left, TIMED_OUT)
 
 
-def _resolve(future: asyncio.Future[EchoOutcome], outcome: EchoOutcome) -> None:
-    """The outcome of :meth:`IcmpEngine.ping`, unless its caller stopped waiting."""
-    if not future.done():
-        future.set_result(outcome)
+def _hand_over(pings: list[_Ping], outcome: EchoFailure) -> None:
+    """``outcome`` for every ping of ``pings``, one call per receiver."""
+    by_receiver: dict[OnOutcomes, list[Any]] = {}
+    for ping in pings:
+        by_receiver.setdefault(ping.on_outcomes, []).append(ping.key)
+    for on_outcomes, keys in by_receiver.items():
+        on_outcomes(keys, [outcome] * len(keys))
+
+
+def _resolve_all(futures: list[asyncio.Future[EchoOutcome]], outcomes: list[EchoOutcome]) -> None:
+    """The outcomes of :meth:`IcmpEngine.ping`, unless their callers stopped waiting."""
+    for future, outcome in zip(futures, outcomes):
+        if not future.done():
+            future.set_result(outcome)

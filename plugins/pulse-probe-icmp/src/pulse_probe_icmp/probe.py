@@ -5,14 +5,14 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Sequence
 
-from pulse_core.contract import Endpoint, Probe, ProbeResult, ReportResult
+from pulse_core.contract import Endpoint, Probe, ProbeResult, ReportResult, report_all
 from pydantic import BaseModel
 
 from pulse_probe_icmp.addresses import AddressResolver, HostNotFound, IcmpAddress
 from pulse_probe_icmp.engine import EchoOutcome, IcmpEngine
 from pulse_probe_icmp.options import IcmpOptions
 from pulse_probe_icmp.sockets import SocketKind
-from pulse_probe_icmp.summary import summarize
+from pulse_probe_icmp.summary import summarize, summarize_one
 
 DEFAULT_OPTIONS = IcmpOptions()
 
@@ -26,8 +26,9 @@ class IcmpProbe(Probe):
     allowed one is used.
 
     A batch (:meth:`check_many`) sends one packet to every endpoint of an IP literal at
-    once, and each result is reported from the engine's read of its reply (or its
-    deadline): no task, future or wake-up per check. Endpoints of several packets or of a
+    once, and the results of a burst of replies are reported together (``report.many``)
+    from the engine's read of the burst (or a deadline): no task, future or wake-up per
+    check, and one call into the core per burst. Endpoints of several packets or of a
     name to resolve are checked as :meth:`check` checks them.
     """
 
@@ -126,19 +127,28 @@ class _Batch:
         #: while it is being sent, and the batch is not done before the last is)
         self.waiting = 1
 
-    def settle(self, index: int, outcome: EchoOutcome) -> None:
-        """Called from the engine's read of a reply: a report that raises must still count
-        the ping as settled, or the batch would wait for the watchdog."""
+    def settle(self, indexes: list[int], outcomes: list[EchoOutcome]) -> None:
+        """Called from the engine's read of a burst of replies (or a deadline): a report
+        that raises must still count the pings as settled, or the batch would wait for the
+        watchdog."""
         try:
-            self.report(index, summarize((outcome,), self.endpoints[index].timeout_ms))
+            endpoints = self.endpoints
+            report_all(
+                self.report,
+                indexes,
+                [
+                    summarize_one(outcome, endpoints[index].timeout_ms)
+                    for index, outcome in zip(indexes, outcomes)
+                ],
+            )
         finally:
-            self._one_less()
+            self._less(len(indexes))
 
     def sent(self) -> None:
-        self._one_less()
+        self._less(1)
 
-    def _one_less(self) -> None:
-        self.waiting -= 1
+    def _less(self, settled: int) -> None:
+        self.waiting -= settled
         if not self.waiting and not self.done.done():
             self.done.set_result(None)
 

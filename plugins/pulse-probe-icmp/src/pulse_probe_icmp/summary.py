@@ -19,8 +19,8 @@ def summarize(outcomes: Sequence[EchoOutcome], timeout_ms: int) -> ProbeResult:
     than two replies). Without a reply, the error is the first specific failure (an ICMP
     "destination unreachable", a send error) or else the timeout.
     """
-    if len(outcomes) == 1 and isinstance(outcomes[0], float):
-        return ProbeResult.success(round(outcomes[0], 3))  # the common check: one reply
+    if len(outcomes) == 1:
+        return summarize_one(outcomes[0], timeout_ms)
     rtts = [outcome for outcome in outcomes if isinstance(outcome, float)]
     details = _loss_and_jitter(rtts, len(outcomes)) if len(outcomes) > 1 else {}
     if rtts:
@@ -28,6 +28,15 @@ def summarize(outcomes: Sequence[EchoOutcome], timeout_ms: int) -> ProbeResult:
     failures = [o for o in outcomes if isinstance(o, EchoFailure) and o is not TIMED_OUT]
     error = failures[0].message if failures else f"timeout after {timeout_ms} ms"
     return ProbeResult.failure(error, **details)
+
+
+def summarize_one(outcome: EchoOutcome, timeout_ms: int) -> ProbeResult:
+    """The result of the common check, one packet: :func:`summarize` of ``(outcome,)``."""
+    if isinstance(outcome, float):
+        return ProbeResult(True, round(outcome, 3))
+    return ProbeResult.failure(
+        f"timeout after {timeout_ms} ms" if outcome is TIMED_OUT else outcome.message
+    )
 
 
 def _loss_and_jitter(rtts: Sequence[float], sent: int) -> dict[str, float | None]:
