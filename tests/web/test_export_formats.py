@@ -19,11 +19,11 @@ from typing import Any
 import pytest
 
 from pulse_core.models import Endpoint, Group
-from pulse_core.web.api.catalog import CatalogEntry
 from pulse_core.web.api.export_formats import (
     COLUMNS,
     RowEncoder,
     csv_chunks,
+    encoded_pages,
     json_chunks,
     two_places,
 )
@@ -36,7 +36,7 @@ ENDPOINTS = [
     Endpoint("c3", " Ünïcode ☃ ", GROUP.id, "icmp", "127.0.0.3"),
     Endpoint("d4", "", GROUP.id, "icmp", "127.0.0.4"),  # unnamed: "ICMP 127.0.0.4"
 ]
-ENTRIES = {ep.id: CatalogEntry(ep, GROUP, {}, "", "") for ep in ENDPOINTS}
+ENTRIES = {ep.id: (ep.id, ep.name, GROUP.id, GROUP.name) for ep in ENDPOINTS}
 HOUR_MS = 3_600_000
 START_MS = 1_704_067_200_000  # 2024-01-01T00:00:00Z
 
@@ -63,8 +63,7 @@ def expected_rows(bucket: str) -> list[list[Any]]:
         CHECK_RUNS if bucket == "raw" else ROLLUP_RUNS
     )
     for endpoint_id, records in runs:
-        endpoint = ENTRIES[endpoint_id].endpoint
-        prefix = [endpoint.id, endpoint.name, GROUP.id, GROUP.name]
+        prefix = list(ENTRIES[endpoint_id])
         for record in records:
             if bucket == "raw":
                 ts_ms, up, rtt, error = record
@@ -99,7 +98,8 @@ def split_in_two(runs: list[Any]) -> tuple[list[Any], list[Any], list[Any]]:
 async def test_csv_is_what_csv_writer_writes(bucket: str) -> None:
     runs = CHECK_RUNS if bucket == "raw" else ROLLUP_RUNS
     encoder = RowEncoder("csv", bucket, ENTRIES)
-    text = await text_of(csv_chunks(COLUMNS[bucket], encoder, pages(*split_in_two(runs))))
+    bodies = encoded_pages(encoder, pages(*split_in_two(runs)))
+    text = await text_of(csv_chunks(COLUMNS[bucket], bodies))
 
     reference = io.StringIO()
     writer = csv.writer(reference, lineterminator="\r\n")
@@ -113,7 +113,7 @@ async def test_json_is_the_header_and_an_item_per_row(bucket: str) -> None:
     runs = CHECK_RUNS if bucket == "raw" else ROLLUP_RUNS
     header = {"bucket": bucket, "columns": COLUMNS[bucket]}
     encoder = RowEncoder("json", bucket, ENTRIES)
-    text = await text_of(json_chunks(header, encoder, pages(*split_in_two(runs))))
+    text = await text_of(json_chunks(header, encoded_pages(encoder, pages(*split_in_two(runs)))))
 
     document = json.loads(text)
     assert document == {
@@ -125,10 +125,10 @@ async def test_json_is_the_header_and_an_item_per_row(bucket: str) -> None:
 
 
 async def test_an_export_without_rows_is_its_header_alone() -> None:
-    csv_text = await text_of(csv_chunks(COLUMNS["raw"], RowEncoder("csv", "raw", ENTRIES), pages()))
-    json_text = await text_of(
-        json_chunks({"bucket": "raw"}, RowEncoder("json", "raw", ENTRIES), pages([], []))
-    )
+    csv_bodies = encoded_pages(RowEncoder("csv", "raw", ENTRIES), pages())
+    csv_text = await text_of(csv_chunks(COLUMNS["raw"], csv_bodies))
+    json_bodies = encoded_pages(RowEncoder("json", "raw", ENTRIES), pages([], []))
+    json_text = await text_of(json_chunks({"bucket": "raw"}, json_bodies))
     assert csv_text == ",".join(COLUMNS["raw"]) + "\r\n"
     assert json.loads(json_text) == {"bucket": "raw", "items": []}
 

@@ -18,7 +18,13 @@ from pulse_core import hookimpl
 from pulse_core.contract.openapi import also_returns
 from pulse_core.contract.view import current_pulse
 from pulse_core.web.api.catalog import current_catalog
-from pulse_core.web.api.export_formats import COLUMNS, RowEncoder, csv_chunks, json_chunks
+from pulse_core.web.api.export_formats import (
+    COLUMNS,
+    RowEncoder,
+    csv_chunks,
+    encoded_pages,
+    json_chunks,
+)
 from pulse_core.web.api.history_pages import history_pages
 from pulse_core.web.api.query import Bucket, Instant, checked_range, whole_buckets
 from pulse_core.web.api.schemas import ErrorBody, ExportDocument
@@ -70,17 +76,20 @@ async def export_history(query_args: ExportQuery) -> Response:
     )
     store = current_pulse().store
     first, last = _stored_span(whole_buckets(start, bucket), end, bucket)
-    by_id = {entry.endpoint.id: entry for entry in entries}
-    pages = history_pages(store, list(by_id), bucket, first, last)
-    encoder = RowEncoder(query_args.format, bucket, by_id)
+    endpoints = {
+        entry.endpoint.id: (entry.endpoint.id, entry.endpoint.name, entry.group.id, entry.group.name)
+        for entry in entries
+    }
+    encoder = RowEncoder(query_args.format, bucket, endpoints)
+    bodies = encoded_pages(encoder, history_pages(store, list(endpoints), bucket, first, last))
     columns = COLUMNS[bucket]
     if query_args.format == "csv":
-        chunks = csv_chunks(columns, encoder, pages)
+        chunks = csv_chunks(columns, bodies)
     else:
         header = {
             "bucket": bucket, "startTime": iso(start), "endTime": iso(end), "columns": columns
         }
-        chunks = json_chunks(header, encoder, pages)
+        chunks = json_chunks(header, bodies)
     filename = "pulse-history-{}-{:%Y%m%d}-{:%Y%m%d}.{}".format(
         bucket, query_args.start_time, query_args.end_time, query_args.format
     )

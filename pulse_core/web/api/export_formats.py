@@ -29,7 +29,6 @@ from datetime import UTC, datetime
 from typing import Any
 
 from pulse_core.store import CheckRun, RollupRun
-from pulse_core.web.api.catalog import CatalogEntry
 from pulse_core.web.serialize import iso
 
 ENDPOINT_COLUMNS = ("endpointId", "endpointName", "groupId", "groupName")
@@ -38,6 +37,9 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "15m": (*ENDPOINT_COLUMNS, "bucketTs", "upPct", "avgRttMs", "downEvents", "checks"),
     "daily": (*ENDPOINT_COLUMNS, "bucketDate", "upPct", "avgRttMs", "downEvents", "checks"),
 }
+
+#: an endpoint's four columns: ``endpointId``, ``endpointName``, ``groupId``, ``groupName``
+EndpointColumns = tuple[str, str | None, str, str | None]
 
 _HOUR_MS = 3_600_000
 #: ``"MM:SS."`` of every second of an hour, and ``"fffZ"`` of every millisecond
@@ -121,12 +123,15 @@ class _Syntax:
 
 
 class RowEncoder:
-    """The rows of one export, as text in ``kind`` (``csv`` or ``json``) for ``bucket``."""
+    """The rows of one export, as text in ``kind`` (``csv`` or ``json``) for ``bucket``;
+    ``endpoints``: each endpoint's four columns by id (plain values, so an export's worker
+    process is handed them, not the catalogue)."""
 
-    def __init__(self, kind: str, bucket: str, entries: Mapping[str, CatalogEntry]) -> None:
+    def __init__(
+        self, kind: str, bucket: str, endpoints: Mapping[str, EndpointColumns]
+    ) -> None:
         self.syntax = syntax = _Syntax(kind, COLUMNS[bucket])
-        self._entries = entries
-        self._prefixes = _Texts(self._prefix)
+        self._prefixes = _Texts(lambda endpoint_id: syntax.prefix(endpoints[endpoint_id]))
         #: rows of a JSON page are items of one list
         self.row_separator = "" if syntax.csv else ", "
         self.encode: Callable[[Sequence[Any]], str] = (
@@ -134,11 +139,6 @@ class RowEncoder:
         )
         self._hours = _Texts(lambda hour: syntax.quote + _hour(hour))
         self._errors = _Texts(syntax.text)
-
-    def _prefix(self, endpoint_id: str) -> str:
-        entry = self._entries[endpoint_id]
-        endpoint, group = entry.endpoint, entry.group
-        return self.syntax.prefix((endpoint.id, endpoint.name, group.id, group.name))
 
     def _checks(self, runs: Sequence[CheckRun]) -> str:
         """Checks: ``ts``, ``status``, ``rttMs``, ``error``."""
@@ -197,25 +197,36 @@ class RowEncoder:
         return encode
 
 
-async def csv_chunks(
-    columns: Sequence[str], encoder: RowEncoder, pages: AsyncIterator[Sequence[Any]]
+def encoded_page(encoder: RowEncoder, runs: Sequence[Any]) -> bytes:
+    """A page's rows as the bytes of the answer (nothing for a page without rows)."""
+    return encoder.encode(runs).encode() if runs else b""
+
+
+async def encoded_pages(
+    encoder: RowEncoder, pages: AsyncIterator[Sequence[Any]]
 ) -> AsyncIterator[bytes]:
-    """The header row at once (the client sees the answer start before anything is read),
-    then a chunk per page of rows."""
-    yield ",".join(columns).encode() + b"\r\n"
+    """Each page's rows encoded in this process (export workers encode in theirs)."""
     async for runs in pages:
-        if runs:
-            yield encoder.encode(runs).encode()
+        yield encoded_page(encoder, runs)
+
+
+async def csv_chunks(columns: Sequence[str], bodies: AsyncIterator[bytes]) -> AsyncIterator[bytes]:
+    """The header row at once (the client sees the answer start before anything is read),
+    then a chunk per page of rows (``bodies``: each page's encoded rows)."""
+    yield ",".join(columns).encode() + b"\r\n"
+    async for body in bodies:
+        if body:
+            yield body
 
 
 async def json_chunks(
-    header: Mapping[str, Any], encoder: RowEncoder, pages: AsyncIterator[Sequence[Any]]
+    header: Mapping[str, Any], bodies: AsyncIterator[bytes]
 ) -> AsyncIterator[bytes]:
     """``{...header, "items": [...]}``: the header at once, then a chunk per page of rows."""
     yield json.dumps({**header, "items": []})[:-2].encode()  # without the closing ``]}``
-    separator = ""
-    async for runs in pages:
-        if runs:
-            yield (separator + encoder.encode(runs)).encode()
-            separator = ", "
+    separator = b""
+    async for body in bodies:
+        if body:
+            yield separator + body
+            separator = b", "
     yield b"]}"
