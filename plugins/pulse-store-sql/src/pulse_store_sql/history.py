@@ -29,6 +29,7 @@ from pulse_core.contract import (
 from pulse_store_sql import bulk_reads, catalog, checks, outages, rollups, snapshots
 from pulse_store_sql.chunks import chunks
 from pulse_store_sql.millis import to_ms
+from pulse_store_sql.process_reads import PageSource
 from pulse_store_sql.runner import DatabaseRole
 
 AboutEndpoint = TypeVar("AboutEndpoint", Outage, EndpointSnapshot)
@@ -161,6 +162,29 @@ class SqlHistory(HistoryStore, DatabaseRole):
             )
             if found:
                 yield found
+
+    def bulk_read_source(
+        self,
+        endpoint_ids: Sequence[str],
+        resolution: Resolution | None,
+        start: float,
+        end: float,
+        page_rows: int = PAGE_ROWS,
+    ) -> PageSource | None:
+        """What ``check_rows_many`` (``resolution`` None) or ``rollup_rows_many`` would
+        hand over, for another process to read on a connection of its own (an export's
+        workers, ``pulse_core.web.api.export_workers``); None when these are not the reads
+        of this store: a store that takes the history role from elsewhere keeps the export
+        in its own process."""
+        own = type(self).check_rows_many is SqlHistory.check_rows_many and (
+            type(self).rollup_rows_many is SqlHistory.rollup_rows_many
+        )
+        if not own or self._runner is None:
+            return None
+        return PageSource(
+            self._runner.reader_engine.url, endpoint_ids, resolution, to_ms(start), to_ms(end),
+            page_rows,
+        )
 
     # -- plumbing -----------------------------------------------------------------------------
     async def _write_for_endpoints(
