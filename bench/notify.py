@@ -1,13 +1,15 @@
 """How fast a burst of notifications reaches one receiver that answers at once.
 
-N endpoints (tcp, on loopback addresses) each go offline once, fed to a real alert engine on
-a SQLite store as the running Pulse feeds it (one outbox transaction per change), with storm
+N endpoints (tcp, on loopback addresses) each go offline once, all at the same moment (as the
+timeouts of a batch of pings sent together end together): every change is handed to the
+store's writer with its outage and state, as the monitor hands them, and reaches a real alert
+engine through the stored stream once written, as in ``pulse run``; a SQLite store, storm
 grouping off, one webhook notifier and a real HTTP receiver on loopback that keeps
 connections alive and answers 200 at once, or after ``--answer-ms`` (a service across a
-network). Measured from the first change handed to the engine:
+network). Measured from the first change handed to the writer:
 
 - ``seconds_to_deliver_all``: until the receiver has the last message (goal ≤ 5 s for 2,000);
-- ``delay_p50_ms`` / ``delay_max_ms``: from a change handed to the engine to its message's
+- ``delay_p50_ms`` / ``delay_max_ms``: from a change handed to the writer to its message's
   arrival;
 - ``most_at_once``: the most requests the receiver answered at the same time.
 
@@ -33,7 +35,9 @@ import yaml
 from pulse_core.alerting.engine import AlertEngine
 from pulse_core.app import build_store, load_plugins
 from pulse_core.config import load_config
-from pulse_core.models import Outage, State, StatusChange
+from pulse_core.engine.writer import StoreWriter
+from pulse_core.models import EndpointSnapshot, Outage, State, StatusChange
+from pulse_core.stored import StoredStream
 from pulse_core.testing.notifier_conformance import LOOPBACK_OUTBOUND
 from pulse_core.testing.listeners import free_tcp_port
 from pulse_core.testing.receivers import Receiver
@@ -131,6 +135,10 @@ async def measure(
     engine = AlertEngine(store, registries.notifiers)
     await engine.start(config)
     endpoints = config.endpoints[:messages]
+    stream = StoredStream({endpoint.id: endpoint for endpoint in endpoints}.get)
+    stream.subscribe_in_tasks(engine.stored, in_order=True)
+    writer = StoreWriter(store, stream.written)
+    writing = asyncio.create_task(writer.run())
     handed: dict[str, float] = {}
     try:
         started = time.monotonic()
@@ -141,11 +149,14 @@ async def measure(
                 endpoint.id, now, State.DOWN, State.UP, None, "connection refused", outage
             )
             handed[f"{endpoint.name} "] = time.monotonic()
-            await engine.status_changed(change, endpoint)
+            writer.add_change(change, EndpointSnapshot(endpoint.id, State.DOWN, now, now, outage))
         while receiver.ask("count") < messages:
             await asyncio.sleep(0.05)
         report = receiver.ask("report")
     finally:
+        writer.close()
+        await writing
+        await stream.drain()
         await engine.stop()
         await store.close()
         receiver.close()

@@ -15,8 +15,10 @@ What counts as news (docs/alerting.md, "What is sent, when"):
 Every notification is written to the store's outbox before it is handed to the courier of
 its notifier (:mod:`pulse_core.alerting.courier`); pending ones are resumed at start-up.
 The engine follows the stored stream (:mod:`pulse_core.stored`) in a task per batch, one
-batch after another: a batch is done once its outbox writes are, and delivery never holds
-up the monitor.
+batch after another: a batch's changes are decided in one pass and their messages written in
+one outbox transaction (a mass outage's changes arrive in few batches, each a transaction,
+where a transaction per change queued them one store round trip at a time), and delivery
+never holds up the monitor.
 
 The same outbox transaction raises the endpoint's announced-up-to mark to the time of the
 change (also when the change sends nothing: a window, no route), so the store knows which
@@ -79,6 +81,20 @@ class _Outage:
     change: StatusChange
     endpoint: Endpoint
     due: dict[str, float]  # notifier name → next reminder time
+
+
+@dataclass(slots=True)
+class _Outgoing:
+    """What changes decided together queue: their messages and announced marks, written in
+    one outbox transaction (see :meth:`AlertEngine._queue`)."""
+
+    messages: list[OutboxMessage] = dataclasses.field(default_factory=list)
+    announced: dict[str, float] = dataclasses.field(default_factory=dict)
+
+    def add(self, messages: Sequence[OutboxMessage], announced: Mapping[str, float]) -> None:
+        self.messages += messages
+        for endpoint_id, at in announced.items():  # a mark never goes back
+            self.announced[endpoint_id] = max(at, self.announced.get(endpoint_id, at))
 
 
 @dataclass(frozen=True)
@@ -305,13 +321,19 @@ class AlertEngine:
 
     # -- changes ------------------------------------------------------------------------------
     async def status_changed(self, change: StatusChange, endpoint: Endpoint) -> None:
-        """Queue the notifications ``change`` calls for (called once per stored change) and
-        mark the change announced with them. A parent's change waits for the endpoints
-        behind it (:mod:`pulse_core.alerting.behind`)."""
+        """Queue the notifications ``change`` calls for and mark the change announced with
+        them (a replayed change; the stored stream's go through :meth:`stored`)."""
+        outgoing = _Outgoing()
+        self._decide(change, endpoint, outgoing)
+        await self._queue(outgoing.messages, outgoing.announced)
+
+    def _decide(self, change: StatusChange, endpoint: Endpoint, outgoing: _Outgoing) -> None:
+        """Put the notifications ``change`` calls for into ``outgoing``. A parent's change
+        waits for the endpoints behind it (:mod:`pulse_core.alerting.behind`)."""
         if self.setup is None or change.state is State.UNKNOWN:
             return
         for gathering in self._behind.child_changed(change, endpoint):
-            await self._send(gathering.change, gathering.endpoint, gathering.found)
+            self._route(gathering.change, gathering.endpoint, gathering.found, outgoing)
         if change.state is State.UNREACHABLE or (
             change.state is State.UP and change.previous is State.UNREACHABLE
         ):
@@ -324,7 +346,8 @@ class AlertEngine:
             self._offline.keys(),
         )
         if gathering is None or gathering.complete:
-            await self._send(change, endpoint, {} if gathering is None else gathering.found)
+            found = {} if gathering is None else gathering.found
+            self._route(change, endpoint, found, outgoing)
             return
         task = asyncio.create_task(self._send_gathered(gathering))
         self._tasks.append(task)
@@ -332,19 +355,29 @@ class AlertEngine:
 
     async def stored(self, batch: StoredBatch) -> None:
         """Follow the stored stream (:mod:`pulse_core.stored`), batch after batch: this
-        node's changes go through the rules; those another node stored are only
-        :meth:`heard`. A change that fails is logged, and the rest of the batch still goes."""
+        node's changes go through the rules and their messages into the outbox in one
+        transaction; those another node stored are only :meth:`heard`. A change that fails
+        is logged, and the rest of the batch still goes; a batch whose messages cannot be
+        written is logged, and replayed at the next start (its marks were not raised)."""
         if batch.remote:
             await self.heard(batch.changes)
             return
+        outgoing = _Outgoing()
         for change, endpoint in batch.changes:
             try:
-                await self.status_changed(change, endpoint)
+                self._decide(change, endpoint, outgoing)
             except Exception:
                 log.exception(
                     "alerting on %s going %s failed; it is replayed at the next start",
                     endpoint.name, change.state.value,
                 )
+        try:
+            await self._queue(outgoing.messages, outgoing.announced)
+        except Exception:
+            log.exception(
+                "alerting on %d status changes failed: their messages could not be written to "
+                "the outbox; they are replayed at the next start", len(batch.changes),
+            )
 
     async def heard(self, changes: Sequence[tuple[StatusChange, Endpoint]]) -> None:
         """Changes another cluster node stored and announces itself: here they only count
@@ -367,8 +400,18 @@ class AlertEngine:
     async def _send(
         self, change: StatusChange, endpoint: Endpoint, affected: Mapping[str, str]
     ) -> None:
-        """Route, silence, hold for a storm or queue the messages of ``change``; ``affected``
-        names the endpoints behind it (unreachable, or back online)."""
+        """:meth:`_route` ``change`` and queue its messages at once."""
+        outgoing = _Outgoing()
+        self._route(change, endpoint, affected, outgoing)
+        await self._queue(outgoing.messages, outgoing.announced)
+
+    def _route(
+        self, change: StatusChange, endpoint: Endpoint, affected: Mapping[str, str],
+        outgoing: _Outgoing,
+    ) -> None:
+        """Route, silence, hold for a storm or put into ``outgoing`` the messages of
+        ``change``; ``affected`` names the endpoints behind it (unreachable, or back
+        online)."""
         if self.setup is None:
             return
         if change.state is State.UP and change.previous is State.UNKNOWN:
@@ -381,7 +424,7 @@ class AlertEngine:
         )
         if self.setup.calendar.silences(endpoint, change.ts):
             log.info("maintenance window: no alert for %s", endpoint.name)
-            await self._queue([], announced)
+            outgoing.add([], announced)
             return
         age_s = time.time() - change.ts  # a replayed change may be older than max_age
         names = [
@@ -392,13 +435,13 @@ class AlertEngine:
         if change.state is State.DOWN:
             self._watch_outage(change, endpoint)
         if not names:
-            await self._queue([], announced)
+            outgoing.add([], announced)
             return
         if not self._storm.admit(endpoint.group_id, change.ts):
             self._hold(endpoint.group_id, _Held(names, variables, announced))
             return
         thread = _thread_key(change, endpoint)
-        await self._queue(
+        outgoing.add(
             [
                 self._message(
                     name,
