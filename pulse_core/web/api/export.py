@@ -3,6 +3,8 @@
 The answer is written while it is read from the store, a page of many endpoints at a time
 (:mod:`pulse_core.web.api.history_pages`), so memory stays flat whatever the range and the
 number of endpoints; columns are described in :mod:`pulse_core.web.api.export_formats`.
+When the store can be read from another process, pages are read and encoded in worker
+processes (:mod:`pulse_core.web.api.export_workers`), off the interpreter that probes.
 """
 
 from __future__ import annotations
@@ -25,7 +27,8 @@ from pulse_core.web.api.export_formats import (
     encoded_pages,
     json_chunks,
 )
-from pulse_core.web.api.history_pages import history_pages
+from pulse_core.web.api.export_workers import export_workers
+from pulse_core.web.api.history_pages import history_pages, page_source
 from pulse_core.web.api.query import Bucket, Instant, checked_range, whole_buckets
 from pulse_core.web.api.schemas import ErrorBody, ExportDocument
 from pulse_core.web.serialize import iso
@@ -80,8 +83,12 @@ async def export_history(query_args: ExportQuery) -> Response:
         entry.endpoint.id: (entry.endpoint.id, entry.endpoint.name, entry.group.id, entry.group.name)
         for entry in entries
     }
-    encoder = RowEncoder(query_args.format, bucket, endpoints)
-    bodies = encoded_pages(encoder, history_pages(store, list(endpoints), bucket, first, last))
+    source = page_source(store, list(endpoints), bucket, first, last)
+    if source is None:
+        encoder = RowEncoder(query_args.format, bucket, endpoints)
+        bodies = encoded_pages(encoder, history_pages(store, list(endpoints), bucket, first, last))
+    else:
+        bodies = export_workers.bodies(source, query_args.format, bucket, endpoints)
     columns = COLUMNS[bucket]
     if query_args.format == "csv":
         chunks = csv_chunks(columns, bodies)
