@@ -25,6 +25,12 @@ machine. Prints a JSON line:
   the export's speed as a share of it;
 - ``daily_rows``, ``daily_csv_s`` / ``daily_json_s``: the 30 days of daily buckets, curl's
   total time (goal ≤ 1 s);
+- ``csv_pulse_cpu_s`` / ``daily_csv_pulse_cpu_s``: the CPU time of the Pulse process (every
+  thread of this one) during the best raw and daily CSV exports: what an export takes from
+  the interpreter that probes (export workers' own CPU is not in it);
+- ``raw_loop_lag_p99_ms`` / ``raw_loop_lag_max_ms`` (and ``daily_…``): how late the Pulse's
+  event loop woke from 5 ms sleeps during all exports of that kind: a check falling due
+  meanwhile starts at least that late;
 - ``load_average``: the machine's, at the end: the figures mean little without it.
 
 The best of ``--runs`` exports of each kind counts; ``--parts daily`` (or ``raw``) times
@@ -131,8 +137,29 @@ def fill_daily(database: Path, first_day_ms: int, days: int, interval_s: int) ->
     return len(keys) * days
 
 
-async def curl(server: RunningPulse, path: str) -> tuple[float, float, int]:
-    """Seconds in all and to the first byte, as curl measured them, and the bytes received."""
+LAG_STEP_S = 0.005
+
+
+async def loop_lags(lags: list[float], stop: asyncio.Event) -> None:
+    """How late each 5 ms sleep of the event loop ends, until ``stop``."""
+    while not stop.is_set():
+        before = time.perf_counter()
+        await asyncio.sleep(LAG_STEP_S)
+        lags.append(time.perf_counter() - before - LAG_STEP_S)
+
+
+def lag_figures(name: str, lags: list[float]) -> dict[str, float]:
+    ordered = sorted(lags)
+    return {
+        f"{name}_loop_lag_p99_ms": round(ordered[int(0.99 * (len(ordered) - 1))] * 1000, 1),
+        f"{name}_loop_lag_max_ms": round(ordered[-1] * 1000, 1),
+    }
+
+
+async def curl(server: RunningPulse, path: str) -> tuple[float, float, int, float]:
+    """Seconds in all and to the first byte, as curl measured them, the bytes received, and
+    the CPU seconds of this process (the Pulse's) meanwhile."""
+    cpu = time.process_time()
     header = [
         part for name, value in server.auth_headers.items() for part in ("-H", f"{name}: {value}")
     ]
@@ -145,7 +172,7 @@ async def curl(server: RunningPulse, path: str) -> tuple[float, float, int]:
     status, total, first, size = output.decode().split()
     if status != "200":
         raise SystemExit(f"{path}: HTTP {status}")
-    return float(total), float(first), int(size)
+    return float(total), float(first), int(size), time.process_time() - cpu
 
 
 def csv_writer_rows_per_s(rows: int) -> float:
@@ -168,13 +195,18 @@ def export_path(bucket: str, start_ms: int, end_ms: int) -> str:
 
 
 async def best_of(
-    server: RunningPulse, path: str, runs: int
-) -> dict[str, tuple[float, float, int]]:
-    """The quickest of ``runs`` exports of ``path`` in each format, alternating formats."""
-    figures: dict[str, list[tuple[float, float, int]]] = {"csv": [], "json": []}
+    server: RunningPulse, path: str, runs: int, lags: list[float]
+) -> dict[str, tuple[float, float, int, float]]:
+    """The quickest of ``runs`` exports of ``path`` in each format, alternating formats;
+    ``lags`` gains the event loop's lateness during them."""
+    figures: dict[str, list[tuple[float, float, int, float]]] = {"csv": [], "json": []}
+    stop = asyncio.Event()
+    sampling = asyncio.create_task(loop_lags(lags, stop))
     for _ in range(runs):
         for kind in figures:
             figures[kind].append(await curl(server, f"{path}&format={kind}"))
+    stop.set()
+    await sampling
     return {kind: min(results) for kind, results in figures.items()}
 
 
@@ -189,30 +221,35 @@ async def measure(endpoints: int, interval_s: int, runs: int, parts: str) -> dic
             endpoint_id = server.pulse.endpoints()[0].id
             if parts in ("all", "raw"):
                 stored = await asyncio.to_thread(fill, folder / "pulse.db", day_ms, interval_s)
-                _, cold_first_byte, _ = await curl(server, f"{raw}&endpointId={endpoint_id}")
-                raw_best = await best_of(server, raw, runs)
+                _, cold_first_byte, _, _ = await curl(server, f"{raw}&endpointId={endpoint_id}")
+                lags: list[float] = []
+                raw_best = await best_of(server, raw, runs, lags)
                 figures.update(raw_figures(stored, raw_best, cold_first_byte))
+                figures.update(lag_figures("raw", lags))
             if parts in ("all", "daily"):
                 buckets = await asyncio.to_thread(
                     fill_daily, folder / "pulse.db", first_day_ms, DAILY_DAYS, interval_s
                 )
                 if parts == "daily":  # the catalogue is built by the first request
                     await curl(server, f"{raw}&endpointId={endpoint_id}")
+                lags = []
                 daily_best = await best_of(
-                    server, export_path("daily", first_day_ms, day_ms), runs
+                    server, export_path("daily", first_day_ms, day_ms), runs, lags
                 )
+                figures.update(lag_figures("daily", lags))
                 figures.update({
                     "daily_rows": buckets,
                     "daily_csv_s": round(daily_best["csv"][0], 3),
                     "daily_json_s": round(daily_best["json"][0], 3),
                     "daily_csv_mb": round(daily_best["csv"][2] / 1e6, 1),
+                    "daily_csv_pulse_cpu_s": round(daily_best["csv"][3], 3),
                 })
     figures["load_average"] = " ".join(f"{load:.1f}" for load in os.getloadavg())
     return figures
 
 
 def raw_figures(
-    stored: int, raw_best: dict[str, tuple[float, float, int]], cold_first_byte: float
+    stored: int, raw_best: dict[str, tuple[float, float, int, float]], cold_first_byte: float
 ) -> dict[str, object]:
     """The raw export's figures, beside ``csv.writer``'s speed on as many rows."""
     reference = csv_writer_rows_per_s(stored)
@@ -224,6 +261,7 @@ def raw_figures(
         "csv_first_byte_ms": round(raw_best["csv"][1] * 1000, 1),
         "first_request_first_byte_ms": round(cold_first_byte * 1000, 1),
         "csv_mb": round(raw_best["csv"][2] / 1e6, 1),
+        "csv_pulse_cpu_s": round(raw_best["csv"][3], 2),
         "reference_csv_writer_rows_per_s": round(reference),
         "csv_export_to_csv_writer": round(csv_rate / reference, 2),
     }
