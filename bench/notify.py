@@ -150,7 +150,9 @@ async def measure(
             )
             handed[f"{endpoint.name} "] = time.monotonic()
             writer.add_change(change, EndpointSnapshot(endpoint.id, State.DOWN, now, now, outage))
-        while receiver.ask("count") < messages:
+        # asked from a thread: the answer waits for the receiver's process, and the loop
+        # being measured must not wait with it
+        while await asyncio.to_thread(receiver.ask, "count") < messages:
             await asyncio.sleep(0.05)
         report = receiver.ask("report")
     finally:
