@@ -137,7 +137,7 @@ class Monitor:
                 continue
             if not owns(endpoint_id):  # another cluster node probes it since it started
                 continue
-            state = states.at(slot)
+            state = EndpointState(states, slot)
             change = state.observe(
                 check, self._judge(endpoint_id) if endpoint_id in parents else None
             )

@@ -63,9 +63,10 @@ RUN_STATUSES = (None, CheckStatus.UP, CheckStatus.DOWN)
 RUN_CODE = {status: code for code, status in enumerate(RUN_STATUSES)}
 _UP_CODE = RUN_CODE[CheckStatus.UP]
 _DOWN_CODE = RUN_CODE[CheckStatus.DOWN]
-_CUT_OFF_CODES = (STATE_CODE[State.DOWN], STATE_CODE[State.UNREACHABLE])
+_UP_STATE_CODE = STATE_CODE[State.UP]
+_DOWN_STATE_CODE = STATE_CODE[State.DOWN]
+_CUT_OFF_CODES = (_DOWN_STATE_CODE, STATE_CODE[State.UNREACHABLE])
 
-_STATE_OF = {CheckStatus.UP: State.UP, CheckStatus.DOWN: State.DOWN}
 #: live status by ``STATES`` code (``None`` for UNKNOWN: the latest check tells), and by
 #: ``RUN_STATUSES`` code of the latest check
 _LIVE_OF_CODES = (None, LiveStatus.UP, LiveStatus.DOWN, LiveStatus.UNREACHABLE)
@@ -183,39 +184,42 @@ class EndpointState:
         ``judge`` is given for an endpoint that depends on others: failures that reach the
         threshold are then judged (docs/topology.md) before they make it offline."""
         table, slot = self._table, self._slot
+        ts, error = check.ts, check.error
         status_code = RUN_CODE[check.status]
         up = status_code == _UP_CODE
-        self._remember(table.last_ts[slot], check.ts, up)
+        self._remember(table.last_ts[slot], ts, up)
         previous_code = table.last_status[slot]
         table.last_status[slot] = status_code
-        table.last_ts[slot] = check.ts
+        table.last_ts[slot] = ts
         table.last_rtt_ms[slot] = math.nan if check.rtt_ms is None else check.rtt_ms
         if up:
             table.checks_up[slot] += 1
         else:
             table.checks_down[slot] += 1
-        table.last_had_error[slot] = check.error is not None
-        if check.error is not None:
-            table.last_errors[slot] = check.error
+        if error is None:
+            table.last_had_error[slot] = 0
+        else:
+            table.last_had_error[slot] = 1
+            table.last_errors[slot] = error
         if previous_code and previous_code != status_code:
-            self._add_flip(check.ts)
-        self._forget_flips_before(check.ts - FLAP_WINDOW_S)
+            self._add_flip(ts)
+        if slot in table.flips:
+            self._forget_flips_before(ts - FLAP_WINDOW_S)
 
         if status_code == table.run_status[slot]:
-            table.run_length[slot] += 1
+            run_length = table.run_length[slot] = table.run_length[slot] + 1
         else:
-            table.run_status[slot], table.run_length[slot] = status_code, 1
-            table.run_started[slot] = check.ts
+            run_length = 1
+            table.run_status[slot], table.run_length[slot] = status_code, run_length
+            table.run_started[slot] = ts
 
-        threshold = (
-            self.endpoint.success_threshold if up else self.endpoint.failure_threshold
-        )
-        target = _STATE_OF[check.status]
-        if judge is not None and not up and self.state is not State.DOWN:
+        endpoint, state_code = table.endpoints[slot], table.state[slot]
+        if judge is not None and not up and state_code != _DOWN_STATE_CODE:
             return self._judged(check, judge)
-        if table.run_length[slot] < threshold or self.state is target:
+        threshold = endpoint.success_threshold if up else endpoint.failure_threshold
+        if run_length < threshold or state_code == (_UP_STATE_CODE if up else _DOWN_STATE_CODE):
             return None
-        return self._enter(target, check)
+        return self._enter(State.UP if up else State.DOWN, check)
 
     def _judged(self, check: CheckResult, judge: Judge) -> StatusChange | None:
         """A failed check of a dependent endpoint that is not offline: unreachable while a

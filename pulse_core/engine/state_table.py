@@ -39,6 +39,9 @@ class StateTable(Mapping[str, EndpointState]):
         self.endpoints = tuple(endpoints)
         #: id → slot (a dict of them took 48 bytes an endpoint)
         self._slots = IdIndex((endpoint.id, slot) for slot, endpoint in enumerate(self.endpoints))
+        #: the slot of an id, ``None`` when it has none: the index's own lookup, one call for
+        #: every check taken in
+        self.slot_of = self._slots.find
         #: ``state.STATES`` codes
         self.state = bytearray(size)
         #: NaN: none, in every float column
@@ -100,9 +103,6 @@ class StateTable(Mapping[str, EndpointState]):
         return _States(self)
 
     # -- for readers of every state at once (the live board) --------------------------------
-    def slot_of(self, endpoint_id: str) -> int | None:
-        return self._slots.find(endpoint_id)
-
     def at(self, slot: int) -> EndpointState:
         return EndpointState(self, slot)
 
