@@ -84,6 +84,7 @@ from pulse_core.models import (
     StatusChange,
 )
 from pulse_core.notifier import DeliveryError, Notification, Notifier, Receipt
+from pulse_core.lazy_probe import LazyProbe, ProbeChecks
 from pulse_core.outbox import OutboxHealth, OutboxMessage, OutboxState
 from pulse_core.probe import NoOptions, Probe, ReportResult, report_all
 from pulse_core.probe_errors import describe_connect_error, describe_lookup_error
@@ -132,6 +133,7 @@ __all__ = [
     "IdIndex",
     "InstalledPulse",
     "Key",
+    "LazyProbe",
     "LeaseLost",
     "Listener",
     "LiveStatus",
@@ -155,6 +157,7 @@ __all__ = [
     "OutboxMessage",
     "OutboxState",
     "Probe",
+    "ProbeChecks",
     "ProbeResult",
     "PulseConfig",
     "PulseView",

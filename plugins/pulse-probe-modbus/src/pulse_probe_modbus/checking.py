@@ -8,12 +8,12 @@ from __future__ import annotations
 import asyncio
 import itertools
 
-from pulse_core.contract import Endpoint, ProbeResult, bounds_problem
+from pulse_core.contract import Endpoint, ProbeChecks, ProbeResult, bounds_problem
 from pulse_probe_modbus.exchange import Exchange, ModbusError
 from pulse_probe_modbus.options import Expectation, ModbusTargetOptions, Read
 
 
-class ModbusChecks:
+class ModbusChecks(ProbeChecks):
     """One connection per check, closed at once: PLCs often allow only a few Modbus clients,
     and a monitor must not hold one of those slots between checks."""
 

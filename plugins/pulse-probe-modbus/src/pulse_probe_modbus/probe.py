@@ -9,21 +9,21 @@ the one the target asked for, so ``illegal data address`` is a configuration to 
 
 This class is what Pulse registers and loads configurations with: its type and options. The
 checks (:mod:`pulse_probe_modbus.checking`) need pymodbus; they are imported when the probe
-starts, so only where a configuration has ``modbus`` targets.
+starts (a ``LazyProbe``), so only where a configuration has ``modbus`` targets.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from pulse_core.contract import Endpoint, Probe, ProbeResult
+from pulse_core.contract import LazyProbe
 from pulse_probe_modbus.options import ModbusTargetOptions
 
 if TYPE_CHECKING:
     from pulse_probe_modbus.checking import ModbusChecks
 
 
-class ModbusProbe(Probe):
+class ModbusProbe(LazyProbe):
     """A read on a fresh connection per check; see :class:`ModbusChecks`."""
 
     type_name = "modbus"
@@ -31,16 +31,7 @@ class ModbusProbe(Probe):
     port_required = True
     identity_options = ("unit",)
 
-    _checks: ModbusChecks | None = None
-
-    async def start(self) -> None:
-        """Import the checks (a missing pymodbus fails here, and Pulse reports the probe as
-        unavailable with the reason)."""
+    def make_checks(self) -> ModbusChecks:
         from pulse_probe_modbus.checking import ModbusChecks
 
-        self._checks = ModbusChecks()
-
-    async def check(self, endpoint: Endpoint) -> ProbeResult:
-        if self._checks is None:
-            raise RuntimeError("the modbus probe was not started")
-        return await self._checks.check(endpoint)
+        return ModbusChecks()

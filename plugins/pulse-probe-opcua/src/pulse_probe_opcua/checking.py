@@ -9,7 +9,7 @@ import time
 
 from asyncua import Client, ua
 
-from pulse_core.contract import Endpoint, ProbeResult, literal_family
+from pulse_core.contract import Endpoint, ProbeChecks, ProbeResult, literal_family
 
 from pulse_probe_opcua.credentials import CredentialError
 from pulse_probe_opcua.errors import describe_error
@@ -31,7 +31,7 @@ SWEEP_MIN_S, SWEEP_MAX_S = 1.0, 60.0
 _NO_OPTIONS = OpcuaTargetOptions()
 
 
-class OpcuaChecks:
+class OpcuaChecks(ProbeChecks):
     """Keeps one session per endpoint (see :mod:`pulse_probe_opcua.session`) and reads, in one
     request, ``ServerStatus.State`` and the target's ``nodes``. The round-trip time is that
     read's, so opening a session after a failure does not show as a slow server."""

@@ -16,7 +16,13 @@ from typing import Any
 from pysnmp.error import PySnmpError
 from pysnmp.hlapi.v3arch.asyncio import SnmpEngine, Udp6TransportTarget, UdpTransportTarget
 
-from pulse_core.contract import Endpoint, ProbeResult, describe_lookup_error, literal_family
+from pulse_core.contract import (
+    Endpoint,
+    ProbeChecks,
+    ProbeResult,
+    describe_lookup_error,
+    literal_family,
+)
 from pulse_probe_snmp import session
 from pulse_probe_snmp.judge import UptimeMemory, ValueMemory, iso, oper_status_word, unmet
 from pulse_probe_snmp.options import DEFAULT_PORT, SnmpDefaults, SnmpTargetOptions
@@ -30,7 +36,7 @@ IF_UP = 1
 Transport = UdpTransportTarget | Udp6TransportTarget
 
 
-class SnmpChecks:
+class SnmpChecks(ProbeChecks):
     """Shares one pysnmp engine (one UDP socket) between all checks, and remembers per
     endpoint the uptime, the values that must change and the interface numbers."""
 
