@@ -4,6 +4,7 @@ worker dies or the store fails, with Pulse going on."""
 
 from __future__ import annotations
 
+import asyncio
 import os
 import signal
 from collections.abc import AsyncIterator
@@ -17,6 +18,7 @@ import pytest_asyncio
 from pulse_core.models import CheckResult, CheckStatus, Resolution
 from pulse_core.testing.server import running_pulse
 from pulse_core.testing.store_conformance import ALPHA, BETA, DAY_START, add_catalog
+from pulse_core.web.api import export as export_module
 from pulse_core.web.api import export_workers as workers_module
 from pulse_core.web.api.export_formats import (
     COLUMNS,
@@ -34,6 +36,8 @@ ENDPOINTS: dict[str, EndpointColumns] = {
     BETA.id: (BETA.id, "Historian", "line-1", 'Line "1"'),
 }
 HOUR_S = 3600
+#: the SQL store's page source, which the forking process imports
+READER = "pulse_store_sql.process_reads"
 
 
 def checks(endpoint_id: str, count: int, every_s: float = 60) -> list[CheckResult]:
@@ -126,8 +130,12 @@ targets:
 async def test_a_worker_that_dies_cuts_the_answer_short_and_pulse_goes_on(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Enough rows that the workers wait on full buffers (an answer of several MB, this
-    process reading a kB at a time), so they are still at work when they are killed."""
+    """The first export is read in the Pulse process while the forking process starts; the
+    next ones go to workers. Enough rows that the workers wait on full buffers (an answer
+    of several MB, this process reading a kB at a time), so they are still at work when
+    they are killed."""
+    workers = ExportWorkers()
+    monkeypatch.setattr(export_module, "export_workers", workers)
     monkeypatch.setattr(workers_module, "READ_LIMIT", 1024)
     day = datetime(2024, 1, 1, tzinfo=timezone.utc).timestamp()
     async with running_pulse(CONFIG % (tmp_path / "pulse.db"), tmp_path) as server:
@@ -140,17 +148,34 @@ async def test_a_worker_that_dies_cuts_the_answer_short_and_pulse_goes_on(
             "&startTime=2024-01-01T00:00:00Z&endTime=2024-01-02T00:00:00Z"
         )
         async with server.client(timeout=30) as client:
-            whole = await client.get(path)
+            assert not workers.available(READER)
+            whole = await client.get(path)  # in the Pulse process
             assert whole.status_code == 200 and whole.text.count("\r\n") == 40_001
+            while not workers.available(READER):
+                await asyncio.sleep(0.05)
             with pytest.raises(httpx.RemoteProtocolError):
                 async with client.stream("GET", path) as reply:
                     async for _ in reply.aiter_bytes():
-                        assert export_workers._process is not None
-                        for pid in descendants(export_workers._process.pid):
+                        assert workers._process is not None
+                        for pid in descendants(workers._process.pid):
                             os.kill(pid, signal.SIGKILL)
             assert (await client.get("/api/health")).status_code == 200
-            again = await client.get(path)
+            again = await client.get(path)  # in workers
+    workers._stop()
     assert again.content == whole.content
+
+
+async def test_the_forking_process_stops_when_idle_and_starts_again(store: SqlStore) -> None:
+    workers = ExportWorkers(idle_s=0.1)
+    source = store.bulk_read_source([ALPHA.id], None, DAY_START, DAY_START + HOUR_S)
+    assert source is not None
+    first = await text_of(workers.bodies(source, "csv", "raw", ENDPOINTS))
+    process = workers._process
+    assert process is not None
+    await asyncio.sleep(0.3)
+    assert workers._process is None and process.returncode == 0
+    assert await text_of(workers.bodies(source, "csv", "raw", ENDPOINTS)) == first
+    workers._stop()
 
 
 async def test_the_forking_process_is_started_again_when_it_has_ended(store: SqlStore) -> None:

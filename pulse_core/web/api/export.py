@@ -84,11 +84,11 @@ async def export_history(query_args: ExportQuery) -> Response:
         for entry in entries
     }
     source = page_source(store, list(endpoints), bucket, first, last)
-    if source is None:
+    if source is not None and export_workers.available(type(source).__module__):
+        bodies = export_workers.bodies(source, query_args.format, bucket, endpoints)
+    else:
         encoder = RowEncoder(query_args.format, bucket, endpoints)
         bodies = encoded_pages(encoder, history_pages(store, list(endpoints), bucket, first, last))
-    else:
-        bodies = export_workers.bodies(source, query_args.format, bucket, endpoints)
     columns = COLUMNS[bucket]
     if query_args.format == "csv":
         chunks = csv_chunks(columns, bodies)

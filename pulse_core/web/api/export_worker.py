@@ -1,11 +1,11 @@
 """The process that reads and encodes history exports for the web server, and its children.
 
-Started once by :mod:`pulse_core.web.api.export_workers` as ``python -m
-pulse_core.web.api.export_worker FD`` (``FD``: its end of a packet socket pair), it
-imports the encoder and each store's reader once, then forks for every export: a process
-started per export would spend 0.5-0.7 s importing them, more than a whole daily export
-of 10,000 endpoints. It holds no connection and runs no thread, so a ``fork`` of it is
-safe, and it only waits for the next export.
+Started by :mod:`pulse_core.web.api.export_workers` as ``python -m
+pulse_core.web.api.export_worker FD MODULE`` (``FD``: its end of a packet socket pair;
+``MODULE``: the store's page source), it imports the encoder and the store's reader once,
+says ``ready``, then forks for every export: a process started per export would spend
+0.5-0.7 s importing them, more than a whole daily export of 10,000 endpoints. It holds no
+connection and runs no thread, so a ``fork`` of it is safe.
 
 An export arrives as a message naming the module of its page source (imported here before
 forking, so no child imports it again), with one stream socket per share. The child plans
@@ -39,6 +39,8 @@ FRAME = struct.Struct(">cI")
 PAGE, END, ERROR = b"P", b"E", b"X"
 #: the most shares an export is read in (one socket each)
 MOST_SHARES = 4
+#: what the forking process sends once it has imported the store's reader
+READY = b"ready"
 #: the export's description: its length, then its pickle (on the first share's socket)
 JOB_LENGTH = struct.Struct(">Q")
 
@@ -120,11 +122,14 @@ def run_export(fds: Sequence[int]) -> None:
     _run_share(job, pages[0::count], socks[0])
 
 
-def serve(control: socket.socket) -> None:
-    """Fork a child per export received on ``control`` until it closes."""
+def serve(control: socket.socket, module: str) -> None:
+    """Import ``module``, say ``ready``, then fork a child per export received on
+    ``control`` until it closes."""
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # children are reaped by the kernel
     # Ctrl-C in a terminal reaches every process of the group; the web server ends this one
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    importlib.import_module(module)
+    control.send(READY)
     while True:
         try:
             message, fds, _, _ = socket.recv_fds(control, 4096, MOST_SHARES)
@@ -152,4 +157,4 @@ def serve(control: socket.socket) -> None:
 
 
 if __name__ == "__main__":
-    serve(socket.socket(fileno=int(sys.argv[1])))
+    serve(socket.socket(fileno=int(sys.argv[1])), sys.argv[2])

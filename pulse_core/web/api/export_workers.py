@@ -13,11 +13,13 @@ plans and reads the pages its bulk reads would hand over, on a connection of the
 that uses it. A store without it (or whose history is read elsewhere) keeps the export in
 this process, as before.
 
-The workers are forked by one process (:mod:`pulse_core.web.api.export_worker`), started
-with the first export and kept while this one runs: it has imported the encoder and the
-store's reader, so an export starts in milliseconds. A worker that dies, or a store
-that fails, ends the export with the reason in the log; the client sees the answer cut
-short (the HTTP stream is not ended cleanly), and Pulse goes on.
+The workers are forked by one process (:mod:`pulse_core.web.api.export_worker`) that has
+imported the encoder and the store's reader, so an export starts in milliseconds. Those
+imports take it 0.5-0.7 s and about 70 MB of memory of its own, so it is started by the
+first export (which is read in this process meanwhile, as it was before workers, so it
+waits for nobody) and stopped after ``IDLE_S`` without an export. A worker that dies, or a
+store that fails, ends the export with the reason in the log; the client sees the answer
+cut short (the HTTP stream is not ended cleanly), and Pulse goes on.
 """
 
 from __future__ import annotations
@@ -33,13 +35,15 @@ import sys
 from collections.abc import AsyncIterator, Mapping
 
 from pulse_core.web.api.export_formats import EndpointColumns
-from pulse_core.web.api.export_worker import END, FRAME, JOB_LENGTH, MOST_SHARES, PAGE
+from pulse_core.web.api.export_worker import END, FRAME, JOB_LENGTH, MOST_SHARES, PAGE, READY
 from pulse_core.web.api.history_pages import PageSource
 
 log = logging.getLogger("pulse.export")
 
 #: bytes a share's stream may hold before its worker waits: a page of raw CSV is about 0.8 MB
 READ_LIMIT = 1 << 20
+#: the forking process is stopped this long after the last export ended
+IDLE_S = 600.0
 
 
 class ExportFailed(RuntimeError):
@@ -54,9 +58,28 @@ def shares() -> int:
 class ExportWorkers:
     """The forking process, started on first use, and the exports handed to it."""
 
-    def __init__(self) -> None:
+    def __init__(self, idle_s: float = IDLE_S) -> None:
+        self._idle_s = idle_s
         self._process: subprocess.Popen[bytes] | None = None
         self._control: socket.socket | None = None
+        #: the forking process said it has imported the store's reader
+        self._ready = False
+        self._exports = 0  # under way
+        self._idle: asyncio.TimerHandle | None = None
+
+    def available(self, module: str) -> bool:
+        """Whether exports go to workers now: the forking process is ready. If it is not
+        running, it is started with ``module`` (the store's page source) imported, and this
+        export stays in the Pulse process."""
+        if self._ready and self._process is not None and self._process.poll() is None:
+            return True
+        self._running(module)
+        try:
+            assert self._control is not None
+            self._ready = self._control.recv(len(READY), socket.MSG_DONTWAIT) == READY
+        except BlockingIOError:  # still importing
+            pass
+        return self._ready
 
     async def bodies(
         self, source: PageSource, kind: str, bucket: str, endpoints: Mapping[str, EndpointColumns]
@@ -70,10 +93,13 @@ class ExportWorkers:
         finally:
             for _, theirs in pairs:
                 theirs.close()
-        streams = [
-            await asyncio.open_unix_connection(sock=ours, limit=READ_LIMIT) for ours, _ in pairs
-        ]
+        self._exports += 1
+        if self._idle is not None:
+            self._idle.cancel()
+        streams: list[tuple[asyncio.StreamReader, asyncio.StreamWriter]] = []
         try:
+            for ours, _ in pairs:
+                streams.append(await asyncio.open_unix_connection(sock=ours, limit=READ_LIMIT))
             first_writer = streams[0][1]
             first_writer.write(JOB_LENGTH.pack(len(job)) + job)
             await first_writer.drain()
@@ -94,12 +120,17 @@ class ExportWorkers:
         finally:
             for _, writer in streams:
                 writer.close()
+            for ours, _ in pairs[len(streams):]:
+                ours.close()
+            self._exports -= 1
+            if not self._exports:
+                self._stop_when_idle()
 
     def _hand_over(self, module: str, fds: list[int]) -> None:
         """Send an export's sockets to the forking process, starting it (again) if it is not
         running."""
         for attempt in (1, 2):
-            control = self._running()
+            control = self._running(module)
             try:
                 socket.send_fds(control, [module.encode()], fds)
                 return
@@ -109,21 +140,33 @@ class ExportWorkers:
                 log.warning("the export worker process had ended: starting it again")
                 self._stop()
 
-    def _running(self) -> socket.socket:
+    def _running(self, module: str) -> socket.socket:
+        """The control socket of the forking process, started (again) if it has ended."""
         if self._control is None or self._process is None or self._process.poll() is not None:
             self._stop()
             ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
             with theirs:
                 self._process = subprocess.Popen(
-                    [sys.executable, "-m", "pulse_core.web.api.export_worker", str(theirs.fileno())],
+                    [
+                        sys.executable, "-m", "pulse_core.web.api.export_worker",
+                        str(theirs.fileno()), module,
+                    ],
                     pass_fds=(theirs.fileno(),), stdin=subprocess.DEVNULL,
                 )
             self._control = ours
+            self._stop_when_idle()
         return self._control
+
+    def _stop_when_idle(self) -> None:
+        """Stop the forking process ``idle_s`` from now, unless an export starts meanwhile."""
+        if self._idle is not None:
+            self._idle.cancel()
+        self._idle = asyncio.get_running_loop().call_later(self._idle_s, self._stop)
 
     def _stop(self) -> None:
         """Close the control socket (the forking process ends at once) and reap it; exports
         under way go on in their own processes."""
+        self._ready = False
         if self._control is not None:
             self._control.close()
             self._control = None
