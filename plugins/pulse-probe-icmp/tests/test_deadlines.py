@@ -43,3 +43,24 @@ async def test_cleared_items_never_expire() -> None:
     queue.clear()
     await asyncio.sleep(0.05)
     assert expired == []
+
+
+async def test_items_settled_by_a_firing_are_dropped_there_and_the_rest_still_expire() -> None:
+    """Sends whose pings were all answered need no wake-up of their own: the firing before
+    drops them; an unsettled item behind them keeps its deadline."""
+    loop = asyncio.get_running_loop()
+    expired: list[tuple[str, float]] = []
+    answered = {"answered 1", "answered 2"}
+    queue: DeadlineQueue[str] = DeadlineQueue(
+        loop, lambda item: expired.append((item, loop.time())), answered.__contains__
+    )
+    start = loop.time()
+    for offset, item in ((0.02, "first"), (0.04, "answered 1"), (0.06, "answered 2"),
+                         (0.08, "silent")):  # fmt: skip
+        queue.add(start + offset, item)
+    await asyncio.sleep(0.03)
+    assert [item for item, _ in expired] == ["first"]
+    assert len(queue) == 1  # the answered ones went with the first firing
+    await asyncio.sleep(0.1)
+    assert [item for item, _ in expired] == ["first", "silent"]
+    assert 0.08 <= expired[1][1] - start < 0.13

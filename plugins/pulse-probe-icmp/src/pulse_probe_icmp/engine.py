@@ -179,7 +179,7 @@ class IcmpEngine:
         else:
             self._open_channel(loop, ICMPV6, sock6, kind6)
         self._loop = loop
-        self._deadlines = DeadlineQueue(loop, self._expire)
+        self._deadlines = DeadlineQueue(loop, self._expire, _all_settled)
 
     def close(self) -> None:
         """Stop reading and resolve every ping still in flight with :data:`ENGINE_CLOSED`."""
@@ -359,6 +359,14 @@ class IcmpEngine:
                 del pending[ping.sequence]
                 left.append(ping)
         _hand_over(left, TIMED_OUT)
+
+
+def _all_settled(pings: list[_Ping]) -> bool:
+    """Whether every ping of one send has had its outcome (its deadline is no longer needed)."""
+    for ping in pings:
+        if ping.channel.pending.get(ping.sequence) is ping:
+            return False
+    return True
 
 
 def _hand_over(pings: list[_Ping], outcome: EchoFailure) -> None:
