@@ -56,7 +56,7 @@ from pulse_core.alerting.variables import (
     with_affected,
 )
 from pulse_core.config.model import PulseConfig
-from pulse_core.models import Endpoint, Group, Outage, State, StatusChange
+from pulse_core.models import STATUS_WORDS, Endpoint, Group, Outage, State, StatusChange
 from pulse_core.notifier import Notification, Notifier, Receipt
 from pulse_core.outbox import OutboxHealth, OutboxMessage
 from pulse_core.store import Store
@@ -117,6 +117,8 @@ class AlertEngine:
         self.setup: AlertingSetup | None = None
         self.notifiers: dict[str, Notifier] = {}
         self._config: PulseConfig | None = None
+        #: the configuration's groups by id, for the variables of a message
+        self._groups: dict[str, Group] = {}
         self._couriers: dict[str, Courier] = {}
         self._tasks: list[asyncio.Task[None]] = []
         self._storm = StormGuard(1, 1.0)
@@ -143,6 +145,7 @@ class AlertEngine:
         already); else those the store remembers."""
         setup = alerting_setup(config)
         self._config, self.setup = config, setup
+        self._groups = {group.id: group for group in config.groups}
         storm = setup.settings.storm
         self._storm = StormGuard(storm.threshold, storm.window)
         await self._open(setup.entries)
@@ -279,6 +282,7 @@ class AlertEngine:
             config
         ) == _alerting_sections(self._config)
         self._config, self.setup = config, setup
+        self._groups = {group.id: group for group in config.groups}
         if unchanged:
             return
         entries = {entry.name: entry for entry in setup.entries}
@@ -418,10 +422,6 @@ class AlertEngine:
             return  # an online first state is not news
         at = change_time(change)
         announced: dict[str, float] = {} if at is None else {endpoint.id: at}
-        variables = with_affected(
-            change_variables(change, endpoint, self._group(endpoint.group_id)),
-            list(affected.values()),
-        )
         if self.setup.calendar.silences(endpoint, change.ts):
             log.info("maintenance window: no alert for %s", endpoint.name)
             outgoing.add([], announced)
@@ -429,14 +429,18 @@ class AlertEngine:
         age_s = time.time() - change.ts  # a replayed change may be older than max_age
         names = [
             name
-            for name in notifiers_for(self.setup.routes, endpoint, variables["status"])
+            for name in notifiers_for(self.setup.routes, endpoint, STATUS_WORDS[change.state])
             if age_s <= self.setup.max_age_of(name)
         ]
         if change.state is State.DOWN:
             self._watch_outage(change, endpoint)
-        if not names:
+        if not names:  # no message, so no variables built for one
             outgoing.add([], announced)
             return
+        variables = with_affected(
+            change_variables(change, endpoint, self._group(endpoint.group_id)),
+            list(affected.values()),
+        )
         if not self._storm.admit(endpoint.group_id, change.ts):
             self._hold(endpoint.group_id, _Held(names, variables, announced))
             return
@@ -497,10 +501,7 @@ class AlertEngine:
         )
 
     def _group(self, group_id: str) -> Group | None:
-        assert self._config is not None
-        return next(
-            (group for group in self._config.groups if group.id == group_id), None
-        )
+        return self._groups.get(group_id)
 
     def _message(
         self,
