@@ -39,6 +39,10 @@ FRAME = struct.Struct(">cI")
 PAGE, END, ERROR = b"P", b"E", b"X"
 #: the most shares an export is read in (one socket each)
 MOST_SHARES = 4
+#: added to the niceness of the forking process and every export's worker: they use every
+#: core there is, and the Pulse process (probing, its event loop) must get a core as soon
+#: as it wakes, not wait for a time slice behind them
+NICENESS = 10
 #: what the forking process sends once it has imported the store's reader
 READY = b"ready"
 #: the export's description: its length, then its pickle (on the first share's socket)
@@ -128,6 +132,7 @@ def serve(control: socket.socket, module: str) -> None:
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # children are reaped by the kernel
     # Ctrl-C in a terminal reaches every process of the group; the web server ends this one
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    os.nice(NICENESS)
     importlib.import_module(module)
     control.send(READY)
     while True:
