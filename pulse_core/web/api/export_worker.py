@@ -13,8 +13,9 @@ the pages on a connection of its own (the store's plan: one plan for every share
 it, forks a grandchild per further share, and each process then reads and encodes pages
 ``share, share + shares, ...`` and writes them to its socket as frames: ``P`` a page's
 bytes (empty for a page without rows, so the shares keep in step), ``E`` the end, ``X``
-an error's text. The web server reads the shares in turn, page by page; a socket's
-buffer holds about a page, so a share is at most a page ahead of the client.
+an error's text. The web server reads the shares in turn, page by page; a share waits
+once its socket and the web server's buffer of it (``READ_LIMIT``, 2 MB at most) are
+full, so it is a few pages at most ahead of the client, and memory stays flat.
 
 Every process of an export ends when the web server closes its socket (the client went
 away, or the server stopped), and the forking process ends when its control socket closes.
