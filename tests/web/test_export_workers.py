@@ -190,3 +190,13 @@ async def test_the_forking_process_is_started_again_when_it_has_ended(store: Sql
         assert await text_of(workers.bodies(source, "csv", "raw", ENDPOINTS)) == first
     finally:
         workers._stop()
+
+
+async def test_a_forking_process_stopped_while_it_starts_ends_quietly() -> None:
+    """Pulse stopping (or an idle stop) before its imports are done: no traceback, exit 0."""
+    workers = ExportWorkers()
+    assert not workers.available(READER)
+    process = workers._process
+    assert process is not None
+    workers._stop()
+    assert process.returncode == 0

@@ -135,7 +135,10 @@ def serve(control: socket.socket, module: str) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     os.nice(NICENESS)
     importlib.import_module(module)
-    control.send(READY)
+    try:
+        control.send(READY)
+    except OSError:  # the web server stopped, or stopped this process, while it started
+        return
     while True:
         try:
             message, fds, _, _ = socket.recv_fds(control, 4096, MOST_SHARES)
