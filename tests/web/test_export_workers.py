@@ -7,7 +7,7 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -16,6 +16,7 @@ import pytest
 import pytest_asyncio
 
 from pulse_core.models import CheckResult, CheckStatus, Resolution
+from pulse_core.testing.postgresql import postgresql_schema
 from pulse_core.testing.server import running_pulse
 from pulse_core.testing.store_conformance import ALPHA, BETA, DAY_START, add_catalog
 from pulse_core.web.api import export as export_module
@@ -51,9 +52,20 @@ def checks(endpoint_id: str, count: int, every_s: float = 60) -> list[CheckResul
     ]
 
 
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """Both databases of the SQL store: a worker's read-only connection is made from the
+    URL (PostgreSQL's keeps the schema the URL puts on the search path)."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'pulse.db'}"
+        return
+    with postgresql_schema() as url:
+        yield url
+
+
 @pytest_asyncio.fixture
-async def store(tmp_path: Path) -> AsyncIterator[SqlStore]:
-    store = SqlStore(f"sqlite:///{tmp_path / 'pulse.db'}")
+async def store(database_url: str) -> AsyncIterator[SqlStore]:
+    store = SqlStore(database_url)
     await store.open()
     await add_catalog(store)
     await store.write_checks(checks(ALPHA.id, 180) + checks(BETA.id, 180))
@@ -104,7 +116,8 @@ async def test_a_failing_store_ends_the_export_with_its_reason(
     source = store.bulk_read_source([ALPHA.id], None, DAY_START, DAY_START + HOUR_S)
     assert source is not None
     source.url = source.url.set(database=str(tmp_path / "gone" / "pulse.db"))
-    with pytest.raises(ExportFailed, match="the export stopped: unable to open database file"):
+    reason = "unable to open database file|database .* does not exist"  # SQLite, PostgreSQL
+    with pytest.raises(ExportFailed, match=f"the export stopped: .*({reason})"):
         await text_of(export_workers.bodies(source, "csv", "raw", ENDPOINTS))
 
 
