@@ -79,6 +79,36 @@ async def test_payload_sizes_from_empty_to_a_large_datagram_are_answered(
         assert isinstance(outcome, float), size
 
 
+async def test_a_receiver_that_raises_leaves_the_sender_and_the_other_receivers_alone(
+    engine: IcmpEngine,
+) -> None:
+    """Outcomes read right after sending (loopback answers within ``sendto``) or later by
+    the loop's reader: either way a receiver's error goes to the loop's handler, the send
+    returns, and every other receiver still gets its outcomes."""
+    loop = asyncio.get_running_loop()
+    errors: list[BaseException | None] = []
+    loop.set_exception_handler(lambda _loop, context: errors.append(context.get("exception")))
+    got: list[object] = []
+
+    def failing(keys: list[object], outcomes: list[EchoOutcome]) -> None:
+        raise RuntimeError("a receiver bug")
+
+    def keeping(keys: list[object], outcomes: list[EchoOutcome]) -> None:
+        got.extend(keys)
+
+    deadline = loop.time() + 1.0
+    engine.send([(address("127.0.0.1"), "lost")], deadline, 56, failing)
+    engine.send([(address("127.0.0.2"), "kept"), (address("::1"), "kept too")], deadline, 56, keeping)
+    for _ in range(100):
+        if errors and len(got) == 2:
+            break
+        await asyncio.sleep(0.01)
+    loop.set_exception_handler(None)
+    assert sorted(map(str, got)) == ["kept", "kept too"]
+    assert len(errors) == 1 and isinstance(errors[0], RuntimeError)
+    assert engine.in_flight() == 0
+
+
 async def test_pinging_before_start_is_a_programming_error() -> None:
     with pytest.raises(RuntimeError, match="not started"):
         IcmpEngine().ping(address("127.0.0.1"), 0.0, 56)

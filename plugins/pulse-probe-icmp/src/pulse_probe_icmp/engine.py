@@ -211,7 +211,8 @@ class IcmpEngine:
         handed to ``on_outcomes`` once, by ``deadline`` (``loop.time()``), with the RTT in
         ms or an :class:`EchoFailure` (at once, from this call, when the request cannot be
         sent). What a batch of checks uses: no future, one deadline entry for the lot, and
-        the outcomes of a burst of replies go on together as soon as the burst is read."""
+        the outcomes of a burst of replies go on together as soon as the burst is read:
+        what came back while the requests were being sent is read before this returns."""
         deadlines = self._deadlines
         if deadlines is None:
             raise RuntimeError("ICMP engine not started")
@@ -233,6 +234,22 @@ class IcmpEngine:
                 self._queue(channel, ping)
         if sent:
             deadlines.add(deadline, sent)
+            for channel in {ping.channel for ping in sent}:
+                self._read_now(channel)
+
+    def _read_now(self, channel: _Channel) -> None:
+        """Read the replies already in, right after a burst of requests: on loopback that is
+        every one of them (the kernel answers within ``sendto``), and on a LAN the nearest
+        hosts' may be; their outcomes go on from here, without a turn of the loop to notice
+        the socket is readable. A receiver's error goes to the loop's handler, as it does
+        from the loop's reader, not to whoever sent."""
+        try:
+            self._on_readable(channel)
+        except Exception as error:
+            assert self._loop is not None
+            self._loop.call_exception_handler(
+                {"message": "handing over ICMP outcomes failed", "exception": error}
+            )
 
     def _open_channel(
         self,
