@@ -9,6 +9,8 @@ the store's writer thread included) over ``--seconds`` of steady state is divide
 checks taken in that window. In the same run, fping pings the same addresses once
 (``bench/icmp.py``'s contender: ``-i 0 -r 0``, the kernel's accounting of the child), and the
 ratio of the two is the figure: what monitoring costs per check against the bare C pinger.
+Beside it, on Linux, the same CPU split by thread: the event loop's (scheduler, probe, state
+machine, the kernel's sending and reading) and the others' (the store's writer thread).
 
 ``python bench/pipeline.py --endpoints 12000 --seconds 40`` prints a JSON line.
 """
@@ -18,7 +20,9 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import sys
+import threading
 import tempfile
 import time
 from dataclasses import asdict, dataclass
@@ -44,6 +48,8 @@ class Pipeline:
     pulse_us_per_check: float
     fping_us_per_check: float | None
     ratio: float | None
+    #: of ``pulse_us_per_check``: the event loop's thread (``None`` without ``/proc``)
+    loop_thread_us_per_check: float | None
 
 
 def write_config(path: Path, addresses: list[str], interval_s: int) -> None:
@@ -71,8 +77,22 @@ def checks_taken(app: object) -> tuple[int, int]:
     return up + down, down
 
 
-async def measure_pulse(addresses: list[str], seconds: float, interval_s: int) -> tuple[int, int, float]:
-    """Checks taken, of them failed, and process CPU seconds, over the steady window."""
+def thread_cpu_s(thread_id: int) -> float | None:
+    """CPU seconds (user and system) of one thread of this process, ``None`` without
+    ``/proc``."""
+    try:
+        with open(f"/proc/self/task/{thread_id}/stat") as stat:
+            fields = stat.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+async def measure_pulse(
+    addresses: list[str], seconds: float, interval_s: int
+) -> tuple[int, int, float, float | None]:
+    """Checks taken, of them failed, process CPU seconds and the event loop thread's, over
+    the steady window."""
     from pulse_core.app import Pulse
 
     with tempfile.TemporaryDirectory() as scratch:
@@ -84,19 +104,23 @@ async def measure_pulse(addresses: list[str], seconds: float, interval_s: int) -
             # every endpoint's first state reached and written
             await asyncio.sleep(SETTLE_INTERVALS * interval_s + 2 * TIMEOUT_MS / 1000 + 1)
             checks_before, failed_before = checks_taken(app)
-            cpu = time.process_time()
+            loop_thread = threading.get_native_id()
+            loop_cpu, cpu = thread_cpu_s(loop_thread), time.process_time()
             await asyncio.sleep(seconds)
             cpu = time.process_time() - cpu
+            loop_cpu_after = thread_cpu_s(loop_thread)
             checks_after, failed_after = checks_taken(app)
         finally:
             await app.stop()
-    return checks_after - checks_before, failed_after - failed_before, cpu
+    loop_cpu = None if loop_cpu is None or loop_cpu_after is None else loop_cpu_after - loop_cpu
+    return checks_after - checks_before, failed_after - failed_before, cpu, loop_cpu
 
 
 def measure(endpoints: int, seconds: float, interval_s: int) -> Pipeline:
     addresses = icmp.loopback_addresses(endpoints)
-    checks, failed, cpu_s = asyncio.run(measure_pulse(addresses, seconds, interval_s))
+    checks, failed, cpu_s, loop_cpu_s = asyncio.run(measure_pulse(addresses, seconds, interval_s))
     pulse_us = cpu_s / checks * 1e6 if checks else float("inf")
+    loop_us = None if loop_cpu_s is None or not checks else round(loop_cpu_s / checks * 1e6, 1)
     fping_us: float | None = None
     if icmp.missing_command("fping") is None:
         fping_us = icmp.measure("fping", endpoints).us_per_check
@@ -109,6 +133,7 @@ def measure(endpoints: int, seconds: float, interval_s: int) -> Pipeline:
         pulse_us_per_check=round(pulse_us, 1),
         fping_us_per_check=None if fping_us is None else round(fping_us, 1),
         ratio=None if not fping_us else round(pulse_us / fping_us, 2),
+        loop_thread_us_per_check=loop_us,
     )
 
 
