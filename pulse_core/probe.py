@@ -31,7 +31,9 @@ per check. A probe that uses it falls back to ``report`` when it is missing (:fu
 """
 
 
-def report_all(report: ReportResult, indexes: Sequence[int], results: Sequence[ProbeResult]) -> None:
+def report_all(
+    report: ReportResult, indexes: Sequence[int], results: Sequence[ProbeResult]
+) -> None:
     """``report(index, result)`` for each pair, through ``report.many`` when it has one;
     without it, a call that raises does not keep the others from theirs (the first error is
     raised once all are made)."""

@@ -17,7 +17,7 @@ from pulse_core.engine.monitor import Monitor
 from pulse_core.engine.scheduler import Scheduler
 from pulse_core.engine.writer import StoreWriter
 from pulse_core.models import Endpoint, ProbeResult, State
-from pulse_core.probe import Probe, ReportResult
+from pulse_core.probe import Probe, ReportResult, report_all
 
 
 def endpoint(name: str, type_name: str = "batch", **settings: object) -> Endpoint:
@@ -144,7 +144,10 @@ async def test_the_scheduler_hands_a_tick_s_batching_endpoints_over_in_one_call(
             return monitor.batches(type_name)
 
         async def run_batch(
-            self, endpoints: Sequence[Endpoint], due: float, finished: Callable[[int], None]
+            self,
+            endpoints: Sequence[Endpoint],
+            due: float,
+            finished: Callable[[Sequence[int]], None],
         ) -> None:
             batches.append(list(endpoints))
             await monitor.run_batch(endpoints, due, finished)
@@ -235,3 +238,40 @@ def _writer(tmp_path: Path) -> StoreWriter:
 
 def _ignore(*stored: object) -> None:
     del stored
+
+
+class BurstProbe(BatchProbe):
+    """Reports every endpoint of an attempt in one call (``report_all``), as the ICMP probe
+    reports a burst of replies."""
+
+    async def check_many(self, endpoints: Sequence[Endpoint], report: ReportResult) -> None:
+        self.calls.append([endpoint.id for endpoint in endpoints])
+        results = [await self.check(endpoint) for endpoint in endpoints]
+        report_all(report, range(len(endpoints)), results)
+
+
+async def test_a_burst_is_taken_in_as_the_same_results_reported_one_by_one(
+    tmp_path: Path,
+) -> None:
+    """Same states, same checks queued for the store, same endpoints finished, retries
+    included; the burst reaches the scheduler in one call per attempt."""
+    taken = {}
+    for probe in (BatchProbe(down=["down"], failing_once=["flaky"]),
+                  BurstProbe(down=["down"], failing_once=["flaky"])):  # fmt: skip
+        endpoints = [endpoint(name, retries=1) for name in ("up", "flaky", "down")]
+        monitor = Monitor({"batch": probe}, writer := _writer(tmp_path))
+        monitor.set_endpoints(endpoints)
+        finished: list[list[int]] = []
+        await monitor.run_batch(
+            endpoints, time.time(), lambda indexes: finished.append(list(indexes))
+        )
+        states = {
+            name: (monitor.states[name].checks_up, monitor.states[name].checks_down,
+                   monitor.states[name].last_error)
+            for name in ("up", "flaky", "down")
+        }  # fmt: skip
+        taken[type(probe)] = (probe.calls, states, writer.pending, sorted(sum(finished, [])))
+        if type(probe) is BurstProbe:
+            assert finished == [[0], [1, 2]]
+    assert taken[BatchProbe] == taken[BurstProbe]
+    assert taken[BurstProbe][1]["down"] == (0, 1, "timeout after 100 ms")

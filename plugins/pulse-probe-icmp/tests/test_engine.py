@@ -98,7 +98,8 @@ async def test_a_receiver_that_raises_leaves_the_sender_and_the_other_receivers_
 
     deadline = loop.time() + 1.0
     engine.send([(address("127.0.0.1"), "lost")], deadline, 56, failing)
-    engine.send([(address("127.0.0.2"), "kept"), (address("::1"), "kept too")], deadline, 56, keeping)
+    both = [(address("127.0.0.2"), "kept"), (address("::1"), "kept too")]
+    engine.send(both, deadline, 56, keeping)
     for _ in range(100):
         if errors and len(got) == 2:
             break

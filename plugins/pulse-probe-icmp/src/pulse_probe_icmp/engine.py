@@ -3,11 +3,12 @@
 A ping is an entry in a dictionary keyed by its 16-bit sequence number, with the callback
 its outcome goes to. The socket is non-blocking and read from a loop reader callback that
 matches each reply to its ping and hands the outcomes of a read burst over together, at the
-end of the burst, in one call per receiver; a full send buffer parks requests in a queue drained by a
-writer callback; deadlines live in a :class:`~pulse_probe_icmp.deadlines.DeadlineQueue`, one
-entry for every group of pings sent together. A ping therefore costs a packet and a
-dictionary entry (and a future, through :meth:`ping`), never a task, a socket or a timer of
-its own, which is what lets 10,000 endpoints be pinged by one process at fping's cost.
+end of the burst, in one call per receiver (and :meth:`IcmpEngine.send` reads what came back
+while it sent); a full send buffer parks requests in a queue drained by a writer callback;
+deadlines live in a :class:`~pulse_probe_icmp.deadlines.DeadlineQueue`, one entry for every
+group of pings sent together. A ping therefore costs a packet and a dictionary entry (and a
+future, through :meth:`ping`), never a task, a socket or a timer of its own, which is what
+lets 10,000 endpoints be pinged by one process at fping's cost.
 
 A raw socket sees every echo reply on the host, so a reply is ours only if it carries this
 engine's identifier, a sequence number in flight and comes from the address that sequence
