@@ -5,6 +5,7 @@ worker dies or the store fails, with Pulse going on."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import signal
 from collections.abc import AsyncIterator, Iterator
@@ -122,7 +123,11 @@ async def test_a_failing_store_ends_the_export_with_its_reason(
 
 
 def descendants(pid: int) -> list[int]:
-    children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    """The processes below ``pid``, as far as they are still running."""
+    try:
+        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    except FileNotFoundError:  # it ended meanwhile
+        return []
     return [
         descendant for child in map(int, children) for descendant in (child, *descendants(child))
     ]
@@ -171,7 +176,8 @@ async def test_a_worker_that_dies_cuts_the_answer_short_and_pulse_goes_on(
                     async for _ in reply.aiter_bytes():
                         assert workers._process is not None
                         for pid in descendants(workers._process.pid):
-                            os.kill(pid, signal.SIGKILL)
+                            with contextlib.suppress(ProcessLookupError):  # ended meanwhile
+                                os.kill(pid, signal.SIGKILL)
             assert (await client.get("/api/health")).status_code == 200
             again = await client.get(path)  # in workers
     workers._stop()
