@@ -21,7 +21,7 @@ database, say, and the rest in SQL (``tests/test_store_roles.py`` shows one).
 from __future__ import annotations
 
 import abc
-from typing import Any, AsyncIterator, Callable, ClassVar, Mapping, Sequence
+from typing import Any, AsyncIterator, Callable, ClassVar, Mapping, Protocol, Sequence
 
 from pulse_core.accounts import ApiKey, User, UserSession
 from pulse_core.models import (
@@ -48,6 +48,19 @@ RollupRow = tuple[int, int, int, float, int, int]
 #: Consecutive records of one endpoint, oldest first: ``(endpoint_id, rows)``.
 CheckRun = tuple[str, Sequence[CheckRow]]
 RollupRun = tuple[str, Sequence[RollupRow]]
+
+
+class PageSource(Protocol):
+    """The pages a bulk read of the history would hand over, for another process to read
+    (an export's worker processes): pickled there, it plans the pages once (:meth:`plan`),
+    then is read page by page (:meth:`read`), by several processes after a ``fork``, each on
+    a connection of its own (:meth:`close` lets go of the planner's)."""
+
+    def plan(self) -> Sequence[Any]: ...
+
+    def read(self, page: Any) -> list[CheckRun] | list[RollupRun]: ...
+
+    def close(self) -> None: ...
 
 
 class StoreUnavailable(ConnectionError):
@@ -137,6 +150,24 @@ class History(abc.ABC):
         """:meth:`rollups_many` as plain tuples, as :meth:`check_rows_many` hands checks."""
         async for page in self.rollups_many(endpoint_ids, resolution, start, end, page_rows):
             yield _runs(page, _rollup_row)
+
+    def bulk_read_source(
+        self,
+        endpoint_ids: Sequence[str],
+        resolution: Resolution | None,
+        start: float,
+        end: float,
+        page_rows: int = PAGE_ROWS,
+    ) -> PageSource | None:
+        """What :meth:`check_rows_many` (``resolution`` None) or :meth:`rollup_rows_many`
+        would hand over, as a :class:`PageSource` another process reads on a connection of
+        its own, or None: this default, for a store read in this process only.
+
+        Why: an export of a day of raw checks holds an interpreter for seconds; read and
+        encoded by worker processes, it neither holds up the checks of this process nor
+        waits for them, and uses every core. The pages must be those of this store's own
+        bulk reads, byte for byte."""
+        return None
 
 
 class HistoryStore(History):

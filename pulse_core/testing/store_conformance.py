@@ -42,6 +42,7 @@ Every test is an ordinary method, so a plugin may override one to skip it with a
 from __future__ import annotations
 
 import dataclasses
+import pickle
 from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime
 from typing import Any, ClassVar
@@ -62,7 +63,15 @@ from pulse_core.models import (
     State,
 )
 from pulse_core.outbox import OutboxMessage, OutboxState
-from pulse_core.store import Accounts, ConfigVersions, HistoryStore, Outbox, Store, Upkeep
+from pulse_core.store import (
+    Accounts,
+    ConfigVersions,
+    HistoryStore,
+    Outbox,
+    PageSource,
+    Store,
+    Upkeep,
+)
 
 QUARTER_HOUR_S = 15 * 60
 DAY_S = 24 * 60 * 60
@@ -387,6 +396,40 @@ class HistoryConformance(OpenedStore):
         everything = [check async for page in store.checks_many(ids, *EVER) for check in page]
         assert everything == await store.checks(BETA.id, *EVER) + await store.checks(ALPHA.id, *EVER)
         assert [page async for page in store.checks_many([], *EVER)] == []
+
+    @pytest.mark.asyncio
+    async def test_a_page_source_reads_what_the_bulk_reads_hand_over(self, store: Store) -> None:
+        """A store that offers exports a :class:`~pulse_core.store.PageSource`
+        (``bulk_read_source``) gives another process the pages of its own bulk reads."""
+        await three_hours_of_history(store)
+        ids = [BETA.id, "nowhere", GAMMA.id, ALPHA.id]
+        days = (DAY_START - DAY_S, DAY_START + 2 * DAY_S)  # callers clip to where data is
+        for start, end in [days, (DAY_START + 5 * 60, DAY_START + 150 * 60)]:
+            source = store.bulk_read_source(ids, None, start, end, page_rows=4)
+            if source is None:
+                pytest.skip("this store is read in its own process only (the default)")
+            expected = [page async for page in store.check_rows_many(ids, start, end, page_rows=4)]
+            assert expected and read_elsewhere(source) == expected
+        for resolution in Resolution:
+            source = store.bulk_read_source(ids, resolution, *days, page_rows=3)
+            expected = [
+                page async for page in store.rollup_rows_many(ids, resolution, *days, page_rows=3)
+            ]
+            assert read_elsewhere(source) == expected
+
+
+def read_elsewhere(source: PageSource | None) -> list[Any]:
+    """The non-empty pages of ``source`` as an export's worker reads them: pickled over,
+    planned, closed (as before a fork), then read page by page (a page may be empty, for the
+    workers sharing the plan to keep in step)."""
+    assert source is not None
+    copy: PageSource = pickle.loads(pickle.dumps(source))
+    pages = copy.plan()
+    copy.close()
+    try:
+        return [read for page in pages if (read := copy.read(page))]
+    finally:
+        copy.close()
 
 
 class UpkeepConformance(OpenedStore):

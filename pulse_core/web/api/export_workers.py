@@ -7,11 +7,11 @@ the same process probed. In workers it holds neither the interpreter nor the eve
 (this process only passes their bytes on), and a large export uses every core: the pages
 are dealt out to up to ``MOST_SHARES`` processes, one per core, and read back in turn.
 
-A store offers this with ``bulk_read_source`` (:func:`pulse_core.web.api.history_pages
-.page_source`): a picklable :class:`~pulse_core.web.api.history_pages.PageSource` that
+A store offers this with ``History.bulk_read_source`` (:func:`pulse_core.web.api.history_pages
+.page_source`): a picklable :class:`~pulse_core.store.PageSource` that
 plans and reads the pages its bulk reads would hand over, on a connection of the process
-that uses it. A store without it (or whose history is read elsewhere) keeps the export in
-this process, as before.
+that uses it. A store that declines (the default: a store read in its own process only)
+keeps the export in this process, as before.
 
 The workers are forked by one process (:mod:`pulse_core.web.api.export_worker`) that has
 imported the encoder and the store's reader, so an export starts in milliseconds. Those
@@ -36,7 +36,7 @@ from collections.abc import AsyncIterator, Mapping
 
 from pulse_core.web.api.export_formats import EndpointColumns
 from pulse_core.web.api.export_worker import END, FRAME, JOB_LENGTH, MOST_SHARES, PAGE, READY
-from pulse_core.web.api.history_pages import PageSource
+from pulse_core.store import PageSource
 
 log = logging.getLogger("pulse.export")
 

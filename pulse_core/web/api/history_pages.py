@@ -14,28 +14,16 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import AsyncIterator, Sequence
-from typing import Any, Protocol, TypeVar, Union
+from typing import TypeVar, Union
 
 from pulse_core.models import Resolution
-from pulse_core.store import CheckRun, History, RollupRun
+from pulse_core.store import CheckRun, History, PageSource, RollupRun
 from pulse_core.web.api.query import Bucket
 
 Runs = Union[list[CheckRun], list[RollupRun]]
 T = TypeVar("T")
 
 RESOLUTIONS = {"15m": Resolution.QUARTER_HOUR, "daily": Resolution.DAILY}
-
-
-class PageSource(Protocol):
-    """The pages a store's bulk read would hand over, for another process to read: it is
-    pickled there, plans the pages once, and is read page by page (by several processes
-    after a ``fork``, each with its own connection: ``close`` lets go of the planner's)."""
-
-    def plan(self) -> Sequence[Any]: ...
-
-    def read(self, page: Any) -> Runs: ...
-
-    def close(self) -> None: ...
 
 
 async def read_ahead(pages: AsyncIterator[T]) -> AsyncIterator[T]:
@@ -72,11 +60,5 @@ def page_source(
     store: History, endpoint_ids: Sequence[str], bucket: Bucket, start: float, end: float
 ) -> PageSource | None:
     """What :func:`history_pages` would read, as a :class:`PageSource` for export workers,
-    when the store offers one (``bulk_read_source``; the SQL store does): None keeps the
-    reads in this process. Not part of :class:`~pulse_core.store.History`: a store that
-    cannot be read from another process simply lacks it."""
-    offer = getattr(store, "bulk_read_source", None)
-    if offer is None:
-        return None
-    source: PageSource | None = offer(endpoint_ids, RESOLUTIONS.get(bucket), start, end)
-    return source
+    when the store offers one (the SQL store does): None keeps the reads in this process."""
+    return store.bulk_read_source(endpoint_ids, RESOLUTIONS.get(bucket), start, end)

@@ -171,11 +171,10 @@ class SqlHistory(HistoryStore, DatabaseRole):
         end: float,
         page_rows: int = PAGE_ROWS,
     ) -> PageSource | None:
-        """What ``check_rows_many`` (``resolution`` None) or ``rollup_rows_many`` would
-        hand over, for another process to read on a connection of its own (an export's
-        workers, ``pulse_core.web.api.export_workers``); None when these are not the reads
-        of this store: a store that takes the history role from elsewhere keeps the export
-        in its own process."""
+        """``History.bulk_read_source``: the reads of ``check_rows_many`` and
+        ``rollup_rows_many`` on a read-only connection of the reading process's own
+        (``process_reads``); None when these are not the reads of this store: a store that
+        takes the history role from elsewhere keeps the export in its own process."""
         own = type(self).check_rows_many is SqlHistory.check_rows_many and (
             type(self).rollup_rows_many is SqlHistory.rollup_rows_many
         )
