@@ -197,7 +197,7 @@ class StoreWriter:
             except Exception as exc:
                 self._hand_on(written, ())
                 self.health.failed(time.time(), exc)
-                log.error("writing to the store failed, will retry: %s", exc)
+                log.error("writing to the store failed, will retry: %s", self.health.last_error)
                 self._requeue(checks, outages, snapshots, changes)
                 return False
             self.health.succeeded(time.time())

@@ -30,20 +30,22 @@ class FlakyStore(SqlStore):
     unreachable database, as far as the writer can tell)."""
 
     broken = False
+    #: what a failed write raises
+    error = "database is locked"
 
     async def write_checks(self, checks: Sequence[CheckResult]) -> None:
         if self.broken:
-            raise OSError("database is locked")
+            raise OSError(self.error)
         await super().write_checks(checks)
 
     async def write_outages(self, outages: Sequence[Outage]) -> None:
         if self.broken:
-            raise OSError("database is locked")
+            raise OSError(self.error)
         await super().write_outages(outages)
 
     async def write_snapshots(self, snapshots: Sequence[EndpointSnapshot]) -> None:
         if self.broken:
-            raise OSError("database is locked")
+            raise OSError(self.error)
         await super().write_snapshots(snapshots)
 
 
@@ -88,6 +90,27 @@ async def test_failed_writes_are_retried_without_loss_or_repeats(store: FlakySto
     assert [c.ts for c in stored] == [1000.0 + ts for ts in range(25)]
     assert await store.outages("ep1", 0, 2000) == [outage]
     assert announced == [change]
+
+
+async def test_a_failed_write_is_logged_in_one_line_without_the_statement(
+    store: FlakyStore, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A database driver's error carries the statement and its parameters (SQLAlchemy's
+    text); the log says why in one line, as the health endpoint does."""
+    writer = StoreWriter(store, lambda checks, changes: None)
+    writer.add_checks([check(1000.0)])
+    store.broken = True
+    store.error = (
+        "(sqlite3.OperationalError) database is locked\n"
+        "[SQL: INSERT INTO checks (endpoint_key, ts_ms, up, rtt_ms, error) VALUES (?, ?, ?, ?, ?)]\n"
+        "[parameters: [(1, 1000000, True, 1.0, None)]]"
+    )
+    assert await writer.flush() is False
+    (message,) = [r.getMessage() for r in caplog.records if "will retry" in r.getMessage()]
+    assert message == (
+        "writing to the store failed, will retry: (sqlite3.OperationalError) database is locked"
+    )
+    assert writer.health.last_error == "(sqlite3.OperationalError) database is locked"
 
 
 class GatedStore(FlakyStore):
