@@ -47,9 +47,11 @@ class Size:
     live_arguments: tuple[str, ...]
 
 
+#: The full exports part takes the best of two exports of each kind: a server's first export
+#: is read in the Pulse process while the export worker process starts, the next in workers.
 FULL = Size(10_000, 20_000, 60.0, 10, 10_000, ("--days", "30"), ("--repeat", "9"),
             ("--endpoints", "100", "--hours", "24"), 5,
-            ("--endpoints", "10000", "--interval", "300", "--runs", "1"),
+            ("--endpoints", "10000", "--interval", "300", "--runs", "2"),
             ("--endpoints", "20000", "--outage", "2000", "--runs", "100", "--loads", "5",
              "--clients", "10"))
 QUICK = Size(1_000, 600, 7.0, 2, 300, ("--days", "2", "--runs", "10", "--interval", "60"),
