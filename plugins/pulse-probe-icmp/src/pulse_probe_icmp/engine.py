@@ -99,6 +99,18 @@ class _Ping:
         self.packet = packet
         self.sent_at = 0.0  # perf_counter() when handed to the kernel; 0 while queued
 
+    def in_flight(self) -> bool:
+        """Whether its outcome is still to be handed over."""
+        return self.channel.pending.get(self.sequence) is self
+
+    def take(self) -> bool:
+        """Take it out of the pings in flight, for its outcome to be handed over; False when
+        that was done already."""
+        if not self.in_flight():
+            return False
+        del self.channel.pending[self.sequence]
+        return True
+
 
 class _Channel:
     """The socket of one address family and the pings in flight on it."""
@@ -297,7 +309,7 @@ class IcmpEngine:
         unsent = channel.unsent
         while unsent:
             ping = unsent[0]
-            if channel.pending.get(ping.sequence) is ping and not self._transmit(channel, ping):
+            if ping.in_flight() and not self._transmit(channel, ping):
                 return
             unsent.popleft()
         assert self._loop is not None
@@ -363,28 +375,17 @@ class IcmpEngine:
     @staticmethod
     def _settle(ping: _Ping, outcome: EchoOutcome) -> None:
         """Hand over the outcome of ``ping`` unless it was handed over already."""
-        pending = ping.channel.pending
-        if pending.get(ping.sequence) is ping:
-            del pending[ping.sequence]
+        if ping.take():
             ping.on_outcomes([ping.key], [outcome])
 
     def _expire(self, pings: list[_Ping]) -> None:
         """The pings of one send still in flight at their deadline time out, together."""
-        left = []
-        for ping in pings:
-            pending = ping.channel.pending
-            if pending.get(ping.sequence) is ping:
-                del pending[ping.sequence]
-                left.append(ping)
-        _hand_over(left, TIMED_OUT)
+        _hand_over([ping for ping in pings if ping.take()], TIMED_OUT)
 
 
 def _all_settled(pings: list[_Ping]) -> bool:
     """Whether every ping of one send has had its outcome (its deadline is no longer needed)."""
-    for ping in pings:
-        if ping.channel.pending.get(ping.sequence) is ping:
-            return False
-    return True
+    return not any(ping.in_flight() for ping in pings)
 
 
 def _hand_over(pings: list[_Ping], outcome: EchoFailure) -> None:
