@@ -179,7 +179,6 @@ class ExportWorkers:
             self._process = None
 
 
-
 async def _frame(reader: asyncio.StreamReader) -> tuple[bytes, bytes]:
     try:
         kind, length = FRAME.unpack(await reader.readexactly(FRAME.size))

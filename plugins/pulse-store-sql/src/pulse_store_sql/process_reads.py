@@ -18,10 +18,10 @@ its own on its first read.
 from __future__ import annotations
 
 import sqlite3
-from urllib.parse import quote
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import quote
 
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import URL
